@@ -1,0 +1,237 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { authorize, type AccountFacts, type Actor } from './authorize';
+import type { AccountKind, ClientTier, Level } from './levels';
+import { ACTIONS, ROLES, type Action, type Role } from './roles';
+
+// A small tree: holding H > agencies A, B > clients A1 (standard), A2 (premium, connected), B1 (standard);
+// a standalone premium client P.
+const acct = (id: string, kind: AccountKind, path: string[], tier: ClientTier | null = null, archived = false): AccountFacts => ({
+  id,
+  kind,
+  level: ({ holding: 1, agency: 2, client: 3 } as const)[kind],
+  clientTier: tier,
+  archived,
+  path: [...path, id],
+});
+const H = acct('H', 'holding', []);
+const A = acct('A', 'agency', ['H']);
+const B = acct('B', 'agency', ['H']);
+const A1 = acct('A1', 'client', ['H', 'A'], 'standard');
+const A2 = acct('A2', 'client', ['H', 'A'], 'premium');
+const B1 = acct('B1', 'client', ['H', 'B'], 'standard');
+const P = acct('P', 'client', [], 'premium');
+
+const actor = (memberships: [string, Role][], platformOperator = false): Actor => ({
+  userId: 'u',
+  platformOperator,
+  memberships: new Map(memberships),
+});
+const code = (a: Actor, target: AccountFacts, action: Action) => {
+  const d = authorize(a, target, action);
+  return d.ok ? 'ok' : d.error.code;
+};
+
+describe('authorize: scope', () => {
+  it('covers the membership account and all its descendants', () => {
+    const agencyAnalyst = actor([['A', 'analyst']]);
+    expect(code(agencyAnalyst, A, 'account.view')).toBe('ok');
+    expect(code(agencyAnalyst, A1, 'deals.view')).toBe('ok');
+    expect(code(agencyAnalyst, A2, 'campaigns.view')).toBe('ok');
+  });
+
+  it('hides siblings, their descendants and ancestors', () => {
+    const agencyAdmin = actor([['A', 'admin']]);
+    expect(code(agencyAdmin, B, 'account.view')).toBe('OUT_OF_SCOPE');
+    expect(code(agencyAdmin, B1, 'account.view')).toBe('OUT_OF_SCOPE');
+    expect(code(agencyAdmin, H, 'account.view')).toBe('OUT_OF_SCOPE');
+    expect(code(agencyAdmin, P, 'account.view')).toBe('OUT_OF_SCOPE');
+  });
+
+  it('decides scope before any other rule, so nothing leaks about an account outside it', () => {
+    expect(code(actor([['A', 'analyst']]), B1, 'seats.link')).toBe('OUT_OF_SCOPE');
+  });
+
+  it('gives a platform operator the tree and invitations to roots, but no tenant data', () => {
+    const op = actor([], true);
+    expect(code(op, A1, 'account.view')).toBe('ok');
+    expect(code(op, H, 'members.invite')).toBe('ok');
+    expect(code(op, P, 'members.invite')).toBe('ok');
+    expect(code(op, A, 'members.invite')).toBe('OUT_OF_SCOPE');
+    for (const action of ['deals.view', 'credits.view', 'reports.run', 'campaigns.view', 'seats.view', 'audit.view'] as const) {
+      expect(code(op, H, action)).toBe('OUT_OF_SCOPE');
+    }
+  });
+});
+
+describe('authorize: level, role, standard-client limit', () => {
+  it.each([
+    ['an L3 creating sub-accounts', A1, 'accounts.createSub'],
+    ['an L2 linking seats', A, 'seats.link'],
+    ['an L3 linking seats', A2, 'seats.link'],
+    ['an L3 assigning seats', A2, 'seats.assign'],
+  ] as const)('refuses %s by level, even to an admin of the holding', (_l, target, action) => {
+    expect(code(actor([['H', 'admin']]), target, action)).toBe('FORBIDDEN_BY_LEVEL');
+  });
+
+  it('lets a standalone premium client link its own seats', () => {
+    expect(code(actor([['P', 'admin']]), P, 'seats.link')).toBe('ok');
+  });
+
+  it('refuses an operator the admin row and an analyst the operator row', () => {
+    expect(code(actor([['A', 'operator']]), A, 'members.invite')).toBe('FORBIDDEN_BY_ROLE');
+    expect(code(actor([['A', 'operator']]), A, 'deals.edit')).toBe('ok');
+    expect(code(actor([['A', 'analyst']]), A, 'deals.edit')).toBe('FORBIDDEN_BY_ROLE');
+  });
+
+  it('takes the strongest covering membership', () => {
+    const both = actor([['H', 'analyst'], ['A', 'admin']]);
+    expect(code(both, A1, 'accounts.archiveSub')).toBe('FORBIDDEN_BY_LEVEL');
+    expect(code(both, A, 'members.invite')).toBe('ok');
+    expect(code(both, B, 'members.invite')).toBe('FORBIDDEN_BY_ROLE');
+  });
+
+  it('refuses new work on an archived account but still shows it', () => {
+    const archived = acct('A9', 'agency', ['H'], null, true);
+    const admin = actor([['H', 'admin']]);
+    expect(code(admin, archived, 'account.view')).toBe('ok');
+    expect(code(admin, archived, 'accounts.createSub')).toBe('ACCOUNT_ARCHIVED');
+    expect(code(admin, archived, 'members.invite')).toBe('ACCOUNT_ARCHIVED');
+  });
+
+  // SPEC 2.2: a standard client's own members, whatever their role.
+  const STANDARD_CLIENT_MATRIX: [Action, Record<Role, string>][] = [
+    ['account.view', { admin: 'ok', operator: 'ok', analyst: 'ok' }],
+    ['members.view', { admin: 'ok', operator: 'ok', analyst: 'ok' }],
+    ['members.invite', { admin: 'ok', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' }],
+    ['members.manage', { admin: 'ok', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' }],
+    ['reports.viewShared', { admin: 'ok', operator: 'ok', analyst: 'ok' }],
+    ['reports.run', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
+    ['deals.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
+    ['seats.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
+    ['campaigns.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
+    ['credits.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
+    ['campaigns.edit', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_ROLE' }],
+    ['credits.topUp', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_ROLE' }],
+    ['audit.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' }],
+  ];
+  it.each(STANDARD_CLIENT_MATRIX)('limits a standard client member on %s', (action, expected) => {
+    for (const role of ROLES) expect.soft(code(actor([['A1', role]]), A1, action), role).toBe(expected[role]);
+  });
+
+  it('does not limit a premium client member, nor agency members acting on a standard client', () => {
+    expect(code(actor([['A2', 'analyst']]), A2, 'deals.view')).toBe('ok');
+    expect(code(actor([['A', 'operator']]), A1, 'campaigns.edit')).toBe('ok');
+    expect(code(actor([['A1', 'admin'], ['A', 'analyst']]), A1, 'deals.view')).toBe('ok');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property: the real authorize agrees with a deliberately naive reference on random trees.
+// The reference walks parent pointers, and spells the rules out as plain conditions.
+
+interface NaiveAccount {
+  id: string;
+  parent: string | null;
+  kind: AccountKind;
+  tier: ClientTier | null;
+  archived: boolean;
+}
+
+function naive(
+  accounts: Map<string, NaiveAccount>,
+  memberships: [string, Role][],
+  platformOperator: boolean,
+  targetId: string,
+  action: Action,
+): string {
+  const target = accounts.get(targetId)!;
+  const isRoot = target.parent === null;
+  if (platformOperator) {
+    if (action === 'account.view') return 'ok';
+    if (isRoot && (action === 'members.invite' || action === 'members.view')) return 'ok';
+  }
+  const isAncestorOrSelf = (a: string, b: string): boolean => {
+    if (a === b) return true;
+    const parent = accounts.get(b)!.parent;
+    return parent !== null && isAncestorOrSelf(a, parent);
+  };
+  const covering = memberships.filter(([id]) => isAncestorOrSelf(id, targetId));
+  if (covering.length === 0) return 'OUT_OF_SCOPE';
+  const level = target.kind === 'holding' ? 1 : target.kind === 'agency' ? 2 : 3;
+  if ((action === 'accounts.createSub' || action === 'accounts.archiveSub' || action === 'seats.assign') && level === 3) return 'FORBIDDEN_BY_LEVEL';
+  if (action === 'seats.link' && level !== 1 && !(level === 3 && isRoot)) return 'FORBIDDEN_BY_LEVEL';
+  const newWork = ['accounts.createSub', 'deals.edit', 'campaigns.edit', 'seats.assign', 'seats.link', 'credits.topUp', 'paymentMethods.manage', 'members.invite'];
+  if (target.archived && newWork.includes(action)) return 'ACCOUNT_ARCHIVED';
+  const adminOnly = ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'connections.manage', 'ingestKeys.manage', 'audit.view'];
+  const readOnly = ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'reports.run', 'reports.viewShared'];
+  const roleOk = (role: Role) => role === 'admin' || (role === 'operator' && !adminOnly.includes(action)) || readOnly.includes(action);
+  const standardLimited = (id: string) =>
+    id === targetId && target.kind === 'client' && target.tier === 'standard' &&
+    !['account.view', 'members.view', 'members.invite', 'members.manage', 'reports.viewShared'].includes(action);
+  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id))) return 'ok';
+  if (covering.some(([, role]) => roleOk(role))) return 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT';
+  return 'FORBIDDEN_BY_ROLE';
+}
+
+const treeArb = fc
+  .record({
+    holdings: fc.array(
+      fc.array(fc.array(fc.record({ premium: fc.boolean(), archived: fc.boolean() }), { maxLength: 3 }), { maxLength: 3 }),
+      { minLength: 1, maxLength: 2 },
+    ),
+    standalone: fc.array(fc.boolean(), { maxLength: 2 }),
+    archivedAgency: fc.boolean(),
+  })
+  .map(({ holdings, standalone, archivedAgency }) => {
+    const accounts = new Map<string, NaiveAccount>();
+    holdings.forEach((agencies, h) => {
+      const hid = `h${h}`;
+      accounts.set(hid, { id: hid, parent: null, kind: 'holding', tier: null, archived: false });
+      agencies.forEach((clients, a) => {
+        const aid = `${hid}a${a}`;
+        accounts.set(aid, { id: aid, parent: hid, kind: 'agency', tier: null, archived: archivedAgency && a === 1 });
+        clients.forEach((c, i) => {
+          const cid = `${aid}c${i}`;
+          accounts.set(cid, { id: cid, parent: aid, kind: 'client', tier: c.premium ? 'premium' : 'standard', archived: c.archived });
+        });
+      });
+    });
+    standalone.forEach((archived, i) => accounts.set(`p${i}`, { id: `p${i}`, parent: null, kind: 'client', tier: 'premium', archived }));
+    return accounts;
+  });
+
+function facts(accounts: Map<string, NaiveAccount>, id: string): AccountFacts {
+  const path: string[] = [];
+  for (let cur: string | null = id; cur !== null; cur = accounts.get(cur)!.parent) path.unshift(cur);
+  const a = accounts.get(id)!;
+  return { id, kind: a.kind, level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind] as Level, clientTier: a.tier, archived: a.archived, path };
+}
+
+describe('authorize against a naive reference', () => {
+  it('agrees on every member x account x action of random trees', () => {
+    fc.assert(
+      fc.property(
+        treeArb.chain((accounts) => {
+          const ids = [...accounts.keys()];
+          return fc.record({
+            accounts: fc.constant(accounts),
+            memberships: fc.uniqueArray(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...ROLES)), { maxLength: 4, selector: ([id]) => id }),
+            platformOperator: fc.boolean(),
+          });
+        }),
+        ({ accounts, memberships, platformOperator }) => {
+          const a: Actor = { userId: 'u', platformOperator, memberships: new Map(memberships) };
+          for (const id of accounts.keys()) {
+            const f = facts(accounts, id);
+            for (const action of ACTIONS) {
+              const d = authorize(a, f, action);
+              expect(d.ok ? 'ok' : d.error.code, `${id} ${action}`).toBe(naive(accounts, memberships, platformOperator, id, action));
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

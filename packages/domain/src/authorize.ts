@@ -1,0 +1,109 @@
+import { DomainError } from './errors';
+import { levelAllows, type AccountKind, type ClientTier, type Level } from './levels';
+import {
+  ACTION_NEEDS_CAPABILITY,
+  NEW_WORK_ACTIONS,
+  STANDARD_CLIENT_MEMBER_ACTIONS,
+  roleAllows,
+  type Action,
+  type Role,
+} from './roles';
+
+/** What authorization needs to know about the account an action targets. */
+export interface AccountFacts {
+  id: string;
+  kind: AccountKind;
+  level: Level;
+  clientTier: ClientTier | null;
+  archived: boolean;
+  /** Account ids from the root down to this account, this account last. */
+  path: readonly string[];
+}
+
+/** Who is acting: a user, their memberships (account id -> role) and whether they run the installation. */
+export interface Actor {
+  userId: string;
+  platformOperator: boolean;
+  memberships: ReadonlyMap<string, Role>;
+}
+
+export type Decision = { ok: true; role: Role | 'platform-operator' } | { ok: false; error: DomainError };
+
+/** What a platform operator may do without a membership (SPEC 1, SPEC 10): see the tree, invite to a root. */
+function platformOperatorAllows(action: Action, account: AccountFacts): boolean {
+  if (action === 'account.view') return true;
+  const isRoot = account.path.length === 1;
+  return isRoot && (action === 'members.invite' || action === 'members.view');
+}
+
+const isStandardClient = (a: AccountFacts) => a.kind === 'client' && a.clientTier === 'standard';
+
+/**
+ * Effective permission (SPEC 3) = scope AND level capability AND role AND the standard-client limits.
+ * Any of them says no and the answer is no, naming the rule; scope is decided first, since outside it the account
+ * does not exist for the caller.
+ */
+export function authorize(actor: Actor, account: AccountFacts, action: Action): Decision {
+  if (actor.platformOperator && platformOperatorAllows(action, account)) return { ok: true, role: 'platform-operator' };
+
+  let covered = false;
+  for (const id of account.path) {
+    if (actor.memberships.has(id)) {
+      covered = true;
+      break;
+    }
+  }
+  if (!covered) return deny('OUT_OF_SCOPE', 'Account not found.');
+
+  const capability = ACTION_NEEDS_CAPABILITY[action];
+  if (capability !== undefined && !levelAllows(capability, { level: account.level, standaloneClient: account.level === 3 && account.path.length === 1 })) {
+    return deny('FORBIDDEN_BY_LEVEL', `A level-${account.level} account may not do this (${capability}).`);
+  }
+  if (account.archived && NEW_WORK_ACTIONS.has(action)) {
+    return deny('ACCOUNT_ARCHIVED', 'This account is archived and accepts no new work.');
+  }
+
+  let best: Role | undefined;
+  let limitedByStandardClient = false;
+  for (const id of account.path) {
+    const role = actor.memberships.get(id);
+    if (role === undefined || !roleAllows(role, action)) continue;
+    if (id === account.id && isStandardClient(account) && !STANDARD_CLIENT_MEMBER_ACTIONS.has(action)) {
+      limitedByStandardClient = true;
+      continue;
+    }
+    best = role;
+    break;
+  }
+  if (best !== undefined) return { ok: true, role: best };
+  if (limitedByStandardClient) {
+    return deny(
+      'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+      'Members of a standard client may only manage its users and view reports shared with it.',
+    );
+  }
+  return deny('FORBIDDEN_BY_ROLE', `Your role does not allow this (${action}).`);
+}
+
+function deny(code: DomainError['code'], message: string): Decision {
+  return { ok: false, error: new DomainError(code, message) };
+}
+
+/** authorize, throwing the refusal. Returns the role that granted the action. */
+export function assertAuthorized(actor: Actor, account: AccountFacts, action: Action): Role | 'platform-operator' {
+  const d = authorize(actor, account, action);
+  if (!d.ok) throw d.error;
+  return d.role;
+}
+
+/** Every action the actor may take on the account: lets a client hide what it may not offer. */
+export function allowedActions(actor: Actor, account: AccountFacts, actions: readonly Action[]): Action[] {
+  return actions.filter((a) => authorize(actor, account, a).ok);
+}
+
+/** A membership of the platform operator role cannot be granted; this guards operator-only procedures. */
+export function assertPlatformOperator(actor: Actor): void {
+  if (!actor.platformOperator) {
+    throw new DomainError('FORBIDDEN_PLATFORM_OPERATOR_ONLY', 'Only a platform operator may do this.');
+  }
+}

@@ -1,0 +1,34 @@
+/** Every refusal the rules can give. The api maps each code to a transport error in one table. */
+export type DomainErrorCode =
+  | 'FORBIDDEN_BY_LEVEL'
+  | 'FORBIDDEN_BY_ROLE'
+  | 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT'
+  | 'FORBIDDEN_PLATFORM_OPERATOR_ONLY'
+  | 'OUT_OF_SCOPE'
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'INVALID_PARENT'
+  | 'NAME_TAKEN'
+  | 'ACCOUNT_ARCHIVED'
+  | 'ACCOUNT_HAS_ACTIVE_CHILDREN'
+  | 'LAST_ROOT_ADMIN'
+  | 'INVITATION_EXPIRED'
+  | 'INVITATION_USED'
+  | 'INVITATION_REVOKED'
+  | 'ALREADY_MEMBER'
+  | 'INVALID_CREDENTIALS'
+  | 'TOO_MANY_ATTEMPTS';
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Field-level detail for INVALID_INPUT. */
+    readonly fields?: Readonly<Record<string, string>>,
+  ) {
+    super(message);
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -1,0 +1,99 @@
+import { DomainError } from './errors';
+import { LEVEL_OF_KIND, PARENT_KIND_OF, type AccountKind, type ClientTier, type Level } from './levels';
+
+export const NAME_MAX = 120;
+
+/** Trims and checks an account name (SPEC 2: 1-120 characters). Returns the name to store. */
+export function validateAccountName(raw: string): string {
+  const name = raw.normalize('NFC').trim();
+  if (name.length === 0) throw invalid('name', 'Name must not be empty.');
+  if ([...name].length > NAME_MAX) throw invalid('name', `Name must be at most ${NAME_MAX} characters.`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('name', 'Name must not contain control characters.');
+  return name;
+}
+
+/** The key sibling names are unique on: trimmed, case-insensitive. The database keeps the same key. */
+export const nameKey = (name: string): string => name.normalize('NFC').trim().toLowerCase();
+
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+const TIME_ZONES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+
+export function validateCurrency(code: string): string {
+  if (!/^[A-Z]{3}$/.test(code) || !CURRENCIES.has(code)) throw invalid('currency', `"${code}" is not an ISO 4217 currency code.`);
+  return code;
+}
+
+export function validateTimeZone(zone: string): string {
+  if (!TIME_ZONES.has(zone)) throw invalid('timeZone', `"${zone}" is not an IANA time zone.`);
+  return zone;
+}
+
+export interface ParentFacts {
+  kind: AccountKind;
+  level: Level;
+}
+
+/**
+ * The tree rules (SPEC 2): agencies sit under a holding, clients under an agency, nothing else under a holding,
+ * at most three deep. Returns the level and, for a client made this way, its tier (standard).
+ */
+export function newChildShape(parent: ParentFacts, kind: AccountKind): { level: Level; clientTier: ClientTier | null } {
+  const expected = PARENT_KIND_OF[kind];
+  if (expected === null) {
+    throw invalid('kind', 'A holding has no parent; a platform operator creates it with accounts.createHolding.');
+  }
+  if (parent.kind !== expected) {
+    throw new DomainError(
+      'INVALID_PARENT',
+      `A ${kind} must sit directly under a${expected === 'agency' ? 'n' : ''} ${expected}, not under a ${parent.kind}.`,
+      { kind: `a ${parent.kind} cannot hold a ${kind}` },
+    );
+  }
+  return { level: LEVEL_OF_KIND[kind], clientTier: kind === 'client' ? 'standard' : null };
+}
+
+/** An account is archived only when none of its children is still active (archive them first). */
+export function assertArchivable(activeChildren: number): void {
+  if (activeChildren > 0) {
+    throw new DomainError(
+      'ACCOUNT_HAS_ACTIVE_CHILDREN',
+      `This account still has ${activeChildren} active sub-account${activeChildren === 1 ? '' : 's'}; archive them first.`,
+    );
+  }
+}
+
+export interface TreeRow {
+  id: string;
+  parentId: string | null;
+  name: string;
+  kind: AccountKind;
+  level: Level;
+  clientTier: ClientTier | null;
+  archived: boolean;
+}
+export interface TreeNode extends Omit<TreeRow, 'parentId'> {
+  children: TreeNode[];
+}
+
+/** Nests flat rows under the given tops, children sorted by name. Rows outside the tops' subtrees are ignored. */
+export function buildForest(rows: readonly TreeRow[], topIds: readonly string[]): TreeNode[] {
+  const nodes = new Map<string, TreeNode>();
+  for (const { parentId: _p, ...r } of rows) nodes.set(r.id, { ...r, children: [] });
+  for (const r of rows) {
+    if (r.parentId === null) continue;
+    nodes.get(r.parentId)?.children.push(nodes.get(r.id)!);
+  }
+  const byName = (a: TreeNode, b: TreeNode) => a.name.localeCompare(b.name);
+  for (const n of nodes.values()) n.children.sort(byName);
+  return topIds.flatMap((id) => nodes.get(id) ?? []).sort(byName);
+}
+
+/** The smallest set of accounts whose subtrees cover all the given ones: membership accounts under no other. */
+export function coveringTops(accountPaths: ReadonlyMap<string, readonly string[]>): string[] {
+  const ids = new Set(accountPaths.keys());
+  return [...ids].filter((id) => !accountPaths.get(id)!.slice(0, -1).some((a) => ids.has(a)));
+}
+
+function invalid(field: string, message: string): DomainError {
+  return new DomainError('INVALID_INPUT', message, { [field]: message });
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './levels';
+export * from './roles';
+export * from './authorize';
+export * from './hierarchy';
+export * from './members';

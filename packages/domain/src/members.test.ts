@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { DomainError } from './errors';
+import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, INVITATION_TTL_MS, validatePassword } from './members';
+import type { Role } from './roles';
+
+const codeOf = (f: () => unknown) => {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    return (e as DomainError).code;
+  }
+};
+
+describe('the last admin of a root account (SPEC 3)', () => {
+  it.each<[string, Role, Role | null, boolean, number, string]>([
+    ['removing the only root admin', 'admin', null, true, 1, 'LAST_ROOT_ADMIN'],
+    ['demoting the only root admin', 'admin', 'operator', true, 1, 'LAST_ROOT_ADMIN'],
+    ['removing one of two root admins', 'admin', null, true, 2, 'ok'],
+    ['keeping the only root admin an admin', 'admin', 'admin', true, 1, 'ok'],
+    ['removing the only admin of a sub-account', 'admin', null, false, 0, 'ok'],
+    ['removing an operator of the root', 'operator', null, true, 1, 'ok'],
+  ])('%s: %s', (_l, currentRole, nextRole, onRoot, rootAdminCount, expected) => {
+    expect(codeOf(() => assertKeepsAnAdmin({ currentRole, nextRole, onRoot, rootAdminCount }))).toBe(expected);
+  });
+});
+
+describe('invitations (SPEC 3)', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+  const sent = new Date(now.getTime() - 1000);
+  const expiresAt = new Date(sent.getTime() + INVITATION_TTL_MS);
+  it.each([
+    ['pending', { expiresAt, acceptedAt: null, revokedAt: null }, now, 'ok'],
+    ['used', { expiresAt, acceptedAt: now, revokedAt: null }, now, 'INVITATION_USED'],
+    ['revoked', { expiresAt, acceptedAt: null, revokedAt: now }, now, 'INVITATION_REVOKED'],
+    ['expired at exactly 7 days', { expiresAt, acceptedAt: null, revokedAt: null }, expiresAt, 'INVITATION_EXPIRED'],
+  ] as const)('an invitation that is %s', (_l, inv, at, expected) => {
+    expect(codeOf(() => assertInvitationUsable(inv, at))).toBe(expected);
+  });
+});
+
+describe('sign-in', () => {
+  it('refuses passwords that are too short or too long', () => {
+    expect(codeOf(() => validatePassword('short'))).toBe('INVALID_INPUT');
+    expect(codeOf(() => validatePassword('x'.repeat(201)))).toBe('INVALID_INPUT');
+    expect(codeOf(() => validatePassword('long enough pass'))).toBe('ok');
+  });
+  it('refuses after 5 failures for one email or 30 from one address', () => {
+    expect(codeOf(() => assertSignInAllowed({ byEmail: 4, byAddress: 29 }))).toBe('ok');
+    expect(codeOf(() => assertSignInAllowed({ byEmail: 5, byAddress: 0 }))).toBe('TOO_MANY_ATTEMPTS');
+    expect(codeOf(() => assertSignInAllowed({ byEmail: 0, byAddress: 30 }))).toBe('TOO_MANY_ATTEMPTS');
+  });
+});

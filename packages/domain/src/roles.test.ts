@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ACTIONS, ROLE_TABLE, roleAllows, type Action } from './roles';
+
+// SPEC 3, row by row: the actions of the row, then admin, operator, analyst.
+const SPEC_3: [string, Action[], boolean, boolean, boolean][] = [
+  ['view the account, its tree, its deals, seats, campaigns, credits', ['account.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'members.view'], true, true, true],
+  ['run, save and export reports', ['reports.run', 'reports.viewShared'], true, true, true],
+  ['create or edit deals, campaigns; assign seats to sub-accounts; share reports', ['deals.edit', 'campaigns.edit', 'seats.assign', 'reports.share'], true, true, false],
+  ['top up credits; manage payment methods', ['credits.topUp', 'paymentMethods.manage'], true, true, false],
+  ['invite, change, remove members; create and archive sub-accounts; link seats; connect and disconnect; ingest keys', ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'connections.manage', 'ingestKeys.manage'], true, false, false],
+  ['see audit entries (SPEC 8: admins)', ['audit.view'], true, false, false],
+];
+
+describe('role table (SPEC 3)', () => {
+  it.each(SPEC_3)('%s', (_row, actions, admin, operator, analyst) => {
+    for (const action of actions) {
+      expect.soft(roleAllows('admin', action), `${action} admin`).toBe(admin);
+      expect.soft(roleAllows('operator', action), `${action} operator`).toBe(operator);
+      expect.soft(roleAllows('analyst', action), `${action} analyst`).toBe(analyst);
+    }
+  });
+
+  it('places every action in exactly one row', () => {
+    const listed = SPEC_3.flatMap((r) => r[1]);
+    expect([...listed].sort()).toEqual([...ACTIONS].sort());
+    const inTable = Object.values(ROLE_TABLE).flatMap((r) => [...r.actions]);
+    expect(inTable.length).toBe(new Set(inTable).size);
+  });
+});
