@@ -1,0 +1,17 @@
+export * from './connect';
+export * from './schema';
+export * from './migrate';
+export * as accounts from './repos/accounts';
+export * as users from './repos/users';
+export * as sessions from './repos/sessions';
+export * as memberships from './repos/memberships';
+export * as invitations from './repos/invitations';
+export * as audit from './repos/audit';
+export * as outbox from './repos/outbox';
+export * as signIn from './repos/sign-in';
+export type { Account, AccountWithPath } from './repos/accounts';
+export type { User } from './repos/users';
+export type { Membership, MemberListing } from './repos/memberships';
+export type { Invitation } from './repos/invitations';
+export type { AuditEntry } from './repos/audit';
+export type { StoredMail } from './repos/outbox';

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './20261125_0001_foundation';
+
+/** Every migration, by its sortable name. Add new ones at the end. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '20261125_0001_foundation': m0001,
+};
+
+/** The schema version this code expects: the name of the last migration. */
+export const SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Role } from '@trellis/domain';
+import type { Db, Trx } from '../connect';
+import type { InvitationRow } from '../schema';
+
+export interface Invitation {
+  id: string;
+  rootId: string;
+  accountId: string;
+  email: string;
+  role: Role;
+  invitedBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const toInvitation = (r: InvitationRow): Invitation => ({
+  id: r.id,
+  rootId: r.root_id,
+  accountId: r.account_id,
+  email: r.email,
+  role: r.role,
+  invitedBy: r.invited_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  acceptedAt: r.accepted_at,
+  revokedAt: r.revoked_at,
+});
+
+export async function insertInvitation(
+  db: Db | Trx,
+  i: { rootId: string; accountId: string; email: string; role: Role; tokenHash: string; invitedBy: string; createdAt: Date; expiresAt: Date },
+): Promise<Invitation> {
+  const r = await db
+    .insertInto('invitations')
+    .values({
+      id: randomUUID(),
+      root_id: i.rootId,
+      account_id: i.accountId,
+      email: i.email,
+      role: i.role,
+      token_hash: i.tokenHash,
+      invited_by: i.invitedBy,
+      created_at: i.createdAt,
+      expires_at: i.expiresAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toInvitation(r);
+}
+
+/** Finds an invitation by its token hash and locks it, so two acceptances of one token cannot both succeed. */
+export async function lockInvitationByTokenHash(trx: Trx, tokenHash: string): Promise<Invitation | undefined> {
+  const r = await trx.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
+  return r && toInvitation(r);
+}
+
+export async function lockInvitation(trx: Trx, id: string): Promise<Invitation | undefined> {
+  const r = await trx.selectFrom('invitations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return r && toInvitation(r);
+}
+
+export async function markInvitationAccepted(trx: Trx, id: string, userId: string, at: Date): Promise<void> {
+  await trx.updateTable('invitations').set({ accepted_at: at, accepted_by: userId }).where('id', '=', id).execute();
+}
+
+export async function markInvitationRevoked(trx: Trx, id: string, userId: string, at: Date): Promise<Invitation> {
+  const r = await trx.updateTable('invitations').set({ revoked_at: at, revoked_by: userId }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return toInvitation(r);
+}
+
+/** Invitations of an account that are neither used nor revoked nor expired. */
+export async function listPendingInvitations(db: Db, accountId: string, now: Date): Promise<Invitation[]> {
+  const rows = await db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map(toInvitation);
+}

@@ -1,0 +1,125 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface AccountsTable {
+  id: string;
+  root_id: string;
+  parent_id: string | null;
+  parent_kind: 'holding' | 'agency' | null;
+  kind: 'holding' | 'agency' | 'client';
+  level: 1 | 2 | 3;
+  client_tier: 'standard' | 'premium' | null;
+  name: string;
+  name_key: string;
+  currency: string;
+  time_zone: string;
+  archived_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface AccountPathsTable {
+  root_id: string;
+  ancestor_id: string;
+  descendant_id: string;
+  depth: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  platform_operator: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface MembershipsTable {
+  id: string;
+  root_id: string;
+  account_id: string;
+  user_id: string;
+  role: 'admin' | 'operator' | 'analyst';
+  created_at: CreatedAt;
+}
+
+export interface InvitationsTable {
+  id: string;
+  root_id: string;
+  account_id: string;
+  email: string;
+  role: 'admin' | 'operator' | 'analyst';
+  token_hash: string;
+  invited_by: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
+export interface AuditEntriesTable {
+  /** bigint identity; pg returns it as a string. */
+  id: ColumnType<string, never, never>;
+  root_id: string;
+  account_id: string;
+  actor_user_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: ColumnType<unknown, string | null, never>;
+  after: ColumnType<unknown, string | null, never>;
+  at: Timestamp;
+}
+
+export interface MailOutboxTable {
+  id: ColumnType<string, never, never>;
+  root_id: string;
+  account_id: string;
+  to_email: string;
+  subject: string;
+  body: string;
+  link: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SignInFailuresTable {
+  key: string;
+  at: Timestamp;
+}
+
+export interface WorkerHeartbeatsTable {
+  worker_id: string;
+  pid: number;
+  started_at: Date;
+  beat_at: Date;
+  schema_version: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  account_paths: AccountPathsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  memberships: MembershipsTable;
+  invitations: InvitationsTable;
+  audit_entries: AuditEntriesTable;
+  mail_outbox: MailOutboxTable;
+  sign_in_failures: SignInFailuresTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type NewAccountRow = Insertable<AccountsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type MembershipRow = Selectable<MembershipsTable>;
+export type InvitationRow = Selectable<InvitationsTable>;

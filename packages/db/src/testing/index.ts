@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../connect';
+import { withDatabase } from './global-setup';
+
+export interface TestDatabase {
+  db: Db;
+  url: string;
+  /** Empties every table (between tests). */
+  reset(): Promise<void>;
+  /** Closes the pool and drops the database (after all tests of the file). */
+  drop(): Promise<void>;
+}
+
+const TABLES = ['worker_heartbeats', 'sign_in_failures', 'mail_outbox', 'audit_entries', 'invitations', 'memberships', 'sessions', 'users', 'account_paths', 'accounts'];
+
+/** A fresh, migrated database of this test file's own, copied from the run's template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject('pgAdminUrl');
+  const template = inject('pgTemplate');
+  const name = `trellis_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrl, max: 1 }) }) });
+  try {
+    await sql`create database ${sql.id(name)} template ${sql.id(template)}`.execute(admin);
+  } finally {
+    await admin.destroy();
+  }
+  const url = withDatabase(adminUrl, name);
+  const db = createDb(url, { max: 5 });
+  return {
+    db,
+    url,
+    reset: async () => {
+      await sql`truncate ${sql.join(TABLES.map((t) => sql.id(t)))} restart identity cascade`.execute(db);
+    },
+    drop: async () => {
+      await db.destroy();
+      const a = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrl, max: 1 }) }) });
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(a);
+      await a.destroy();
+    },
+  };
+}
