@@ -1,0 +1,28 @@
+import { sql } from 'kysely';
+import { normalizeEmail } from '@trellis/domain';
+import { users, type Db } from '@trellis/db';
+import { hashPassword } from './lib/secrets';
+
+/** The first platform operator, from TRELLIS_ADMIN_EMAIL / TRELLIS_ADMIN_PASSWORD, created if missing (SPEC 1). */
+export async function ensurePlatformOperator(db: Db, email: string, password: string): Promise<'created' | 'exists'> {
+  const normalized = normalizeEmail(email);
+  const existing = await users.findUserByEmail(db, normalized);
+  if (existing) {
+    if (!existing.platformOperator) await users.setPlatformOperator(db, existing.id);
+    return 'exists';
+  }
+  await users.insertUser(db, { email: normalized, name: 'Platform operator', passwordHash: await hashPassword(password), platformOperator: true });
+  return 'created';
+}
+
+/** Runs `work` while holding a database-wide advisory lock, so several api processes starting at once seed once. */
+export async function withStartupLock<T>(db: Db, work: () => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(7242001)`.execute(conn);
+    try {
+      return await work();
+    } finally {
+      await sql`select pg_advisory_unlock(7242001)`.execute(conn);
+    }
+  });
+}

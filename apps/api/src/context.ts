@@ -1,0 +1,70 @@
+import type { Request, Response } from 'express';
+import { parse as parseCookies } from 'cookie';
+import { sessions, type Db, type User } from '@trellis/db';
+import { hashToken } from './lib/secrets';
+import { outboxMailer, type Mailer } from './lib/mailer';
+
+export const SESSION_COOKIE = 'trellis_session';
+
+/** How a procedure hands a session to the browser; tests leave it out. */
+export interface SessionCookies {
+  set(token: string, expiresAt: Date): void;
+  clear(): void;
+}
+
+export interface ContextInnerOptions {
+  db: Db;
+  /** The session token from the cookie or the bearer header, if any. */
+  sessionToken?: string | null;
+  now?: () => Date;
+  clientAddress?: string;
+  mailer?: Mailer;
+  /** Base URL put in links sent by mail. */
+  publicUrl?: string;
+  cookies?: SessionCookies;
+}
+
+export async function createContextInner(opts: ContextInnerOptions) {
+  const now = opts.now ?? (() => new Date());
+  const tokenHash = opts.sessionToken ? hashToken(opts.sessionToken) : null;
+  const user: User | null = tokenHash ? ((await sessions.findSessionUser(opts.db, tokenHash, now())) ?? null) : null;
+  return {
+    db: opts.db,
+    now,
+    user,
+    sessionTokenHash: user ? tokenHash : null,
+    clientAddress: opts.clientAddress ?? 'local',
+    mailer: opts.mailer ?? outboxMailer,
+    publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+    cookies: opts.cookies ?? { set() {}, clear() {} },
+  };
+}
+export type Context = Awaited<ReturnType<typeof createContextInner>>;
+
+export function sessionTokenOf(req: Request): string | null {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim() || null;
+  const cookie = req.headers.cookie;
+  return cookie ? (parseCookies(cookie)[SESSION_COOKIE] ?? null) : null;
+}
+
+export function cookiesFor(req: Request, res: Response): SessionCookies {
+  const secure = req.secure;
+  return {
+    set: (token, expiresAt) =>
+      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires: expiresAt }),
+    clear: () => res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' }),
+  };
+}
+
+export function createContextFactory(deps: { db: Db; publicUrl: string; mailer?: Mailer }) {
+  return ({ req, res }: { req: Request; res: Response }) =>
+    createContextInner({
+      db: deps.db,
+      sessionToken: sessionTokenOf(req),
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      publicUrl: deps.publicUrl,
+      cookies: cookiesFor(req, res),
+      ...(deps.mailer ? { mailer: deps.mailer } : {}),
+    });
+}

@@ -1,0 +1,22 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { accountsRouter } from './routers/accounts/router';
+import { auditRouter } from './routers/audit/router';
+import { authRouter } from './routers/auth/router';
+import { invitationsRouter } from './routers/invitations/router';
+import { membersRouter } from './routers/members/router';
+import { outboxRouter } from './routers/outbox/router';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  auth: authRouter,
+  accounts: accountsRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  audit: auditRouter,
+  outbox: outboxRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);

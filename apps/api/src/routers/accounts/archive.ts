@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { assertArchivable, assertPlatformOperator, authorize, DomainError } from '@trellis/domain';
+import { accounts } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { authedProcedure, loadVisibleAccount } from '../../trpc';
+import { accountOut, id, toAccountOut } from '../shapes';
+
+/**
+ * Archives an account (never deletes it). A sub-account is archived by an admin of its parent (SPEC 3: "create and
+ * archive sub-accounts"), a root account by a platform operator. Its children must be archived first.
+ */
+export const archiveAccountRoute = authedProcedure
+  .input(z.object({ accountId: id }))
+  .output(accountOut)
+  .mutation(async ({ ctx, input }) => {
+    const { account } = await loadVisibleAccount(ctx, input.accountId);
+    if (account.parentId === null) {
+      assertPlatformOperator(ctx.actor);
+    } else {
+      const parent = (await accounts.findAccount(ctx.db, account.parentId))!;
+      const d = authorize(ctx.actor, accounts.toFacts(parent), 'accounts.archiveSub');
+      if (!d.ok && d.error.code === 'OUT_OF_SCOPE') {
+        throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent.name}" may archive this account.`);
+      }
+      if (!d.ok) throw d.error;
+    }
+    return ctx.db.transaction().execute(async (trx) => {
+      await accounts.lockAccount(trx, account.id);
+      const fresh = (await accounts.findAccount(trx, account.id))!;
+      if (fresh.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'This account is already archived.');
+      assertArchivable(await accounts.countActiveChildren(trx, account.id));
+      const archived = await accounts.archiveAccount(trx, account.id, ctx.now());
+      const out = toAccountOut(archived);
+      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'account.archive', entityType: 'account', entityId: account.id, before: toAccountOut(fresh), after: out });
+      return out;
+    });
+  });

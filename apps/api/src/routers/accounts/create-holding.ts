@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { assertPlatformOperator, DomainError, nameKey, validateAccountName, validateCurrency, validateTimeZone } from '@trellis/domain';
+import { accounts } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { authedProcedure } from '../../trpc';
+import { accountOut, toAccountOut } from '../shapes';
+
+export const nameInput = z.string().max(2000);
+export const createHoldingInput = z.object({ name: nameInput, currency: z.string().max(10), timeZone: z.string().max(100) });
+
+/** A platform operator creates a holding (level 1, its own root). */
+export const createHoldingRoute = authedProcedure
+  .input(createHoldingInput)
+  .output(accountOut)
+  .mutation(async ({ ctx, input }) => {
+    assertPlatformOperator(ctx.actor);
+    const name = validateAccountName(input.name);
+    const currency = validateCurrency(input.currency);
+    const timeZone = validateTimeZone(input.timeZone);
+    return ctx.db.transaction().execute(async (trx) => {
+      if (await accounts.siblingNameTaken(trx, null, nameKey(name))) {
+        throw new DomainError('NAME_TAKEN', `An account named "${name}" already exists at the top level.`, { name: 'already taken' });
+      }
+      const created = await accounts.insertAccount(trx, { parent: null, kind: 'holding', level: 1, clientTier: null, name, nameKey: nameKey(name), currency, timeZone });
+      const out = toAccountOut(created);
+      await recordAudit(trx, ctx, { rootId: created.rootId, accountId: created.id, action: 'account.create', entityType: 'account', entityId: created.id, after: out });
+      return out;
+    });
+  });

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { assertRevocable, DomainError } from '@trellis/domain';
+import { invitations } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { assertMay, authedProcedure, loadVisibleAccount } from '../../trpc';
+import { id, invitationOut, toInvitationOut } from '../shapes';
+
+export const revokeInvitationRoute = authedProcedure
+  .input(z.object({ invitationId: id }))
+  .output(invitationOut.extend({ revokedAt: z.string() }))
+  .mutation(async ({ ctx, input }) =>
+    ctx.db.transaction().execute(async (trx) => {
+      const invitation = await invitations.lockInvitation(trx, input.invitationId);
+      if (!invitation) throw new DomainError('NOT_FOUND', 'Invitation not found.');
+      const { facts } = await loadVisibleAccount(ctx, invitation.accountId).catch(() => {
+        throw new DomainError('NOT_FOUND', 'Invitation not found.');
+      });
+      assertMay(ctx.actor, facts, 'members.invite');
+      const now = ctx.now();
+      assertRevocable(invitation, now);
+      const revoked = await invitations.markInvitationRevoked(trx, invitation.id, ctx.user.id, now);
+      await recordAudit(trx, ctx, { rootId: invitation.rootId, accountId: invitation.accountId, action: 'invitation.revoke', entityType: 'invitation', entityId: invitation.id, before: toInvitationOut(invitation), after: { revokedAt: now.toISOString() } });
+      return { ...toInvitationOut(revoked), revokedAt: now.toISOString() };
+    }),
+  );

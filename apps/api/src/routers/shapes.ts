@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { ACCOUNT_KINDS, CLIENT_TIERS, ROLES, type TreeNode } from '@trellis/domain';
+import type { Account, AuditEntry, Invitation, MemberListing } from '@trellis/db';
+
+/** Output shapes: nothing leaves the api that is not named here (STYLE: every procedure has .output()). */
+export const id = z.uuid({ message: 'must be a valid id' });
+export const iso = z.string();
+export const role = z.enum(ROLES);
+
+export const accountOut = z.object({
+  id: z.string(),
+  rootId: z.string(),
+  parentId: z.string().nullable(),
+  name: z.string(),
+  kind: z.enum(ACCOUNT_KINDS),
+  level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  clientTier: z.enum(CLIENT_TIERS).nullable(),
+  currency: z.string(),
+  timeZone: z.string(),
+  archivedAt: iso.nullable(),
+  createdAt: iso,
+});
+export const toAccountOut = (a: Account): z.infer<typeof accountOut> => ({
+  id: a.id,
+  rootId: a.rootId,
+  parentId: a.parentId,
+  name: a.name,
+  kind: a.kind,
+  level: a.level,
+  clientTier: a.clientTier,
+  currency: a.currency,
+  timeZone: a.timeZone,
+  archivedAt: a.archivedAt?.toISOString() ?? null,
+  createdAt: a.createdAt.toISOString(),
+});
+
+export interface TreeNodeOut {
+  id: string;
+  name: string;
+  kind: TreeNode['kind'];
+  level: TreeNode['level'];
+  clientTier: TreeNode['clientTier'];
+  archived: boolean;
+  children: TreeNodeOut[];
+}
+export const treeNodeOut: z.ZodType<TreeNodeOut> = z.lazy(() =>
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(ACCOUNT_KINDS),
+    level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    clientTier: z.enum(CLIENT_TIERS).nullable(),
+    archived: z.boolean(),
+    children: z.array(treeNodeOut),
+  }),
+);
+
+export const memberOut = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role,
+  createdAt: iso,
+});
+export const toMemberOut = (m: MemberListing): z.infer<typeof memberOut> => ({
+  id: m.id,
+  accountId: m.accountId,
+  userId: m.userId,
+  email: m.email,
+  name: m.name,
+  role: m.role,
+  createdAt: m.createdAt.toISOString(),
+});
+
+export const invitationOut = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  email: z.string(),
+  role,
+  createdAt: iso,
+  expiresAt: iso,
+});
+export const toInvitationOut = (i: Invitation): z.infer<typeof invitationOut> => ({
+  id: i.id,
+  accountId: i.accountId,
+  email: i.email,
+  role: i.role,
+  createdAt: i.createdAt.toISOString(),
+  expiresAt: i.expiresAt.toISOString(),
+});
+
+export const auditEntryOut = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  accountName: z.string(),
+  actorEmail: z.string().nullable(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  at: iso,
+});
+export const toAuditOut = (e: AuditEntry): z.infer<typeof auditEntryOut> => ({
+  id: e.id,
+  accountId: e.accountId,
+  accountName: e.accountName,
+  actorEmail: e.actorEmail,
+  action: e.action,
+  entityType: e.entityType,
+  entityId: e.entityId,
+  before: e.before,
+  after: e.after,
+  at: e.at.toISOString(),
+});
+
+export const userOut = z.object({ id: z.string(), email: z.string(), name: z.string(), platformOperator: z.boolean() });
+
+/** A list page: `{ items, nextCursor }`, nextCursor null on the last page (SPEC 10). */
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const pageInput = { cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50) };
+
+/** Cuts a fetched `limit + 1` rows into a page, with the cursor taken from the last item kept. */
+export function toPage<T, O>(rows: T[], limit: number, cursorOf: (row: T) => string, map: (row: T) => O) {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  return { items: kept.map(map), nextCursor: more ? cursorOf(kept[kept.length - 1]!) : null };
+}

@@ -1,0 +1,126 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z, ZodError } from 'zod';
+import {
+  authorize,
+  DomainError,
+  isDomainError,
+  type AccountFacts,
+  type Action,
+  type Actor,
+  type DomainErrorCode,
+  type Role,
+} from '@trellis/domain';
+import { accounts, memberships, pgErrorCode, UNIQUE_VIOLATION, type AccountWithPath } from '@trellis/db';
+import type { Context } from './context';
+
+/** The one table that turns a domain refusal into a transport error (SPEC 9). */
+const CODE_OF: Record<DomainErrorCode, TRPCError['code']> = {
+  FORBIDDEN_BY_LEVEL: 'FORBIDDEN',
+  FORBIDDEN_BY_ROLE: 'FORBIDDEN',
+  FORBIDDEN_BY_STANDARD_CLIENT_LIMIT: 'FORBIDDEN',
+  FORBIDDEN_BY_SCOPE: 'FORBIDDEN',
+  FORBIDDEN_PLATFORM_OPERATOR_ONLY: 'FORBIDDEN',
+  OUT_OF_SCOPE: 'NOT_FOUND',
+  NOT_FOUND: 'NOT_FOUND',
+  INVALID_INPUT: 'BAD_REQUEST',
+  INVALID_PARENT: 'BAD_REQUEST',
+  NAME_TAKEN: 'CONFLICT',
+  ACCOUNT_ARCHIVED: 'CONFLICT',
+  ACCOUNT_HAS_ACTIVE_CHILDREN: 'CONFLICT',
+  LAST_ROOT_ADMIN: 'CONFLICT',
+  INVITATION_EXPIRED: 'CONFLICT',
+  INVITATION_USED: 'CONFLICT',
+  INVITATION_REVOKED: 'CONFLICT',
+  ALREADY_MEMBER: 'CONFLICT',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  TOO_MANY_ATTEMPTS: 'TOO_MANY_REQUESTS',
+};
+
+function fieldErrorsOf(cause: unknown): Record<string, string> | undefined {
+  if (cause instanceof ZodError) {
+    const out: Record<string, string> = {};
+    for (const issue of cause.issues) out[issue.path.join('.') || '(input)'] ??= issue.message;
+    return out;
+  }
+  if (isDomainError(cause)) return cause.fields ? { ...cause.fields } : undefined;
+  return undefined;
+}
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const fields = fieldErrorsOf(error.cause);
+    const message =
+      error.code === 'INTERNAL_SERVER_ERROR'
+        ? 'Something went wrong on our side; nothing was changed.'
+        : error.cause instanceof ZodError && fields
+          ? Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')
+          : shape.message;
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        /** The rule that refused, e.g. FORBIDDEN_BY_LEVEL. */
+        rule: isDomainError(error.cause) ? error.cause.code : null,
+        fieldErrors: fields ?? null,
+      },
+    };
+  },
+});
+
+/** Turns domain refusals and constraint races into their tRPC codes, keeping the readable message. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (isDomainError(cause)) throw new TRPCError({ code: CODE_OF[cause.code], message: cause.message, cause });
+  if (pgErrorCode(cause) === UNIQUE_VIOLATION) {
+    throw new TRPCError({ code: 'CONFLICT', message: 'That already exists; reload and try again.', cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+  const actor: Actor = {
+    userId: ctx.user.id,
+    platformOperator: ctx.user.platformOperator,
+    memberships: await memberships.membershipsOfUser(ctx.db, ctx.user.id),
+  };
+  return next({ ctx: { ...ctx, user: ctx.user, actor } });
+});
+
+/** Loads an account the actor may at least see; anything else is NOT_FOUND, never FORBIDDEN (SPEC 9). */
+export async function loadVisibleAccount(
+  ctx: { db: Context['db']; actor: Actor },
+  accountId: string,
+): Promise<{ account: AccountWithPath; facts: AccountFacts }> {
+  const account = await accounts.findAccount(ctx.db, accountId);
+  if (!account) throw new DomainError('NOT_FOUND', 'Account not found.');
+  const facts = accounts.toFacts(account);
+  const view = authorize(ctx.actor, facts, 'account.view');
+  if (!view.ok) throw view.error;
+  return { account, facts };
+}
+
+/** Throws the refusal unless the actor may perform the action on the account; returns the granting role. */
+export function assertMay(actor: Actor, facts: AccountFacts, action: Action): Role | 'platform-operator' {
+  const d = authorize(actor, facts, action);
+  if (!d.ok) throw d.error;
+  return d.role;
+}
+
+/** A procedure on one account: takes `accountId`, and narrows ctx to the account after the scope check. */
+export const accountProcedure = authedProcedure
+  .input(z.object({ accountId: z.uuid() }))
+  .use(async ({ ctx, input, next }) => {
+    const { account, facts } = await loadVisibleAccount(ctx, input.accountId);
+    return next({ ctx: { ...ctx, account, facts, may: (action: Action) => assertMay(ctx.actor, facts, action) } });
+  });
