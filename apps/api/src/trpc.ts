@@ -117,10 +117,15 @@ export function assertMay(actor: Actor, facts: AccountFacts, action: Action): Ro
   return d.role;
 }
 
-/** A procedure on one account: takes `accountId`, and narrows ctx to the account after the scope check. */
-export const accountProcedure = authedProcedure
-  .input(z.object({ accountId: z.uuid() }))
-  .use(async ({ ctx, input, next }) => {
-    const { account, facts } = await loadVisibleAccount(ctx, input.accountId);
-    return next({ ctx: { ...ctx, account, facts, may: (action: Action) => assertMay(ctx.actor, facts, action) } });
-  });
+/**
+ * A procedure on one account: its input is `accountId` plus the given fields, all validated first; ctx is then
+ * narrowed to the account after the scope check, with `may(action)` to assert the rest.
+ */
+export function accountProcedure<T extends z.ZodRawShape = {}>(shape?: T) {
+  return authedProcedure
+    .input(z.object({ accountId: z.uuid({ message: 'must be a valid id' }), ...(shape ?? ({} as T)) }))
+    .use(async ({ ctx, input, next }) => {
+      const { account, facts } = await loadVisibleAccount(ctx, (input as { accountId: string }).accountId);
+      return next({ ctx: { ...ctx, account, facts, may: (action: Action) => assertMay(ctx.actor, facts, action) } });
+    });
+}

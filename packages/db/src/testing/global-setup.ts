@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../embedded';
 import { migrateToLatest } from '../migrate';
@@ -37,9 +37,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
   }
   const template = `trellis_tpl_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrl, max: 1 }) }) });
+  const admin = maintenanceDb(adminUrl);
   await sql`create database ${sql.id(template)}`.execute(admin);
-  const tplDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: withDatabase(adminUrl, template), max: 1 }) }) });
+  const tplDb = maintenanceDb(withDatabase(adminUrl, template));
   await migrateToLatest(tplDb);
   await tplDb.destroy();
   project.provide('pgAdminUrl', adminUrl);
@@ -55,4 +55,11 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+/** A one-connection Kysely for maintenance (create/drop database); a dropped connection is not an error here. */
+export function maintenanceDb(url: string): Kysely<any> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', () => {});
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../connect';
-import { withDatabase } from './global-setup';
+import { maintenanceDb, withDatabase } from './global-setup';
 
 export interface TestDatabase {
   db: Db;
@@ -21,7 +20,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const template = inject('pgTemplate');
   const name = `trellis_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrl, max: 1 }) }) });
+  const admin = maintenanceDb(adminUrl);
   try {
     await sql`create database ${sql.id(name)} template ${sql.id(template)}`.execute(admin);
   } finally {
@@ -37,7 +36,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     drop: async () => {
       await db.destroy();
-      const a = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: adminUrl, max: 1 }) }) });
+      const a = maintenanceDb(adminUrl);
       await sql`drop database if exists ${sql.id(name)} with (force)`.execute(a);
       await a.destroy();
     },

@@ -5,7 +5,7 @@ import { accountProcedure } from '../../trpc';
 import { accountOut, toAccountOut } from '../shapes';
 
 /** One account, the ancestors the caller may see (for breadcrumbs) and what the caller may do on it. */
-export const getAccountRoute = accountProcedure
+export const getAccountRoute = accountProcedure()
   .output(
     accountOut.extend({
       ancestors: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(ACCOUNT_KINDS) })),

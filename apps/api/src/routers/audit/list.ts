@@ -4,8 +4,7 @@ import { accountProcedure } from '../../trpc';
 import { auditEntryOut, page, pageInput, toAuditOut, toPage } from '../shapes';
 
 /** Audit entries of the account and its descendants, newest first (admins, SPEC 8). */
-export const listAuditRoute = accountProcedure
-  .input(z.object({ ...pageInput, cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').optional() }))
+export const listAuditRoute = accountProcedure({ ...pageInput, cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').optional() })
   .output(page(auditEntryOut))
   .query(async ({ ctx, input }) => {
     ctx.may('audit.view');

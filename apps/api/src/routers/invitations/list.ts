@@ -4,8 +4,7 @@ import { accountProcedure } from '../../trpc';
 import { invitationOut, page, toInvitationOut } from '../shapes';
 
 /** Pending invitations of the account (those who may invite see them). */
-export const listInvitationsRoute = accountProcedure
-  .input(z.object({}))
+export const listInvitationsRoute = accountProcedure({})
   .output(page(invitationOut))
   .query(async ({ ctx }) => {
     ctx.may('members.invite');

@@ -13,8 +13,7 @@ export const inviteInput = z.object({ email: z.email({ message: 'must be an emai
  * same email again replaces the pending invitation. The email goes to the outbox in the same transaction, and the
  * token comes back too so the inviter can hand the link over by hand (SPEC 10).
  */
-export const inviteRoute = accountProcedure
-  .input(inviteInput)
+export const inviteRoute = accountProcedure(inviteInput.shape)
   .output(invitationOut.extend({ token: z.string(), link: z.string() }))
   .mutation(async ({ ctx, input }) => {
     ctx.may('members.invite');

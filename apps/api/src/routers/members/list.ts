@@ -4,8 +4,7 @@ import { accountProcedure } from '../../trpc';
 import { memberOut, page, pageInput, toMemberOut, toPage } from '../shapes';
 
 /** Members holding a role on the account itself (members of ancestors also reach it), by email. */
-export const listMembersRoute = accountProcedure
-  .input(z.object(pageInput))
+export const listMembersRoute = accountProcedure(pageInput)
   .output(page(memberOut))
   .query(async ({ ctx, input }) => {
     ctx.may('members.view');

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '@trellis/domain';
+import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { codeOf, grant, userWithCaller, type Caller } from './test-support';
+
+/**
+ * The sibling-leak matrix: 2 holdings x 2 agencies x 2 clients, one member per node and role. Every member x account
+ * x action through the api must equal what SPEC 2-3 allow, written out here independently of packages/domain.
+ */
+let t: TestDatabase;
+interface Node { id: string; rootId: string; name: string; kind: 'holding' | 'agency' | 'client'; parent: string | null }
+const nodes: Node[] = [];
+const members: { node: Node; role: Role; caller: Caller }[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const op = await userWithCaller(t.db, 'op@x.test', { platformOperator: true });
+  for (const h of [0, 1]) {
+    const holding = await op.caller.accounts.createHolding({ name: `H${h}`, currency: 'EUR', timeZone: 'UTC' });
+    nodes.push({ id: holding.id, rootId: holding.rootId, name: holding.name, kind: 'holding', parent: null });
+    const builder = await userWithCaller(t.db, `builder${h}@x.test`);
+    await grant(t.db, builder.user.id, holding, 'admin');
+    for (const a of [0, 1]) {
+      const agency = await builder.caller.accounts.create({ parentId: holding.id, name: `H${h}A${a}`, kind: 'agency' });
+      nodes.push({ id: agency.id, rootId: agency.rootId, name: agency.name, kind: 'agency', parent: holding.id });
+      for (const c of [0, 1]) {
+        const client = await builder.caller.accounts.create({ parentId: agency.id, name: `H${h}A${a}C${c}`, kind: 'client' });
+        nodes.push({ id: client.id, rootId: client.rootId, name: client.name, kind: 'client', parent: agency.id });
+      }
+    }
+  }
+  for (const node of nodes) {
+    for (const role of ROLES) {
+      const m = await userWithCaller(t.db, `${role}.${node.name.toLowerCase()}@x.test`);
+      await grant(t.db, m.user.id, node, role);
+      members.push({ node, role, caller: m.caller });
+    }
+  }
+}, 120_000);
+afterAll(() => t.drop());
+
+const byId = (id: string) => nodes.find((n) => n.id === id)!;
+const inScope = (m: Node, target: Node): boolean => target.id === m.id || (target.parent !== null && inScope(m, byId(target.parent)));
+const subtree = (m: Node) => nodes.filter((n) => inScope(m, n)).map((n) => n.id).sort();
+
+type Expect = 'ok' | 'FORBIDDEN' | 'NOT_FOUND';
+/** SPEC 2.1, 2.2, 3 and 9, spelled out for the actions of this issue. */
+function expected(action: string, m: { node: Node; role: Role }, target: Node): Expect {
+  if (!inScope(m.node, target)) return 'NOT_FOUND';
+  const ownStandardClient = m.node.id === target.id && target.kind === 'client';
+  switch (action) {
+    case 'get':
+    case 'tree':
+    case 'members.list':
+      return 'ok';
+    case 'audit.list':
+      return m.role === 'admin' && !ownStandardClient ? 'ok' : 'FORBIDDEN';
+    case 'invite':
+    case 'invitations.list':
+      return m.role === 'admin' ? 'ok' : 'FORBIDDEN';
+    case 'create':
+      return target.kind !== 'client' && m.role === 'admin' ? 'ok' : 'FORBIDDEN';
+    default:
+      throw new Error(action);
+  }
+}
+
+let seq = 0;
+function call(action: string, caller: Caller, target: Node): Promise<unknown> {
+  switch (action) {
+    case 'get':
+      return caller.accounts.get({ accountId: target.id });
+    case 'tree':
+      return caller.accounts.tree({ accountId: target.id });
+    case 'members.list':
+      return caller.members.list({ accountId: target.id });
+    case 'audit.list':
+      return caller.audit.list({ accountId: target.id });
+    case 'invite':
+      return caller.members.invite({ accountId: target.id, email: `inv${seq++}@x.test`, role: 'analyst' });
+    case 'invitations.list':
+      return caller.invitations.list({ accountId: target.id });
+    case 'create':
+      return caller.accounts.create({ parentId: target.id, name: `New ${seq++}`, kind: target.kind === 'holding' ? 'agency' : 'client' });
+    default:
+      throw new Error(action);
+  }
+}
+
+const ACTIONS = ['get', 'tree', 'members.list', 'audit.list', 'invite', 'invitations.list', 'create'];
+
+describe('sibling-leak matrix', () => {
+  it('answers every member x account x action exactly as SPEC allows', async () => {
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const m of members) {
+      await Promise.all(
+        nodes.flatMap((target) =>
+          ACTIONS.map(async (action) => {
+            const got = await codeOf(call(action, m.caller, target));
+            const want = expected(action, m, target);
+            checked++;
+            if (got !== want) mismatches.push(`${m.role}@${m.node.name} ${action} ${target.name}: got ${got}, want ${want}`);
+          }),
+        ),
+      );
+    }
+    expect(checked).toBe(42 * 14 * ACTIONS.length);
+    expect(mismatches).toEqual([]);
+  }, 120_000);
+
+  it('finds nothing outside scope: the tree, the outbox and the audit trail hold only the member\'s subtree', async () => {
+    // every account now in the database, including those the matrix created, with its parent
+    const all = await t.db.selectFrom('accounts').select(['id', 'parent_id']).execute();
+    const parentOf = new Map(all.map((a) => [a.id, a.parent_id]));
+    const covers = (m: Node, id: string): boolean => id === m.id || (parentOf.get(id) ? covers(m, parentOf.get(id)!) : false);
+    for (const m of members) {
+      const forest = await m.caller.accounts.tree();
+      const ids: string[] = [];
+      const walk = (n: { id: string; children: unknown[] }) => {
+        ids.push(n.id);
+        (n.children as typeof n[]).forEach(walk);
+      };
+      (Array.isArray(forest) ? forest : [forest]).forEach(walk);
+      const label = `${m.role}@${m.node.name}`;
+      expect(ids.sort(), label).toEqual(all.map((a) => a.id).filter((id) => covers(m.node, id)).sort());
+      expect(ids.filter((id) => nodes.some((n) => n.id === id)).sort(), label).toEqual(subtree(m.node));
+      const mail = await m.caller.outbox.list({ limit: 200 });
+      for (const item of mail.items) expect(covers(m.node, item.accountId), label).toBe(true);
+      if (m.role === 'admin' && m.node.kind !== 'client') {
+        const audit = await m.caller.audit.list({ accountId: m.node.id, limit: 200 });
+        expect(audit.items.length).toBeGreaterThan(0);
+        for (const e of audit.items) expect(covers(m.node, e.accountId), label).toBe(true);
+      }
+    }
+  }, 120_000);
+});
