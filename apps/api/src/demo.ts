@@ -20,19 +20,22 @@ export interface DemoSignIn {
   account: string;
 }
 
+/** Who can sign in to the demo (all with DEMO_PASSWORD). */
+export function demoSignIns(): DemoSignIn[] {
+  const plan: DemoSignIn[] = [{ email: DEMO_OPERATOR, role: 'platform operator', account: '(installation)' }];
+  for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@northwind.demo`, role: r, account: HOLDING });
+  for (const a of AGENCIES) for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@${a.slug}.demo`, role: r, account: a.name });
+  for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@acme.demo`, role: r, account: 'Acme Foods' });
+  return plan;
+}
+
 /**
  * Demo data, made through the api itself (so it carries its audit trail): a holding with three agencies and twelve
  * clients, a member of each role at each level, and a platform operator. Does nothing if the holding exists.
  */
-export async function seedDemo(db: Db): Promise<{ created: boolean; signIns: DemoSignIn[] }> {
-  const signIns: DemoSignIn[] = [{ email: DEMO_OPERATOR, role: 'platform operator', account: '(installation)' }];
-  const plan: { email: string; role: Role; account: string }[] = [];
-  for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@northwind.demo`, role: r, account: HOLDING });
-  for (const a of AGENCIES) for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@${a.slug}.demo`, role: r, account: a.name });
-  for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@acme.demo`, role: r, account: 'Acme Foods' });
-  signIns.push(...plan);
-
-  if (await accounts.siblingNameTaken(db, null, nameKey(HOLDING))) return { created: false, signIns };
+export async function seedDemo(db: Db): Promise<{ created: boolean }> {
+  const plan = demoSignIns().filter((p): p is DemoSignIn & { role: Role } => p.role !== 'platform operator');
+  if (await accounts.siblingNameTaken(db, null, nameKey(HOLDING))) return { created: false };
 
   await ensurePlatformOperator(db, DEMO_OPERATOR, DEMO_PASSWORD);
   const as = async (email: string) => {
@@ -66,5 +69,5 @@ export async function seedDemo(db: Db): Promise<{ created: boolean; signIns: Dem
   }
   // One pending invitation, so the outbox and the invitations list have something to show.
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
-  return { created: true, signIns };
+  return { created: true };
 }

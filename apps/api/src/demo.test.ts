@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { anonymous } from './test-support';
+import { DEMO_PASSWORD, demoSignIns, seedDemo } from './demo';
+import { createCaller } from './root';
+import { createContextInner } from './context';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.drop());
+
+describe('demo data', () => {
+  it('builds a holding with 3 agencies and 12 clients, every role at every level, once', async () => {
+    expect(await seedDemo(t.db)).toEqual({ created: true });
+    const counts = await t.db.selectFrom('accounts').select(['kind', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('kind').orderBy('kind').execute();
+    expect(counts.map((c) => [c.kind, Number(c.n)])).toEqual([['agency', 3], ['client', 12], ['holding', 1]]);
+    const roles = await t.db
+      .selectFrom('memberships as m')
+      .innerJoin('accounts as a', 'a.id', 'm.account_id')
+      .select(['a.level', 'm.role'])
+      .distinct()
+      .execute();
+    for (const level of [1, 2, 3]) for (const role of ['admin', 'operator', 'analyst']) expect(roles).toContainEqual({ level, role });
+
+    expect(await seedDemo(t.db)).toEqual({ created: false });
+    expect(Number((await t.db.selectFrom('accounts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBe(16);
+  }, 60_000);
+
+  it('lets every listed demo user sign in with the demo password', async () => {
+    for (const s of demoSignIns()) {
+      const { token } = await (await anonymous(t.db, { clientAddress: s.email })).auth.signIn({ email: s.email, password: DEMO_PASSWORD });
+      const me = await createCaller(await createContextInner({ db: t.db, sessionToken: token })).auth.me();
+      expect(me?.user.platformOperator).toBe(s.role === 'platform operator');
+      if (s.role !== 'platform operator') expect(me?.memberships).toContainEqual(expect.objectContaining({ accountName: s.account, role: s.role }));
+    }
+  }, 60_000);
+});
