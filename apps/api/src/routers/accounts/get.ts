@@ -10,6 +10,8 @@ export const getAccountRoute = accountProcedure()
     accountOut.extend({
       ancestors: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(ACCOUNT_KINDS) })),
       allowedActions: z.array(z.enum(ACTIONS)),
+      /** Whether the caller may archive this account (decided on its parent, SPEC 3). */
+      canArchive: z.boolean(),
     }),
   )
   .query(async ({ ctx }) => {
@@ -19,5 +21,10 @@ export const getAccountRoute = accountProcedure()
       const a = (await accounts.findAccount(ctx.db, ancestorId))!;
       if (authorize(ctx.actor, accounts.toFacts(a), 'account.view').ok) ancestors.push({ id: a.id, name: a.name, kind: a.kind });
     }
-    return { ...toAccountOut(ctx.account), ancestors, allowedActions: allowedActions(ctx.actor, ctx.facts, ACTIONS) };
+    const parentId = ctx.account.parentId;
+    const parent = parentId ? await accounts.findAccount(ctx.db, parentId) : undefined;
+    const canArchive =
+      ctx.account.archivedAt === null &&
+      (parent ? authorize(ctx.actor, accounts.toFacts(parent), 'accounts.archiveSub').ok : ctx.actor.platformOperator);
+    return { ...toAccountOut(ctx.account), ancestors, allowedActions: allowedActions(ctx.actor, ctx.facts, ACTIONS), canArchive };
   });
