@@ -3,6 +3,7 @@ import { z, ZodError } from 'zod';
 import {
   authorize,
   DomainError,
+  refusalError,
   isDomainError,
   type AccountFacts,
   type Action,
@@ -106,14 +107,14 @@ export async function loadVisibleAccount(
   if (!account) throw new DomainError('NOT_FOUND', 'Account not found.');
   const facts = accounts.toFacts(account);
   const view = authorize(ctx.actor, facts, 'account.view');
-  if (!view.ok) throw view.error;
+  if (!view.ok) throw refusalError(view);
   return { account, facts };
 }
 
 /** Throws the refusal unless the actor may perform the action on the account; returns the granting role. */
 export function assertMay(actor: Actor, facts: AccountFacts, action: Action): Role | 'platform-operator' {
   const d = authorize(actor, facts, action);
-  if (!d.ok) throw d.error;
+  if (!d.ok) throw refusalError(d);
   return d.role;
 }
 

@@ -29,7 +29,7 @@ const actor = (memberships: [string, Role][], platformOperator = false): Actor =
 });
 const code = (a: Actor, target: AccountFacts, action: Action) => {
   const d = authorize(a, target, action);
-  return d.ok ? 'ok' : d.error.code;
+  return d.ok ? 'ok' : d.code;
 };
 
 describe('authorize: scope', () => {
@@ -226,7 +226,7 @@ describe('authorize against a naive reference', () => {
             const f = facts(accounts, id);
             for (const action of ACTIONS) {
               const d = authorize(a, f, action);
-              expect(d.ok ? 'ok' : d.error.code, `${id} ${action}`).toBe(naive(accounts, memberships, platformOperator, id, action));
+              expect(d.ok ? 'ok' : d.code, `${id} ${action}`).toBe(naive(accounts, memberships, platformOperator, id, action));
             }
           }
         },

@@ -1,6 +1,7 @@
-import { DomainError } from './errors';
+import { DomainError, type DomainErrorCode } from './errors';
 import { levelAllows, type AccountKind, type ClientTier, type Level } from './levels';
 import {
+  ACTIONS,
   ACTION_NEEDS_CAPABILITY,
   NEW_WORK_ACTIONS,
   STANDARD_CLIENT_MEMBER_ACTIONS,
@@ -27,7 +28,34 @@ export interface Actor {
   memberships: ReadonlyMap<string, Role>;
 }
 
-export type Decision = { ok: true; role: Role | 'platform-operator' } | { ok: false; error: DomainError };
+export type Grant = { readonly ok: true; readonly role: Role | 'platform-operator' };
+export type Refusal = { readonly ok: false; readonly code: DomainErrorCode; readonly message: string };
+/** A decision is plain data (no Error is built on the hot path); `refusalError` turns a refusal into one to throw. */
+export type Decision = Grant | Refusal;
+
+export const refusalError = (r: Refusal): DomainError => new DomainError(r.code, r.message);
+
+// Decisions are shared constants: authorize() allocates nothing, so it can run millions of times a second.
+const refusal = (code: DomainErrorCode, message: string): Refusal => Object.freeze({ ok: false, code, message });
+const GRANT: Record<Role | 'platform-operator', Grant> = {
+  admin: Object.freeze({ ok: true, role: 'admin' }),
+  operator: Object.freeze({ ok: true, role: 'operator' }),
+  analyst: Object.freeze({ ok: true, role: 'analyst' }),
+  'platform-operator': Object.freeze({ ok: true, role: 'platform-operator' }),
+};
+const OUT_OF_SCOPE = refusal('OUT_OF_SCOPE', 'Account not found.');
+const ARCHIVED = refusal('ACCOUNT_ARCHIVED', 'This account is archived and accepts no new work.');
+const STANDARD_CLIENT_LIMIT = refusal(
+  'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+  'Members of a standard client may only manage its users and view reports shared with it.',
+);
+const BY_ROLE = new Map<Action, Refusal>(ACTIONS.map((a) => [a, refusal('FORBIDDEN_BY_ROLE', `Your role does not allow this (${a}).`)]));
+const BY_LEVEL = new Map<string, Refusal>();
+for (const [action, capability] of Object.entries(ACTION_NEEDS_CAPABILITY)) {
+  for (const level of [1, 2, 3] as const) {
+    BY_LEVEL.set(`${action}:${level}`, refusal('FORBIDDEN_BY_LEVEL', `A level-${level} account may not do this (${capability}).`));
+  }
+}
 
 /** What a platform operator may do without a membership (SPEC 1, SPEC 10): see the tree, invite to a root. */
 function platformOperatorAllows(action: Action, account: AccountFacts): boolean {
@@ -44,7 +72,7 @@ const isStandardClient = (a: AccountFacts) => a.kind === 'client' && a.clientTie
  * does not exist for the caller.
  */
 export function authorize(actor: Actor, account: AccountFacts, action: Action): Decision {
-  if (actor.platformOperator && platformOperatorAllows(action, account)) return { ok: true, role: 'platform-operator' };
+  if (actor.platformOperator && platformOperatorAllows(action, account)) return GRANT['platform-operator'];
 
   let covered = false;
   for (const id of account.path) {
@@ -53,14 +81,14 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
       break;
     }
   }
-  if (!covered) return deny('OUT_OF_SCOPE', 'Account not found.');
+  if (!covered) return OUT_OF_SCOPE;
 
   const capability = ACTION_NEEDS_CAPABILITY[action];
   if (capability !== undefined && !levelAllows(capability, { level: account.level, standaloneClient: account.level === 3 && account.path.length === 1 })) {
-    return deny('FORBIDDEN_BY_LEVEL', `A level-${account.level} account may not do this (${capability}).`);
+    return BY_LEVEL.get(`${action}:${account.level}`)!;
   }
   if (account.archived && NEW_WORK_ACTIONS.has(action)) {
-    return deny('ACCOUNT_ARCHIVED', 'This account is archived and accepts no new work.');
+    return ARCHIVED;
   }
 
   let best: Role | undefined;
@@ -75,24 +103,15 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
     best = role;
     break;
   }
-  if (best !== undefined) return { ok: true, role: best };
-  if (limitedByStandardClient) {
-    return deny(
-      'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
-      'Members of a standard client may only manage its users and view reports shared with it.',
-    );
-  }
-  return deny('FORBIDDEN_BY_ROLE', `Your role does not allow this (${action}).`);
-}
-
-function deny(code: DomainError['code'], message: string): Decision {
-  return { ok: false, error: new DomainError(code, message) };
+  if (best !== undefined) return GRANT[best];
+  if (limitedByStandardClient) return STANDARD_CLIENT_LIMIT;
+  return BY_ROLE.get(action)!;
 }
 
 /** authorize, throwing the refusal. Returns the role that granted the action. */
 export function assertAuthorized(actor: Actor, account: AccountFacts, action: Action): Role | 'platform-operator' {
   const d = authorize(actor, account, action);
-  if (!d.ok) throw d.error;
+  if (!d.ok) throw refusalError(d);
   return d.role;
 }
 

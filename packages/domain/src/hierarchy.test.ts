@@ -63,12 +63,15 @@ describe('forest building', () => {
   const row = (id: string, parentId: string | null, kind: AccountKind) => ({
     id, parentId, name: id, kind, level: ({ holding: 1, agency: 2, client: 3 } as const)[kind], clientTier: null, archived: false,
   });
-  const rows = [row('H', null, 'holding'), row('B', 'H', 'agency'), row('A', 'H', 'agency'), row('A1', 'A', 'client')];
+  // rows in display order, as the repository returns them (by name), children before or after their parent
+  const rows = [row('A', 'H', 'agency'), row('A1', 'A', 'client'), row('B', 'H', 'agency'), row('H', null, 'holding'), row('X', null, 'holding')];
 
-  it('nests rows under the tops, children by name', () => {
-    const [h] = buildForest(rows, ['H']);
-    expect(h!.children.map((c) => c.id)).toEqual(['A', 'B']);
-    expect(h!.children[0]!.children.map((c) => c.id)).toEqual(['A1']);
+  it('nests rows under the tops, siblings in the order of the rows, and drops rows outside the tops', () => {
+    const forest = buildForest(rows, ['H']);
+    expect(forest.map((n) => n.id)).toEqual(['H']);
+    expect(forest[0]!.children.map((c) => c.id)).toEqual(['A', 'B']);
+    expect(forest[0]!.children[0]!.children.map((c) => c.id)).toEqual(['A1']);
+    expect(buildForest(rows, ['A', 'X']).map((n) => [n.id, n.children.length])).toEqual([['A', 1], ['X', 0]]);
   });
 
   it('keeps only the outermost memberships as tops', () => {

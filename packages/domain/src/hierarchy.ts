@@ -75,17 +75,23 @@ export interface TreeNode extends Omit<TreeRow, 'parentId'> {
   children: TreeNode[];
 }
 
-/** Nests flat rows under the given tops, children sorted by name. Rows outside the tops' subtrees are ignored. */
+/**
+ * Nests flat rows under the given tops, in one pass. Siblings keep the order of the rows (the repository returns
+ * them by name), so a 5,000-account tree is built without sorting. Rows outside the tops' subtrees are dropped.
+ */
 export function buildForest(rows: readonly TreeRow[], topIds: readonly string[]): TreeNode[] {
   const nodes = new Map<string, TreeNode>();
-  for (const { parentId: _p, ...r } of rows) nodes.set(r.id, { ...r, children: [] });
   for (const r of rows) {
-    if (r.parentId === null) continue;
-    nodes.get(r.parentId)?.children.push(nodes.get(r.id)!);
+    nodes.set(r.id, { id: r.id, name: r.name, kind: r.kind, level: r.level, clientTier: r.clientTier, archived: r.archived, children: [] });
   }
-  const byName = (a: TreeNode, b: TreeNode) => a.name.localeCompare(b.name);
-  for (const n of nodes.values()) n.children.sort(byName);
-  return topIds.flatMap((id) => nodes.get(id) ?? []).sort(byName);
+  const tops = new Set(topIds);
+  const forest: TreeNode[] = [];
+  for (const r of rows) {
+    const node = nodes.get(r.id)!;
+    if (tops.has(r.id)) forest.push(node);
+    else if (r.parentId !== null) nodes.get(r.parentId)?.children.push(node);
+  }
+  return forest;
 }
 
 /** The smallest set of accounts whose subtrees cover all the given ones: membership accounts under no other. */

@@ -43,17 +43,18 @@ export interface TreeNodeOut {
   archived: boolean;
   children: TreeNodeOut[];
 }
-export const treeNodeOut: z.ZodType<TreeNodeOut> = z.lazy(() =>
-  z.object({
-    id: z.string(),
-    name: z.string(),
-    kind: z.enum(ACCOUNT_KINDS),
-    level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-    clientTier: z.enum(CLIENT_TIERS).nullable(),
-    archived: z.boolean(),
-    children: z.array(treeNodeOut),
-  }),
-);
+const treeNodeFields = {
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(ACCOUNT_KINDS),
+  level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  clientTier: z.enum(CLIENT_TIERS).nullable(),
+  archived: z.boolean(),
+};
+// The tree is at most three deep (SPEC 2), so the schema is too: no recursion to validate.
+const leafNode = z.object({ ...treeNodeFields, children: z.array(z.never()).max(0) });
+const midNode = z.object({ ...treeNodeFields, children: z.array(leafNode) });
+export const treeNodeOut: z.ZodType<TreeNodeOut> = z.object({ ...treeNodeFields, children: z.array(midNode) });
 
 export const memberOut = z.object({
   id: z.string(),

@@ -123,14 +123,16 @@ export async function archiveAccount(trx: Trx, id: string, at: Date): Promise<Ac
   return toAccount(row);
 }
 
-/** Every account in the subtrees of the given accounts (one indexed query on the ancestor index). */
+/** Every account in the subtrees of the given accounts, by name (one query on the ancestor index). */
 export async function subtreeRows(db: Db, topIds: readonly string[], includeArchived: boolean): Promise<TreeRow[]> {
   if (topIds.length === 0) return [];
   let q = db
     .selectFrom('account_paths as p')
     .innerJoin('accounts as a', 'a.id', 'p.descendant_id')
     .select(['a.id', 'a.parent_id', 'a.name', 'a.kind', 'a.level', 'a.client_tier', 'a.archived_at'])
-    .where('p.ancestor_id', 'in', topIds);
+    .where('p.ancestor_id', 'in', topIds)
+    .orderBy('a.name_key')
+    .orderBy('a.id');
   if (!includeArchived) q = q.where('a.archived_at', 'is', null);
   const rows = await q.execute();
   const seen = new Set<string>();

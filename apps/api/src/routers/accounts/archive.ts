@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertArchivable, assertPlatformOperator, authorize, DomainError } from '@trellis/domain';
+import { assertArchivable, assertPlatformOperator, authorize, DomainError, refusalError } from '@trellis/domain';
 import { accounts } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
@@ -19,10 +19,10 @@ export const archiveAccountRoute = authedProcedure
     } else {
       const parent = (await accounts.findAccount(ctx.db, account.parentId))!;
       const d = authorize(ctx.actor, accounts.toFacts(parent), 'accounts.archiveSub');
-      if (!d.ok && d.error.code === 'OUT_OF_SCOPE') {
+      if (!d.ok && d.code === 'OUT_OF_SCOPE') {
         throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent.name}" may archive this account.`);
       }
-      if (!d.ok) throw d.error;
+      if (!d.ok) throw refusalError(d);
     }
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.lockAccount(trx, account.id);

@@ -1,0 +1,168 @@
+/**
+ * `pnpm bench`: the speed targets of the foundation, each printed beside a baseline measured in the same run.
+ *   1. authorize() on a 10,000-account tree, in-process (target >= 1,000,000 checks/s), vs a plain Set lookup.
+ *   2. accounts.tree over HTTP for a holding with 5,000 descendants (target p99 <= 50 ms), vs GET /healthz.
+ * Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL. Not a test: it reports, it does not assert.
+ */
+import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { ACTIONS, authorize, nameKey, ROLES, type AccountFacts, type Actor, type Role } from '@trellis/domain';
+import { accounts, createDb, memberships, migrateToLatest, type Db } from '@trellis/db';
+import { startEmbeddedPostgres } from '@trellis/db/embedded';
+import { createApp } from '@trellis/api/app';
+import { userWithCaller } from '@trellis/api/test-support';
+
+/** A tiny deterministic PRNG, so every run measures the same work. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function benchAuthorize() {
+  const rand = rng(42);
+  const facts: AccountFacts[] = [];
+  const holding: AccountFacts = { id: 'h', kind: 'holding', level: 1, clientTier: null, archived: false, path: ['h'] };
+  facts.push(holding);
+  for (let a = 0; a < 99; a++) {
+    const agency: AccountFacts = { id: `a${a}`, kind: 'agency', level: 2, clientTier: null, archived: false, path: ['h', `a${a}`] };
+    facts.push(agency);
+    for (let c = 0; c < 100; c++) {
+      facts.push({ id: `a${a}c${c}`, kind: 'client', level: 3, clientTier: rand() < 0.2 ? 'premium' : 'standard', archived: false, path: ['h', `a${a}`, `a${a}c${c}`] });
+    }
+  }
+  const actors: Actor[] = [];
+  for (let u = 0; u < 1000; u++) {
+    const m = new Map<string, Role>();
+    const n = 1 + Math.floor(rand() * 3);
+    for (let i = 0; i < n; i++) m.set(facts[Math.floor(rand() * facts.length)]!.id, ROLES[Math.floor(rand() * 3)]!);
+    actors.push({ userId: `u${u}`, platformOperator: false, memberships: m });
+  }
+  const N = 2_000_000;
+  const ua = new Uint16Array(N);
+  const fa = new Uint16Array(N);
+  const aa = new Uint8Array(N);
+  for (let i = 0; i < N; i++) {
+    ua[i] = Math.floor(rand() * actors.length);
+    fa[i] = Math.floor(rand() * facts.length);
+    aa[i] = Math.floor(rand() * ACTIONS.length);
+  }
+  // Baseline: the same answers precomputed into a Set, then looked up: the floor any check can hope for.
+  const allowed = new Set<number>();
+  for (let i = 0; i < N; i++) {
+    if (authorize(actors[ua[i]!]!, facts[fa[i]!]!, ACTIONS[aa[i]!]!).ok) allowed.add((ua[i]! * 16384 + fa[i]!) * 32 + aa[i]!);
+  }
+  const run = (label: string, check: (i: number) => boolean) => {
+    let yes = 0;
+    for (let i = 0; i < 200_000; i++) if (check(i)) yes++; // warm-up
+    yes = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) if (check(i)) yes++;
+    const s = (performance.now() - t0) / 1000;
+    return { label, perSecond: N / s, yes };
+  };
+  const real = run('authorize', (i) => authorize(actors[ua[i]!]!, facts[fa[i]!]!, ACTIONS[aa[i]!]!).ok);
+  const base = run('Set lookup', (i) => allowed.has((ua[i]! * 16384 + fa[i]!) * 32 + aa[i]!));
+  if (real.yes !== base.yes) throw new Error(`authorize and the baseline disagree (${real.yes} vs ${base.yes})`);
+  return { real, base, accounts: facts.length };
+}
+
+async function seedBigHolding(db: Db) {
+  const holding = await accounts.insertAccount(db, { parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Bench Holding', nameKey: nameKey('Bench Holding'), currency: 'EUR', timeZone: 'UTC' });
+  await db.transaction().execute(async (trx) => {
+    for (let a = 0; a < 50; a++) {
+      const name = `Agency ${a}`;
+      const agency = await accounts.insertAccount(trx, { parent: holding, kind: 'agency', level: 2, clientTier: null, name, nameKey: nameKey(name), currency: 'EUR', timeZone: 'UTC' });
+      for (let c = 0; c < 99; c++) {
+        const cname = `Client ${a}-${c}`;
+        await accounts.insertAccount(trx, { parent: agency, kind: 'client', level: 3, clientTier: 'standard', name: cname, nameKey: nameKey(cname), currency: 'EUR', timeZone: 'UTC' });
+      }
+    }
+  });
+  await sql`analyze`.execute(db);
+  return holding;
+}
+
+async function timeRequests(url: string, headers: Record<string, string>, n: number) {
+  for (let i = 0; i < 20; i++) await (await fetch(url, { headers })).arrayBuffer();
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    const body = await res.arrayBuffer();
+    times.push(performance.now() - t0);
+    if (!res.ok) throw new Error(`${url}: ${res.status}`);
+    bytes = body.byteLength;
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!;
+  return { p50: q(0.5), p99: q(0.99), bytes };
+}
+
+async function benchTree() {
+  let stop = async () => {};
+  let url = process.env.DATABASE_URL;
+  let dbName: string | undefined;
+  if (!url) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-'));
+    await chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
+    stop = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    url = server.urlFor('postgres');
+  } else {
+    dbName = `trellis_bench_${Date.now()}`;
+    const admin = createDb(url, { max: 1 });
+    await sql`create database ${sql.id(dbName)}`.execute(admin);
+    await admin.destroy();
+    const u = new URL(url);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  }
+  const db = createDb(url, { max: 10 });
+  let server: Server | undefined;
+  try {
+    await migrateToLatest(db);
+    const t0 = performance.now();
+    const holding = await seedBigHolding(db);
+    const seedMs = performance.now() - t0;
+    const { user, token } = await userWithCaller(db, 'bench@trellis.test');
+    await memberships.insertMembership(db, { rootId: holding.id, accountId: holding.id, userId: user.id, role: 'analyst' });
+    server = createApp({ db, publicUrl: 'http://127.0.0.1' }).listen(0, '127.0.0.1');
+    await new Promise((r) => server!.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const headers = { authorization: `Bearer ${token}` };
+    const input = encodeURIComponent(JSON.stringify({ accountId: holding.id }));
+    const tree = await timeRequests(`${base}/trpc/accounts.tree?input=${input}`, headers, 300);
+    const health = await timeRequests(`${base}/healthz`, {}, 300);
+    return { tree, health, seedMs };
+  } finally {
+    await new Promise((r) => (server ? server.close(r) : r(null)));
+    await db.destroy();
+    if (dbName && process.env.DATABASE_URL) {
+      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
+      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
+      await admin.destroy();
+    }
+    await stop();
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const a = benchAuthorize();
+console.log(`\n1. authorization checks, in-process, ${fmt(a.accounts)}-account tree, 1,000 members, ${ACTIONS.length} actions`);
+console.log(`   authorize():        ${fmt(a.real.perSecond)} checks/s   (target >= 1,000,000)  ${a.real.perSecond >= 1e6 ? 'MET' : 'MISSED'}`);
+console.log(`   baseline Set.has(): ${fmt(a.base.perSecond)} lookups/s`);
+console.log(`   ratio authorize / baseline: ${(a.real.perSecond / a.base.perSecond).toFixed(3)}`);
+const t = await benchTree();
+console.log(`\n2. accounts.tree over HTTP, holding with 5,000 descendants (${fmt(t.tree.bytes)} bytes a response; seeded in ${fmt(t.seedMs)} ms)`);
+console.log(`   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`);
+console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
+console.log(`   ratio p99 tree / healthz: ${(t.tree.p99 / t.health.p99).toFixed(1)}\n`);
+process.exit(0);
