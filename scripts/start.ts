@@ -49,7 +49,7 @@ async function databaseUrl(): Promise<string> {
   const pgDir = path.join(dataDir, 'postgres');
   stopStaleServer(pgDir);
   console.log(`[start] starting the embedded PostgreSQL in ${pgDir}`);
-  embedded = await startEmbeddedPostgres({ dataDir: pgDir, log: (l) => (/FATAL|PANIC|ERROR/.test(l) ? process.stderr.write(`[postgres] ${l}`) : undefined) });
+  embedded = await startEmbeddedPostgres({ dataDir: pgDir, log: (l) => (!stopping && /FATAL|PANIC|ERROR/.test(l) ? process.stderr.write(`[postgres] ${l}`) : undefined) });
   const admin = createDb(embedded.url, { max: 1 });
   const exists = await sql`select 1 from pg_database where datname = 'trellis'`.execute(admin);
   if (exists.rows.length === 0) await sql`create database trellis`.execute(admin);
