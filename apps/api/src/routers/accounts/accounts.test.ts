@@ -100,6 +100,33 @@ describe('accounts.get and accounts.tree', () => {
   });
 });
 
+describe('scope across trees and the platform operator', () => {
+  it('gives a user with memberships in two unrelated trees both, and nothing between them', async () => {
+    const one = await holdingWithAdmin(t.db, 'One', 'admin@one.test');
+    const two = await holdingWithAdmin(t.db, 'Two', 'admin@two.test');
+    const a2 = await two.admin.caller.accounts.create({ parentId: two.holding.id, name: 'Agency Two', kind: 'agency' });
+    const b2 = await two.admin.caller.accounts.create({ parentId: two.holding.id, name: 'Agency Three', kind: 'agency' });
+    const both = await userWithCaller(t.db, 'both@x.test');
+    await grant(t.db, both.user.id, one.holding, 'analyst');
+    await grant(t.db, both.user.id, a2, 'admin');
+    const forest = await both.caller.accounts.tree();
+    expect(Array.isArray(forest) && forest.map((n) => n.name)).toEqual(['Agency Two', 'One']);
+    expect(await codeOf(both.caller.accounts.get({ accountId: b2.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(both.caller.members.invite({ accountId: a2.id, email: 'n@x.test', role: 'analyst' }))).toBe('ok');
+    expect(await codeOf(both.caller.members.invite({ accountId: one.holding.id, email: 'n@x.test', role: 'analyst' }))).toBe('FORBIDDEN');
+  });
+
+  it('shows a platform operator the tree and root members, but no audit trail or sub-account members', async () => {
+    const { op, holding, admin } = await holdingWithAdmin(t.db);
+    const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
+    expect(await codeOf(op.caller.accounts.get({ accountId: agency.id }))).toBe('ok');
+    expect(await codeOf(op.caller.members.list({ accountId: holding.id }))).toBe('ok');
+    expect(await codeOf(op.caller.members.list({ accountId: agency.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(op.caller.audit.list({ accountId: holding.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(op.caller.accounts.create({ parentId: holding.id, name: 'B', kind: 'agency' }))).toBe('NOT_FOUND');
+  });
+});
+
 describe('accounts.archive', () => {
   it('archives a leaf for an admin of the parent, refuses one with active children, and stops new work under it', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);

@@ -72,6 +72,20 @@ describe('members.invite and members.acceptInvitation', () => {
     expect(await codeOf(admin.caller.members.invite({ accountId: holding.id, email: 'admin@holding.test', role: 'analyst' }))).toBe('CONFLICT');
   });
 
+  it('lets only those who may invite revoke, and finds nothing outside the tree', async () => {
+    const { holding, admin } = await holdingWithAdmin(t.db);
+    const inv = await admin.caller.members.invite({ accountId: holding.id, email: 'p@x.test', role: 'analyst' });
+    const operator = await userWithCaller(t.db, 'operator@x.test');
+    await grant(t.db, operator.user.id, holding, 'operator');
+    const other = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
+    const before = await snapshot(t.db);
+    expect(await codeOf(operator.caller.invitations.revoke({ invitationId: inv.id }))).toBe('FORBIDDEN');
+    expect(await codeOf(other.admin.caller.invitations.revoke({ invitationId: inv.id }))).toBe('NOT_FOUND');
+    expect(await snapshot(t.db)).toEqual(before);
+    const revoked = await admin.caller.invitations.revoke({ invitationId: inv.id });
+    expect(revoked.revokedAt).toBeTruthy();
+  });
+
   it('replaces a pending invitation for the same email, and revokes only pending ones', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const first = await admin.caller.members.invite({ accountId: holding.id, email: 'p@x.test', role: 'analyst' });
