@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@trellis/db/testing';
 import { holdingWithAdmin, snapshot } from './test-support';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.drop());
-beforeEach(() => t.reset());
+const t = useTestDatabase();
 
 /** Each bad request gets its own clear error, and the database is left exactly as it was. */
 describe('bad input', () => {

@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nameKey } from '@trellis/domain';
 import { pgErrorCode } from './connect';
 import * as accounts from './repos/accounts';
-import { createTestDatabase, type TestDatabase } from './testing';
+import { useTestDatabase } from './testing';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.drop());
-beforeEach(() => t.reset());
+const t = useTestDatabase();
 
 const base = { currency: 'EUR', timeZone: 'Europe/Copenhagen' };
 const holding = (name = 'Holding') =>

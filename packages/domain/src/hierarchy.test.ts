@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from './errors';
+import { codeOf } from './test-support';
 import { assertArchivable, buildForest, coveringTops, nameKey, newChildShape, validateAccountName, validateCurrency, validateTimeZone } from './hierarchy';
 import type { AccountKind } from './levels';
 
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return (e as DomainError).code;
-  }
-};
 
 describe('tree rules (SPEC 2)', () => {
   it.each<[AccountKind, AccountKind, string]>([

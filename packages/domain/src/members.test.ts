@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DomainError } from './errors';
+import { codeOf } from './test-support';
 import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, INVITATION_TTL_MS, validatePassword } from './members';
 import type { Role } from './roles';
 
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return (e as DomainError).code;
-  }
-};
 
 describe('the last admin of a root account (SPEC 3)', () => {
   it.each<[string, Role, Role | null, boolean, number, string]>([

@@ -1,13 +1,6 @@
 import { outbox, type Trx } from '@trellis/db';
 
-export interface OutgoingMail {
-  rootId: string;
-  accountId: string;
-  to: string;
-  subject: string;
-  body: string;
-  link: string | null;
-}
+export type OutgoingMail = outbox.Mail;
 
 /**
  * Where invitation emails go. The built-in mailer writes them to the outbox table inside the transaction of the

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { createDb, type Db } from '../connect';
 import { maintenanceDb, withDatabase } from './global-setup';
 
@@ -39,6 +39,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const a = maintenanceDb(adminUrl);
       await sql`drop database if exists ${sql.id(name)} with (force)`.execute(a);
       await a.destroy();
+    },
+  };
+}
+
+/**
+ * Registers this file's database with vitest: created before the tests, emptied before each one (unless
+ * `resetEach: false`), dropped after. Read `db`/`url` inside tests.
+ */
+export function useTestDatabase(opts: { resetEach?: boolean } = {}): { readonly db: Db; readonly url: string } {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t?.drop());
+  if (opts.resetEach !== false) beforeEach(() => t!.reset());
+  return {
+    get db() {
+      return t!.db;
+    },
+    get url() {
+      return t!.url;
     },
   };
 }

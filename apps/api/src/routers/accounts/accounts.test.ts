@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@trellis/db/testing';
 import { codeOf, grant, holdingWithAdmin, snapshot, userWithCaller } from '../../test-support';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.drop());
-beforeEach(() => t.reset());
+const t = useTestDatabase();
 
 describe('accounts.createHolding', () => {
   it('lets a platform operator create a holding, audited', async () => {

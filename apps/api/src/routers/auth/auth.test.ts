@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@trellis/db/testing';
 import { anonymous, codeOf, TEST_PASSWORD, userWithCaller } from '../../test-support';
 import { createCaller } from '../../root';
 import { createContextInner } from '../../context';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.drop());
-beforeEach(() => t.reset());
+const t = useTestDatabase();
 
 describe('auth', () => {
   it('signs in with the right password and the token works as a bearer session', async () => {

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INVITATION_TTL_MS } from '@trellis/domain';
-import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { useTestDatabase } from '@trellis/db/testing';
 import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, TEST_PASSWORD, userWithCaller } from '../../test-support';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.drop());
-beforeEach(() => t.reset());
+const t = useTestDatabase();
 
 describe('members.invite and members.acceptInvitation', () => {
   it('invites by email into the outbox, and accepting creates the user, the membership and a session', async () => {
