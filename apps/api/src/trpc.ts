@@ -111,6 +111,16 @@ export async function loadVisibleAccount(
   return { account, facts };
 }
 
+/** loadVisibleAccount for an account reached through another record: any refusal reads as that record missing. */
+export async function loadVisibleAccountOf(ctx: { db: Context['db']; actor: Actor }, accountId: string, missing: string) {
+  try {
+    return await loadVisibleAccount(ctx, accountId);
+  } catch (e) {
+    if (isDomainError(e)) throw new DomainError('NOT_FOUND', missing);
+    throw e;
+  }
+}
+
 /** Throws the refusal unless the actor may perform the action on the account; returns the granting role. */
 export function assertMay(actor: Actor, facts: AccountFacts, action: Action): Role | 'platform-operator' {
   const d = authorize(actor, facts, action);

@@ -86,3 +86,15 @@ export async function countAdmins(db: Db | Trx, accountId: string): Promise<numb
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** A user's memberships with the name and kind of each account, by account name. */
+export async function membershipsWithAccounts(db: Db | Trx, userId: string) {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .select(['m.account_id', 'm.role', 'a.name', 'a.kind'])
+    .where('m.user_id', '=', userId)
+    .orderBy('a.name_key')
+    .execute();
+  return rows.map((r) => ({ accountId: r.account_id, accountName: r.name, accountKind: r.kind, role: r.role }));
+}

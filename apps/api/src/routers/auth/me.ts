@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_KINDS } from '@trellis/domain';
-import { accounts, memberships } from '@trellis/db';
+import { memberships } from '@trellis/db';
 import { publicProcedure } from '../../trpc';
 import { role, userOut } from '../shapes';
 
@@ -17,12 +17,5 @@ export const meRoute = publicProcedure
   )
   .query(async ({ ctx }) => {
     if (!ctx.user) return null;
-    const mine = await memberships.membershipsOfUser(ctx.db, ctx.user.id);
-    const list = await Promise.all(
-      [...mine].map(async ([accountId, r]) => {
-        const a = (await accounts.findAccount(ctx.db, accountId))!;
-        return { accountId, accountName: a.name, accountKind: a.kind, role: r };
-      }),
-    );
-    return { user: ctx.user, memberships: list.sort((a, b) => a.accountName.localeCompare(b.accountName)) };
+    return { user: ctx.user, memberships: await memberships.membershipsWithAccounts(ctx.db, ctx.user.id) };
   });

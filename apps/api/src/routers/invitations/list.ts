@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { invitations } from '@trellis/db';
 import { accountProcedure } from '../../trpc';
 import { invitationOut, page, toInvitationOut } from '../shapes';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertRevocable, DomainError } from '@trellis/domain';
 import { invitations } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccount } from '../../trpc';
+import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id, invitationOut, toInvitationOut } from '../shapes';
 
 export const revokeInvitationRoute = authedProcedure
@@ -12,9 +12,7 @@ export const revokeInvitationRoute = authedProcedure
     ctx.db.transaction().execute(async (trx) => {
       const invitation = await invitations.lockInvitation(trx, input.invitationId);
       if (!invitation) throw new DomainError('NOT_FOUND', 'Invitation not found.');
-      const { facts } = await loadVisibleAccount(ctx, invitation.accountId).catch(() => {
-        throw new DomainError('NOT_FOUND', 'Invitation not found.');
-      });
+      const { facts } = await loadVisibleAccountOf(ctx, invitation.accountId, 'Invitation not found.');
       assertMay(ctx.actor, facts, 'members.invite');
       const now = ctx.now();
       assertRevocable(invitation, now);

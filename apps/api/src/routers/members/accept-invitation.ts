@@ -21,7 +21,6 @@ export const acceptInvitationRoute = publicProcedure
   .output(z.object({ token: z.string(), user: userOut, membership: memberOut }))
   .mutation(async ({ ctx, input }) => {
     const now = ctx.now();
-    const existingHashCheck = async (hash: string) => verifyPassword(input.password, hash);
     const result = await ctx.db.transaction().execute(async (trx) => {
       const invitation = await invitations.lockInvitationByTokenHash(trx, hashToken(input.token));
       if (!invitation) throw new DomainError('NOT_FOUND', 'This invitation link is not valid.');
@@ -30,7 +29,7 @@ export const acceptInvitationRoute = publicProcedure
       if (account.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'The account of this invitation has been archived.');
       let user = await users.findUserByEmail(trx, invitation.email);
       if (user) {
-        if (!(await existingHashCheck(user.passwordHash))) {
+        if (!(await verifyPassword(input.password, user.passwordHash))) {
           throw new DomainError('INVALID_CREDENTIALS', `${invitation.email} already has a Trellis account: enter its password to accept.`, { password: 'does not match your existing account' });
         }
       } else {

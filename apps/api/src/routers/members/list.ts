@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { memberships } from '@trellis/db';
 import { accountProcedure } from '../../trpc';
 import { memberOut, page, pageInput, toMemberOut, toPage } from '../shapes';
