@@ -147,9 +147,10 @@ function naive(
 ): string {
   const target = accounts.get(targetId)!;
   const isRoot = target.parent === null;
+  const newWork = ['accounts.createSub', 'deals.edit', 'campaigns.edit', 'seats.assign', 'seats.link', 'seats.reclaim', 'deals.createForPublisher', 'credits.topUp', 'paymentMethods.manage', 'members.invite'];
   if (platformOperator) {
-    if (action === 'account.view') return 'ok';
-    if (isRoot && (action === 'members.invite' || action === 'members.view')) return 'ok';
+    const opMay = action === 'account.view' || action === 'deals.createForPublisher' || (isRoot && (action === 'members.invite' || action === 'members.view'));
+    if (opMay) return target.archived && newWork.includes(action) ? 'ACCOUNT_ARCHIVED' : 'ok';
   }
   const isAncestorOrSelf = (a: string, b: string): boolean => {
     if (a === b) return true;
@@ -160,12 +161,12 @@ function naive(
   if (covering.length === 0) return 'OUT_OF_SCOPE';
   const level = target.kind === 'holding' ? 1 : target.kind === 'agency' ? 2 : 3;
   if ((action === 'accounts.createSub' || action === 'accounts.archiveSub' || action === 'seats.assign') && level === 3) return 'FORBIDDEN_BY_LEVEL';
-  if (action === 'seats.link' && level !== 1 && !(level === 3 && isRoot)) return 'FORBIDDEN_BY_LEVEL';
-  const newWork = ['accounts.createSub', 'deals.edit', 'campaigns.edit', 'seats.assign', 'seats.link', 'credits.topUp', 'paymentMethods.manage', 'members.invite'];
+  if ((action === 'seats.link' || action === 'seats.reclaim') && level !== 1 && !(level === 3 && isRoot)) return 'FORBIDDEN_BY_LEVEL';
   if (target.archived && newWork.includes(action)) return 'ACCOUNT_ARCHIVED';
-  const adminOnly = ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'connections.manage', 'ingestKeys.manage', 'audit.view'];
+  const adminOnly = ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'seats.reclaim', 'connections.manage', 'ingestKeys.manage', 'audit.view'];
   const readOnly = ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'reports.run', 'reports.viewShared'];
-  const roleOk = (role: Role) => role === 'admin' || (role === 'operator' && !adminOnly.includes(action)) || readOnly.includes(action);
+  const roleOk = (role: Role) =>
+    action !== 'deals.createForPublisher' && (role === 'admin' || (role === 'operator' && !adminOnly.includes(action)) || readOnly.includes(action));
   const standardLimited = (id: string) =>
     id === targetId && target.kind === 'client' && target.tier === 'standard' &&
     !['account.view', 'members.view', 'members.invite', 'members.manage', 'reports.viewShared'].includes(action);

@@ -57,9 +57,12 @@ for (const [action, capability] of Object.entries(ACTION_NEEDS_CAPABILITY)) {
   }
 }
 
-/** What a platform operator may do without a membership (SPEC 1, SPEC 10): see the tree, invite to a root. */
+/**
+ * What a platform operator may do without a membership (SPEC 1, 5, 10): see the tree, invite to a root, and create
+ * a publisher-initiated deal targeted at a buyer account.
+ */
 function platformOperatorAllows(action: Action, account: AccountFacts): boolean {
-  if (action === 'account.view') return true;
+  if (action === 'account.view' || action === 'deals.createForPublisher') return true;
   const isRoot = account.path.length === 1;
   return isRoot && (action === 'members.invite' || action === 'members.view');
 }
@@ -72,7 +75,9 @@ const isStandardClient = (a: AccountFacts) => a.kind === 'client' && a.clientTie
  * does not exist for the caller.
  */
 export function authorize(actor: Actor, account: AccountFacts, action: Action): Decision {
-  if (actor.platformOperator && platformOperatorAllows(action, account)) return GRANT['platform-operator'];
+  if (actor.platformOperator && platformOperatorAllows(action, account)) {
+    return account.archived && NEW_WORK_ACTIONS.has(action) ? ARCHIVED : GRANT['platform-operator'];
+  }
 
   let covered = false;
   for (const id of account.path) {

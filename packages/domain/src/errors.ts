@@ -18,7 +18,12 @@ export type DomainErrorCode =
   | 'INVITATION_REVOKED'
   | 'ALREADY_MEMBER'
   | 'INVALID_CREDENTIALS'
-  | 'TOO_MANY_ATTEMPTS';
+  | 'TOO_MANY_ATTEMPTS'
+  | 'SEAT_ALREADY_LINKED'
+  | 'SEAT_ONE_PER_DSP'
+  | 'SEAT_ALREADY_THERE'
+  | 'FORBIDDEN_BY_SEAT_RULE'
+  | 'DEAL_ID_TAKEN';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -4,3 +4,5 @@ export * from './roles';
 export * from './authorize';
 export * from './hierarchy';
 export * from './members';
+export * from './seats';
+export * from './deals';

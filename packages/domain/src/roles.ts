@@ -25,9 +25,11 @@ export const ACTIONS = [
   'accounts.createSub',
   'accounts.archiveSub',
   'seats.link',
+  'seats.reclaim',
   'connections.manage',
   'ingestKeys.manage',
   'audit.view',
+  'deals.createForPublisher',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -58,6 +60,7 @@ export const ROLE_TABLE = {
       'accounts.createSub',
       'accounts.archiveSub',
       'seats.link',
+      'seats.reclaim',
       'connections.manage',
       'ingestKeys.manage',
     ],
@@ -66,6 +69,10 @@ export const ROLE_TABLE = {
   'see the audit entries of the account and its descendants (SPEC 8)': {
     actions: ['audit.view'],
     roles: { admin: true, operator: false, analyst: false },
+  },
+  'create a publisher-initiated deal for a buyer account (platform operators only, SPEC 5)': {
+    actions: ['deals.createForPublisher'],
+    roles: { admin: false, operator: false, analyst: false },
   },
 } as const satisfies Record<string, Row>;
 
@@ -81,6 +88,7 @@ export const ACTION_NEEDS_CAPABILITY: Partial<Record<Action, LevelCapability>> =
   'accounts.createSub': 'createSubAccounts',
   'accounts.archiveSub': 'createSubAccounts',
   'seats.link': 'linkSeats',
+  'seats.reclaim': 'linkSeats',
   'seats.assign': 'assignSeatsToSubAccounts',
   'deals.edit': 'createDeals',
 };
@@ -105,6 +113,8 @@ export const NEW_WORK_ACTIONS: ReadonlySet<Action> = new Set<Action>([
   'campaigns.edit',
   'seats.assign',
   'seats.link',
+  'seats.reclaim',
+  'deals.createForPublisher',
   'credits.topUp',
   'paymentMethods.manage',
   'members.invite',
