@@ -105,6 +105,52 @@ export interface WorkerHeartbeatsTable {
   schema_version: string;
 }
 
+export interface SeatsTable {
+  id: string;
+  root_id: string;
+  dsp: string;
+  external_id: string;
+  name: string | null;
+  linked_by_account_id: string;
+  created_at: CreatedAt;
+}
+
+export interface SeatMappingsTable {
+  id: ColumnType<string, never, never>;
+  root_id: string;
+  seat_id: string;
+  dsp: string;
+  account_id: string;
+  account_level: number;
+  effective_from: Date;
+  effective_to: Date | null;
+  assigned_by: string | null;
+}
+
+export interface DealsTable {
+  id: string;
+  root_id: string;
+  owner_account_id: string;
+  deal_id: string;
+  name: string;
+  publisher: string;
+  type: 'preferred_deal' | 'private_auction' | 'programmatic_guaranteed';
+  /** bigint: pg returns a string; written as a string. */
+  cpm_micros: ColumnType<string, string, string>;
+  currency: string;
+  starts_at: Date | null;
+  ends_at: Date | null;
+  publisher_initiated: Generated<boolean>;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DealDspsTable {
+  deal_id: string;
+  root_id: string;
+  dsp: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   account_paths: AccountPathsTable;
@@ -116,6 +162,10 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   sign_in_failures: SignInFailuresTable;
   worker_heartbeats: WorkerHeartbeatsTable;
+  seats: SeatsTable;
+  seat_mappings: SeatMappingsTable;
+  deals: DealsTable;
+  deal_dsps: DealDspsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
