@@ -5,6 +5,8 @@ import { authRouter } from './routers/auth/router';
 import { invitationsRouter } from './routers/invitations/router';
 import { membersRouter } from './routers/members/router';
 import { outboxRouter } from './routers/outbox/router';
+import { dealsRouter } from './routers/deals/router';
+import { seatsRouter } from './routers/seats/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -14,6 +16,8 @@ export const appRouter = router({
   invitations: invitationsRouter,
   audit: auditRouter,
   outbox: outboxRouter,
+  seats: seatsRouter,
+  deals: dealsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,7 +11,11 @@ let t: TestDatabase;
 interface Node { id: string; rootId: string; name: string; kind: 'holding' | 'agency' | 'client'; parent: string | null }
 const nodes: Node[] = [];
 const members: { node: Node; role: Role; caller: Caller }[] = [];
+/** A deal owned by every node, and a seat held by every node (linked at its holding, then assigned down). */
+const dealsByOwner = new Map<string, string>();
+const seatsByHolder = new Map<string, string>();
 
+const builders: Caller[] = [];
 beforeAll(async () => {
   t = await createTestDatabase();
   const op = await userWithCaller(t.db, 'op@x.test', { platformOperator: true });
@@ -20,6 +24,7 @@ beforeAll(async () => {
     nodes.push({ id: holding.id, rootId: holding.rootId, name: holding.name, kind: 'holding', parent: null });
     const builder = await userWithCaller(t.db, `builder${h}@x.test`);
     await grant(t.db, builder.user.id, holding, 'admin');
+    builders.push(builder.caller);
     for (const a of [0, 1]) {
       const agency = await builder.caller.accounts.create({ parentId: holding.id, name: `H${h}A${a}`, kind: 'agency' });
       nodes.push({ id: agency.id, rootId: agency.rootId, name: agency.name, kind: 'agency', parent: holding.id });
@@ -28,6 +33,14 @@ beforeAll(async () => {
         nodes.push({ id: client.id, rootId: client.rootId, name: client.name, kind: 'client', parent: agency.id });
       }
     }
+  }
+  for (const node of nodes) {
+    const builder = builders[nodes.filter((n) => n.kind === 'holding').findIndex((n) => n.id === node.rootId)]!;
+    const d = await builder.deals.create({ accountId: node.id, name: `Deal of ${node.name}`, publisher: 'P', type: 'preferred_deal', cpmMicros: 1_000_000, currency: 'EUR', dsps: ['dv360'] });
+    dealsByOwner.set(node.id, d.id);
+    const seat = await builder.seats.link({ accountId: node.rootId, dsp: 'ttd', seatId: `seat-${node.name}` });
+    if (node.id !== node.rootId) await builder.seats.assign({ seatId: seat.id, accountId: node.id });
+    seatsByHolder.set(node.id, seat.id);
   }
   for (const node of nodes) {
     for (const role of ROLES) {
@@ -107,6 +120,44 @@ describe('sibling-leak matrix', () => {
     }
     expect(checked).toBe(42 * 14 * ACTIONS.length);
     expect(mismatches).toEqual([]);
+  }, 120_000);
+
+  it('answers every member x deal and member x seat exactly as SPEC allows', async () => {
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const m of members) {
+      await Promise.all(
+        nodes.flatMap((n) => {
+          const related = inScope(m.node, n) || inScope(n, m.node);
+          // members of a standard client see no deals or seats at all (SPEC 2.2); every client here is standard
+          const wantDeal = related && m.node.kind !== 'client' ? 'ok' : 'NOT_FOUND';
+          const wantSeat = inScope(m.node, n) && m.node.kind !== 'client' ? 'ok' : 'NOT_FOUND';
+          const checks: [string, Promise<unknown>, string][] = [
+            ['deals.get', m.caller.deals.get({ dealId: dealsByOwner.get(n.id)! }), wantDeal],
+            ['seats.history', m.caller.seats.history({ seatId: seatsByHolder.get(n.id)! }), wantSeat],
+            ['seats.deals', m.caller.seats.deals({ seatId: seatsByHolder.get(n.id)! }), wantSeat],
+          ];
+          return checks.map(async ([action, p, want]) => {
+            const got = await codeOf(p);
+            checked++;
+            if (got !== want) mismatches.push(`${m.role}@${m.node.name} ${action} of ${n.name}: got ${got}, want ${want}`);
+          });
+        }),
+      );
+    }
+    expect(checked).toBe(42 * 14 * 3);
+    expect(mismatches).toEqual([]);
+  }, 120_000);
+
+  it('lists only deals a member may use and seats held in their subtree', async () => {
+    for (const m of members.filter((x) => x.node.kind !== 'client')) {
+      const listed = await m.caller.deals.list({ accountId: m.node.id, limit: 500 });
+      const ownerIds = nodes.filter((n) => inScope(n, m.node)).map((n) => n.id).sort();
+      expect(listed.items.map((d) => d.owner.id).filter((id) => nodes.some((n) => n.id === id)).sort()).toEqual(ownerIds);
+      const seats = await m.caller.seats.list({ accountId: m.node.id });
+      expect(seats.items.map((x) => x.holder.id).sort()).toEqual(subtree(m.node));
+      for (const d of listed.items) expect(d.source).toBe(d.owner.id === m.node.id ? 'owned' : 'inherited');
+    }
   }, 120_000);
 
   it('finds nothing outside scope: the tree, the outbox and the audit trail hold only the member\'s subtree', async () => {

@@ -38,7 +38,7 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
 
 /** Row counts of every table, to show a refused request changed nothing. */
 export async function snapshot(db: Db): Promise<Record<string, number>> {
-  const tables = ['accounts', 'account_paths', 'users', 'memberships', 'invitations', 'audit_entries', 'mail_outbox'];
+  const tables = ['accounts', 'account_paths', 'users', 'memberships', 'invitations', 'audit_entries', 'mail_outbox', 'seats', 'seat_mappings', 'deals', 'deal_dsps'];
   const out: Record<string, number> = {};
   for (const t of tables) {
     const r = await sql<{ n: string }>`select count(*)::text as n from ${sql.id(t)}`.execute(db);
@@ -50,6 +50,8 @@ export async function snapshot(db: Db): Promise<Record<string, number>> {
   out[`invitations:${inv.rows[0]!.s}`] = 1;
   out[`memberships:${mem.rows[0]!.s}`] = 1;
   out[`accounts:${acc.rows[0]!.s}`] = 1;
+  const map = await sql<{ s: string }>`select coalesce(string_agg(seat_id::text || account_id::text || coalesce(effective_to::text, ''), ',' order by id), '') as s from seat_mappings`.execute(db);
+  out[`seat_mappings:${map.rows[0]!.s}`] = 1;
   return out;
 }
 
@@ -60,4 +62,9 @@ export async function holdingWithAdmin(db: Db, name = 'Holding', adminEmail = 'a
   const admin = await userWithCaller(db, adminEmail);
   await grant(db, admin.user.id, holding, 'admin');
   return { op, holding, admin };
+}
+
+/** A caller for an existing session whose clock reads `at` (for time-dependent rules). */
+export async function callerAt(db: Db, token: string, at: Date): Promise<Caller> {
+  return createCaller(await createContextInner({ db, sessionToken: token, now: () => at }));
 }

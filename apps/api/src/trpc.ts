@@ -35,6 +35,11 @@ const CODE_OF: Record<DomainErrorCode, TRPCError['code']> = {
   ALREADY_MEMBER: 'CONFLICT',
   INVALID_CREDENTIALS: 'UNAUTHORIZED',
   TOO_MANY_ATTEMPTS: 'TOO_MANY_REQUESTS',
+  SEAT_ALREADY_LINKED: 'CONFLICT',
+  SEAT_ONE_PER_DSP: 'CONFLICT',
+  SEAT_ALREADY_THERE: 'CONFLICT',
+  FORBIDDEN_BY_SEAT_RULE: 'FORBIDDEN',
+  DEAL_ID_TAKEN: 'CONFLICT',
 };
 
 function fieldErrorsOf(cause: unknown): Record<string, string> | undefined {

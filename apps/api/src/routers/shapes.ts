@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CLIENT_TIERS, ROLES, type TreeNode } from '@trellis/domain';
-import type { Account, AuditEntry, Invitation, MemberListing } from '@trellis/db';
+import { ACCOUNT_KINDS, CLIENT_TIERS, DEAL_TYPES, ROLES, type TreeNode } from '@trellis/domain';
+import type { Account, AuditEntry, Deal, Invitation, MemberListing, Seat } from '@trellis/db';
 
 /** Output shapes: nothing leaves the api that is not named here (STYLE: every procedure has .output()). */
 export const id = z.uuid({ message: 'must be a valid id' });
@@ -129,3 +129,56 @@ export function toPage<T, O>(rows: T[], limit: number, cursorOf: (row: T) => str
   const kept = more ? rows.slice(0, limit) : rows;
   return { items: kept.map(map), nextCursor: more ? cursorOf(kept[kept.length - 1]!) : null };
 }
+
+export const seatOut = z.object({
+  id: z.string(),
+  dsp: z.string(),
+  seatId: z.string(),
+  name: z.string().nullable(),
+  linkedByAccountId: z.string(),
+  holder: z.object({ id: z.string(), name: z.string(), level: z.union([z.literal(1), z.literal(2), z.literal(3)]) }),
+  heldSince: iso,
+  createdAt: iso,
+});
+export const toSeatOut = (s: Seat): z.infer<typeof seatOut> => ({
+  id: s.id,
+  dsp: s.dsp,
+  seatId: s.externalId,
+  name: s.name,
+  linkedByAccountId: s.linkedByAccountId,
+  holder: { id: s.holderAccountId, name: s.holderName, level: s.holderLevel },
+  heldSince: s.heldSince.toISOString(),
+  createdAt: s.createdAt.toISOString(),
+});
+
+export const dealOut = z.object({
+  id: z.string(),
+  dealId: z.string(),
+  name: z.string(),
+  publisher: z.string(),
+  type: z.enum(DEAL_TYPES),
+  /** Integer micros, as a string. */
+  cpmMicros: z.string(),
+  currency: z.string(),
+  startsAt: iso.nullable(),
+  endsAt: iso.nullable(),
+  dsps: z.array(z.string()),
+  owner: z.object({ id: z.string(), name: z.string() }),
+  publisherInitiated: z.boolean(),
+  createdAt: iso,
+});
+export const toDealOut = (d: Deal): z.infer<typeof dealOut> => ({
+  id: d.id,
+  dealId: d.dealId,
+  name: d.name,
+  publisher: d.publisher,
+  type: d.type,
+  cpmMicros: d.cpmMicros.toString(),
+  currency: d.currency,
+  startsAt: d.startsAt?.toISOString() ?? null,
+  endsAt: d.endsAt?.toISOString() ?? null,
+  dsps: d.dsps,
+  owner: { id: d.ownerAccountId, name: d.ownerName },
+  publisherInitiated: d.publisherInitiated,
+  createdAt: d.createdAt.toISOString(),
+});

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { authorize, DEAL_TYPES, DomainError, refusalError, validateDeal } from '@trellis/domain';
+import { deals } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { accountProcedure } from '../../trpc';
+import { dealOut, toDealOut } from '../shapes';
+
+export const createDealInput = {
+  name: z.string().max(2000),
+  publisher: z.string().max(2000),
+  type: z.enum(DEAL_TYPES, { message: `type must be one of ${DEAL_TYPES.join(', ')}` }),
+  cpmMicros: z.union([z.number(), z.string().max(40)], { message: 'cpmMicros must be a whole number of micros' }),
+  currency: z.string().max(10),
+  dsps: z.array(z.string().max(40)).max(10),
+  startsAt: z.iso.datetime({ offset: true }).optional(),
+  endsAt: z.iso.datetime({ offset: true }).optional(),
+  dealId: z.string().max(200).optional(),
+};
+
+/**
+ * Creates a deal owned by the account (SPEC 5). A platform operator, who is no member, may create one on a
+ * publisher's behalf targeted at a buyer account: a publisher-initiated deal owned by that account.
+ */
+export const createDealRoute = accountProcedure(createDealInput)
+  .output(dealOut)
+  .mutation(async ({ ctx, input }) => {
+    const asMember = authorize(ctx.actor, ctx.facts, 'deals.edit');
+    const publisherInitiated = !asMember.ok && ctx.actor.platformOperator;
+    if (!asMember.ok && !publisherInitiated) throw refusalError(asMember);
+    if (publisherInitiated) ctx.may('deals.createForPublisher');
+    const deal = validateDeal(
+      {
+        name: input.name,
+        publisher: input.publisher,
+        type: input.type,
+        cpmMicros: input.cpmMicros,
+        currency: input.currency,
+        dsps: input.dsps,
+        startsAt: input.startsAt ? new Date(input.startsAt) : null,
+        endsAt: input.endsAt ? new Date(input.endsAt) : null,
+        dealId: input.dealId?.trim() || `TRL-${randomBytes(6).toString('hex').toUpperCase()}`,
+      },
+      ctx.account,
+    );
+    return ctx.db.transaction().execute(async (trx) => {
+      if (await deals.dealIdTaken(trx, ctx.account.rootId, deal.dealId)) {
+        throw new DomainError('DEAL_ID_TAKEN', `A deal with id ${deal.dealId} already exists in this organisation.`, { dealId: 'already used' });
+      }
+      const created = await deals.insertDeal(trx, { ...deal, rootId: ctx.account.rootId, ownerAccountId: ctx.account.id, publisherInitiated, createdBy: ctx.user.id, createdAt: ctx.now() });
+      const out = toDealOut(created);
+      await recordAudit(trx, ctx, { rootId: created.rootId, accountId: ctx.account.id, action: publisherInitiated ? 'deal.createForPublisher' : 'deal.create', entityType: 'deal', entityId: created.id, after: out });
+      return out;
+    });
+  });

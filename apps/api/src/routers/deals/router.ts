@@ -1,0 +1,6 @@
+import { router } from '../../trpc';
+import { createDealRoute } from './create';
+import { getDealRoute } from './get';
+import { listDealsRoute } from './list';
+
+export const dealsRouter = router({ create: createDealRoute, list: listDealsRoute, get: getDealRoute });

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { assertSeatTarget, authorize, classifySeatMove, isDomainError, type AccountFacts } from '@trellis/domain';
+import { accounts, seats } from '@trellis/db';
+import { authedProcedure } from '../../trpc';
+import { id } from '../shapes';
+import { loadVisibleSeat } from './load';
+
+/** The accounts the caller may map this seat to now, for a picker that offers only legal moves. */
+export const seatTargetsRoute = authedProcedure
+  .input(z.object({ seatId: id }))
+  .output(z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), level: z.union([z.literal(1), z.literal(2), z.literal(3)]), move: z.string() })), nextCursor: z.null() }))
+  .query(async ({ ctx, input }) => {
+    const { seat, holder } = await loadVisibleSeat(ctx, input.seatId);
+    const previous = await seats.previousHolder(ctx.db, seat.id);
+    const rows = await accounts.subtreeRows(ctx.db, [seat.rootId], false);
+    const parentOf = new Map(rows.map((r) => [r.id, r.parentId]));
+    const pathOf = (accountId: string): string[] => {
+      const p = parentOf.get(accountId);
+      return p ? [...pathOf(p), accountId] : [accountId];
+    };
+    const facts = new Map<string, AccountFacts>(rows.map((r) => [r.id, { id: r.id, kind: r.kind, level: r.level, clientTier: r.clientTier, archived: r.archived, path: pathOf(r.id) }]));
+    const items = [];
+    for (const r of rows) {
+      const target = facts.get(r.id)!;
+      try {
+        const move = classifySeatMove({ linkedBy: seat.linkedByAccountId, holder, previousHolder: previous }, target);
+        const on = facts.get(move.authorizeOn);
+        if (!on || !authorize(ctx.actor, on, move.action).ok) continue;
+        if (r.level === 3) assertSeatTarget({ level: 3, archived: r.archived }, await seats.countCurrentSeatsOnDsp(ctx.db, r.id, seat.dsp));
+        items.push({ id: r.id, name: r.name, level: r.level, move: move.kind });
+      } catch (e) {
+        if (!isDomainError(e)) throw e;
+      }
+    }
+    return { items, nextCursor: null };
+  });
