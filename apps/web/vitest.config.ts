@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Browser tests: the built web app served by the real api process, driven in headless Chromium.
 export default defineConfig({
   test: {
-    include: ['e2e/**/*.test.ts'],
+    include: ['e2e/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['../../packages/db/src/testing/global-setup.ts'],
     hookTimeout: 120_000,
     testTimeout: 120_000,

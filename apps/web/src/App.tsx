@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { AccountPage } from './pages/Account';
+import { DealPage } from './pages/Deals';
 import { InvitePage } from './pages/Invite';
 import { OutboxPage } from './pages/Outbox';
 import { SignInPage } from './pages/SignIn';
@@ -40,7 +41,8 @@ export function App() {
       }
     >
       {route.name === 'tree' && <TreePage platformOperator={me.data.user.platformOperator} />}
-      {route.name === 'account' && <AccountPage key={route.id} accountId={route.id} />}
+      {route.name === 'account' && <AccountPage key={route.id} accountId={route.id} tab={route.tab} />}
+      {route.name === 'deal' && <DealPage key={route.id} dealId={route.id} />}
       {route.name === 'outbox' && <OutboxPage />}
       {route.name === 'notFound' && <p>This page does not exist. <Link to="/">Back to your accounts</Link></p>}
     </Shell>

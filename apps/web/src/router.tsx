@@ -3,15 +3,18 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 /** A small client-side router over the History API: the app has five routes. */
 export type Route =
   | { name: 'tree' }
-  | { name: 'account'; id: string }
+  | { name: 'account'; id: string; tab: 'overview' | 'seats' | 'deals' }
+  | { name: 'deal'; id: string }
   | { name: 'invite'; token: string }
   | { name: 'outbox' }
   | { name: 'notFound' };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'tree' };
-  let m = /^\/accounts\/([^/]+)\/?$/.exec(pathname);
-  if (m) return { name: 'account', id: decodeURIComponent(m[1]!) };
+  let m = /^\/accounts\/([^/]+)(?:\/(seats|deals))?\/?$/.exec(pathname);
+  if (m) return { name: 'account', id: decodeURIComponent(m[1]!), tab: (m[2] as 'seats' | 'deals' | undefined) ?? 'overview' };
+  m = /^\/deals\/([^/]+)\/?$/.exec(pathname);
+  if (m) return { name: 'deal', id: decodeURIComponent(m[1]!) };
   m = /^\/invite\/([^/]+)\/?$/.exec(pathname);
   if (m) return { name: 'invite', token: decodeURIComponent(m[1]!) };
   if (pathname === '/outbox') return { name: 'outbox' };

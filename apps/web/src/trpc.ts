@@ -1,9 +1,9 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import type { AppRouter, RouterOutputs } from '@trellis/api';
+import type { AppRouter, RouterInputs, RouterOutputs } from '@trellis/api';
 
-export type { RouterOutputs };
+export type { RouterInputs, RouterOutputs };
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function makeClients() {

@@ -3,11 +3,13 @@ import { useState, type FormEvent } from 'react';
 import { Link } from '../router';
 import { errorCode, useTRPC, type RouterOutputs } from '../trpc';
 import { Empty, ErrorText, FieldError, fmtTime, KindBadges, Section } from '../ui';
+import { DealsTab } from './Deals';
+import { SeatsTab } from './Seats';
 
-type Account = RouterOutputs['accounts']['get'];
+export type Account = RouterOutputs['accounts']['get'];
 const ROLES = ['admin', 'operator', 'analyst'] as const;
 
-export function AccountPage({ accountId }: { accountId: string }) {
+export function AccountPage({ accountId, tab }: { accountId: string; tab: 'overview' | 'seats' | 'deals' }) {
   const trpc = useTRPC();
   const account = useQuery(trpc.accounts.get.queryOptions({ accountId }));
   if (account.isPending) return <p className="muted">Loading…</p>;
@@ -35,10 +37,23 @@ export function AccountPage({ accountId }: { accountId: string }) {
         {a.currency} · {a.timeZone} · created {fmtTime(a.createdAt)}
         {a.archivedAt && <> · archived {fmtTime(a.archivedAt)}: it keeps its data and accepts no new work</>}
       </p>
-      {a.kind !== 'client' && <SubAccounts account={a} canCreate={can('accounts.createSub')} />}
-      {can('members.view') && <Members account={a} canInvite={can('members.invite')} canManage={can('members.manage')} />}
-      {can('audit.view') && <Audit accountId={a.id} />}
-      {a.canArchive && <Archive account={a} />}
+      {(can('seats.view') || can('deals.view')) && (
+        <nav className="tabs" aria-label="Account sections">
+          <Link to={`/accounts/${a.id}`} className={tab === 'overview' ? 'active' : ''}>Overview</Link>
+          {can('seats.view') && <Link to={`/accounts/${a.id}/seats`} className={tab === 'seats' ? 'active' : ''}>Seats</Link>}
+          {can('deals.view') && <Link to={`/accounts/${a.id}/deals`} className={tab === 'deals' ? 'active' : ''}>Deals</Link>}
+        </nav>
+      )}
+      {tab === 'seats' && can('seats.view') && <SeatsTab account={a} />}
+      {tab === 'deals' && can('deals.view') && <DealsTab account={a} />}
+      {tab === 'overview' && (
+        <>
+          {a.kind !== 'client' && <SubAccounts account={a} canCreate={can('accounts.createSub')} />}
+          {can('members.view') && <Members account={a} canInvite={can('members.invite')} canManage={can('members.manage')} />}
+          {can('audit.view') && <Audit accountId={a.id} />}
+          {a.canArchive && <Archive account={a} />}
+        </>
+      )}
     </>
   );
 }
