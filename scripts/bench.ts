@@ -2,6 +2,10 @@
  * `pnpm bench`: the speed targets of the foundation, each printed beside a baseline measured in the same run.
  *   1. authorize() on a 10,000-account tree, in-process (target >= 1,000,000 checks/s), vs a plain Set lookup.
  *   2. accounts.tree over HTTP for a holding with 5,000 descendants (target p99 <= 50 ms), vs GET /healthz.
+ *   3. seats.deals lookups in-process on that tree with 20,000 deals and 1,000 seats with history (target >= 20,000/s),
+ *      answered by the SeatDealIndex built from the database, vs a Map of precomputed answers; and, for reference,
+ *      the seats.deals procedure itself through createCaller (every call queries PostgreSQL).
+ *   4. deals.list over HTTP for a client under that busy holding (target p99 <= 50 ms), vs GET /healthz.
  * Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL. Not a test: it reports, it does not assert.
  */
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
@@ -10,11 +14,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { ACTIONS, authorize, nameKey, ROLES, type AccountFacts, type Actor, type Role } from '@trellis/domain';
-import { accounts, createDb, memberships, migrateToLatest, type Db } from '@trellis/db';
+import { ACTIONS, authorize, nameKey, ROLES, SeatDealIndex, type AccountFacts, type Actor, type Role } from '@trellis/domain';
+import { accounts, createDb, memberships, migrateToLatest, seats, type Db } from '@trellis/db';
 import { startEmbeddedPostgres } from '@trellis/db/embedded';
 import { createApp } from '@trellis/api/app';
-import { userWithCaller } from '@trellis/api/test-support';
+import { callerAt, userWithCaller } from '@trellis/api/test-support';
 
 /** A tiny deterministic PRNG, so every run measures the same work. */
 function rng(seed: number) {
@@ -86,6 +90,42 @@ async function seedBigHolding(db: Db) {
   return holding;
 }
 
+/** 20,000 deals over the tree (150 at the holding, 100 per agency, 3 per client) and 1,000 seats moved twice each. */
+async function seedDealsAndSeats(db: Db, holdingId: string) {
+  const dsps = sql`(array['dv360','ttd','xandr','amazon','yahoo'])`;
+  await sql`
+    insert into deals (id, root_id, owner_account_id, deal_id, name, publisher, type, cpm_micros, currency, starts_at, ends_at, created_at)
+    select gen_random_uuid(), a.root_id, a.id, 'D-' || a.id::text || '-' || n, 'Deal ' || n, 'Publisher ' || (n % 40), 'private_auction',
+           1000000 + n * 1000, 'EUR',
+           case when n % 4 = 0 then null else timestamptz '2026-01-01' + (n % 60) * interval '1 day' end,
+           case when n % 4 = 0 then null else timestamptz '2026-04-01' + (n % 60) * interval '1 day' end,
+           timestamptz '2026-01-01' + n * interval '1 minute'
+    from accounts a cross join lateral generate_series(1, case a.level when 1 then 150 when 2 then 100 else 3 end) n
+    where a.root_id = ${holdingId}::uuid`.execute(db);
+  await sql`
+    insert into deal_dsps (deal_id, root_id, dsp)
+    select d.id, d.root_id, (${dsps})[1 + (abs(hashtext(d.id::text)) % 5)] from deals d where d.root_id = ${holdingId}::uuid`.execute(db);
+  await sql`
+    insert into deal_dsps (deal_id, root_id, dsp)
+    select d.id, d.root_id, 'dv360' from deals d join accounts a on a.id = d.owner_account_id
+    where d.root_id = ${holdingId}::uuid and a.level = 1 on conflict do nothing`.execute(db);
+  await sql`
+    insert into seats (id, root_id, dsp, external_id, linked_by_account_id, created_at)
+    select gen_random_uuid(), ${holdingId}::uuid, (${dsps})[1 + n % 5], 'S' || n, ${holdingId}::uuid, timestamptz '2026-01-01'
+    from generate_series(1, 1000) n`.execute(db);
+  await sql`
+    with s as (select id, dsp, row_number() over (order by external_id) as n from seats where root_id = ${holdingId}::uuid),
+         ag as (select id, row_number() over (order by name_key) as n from accounts where root_id = ${holdingId}::uuid and level = 2),
+         cl as (select id, parent_id, row_number() over (order by name_key) as n from accounts where root_id = ${holdingId}::uuid and level = 3)
+    insert into seat_mappings (root_id, seat_id, dsp, account_id, account_level, effective_from, effective_to)
+    select ${holdingId}::uuid, s.id, s.dsp, ${holdingId}::uuid, 1, timestamptz '2026-01-01', timestamptz '2026-02-01' from s
+    union all
+    select ${holdingId}::uuid, s.id, s.dsp, cl.parent_id, 2, timestamptz '2026-02-01', timestamptz '2026-03-01' from s join cl on cl.n = s.n
+    union all
+    select ${holdingId}::uuid, s.id, s.dsp, cl.id, 3, timestamptz '2026-03-01', null from s join cl on cl.n = s.n`.execute(db);
+  await sql`analyze`.execute(db);
+}
+
 async function timeRequests(url: string, headers: Record<string, string>, n: number) {
   for (let i = 0; i < 20; i++) await (await fetch(url, { headers })).arrayBuffer();
   const times: number[] = [];
@@ -141,7 +181,43 @@ async function benchTree() {
     const input = encodeURIComponent(JSON.stringify({ accountId: holding.id }));
     const tree = await timeRequests(`${base}/trpc/accounts.tree?input=${input}`, headers, 300);
     const health = await timeRequests(`${base}/healthz`, {}, 300);
-    return { tree, health, seedMs };
+
+    const t1 = performance.now();
+    await seedDealsAndSeats(db, holding.id);
+    const dealSeedMs = performance.now() - t1;
+    const t2 = performance.now();
+    const indexInput = await seats.seatDealIndexInput(db, holding.id);
+    const index = new SeatDealIndex(indexInput);
+    const indexMs = performance.now() - t2;
+    const seatIds = [...new Set(indexInput.mappings.map((m) => m.seatId))];
+    const rand = rng(7);
+    const N = 1_000_000;
+    const qs = Array.from({ length: 4096 }, () => ({ seat: seatIds[Math.floor(rand() * seatIds.length)]!, at: new Date(Date.UTC(2026, 0, 1) + Math.floor(rand() * 150) * 86_400_000) }));
+    const precomputed = new Map(qs.map((q, i) => [i, index.dealsAt(q.seat, q.at)]));
+    const runLookups = (f: (i: number) => string[]) => {
+      let found = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < N; i++) found += f(i & 4095).length;
+      return { perSecond: N / ((performance.now() - t0) / 1000), found };
+    };
+    runLookups((i) => index.dealsAt(qs[i]!.seat, qs[i]!.at));
+    const lookups = runLookups((i) => index.dealsAt(qs[i]!.seat, qs[i]!.at));
+    const lookupBase = runLookups((i) => precomputed.get(i)!);
+    if (lookups.found !== lookupBase.found) throw new Error('index and baseline disagree');
+    const avgDeals = lookups.found / N;
+    // the procedure itself, for reference: each call reads PostgreSQL
+    const admin = await userWithCaller(db, 'bench-admin@trellis.test');
+    await memberships.insertMembership(db, { rootId: holding.id, accountId: holding.id, userId: admin.user.id, role: 'admin' });
+    const caller = await callerAt(db, admin.token, new Date('2026-06-01T00:00:00Z'));
+    const calls = 2000;
+    const t3 = performance.now();
+    for (let i = 0; i < calls; i += 8) await Promise.all(qs.slice(i % 4000, (i % 4000) + 8).map((q) => caller.seats.deals({ seatId: q.seat, at: q.at.toISOString() })));
+    const procedurePerSecond = calls / ((performance.now() - t3) / 1000);
+    // deals.list for a client under the busy holding: its own 3 deals, its agency's 100, the holding's 150
+    const client = (await db.selectFrom('accounts').select(['id']).where('root_id', '=', holding.id).where('level', '=', 3).orderBy('name_key').limit(1).executeTakeFirstOrThrow()).id;
+    const dealList = await timeRequests(`${base}/trpc/deals.list?input=${encodeURIComponent(JSON.stringify({ accountId: client }))}`, headers, 300);
+    const dealCount = Number((await sql<{ n: string }>`select count(*)::text as n from deals`.execute(db)).rows[0]!.n);
+    return { tree, health, seedMs, dealSeedMs, indexMs, lookups, lookupBase, avgDeals, procedurePerSecond, dealList, dealCount, seatCount: seatIds.length };
   } finally {
     await new Promise((r) => (server ? server.close(r) : r(null)));
     await db.destroy();
@@ -164,5 +240,14 @@ const t = await benchTree();
 console.log(`\n2. accounts.tree over HTTP, holding with 5,000 descendants (${fmt(t.tree.bytes)} bytes a response; seeded in ${fmt(t.seedMs)} ms)`);
 console.log(`   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`);
 console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
-console.log(`   ratio p99 tree / healthz: ${(t.tree.p99 / t.health.p99).toFixed(1)}\n`);
+console.log(`   ratio p99 tree / healthz: ${(t.tree.p99 / t.health.p99).toFixed(1)}`);
+console.log(`\n3. seats.deals lookups in-process: ${fmt(t.dealCount)} deals, ${fmt(t.seatCount)} seats with 3 mappings each (seeded in ${fmt(t.dealSeedMs)} ms; index built from the database in ${fmt(t.indexMs)} ms)`);
+console.log(`   SeatDealIndex.dealsAt(): ${fmt(t.lookups.perSecond)} lookups/s, ${t.avgDeals.toFixed(1)} deals an answer   (target >= 20,000)  ${t.lookups.perSecond >= 20_000 ? 'MET' : 'MISSED'}`);
+console.log(`   baseline Map.get() of precomputed answers: ${fmt(t.lookupBase.perSecond)} lookups/s`);
+console.log(`   ratio index / baseline: ${(t.lookups.perSecond / t.lookupBase.perSecond).toFixed(3)}`);
+console.log(`   for reference, the seats.deals procedure through createCaller (reads PostgreSQL): ${fmt(t.procedurePerSecond)} calls/s`);
+console.log(`\n4. deals.list over HTTP for a client under the busy holding (first page of 100 of its 253 usable deals)`);
+console.log(`   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`);
+console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
+console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
 process.exit(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nameKey } from '@trellis/domain';
+import { nameKey, SeatDealIndex } from '@trellis/domain';
 import { pgErrorCode } from './connect';
 import * as accounts from './repos/accounts';
 import * as seats from './repos/seats';
@@ -37,6 +37,9 @@ describe('seat mappings in the database', () => {
     expect(await seats.holderAt(t.db, seat.id, new Date('2025-12-31T00:00:00Z'))).toBeNull();
     expect(await seats.previousHolder(t.db, seat.id)).toBe(a.id);
     expect((await seats.seatHistory(t.db, seat.id)).map((r) => r.accountName)).toEqual(['C', 'A', 'H']);
+    // the in-memory index built from the same rows answers the same
+    const index = new SeatDealIndex(await seats.seatDealIndexInput(t.db, h.id));
+    for (const d of ['05', '10', '15', '25']) expect(index.holderAt(seat.id, at(d))).toBe(await seats.holderAt(t.db, seat.id, at(d)));
   });
 
   it('refuses a second seat with the same DSP and id anywhere, and a second current seat per DSP on an L3', async () => {

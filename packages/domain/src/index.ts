@@ -6,3 +6,4 @@ export * from './hierarchy';
 export * from './members';
 export * from './seats';
 export * from './deals';
+export * from './seat-deal-index';

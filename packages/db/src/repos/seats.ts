@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db, Trx } from '../connect';
 
 export interface Seat {
@@ -142,3 +143,36 @@ export async function holderAt(db: Db | Trx, seatId: string, at: Date): Promise<
   return r?.account_id ?? null;
 }
 
+
+/**
+ * Everything a SeatDealIndex needs, for one root account's tree (or the whole installation): the paths, the full
+ * mapping history and the deals with their DSPs.
+ */
+export async function seatDealIndexInput(db: Db, rootId?: string) {
+  const pathRows = await db
+    .selectFrom('account_paths')
+    .select(['descendant_id', 'ancestor_id', 'depth'])
+    .$if(rootId !== undefined, (q) => q.where('root_id', '=', rootId!))
+    .orderBy('depth', 'desc')
+    .execute();
+  const paths = new Map<string, string[]>();
+  for (const r of pathRows) {
+    const p = paths.get(r.descendant_id) ?? [];
+    p.push(r.ancestor_id);
+    paths.set(r.descendant_id, p);
+  }
+  const mappings = (
+    await db
+      .selectFrom('seat_mappings')
+      .select(['seat_id', 'dsp', 'account_id', 'effective_from', 'effective_to'])
+      .$if(rootId !== undefined, (q) => q.where('root_id', '=', rootId!))
+      .execute()
+  ).map((m) => ({ seatId: m.seat_id, dsp: m.dsp, accountId: m.account_id, from: m.effective_from, to: m.effective_to }));
+  const dealRows = await db
+    .selectFrom('deals as d')
+    .select(['d.id', 'd.owner_account_id', 'd.starts_at', 'd.ends_at', sql<string[]>`array(select dsp from deal_dsps x where x.deal_id = d.id)`.as('dsps')])
+    .$if(rootId !== undefined, (q) => q.where('d.root_id', '=', rootId!))
+    .execute();
+  const deals = dealRows.map((d) => ({ id: d.id, ownerId: d.owner_account_id, dsps: d.dsps, startsAt: d.starts_at, endsAt: d.ends_at }));
+  return { paths, mappings, deals };
+}
