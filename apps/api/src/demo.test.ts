@@ -24,6 +24,13 @@ describe('demo data', () => {
       .execute();
     for (const level of [1, 2, 3]) for (const role of ['admin', 'operator', 'analyst']) expect(roles).toContainEqual({ level, role });
 
+    const seats = await t.db.selectFrom('seats').select('dsp').distinct().execute();
+    expect(seats.map((x) => x.dsp).sort()).toEqual(['dv360', 'ttd', 'xandr']);
+    const dealLevels = await t.db.selectFrom('deals as d').innerJoin('accounts as a', 'a.id', 'd.owner_account_id').select('a.level').distinct().execute();
+    expect(dealLevels.map((x) => x.level).sort()).toEqual([1, 2, 3]);
+    const multi = await t.db.selectFrom('deal_dsps').select(['deal_id', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('deal_id').having((eb) => eb.fn.countAll(), '>', 1).execute();
+    expect(multi).toHaveLength(1);
+
     expect(await seedDemo(t.db)).toEqual({ created: false });
     expect(Number((await t.db.selectFrom('accounts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBe(16);
   }, 60_000);

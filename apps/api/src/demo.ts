@@ -67,6 +67,33 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
     if (p.email === 'admin@northwind.demo') continue;
     await invite(holdingAdmin, ids.get(p.account)!, p.email, p.role);
   }
+  // Seats on three DSPs, spread down the tree, and deals at every level (one multi-DSP deal at the holding).
+  const seat = (dsp: 'dv360' | 'ttd' | 'xandr', seatId: string, name: string) => holdingAdmin.seats.link({ accountId: holding.id, dsp, seatId, name });
+  const place = async (seatId: string, ...accountNames: string[]) => {
+    for (const n of accountNames) await holdingAdmin.seats.assign({ seatId, accountId: ids.get(n)! });
+  };
+  const dv1 = await seat('dv360', '3310001', 'Northwind DV360 main');
+  await seat('dv360', '3310002', 'Northwind DV360 reserve');
+  const dv3 = await seat('dv360', '3310003', 'Cobalt DV360');
+  const ttd1 = await seat('ttd', 'nwg-ttd-01', 'Northwind TTD');
+  const ttd2 = await seat('ttd', 'nwg-ttd-02', 'Meridian TTD');
+  const xa1 = await seat('xandr', '8841', 'Bright Xandr');
+  await place(dv1.id, 'Bright Media', 'Acme Foods');
+  await place(dv3.id, 'Cobalt Digital');
+  await place(ttd1.id, 'Bright Media', 'Blue Harbor Bank');
+  await place(ttd2.id, 'Meridian Partners', 'Iris Beauty');
+  await place(xa1.id, 'Bright Media');
+  const deal = (owner: string, name: string, publisher: string, type: 'preferred_deal' | 'private_auction' | 'programmatic_guaranteed', cpmMicros: number, dsps: string[], currency = 'EUR') =>
+    holdingAdmin.deals.create({ accountId: ids.get(owner)!, name, publisher, type, cpmMicros, currency, dsps, startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-12-31T23:59:59Z' });
+  await deal(HOLDING, 'Group premium video', 'StreamCo', 'programmatic_guaranteed', 18_500_000, ['dv360', 'ttd', 'xandr']);
+  await deal(HOLDING, 'Group news PMP', 'Daily Planet', 'private_auction', 4_200_000, ['dv360']);
+  await deal('Bright Media', 'Bright retail PMP', 'ShopNet', 'private_auction', 3_100_000, ['dv360']);
+  await deal('Cobalt Digital', 'Cobalt travel preferred', 'Wanderlust Media', 'preferred_deal', 5_000_000, ['ttd']);
+  await deal('Meridian Partners', 'Meridian beauty PMP', 'Glow Network', 'private_auction', 6_750_000, ['ttd']);
+  await deal('Acme Foods', 'Acme recipes exclusive', 'Kitchen Stories', 'preferred_deal', 7_250_000, ['dv360']);
+  await deal('Fjord Travel', 'Fjord Nordic outdoor', 'Nordic Daily', 'private_auction', 42_000_000, ['ttd'], 'NOK');
+  await operator.deals.create({ accountId: ids.get('Iris Beauty')!, name: 'Glow publisher offer', publisher: 'Glow Network', type: 'preferred_deal', cpmMicros: 9_000_000, currency: 'EUR', dsps: ['ttd'] });
+
   // One pending invitation, so the outbox and the invitations list have something to show.
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
   return { created: true };
