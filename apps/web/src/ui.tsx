@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { errorMessage, fieldError } from './trpc';
 
@@ -41,3 +42,16 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 export const fmtTime = (iso: string) => new Date(iso).toLocaleString();
+
+/** Cursor paging for `{ items, nextCursor }` lists: the cursor of the page shown, and its Newer/Older controls. */
+export function useCursorPages() {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const Pager = ({ nextCursor }: { nextCursor: string | null | undefined }) => (
+    <div className="row">
+      {cursors.length > 0 && <button className="link" onClick={() => setCursors(cursors.slice(0, -1))}>Newer</button>}
+      {nextCursor && <button className="link" onClick={() => setCursors([...cursors, nextCursor])}>Older</button>}
+    </div>
+  );
+  return { cursorInput: cursor ? { cursor } : {}, Pager };
+}

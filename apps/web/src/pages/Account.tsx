@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from '../router';
 import { errorCode, useTRPC, type RouterOutputs } from '../trpc';
-import { Empty, ErrorText, FieldError, fmtTime, KindBadges, Section } from '../ui';
+import { Empty, ErrorText, FieldError, fmtTime, KindBadges, Section, useCursorPages } from '../ui';
 import { DealsTab } from './Deals';
 import { SeatsTab } from './Seats';
 
@@ -205,9 +205,8 @@ function Members({ account, canInvite, canManage }: { account: Account; canInvit
 
 function Audit({ accountId }: { accountId: string }) {
   const trpc = useTRPC();
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
-  const audit = useQuery(trpc.audit.list.queryOptions({ accountId, limit: 20, ...(cursor ? { cursor } : {}) }));
+  const { cursorInput, Pager } = useCursorPages();
+  const audit = useQuery(trpc.audit.list.queryOptions({ accountId, limit: 20, ...cursorInput }));
   return (
     <Section title="Audit trail">
       <ErrorText error={audit.error} />
@@ -225,10 +224,7 @@ function Audit({ accountId }: { accountId: string }) {
           ))}
         </tbody>
       </table>
-      <div className="row">
-        {cursors.length > 0 && <button className="link" onClick={() => setCursors(cursors.slice(0, -1))}>Newer</button>}
-        {audit.data?.nextCursor && <button className="link" onClick={() => setCursors([...cursors, audit.data.nextCursor!])}>Older</button>}
-      </div>
+      <Pager nextCursor={audit.data?.nextCursor} />
     </Section>
   );
 }

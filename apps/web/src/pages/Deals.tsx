@@ -4,7 +4,7 @@ import { DEAL_TYPE_LABEL, DEAL_TYPES, DSP_LABEL, DSPS } from '../labels';
 import { microsToUnits, unitsToMicros } from '../money';
 import { Link } from '../router';
 import { errorCode, useTRPC, type RouterOutputs } from '../trpc';
-import { Empty, ErrorText, FieldError, fmtTime, Section } from '../ui';
+import { Empty, ErrorText, FieldError, fmtTime, Section, useCursorPages } from '../ui';
 import type { Account } from './Account';
 
 type Deal = RouterOutputs['deals']['get'];
@@ -13,9 +13,8 @@ const dspNames = (d: Deal) => d.dsps.map((x) => DSP_LABEL[x as keyof typeof DSP_
 
 export function DealsTab({ account }: { account: Account }) {
   const trpc = useTRPC();
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
-  const list = useQuery(trpc.deals.list.queryOptions({ accountId: account.id, limit: 50, ...(cursor ? { cursor } : {}) }));
+  const { cursorInput, Pager } = useCursorPages();
+  const list = useQuery(trpc.deals.list.queryOptions({ accountId: account.id, limit: 50, ...cursorInput }));
   return (
     <>
       {account.allowedActions.includes('deals.edit') && account.archivedAt === null && <CreateDeal account={account} />}
@@ -40,10 +39,7 @@ export function DealsTab({ account }: { account: Account }) {
             ))}
           </tbody>
         </table>
-        <div className="row">
-          {cursors.length > 0 && <button className="link" onClick={() => setCursors(cursors.slice(0, -1))}>Newer</button>}
-          {list.data?.nextCursor && <button className="link" onClick={() => setCursors([...cursors, list.data.nextCursor!])}>Older</button>}
-        </div>
+        <Pager nextCursor={list.data?.nextCursor} />
       </Section>
     </>
   );
