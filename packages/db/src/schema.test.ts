@@ -73,13 +73,36 @@ describe('accounts in the database', () => {
     ).toBe('23503');
   });
 
-  it('refuses to move an account or change its currency', async () => {
+  it('lets only a client move, and rewrites its ancestor index and root with it', async () => {
     const h = await holding();
     const a = await child(h, 'agency', 'Agency');
     const b = await child(h, 'agency', 'B');
     const c = await child(a, 'client', 'C');
-    expect(await sqlState(t.db.updateTable('accounts').set({ parent_id: b.id }).where('id', '=', c.id).execute())).toBe('23514');
+    const h2 = await holding('Other');
+    // an agency never moves, even to a valid place
+    expect(await sqlState(t.db.updateTable('accounts').set({ parent_id: h2.id, root_id: h2.id }).where('id', '=', b.id).execute())).toBe('23514');
     expect(await sqlState(t.db.updateTable('accounts').set({ currency: 'USD' }).where('id', '=', c.id).execute())).toBe('23514');
     expect(await sqlState(t.db.updateTable('accounts').set({ name: 'Renamed' }).where('id', '=', c.id).execute())).toBe('ok');
+    await t.db.updateTable('accounts').set({ parent_id: b.id }).where('id', '=', c.id).execute();
+    expect((await accounts.findAccount(t.db, c.id))!.path).toEqual([h.id, b.id, c.id]);
+    // to another holding: the root moves, and the client's own rows follow it
+    const b2 = await child(h2, 'agency', 'B2');
+    const u = await t.db.insertInto('users').values({ id: randomUUID(), email: 'u@x.test', name: 'U', password_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('memberships').values({ id: randomUUID(), root_id: h.id, account_id: c.id, user_id: u.id, role: 'admin' }).execute();
+    await t.db.updateTable('accounts').set({ parent_id: b2.id, root_id: h2.id }).where('id', '=', c.id).execute();
+    expect((await accounts.findAccount(t.db, c.id))!.path).toEqual([h2.id, b2.id, c.id]);
+    expect((await t.db.selectFrom('memberships').select('root_id').executeTakeFirstOrThrow()).root_id).toBe(h2.id);
+    expect((await t.db.selectFrom('account_paths').select('root_id').distinct().where('descendant_id', '=', c.id).execute()).map((r) => r.root_id)).toEqual([h2.id]);
+  });
+
+  it('refuses to move a campaign to another client, whatever the code does', async () => {
+    const h = await holding();
+    const a = await child(h, 'agency', 'Agency');
+    const c1 = await child(a, 'client', 'C1');
+    const c2 = await child(a, 'client', 'C2');
+    const id = randomUUID();
+    await sql`insert into campaigns (id, root_id, client_id, name, status) values (${id}, ${h.id}, ${c1.id}, 'Spring', 'active')`.execute(t.db);
+    expect(await sqlState(sql`update campaigns set client_id = ${c2.id} where id = ${id}`.execute(t.db))).toBe('23514');
+    expect(await sqlState(sql`update campaigns set name = 'Summer' where id = ${id}`.execute(t.db))).toBe('ok');
   });
 });

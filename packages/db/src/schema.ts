@@ -17,6 +17,7 @@ export interface AccountsTable {
   time_zone: string;
   archived_at: Date | null;
   created_at: CreatedAt;
+  team_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AccountPathsTable {
@@ -65,6 +66,7 @@ export interface InvitationsTable {
   accepted_by: string | null;
   revoked_at: Date | null;
   revoked_by: string | null;
+  team_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditEntriesTable {
@@ -151,6 +153,60 @@ export interface DealDspsTable {
   dsp: string;
 }
 
+export interface TeamsTable {
+  id: string;
+  root_id: string;
+  agency_id: string;
+  name: string;
+  name_key: string;
+  created_at: CreatedAt;
+}
+
+export interface TeamMembershipsTable {
+  id: string;
+  root_id: string;
+  team_id: string;
+  user_id: string;
+  role: 'admin' | 'operator' | 'analyst';
+  created_at: CreatedAt;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  root_id: string;
+  client_id: string;
+  agency_id: string;
+  state: 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected';
+  origin: 'request' | 'promotion' | 'transfer';
+  requested_by_side: 'client' | 'agency';
+  requested_by: string | null;
+  requested_at: Date;
+  responded_at: Date | null;
+  responded_by: string | null;
+  ended_at: Date | null;
+  ended_by: string | null;
+  ended_by_side: 'client' | 'agency' | 'operator' | null;
+}
+
+export interface CampaignsTable {
+  id: string;
+  root_id: string;
+  client_id: string;
+  name: string;
+  status: 'active' | 'paused';
+  paused_reason: string | null;
+  budget_micros: ColumnType<string | null, string | null, string | null>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CampaignDealsTable {
+  campaign_id: string;
+  root_id: string;
+  deal_id: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   account_paths: AccountPathsTable;
@@ -166,6 +222,11 @@ export interface Database {
   seat_mappings: SeatMappingsTable;
   deals: DealsTable;
   deal_dsps: DealDspsTable;
+  teams: TeamsTable;
+  team_memberships: TeamMembershipsTable;
+  connections: ConnectionsTable;
+  campaigns: CampaignsTable;
+  campaign_deals: CampaignDealsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -136,6 +136,7 @@ interface NaiveAccount {
   kind: AccountKind;
   tier: ClientTier | null;
   archived: boolean;
+  team: string | null;
 }
 
 function naive(
@@ -144,6 +145,7 @@ function naive(
   platformOperator: boolean,
   targetId: string,
   action: Action,
+  teamMemberships: [string, Role][] = [],
 ): string {
   const target = accounts.get(targetId)!;
   const isRoot = target.parent === null;
@@ -158,19 +160,21 @@ function naive(
     return parent !== null && isAncestorOrSelf(a, parent);
   };
   const covering = memberships.filter(([id]) => isAncestorOrSelf(id, targetId));
-  if (covering.length === 0) return 'OUT_OF_SCOPE';
+  const teamCovering = teamMemberships.filter(([team]) => target.team !== null && target.team === team);
+  if (covering.length === 0 && teamCovering.length === 0) return 'OUT_OF_SCOPE';
   const level = target.kind === 'holding' ? 1 : target.kind === 'agency' ? 2 : 3;
-  if ((action === 'accounts.createSub' || action === 'accounts.archiveSub' || action === 'seats.assign') && level === 3) return 'FORBIDDEN_BY_LEVEL';
+  if ((action === 'accounts.createSub' || action === 'accounts.archiveSub' || action === 'seats.assign' || action === 'teams.manage') && level === 3) return 'FORBIDDEN_BY_LEVEL';
   if ((action === 'seats.link' || action === 'seats.reclaim') && level !== 1 && !(level === 3 && isRoot)) return 'FORBIDDEN_BY_LEVEL';
   if (target.archived && newWork.includes(action)) return 'ACCOUNT_ARCHIVED';
-  const adminOnly = ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'seats.reclaim', 'connections.manage', 'ingestKeys.manage', 'audit.view'];
-  const readOnly = ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'reports.run', 'reports.viewShared'];
+  const adminOnly = ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'seats.reclaim', 'connections.manage', 'teams.manage', 'ingestKeys.manage', 'audit.view'];
+  const readOnly = ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'connections.view', 'reports.run', 'reports.viewShared'];
   const roleOk = (role: Role) =>
     action !== 'deals.createForPublisher' && (role === 'admin' || (role === 'operator' && !adminOnly.includes(action)) || readOnly.includes(action));
   const standardLimited = (id: string) =>
     id === targetId && target.kind === 'client' && target.tier === 'standard' &&
     !['account.view', 'members.view', 'members.invite', 'members.manage', 'reports.viewShared'].includes(action);
   if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id))) return 'ok';
+  if (teamCovering.some(([, role]) => roleOk(role))) return 'ok';
   if (covering.some(([, role]) => roleOk(role))) return 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT';
   return 'FORBIDDEN_BY_ROLE';
 }
@@ -178,7 +182,7 @@ function naive(
 const treeArb = fc
   .record({
     holdings: fc.array(
-      fc.array(fc.array(fc.record({ premium: fc.boolean(), archived: fc.boolean() }), { maxLength: 3 }), { maxLength: 3 }),
+      fc.array(fc.array(fc.record({ premium: fc.boolean(), archived: fc.boolean(), team: fc.constantFrom(null, 't1', 't2') }), { maxLength: 3 }), { maxLength: 3 }),
       { minLength: 1, maxLength: 2 },
     ),
     standalone: fc.array(fc.boolean(), { maxLength: 2 }),
@@ -188,17 +192,17 @@ const treeArb = fc
     const accounts = new Map<string, NaiveAccount>();
     holdings.forEach((agencies, h) => {
       const hid = `h${h}`;
-      accounts.set(hid, { id: hid, parent: null, kind: 'holding', tier: null, archived: false });
+      accounts.set(hid, { id: hid, parent: null, kind: 'holding', tier: null, archived: false, team: null });
       agencies.forEach((clients, a) => {
         const aid = `${hid}a${a}`;
-        accounts.set(aid, { id: aid, parent: hid, kind: 'agency', tier: null, archived: archivedAgency && a === 1 });
+        accounts.set(aid, { id: aid, parent: hid, kind: 'agency', tier: null, archived: archivedAgency && a === 1, team: null });
         clients.forEach((c, i) => {
           const cid = `${aid}c${i}`;
-          accounts.set(cid, { id: cid, parent: aid, kind: 'client', tier: c.premium ? 'premium' : 'standard', archived: c.archived });
+          accounts.set(cid, { id: cid, parent: aid, kind: 'client', tier: c.premium ? 'premium' : 'standard', archived: c.archived, team: c.team && `${aid}${c.team}` });
         });
       });
     });
-    standalone.forEach((archived, i) => accounts.set(`p${i}`, { id: `p${i}`, parent: null, kind: 'client', tier: 'premium', archived }));
+    standalone.forEach((archived, i) => accounts.set(`p${i}`, { id: `p${i}`, parent: null, kind: 'client', tier: 'premium', archived, team: null }));
     return accounts;
   });
 
@@ -206,8 +210,21 @@ function facts(accounts: Map<string, NaiveAccount>, id: string): AccountFacts {
   const path: string[] = [];
   for (let cur: string | null = id; cur !== null; cur = accounts.get(cur)!.parent) path.unshift(cur);
   const a = accounts.get(id)!;
-  return { id, kind: a.kind, level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind] as Level, clientTier: a.tier, archived: a.archived, path };
+  return { id, kind: a.kind, level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind] as Level, clientTier: a.tier, archived: a.archived, path, teamId: a.team };
 }
+
+describe('authorize: team memberships (SPEC 2.3)', () => {
+  const T1 = { ...A1, teamId: 'team-1' };
+  const T2 = { ...A2, teamId: 'team-2' };
+  const teamOperator: Actor = { userId: 'u', platformOperator: false, memberships: new Map(), teamMemberships: new Map([['team-1', 'operator']]) };
+  it('covers every client of the team with the team role, and nothing else', () => {
+    expect(code(teamOperator, T1, 'campaigns.edit')).toBe('ok');
+    expect(code(teamOperator, T1, 'members.invite')).toBe('FORBIDDEN_BY_ROLE');
+    expect(code(teamOperator, T2, 'account.view')).toBe('OUT_OF_SCOPE');
+    expect(code(teamOperator, A, 'account.view')).toBe('OUT_OF_SCOPE');
+    expect(code(teamOperator, A1, 'account.view')).toBe('OUT_OF_SCOPE');
+  });
+});
 
 describe('authorize against a naive reference', () => {
   it('agrees on every member x account x action of random trees', () => {
@@ -215,19 +232,21 @@ describe('authorize against a naive reference', () => {
       fc.property(
         treeArb.chain((accounts) => {
           const ids = [...accounts.keys()];
+          const teams = [...new Set([...accounts.values()].flatMap((a) => (a.team ? [a.team] : [])))];
           return fc.record({
             accounts: fc.constant(accounts),
             memberships: fc.uniqueArray(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...ROLES)), { maxLength: 4, selector: ([id]) => id }),
+            teamMemberships: teams.length ? fc.uniqueArray(fc.tuple(fc.constantFrom(...teams), fc.constantFrom(...ROLES)), { maxLength: 2, selector: ([id]) => id }) : fc.constant([] as [string, Role][]),
             platformOperator: fc.boolean(),
           });
         }),
-        ({ accounts, memberships, platformOperator }) => {
-          const a: Actor = { userId: 'u', platformOperator, memberships: new Map(memberships) };
+        ({ accounts, memberships, teamMemberships, platformOperator }) => {
+          const a: Actor = { userId: 'u', platformOperator, memberships: new Map(memberships), teamMemberships: new Map(teamMemberships) };
           for (const id of accounts.keys()) {
             const f = facts(accounts, id);
             for (const action of ACTIONS) {
               const d = authorize(a, f, action);
-              expect(d.ok ? 'ok' : d.code, `${id} ${action}`).toBe(naive(accounts, memberships, platformOperator, id, action));
+              expect(d.ok ? 'ok' : d.code, `${id} ${action}`).toBe(naive(accounts, memberships, platformOperator, id, action, teamMemberships));
             }
           }
         },

@@ -19,6 +19,8 @@ export interface AccountFacts {
   archived: boolean;
   /** Account ids from the root down to this account, this account last. */
   path: readonly string[];
+  /** The agency team a client is assigned to (SPEC 2.3), if any. */
+  teamId?: string | null;
 }
 
 /** Who is acting: a user, their memberships (account id -> role) and whether they run the installation. */
@@ -26,6 +28,8 @@ export interface Actor {
   userId: string;
   platformOperator: boolean;
   memberships: ReadonlyMap<string, Role>;
+  /** Team memberships (team id -> role): each covers every client of that team (SPEC 2.3). */
+  teamMemberships?: ReadonlyMap<string, Role>;
 }
 
 export type Grant = { readonly ok: true; readonly role: Role | 'platform-operator' };
@@ -79,13 +83,9 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
     return account.archived && NEW_WORK_ACTIONS.has(action) ? ARCHIVED : GRANT['platform-operator'];
   }
 
-  let covered = false;
-  for (const id of account.path) {
-    if (actor.memberships.has(id)) {
-      covered = true;
-      break;
-    }
-  }
+  const teamRole = account.teamId ? actor.teamMemberships?.get(account.teamId) : undefined;
+  let covered = teamRole !== undefined;
+  for (let i = 0; !covered && i < account.path.length; i++) covered = actor.memberships.has(account.path[i]!);
   if (!covered) return OUT_OF_SCOPE;
 
   const capability = ACTION_NEEDS_CAPABILITY[action];
@@ -108,6 +108,8 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
     best = role;
     break;
   }
+  // A team membership acts like a membership of the agency, on that team's clients only.
+  if (best === undefined && teamRole !== undefined && roleAllows(teamRole, action)) best = teamRole;
   if (best !== undefined) return GRANT[best];
   if (limitedByStandardClient) return STANDARD_CLIENT_LIMIT;
   return BY_ROLE.get(action)!;

@@ -23,7 +23,14 @@ export type DomainErrorCode =
   | 'SEAT_ONE_PER_DSP'
   | 'SEAT_ALREADY_THERE'
   | 'FORBIDDEN_BY_SEAT_RULE'
-  | 'DEAL_ID_TAKEN';
+  | 'DEAL_ID_TAKEN'
+  | 'CONNECTION_INVALID'
+  | 'CONNECTION_EXPIRED'
+  | 'CLIENT_ALREADY_CONNECTED'
+  | 'FORBIDDEN_FOR_STANDARD_CLIENT'
+  | 'CAMPAIGN_OWNER_IMMUTABLE'
+  | 'CAMPAIGN_NEEDS_CLIENT'
+  | 'DEAL_NOT_USABLE';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -7,3 +7,5 @@ export * from './members';
 export * from './seats';
 export * from './deals';
 export * from './seat-deal-index';
+export * from './connections';
+export * from './campaigns';

@@ -12,6 +12,7 @@ export const ACTIONS = [
   'seats.view',
   'campaigns.view',
   'credits.view',
+  'connections.view',
   'reports.run',
   'reports.viewShared',
   'deals.edit',
@@ -27,6 +28,7 @@ export const ACTIONS = [
   'seats.link',
   'seats.reclaim',
   'connections.manage',
+  'teams.manage',
   'ingestKeys.manage',
   'audit.view',
   'deals.createForPublisher',
@@ -38,7 +40,7 @@ type Row = { readonly actions: readonly Action[]; readonly roles: Record<Role, b
 /** The role table of SPEC 3, one entry per row of the spec (plus the audit rule of SPEC 8). */
 export const ROLE_TABLE = {
   'view the account, its tree, its deals, seats, campaigns, credits': {
-    actions: ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view'],
+    actions: ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'connections.view'],
     roles: { admin: true, operator: true, analyst: true },
   },
   'run, save and export reports': {
@@ -62,6 +64,7 @@ export const ROLE_TABLE = {
       'seats.link',
       'seats.reclaim',
       'connections.manage',
+      'teams.manage',
       'ingestKeys.manage',
     ],
     roles: { admin: true, operator: false, analyst: false },
@@ -89,6 +92,7 @@ export const ACTION_NEEDS_CAPABILITY: Partial<Record<Action, LevelCapability>> =
   'accounts.archiveSub': 'createSubAccounts',
   'seats.link': 'linkSeats',
   'seats.reclaim': 'linkSeats',
+  'teams.manage': 'createSubAccounts',
   'seats.assign': 'assignSeatsToSubAccounts',
   'deals.edit': 'createDeals',
 };

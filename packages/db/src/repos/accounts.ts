@@ -16,6 +16,7 @@ export interface Account {
   timeZone: string;
   archivedAt: Date | null;
   createdAt: Date;
+  teamId: string | null;
 }
 
 /** An account with its path from the root (ids, this account last): what authorization needs. */
@@ -35,6 +36,7 @@ export const toAccount = (r: AccountRow): Account => ({
   timeZone: r.time_zone,
   archivedAt: r.archived_at,
   createdAt: r.created_at,
+  teamId: r.team_id,
 });
 
 export const toFacts = (a: AccountWithPath): AccountFacts => ({
@@ -44,6 +46,7 @@ export const toFacts = (a: AccountWithPath): AccountFacts => ({
   clientTier: a.clientTier,
   archived: a.archivedAt !== null,
   path: a.path,
+  teamId: a.teamId,
 });
 
 export interface NewAccount {
@@ -182,4 +185,37 @@ export async function accountNames(db: Db | Trx, ids: readonly string[]): Promis
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('accounts').select(['id', 'name']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/**
+ * Moves a client under another agency (root follows), or makes it standalone (its own root): the database rewrites
+ * the ancestor index and carries the client's own rows to the new root in the same transaction.
+ */
+export async function moveClient(trx: Trx, clientId: string, agency: { id: string; rootId: string } | null): Promise<void> {
+  await trx
+    .updateTable('accounts')
+    .set(agency ? { parent_id: agency.id, parent_kind: 'agency', root_id: agency.rootId, team_id: null } : { parent_id: null, parent_kind: null, root_id: clientId, team_id: null })
+    .where('id', '=', clientId)
+    .where('kind', '=', 'client')
+    .execute();
+}
+
+export async function setClientTier(trx: Trx, clientId: string, tier: 'standard' | 'premium'): Promise<void> {
+  await trx.updateTable('accounts').set({ client_tier: tier }).where('id', '=', clientId).where('kind', '=', 'client').execute();
+}
+
+export async function setTeam(trx: Trx, clientId: string, teamId: string | null): Promise<void> {
+  await trx.updateTable('accounts').set({ team_id: teamId }).where('id', '=', clientId).execute();
+}
+
+/** Active clients directly under an agency. */
+export async function countActiveClients(db: Db | Trx, agencyId: string): Promise<number> {
+  const r = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('parent_id', '=', agencyId)
+    .where('kind', '=', 'client')
+    .where('archived_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, Trx } from '../connect';
+
+export interface Campaign {
+  id: string;
+  rootId: string;
+  clientId: string;
+  clientName: string;
+  name: string;
+  status: 'active' | 'paused';
+  pausedReason: string | null;
+  budgetMicros: bigint | null;
+  dealIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const select = (db: Db | Trx) =>
+  db
+    .selectFrom('campaigns as c')
+    .innerJoin('accounts as a', 'a.id', 'c.client_id')
+    .selectAll('c')
+    .select(['a.name as client_name', sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as('deal_ids')]);
+type Row = Awaited<ReturnType<ReturnType<typeof select>['execute']>>[number];
+const toCampaign = (r: Row): Campaign => ({
+  id: r.id,
+  rootId: r.root_id,
+  clientId: r.client_id,
+  clientName: r.client_name,
+  name: r.name,
+  status: r.status,
+  pausedReason: r.paused_reason,
+  budgetMicros: r.budget_micros === null ? null : BigInt(r.budget_micros),
+  dealIds: r.deal_ids,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export async function insertCampaign(
+  trx: Trx,
+  c: { rootId: string; clientId: string; name: string; budgetMicros: bigint | null; dealIds: readonly string[]; by: string; at: Date },
+): Promise<Campaign> {
+  const id = randomUUID();
+  await trx
+    .insertInto('campaigns')
+    .values({ id, root_id: c.rootId, client_id: c.clientId, name: c.name, status: 'active', budget_micros: c.budgetMicros?.toString() ?? null, created_by: c.by, created_at: c.at, updated_at: c.at })
+    .execute();
+  if (c.dealIds.length) await trx.insertInto('campaign_deals').values(c.dealIds.map((d) => ({ campaign_id: id, root_id: c.rootId, deal_id: d }))).execute();
+  return (await findCampaign(trx, id))!;
+}
+
+export async function findCampaign(db: Db | Trx, id: string): Promise<Campaign | undefined> {
+  const r = await select(db).where('c.id', '=', id).executeTakeFirst();
+  return r && toCampaign(r);
+}
+
+/** Campaigns of the clients in the account's subtree, newest first. */
+export async function campaignsUnder(db: Db, accountId: string): Promise<Campaign[]> {
+  const rows = await select(db)
+    .where('c.client_id', 'in', (eb) => eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', accountId))
+    .orderBy('c.created_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map(toCampaign);
+}
+
+export async function updateCampaign(
+  trx: Trx,
+  id: string,
+  change: { name?: string; status?: 'active' | 'paused'; pausedReason?: string | null; budgetMicros?: bigint | null; at: Date },
+): Promise<Campaign> {
+  await trx
+    .updateTable('campaigns')
+    .set({
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.status !== undefined ? { status: change.status } : {}),
+      ...(change.pausedReason !== undefined ? { paused_reason: change.pausedReason } : {}),
+      ...(change.budgetMicros !== undefined ? { budget_micros: change.budgetMicros?.toString() ?? null } : {}),
+      updated_at: change.at,
+    })
+    .where('id', '=', id)
+    .execute();
+  return (await findCampaign(trx, id))!;
+}
+
+/** Active campaigns of a client that use a deal owned by any of the given accounts. */
+export async function activeCampaignsUsingDealsOf(db: Db | Trx, clientId: string, ownerIds: readonly string[]): Promise<Campaign[]> {
+  if (ownerIds.length === 0) return [];
+  const rows = await select(db)
+    .where('c.client_id', '=', clientId)
+    .where('c.status', '=', 'active')
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom('campaign_deals as cd').innerJoin('deals as d', 'd.id', 'cd.deal_id').select('cd.deal_id').whereRef('cd.campaign_id', '=', 'c.id').where('d.owner_account_id', 'in', ownerIds),
+      ),
+    )
+    .execute();
+  return rows.map(toCampaign);
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { Role } from '@trellis/domain';
+import type { Db, Trx } from '../connect';
+
+export interface Team {
+  id: string;
+  rootId: string;
+  agencyId: string;
+  name: string;
+  createdAt: Date;
+}
+
+const toTeam = (r: { id: string; root_id: string; agency_id: string; name: string; created_at: Date }): Team => ({
+  id: r.id,
+  rootId: r.root_id,
+  agencyId: r.agency_id,
+  name: r.name,
+  createdAt: r.created_at,
+});
+
+export async function insertTeam(trx: Trx, t: { rootId: string; agencyId: string; name: string; nameKey: string }): Promise<Team> {
+  const r = await trx
+    .insertInto('teams')
+    .values({ id: randomUUID(), root_id: t.rootId, agency_id: t.agencyId, name: t.name, name_key: t.nameKey })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTeam(r);
+}
+
+export async function teamNameTaken(db: Db | Trx, agencyId: string, nameKey: string): Promise<boolean> {
+  return (await db.selectFrom('teams').select('id').where('agency_id', '=', agencyId).where('name_key', '=', nameKey).executeTakeFirst()) !== undefined;
+}
+
+export async function findTeam(db: Db | Trx, id: string): Promise<Team | undefined> {
+  const r = await db.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && toTeam(r);
+}
+
+/** Teams of an agency with their clients and members. */
+export async function teamsOfAgency(db: Db, agencyId: string) {
+  const teams = await db.selectFrom('teams').selectAll().where('agency_id', '=', agencyId).orderBy('name_key').execute();
+  if (teams.length === 0) return [];
+  const ids = teams.map((t) => t.id);
+  const clients = await db.selectFrom('accounts').select(['id', 'name', 'team_id']).where('team_id', 'in', ids).orderBy('name_key').execute();
+  const members = await db
+    .selectFrom('team_memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.id', 'm.team_id', 'm.role', 'u.email', 'u.name'])
+    .where('m.team_id', 'in', ids)
+    .orderBy('u.email')
+    .execute();
+  return teams.map((t) => ({
+    ...toTeam(t),
+    clients: clients.filter((c) => c.team_id === t.id).map((c) => ({ id: c.id, name: c.name })),
+    members: members.filter((m) => m.team_id === t.id).map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role })),
+  }));
+}
+
+/** A user's team memberships (team id -> role): the facts authorization reads. */
+export async function teamMembershipsOfUser(db: Db | Trx, userId: string): Promise<Map<string, Role>> {
+  const rows = await db.selectFrom('team_memberships').select(['team_id', 'role']).where('user_id', '=', userId).execute();
+  return new Map(rows.map((r) => [r.team_id, r.role]));
+}
+
+export async function insertTeamMembership(trx: Trx, m: { rootId: string; teamId: string; userId: string; role: Role }) {
+  return trx
+    .insertInto('team_memberships')
+    .values({ id: randomUUID(), root_id: m.rootId, team_id: m.teamId, user_id: m.userId, role: m.role })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function teamMembershipOf(db: Db | Trx, teamId: string, userId: string) {
+  return db.selectFrom('team_memberships').selectAll().where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { assertMayDisconnect, assertMayRequest, CONNECTION_REQUEST_TTL_MS, currentState, transition, type ConnectionEvent, type ConnectionState, type Side } from './connections';
+import { codeOf } from './test-support';
+
+const requestedAt = new Date('2026-11-01T00:00:00Z');
+const fresh = new Date(requestedAt.getTime() + 1000);
+const late = new Date(requestedAt.getTime() + CONNECTION_REQUEST_TTL_MS);
+
+const outcome = (state: ConnectionState, requestedBy: Side, event: ConnectionEvent, by: Side, now: Date) => {
+  try {
+    return transition({ state, requestedBy, requestedAt }, event, by, now);
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+};
+
+// Every state x event x acting side (and requester), SPEC 2.2. 'expired' is reached by time, not stored.
+const TABLE: [ConnectionState, Side, ConnectionEvent, Side, string][] = [];
+const STATES: ConnectionState[] = ['requested', 'accepted', 'declined', 'expired', 'disconnected'];
+const EVENTS: ConnectionEvent[] = ['accept', 'decline', 'disconnect'];
+const SIDES: Side[] = ['client', 'agency'];
+for (const state of STATES) for (const requestedBy of SIDES) for (const event of EVENTS) for (const by of SIDES) {
+  let want: string;
+  if (state === 'requested') want = event === 'disconnect' ? 'CONNECTION_INVALID' : by === requestedBy ? 'CONNECTION_INVALID' : event === 'accept' ? 'accepted' : 'declined';
+  else if (state === 'accepted') want = event === 'disconnect' ? 'disconnected' : 'CONNECTION_INVALID';
+  else if (state === 'expired') want = 'CONNECTION_EXPIRED';
+  else want = 'CONNECTION_INVALID';
+  TABLE.push([state, requestedBy, event, by, want]);
+}
+
+describe('the connection state machine (SPEC 2.2)', () => {
+  it.each(TABLE)('%s (asked by %s) + %s by %s -> %s', (state, requestedBy, event, by, want) => {
+    // a stored 'expired' is the same as a 'requested' row read after 14 days
+    const [stored, now] = state === 'expired' ? (['requested', late] as const) : ([state, fresh] as const);
+    expect(outcome(stored, requestedBy, event, by, now)).toBe(want);
+  });
+
+  it('expires a request exactly 14 days after it was sent', () => {
+    expect(currentState({ state: 'requested', requestedBy: 'client', requestedAt }, new Date(late.getTime() - 1))).toBe('requested');
+    expect(currentState({ state: 'requested', requestedBy: 'client', requestedAt }, late)).toBe('expired');
+    expect(currentState({ state: 'accepted', requestedBy: 'client', requestedAt }, late)).toBe('accepted');
+  });
+
+  it.each([
+    ['a free premium client', 'premium', null, false, 'ok'],
+    ['a standard client', 'standard', null, false, 'FORBIDDEN_FOR_STANDARD_CLIENT'],
+    ['a client already connected', 'premium', 'agency-1', false, 'CLIENT_ALREADY_CONNECTED'],
+    ['an archived client', 'premium', null, true, 'ACCOUNT_ARCHIVED'],
+  ] as const)('lets %s request: %s', (_l, clientTier, connectedAgencyId, archived, want) => {
+    expect(codeOf(() => assertMayRequest({ clientTier, connectedAgencyId, archived }))).toBe(want);
+  });
+
+  it('lets only a connected premium client disconnect', () => {
+    expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: 'a' }))).toBe('ok');
+    expect(codeOf(() => assertMayDisconnect({ clientTier: 'standard', connectedAgencyId: 'a' }))).toBe('FORBIDDEN_FOR_STANDARD_CLIENT');
+    expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: null }))).toBe('CONNECTION_INVALID');
+  });
+});

@@ -1,0 +1,69 @@
+import { DomainError } from './errors';
+
+/** A premium client and an agency connect by request and answer (SPEC 2.2). */
+export const CONNECTION_REQUEST_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+export type Side = 'client' | 'agency';
+export type ConnectionState = 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected';
+export type ConnectionEvent = 'accept' | 'decline' | 'disconnect';
+
+export interface ConnectionFacts {
+  state: ConnectionState;
+  requestedBy: Side;
+  requestedAt: Date;
+}
+
+/** The state as of `now`: a request unanswered for 14 days has expired, whatever the stored row says. */
+export function currentState(c: ConnectionFacts, now: Date): ConnectionState {
+  if (c.state === 'requested' && now.getTime() >= c.requestedAt.getTime() + CONNECTION_REQUEST_TTL_MS) return 'expired';
+  return c.state;
+}
+
+/**
+ * The connection state machine: requested -> accepted | declined (by the side that did not ask) | expired (14 days);
+ * accepted -> disconnected (by either side). Anything else is refused with the reason. Returns the next state.
+ */
+export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side, now: Date): ConnectionState {
+  const state = currentState(c, now);
+  switch (state) {
+    case 'requested':
+      if (event === 'disconnect') throw invalid('A pending request cannot be disconnected; decline it instead.');
+      if (by === c.requestedBy) throw invalid(`The ${by} sent this request; the other side answers it.`);
+      return event === 'accept' ? 'accepted' : 'declined';
+    case 'accepted':
+      if (event === 'disconnect') return 'disconnected';
+      throw invalid('This connection is already accepted.');
+    case 'expired':
+      throw new DomainError('CONNECTION_EXPIRED', 'This request expired after 14 days; send a new one.');
+    case 'declined':
+      throw invalid('This request was declined; send a new one.');
+    case 'disconnected':
+      throw invalid('This connection has ended; send a new request to connect again.');
+    default: {
+      const never: never = state;
+      throw new Error(`unhandled connection state ${String(never)}`);
+    }
+  }
+}
+
+/** Who may ask: only a premium client connects by request (a standard client moves only by transfer), and only when free. */
+export function assertMayRequest(client: { clientTier: 'standard' | 'premium' | null; connectedAgencyId: string | null; archived: boolean }): void {
+  if (client.clientTier !== 'premium') {
+    throw new DomainError('FORBIDDEN_FOR_STANDARD_CLIENT', 'A standard client changes agency only by a platform-operator transfer.');
+  }
+  if (client.archived) throw new DomainError('ACCOUNT_ARCHIVED', 'This client is archived.');
+  if (client.connectedAgencyId !== null) {
+    throw new DomainError('CLIENT_ALREADY_CONNECTED', 'This client is already connected to an agency; it must disconnect first.');
+  }
+}
+
+/** Only a premium connection may be ended by either side; a standard client belongs to its agency. */
+export function assertMayDisconnect(client: { clientTier: 'standard' | 'premium' | null; connectedAgencyId: string | null }): void {
+  if (client.clientTier !== 'premium') {
+    throw new DomainError('FORBIDDEN_FOR_STANDARD_CLIENT', 'A standard client cannot disconnect; a platform operator may transfer it.');
+  }
+  if (client.connectedAgencyId === null) throw invalid('This client is not connected to an agency.');
+}
+
+function invalid(message: string): DomainError {
+  return new DomainError('CONNECTION_INVALID', message);
+}
