@@ -7,6 +7,10 @@ import { membersRouter } from './routers/members/router';
 import { outboxRouter } from './routers/outbox/router';
 import { dealsRouter } from './routers/deals/router';
 import { seatsRouter } from './routers/seats/router';
+import { campaignsRouter } from './routers/campaigns/router';
+import { clientsRouter } from './routers/clients/router';
+import { connectionsRouter } from './routers/connections/router';
+import { teamsRouter } from './routers/teams/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -18,6 +22,10 @@ export const appRouter = router({
   outbox: outboxRouter,
   seats: seatsRouter,
   deals: dealsRouter,
+  clients: clientsRouter,
+  connections: connectionsRouter,
+  teams: teamsRouter,
+  campaigns: campaignsRouter,
 });
 
 export type AppRouter = typeof appRouter;

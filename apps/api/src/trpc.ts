@@ -11,7 +11,7 @@ import {
   type DomainErrorCode,
   type Role,
 } from '@trellis/domain';
-import { accounts, memberships, pgErrorCode, UNIQUE_VIOLATION, type AccountWithPath } from '@trellis/db';
+import { accounts, memberships, pgErrorCode, teams, UNIQUE_VIOLATION, type AccountWithPath } from '@trellis/db';
 import type { Context } from './context';
 
 /** The one table that turns a domain refusal into a transport error (SPEC 9). */
@@ -106,6 +106,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     userId: ctx.user.id,
     platformOperator: ctx.user.platformOperator,
     memberships: await memberships.membershipsOfUser(ctx.db, ctx.user.id),
+    teamMemberships: await teams.teamMembershipsOfUser(ctx.db, ctx.user.id),
   };
   return next({ ctx: { ...ctx, user: ctx.user, actor } });
 });

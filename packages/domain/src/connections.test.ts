@@ -8,7 +8,7 @@ const late = new Date(requestedAt.getTime() + CONNECTION_REQUEST_TTL_MS);
 
 const outcome = (state: ConnectionState, requestedBy: Side, event: ConnectionEvent, by: Side, now: Date) => {
   try {
-    return transition({ state, requestedBy, requestedAt }, event, by, now);
+    return transition({ state, requestedBySide: requestedBy, requestedAt }, event, by, now);
   } catch (e) {
     return (e as { code: string }).code;
   }
@@ -36,9 +36,9 @@ describe('the connection state machine (SPEC 2.2)', () => {
   });
 
   it('expires a request exactly 14 days after it was sent', () => {
-    expect(currentState({ state: 'requested', requestedBy: 'client', requestedAt }, new Date(late.getTime() - 1))).toBe('requested');
-    expect(currentState({ state: 'requested', requestedBy: 'client', requestedAt }, late)).toBe('expired');
-    expect(currentState({ state: 'accepted', requestedBy: 'client', requestedAt }, late)).toBe('accepted');
+    expect(currentState({ state: "requested", requestedBySide: "client", requestedAt }, new Date(late.getTime() - 1))).toBe('requested');
+    expect(currentState({ state: "requested", requestedBySide: "client", requestedAt }, late)).toBe('expired');
+    expect(currentState({ state: "accepted", requestedBySide: "client", requestedAt }, late)).toBe('accepted');
   });
 
   it.each([

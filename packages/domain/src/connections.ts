@@ -8,7 +8,7 @@ export type ConnectionEvent = 'accept' | 'decline' | 'disconnect';
 
 export interface ConnectionFacts {
   state: ConnectionState;
-  requestedBy: Side;
+  requestedBySide: Side;
   requestedAt: Date;
 }
 
@@ -27,7 +27,7 @@ export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side,
   switch (state) {
     case 'requested':
       if (event === 'disconnect') throw invalid('A pending request cannot be disconnected; decline it instead.');
-      if (by === c.requestedBy) throw invalid(`The ${by} sent this request; the other side answers it.`);
+      if (by === c.requestedBySide) throw invalid(`The ${by} sent this request; the other side answers it.`);
       return event === 'accept' ? 'accepted' : 'declined';
     case 'accepted':
       if (event === 'disconnect') return 'disconnected';

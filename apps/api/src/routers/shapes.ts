@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_KINDS, CLIENT_TIERS, DEAL_TYPES, ROLES, type TreeNode } from '@trellis/domain';
-import type { Account, AuditEntry, Deal, Invitation, MemberListing, Seat } from '@trellis/db';
+import type { Account, AuditEntry, Campaign, Deal, Invitation, MemberListing, Seat } from '@trellis/db';
 
 /** Output shapes: nothing leaves the api that is not named here (STYLE: every procedure has .output()). */
 export const id = z.uuid({ message: 'must be a valid id' });
@@ -78,6 +78,7 @@ export const toMemberOut = (m: MemberListing): z.infer<typeof memberOut> => ({
 export const invitationOut = z.object({
   id: z.string(),
   accountId: z.string(),
+  teamId: z.string().nullable(),
   email: z.string(),
   role,
   createdAt: iso,
@@ -86,6 +87,7 @@ export const invitationOut = z.object({
 export const toInvitationOut = (i: Invitation): z.infer<typeof invitationOut> => ({
   id: i.id,
   accountId: i.accountId,
+  teamId: i.teamId,
   email: i.email,
   role: i.role,
   createdAt: i.createdAt.toISOString(),
@@ -181,4 +183,42 @@ export const toDealOut = (d: Deal): z.infer<typeof dealOut> => ({
   owner: { id: d.ownerAccountId, name: d.ownerName },
   publisherInitiated: d.publisherInitiated,
   createdAt: d.createdAt.toISOString(),
+});
+
+export const connectionOut = z.object({
+  id: z.string(),
+  client: z.object({ id: z.string(), name: z.string() }),
+  agency: z.object({ id: z.string(), name: z.string() }),
+  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected']),
+  origin: z.enum(['request', 'promotion', 'transfer']),
+  requestedBySide: z.enum(['client', 'agency']),
+  requestedAt: iso,
+  respondedAt: iso.nullable(),
+  endedAt: iso.nullable(),
+  endedBySide: z.enum(['client', 'agency', 'operator']).nullable(),
+  /** Whether the caller may accept or decline it (a pending request from the other side). */
+  canRespond: z.boolean(),
+});
+
+export const campaignOut = z.object({
+  id: z.string(),
+  client: z.object({ id: z.string(), name: z.string() }),
+  name: z.string(),
+  status: z.enum(['active', 'paused']),
+  pausedReason: z.string().nullable(),
+  budgetMicros: z.string().nullable(),
+  dealIds: z.array(z.string()),
+  createdAt: iso,
+  updatedAt: iso,
+});
+export const toCampaignOut = (c: Campaign): z.infer<typeof campaignOut> => ({
+  id: c.id,
+  client: { id: c.clientId, name: c.clientName },
+  name: c.name,
+  status: c.status,
+  pausedReason: c.pausedReason,
+  budgetMicros: c.budgetMicros?.toString() ?? null,
+  dealIds: c.dealIds,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
 });

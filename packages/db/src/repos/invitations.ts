@@ -14,6 +14,8 @@ export interface Invitation {
   expiresAt: Date;
   acceptedAt: Date | null;
   revokedAt: Date | null;
+  /** Set for an invitation to a team of the account (an agency). */
+  teamId: string | null;
 }
 
 const toInvitation = (r: InvitationRow): Invitation => ({
@@ -27,11 +29,12 @@ const toInvitation = (r: InvitationRow): Invitation => ({
   expiresAt: r.expires_at,
   acceptedAt: r.accepted_at,
   revokedAt: r.revoked_at,
+  teamId: r.team_id,
 });
 
 export async function insertInvitation(
   db: Db | Trx,
-  i: { rootId: string; accountId: string; email: string; role: Role; tokenHash: string; invitedBy: string; createdAt: Date; expiresAt: Date },
+  i: { rootId: string; accountId: string; email: string; role: Role; tokenHash: string; invitedBy: string; createdAt: Date; expiresAt: Date; teamId?: string | null },
 ): Promise<Invitation> {
   const r = await db
     .insertInto('invitations')
@@ -45,6 +48,7 @@ export async function insertInvitation(
       invited_by: i.invitedBy,
       created_at: i.createdAt,
       expires_at: i.expiresAt,
+      team_id: i.teamId ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -108,7 +108,7 @@ async function openMapping(trx: Trx, m: { rootId: string; seatId: string; dsp: s
 }
 
 /** Seats currently held by the account or any of its descendants. */
-export async function seatsHeldUnder(db: Db, accountId: string): Promise<Seat[]> {
+export async function seatsHeldUnder(db: Db | Trx, accountId: string): Promise<Seat[]> {
   const rows = await seatSelect(db)
     .where('m.account_id', 'in', (eb) => eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', accountId))
     .orderBy('s.dsp')

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertInvitationUsable, DomainError, SESSION_TTL_MS, validatePassword } from '@trellis/domain';
-import { accounts, invitations, memberships, sessions, users } from '@trellis/db';
+import { accounts, invitations, memberships, sessions, teams, users, type Trx } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/secrets';
 import { publicProcedure } from '../../trpc';
@@ -37,10 +37,12 @@ export const acceptInvitationRoute = publicProcedure
         const created = await users.insertUser(trx, { email: invitation.email, name: input.name, passwordHash: await hashPassword(input.password) });
         user = { ...created, passwordHash: '' };
       }
-      if (await memberships.findMembershipOf(trx, account.id, user.id)) {
-        throw new DomainError('ALREADY_MEMBER', 'You are already a member of this account.');
+      if (invitation.teamId ? await teams.teamMembershipOf(trx, invitation.teamId, user.id) : await memberships.findMembershipOf(trx, account.id, user.id)) {
+        throw new DomainError('ALREADY_MEMBER', 'You are already a member there.');
       }
-      const membership = await memberships.insertMembership(trx, { rootId: account.rootId, accountId: account.id, userId: user.id, role: invitation.role });
+      const membership = invitation.teamId
+        ? await teamMembership(trx, account.rootId, invitation.teamId, user.id, invitation.role)
+        : await memberships.insertMembership(trx, { rootId: account.rootId, accountId: account.id, userId: user.id, role: invitation.role });
       await invitations.markInvitationAccepted(trx, invitation.id, user.id, now);
       const out = { ...membership, createdAt: membership.createdAt.toISOString(), email: user.email, name: user.name };
       await recordAudit(trx, { user, now: ctx.now }, { rootId: account.rootId, accountId: account.id, action: 'membership.create', entityType: 'membership', entityId: membership.id, after: { ...out, invitationId: invitation.id } });
@@ -53,3 +55,10 @@ export const acceptInvitationRoute = publicProcedure
     ctx.cookies.set(result.token, result.expiresAt);
     return { token: result.token, user: result.user, membership: result.membership };
   });
+
+/** A team membership, shaped like an account membership of the team's agency for the response. */
+async function teamMembership(trx: Trx, rootId: string, teamId: string, userId: string, role: 'admin' | 'operator' | 'analyst') {
+  const team = (await teams.findTeam(trx, teamId))!;
+  const m = await teams.insertTeamMembership(trx, { rootId, teamId, userId, role });
+  return { id: m.id, rootId, accountId: team.agencyId, userId, role: m.role, createdAt: m.created_at };
+}

@@ -1,54 +1,64 @@
 import { z } from 'zod';
 import { DomainError, INVITATION_TTL_MS, normalizeEmail } from '@trellis/domain';
-import { invitations, memberships, users } from '@trellis/db';
+import { invitations, memberships, teams, users } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { hashToken, newToken } from '../../lib/secrets';
-import { accountProcedure } from '../../trpc';
-import { invitationOut, role, toInvitationOut } from '../shapes';
+import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
+import { id, invitationOut, role, toInvitationOut } from '../shapes';
 
-export const inviteInput = z.object({ email: z.email({ message: 'must be an email address' }).max(254), role });
+export const inviteInput = z
+  .object({ accountId: id.optional(), teamId: id.optional(), email: z.email({ message: 'must be an email address' }).max(254), role })
+  .refine((i) => (i.accountId === undefined) !== (i.teamId === undefined), { message: 'name either accountId or teamId', path: ['accountId'] });
 
 /**
- * Invites someone to an account with a role. The invitation is single-use and expires after 7 days; inviting the
+ * Invites someone to an account, or to a team of an agency (then the membership covers that team's clients), with
+ * a role. The invitation is single-use and expires after 7 days; inviting the
  * same email again replaces the pending invitation. The email goes to the outbox in the same transaction, and the
  * token comes back too so the inviter can hand the link over by hand (SPEC 10).
  */
-export const inviteRoute = accountProcedure(inviteInput.shape)
+export const inviteRoute = authedProcedure
+  .input(inviteInput)
   .output(invitationOut.extend({ token: z.string(), link: z.string() }))
   .mutation(async ({ ctx, input }) => {
-    ctx.may('members.invite');
+    const team = input.teamId ? await teams.findTeam(ctx.db, input.teamId) : undefined;
+    if (input.teamId && !team) throw new DomainError('NOT_FOUND', 'Team not found.');
+    const { account, facts } = team ? await loadVisibleAccountOf(ctx, team.agencyId, 'Team not found.') : await loadVisibleAccount(ctx, input.accountId!);
+    assertMay(ctx.actor, facts, 'members.invite');
+    const teamId = team?.id ?? null;
+    const where = team ? `the team ${team.name} of ${account.name}` : account.name;
     const email = normalizeEmail(input.email);
     const now = ctx.now();
     return ctx.db.transaction().execute(async (trx) => {
       const existing = await users.findUserByEmail(trx, email);
-      if (existing && (await memberships.findMembershipOf(trx, ctx.account.id, existing.id))) {
-        throw new DomainError('ALREADY_MEMBER', `${email} is already a member of this account.`, { email: 'already a member' });
+      if (existing && (team ? await teams.teamMembershipOf(trx, team.id, existing.id) : await memberships.findMembershipOf(trx, account.id, existing.id))) {
+        throw new DomainError('ALREADY_MEMBER', `${email} is already a member of ${team ? 'this team' : 'this account'}.`, { email: 'already a member' });
       }
-      for (const old of await invitations.listPendingInvitations(trx, ctx.account.id, now)) {
-        if (old.email === email) await invitations.markInvitationRevoked(trx, old.id, ctx.user.id, now);
+      for (const old of await invitations.listPendingInvitations(trx, account.id, now)) {
+        if (old.email === email && old.teamId === teamId) await invitations.markInvitationRevoked(trx, old.id, ctx.user.id, now);
       }
       const token = newToken();
       const invitation = await invitations.insertInvitation(trx, {
-        rootId: ctx.account.rootId,
-        accountId: ctx.account.id,
+        rootId: account.rootId,
+        accountId: account.id,
         email,
         role: input.role,
         tokenHash: hashToken(token),
         invitedBy: ctx.user.id,
         createdAt: now,
         expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
+        teamId,
       });
       const link = `${ctx.publicUrl.replace(/\/$/, '')}/invite/${token}`;
       await ctx.mailer.send(trx, {
-        rootId: ctx.account.rootId,
-        accountId: ctx.account.id,
+        rootId: account.rootId,
+        accountId: account.id,
         to: email,
-        subject: `You are invited to ${ctx.account.name} on Trellis`,
-        body: `${ctx.user.name} invited you to join ${ctx.account.name} as ${input.role}. The link works once, for 7 days.`,
+        subject: `You are invited to ${where} on Trellis`,
+        body: `${ctx.user.name} invited you to join ${where} as ${input.role}. The link works once, for 7 days.`,
         link,
       });
       const out = toInvitationOut(invitation);
-      await recordAudit(trx, ctx, { rootId: ctx.account.rootId, accountId: ctx.account.id, action: 'invitation.create', entityType: 'invitation', entityId: invitation.id, after: out });
+      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'invitation.create', entityType: 'invitation', entityId: invitation.id, after: out });
       return { ...out, token, link };
     });
   });

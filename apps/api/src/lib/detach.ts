@@ -1,0 +1,38 @@
+import { pausedByDisconnectReason } from '@trellis/domain';
+import { accounts, campaigns, connections, seats, type AccountWithPath, type Trx } from '@trellis/db';
+import { recordAudit } from './audit';
+
+/**
+ * Ends a client's tie to its agency, at once and completely (SPEC 2.2): seats that came from above go back to the
+ * agency, campaigns using the agency's or holding's deals are paused with the reason, the connection is closed, and
+ * the client is moved out of the tree (or under `next`, for a transfer). The agency's and holding's members lose
+ * every access with the move itself, since visibility follows the current tree. Both sides get an audit entry.
+ */
+export async function detachClient(
+  trx: Trx,
+  ctx: { user: { id: string }; now: () => Date },
+  client: AccountWithPath,
+  endedBySide: 'client' | 'agency' | 'operator',
+  next: { id: string; rootId: string } | null,
+): Promise<{ seatsReturned: number; campaignsPaused: number }> {
+  const now = ctx.now();
+  const agencyId = client.parentId!;
+  const agency = (await accounts.findAccount(trx, agencyId))!;
+  let seatsReturned = 0;
+  for (const seat of await seats.seatsHeldUnder(trx, client.id)) {
+    if (seat.linkedByAccountId === client.id) continue; // the client's own seats stay with it
+    await seats.moveSeat(trx, seat, agency, now, ctx.user.id);
+    seatsReturned++;
+  }
+  const aboveIds = client.path.slice(0, -1);
+  const paused = await campaigns.activeCampaignsUsingDealsOf(trx, client.id, aboveIds);
+  for (const c of paused) await campaigns.updateCampaign(trx, c.id, { status: 'paused', pausedReason: pausedByDisconnectReason(agency.name), at: now });
+  const active = await connections.activeForClient(trx, client.id);
+  if (active) await connections.setState(trx, active.id, { state: 'disconnected', endedAt: now, endedBy: ctx.user.id, endedBySide });
+  const summary = { client: client.name, agency: agency.name, endedBySide, seatsReturned, campaignsPaused: paused.length };
+  await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, action: 'connection.disconnect', entityType: 'connection', entityId: active?.id ?? client.id, after: summary });
+  await accounts.moveClient(trx, client.id, next);
+  const moved = (await accounts.findAccount(trx, client.id))!;
+  await recordAudit(trx, ctx, { rootId: moved.rootId, accountId: client.id, action: 'connection.disconnect', entityType: 'connection', entityId: active?.id ?? client.id, after: summary });
+  return { seatsReturned, campaignsPaused: paused.length };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { assertDealsUsable, assertOwnerUnchanged, CAMPAIGN_STATUSES, DomainError, dealUsableBy, validateCampaign } from '@trellis/domain';
+import { campaigns, deals } from "@trellis/db";
+import { recordAudit } from '../../lib/audit';
+import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { campaignOut, id, toCampaignOut } from '../shapes';
+
+/**
+ * Renames, pauses or resumes a campaign, or changes its budget. A `clientId` is refused with a clear error, never
+ * ignored (SPEC 6); any other unknown field is refused too. Resuming re-checks that its deals are still usable.
+ */
+export const updateCampaignRoute = authedProcedure
+  .input(
+    z.strictObject({
+      campaignId: id,
+      name: z.string().max(2000).optional(),
+      status: z.enum(CAMPAIGN_STATUSES).optional(),
+      budgetMicros: z.union([z.number(), z.string().max(40)]).nullable().optional(),
+      clientId: z.unknown().optional(),
+    }),
+  )
+  .output(campaignOut)
+  .mutation(async ({ ctx, input }) => {
+    assertOwnerUnchanged(input);
+    const found = await campaigns.findCampaign(ctx.db, input.campaignId);
+    if (!found) throw new DomainError('NOT_FOUND', 'Campaign not found.');
+    const { account, facts } = await loadVisibleAccountOf(ctx, found.clientId, 'Campaign not found.');
+    assertMay(ctx.actor, facts, 'campaigns.view');
+    assertMay(ctx.actor, facts, 'campaigns.edit');
+    const v = validateCampaign({ name: input.name ?? found.name, budgetMicros: input.budgetMicros === undefined ? found.budgetMicros?.toString() ?? null : input.budgetMicros });
+    if (input.status === 'active' && found.dealIds.length) {
+      const ds = await Promise.all(found.dealIds.map((d) => deals.findDeal(ctx.db, d)));
+      assertDealsUsable(ds.map((d, i) => ({ id: found.dealIds[i]!, name: d?.name ?? found.dealIds[i]!, usable: !!d && dealUsableBy({ ownerId: d.ownerAccountId, ownerPath: [] }, account.path) })));
+    }
+    return ctx.db.transaction().execute(async (trx) => {
+      const updated = await campaigns.updateCampaign(trx, found.id, {
+        name: v.name,
+        budgetMicros: v.budgetMicros,
+        ...(input.status ? { status: input.status, pausedReason: input.status === 'paused' ? 'Paused by a member.' : null } : {}),
+        at: ctx.now(),
+      });
+      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'campaign.update', entityType: 'campaign', entityId: found.id, before: toCampaignOut(found), after: toCampaignOut(updated) });
+      return toCampaignOut(updated);
+    });
+  });
+

@@ -1,0 +1,7 @@
+import { router } from '../../trpc';
+import { createPremiumRoute } from './create-premium';
+import { listClientsRoute } from './list';
+import { promoteRoute } from './promote';
+import { transferRoute } from './transfer';
+
+export const clientsRouter = router({ createPremium: createPremiumRoute, promote: promoteRoute, transfer: transferRoute, list: listClientsRoute });

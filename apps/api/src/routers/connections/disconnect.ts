@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { assertMayDisconnect } from '@trellis/domain';
+import { accounts } from '@trellis/db';
+import { detachClient } from '../../lib/detach';
+import { authedProcedure, assertMay, loadVisibleAccount } from '../../trpc';
+import { id } from '../shapes';
+
+/**
+ * Either side ends a premium connection, at once and completely (SPEC 2.2): the agency's seats come back, campaigns
+ * on its deals pause, and its and the holding's members lose all access to the client.
+ */
+export const disconnectRoute = authedProcedure
+  .input(z.object({ clientId: id }))
+  .output(z.object({ clientId: z.string(), seatsReturned: z.number(), campaignsPaused: z.number() }))
+  .mutation(async ({ ctx, input }) => {
+    const { facts } = await loadVisibleAccount(ctx, input.clientId);
+    assertMay(ctx.actor, facts, 'connections.manage');
+    return ctx.db.transaction().execute(async (trx) => {
+      await accounts.lockAccount(trx, input.clientId);
+      const client = (await accounts.findAccount(trx, input.clientId))!;
+      assertMayDisconnect({ clientTier: client.clientTier, connectedAgencyId: client.parentId });
+      const side = ctx.actor.memberships.has(client.id) ? 'client' : 'agency';
+      const result = await detachClient(trx, ctx, client, side, null);
+      return { clientId: client.id, ...result };
+    });
+  });

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { currentState, DomainError, transition } from '@trellis/domain';
+import { accounts, connections } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { authedProcedure } from '../../trpc';
+import { connectionOut, id } from '../shapes';
+import { loadVisibleConnection, respondingSide, toConnectionOut } from './load';
+
+/** Accept or decline a pending request; only an admin of the side that did not send it may (SPEC 2.2). */
+function respondRoute(event: 'accept' | 'decline') {
+  return authedProcedure
+    .input(z.object({ connectionId: id }))
+    .output(connectionOut)
+    .mutation(async ({ ctx, input }) => {
+      await loadVisibleConnection(ctx, input.connectionId);
+      const now = ctx.now();
+      return ctx.db.transaction().execute(async (trx) => {
+        await connections.lockConnection(trx, input.connectionId);
+        const c = (await connections.findConnection(trx, input.connectionId))!;
+        await accounts.lockAccount(trx, c.clientId);
+        const side = await respondingSide(trx, ctx.actor, c);
+        if (side === null) {
+          if (currentState(c, now) !== 'requested') transition(c, event, c.requestedBySide === 'client' ? 'agency' : 'client', now);
+          throw new DomainError('FORBIDDEN_BY_ROLE', 'Only an admin of the side that received this request may answer it.');
+        }
+        const next = transition(c, event, side, now);
+        if (next === 'accepted') {
+          const client = (await accounts.findAccount(trx, c.clientId))!;
+          if (client.parentId !== null || (await connections.activeForClient(trx, c.clientId))) {
+            throw new DomainError('CLIENT_ALREADY_CONNECTED', 'This client is already connected to an agency; it must disconnect first.');
+          }
+          const agency = (await accounts.findAccount(trx, c.agencyId))!;
+          if (agency.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'That agency is archived.');
+          await accounts.moveClient(trx, c.clientId, agency);
+        }
+        await connections.setState(trx, c.id, { state: next, respondedAt: now, respondedBy: ctx.user.id });
+        const agency = (await accounts.findAccount(trx, c.agencyId))!;
+        const client = (await accounts.findAccount(trx, c.clientId))!;
+        const entry = { action: `connection.${event}`, entityType: 'connection', entityId: c.id, after: { client: c.clientName, agency: c.agencyName, by: side } };
+        await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, ...entry });
+        await recordAudit(trx, ctx, { rootId: client.rootId, accountId: client.id, ...entry });
+        return toConnectionOut(trx, ctx.actor, (await connections.findConnection(trx, c.id))!, now);
+      });
+    });
+}
+
+export const acceptConnectionRoute = respondRoute('accept');
+export const declineConnectionRoute = respondRoute('decline');
