@@ -15,7 +15,7 @@ export type Caller = ReturnType<typeof createCaller>;
 export async function userWithCaller(db: Db, email: string, opts: { platformOperator?: boolean; now?: () => Date } = {}) {
   const user = await users.insertUser(db, { email, name: email.split('@')[0]!, passwordHash: await testHash(), platformOperator: opts.platformOperator ?? false });
   const token = newToken();
-  await sessions.insertSession(db, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + 86_400_000) });
+  await sessions.insertSession(db, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + 60 * 86_400_000) });
   const ctx: ContextInnerOptions = { db, sessionToken: token, ...(opts.now ? { now: opts.now } : {}) };
   return { user, token, caller: createCaller(await createContextInner(ctx)) };
 }
@@ -38,7 +38,7 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
 
 /** Row counts of every table, to show a refused request changed nothing. */
 export async function snapshot(db: Db): Promise<Record<string, number>> {
-  const tables = ['accounts', 'account_paths', 'users', 'memberships', 'invitations', 'audit_entries', 'mail_outbox', 'seats', 'seat_mappings', 'deals', 'deal_dsps'];
+  const tables = ['accounts', 'account_paths', 'users', 'memberships', 'invitations', 'audit_entries', 'mail_outbox', 'seats', 'seat_mappings', 'deals', 'deal_dsps', 'connections', 'teams', 'team_memberships', 'campaigns', 'campaign_deals'];
   const out: Record<string, number> = {};
   for (const t of tables) {
     const r = await sql<{ n: string }>`select count(*)::text as n from ${sql.id(t)}`.execute(db);
