@@ -1,9 +1,11 @@
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
+export type AccountTab = 'overview' | 'clients' | 'connections' | 'campaigns' | 'seats' | 'deals';
+
 /** A small client-side router over the History API: the app has five routes. */
 export type Route =
   | { name: 'tree' }
-  | { name: 'account'; id: string; tab: 'overview' | 'seats' | 'deals' }
+  | { name: 'account'; id: string; tab: AccountTab }
   | { name: 'deal'; id: string }
   | { name: 'invite'; token: string }
   | { name: 'outbox' }
@@ -11,8 +13,8 @@ export type Route =
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'tree' };
-  let m = /^\/accounts\/([^/]+)(?:\/(seats|deals))?\/?$/.exec(pathname);
-  if (m) return { name: 'account', id: decodeURIComponent(m[1]!), tab: (m[2] as 'seats' | 'deals' | undefined) ?? 'overview' };
+  let m = /^\/accounts\/([^/]+)(?:\/(clients|connections|campaigns|seats|deals))?\/?$/.exec(pathname);
+  if (m) return { name: 'account', id: decodeURIComponent(m[1]!), tab: (m[2] as AccountTab | undefined) ?? 'overview' };
   m = /^\/deals\/([^/]+)\/?$/.exec(pathname);
   if (m) return { name: 'deal', id: decodeURIComponent(m[1]!) };
   m = /^\/invite\/([^/]+)\/?$/.exec(pathname);

@@ -37,8 +37,8 @@ export function Section({ title, children, actions }: { title: string; children:
   );
 }
 
-export function Empty({ children }: { children: ReactNode }) {
-  return <p className="empty">{children}</p>;
+export function Empty({ children, ...rest }: { children: ReactNode; 'data-testid'?: string }) {
+  return <p className="empty" {...rest}>{children}</p>;
 }
 
 export const fmtTime = (iso: string) => new Date(iso).toLocaleString();

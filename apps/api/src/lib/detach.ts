@@ -1,6 +1,14 @@
 import { pausedByDisconnectReason } from '@trellis/domain';
-import { accounts, campaigns, connections, seats, type AccountWithPath, type Trx } from '@trellis/db';
+import { accounts, campaigns, connections, seats, type AccountWithPath, type Db, type Trx } from '@trellis/db';
 import { recordAudit } from './audit';
+
+/** What a disconnect would do, right now: the seats that go back to the agency and the campaigns that pause. */
+export async function planDetach(db: Db | Trx, client: AccountWithPath) {
+  const agency = (await accounts.findAccount(db, client.parentId!))!;
+  const returning = (await seats.seatsHeldUnder(db, client.id)).filter((seat) => seat.linkedByAccountId !== client.id);
+  const pausing = await campaigns.activeCampaignsUsingDealsOf(db, client.id, client.path.slice(0, -1));
+  return { agency, returning, pausing };
+}
 
 /**
  * Ends a client's tie to its agency, at once and completely (SPEC 2.2): seats that came from above go back to the
@@ -16,16 +24,10 @@ export async function detachClient(
   next: { id: string; rootId: string } | null,
 ): Promise<{ seatsReturned: number; campaignsPaused: number }> {
   const now = ctx.now();
-  const agencyId = client.parentId!;
-  const agency = (await accounts.findAccount(trx, agencyId))!;
-  let seatsReturned = 0;
-  for (const seat of await seats.seatsHeldUnder(trx, client.id)) {
-    if (seat.linkedByAccountId === client.id) continue; // the client's own seats stay with it
-    await seats.moveSeat(trx, seat, agency, now, ctx.user.id);
-    seatsReturned++;
-  }
-  const aboveIds = client.path.slice(0, -1);
-  const paused = await campaigns.activeCampaignsUsingDealsOf(trx, client.id, aboveIds);
+  const { agency, returning, pausing: paused } = await planDetach(trx, client);
+  // the client's own seats stay with it; those that came from above go back to the agency
+  for (const seat of returning) await seats.moveSeat(trx, seat, agency, now, ctx.user.id);
+  const seatsReturned = returning.length;
   for (const c of paused) await campaigns.updateCampaign(trx, c.id, { status: 'paused', pausedReason: pausedByDisconnectReason(agency.name), at: now });
   const active = await connections.activeForClient(trx, client.id);
   if (active) await connections.setState(trx, active.id, { state: 'disconnected', endedAt: now, endedBy: ctx.user.id, endedBySide });

@@ -1,17 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Link } from '../router';
+import { Link, type AccountTab } from '../router';
 import { errorCode, useTRPC, type RouterOutputs } from '../trpc';
 import { Empty, ErrorText, FieldError, fmtTime, KindBadges, Section, useCursorPages } from '../ui';
+import { CampaignsTab, ClientsTab, ConnectionsTab, OperatorClientActions } from './Clients';
 import { DealsTab } from './Deals';
 import { SeatsTab } from './Seats';
 
 export type Account = RouterOutputs['accounts']['get'];
 const ROLES = ['admin', 'operator', 'analyst'] as const;
 
-export function AccountPage({ accountId, tab }: { accountId: string; tab: 'overview' | 'seats' | 'deals' }) {
+export function AccountPage({ accountId, tab }: { accountId: string; tab: AccountTab }) {
   const trpc = useTRPC();
   const account = useQuery(trpc.accounts.get.queryOptions({ accountId }));
+  const me = useQuery(trpc.auth.me.queryOptions());
   if (account.isPending) return <p className="muted">Loading…</p>;
   if (account.error) {
     return errorCode(account.error) === 'NOT_FOUND' || errorCode(account.error) === 'BAD_REQUEST' ? (
@@ -20,8 +22,16 @@ export function AccountPage({ accountId, tab }: { accountId: string; tab: 'overv
       <ErrorText error={account.error} />
     );
   }
-  const a = account.data;
+  const a = { ...account.data, platformOperator: me.data?.user.platformOperator ?? false };
   const can = (action: Account['allowedActions'][number]) => a.allowedActions.includes(action);
+  const tabs = ([
+    ['overview', 'Overview', true],
+    ['clients', 'Clients', a.kind !== 'client'],
+    ['connections', 'Connections', can('connections.view')],
+    ['campaigns', 'Campaigns', can('campaigns.view')],
+    ['seats', 'Seats', can('seats.view')],
+    ['deals', 'Deals', can('deals.view')],
+  ] as const).filter(([, , shown]) => shown);
   return (
     <>
       <nav className="crumbs">
@@ -37,15 +47,19 @@ export function AccountPage({ accountId, tab }: { accountId: string; tab: 'overv
         {a.currency} · {a.timeZone} · created {fmtTime(a.createdAt)}
         {a.archivedAt && <> · archived {fmtTime(a.archivedAt)}: it keeps its data and accepts no new work</>}
       </p>
-      {(can('seats.view') || can('deals.view')) && (
+      {tabs.length > 1 && (
         <nav className="tabs" aria-label="Account sections">
-          <Link to={`/accounts/${a.id}`} className={tab === 'overview' ? 'active' : ''}>Overview</Link>
-          {can('seats.view') && <Link to={`/accounts/${a.id}/seats`} className={tab === 'seats' ? 'active' : ''}>Seats</Link>}
-          {can('deals.view') && <Link to={`/accounts/${a.id}/deals`} className={tab === 'deals' ? 'active' : ''}>Deals</Link>}
+          {tabs.map(([key, label]) => (
+            <Link key={key} to={`/accounts/${a.id}${key === 'overview' ? '' : `/${key}`}`} className={tab === key ? 'active' : ''}>{label}</Link>
+          ))}
         </nav>
       )}
+      {tab === 'clients' && <ClientsTab account={a} />}
+      {tab === 'connections' && can('connections.view') && <ConnectionsTab account={a} />}
+      {tab === 'campaigns' && can('campaigns.view') && <CampaignsTab account={a} />}
       {tab === 'seats' && can('seats.view') && <SeatsTab account={a} />}
       {tab === 'deals' && can('deals.view') && <DealsTab account={a} />}
+      {a.platformOperator && a.kind === 'client' && tab === 'overview' && <OperatorClientActions account={a} />}
       {tab === 'overview' && (
         <>
           {a.kind !== 'client' && <SubAccounts account={a} canCreate={can('accounts.createSub')} />}

@@ -35,6 +35,7 @@ export function TreePage({ platformOperator }: { platformOperator: boolean }) {
         </ul>
       </Section>
       {platformOperator && <CreateHolding />}
+      {platformOperator && <CreatePremiumClient />}
     </>
   );
 }
@@ -78,6 +79,30 @@ function CreateHolding() {
         <label>Currency<input name="currency" value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase())} size={4} /><FieldError error={create.error} field="currency" /></label>
         <label>Time zone<input name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} /><FieldError error={create.error} field="timeZone" /></label>
         <button type="submit" disabled={create.isPending}>Create holding</button>
+      </form>
+      <ErrorText error={create.error} />
+    </Section>
+  );
+}
+
+function CreatePremiumClient() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const create = useMutation(
+    trpc.clients.createPremium.mutationOptions({
+      onSuccess: (created) => {
+        void queryClient.invalidateQueries(trpc.accounts.pathFilter());
+        navigate(`/accounts/${created.id}`);
+      },
+    }),
+  );
+  return (
+    <Section title="Create a premium client">
+      <p className="muted small">A direct customer with every level-3 feature; it may connect to one agency later.</p>
+      <form className="row" aria-label="Create a premium client" onSubmit={(e) => { e.preventDefault(); create.mutate({ name, currency: 'EUR', timeZone: 'Europe/Copenhagen' }); }}>
+        <label>Name<input name="premiumName" value={name} onChange={(e) => setName(e.target.value)} /><FieldError error={create.error} field="name" /></label>
+        <button type="submit" disabled={create.isPending}>Create premium client</button>
       </form>
       <ErrorText error={create.error} />
     </Section>

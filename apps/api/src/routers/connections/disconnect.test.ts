@@ -35,6 +35,10 @@ describe('connections.disconnect', () => {
   it('cuts the agency and the holding off at once and completely, and the client keeps all it owns', async () => {
     const w = await connected();
     expect(await codeOf(w.aAdmin.caller.campaigns.list({ accountId: w.P.id }))).toBe('ok');
+    const preview = await w.pAdmin.caller.connections.disconnectPreview({ clientId: w.P.id });
+    expect(preview.agency.name).toBe('A');
+    expect(preview.seatsReturning.map((s) => s.seatId)).toEqual(['h-1']);
+    expect(preview.campaignsPausing.map((c) => c.name).sort()).toEqual(['On agency deal', 'On holding deal']);
     const result = await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
     expect(result).toEqual({ clientId: w.P.id, seatsReturned: 1, campaignsPaused: 2 });
 

@@ -1,6 +1,7 @@
 import { router } from '../../trpc';
 import { disconnectRoute } from './disconnect';
 import { listConnectionsRoute } from './list';
+import { disconnectPreviewRoute } from './preview';
 import { requestConnectionRoute } from './request';
 import { acceptConnectionRoute, declineConnectionRoute } from './respond';
 
@@ -9,5 +10,6 @@ export const connectionsRouter = router({
   accept: acceptConnectionRoute,
   decline: declineConnectionRoute,
   disconnect: disconnectRoute,
+  disconnectPreview: disconnectPreviewRoute,
   list: listConnectionsRoute,
 });
