@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { createDb } from '@trellis/db';
 import { startEmbeddedPostgres, type EmbeddedServer } from '@trellis/db/embedded';
-import { DEMO_PASSWORD, demoSignIns } from '@trellis/api/demo';
+import { DEMO_PASSWORD, demoClientSignIns, demoSignIns } from '@trellis/api/demo';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -130,7 +130,7 @@ async function main() {
   if (process.env.TRELLIS_ADMIN_EMAIL) lines.push(`Platform operator: ${process.env.TRELLIS_ADMIN_EMAIL} (password from TRELLIS_ADMIN_PASSWORD)`);
   if (process.env.TRELLIS_DEMO !== '0') {
     lines.push(`Demo sign-ins, all with the password "${DEMO_PASSWORD}":`);
-    for (const s of demoSignIns()) lines.push(`  ${s.email.padEnd(26)} ${s.role.padEnd(18)} ${s.account}`);
+    for (const s of [...demoSignIns(), ...demoClientSignIns()]) lines.push(`  ${s.email.padEnd(26)} ${s.role.padEnd(18)} ${s.account}`);
   }
   lines.push(``, `Press Ctrl-C to stop (the database stops too).`, ``);
   console.log(lines.join('\n'));

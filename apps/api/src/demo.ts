@@ -29,12 +29,22 @@ export function demoSignIns(): DemoSignIn[] {
   return plan;
 }
 
+/** Sign-ins of the client organisations part of the demo (premium clients and a team member). */
+export function demoClientSignIns(): DemoSignIn[] {
+  return [
+    { email: 'admin@orbit.demo', role: 'admin', account: 'Orbit Telecom (premium, connected to Bright Media)' },
+    { email: 'admin@nova.demo', role: 'admin', account: 'Nova Apparel (premium, request pending with Cobalt Digital)' },
+    { email: 'admin@zenith.demo', role: 'admin', account: 'Zenith Watches (standalone premium)' },
+    { email: 'planner@bright.demo', role: 'operator', account: 'team Retail of Bright Media' },
+  ];
+}
+
 /**
  * Demo data, made through the api itself (so it carries its audit trail): a holding with three agencies and twelve
  * clients, a member of each role at each level, and a platform operator. Does nothing if the holding exists.
  */
 export async function seedDemo(db: Db): Promise<{ created: boolean }> {
-  const plan = demoSignIns().filter((p): p is DemoSignIn & { role: Role } => p.role !== 'platform operator');
+  const plan = demoSignIns().filter((p): p is DemoSignIn & { role: Role } => p.role !== 'platform operator' && !p.email.endsWith('@trellis.demo'));
   if (await accounts.siblingNameTaken(db, null, nameKey(HOLDING))) return { created: false };
 
   await ensurePlatformOperator(db, DEMO_OPERATOR, DEMO_PASSWORD);
@@ -93,6 +103,38 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
   await deal('Acme Foods', 'Acme recipes exclusive', 'Kitchen Stories', 'preferred_deal', 7_250_000, ['dv360']);
   await deal('Fjord Travel', 'Fjord Nordic outdoor', 'Nordic Daily', 'private_auction', 42_000_000, ['ttd'], 'NOK');
   await operator.deals.create({ accountId: ids.get('Iris Beauty')!, name: 'Glow publisher offer', publisher: 'Glow Network', type: 'preferred_deal', cpmMicros: 9_000_000, currency: 'EUR', dsps: ['ttd'] });
+
+  // Client organisations: premium clients (one connected, one with a pending request, one standalone), teams, campaigns.
+  const premium = async (name: string, adminEmail: string) => {
+    const client = await operator.clients.createPremium({ name, currency: 'EUR', timeZone: 'Europe/Copenhagen' });
+    await invite(operator, client.id, adminEmail, 'admin');
+    return { client, admin: await as(adminEmail) };
+  };
+  const brightAdmin = await as('admin@bright.demo');
+  const orbit = await premium('Orbit Telecom', 'admin@orbit.demo');
+  const orbitReq = await orbit.admin.connections.request({ clientId: orbit.client.id, agencyId: ids.get('Bright Media')! });
+  await brightAdmin.connections.accept({ connectionId: orbitReq.id });
+  ids.set('Orbit Telecom', orbit.client.id);
+  const nova = await premium('Nova Apparel', 'admin@nova.demo');
+  await nova.admin.connections.request({ clientId: nova.client.id, agencyId: ids.get('Cobalt Digital')! });
+  const zenith = await premium('Zenith Watches', 'admin@zenith.demo');
+  await zenith.admin.seats.link({ accountId: zenith.client.id, dsp: 'dv360', seatId: '7700991', name: 'Zenith own DV360' });
+  await zenith.admin.deals.create({ accountId: zenith.client.id, name: 'Zenith luxury PMP', publisher: 'Luxe Weekly', type: 'private_auction', cpmMicros: 12_000_000, currency: 'EUR', dsps: ['dv360'] });
+  await zenith.admin.campaigns.create({ clientId: zenith.client.id, name: 'Zenith autumn launch', budgetMicros: 40_000_000_000 });
+
+  const retail = await brightAdmin.teams.create({ agencyId: ids.get('Bright Media')!, name: 'Retail' });
+  const finance = await brightAdmin.teams.create({ agencyId: ids.get('Bright Media')!, name: 'Finance' });
+  for (const c of ['Acme Foods', 'Citrus Mobile']) await brightAdmin.teams.assignClient({ teamId: retail.id, clientId: ids.get(c)! });
+  await brightAdmin.teams.assignClient({ teamId: finance.id, clientId: ids.get('Blue Harbor Bank')! });
+  const teamInvite = await brightAdmin.members.invite({ teamId: retail.id, email: 'planner@bright.demo', role: 'operator' });
+  await (createCaller(await createContextInner({ db }))).members.acceptInvitation({ token: teamInvite.token, name: 'Rita Planner', password: DEMO_PASSWORD });
+
+  const usable = async (clientName: string) => (await holdingAdmin.deals.list({ accountId: ids.get(clientName)!, limit: 3 })).items.map((d) => d.id);
+  const campaignClients = AGENCIES.flatMap((a) => a.clients.slice(0, 3)).concat('Orbit Telecom');
+  for (const [i, c] of campaignClients.entries()) {
+    await holdingAdmin.campaigns.create({ clientId: ids.get(c)!, name: `${c} always-on`, budgetMicros: (i + 1) * 5_000_000_000, dealIds: (await usable(c)).slice(0, 1) });
+    if (i % 3 === 0) await holdingAdmin.campaigns.create({ clientId: ids.get(c)!, name: `${c} seasonal burst`, budgetMicros: 2_500_000_000 });
+  }
 
   // One pending invitation, so the outbox and the invitations list have something to show.
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
