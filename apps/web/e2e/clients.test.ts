@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { launchChromium, rpc, startApi } from './support';
+import { launchChromium, rpc, signIn, startApi } from './support';
 
 const t = useTestDatabase({ resetEach: false });
 let api: Awaited<ReturnType<typeof startApi>>;
@@ -30,23 +30,14 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function signIn(who: { email: string; password: string }): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(api.base);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('account-tree').waitFor();
-  return page;
-}
 
 describe('browser: a premium client connects, is operated, and disconnects', () => {
   it('shows the agency the client while connected and nothing after the client disconnects', async () => {
-    const agency = await signIn(AGENCY_ADMIN);
+    const agency = await signIn(browser, api.base, AGENCY_ADMIN);
     await agency.goto(`${api.base}/accounts/${ids.agency}/campaigns`);
     await agency.getByTestId('create-client-first').waitFor();
 
-    const client = await signIn(CLIENT_ADMIN);
+    const client = await signIn(browser, api.base, CLIENT_ADMIN);
     await client.goto(`${api.base}/accounts/${ids.premium}/connections`);
     await client.getByLabel('Agency account id').fill(ids.agency!);
     await client.getByRole('button', { name: 'Send request' }).click();

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { launchChromium, rpc, startApi } from './support';
+import { launchChromium, rpc, signIn, startApi } from './support';
 
 const t = useTestDatabase({ resetEach: false });
 let api: Awaited<ReturnType<typeof startApi>>;
@@ -30,19 +30,10 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function signIn(who: { email: string; password: string }) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(api.base);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('account-tree').waitFor();
-  return page;
-}
 
 describe('browser: seats and deals down the tree', () => {
   it('links a seat at the holding, assigns it to an agency then a client, and a deal at the agency reaches the client but not the sibling', async () => {
-    const page = await signIn(ADMIN);
+    const page = await signIn(browser, api.base, ADMIN);
     await page.goto(`${api.base}/accounts/${ids.holding}/seats`);
     await page.getByText('No seats yet. Link a DSP seat above.').waitFor();
     await page.locator('select[name=dsp]').selectOption('ttd');
@@ -96,7 +87,7 @@ describe('browser: seats and deals down the tree', () => {
     await page.getByTestId('deal-terms').getByText('2.75 EUR').waitFor();
     const dealUrl = page.url();
 
-    const sibling = await signIn(SIBLING);
+    const sibling = await signIn(browser, api.base, SIBLING);
     await sibling.goto(`${api.base}/accounts/${ids.cobalt}/deals`);
     await sibling.getByText('No deals yet.', { exact: false }).waitFor();
     await sibling.goto(dealUrl);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '@trellis/db/embedded';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -72,4 +72,15 @@ export async function rpc<T>(base: string, name: string, input: unknown, token?:
   const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
   if (!res.ok || !body.result) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
   return body.result.data;
+}
+
+/** A fresh browser context signed in through the sign-in page, waiting for the account tree. */
+export async function signIn(browser: Browser, base: string, who: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(base);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('account-tree').waitFor();
+  return page;
 }
