@@ -219,3 +219,24 @@ export async function countActiveClients(db: Db | Trx, agencyId: string): Promis
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** The clients in an account's subtree with their team, by name (one query). */
+export async function clientsUnder(db: Db, accountId: string, includeArchived: boolean) {
+  let q = db
+    .selectFrom('account_paths as p')
+    .innerJoin('accounts as a', 'a.id', 'p.descendant_id')
+    .leftJoin('teams as t', 't.id', 'a.team_id')
+    .select(['a.id', 'a.name', 'a.client_tier', 'a.parent_id', 'a.archived_at', 't.id as team_id', 't.name as team_name'])
+    .where('p.ancestor_id', '=', accountId)
+    .where('a.kind', '=', 'client')
+    .orderBy('a.name_key');
+  if (!includeArchived) q = q.where('a.archived_at', 'is', null);
+  return (await q.execute()).map((r) => ({
+    id: r.id,
+    name: r.name,
+    tier: r.client_tier!,
+    agencyId: r.parent_id,
+    team: r.team_id ? { id: r.team_id, name: r.team_name! } : null,
+    archived: r.archived_at !== null,
+  }));
+}

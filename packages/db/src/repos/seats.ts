@@ -94,6 +94,19 @@ export async function countCurrentSeatsOnDsp(db: Db | Trx, accountId: string, ds
   return Number(r.n);
 }
 
+/** The accounts of a tree that currently hold a seat on the DSP (one query, for pickers over many accounts). */
+export async function holdersOnDsp(db: Db | Trx, rootId: string, dsp: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('seat_mappings as m')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .select('m.account_id')
+    .where('a.root_id', '=', rootId)
+    .where('m.dsp', '=', dsp)
+    .where('m.effective_to', 'is', null)
+    .execute();
+  return new Set(rows.map((r) => r.account_id));
+}
+
 /** Closes the current mapping at `at` and opens one for the new holder from `at`: the history keeps both. */
 export async function moveSeat(trx: Trx, seat: Seat, account: { id: string; level: number }, at: Date, by: string): Promise<void> {
   await trx.updateTable('seat_mappings').set({ effective_to: at }).where('seat_id', '=', seat.id).where('effective_to', 'is', null).execute();

@@ -19,6 +19,7 @@ export const seatTargetsRoute = authedProcedure
       return p ? [...pathOf(p), accountId] : [accountId];
     };
     const facts = new Map<string, AccountFacts>(rows.map((r) => [r.id, { id: r.id, kind: r.kind, level: r.level, clientTier: r.clientTier, archived: r.archived, path: pathOf(r.id) }]));
+    const busyOnDsp = await seats.holdersOnDsp(ctx.db, seat.rootId, seat.dsp);
     const items = [];
     for (const r of rows) {
       const target = facts.get(r.id)!;
@@ -26,7 +27,7 @@ export const seatTargetsRoute = authedProcedure
         const move = classifySeatMove({ linkedBy: seat.linkedByAccountId, holder, previousHolder: previous }, target);
         const on = facts.get(move.authorizeOn);
         if (!on || !authorize(ctx.actor, on, move.action).ok) continue;
-        if (r.level === 3) assertSeatTarget({ level: 3, archived: r.archived }, await seats.countCurrentSeatsOnDsp(ctx.db, r.id, seat.dsp));
+        if (r.level === 3) assertSeatTarget({ level: 3, archived: r.archived }, busyOnDsp.has(r.id) ? 1 : 0);
         items.push({ id: r.id, name: r.name, level: r.level, move: move.kind });
       } catch (e) {
         if (!isDomainError(e)) throw e;
