@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '@trellis/domain';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
-import { codeOf, grant, userWithCaller, type Caller } from './test-support';
+import { codeOf, grant, memberOf, userWithCaller, type Caller } from './test-support';
 
 /**
  * The sibling-leak matrix: 2 holdings x 2 agencies x 2 clients, one member per node and role. Every member x account
@@ -22,8 +22,7 @@ beforeAll(async () => {
   for (const h of [0, 1]) {
     const holding = await op.caller.accounts.createHolding({ name: `H${h}`, currency: 'EUR', timeZone: 'UTC' });
     nodes.push({ id: holding.id, rootId: holding.rootId, name: holding.name, kind: 'holding', parent: null });
-    const builder = await userWithCaller(t.db, `builder${h}@x.test`);
-    await grant(t.db, builder.user.id, holding, 'admin');
+    const builder = await memberOf(t.db, `builder${h}@x.test`, holding, 'admin');
     builders.push(builder.caller);
     for (const a of [0, 1]) {
       const agency = await builder.caller.accounts.create({ parentId: holding.id, name: `H${h}A${a}`, kind: 'agency' });

@@ -68,3 +68,10 @@ export async function holdingWithAdmin(db: Db, name = 'Holding', adminEmail = 'a
 export async function callerAt(db: Db, token: string, at: Date): Promise<Caller> {
   return createCaller(await createContextInner({ db, sessionToken: token, now: () => at }));
 }
+
+/** A user with a session and one role on an account: the usual cast of a test. */
+export async function memberOf(db: Db, email: string, account: { id: string; rootId: string }, role: Role) {
+  const m = await userWithCaller(db, email);
+  await grant(db, m.user.id, account, role);
+  return m;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, grant, holdingWithAdmin, snapshot, userWithCaller } from '../../test-support';
+import { codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 
@@ -79,8 +79,7 @@ describe('accounts.get and accounts.tree', () => {
     const withArchived = await admin.caller.accounts.tree({ accountId: a.id, includeArchived: true });
     expect(!Array.isArray(withArchived) && withArchived.children.map((c) => c.name)).toEqual(['A1', 'A2']);
 
-    const agencyMember = await userWithCaller(t.db, 'am@x.test');
-    await grant(t.db, agencyMember.user.id, a, 'analyst');
+    const agencyMember = await memberOf(t.db, 'am@x.test', a, 'analyst');
     const forest = await agencyMember.caller.accounts.tree();
     expect(Array.isArray(forest) && forest.map((n) => n.id)).toEqual([a.id]);
     expect(await codeOf(agencyMember.caller.accounts.get({ accountId: holding.id }))).toBe('NOT_FOUND');
@@ -101,8 +100,7 @@ describe('scope across trees and the platform operator', () => {
     const two = await holdingWithAdmin(t.db, 'Two', 'admin@two.test');
     const a2 = await two.admin.caller.accounts.create({ parentId: two.holding.id, name: 'Agency Two', kind: 'agency' });
     const b2 = await two.admin.caller.accounts.create({ parentId: two.holding.id, name: 'Agency Three', kind: 'agency' });
-    const both = await userWithCaller(t.db, 'both@x.test');
-    await grant(t.db, both.user.id, one.holding, 'analyst');
+    const both = await memberOf(t.db, 'both@x.test', one.holding, 'analyst');
     await grant(t.db, both.user.id, a2, 'admin');
     const forest = await both.caller.accounts.tree();
     expect(Array.isArray(forest) && forest.map((n) => n.name)).toEqual(['Agency Two', 'One']);
@@ -142,10 +140,8 @@ describe('accounts.archive', () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
     const client = await admin.caller.accounts.create({ parentId: agency.id, name: 'C', kind: 'client' });
-    const agencyAdmin = await userWithCaller(t.db, 'aa@x.test');
-    await grant(t.db, agencyAdmin.user.id, agency, 'admin');
-    const holdingOperator = await userWithCaller(t.db, 'ho@x.test');
-    await grant(t.db, holdingOperator.user.id, holding, 'operator');
+    const agencyAdmin = await memberOf(t.db, 'aa@x.test', agency, 'admin');
+    const holdingOperator = await memberOf(t.db, 'ho@x.test', holding, 'operator');
     const scope = await agencyAdmin.caller.accounts.archive({ accountId: agency.id }).catch((e) => e);
     expect(scope.code).toBe('FORBIDDEN');
     expect(await codeOf(holdingOperator.caller.accounts.archive({ accountId: client.id }))).toBe('FORBIDDEN');

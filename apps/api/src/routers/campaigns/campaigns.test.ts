@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
-import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller } from '../../test-support';
+import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 
@@ -12,10 +12,8 @@ async function world() {
   const Empty = await admin.caller.accounts.create({ parentId: holding.id, name: 'Empty Agency', kind: 'agency' });
   const C1 = await admin.caller.accounts.create({ parentId: A.id, name: 'C1', kind: 'client' });
   const C2 = await admin.caller.accounts.create({ parentId: A.id, name: 'C2', kind: 'client' });
-  const aOperator = await userWithCaller(t.db, 'aop@x.test');
-  await grant(t.db, aOperator.user.id, A, 'operator');
-  const eOperator = await userWithCaller(t.db, 'eop@x.test');
-  await grant(t.db, eOperator.user.id, Empty, 'operator');
+  const aOperator = await memberOf(t.db, 'aop@x.test', A, 'operator');
+  const eOperator = await memberOf(t.db, 'eop@x.test', Empty, 'operator');
   return { op, holding, admin, A, Empty, C1, C2, aOperator, eOperator };
 }
 
@@ -54,8 +52,7 @@ describe('campaigns', () => {
 
   it('are covered by a team membership for the team\'s clients only', async () => {
     const w = await world();
-    const aAdmin = await userWithCaller(t.db, 'aadmin@x.test');
-    await grant(t.db, aAdmin.user.id, w.A, 'admin');
+    const aAdmin = await memberOf(t.db, 'aadmin@x.test', w.A, 'admin');
     const team = await aAdmin.caller.teams.create({ agencyId: w.A.id, name: 'Retail' });
     await aAdmin.caller.teams.assignClient({ teamId: team.id, clientId: w.C1.id });
     expect((await w.aOperator.caller.clients.list({ accountId: w.A.id })).items.map((c) => [c.name, c.tier, c.team?.name ?? null])).toEqual([['C1', 'standard', 'Retail'], ['C2', 'standard', null]]);
@@ -110,8 +107,7 @@ describe('standard-client limits through the api (SPEC 2.2)', () => {
 describe('clients.promote and clients.transfer (platform operator)', () => {
   it('promotes a standard client, keeping its agency, and transfers a client to another holding\'s agency', async () => {
     const w = await world();
-    const c1Admin = await userWithCaller(t.db, 'c1admin@x.test');
-    await grant(t.db, c1Admin.user.id, w.C1, 'admin');
+    const c1Admin = await memberOf(t.db, 'c1admin@x.test', w.C1, 'admin');
     expect(await codeOf(w.admin.caller.clients.promote({ accountId: w.C1.id }))).toBe('FORBIDDEN');
     const promoted = await w.op.caller.clients.promote({ accountId: w.C1.id });
     expect(promoted).toMatchObject({ clientTier: 'premium', parentId: w.A.id });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_REQUEST_TTL_MS } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller } from '../../test-support';
+import { callerAt, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 
@@ -75,8 +75,7 @@ describe('connections', () => {
     expect(await codeOf(w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.B.id }))).toBe('CONFLICT');
 
     const other = await w.op.caller.clients.createPremium({ name: 'Other Premium', currency: 'EUR', timeZone: 'UTC' });
-    const oAdmin = await userWithCaller(t.db, 'oadmin@x.test');
-    await grant(t.db, oAdmin.user.id, other, 'admin');
+    const oAdmin = await memberOf(t.db, 'oadmin@x.test', other, 'admin');
     const old = await oAdmin.caller.connections.request({ clientId: other.id, agencyId: w.B.id });
     const later = await callerAt(t.db, w.bAdmin.token, new Date(Date.now() + CONNECTION_REQUEST_TTL_MS + 60_000));
     const expired = await later.connections.accept({ connectionId: old.id }).catch((e) => e);

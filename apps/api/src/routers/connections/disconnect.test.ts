@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, grant, holdingWithAdmin, userWithCaller } from '../../test-support';
+import { codeOf, holdingWithAdmin, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 const deal = { publisher: 'P', type: 'private_auction' as const, cpmMicros: 1_000_000, currency: 'EUR' };
@@ -10,12 +10,9 @@ async function connected() {
   const { op, holding, admin } = await holdingWithAdmin(t.db);
   const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
   const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
-  const aAdmin = await userWithCaller(t.db, 'aadmin@x.test');
-  await grant(t.db, aAdmin.user.id, A, 'admin');
-  const pAdmin = await userWithCaller(t.db, 'padmin@x.test');
-  await grant(t.db, pAdmin.user.id, P, 'admin');
-  const pAnalyst = await userWithCaller(t.db, 'panalyst@x.test');
-  await grant(t.db, pAnalyst.user.id, P, 'analyst');
+  const aAdmin = await memberOf(t.db, 'aadmin@x.test', A, 'admin');
+  const pAdmin = await memberOf(t.db, 'padmin@x.test', P, 'admin');
+  const pAnalyst = await memberOf(t.db, 'panalyst@x.test', P, 'analyst');
   const ownSeat = await pAdmin.caller.seats.link({ accountId: P.id, dsp: 'xandr', seatId: 'own-1' });
   const ownDeal = await pAdmin.caller.deals.create({ accountId: P.id, name: 'Own deal', ...deal, dsps: ['xandr'] });
   const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: A.id });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller } from '../../test-support';
+import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 
@@ -9,12 +9,9 @@ async function world() {
   const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
   const B = await admin.caller.accounts.create({ parentId: holding.id, name: 'B', kind: 'agency' });
   const A1 = await admin.caller.accounts.create({ parentId: A.id, name: 'A1', kind: 'client' });
-  const aAnalyst = await userWithCaller(t.db, 'aan@x.test');
-  await grant(t.db, aAnalyst.user.id, A, 'analyst');
-  const aOperator = await userWithCaller(t.db, 'aop@x.test');
-  await grant(t.db, aOperator.user.id, A, 'operator');
-  const bAdmin = await userWithCaller(t.db, 'badmin@x.test');
-  await grant(t.db, bAdmin.user.id, B, 'admin');
+  const aAnalyst = await memberOf(t.db, 'aan@x.test', A, 'analyst');
+  const aOperator = await memberOf(t.db, 'aop@x.test', A, 'operator');
+  const bAdmin = await memberOf(t.db, 'badmin@x.test', B, 'admin');
   return { op, holding, admin, A, B, A1, aAnalyst, aOperator, bAdmin };
 }
 const deal = { name: 'Spring PMP', publisher: 'Daily Planet', type: 'private_auction' as const, cpmMicros: 2_500_000, currency: 'EUR', dsps: ['dv360'] };

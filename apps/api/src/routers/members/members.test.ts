@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INVITATION_TTL_MS } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
-import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, TEST_PASSWORD, userWithCaller } from '../../test-support';
+import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, TEST_PASSWORD, userWithCaller, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 
@@ -57,8 +57,7 @@ describe('members.invite and members.acceptInvitation', () => {
   it('lets only admins invite, a platform operator invite to a root, and nobody outside the tree', async () => {
     const { op, holding, admin } = await holdingWithAdmin(t.db);
     const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
-    const operator = await userWithCaller(t.db, 'operator@x.test');
-    await grant(t.db, operator.user.id, holding, 'operator');
+    const operator = await memberOf(t.db, 'operator@x.test', holding, 'operator');
     const other = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
     expect(await codeOf(operator.caller.members.invite({ accountId: holding.id, email: 'z@x.test', role: 'analyst' }))).toBe('FORBIDDEN');
     expect(await codeOf(other.admin.caller.members.invite({ accountId: holding.id, email: 'z@x.test', role: 'analyst' }))).toBe('NOT_FOUND');
@@ -70,8 +69,7 @@ describe('members.invite and members.acceptInvitation', () => {
   it('lets only those who may invite revoke, and finds nothing outside the tree', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const inv = await admin.caller.members.invite({ accountId: holding.id, email: 'p@x.test', role: 'analyst' });
-    const operator = await userWithCaller(t.db, 'operator@x.test');
-    await grant(t.db, operator.user.id, holding, 'operator');
+    const operator = await memberOf(t.db, 'operator@x.test', holding, 'operator');
     const other = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
     const before = await snapshot(t.db);
     expect(await codeOf(operator.caller.invitations.revoke({ invitationId: inv.id }))).toBe('FORBIDDEN');
@@ -129,8 +127,7 @@ describe('members.setRole and members.remove', () => {
 
   it('shows audit entries to admins only', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
-    const analyst = await userWithCaller(t.db, 'an@x.test');
-    await grant(t.db, analyst.user.id, holding, 'analyst');
+    const analyst = await memberOf(t.db, 'an@x.test', holding, 'analyst');
     expect(await codeOf(admin.caller.audit.list({ accountId: holding.id }))).toBe('ok');
     expect(await codeOf(analyst.caller.audit.list({ accountId: holding.id }))).toBe('FORBIDDEN');
   });
@@ -138,8 +135,7 @@ describe('members.setRole and members.remove', () => {
   it('pages members with a cursor', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     for (const n of ['b', 'c', 'd']) {
-      const u = await userWithCaller(t.db, `${n}@x.test`);
-      await grant(t.db, u.user.id, holding, 'analyst');
+      await memberOf(t.db, `${n}@x.test`, holding, 'analyst');
     }
     const p1 = await admin.caller.members.list({ accountId: holding.id, limit: 2 });
     const p2 = await admin.caller.members.list({ accountId: holding.id, limit: 2, cursor: p1.nextCursor! });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller } from '../../test-support';
+import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf } from '../../test-support';
 
 const t = useTestDatabase();
 
@@ -13,12 +13,9 @@ async function world() {
   const A1 = await c.accounts.create({ parentId: A.id, name: 'A1', kind: 'client' });
   const A2 = await c.accounts.create({ parentId: A.id, name: 'A2', kind: 'client' });
   const B1 = await c.accounts.create({ parentId: B.id, name: 'B1', kind: 'client' });
-  const hOperator = await userWithCaller(t.db, 'hop@x.test');
-  await grant(t.db, hOperator.user.id, holding, 'operator');
-  const aAdmin = await userWithCaller(t.db, 'aadmin@x.test');
-  await grant(t.db, aAdmin.user.id, A, 'admin');
-  const bAdmin = await userWithCaller(t.db, 'badmin@x.test');
-  await grant(t.db, bAdmin.user.id, B, 'admin');
+  const hOperator = await memberOf(t.db, 'hop@x.test', holding, 'operator');
+  const aAdmin = await memberOf(t.db, 'aadmin@x.test', A, 'admin');
+  const bAdmin = await memberOf(t.db, 'badmin@x.test', B, 'admin');
   return { op, holding, admin, hOperator, aAdmin, bAdmin, A, B, A1, A2, B1 };
 }
 
