@@ -30,7 +30,13 @@ export type DomainErrorCode =
   | 'FORBIDDEN_FOR_STANDARD_CLIENT'
   | 'CAMPAIGN_OWNER_IMMUTABLE'
   | 'CAMPAIGN_NEEDS_CLIENT'
-  | 'DEAL_NOT_USABLE';
+  | 'DEAL_NOT_USABLE'
+  | 'INSUFFICIENT_CREDIT'
+  | 'PAYMENT_DECLINED'
+  | 'INSUFFICIENT_FUNDS'
+  | 'CARD_INVALID'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'REFUND_TOO_LARGE';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

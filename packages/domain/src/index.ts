@@ -9,3 +9,4 @@ export * from './deals';
 export * from './seat-deal-index';
 export * from './connections';
 export * from './campaigns';
+export * from './credits';
