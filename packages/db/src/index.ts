@@ -25,3 +25,6 @@ export type { Deal } from './repos/deals';
 export type { Team } from './repos/teams';
 export type { Connection } from './repos/connections';
 export type { Campaign } from './repos/campaigns';
+export * as credits from './repos/credits';
+export { debitSpend } from './repos/credits';
+export type { CreditAccount, CreditEntry, PaymentMethod, TopUp, SpendDebit, DebitSpendResult, ClientDebitSummary } from './repos/credits';

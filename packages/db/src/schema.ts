@@ -207,6 +207,77 @@ export interface CampaignDealsTable {
   deal_id: string;
 }
 
+/** bigint micros: pg returns a string; written as a string. */
+type Micros = ColumnType<string, string | undefined, string>;
+
+export interface CreditAccountsTable {
+  client_id: string;
+  root_id: string;
+  currency: string;
+  balance_micros: Micros;
+  overage_micros: Micros;
+  low_balance_micros: Micros;
+  low_alert_armed: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+export interface PaymentMethodsTable {
+  id: string;
+  root_id: string;
+  client_id: string;
+  brand: 'visa' | 'mastercard' | 'amex' | 'discover';
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  provider: string;
+  provider_ref: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  removed_at: Date | null;
+  removed_by: string | null;
+}
+
+export interface TopUpsTable {
+  id: string;
+  root_id: string;
+  client_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  amount_micros: ColumnType<string, string, never>;
+  payment_method_id: string;
+  status: 'pending' | 'succeeded' | 'declined';
+  decline_reason: string | null;
+  provider_charge_id: string | null;
+  refunded_micros: Micros;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CreditEntriesTable {
+  id: ColumnType<string, never, never>;
+  root_id: string;
+  client_id: string;
+  kind: 'top_up' | 'spend' | 'refund' | 'adjustment' | 'overage_settlement';
+  amount_micros: ColumnType<string, string, never>;
+  overage_micros: ColumnType<string, string | undefined, never>;
+  balance_after_micros: ColumnType<string, string, never>;
+  reference: string | null;
+  top_up_id: string | null;
+  reason: string | null;
+  actor_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface CreditSpendBucketsTable {
+  root_id: string;
+  client_id: string;
+  bucket: Date;
+  spent_micros: string;
+  overage_micros: string;
+  debits: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   account_paths: AccountPathsTable;
@@ -227,6 +298,11 @@ export interface Database {
   connections: ConnectionsTable;
   campaigns: CampaignsTable;
   campaign_deals: CampaignDealsTable;
+  credit_accounts: CreditAccountsTable;
+  payment_methods: PaymentMethodsTable;
+  top_ups: TopUpsTable;
+  credit_entries: CreditEntriesTable;
+  credit_spend_buckets: CreditSpendBucketsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -1,0 +1,550 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { applyDebit, lowBalanceCrossing, MAX_AMOUNT_MICROS, OUT_OF_CREDIT_REASON, type EntryKind } from '@trellis/domain';
+import type { Db, Trx } from '../connect';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Credit accounts
+
+export interface CreditAccount {
+  clientId: string;
+  rootId: string;
+  currency: string;
+  balanceMicros: bigint;
+  overageMicros: bigint;
+  lowBalanceMicros: bigint;
+  lowAlertArmed: boolean;
+  updatedAt: Date;
+}
+
+type AccountRow = {
+  client_id: string;
+  root_id: string;
+  currency: string;
+  balance_micros: string;
+  overage_micros: string;
+  low_balance_micros: string;
+  low_alert_armed: boolean;
+  updated_at: Date;
+};
+const toCreditAccount = (r: AccountRow): CreditAccount => ({
+  clientId: r.client_id,
+  rootId: r.root_id,
+  currency: r.currency,
+  balanceMicros: BigInt(r.balance_micros),
+  overageMicros: BigInt(r.overage_micros),
+  lowBalanceMicros: BigInt(r.low_balance_micros),
+  lowAlertArmed: r.low_alert_armed,
+  updatedAt: r.updated_at,
+});
+
+export async function findCreditAccount(db: Db | Trx, clientId: string): Promise<CreditAccount | undefined> {
+  const r = await db.selectFrom('credit_accounts').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  return r && toCreditAccount(r);
+}
+
+/** Locks a client's credit account for the rest of the transaction and returns it (the one lock every change takes). */
+export async function lockCreditAccount(trx: Trx, clientId: string): Promise<CreditAccount> {
+  const r = await trx.selectFrom('credit_accounts').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+  if (!r) throw new Error(`client ${clientId} has no credit account`);
+  return toCreditAccount(r);
+}
+
+export async function setCreditState(trx: Trx, clientId: string, s: { balanceMicros: bigint; overageMicros: bigint; lowAlertArmed: boolean; lowBalanceMicros?: bigint; at: Date }): Promise<void> {
+  await trx
+    .updateTable('credit_accounts')
+    .set({
+      balance_micros: s.balanceMicros.toString(),
+      overage_micros: s.overageMicros.toString(),
+      low_alert_armed: s.lowAlertArmed,
+      ...(s.lowBalanceMicros !== undefined ? { low_balance_micros: s.lowBalanceMicros.toString() } : {}),
+      updated_at: s.at,
+    })
+    .where('client_id', '=', clientId)
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ledger entries
+
+export interface NewEntry {
+  rootId: string;
+  clientId: string;
+  kind: EntryKind;
+  amountMicros: bigint;
+  balanceAfterMicros: bigint;
+  overageMicros?: bigint;
+  reference?: string | null;
+  topUpId?: string | null;
+  reason?: string | null;
+  actorUserId?: string | null;
+  at: Date;
+}
+
+export interface CreditEntry {
+  id: string;
+  kind: EntryKind;
+  amountMicros: bigint;
+  overageMicros: bigint;
+  balanceAfterMicros: bigint;
+  reference: string | null;
+  topUpId: string | null;
+  reason: string | null;
+  actorEmail: string | null;
+  createdAt: Date;
+}
+
+/** Appends entries (the caller holds the credit account's lock and updates its balance in the same transaction). */
+export async function insertEntries(trx: Trx, entries: readonly NewEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await trx
+    .insertInto('credit_entries')
+    .values(
+      entries.map((e) => ({
+        root_id: e.rootId,
+        client_id: e.clientId,
+        kind: e.kind,
+        amount_micros: e.amountMicros.toString(),
+        overage_micros: (e.overageMicros ?? 0n).toString(),
+        balance_after_micros: e.balanceAfterMicros.toString(),
+        reference: e.reference ?? null,
+        top_up_id: e.topUpId ?? null,
+        reason: e.reason ?? null,
+        actor_user_id: e.actorUserId ?? null,
+        created_at: e.at,
+      })),
+    )
+    .execute();
+}
+
+/** A client's ledger, newest first; `before` is the id cursor of the previous page. */
+export async function listEntries(db: Db, account: { rootId: string; clientId: string }, page: { limit: number; before?: string }): Promise<CreditEntry[]> {
+  let q = db
+    .selectFrom('credit_entries as e')
+    .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+    .selectAll('e')
+    .select('u.email as actor_email')
+    .where('e.root_id', '=', account.rootId)
+    .where('e.client_id', '=', account.clientId)
+    .orderBy('e.id', 'desc')
+    .limit(page.limit);
+  if (page.before !== undefined) q = q.where('e.id', '<', page.before);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: String(r.id),
+    kind: r.kind,
+    amountMicros: BigInt(r.amount_micros),
+    overageMicros: BigInt(r.overage_micros),
+    balanceAfterMicros: BigInt(r.balance_after_micros),
+    reference: r.reference,
+    topUpId: r.top_up_id,
+    reason: r.reason,
+    actorEmail: r.actor_email,
+    createdAt: r.created_at,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Spend: the only way spend reaches the ledger
+
+export interface SpendDebit {
+  clientId: string;
+  /** A positive whole number of micros. */
+  amountMicros: bigint;
+  /** The caller's idempotency key for this debit, unique per client (1-200 characters). */
+  reference: string;
+}
+
+export interface ClientDebitSummary {
+  clientId: string;
+  rootId: string;
+  /** Debits applied now (repeated references excluded). */
+  debits: number;
+  /** Spend attributed by those debits: taken from the balance + recorded as overage. */
+  spentMicros: bigint;
+  takenMicros: bigint;
+  overageMicros: bigint;
+  balanceMicros: bigint;
+  campaignsPaused: number;
+  lowBalanceAlert: boolean;
+}
+
+export interface DebitSpendResult {
+  applied: number;
+  /** Items whose reference the client's ledger already holds (or repeated within the call): not applied again. */
+  skipped: number;
+  clients: ClientDebitSummary[];
+}
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
+ * - locks each client's credit account once, in client-id order, so two workers never deadlock;
+ * - skips any item whose reference the client's ledger already holds (idempotent per reference);
+ * - takes what each balance allows, records the rest as overage, and pauses every active campaign of a client that
+ *   ran into overage ("paused: out of credit");
+ * - raises the low-balance mail once per crossing (to the client's admins and its agency's admins and operators);
+ * - writes one spend entry per debit, the client's new balance, its 15-minute spend bucket and one audit entry per
+ *   client, each with one set-based statement for the whole call.
+ * Unknown client ids throw (nothing is applied). `opts.at` is the time the entries carry (default: now).
+ */
+export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: { at?: Date } = {}): Promise<DebitSpendResult> {
+  const at = opts.at ?? new Date();
+  for (const it of items) {
+    if (typeof it.amountMicros !== 'bigint' || it.amountMicros <= 0n || it.amountMicros > MAX_AMOUNT_MICROS) {
+      throw new RangeError(`debitSpend: amountMicros must be a bigint in 1..${MAX_AMOUNT_MICROS} (reference ${String(it.reference).slice(0, 200)})`);
+    }
+    if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200) throw new RangeError('debitSpend: reference must be 1-200 characters');
+    if (!UUID.test(it.clientId)) throw new RangeError(`debitSpend: clientId must be a uuid (reference ${it.reference})`);
+  }
+  if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
+
+  // 1. Lock every client once, in a fixed order.
+  const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
+  const locked = await sql<AccountRow>`
+    select client_id, root_id, currency, balance_micros, overage_micros, low_balance_micros, low_alert_armed, updated_at
+    from credit_accounts where client_id = any(${clientIds}::uuid[]) order by client_id for update`.execute(trx);
+  const accountsById = new Map(locked.rows.map((r) => [r.client_id, toCreditAccount(r)]));
+  const missing = clientIds.filter((c) => !accountsById.has(c));
+  if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
+
+  // 2. References already in the ledger (read after the locks, so a concurrent call's entries are visible).
+  const seen = new Set<string>();
+  {
+    const roots = items.map((i) => accountsById.get(i.clientId.toLowerCase())!.rootId);
+    const rows = await sql<{ client_id: string; reference: string }>`
+      select e.client_id, e.reference from credit_entries e
+      join unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
+        on e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference`.execute(trx);
+    for (const r of rows.rows) seen.add(`${r.client_id}\u0000${r.reference}`);
+  }
+
+  // 3. The debit rule, item by item in the caller's order, per client.
+  const state = new Map<string, { balance: bigint; summary: ClientDebitSummary; overageBefore: bigint }>();
+  for (const [id, a] of accountsById) {
+    state.set(id, {
+      balance: a.balanceMicros,
+      overageBefore: a.overageMicros,
+      summary: { clientId: id, rootId: a.rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: a.balanceMicros, campaignsPaused: 0, lowBalanceAlert: false },
+    });
+  }
+  const e = { root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[] };
+  let skipped = 0;
+  for (const it of items) {
+    const clientId = it.clientId.toLowerCase();
+    const key = `${clientId}\u0000${it.reference}`;
+    if (seen.has(key)) {
+      skipped++;
+      continue;
+    }
+    seen.add(key);
+    const s = state.get(clientId)!;
+    const d = applyDebit(s.balance, it.amountMicros);
+    s.balance = d.balanceAfterMicros;
+    s.summary.debits++;
+    s.summary.spentMicros += it.amountMicros;
+    s.summary.takenMicros += d.takenMicros;
+    s.summary.overageMicros += d.overageMicros;
+    e.root.push(s.summary.rootId);
+    e.client.push(clientId);
+    e.amount.push((-d.takenMicros).toString());
+    e.overage.push(d.overageMicros.toString());
+    e.after.push(d.balanceAfterMicros.toString());
+    e.ref.push(it.reference);
+  }
+  const touched = [...state.values()].filter((s) => s.summary.debits > 0);
+  if (touched.length === 0) return { applied: 0, skipped, clients: [] };
+
+  const c = { root: [] as string[], client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[], spent: [] as string[], over: [] as string[], debits: [] as number[], audit: [] as string[] };
+  for (const s of touched) {
+    const a = accountsById.get(s.summary.clientId)!;
+    const low = lowBalanceCrossing({ armed: a.lowAlertArmed, thresholdMicros: a.lowBalanceMicros, balanceAfterMicros: s.balance });
+    s.summary.balanceMicros = s.balance;
+    s.summary.lowBalanceAlert = low.alert;
+    c.root.push(a.rootId);
+    c.client.push(a.clientId);
+    c.balance.push(s.balance.toString());
+    c.overage.push((s.overageBefore + s.summary.overageMicros).toString());
+    c.armed.push(low.armed);
+    c.spent.push(s.summary.spentMicros.toString());
+    c.over.push(s.summary.overageMicros.toString());
+    c.debits.push(s.summary.debits);
+    c.audit.push(
+      JSON.stringify({
+        debits: s.summary.debits,
+        spentMicros: s.summary.spentMicros.toString(),
+        takenMicros: s.summary.takenMicros.toString(),
+        overageMicros: s.summary.overageMicros.toString(),
+        balanceMicros: s.balance.toString(),
+      }),
+    );
+  }
+  const bucket = new Date(Math.floor(at.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
+
+  // 4. Entries, balances, spend buckets and audit: one statement for the whole call.
+  await sql`
+    with entries as (
+      insert into credit_entries (root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, created_at)
+      select t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, ${at}::timestamptz
+      from unnest(${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[])
+        as t(root_id, client_id, amount, overage, after, reference)
+      returning 1
+    ), balances as (
+      update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
+      from unnest(${c.client}::uuid[], ${c.balance}::bigint[], ${c.overage}::bigint[], ${c.armed}::boolean[]) as t(client_id, balance, overage, armed)
+      where ca.client_id = t.client_id
+      returning 1
+    ), buckets as (
+      insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
+      select t.root_id, t.client_id, ${bucket}::timestamptz, t.spent, t.over, t.debits
+      from unnest(${c.root}::uuid[], ${c.client}::uuid[], ${c.spent}::bigint[], ${c.over}::bigint[], ${c.debits}::int[]) as t(root_id, client_id, spent, over, debits)
+      on conflict (root_id, client_id, bucket) do update set
+        spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
+        overage_micros = credit_spend_buckets.overage_micros + excluded.overage_micros,
+        debits = credit_spend_buckets.debits + excluded.debits
+      returning 1
+    ), audit as (
+      insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
+      select t.root_id, t.client_id, null, 'credits.spend', 'credit_account', t.client_id::text, null, t.after, ${at}::timestamptz
+      from unnest(${c.root}::uuid[], ${c.client}::uuid[], ${c.audit}::jsonb[]) as t(root_id, client_id, after)
+      returning 1
+    )
+    select (select count(*) from entries) as entries, (select count(*) from balances) as balances,
+           (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
+
+  // 5. Overage pauses every active campaign of the client, at once, with the reason shown.
+  const overdrawn = touched.filter((s) => s.summary.overageMicros > 0n).map((s) => s.summary.clientId);
+  if (overdrawn.length) {
+    const paused = await pauseForLackOfCredit(trx, overdrawn, at);
+    for (const s of touched) s.summary.campaignsPaused = paused.get(s.summary.clientId) ?? 0;
+  }
+  // 6. One low-balance mail per crossing.
+  const alerts = touched.filter((s) => s.summary.lowBalanceAlert).map((s) => s.summary.clientId);
+  if (alerts.length) await sendLowBalanceMails(trx, alerts);
+
+  return { applied: e.client.length, skipped, clients: touched.map((s) => s.summary) };
+}
+
+/** Pauses every active campaign of the given clients ("paused: out of credit"), with an audit entry each. */
+export async function pauseForLackOfCredit(trx: Trx, clientIds: readonly string[], at: Date): Promise<Map<string, number>> {
+  const rows = await sql<{ client_id: string }>`
+    with paused as (
+      update campaigns set status = 'paused', paused_reason = ${OUT_OF_CREDIT_REASON}, updated_at = ${at}::timestamptz
+      where client_id = any(${clientIds}::uuid[]) and status = 'active'
+      returning id, root_id, client_id, name
+    )
+    insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
+    select root_id, client_id, null, 'campaign.pause', 'campaign', id::text, jsonb_build_object('name', name, 'status', 'active'),
+           jsonb_build_object('name', name, 'status', 'paused', 'pausedReason', ${OUT_OF_CREDIT_REASON}::text), ${at}::timestamptz
+    from paused
+    returning account_id as client_id`.execute(trx);
+  const out = new Map<string, number>();
+  for (const r of rows.rows) out.set(r.client_id, (out.get(r.client_id) ?? 0) + 1);
+  return out;
+}
+
+/**
+ * The low-balance mail (SPEC 6), written to the outbox in the caller's transaction: to the client's admins and to
+ * the admins and operators of its agency (the people who may top it up there), once per address.
+ */
+export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]): Promise<number> {
+  const r = await sql`
+    insert into mail_outbox (root_id, account_id, to_email, subject, body, link)
+    select distinct on (a.id, u.email) a.root_id, a.id, u.email,
+      'Low credit balance: ' || a.name,
+      'The credit balance of ' || a.name || ' is ' || to_char(ca.balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
+        || ', below its low-balance threshold of ' || to_char(ca.low_balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
+        || '. Top up to keep its campaigns running: spend beyond the balance pauses them.',
+      null
+    from accounts a
+    join credit_accounts ca on ca.client_id = a.id
+    join memberships m on (m.account_id = a.id and m.role = 'admin') or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
+    join users u on u.id = m.user_id
+    where a.id = any(${clientIds}::uuid[])
+    order by a.id, u.email`.execute(trx);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Spend history (usage chart, runway)
+
+/** Spend attributed to a client since `since` (taken + overage). */
+export async function spentSince(db: Db | Trx, clientId: string, since: Date): Promise<bigint> {
+  const r = await sql<{ s: string | null }>`
+    select sum(spent_micros)::text as s from credit_spend_buckets where client_id = ${clientId}::uuid and bucket >= ${since}::timestamptz`.execute(db);
+  return BigInt(r.rows[0]?.s ?? '0');
+}
+
+/** Spend per day from `from` to `to` (inclusive, 'YYYY-MM-DD' in the zone), days without spend as zero. */
+export async function usagePerDay(db: Db, clientId: string, timeZone: string, from: string, to: string): Promise<{ day: string; spentMicros: bigint }[]> {
+  const r = await sql<{ day: string; spent: string }>`
+    with days as (select d::date as day from generate_series(${from}::date, ${to}::date, interval '1 day') d),
+    spend as (
+      select (b.bucket at time zone ${timeZone})::date as day, sum(b.spent_micros) as spent
+      from credit_spend_buckets b
+      where b.client_id = ${clientId}::uuid
+        and b.bucket >= (${from}::date)::timestamp at time zone ${timeZone}
+        and b.bucket < ((${to}::date) + 1)::timestamp at time zone ${timeZone}
+      group by 1
+    )
+    select to_char(days.day, 'YYYY-MM-DD') as day, coalesce(spend.spent, 0)::text as spent
+    from days left join spend using (day) order by days.day`.execute(db);
+  return r.rows.map((x) => ({ day: x.day, spentMicros: BigInt(x.spent) }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Payment methods
+
+export interface PaymentMethod {
+  id: string;
+  rootId: string;
+  clientId: string;
+  brand: 'visa' | 'mastercard' | 'amex' | 'discover';
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  provider: string;
+  providerRef: string;
+  createdAt: Date;
+  removedAt: Date | null;
+}
+
+type PmRow = { id: string; root_id: string; client_id: string; brand: PaymentMethod['brand']; last4: string; exp_month: number; exp_year: number; provider: string; provider_ref: string; created_at: Date; removed_at: Date | null };
+const toPm = (r: PmRow): PaymentMethod => ({
+  id: r.id,
+  rootId: r.root_id,
+  clientId: r.client_id,
+  brand: r.brand,
+  last4: r.last4,
+  expMonth: Number(r.exp_month),
+  expYear: Number(r.exp_year),
+  provider: r.provider,
+  providerRef: r.provider_ref,
+  createdAt: r.created_at,
+  removedAt: r.removed_at,
+});
+
+export async function insertPaymentMethod(
+  trx: Trx,
+  p: { rootId: string; clientId: string; brand: PaymentMethod['brand']; last4: string; expMonth: number; expYear: number; provider: string; providerRef: string; by: string; at: Date },
+): Promise<PaymentMethod> {
+  const r = await trx
+    .insertInto('payment_methods')
+    .values({ id: randomUUID(), root_id: p.rootId, client_id: p.clientId, brand: p.brand, last4: p.last4, exp_month: p.expMonth, exp_year: p.expYear, provider: p.provider, provider_ref: p.providerRef, created_by: p.by, created_at: p.at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toPm(r);
+}
+
+export async function findPaymentMethod(db: Db | Trx, id: string): Promise<PaymentMethod | undefined> {
+  const r = await db.selectFrom('payment_methods').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && toPm(r);
+}
+
+export async function listPaymentMethods(db: Db, clientId: string): Promise<PaymentMethod[]> {
+  const rows = await db.selectFrom('payment_methods').selectAll().where('client_id', '=', clientId).where('removed_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toPm);
+}
+
+export async function removePaymentMethod(trx: Trx, id: string, by: string, at: Date): Promise<void> {
+  await trx.updateTable('payment_methods').set({ removed_at: at, removed_by: by }).where('id', '=', id).where('removed_at', 'is', null).execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Top-ups
+
+export interface TopUp {
+  id: string;
+  rootId: string;
+  clientId: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  amountMicros: bigint;
+  paymentMethodId: string;
+  status: 'pending' | 'succeeded' | 'declined';
+  declineReason: string | null;
+  providerChargeId: string | null;
+  refundedMicros: bigint;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type TopUpRow = { id: string; root_id: string; client_id: string; idempotency_key: string; fingerprint: string; amount_micros: string; payment_method_id: string; status: TopUp['status']; decline_reason: string | null; provider_charge_id: string | null; refunded_micros: string; created_at: Date; updated_at: Date };
+const toTopUp = (r: TopUpRow): TopUp => ({
+  id: r.id,
+  rootId: r.root_id,
+  clientId: r.client_id,
+  idempotencyKey: r.idempotency_key,
+  fingerprint: r.fingerprint,
+  amountMicros: BigInt(r.amount_micros),
+  paymentMethodId: r.payment_method_id,
+  status: r.status,
+  declineReason: r.decline_reason,
+  providerChargeId: r.provider_charge_id,
+  refundedMicros: BigInt(r.refunded_micros),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/**
+ * Claims an idempotency key: inserts a pending top-up, or returns undefined when the key is already taken. A
+ * concurrent claimer of the same key waits here (unique index) until the first one's transaction ends.
+ */
+export async function claimTopUp(
+  trx: Trx,
+  t: { rootId: string; clientId: string; idempotencyKey: string; fingerprint: string; amountMicros: bigint; paymentMethodId: string; by: string; at: Date },
+): Promise<TopUp | undefined> {
+  const r = await trx
+    .insertInto('top_ups')
+    .values({
+      id: randomUUID(),
+      root_id: t.rootId,
+      client_id: t.clientId,
+      idempotency_key: t.idempotencyKey,
+      fingerprint: t.fingerprint,
+      amount_micros: t.amountMicros.toString(),
+      payment_method_id: t.paymentMethodId,
+      status: 'pending',
+      created_by: t.by,
+      created_at: t.at,
+      updated_at: t.at,
+    })
+    .onConflict((oc) => oc.columns(['root_id', 'client_id', 'idempotency_key']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return r && toTopUp(r);
+}
+
+export async function findTopUpByKey(db: Db | Trx, clientId: string, idempotencyKey: string): Promise<TopUp | undefined> {
+  const r = await db.selectFrom('top_ups').selectAll().where('client_id', '=', clientId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return r && toTopUp(r);
+}
+
+export async function findTopUp(db: Db | Trx, id: string, opts: { forUpdate?: boolean } = {}): Promise<TopUp | undefined> {
+  let q = db.selectFrom('top_ups').selectAll().where('id', '=', id);
+  if (opts.forUpdate) q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r && toTopUp(r);
+}
+
+export async function settleTopUp(trx: Trx, id: string, s: { status: 'succeeded'; chargeId: string; at: Date } | { status: 'declined'; reason: string; chargeId: string | null; at: Date }): Promise<TopUp> {
+  const r = await trx
+    .updateTable('top_ups')
+    .set({ status: s.status, provider_charge_id: s.chargeId, decline_reason: s.status === 'declined' ? s.reason : null, updated_at: s.at })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTopUp(r);
+}
+
+export async function addRefunded(trx: Trx, id: string, amountMicros: bigint, at: Date): Promise<TopUp> {
+  const r = await trx
+    .updateTable('top_ups')
+    .set((eb) => ({ refunded_micros: sql`${eb.ref('refunded_micros')} + ${amountMicros.toString()}::bigint`, updated_at: at }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTopUp(r);
+}
