@@ -278,6 +278,47 @@ export interface CreditSpendBucketsTable {
   debits: number;
 }
 
+/** bigint counters: pg returns a string. */
+type Count = ColumnType<string, string | number | undefined, string | number>;
+
+export interface IngestKeysTable {
+  id: string;
+  root_id: string;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  last_used_at: Date | null;
+  batches: Count;
+}
+
+export interface SpendBatchesTable {
+  id: string;
+  root_id: string;
+  source: 'api' | 'cli';
+  key_id: string | null;
+  user_id: string | null;
+  file_name: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  records: Count;
+  accepted: Count;
+  duplicates: Count;
+  rejected: Count;
+  reasons: ColumnType<Record<string, number>, string | undefined, string>;
+}
+
+export interface SpendWatermarksTable {
+  root_id: string;
+  rolled_seq: Count;
+  rolled_at: Date | null;
+  complete_until: Date | null;
+  records_rolled: Count;
+}
+
 export interface Database {
   accounts: AccountsTable;
   account_paths: AccountPathsTable;
@@ -303,6 +344,9 @@ export interface Database {
   top_ups: TopUpsTable;
   credit_entries: CreditEntriesTable;
   credit_spend_buckets: CreditSpendBucketsTable;
+  ingest_keys: IngestKeysTable;
+  spend_batches: SpendBatchesTable;
+  spend_watermarks: SpendWatermarksTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

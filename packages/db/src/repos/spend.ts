@@ -1,0 +1,429 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
+import type { Db, Trx } from '../connect';
+
+/**
+ * Spend ingestion and rollup (SPEC 7). The API (`spend.ingest`) and the CLI (`trellis ingest`) share
+ * `ingestStaged`: one set-based statement that validates, attributes, de-duplicates and inserts a whole batch.
+ */
+
+/** Why a record was refused (SPEC 7), in the order the checks apply. */
+export const REJECT_REASONS = [
+  'malformed',
+  'negative_number',
+  'clicks_above_impressions',
+  'unknown_seat',
+  'seat_not_mapped',
+  'deal_not_usable',
+  'campaign_not_covered',
+  'currency_mismatch',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const AUCTION_TYPES = ['open_auction', 'private_auction', 'preferred_deal', 'programmatic_guaranteed'] as const;
+
+/** Field names of a record, as in the API's JSON, the NDJSON and the CSV header (SPEC 7). */
+export const RECORD_FIELDS = [
+  'eventId',
+  'occurredAt',
+  'dsp',
+  'seatId',
+  'dealId',
+  'auctionType',
+  'campaignId',
+  'impressions',
+  'clicks',
+  'spendMicros',
+  'currency',
+] as const;
+
+export interface Reject {
+  /** Index in the batch (API) or line number in the file (CLI). */
+  index: number;
+  eventId: string | null;
+  reason: RejectReason;
+  /** For a malformed record: which field or what was wrong. */
+  detail: string | null;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Reject[];
+}
+
+/** The staging table the CLI copies into: every field as text, so nothing fails before the per-row checks. */
+export const STAGING_COLUMNS = [
+  'idx',
+  'event_id',
+  'occurred_at',
+  'dsp',
+  'seat_id',
+  'deal_id',
+  'auction_type',
+  'campaign_id',
+  'impressions',
+  'clicks',
+  'spend_micros',
+  'currency',
+  'malformed',
+] as const;
+
+export async function createStagingTable(trx: Trx | Db, name = 'spend_staging'): Promise<void> {
+  await sql`
+    create temp table if not exists ${sql.id(name)} (
+      idx bigint not null, event_id text, occurred_at text, dsp text, seat_id text, deal_id text, auction_type text,
+      campaign_id text, impressions text, clicks text, spend_micros text, currency text, malformed text
+    )`.execute(trx);
+}
+
+/** The lock key of a root's ingestion: writers hold it shared, the rollup briefly exclusive (see `safeHighSeq`). */
+const lockKey = (rootId: string) => sql`7001, hashtext(${rootId}::text)`;
+
+/** A batch of records as a JSON array, staged as rows (the API path). */
+export function jsonSource(records: readonly unknown[]): RawBuilder<unknown> {
+  const text = (f: string) => sql`case when jsonb_typeof(e -> ${f}) in ('string', 'number') then e ->> ${f} end`;
+  return sql`
+    select (o - 1)::bigint as idx, ${text('eventId')} as event_id, ${text('occurredAt')} as occurred_at, ${text('dsp')} as dsp,
+      ${text('seatId')} as seat_id, ${text('dealId')} as deal_id, ${text('auctionType')} as auction_type,
+      ${text('campaignId')} as campaign_id, ${text('impressions')} as impressions, ${text('clicks')} as clicks,
+      ${text('spendMicros')} as spend_micros, ${text('currency')} as currency,
+      case when jsonb_typeof(e) <> 'object' then 'not an object' end as malformed
+    from jsonb_array_elements(${JSON.stringify(records)}::jsonb) with ordinality as t(e, o)`;
+}
+
+export const tableSource = (name = 'spend_staging'): RawBuilder<unknown> =>
+  sql`select ${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))} from ${sql.id(name)}`;
+
+const INT = '^-?[0-9]{1,18}$';
+const TS = '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$';
+
+/**
+ * Validates, attributes and stores one staged batch of a root, in ONE statement (call inside a transaction):
+ * - malformed fields, negative numbers, clicks above impressions;
+ * - the seat (dsp, seat id) of this root, and the account it was mapped to at occurredAt (seat_mappings history),
+ *   which must be an account of this root now;
+ * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
+ *   that DSP;
+ * - the campaign: one whose client is the seat's account or a descendant; the record then belongs to that client;
+ * - the currency of the attributed account;
+ * - the event id, first seen in this root (ON CONFLICT DO NOTHING on spend_event_ids: two concurrent copies of a batch
+ *   store it once; repeats within the batch count as duplicates).
+ * Rejected rows carry `idx` from the source (the batch index, or the file's line number).
+ */
+export async function ingestStaged(trx: Trx, rootId: string, batchId: string, source: RawBuilder<unknown>): Promise<IngestResult> {
+  await sql`select pg_advisory_xact_lock_shared(${lockKey(rootId)})`.execute(trx);
+  const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
+  const r = await sql<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>`
+    with src as (${source}),
+    checked as (
+      select s.*,
+        case
+          when s.malformed is not null then 'malformed:' || s.malformed
+          when s.event_id is null or char_length(s.event_id) not between 1 and 200 then 'malformed:eventId'
+          when s.occurred_at is null or s.occurred_at !~ ${TS} or not pg_input_is_valid(s.occurred_at, 'timestamptz') then 'malformed:occurredAt'
+          when s.dsp is null or char_length(s.dsp) not between 1 and 64 then 'malformed:dsp'
+          when s.seat_id is null or char_length(s.seat_id) not between 1 and 64 then 'malformed:seatId'
+          when s.auction_type is null or s.auction_type not in (${types}) then 'malformed:auctionType'
+          when nullif(s.deal_id, '') is not null and char_length(s.deal_id) > 64 then 'malformed:dealId'
+          when (nullif(s.deal_id, '') is null) <> (s.auction_type = 'open_auction') then 'malformed:dealId (required unless open_auction)'
+          when nullif(s.campaign_id, '') is not null and not pg_input_is_valid(s.campaign_id, 'uuid') then 'malformed:campaignId'
+          when s.impressions is null or s.impressions !~ ${INT} then 'malformed:impressions'
+          when s.clicks is null or s.clicks !~ ${INT} then 'malformed:clicks'
+          when s.spend_micros is null or s.spend_micros !~ ${INT} then 'malformed:spendMicros'
+          when s.currency is null or s.currency !~ '^[A-Z]{3}$' then 'malformed:currency'
+          when s.impressions::bigint < 0 or s.clicks::bigint < 0 or s.spend_micros::bigint < 0 then 'negative_number'
+          when s.clicks::bigint > s.impressions::bigint then 'clicks_above_impressions'
+        end as pre
+      from src s
+    ),
+    typed as (
+      select c.idx, c.event_id, c.pre, c.dsp, c.seat_id as seat_ext, c.currency,
+        case when c.pre is null then c.occurred_at::timestamptz end as ts,
+        case when c.pre is null then nullif(c.deal_id, '') end as deal_ext,
+        case when c.pre is null then nullif(c.campaign_id, '')::uuid end as campaign_ref,
+        case when c.pre is null then c.auction_type end as auction_type,
+        case when c.pre is null then c.impressions::bigint end as impressions,
+        case when c.pre is null then c.clicks::bigint end as clicks,
+        case when c.pre is null then c.spend_micros::bigint end as spend_micros
+      from checked c
+    ),
+    resolved as (
+      select t.*, st.id as seat_uuid, sa.id as seat_account, sa.root_id as seat_account_root, d.id as deal_uuid,
+        cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency
+      from typed t
+      left join seats st on t.pre is null and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
+      left join lateral (
+        select m.account_id from seat_mappings m
+        where m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
+        order by m.effective_from desc, m.id desc limit 1
+      ) mp on st.id is not null
+      left join accounts sa on sa.id = mp.account_id and sa.root_id = ${rootId}
+      left join lateral (
+        select d.id from deals d
+        join account_paths p on p.ancestor_id = d.owner_account_id and p.descendant_id = sa.id
+        where d.deal_id = t.deal_ext and exists (select 1 from deal_dsps dd where dd.deal_id = d.id and dd.dsp = t.dsp)
+        limit 1
+      ) d on t.deal_ext is not null and sa.id is not null
+      left join lateral (
+        select c.id, c.client_id from campaigns c
+        join account_paths p on p.ancestor_id = sa.id and p.descendant_id = c.client_id
+        where c.id = t.campaign_ref
+      ) cp on t.campaign_ref is not null and sa.id is not null
+      left join accounts aa on aa.id = coalesce(cp.client_id, sa.id)
+    ),
+    judged as (
+      select r.*,
+        coalesce(r.pre, case
+          when r.seat_uuid is null then 'unknown_seat'
+          when r.seat_account is null then 'seat_not_mapped'
+          when r.deal_ext is not null and r.deal_uuid is null then 'deal_not_usable'
+          when r.campaign_ref is not null and r.campaign_uuid is null then 'campaign_not_covered'
+          when r.account_currency <> r.currency then 'currency_mismatch'
+        end) as reason
+      from resolved r
+    ),
+    firsts as (
+      select distinct on (event_id) * from judged where reason is null order by event_id, idx
+    ),
+    fresh as (
+      insert into spend_event_ids (root_id, event_id)
+      select ${rootId}::uuid, event_id from firsts order by event_id
+      on conflict do nothing
+      returning event_id
+    ),
+    ins as (
+      insert into spend_records (root_id, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id, client_id,
+        deal_id, auction_type, campaign_id, currency, impressions, clicks, spend_micros)
+      select ${rootId}::uuid, f.ts, f.event_id, ${batchId}::uuid, f.dsp, f.seat_uuid, f.seat_account, f.account_id,
+        case when f.account_kind = 'client' then f.account_id end, f.deal_uuid, f.auction_type, f.campaign_uuid, f.currency,
+        f.impressions, f.clicks, f.spend_micros
+      from firsts f join fresh using (event_id)
+      order by f.idx
+      returning 1
+    )
+    select
+      (select count(*) from ins)::text as accepted,
+      ((select count(*) from judged where reason is null) - (select count(*) from ins))::text as duplicates,
+      (select json_agg(json_build_object('index', idx, 'eventId', event_id, 'reason', reason) order by idx)
+        from judged where reason is not null) as rejected`.execute(trx);
+  const row = r.rows[0]!;
+  return {
+    accepted: Number(row.accepted),
+    duplicates: Number(row.duplicates),
+    rejected: (row.rejected ?? []).map((x) => {
+      const [reason, ...detail] = x.reason.split(':');
+      return { index: Number(x.index), eventId: x.eventId, reason: reason as RejectReason, detail: detail.length ? detail.join(':') : null };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batches
+
+export function reasonCounts(rejected: readonly Reject[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rejected) out[r.reason] = (out[r.reason] ?? 0) + 1;
+  return out;
+}
+
+export async function openBatch(
+  db: Db | Trx,
+  b: { rootId: string; source: 'api' | 'cli'; keyId?: string | null; userId?: string | null; fileName?: string | null },
+): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('spend_batches')
+    .values({ id, root_id: b.rootId, source: b.source, key_id: b.keyId ?? null, user_id: b.userId ?? null, file_name: b.fileName ?? null })
+    .execute();
+  await sql`insert into spend_watermarks (root_id) values (${b.rootId}) on conflict do nothing`.execute(db);
+  return id;
+}
+
+/** Adds one chunk's counts to its batch (same transaction as the chunk). */
+export async function addToBatch(trx: Trx, rootId: string, batchId: string, records: number, res: IngestResult): Promise<void> {
+  await sql`
+    update spend_batches set
+      records = records + ${records}, accepted = accepted + ${res.accepted}, duplicates = duplicates + ${res.duplicates},
+      rejected = rejected + ${res.rejected.length}, updated_at = now(),
+      reasons = (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb) from (
+        select k, sum(v)::bigint as v from (
+          select key as k, value::bigint as v from jsonb_each_text(reasons)
+          union all select key, value::bigint from jsonb_each_text(${JSON.stringify(reasonCounts(res.rejected))}::jsonb)
+        ) x group by k) y)
+    where root_id = ${rootId} and id = ${batchId}`.execute(trx);
+}
+
+/** One API batch: opened, ingested and counted in the caller's transaction. */
+export async function ingestBatch(
+  trx: Trx,
+  b: { rootId: string; keyId?: string | null; userId?: string | null; records: readonly unknown[] },
+): Promise<IngestResult & { batchId: string }> {
+  const batchId = await openBatch(trx, { rootId: b.rootId, source: 'api', keyId: b.keyId ?? null, userId: b.userId ?? null });
+  const res = await ingestStaged(trx, b.rootId, batchId, jsonSource(b.records));
+  await addToBatch(trx, b.rootId, batchId, b.records.length, res);
+  if (b.keyId) {
+    await sql`update ingest_keys set last_used_at = now(), batches = batches + 1 where root_id = ${b.rootId} and id = ${b.keyId}`.execute(trx);
+  }
+  return { ...res, batchId };
+}
+
+export interface BatchSummary {
+  id: string;
+  source: 'api' | 'cli';
+  keyId: string | null;
+  userId: string | null;
+  fileName: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  records: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  reasons: Record<string, number>;
+}
+
+export async function recentBatches(db: Db, rootId: string, limit = 20): Promise<BatchSummary[]> {
+  const rows = await db.selectFrom('spend_batches').selectAll().where('root_id', '=', rootId).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    source: r.source,
+    keyId: r.key_id,
+    userId: r.user_id,
+    fileName: r.file_name,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    records: Number(r.records),
+    accepted: Number(r.accepted),
+    duplicates: Number(r.duplicates),
+    rejected: Number(r.rejected),
+    reasons: Object.fromEntries(Object.entries(r.reasons).map(([k, v]) => [k, Number(v)])),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rollup (the worker)
+
+/**
+ * The highest sequence number of the root that no open transaction can still fill: takes the root's ingestion lock
+ * exclusively for an instant (every writer holds it shared from before it draws a sequence number), so every
+ * writer that drew a number up to the sequence's current value has committed or rolled back. A session-level lock,
+ * released at once, so ingestion waits only for this one statement pair. Call inside the rollup transaction (READ
+ * COMMITTED): its later statements see every such committed row.
+ */
+export async function safeHighSeq(trx: Trx, rootId: string): Promise<bigint> {
+  await sql`select pg_advisory_lock(${lockKey(rootId)})`.execute(trx);
+  try {
+    const r = await sql<{ hi: string }>`select (case when is_called then last_value else 0 end)::text as hi from spend_seq`.execute(trx);
+    return BigInt(r.rows[0]!.hi);
+  } finally {
+    await sql`select pg_advisory_unlock(${lockKey(rootId)})`.execute(trx);
+  }
+}
+
+/** Locks a root's watermark for this rollup, skipping roots another worker holds; null when none is due. */
+export async function claimRoot(trx: Trx, rootId?: string): Promise<{ rootId: string; rolledSeq: bigint } | null> {
+  const r = await sql<{ root_id: string; rolled_seq: string }>`
+    select w.root_id, w.rolled_seq::text from spend_watermarks w
+    where (${rootId ?? null}::uuid is null or w.root_id = ${rootId ?? null}::uuid)
+      and exists (select 1 from spend_records s where s.root_id = w.root_id and s.seq > w.rolled_seq)
+    order by w.rolled_at nulls first
+    limit 1
+    for update of w skip locked`.execute(trx);
+  const row = r.rows[0];
+  return row ? { rootId: row.root_id, rolledSeq: BigInt(row.rolled_seq) } : null;
+}
+
+export interface RollupResult {
+  rootId: string;
+  from: bigint;
+  to: bigint;
+  records: number;
+  groups: number;
+  debits: { clientId: string; amountMicros: bigint; reference: string }[];
+}
+
+/**
+ * Rolls the root's records with seq in (from, to] into spend_hourly with one INSERT ... SELECT ... GROUP BY ... ON
+ * CONFLICT DO UPDATE, returns the per-client spend of that range (for the debits) and advances the watermark; all
+ * in the caller's transaction, which holds the watermark row.
+ */
+export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date): Promise<RollupResult> {
+  const groups = await rollupStatement(trx, rootId, from, to);
+  const perClient = await sql<{ client_id: string | null; spend: string; n: string }>`
+    select client_id, sum(spend_micros)::text as spend, count(*)::text as n from spend_records
+    where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
+    group by client_id order by client_id`.execute(trx);
+  const records = perClient.rows.reduce((n, r) => n + Number(r.n), 0);
+  await sql`
+    update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = ${completeUntil},
+      records_rolled = records_rolled + ${records}
+    where root_id = ${rootId}`.execute(trx);
+  return {
+    rootId,
+    from,
+    to,
+    records,
+    groups,
+    debits: perClient.rows.filter((r): r is typeof r & { client_id: string } => r.client_id !== null && BigInt(r.spend) > 0n).map((r) => ({ clientId: r.client_id, amountMicros: BigInt(r.spend), reference: `spend:${rootId}:${from}-${to}` })),
+  };
+}
+
+async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
+  const r = await sql<{ groups: string }>`
+    with up as (
+      insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
+        impressions, clicks, spend_micros, records)
+      select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), count(*)
+      from spend_records
+      where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
+      group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency
+      on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
+        impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
+        spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records
+      returning 1
+    )
+    select count(*)::text as groups from up`.execute(trx);
+  return Number(r.rows[0]!.groups);
+}
+
+export interface SpendStatus {
+  completeUntil: Date | null;
+  pendingRecords: number;
+  lagSeconds: number;
+  rolledSeq: string;
+}
+
+export async function status(db: Db, rootId: string, now: Date): Promise<SpendStatus> {
+  const r = await sql<{ rolled_seq: string | null; complete_until: Date | null; pending: string; oldest: Date | null }>`
+    select w.rolled_seq::text, w.complete_until,
+      (select count(*) from spend_records s where s.root_id = ${rootId} and s.seq > coalesce(w.rolled_seq, 0))::text as pending,
+      (select min(s.ingested_at) from spend_records s where s.root_id = ${rootId} and s.seq > coalesce(w.rolled_seq, 0)) as oldest
+    from (select 1) one left join spend_watermarks w on w.root_id = ${rootId}`.execute(db);
+  const row = r.rows[0]!;
+  const pending = Number(row.pending);
+  // Nothing pending: complete up to now. Otherwise up to the last rollup's cut.
+  const completeUntil = pending === 0 ? now : row.complete_until;
+  const lagSeconds = pending === 0 || !row.oldest ? 0 : Math.max(0, Math.round((now.getTime() - row.oldest.getTime()) / 1000));
+  return { completeUntil, pendingRecords: pending, lagSeconds, rolledSeq: row.rolled_seq ?? '0' };
+}
+
+/** Creates the monthly partitions of spend_records from `monthsBack` before `now` to `monthsAhead` after it. */
+export async function ensurePartitions(db: Db, now: Date, monthsBack = 1, monthsAhead = 3): Promise<string[]> {
+  const created: string[] = [];
+  for (let i = -monthsBack; i <= monthsAhead; i++) {
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1));
+    const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i + 1, 1));
+    const name = `spend_records_${start.getUTCFullYear()}_${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
+    const exists = await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db);
+    if (exists.rows[0]?.t) continue;
+    // A default partition holding rows of that month blocks the new partition: those months stay in the default.
+    const inDefault = await sql<{ n: string }>`
+      select count(*)::text as n from (select 1 from spend_records_default where occurred_at >= ${start} and occurred_at < ${end} limit 1) x`.execute(db);
+    if (inDefault.rows[0]!.n !== '0') continue;
+    await sql`create table if not exists ${sql.id(name)} partition of spend_records for values from (${sql.lit(start.toISOString())}) to (${sql.lit(end.toISOString())})`.execute(db);
+    created.push(name);
+  }
+  return created;
+}

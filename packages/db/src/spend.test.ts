@@ -1,0 +1,104 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import * as spend from './repos/spend';
+import { useTestDatabase } from './testing';
+import { hoursAfter, spendFixture } from './testing/spend-fixture';
+
+const t = useTestDatabase();
+
+const rec = (over: Record<string, unknown> = {}) => ({
+  eventId: `e-${Math.random().toString(36).slice(2)}`,
+  occurredAt: hoursAfter(5).toISOString(),
+  dsp: 'dv360',
+  seatId: 'S1',
+  dealId: null,
+  auctionType: 'open_auction',
+  campaignId: null,
+  impressions: 100,
+  clicks: 3,
+  spendMicros: '2500000',
+  currency: 'EUR',
+  ...over,
+});
+
+async function ingest(rootId: string, records: unknown[]) {
+  return t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId, records }));
+}
+
+describe('spend ingestion (shared by the API and the CLI)', () => {
+  it('attributes by the seat mapping in force at occurredAt, and a campaign to its client', async () => {
+    const f = await spendFixture(t.db);
+    const res = await ingest(f.h.id, [
+      rec({ eventId: 'h', occurredAt: hoursAfter(5).toISOString() }),
+      rec({ eventId: 'a', occurredAt: hoursAfter(10).toISOString() }),
+      rec({ eventId: 'c1', occurredAt: hoursAfter(25).toISOString() }),
+      rec({ eventId: 'k2', occurredAt: hoursAfter(12).toISOString(), campaignId: f.k2.id }),
+      rec({ eventId: 'deal', occurredAt: hoursAfter(25).toISOString(), dealId: 'DEAL-A', auctionType: 'private_auction' }),
+    ]);
+    expect(res).toMatchObject({ accepted: 5, duplicates: 0, rejected: [] });
+    const rows = await sql<{ event_id: string; account_id: string; client_id: string | null; deal_id: string | null }>`
+      select event_id, account_id, client_id, deal_id from spend_records order by event_id`.execute(t.db);
+    const by = Object.fromEntries(rows.rows.map((r) => [r.event_id, r]));
+    expect(by.h).toMatchObject({ account_id: f.h.id, client_id: null });
+    expect(by.a).toMatchObject({ account_id: f.a.id, client_id: null });
+    expect(by.c1).toMatchObject({ account_id: f.c1.id, client_id: f.c1.id });
+    expect(by.k2).toMatchObject({ account_id: f.c2.id, client_id: f.c2.id });
+    expect(by.deal).toMatchObject({ account_id: f.c1.id, deal_id: f.deal.id });
+  });
+
+  it('rejects each bad record with its index and reason, and stores the good neighbours', async () => {
+    const f = await spendFixture(t.db);
+    const cases: [string, unknown][] = [
+      ['malformed', rec({ occurredAt: 'yesterday' })],
+      ['malformed', rec({ occurredAt: '2026-02-30T00:00:00Z' })],
+      ['malformed', rec({ impressions: 'many' })],
+      ['malformed', rec({ auctionType: 'first_price' })],
+      ['malformed', 'not a record'],
+      ['malformed', rec({ eventId: '' })],
+      ['negative_number', rec({ spendMicros: -1 })],
+      ['clicks_above_impressions', rec({ impressions: 2, clicks: 3 })],
+      ['unknown_seat', rec({ seatId: 'NOPE' })],
+      ['unknown_seat', rec({ seatId: 'X1' })], // a seat of another holding reads as unknown
+      ['seat_not_mapped', rec({ occurredAt: hoursAfter(-48).toISOString() })],
+      ['deal_not_usable', rec({ dealId: 'NOPE', auctionType: 'private_auction' })],
+      ['deal_not_usable', rec({ occurredAt: hoursAfter(5).toISOString(), dealId: 'DEAL-A', auctionType: 'private_auction' })], // seat at H then: A's deal is not H's
+      ['campaign_not_covered', rec({ occurredAt: hoursAfter(25).toISOString(), campaignId: f.k2.id })], // seat at C1, campaign of C2
+      ['campaign_not_covered', rec({ campaignId: '00000000-0000-4000-8000-000000000000' })],
+      ['currency_mismatch', rec({ currency: 'USD' })],
+    ];
+    const good = [rec({ eventId: 'good-1' }), rec({ eventId: 'good-2', dsp: 'ttd', seatId: 'S2' })];
+    const batch = [good[0], ...cases.map((c) => c[1]), good[1]];
+    const res = await ingest(f.h.id, batch);
+    expect(res.accepted).toBe(2);
+    expect(res.rejected.map((r) => [r.index, r.reason])).toEqual(cases.map((c, i) => [i + 1, c[0]]));
+    const n = await sql<{ n: string }>`select count(*)::text as n from spend_records`.execute(t.db);
+    expect(n.rows[0]!.n).toBe('2');
+    const batches = await spend.recentBatches(t.db, f.h.id);
+    expect(batches[0]).toMatchObject({ records: cases.length + 2, accepted: 2, rejected: cases.length, reasons: { malformed: 6, unknown_seat: 2 } });
+  });
+
+  it('counts a repeated event id as a duplicate, within a batch and across batches, and stores it once', async () => {
+    const f = await spendFixture(t.db);
+    expect(await ingest(f.h.id, [rec({ eventId: 'x' }), rec({ eventId: 'x' }), rec({ eventId: 'y' })])).toMatchObject({ accepted: 2, duplicates: 1 });
+    expect(await ingest(f.h.id, [rec({ eventId: 'x' }), rec({ eventId: 'z' })])).toMatchObject({ accepted: 1, duplicates: 1 });
+    // the same event id in another holding is that holding's own
+    expect(await ingest(f.x.id, [rec({ eventId: 'x', seatId: 'X1' })])).toMatchObject({ accepted: 1, duplicates: 0 });
+  });
+
+  it('stores a batch sent twice at once exactly once', async () => {
+    const f = await spendFixture(t.db);
+    const batch = Array.from({ length: 2000 }, (_, i) => rec({ eventId: `ev-${i}` }));
+    const [a, b] = await Promise.all([ingest(f.h.id, batch), ingest(f.h.id, [...batch].reverse())]);
+    expect(a.accepted + b.accepted).toBe(2000);
+    expect(a.duplicates + b.duplicates).toBe(2000);
+    const n = await sql<{ n: string }>`select count(*)::text as n from spend_records`.execute(t.db);
+    expect(n.rows[0]!.n).toBe('2000');
+  });
+
+  it('refuses to update or delete a raw record', async () => {
+    const f = await spendFixture(t.db);
+    await ingest(f.h.id, [rec()]);
+    await expect(sql`update spend_records set spend_micros = 0`.execute(t.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from spend_records`.execute(t.db)).rejects.toThrow(/append-only/);
+  });
+});
