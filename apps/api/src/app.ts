@@ -27,7 +27,8 @@ export function createApp(opts: AppOptions): Express {
     createExpressMiddleware({
       router: appRouter,
       createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}) }),
-      maxBodySize: 1024 * 1024,
+      // spend.ingest takes up to 10,000 records a call (a few MB of JSON)
+      maxBodySize: 16 * 1024 * 1024,
       onError: ({ error, path: p }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? console.error)(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },

@@ -11,6 +11,8 @@ import { campaignsRouter } from './routers/campaigns/router';
 import { clientsRouter } from './routers/clients/router';
 import { connectionsRouter } from './routers/connections/router';
 import { teamsRouter } from './routers/teams/router';
+import { ingestKeysRouter } from './routers/ingest-keys/router';
+import { spendRouter } from './routers/spend/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -26,6 +28,8 @@ export const appRouter = router({
   connections: connectionsRouter,
   teams: teamsRouter,
   campaigns: campaignsRouter,
+  ingestKeys: ingestKeysRouter,
+  spend: spendRouter,
 });
 
 export type AppRouter = typeof appRouter;

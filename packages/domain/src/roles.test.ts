@@ -10,6 +10,7 @@ const SPEC_3: [string, Action[], boolean, boolean, boolean][] = [
   ['invite, change, remove members; create and archive sub-accounts; link seats; connect and disconnect; ingest keys', ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'seats.reclaim', 'connections.manage', 'teams.manage', 'ingestKeys.manage'], true, false, false],
   ['see audit entries (SPEC 8: admins)', ['audit.view'], true, false, false],
   ['create a publisher-initiated deal (platform operators only, no member role)', ['deals.createForPublisher'], false, false, false],
+  ['push spend and see ingestion status (SPEC 10: operator or better on the root)', ['spend.ingest'], true, true, false],
 ];
 
 describe('role table (SPEC 3)', () => {

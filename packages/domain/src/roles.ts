@@ -32,6 +32,7 @@ export const ACTIONS = [
   'ingestKeys.manage',
   'audit.view',
   'deals.createForPublisher',
+  'spend.ingest',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -76,6 +77,10 @@ export const ROLE_TABLE = {
   'create a publisher-initiated deal for a buyer account (platform operators only, SPEC 5)': {
     actions: ['deals.createForPublisher'],
     roles: { admin: false, operator: false, analyst: false },
+  },
+  'push spend to a root account and see its ingestion status (SPEC 10: operator role or better)': {
+    actions: ['spend.ingest'],
+    roles: { admin: true, operator: true, analyst: false },
   },
 } as const satisfies Record<string, Row>;
 

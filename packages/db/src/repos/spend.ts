@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type RawBuilder } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery } from 'kysely';
 import type { Db, Trx } from '../connect';
+import type { Database } from '../schema';
 
 /**
  * Spend ingestion and rollup (SPEC 7). The API (`spend.ingest`) and the CLI (`trellis ingest`) share
@@ -69,31 +70,49 @@ export const STAGING_COLUMNS = [
   'malformed',
 ] as const;
 
-export async function createStagingTable(trx: Trx | Db, name = 'spend_staging'): Promise<void> {
-  await sql`
-    create temp table if not exists ${sql.id(name)} (
-      idx bigint not null, event_id text, occurred_at text, dsp text, seat_id text, deal_id text, auction_type text,
-      campaign_id text, impressions text, clicks text, spend_micros text, currency text, malformed text
-    )`.execute(trx);
-}
+/** A compiled statement runner: a Kysely transaction, or the CLI's own pg client (which also runs COPY). */
+export type Exec = <R>(q: CompiledQuery) => Promise<R[]>;
+export const trxExec = (trx: Trx): Exec => async <R,>(q: CompiledQuery) => (await trx.executeQuery<R>(q)).rows;
+
+/** Compiles without a connection (the CLI runs the statements on its own pg client). */
+export const compiler = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+export const STAGING_TABLE = 'spend_staging';
 
 /** The lock key of a root's ingestion: writers hold it shared, the rollup briefly exclusive (see `safeHighSeq`). */
 const lockKey = (rootId: string) => sql`7001, hashtext(${rootId}::text)`;
 
-/** A batch of records as a JSON array, staged as rows (the API path). */
-export function jsonSource(records: readonly unknown[]): RawBuilder<unknown> {
+/**
+ * The session's staging table: every field as text, so nothing fails before the per-row checks; emptied at each
+ * commit. `idx` is the batch index (API) or the file's line number (CLI).
+ */
+export const createStagingTable = () =>
+  sql`
+    create temp table if not exists ${sql.id(STAGING_TABLE)} (
+      idx bigint not null, event_id text, occurred_at text, dsp text, seat_id text, deal_id text, auction_type text,
+      campaign_id text, impressions text, clicks text, spend_micros text, currency text, malformed text
+    ) on commit delete rows`.compile(compiler);
+
+/** A batch of records (a JSON array) into the staging table (the API path). */
+export function stageJson(records: readonly unknown[]) {
   const text = (f: string) => sql`case when jsonb_typeof(e -> ${f}) in ('string', 'number') then e ->> ${f} end`;
   return sql`
-    select (o - 1)::bigint as idx, ${text('eventId')} as event_id, ${text('occurredAt')} as occurred_at, ${text('dsp')} as dsp,
-      ${text('seatId')} as seat_id, ${text('dealId')} as deal_id, ${text('auctionType')} as auction_type,
-      ${text('campaignId')} as campaign_id, ${text('impressions')} as impressions, ${text('clicks')} as clicks,
-      ${text('spendMicros')} as spend_micros, ${text('currency')} as currency,
-      case when jsonb_typeof(e) <> 'object' then 'not an object' end as malformed
-    from jsonb_array_elements(${JSON.stringify(records)}::jsonb) with ordinality as t(e, o)`;
+    insert into ${sql.id(STAGING_TABLE)} (${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))})
+    select (o - 1)::bigint, ${text('eventId')}, ${text('occurredAt')}, ${text('dsp')}, ${text('seatId')}, ${text('dealId')},
+      ${text('auctionType')}, ${text('campaignId')}, ${text('impressions')}, ${text('clicks')}, ${text('spendMicros')}, ${text('currency')},
+      case when jsonb_typeof(e) <> 'object' then 'not an object' end
+    from jsonb_array_elements(${JSON.stringify(records)}::jsonb) with ordinality as t(e, o)`.compile(compiler);
 }
 
-export const tableSource = (name = 'spend_staging'): RawBuilder<unknown> =>
-  sql`select ${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))} from ${sql.id(name)}`;
+/** The staging table's rows as the statement's source; ANALYZE first, so the plan fits the batch's size. */
+const stagingSource = () => sql`select ${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))} from ${sql.id(STAGING_TABLE)}`;
 
 const INT = '^-?[0-9]{1,18}$';
 const TS = '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$';
@@ -111,12 +130,29 @@ const TS = '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{
  *   store it once; repeats within the batch count as duplicates).
  * Rejected rows carry `idx` from the source (the batch index, or the file's line number).
  */
-export async function ingestStaged(trx: Trx, rootId: string, batchId: string, source: RawBuilder<unknown>): Promise<IngestResult> {
-  await sql`select pg_advisory_xact_lock_shared(${lockKey(rootId)})`.execute(trx);
+export async function ingestStaged(exec: Exec, rootId: string, batchId: string): Promise<IngestResult> {
+  await exec(sql`select pg_advisory_xact_lock_shared(${lockKey(rootId)})`.compile(compiler));
+  await exec(sql`analyze ${sql.id(STAGING_TABLE)}`.compile(compiler));
+  const rows = await exec<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>(
+    ingestStatement(rootId, batchId).compile(compiler),
+  );
+  const row = rows[0]!;
+  return {
+    accepted: Number(row.accepted),
+    duplicates: Number(row.duplicates),
+    rejected: (row.rejected ?? []).map((x) => {
+      const [reason, ...detail] = x.reason.split(':');
+      return { index: Number(x.index), eventId: x.eventId, reason: reason as RejectReason, detail: detail.length ? detail.join(':') : null };
+    }),
+  };
+}
+
+/** The one statement of `ingestStaged` (exported for EXPLAIN in the bench). */
+export function ingestStatement(rootId: string, batchId: string) {
   const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
-  const r = await sql<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>`
-    with src as (${source}),
-    checked as (
+  return sql<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>`
+    with src as (${stagingSource()}),
+    checked as materialized (
       select s.*,
         case
           when s.malformed is not null then 'malformed:' || s.malformed
@@ -137,7 +173,7 @@ export async function ingestStaged(trx: Trx, rootId: string, batchId: string, so
         end as pre
       from src s
     ),
-    typed as (
+    typed as materialized (
       select c.idx, c.event_id, c.pre, c.dsp, c.seat_id as seat_ext, c.currency,
         case when c.pre is null then c.occurred_at::timestamptz end as ts,
         case when c.pre is null then nullif(c.deal_id, '') end as deal_ext,
@@ -153,23 +189,19 @@ export async function ingestStaged(trx: Trx, rootId: string, batchId: string, so
         cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency
       from typed t
       left join seats st on t.pre is null and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
-      left join lateral (
-        select m.account_id from seat_mappings m
-        where m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
-        order by m.effective_from desc, m.id desc limit 1
-      ) mp on st.id is not null
-      left join accounts sa on sa.id = mp.account_id and sa.root_id = ${rootId}
-      left join lateral (
-        select d.id from deals d
-        join account_paths p on p.ancestor_id = d.owner_account_id and p.descendant_id = sa.id
-        where d.deal_id = t.deal_ext and exists (select 1 from deal_dsps dd where dd.deal_id = d.id and dd.dsp = t.dsp)
-        limit 1
-      ) d on t.deal_ext is not null and sa.id is not null
-      left join lateral (
-        select c.id, c.client_id from campaigns c
-        join account_paths p on p.ancestor_id = sa.id and p.descendant_id = c.client_id
-        where c.id = t.campaign_ref
-      ) cp on t.campaign_ref is not null and sa.id is not null
+      -- the mapping in force at ts: holding periods [effective_from, effective_to) never overlap, so at most one row
+      left join seat_mappings m on m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
+      left join accounts sa on sa.id = m.account_id and sa.root_id = ${rootId}
+      -- the deal with that id usable by the seat's account (its own or an ancestor's; one per branch, SPEC 5) on that DSP
+      left join (
+        select d.id, d.deal_id, p.descendant_id, dd.dsp from deals d
+        join account_paths p on p.ancestor_id = d.owner_account_id
+        join deal_dsps dd on dd.deal_id = d.id
+      ) d on d.deal_id = t.deal_ext and d.descendant_id = sa.id and d.dsp = t.dsp
+      -- the campaign, when its client is the seat's account or one of its descendants
+      left join (
+        select c.id, c.client_id, p.ancestor_id from campaigns c join account_paths p on p.descendant_id = c.client_id
+      ) cp on cp.id = t.campaign_ref and cp.ancestor_id = sa.id
       left join accounts aa on aa.id = coalesce(cp.client_id, sa.id)
     ),
     judged as (
@@ -206,16 +238,7 @@ export async function ingestStaged(trx: Trx, rootId: string, batchId: string, so
       (select count(*) from ins)::text as accepted,
       ((select count(*) from judged where reason is null) - (select count(*) from ins))::text as duplicates,
       (select json_agg(json_build_object('index', idx, 'eventId', event_id, 'reason', reason) order by idx)
-        from judged where reason is not null) as rejected`.execute(trx);
-  const row = r.rows[0]!;
-  return {
-    accepted: Number(row.accepted),
-    duplicates: Number(row.duplicates),
-    rejected: (row.rejected ?? []).map((x) => {
-      const [reason, ...detail] = x.reason.split(':');
-      return { index: Number(x.index), eventId: x.eventId, reason: reason as RejectReason, detail: detail.length ? detail.join(':') : null };
-    }),
-  };
+        from judged where reason is not null) as rejected`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -228,21 +251,21 @@ export function reasonCounts(rejected: readonly Reject[]): Record<string, number
 }
 
 export async function openBatch(
-  db: Db | Trx,
+  exec: Exec,
   b: { rootId: string; source: 'api' | 'cli'; keyId?: string | null; userId?: string | null; fileName?: string | null },
 ): Promise<string> {
   const id = randomUUID();
-  await db
-    .insertInto('spend_batches')
-    .values({ id, root_id: b.rootId, source: b.source, key_id: b.keyId ?? null, user_id: b.userId ?? null, file_name: b.fileName ?? null })
-    .execute();
-  await sql`insert into spend_watermarks (root_id) values (${b.rootId}) on conflict do nothing`.execute(db);
+  await exec(
+    sql`insert into spend_batches (id, root_id, source, key_id, user_id, file_name)
+        values (${id}, ${b.rootId}, ${b.source}, ${b.keyId ?? null}, ${b.userId ?? null}, ${b.fileName ?? null})`.compile(compiler),
+  );
+  await exec(sql`insert into spend_watermarks (root_id) values (${b.rootId}) on conflict do nothing`.compile(compiler));
   return id;
 }
 
 /** Adds one chunk's counts to its batch (same transaction as the chunk). */
-export async function addToBatch(trx: Trx, rootId: string, batchId: string, records: number, res: IngestResult): Promise<void> {
-  await sql`
+export async function addToBatch(exec: Exec, rootId: string, batchId: string, records: number, res: IngestResult): Promise<void> {
+  await exec(sql`
     update spend_batches set
       records = records + ${records}, accepted = accepted + ${res.accepted}, duplicates = duplicates + ${res.duplicates},
       rejected = rejected + ${res.rejected.length}, updated_at = now(),
@@ -251,7 +274,7 @@ export async function addToBatch(trx: Trx, rootId: string, batchId: string, reco
           select key as k, value::bigint as v from jsonb_each_text(reasons)
           union all select key, value::bigint from jsonb_each_text(${JSON.stringify(reasonCounts(res.rejected))}::jsonb)
         ) x group by k) y)
-    where root_id = ${rootId} and id = ${batchId}`.execute(trx);
+    where root_id = ${rootId} and id = ${batchId}`.compile(compiler));
 }
 
 /** One API batch: opened, ingested and counted in the caller's transaction. */
@@ -259,9 +282,12 @@ export async function ingestBatch(
   trx: Trx,
   b: { rootId: string; keyId?: string | null; userId?: string | null; records: readonly unknown[] },
 ): Promise<IngestResult & { batchId: string }> {
-  const batchId = await openBatch(trx, { rootId: b.rootId, source: 'api', keyId: b.keyId ?? null, userId: b.userId ?? null });
-  const res = await ingestStaged(trx, b.rootId, batchId, jsonSource(b.records));
-  await addToBatch(trx, b.rootId, batchId, b.records.length, res);
+  const exec = trxExec(trx);
+  const batchId = await openBatch(exec, { rootId: b.rootId, source: 'api', keyId: b.keyId ?? null, userId: b.userId ?? null });
+  await exec(createStagingTable());
+  await exec(stageJson(b.records));
+  const res = await ingestStaged(exec, b.rootId, batchId);
+  await addToBatch(exec, b.rootId, batchId, b.records.length, res);
   if (b.keyId) {
     await sql`update ingest_keys set last_used_at = now(), batches = batches + 1 where root_id = ${b.rootId} and id = ${b.keyId}`.execute(trx);
   }
