@@ -7,13 +7,22 @@ async function main() {
   if (!url) throw new Error('DATABASE_URL is not set (use `pnpm start` to run on the embedded database).');
   const heartbeatMs = Number(process.env.TRELLIS_WORKER_HEARTBEAT_MS ?? 30_000);
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100) throw new Error('TRELLIS_WORKER_HEARTBEAT_MS must be an integer >= 100');
-  const db = createDb(url, { max: 2, applicationName: 'trellis-worker' });
-  const worker = await runWorker({ db, heartbeatMs, schemaWaitMs: 120_000, log: (l) => console.log(l) });
+  const pollMs = Number(process.env.TRELLIS_WORKER_POLL_MS ?? 1000);
+  if (!Number.isInteger(pollMs) || pollMs < 10) throw new Error('TRELLIS_WORKER_POLL_MS must be an integer >= 10');
+  const maxRange = process.env.TRELLIS_WORKER_MAX_RANGE;
+  if (maxRange !== undefined && !/^[1-9][0-9]{0,15}$/.test(maxRange)) throw new Error('TRELLIS_WORKER_MAX_RANGE must be a positive integer');
+  const name = process.env.TRELLIS_WORKER_NAME ?? 'trellis-worker';
+  const db = createDb(url, { max: 3, applicationName: name });
+  const worker = await runWorker({
+    db, heartbeatMs, pollMs, schemaWaitMs: 120_000, log: (l) => console.log(l),
+    ...(maxRange ? { maxRange: BigInt(maxRange) } : {}),
+  });
   console.log(`[worker] ${worker.workerId} running`);
   const shutdown = () => {
     console.log('[worker] stopping');
     void worker.stop().then(() => db.destroy()).finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 3000).unref();
+    // the unit in flight finishes (or, past this, is abandoned: its transaction rolls back with the connection)
+    setTimeout(() => process.exit(0), 30_000).unref();
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

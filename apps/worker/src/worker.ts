@@ -1,5 +1,9 @@
 import { hostname } from 'node:os';
 import { appliedSchemaVersion, SCHEMA_VERSION, type Db } from '@trellis/db';
+import { housekeeping } from './jobs/housekeeping';
+import { partitions } from './jobs/partitions';
+import { rollup } from './jobs/rollup';
+import { startLoop, type Loop } from './loop';
 
 export interface WorkerOptions {
   db: Db;
@@ -8,6 +12,12 @@ export interface WorkerOptions {
   schemaWaitMs: number;
   log: (line: string) => void;
   now?: () => Date;
+  /** Pause of the rollup after finding nothing to roll up (default 1 s). */
+  pollMs?: number;
+  /** At most this many sequence numbers per rollup unit (default 2,000,000). */
+  maxRange?: bigint;
+  /** Run no jobs, only beat (tests of the process shell). */
+  jobs?: boolean;
 }
 
 export class SchemaMismatchError extends Error {}
@@ -33,10 +43,10 @@ export async function waitForSchema(db: Db, waitMs: number, log: (l: string) => 
 }
 
 /**
- * The worker process: checks the schema, then beats every `heartbeatMs` (a row in worker_heartbeats and a log line)
- * until stopped. Spend aggregation and credit debits arrive in a later issue.
+ * The worker process: checks the schema, beats every `heartbeatMs` (a row in worker_heartbeats and a log line), and
+ * runs its jobs (spend rollup with credit debits, partitions ahead, housekeeping) in one loop until stopped.
  */
-export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Promise<void>; workerId: string }> {
+export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Promise<void>; workerId: string; loop: Loop | null }> {
   const now = opts.now ?? (() => new Date());
   await waitForSchema(opts.db, opts.schemaWaitMs, opts.log);
   const workerId = `${hostname()}:${process.pid}`;
@@ -48,7 +58,7 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
       .values({ worker_id: workerId, pid: process.pid, started_at: startedAt, beat_at: at, schema_version: SCHEMA_VERSION })
       .onConflict((oc) => oc.column('worker_id').doUpdateSet({ beat_at: at }))
       .execute();
-    opts.log(`[worker] heartbeat ${at.toISOString()} (schema ${SCHEMA_VERSION}, no spend work yet)`);
+    opts.log(`[worker] heartbeat ${at.toISOString()} (schema ${SCHEMA_VERSION})`);
   };
   await beat();
   let stopped = false;
@@ -57,11 +67,38 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
     if (stopped) return;
     pending = beat().catch((e) => opts.log(`[worker] heartbeat failed: ${e instanceof Error ? e.message : String(e)}`));
   }, opts.heartbeatMs);
+  const loop =
+    opts.jobs === false
+      ? null
+      : startLoop(
+          [
+            { name: 'rollup', run: () => rollup(opts.db, now, opts.maxRange ? { maxRange: opts.maxRange } : {}), idleMs: opts.pollMs ?? 1000 },
+            {
+              name: 'partitions',
+              run: async () => {
+                const r = await partitions(opts.db, now);
+                return r.created.length ? r : null;
+              },
+              idleMs: 3_600_000,
+            },
+            {
+              name: 'housekeeping',
+              run: async () => {
+                const r = await housekeeping(opts.db, now);
+                return r.sessions + r.signInFailures + r.connectionsExpired > 0 ? r : null;
+              },
+              idleMs: 600_000,
+            },
+          ],
+          opts.log,
+        );
   return {
     workerId,
+    loop,
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      await loop?.stop();
       await pending;
     },
   };

@@ -374,7 +374,7 @@ export interface RollupResult {
  * CONFLICT DO UPDATE, returns the per-client spend of that range (for the debits) and advances the watermark; all
  * in the caller's transaction, which holds the watermark row.
  */
-export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date): Promise<RollupResult> {
+export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date | null): Promise<RollupResult> {
   const groups = await rollupStatement(trx, rootId, from, to);
   const perClient = await sql<{ client_id: string | null; spend: string; n: string }>`
     select client_id, sum(spend_micros)::text as spend, count(*)::text as n from spend_records
@@ -382,7 +382,7 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
     group by client_id order by client_id`.execute(trx);
   const records = perClient.rows.reduce((n, r) => n + Number(r.n), 0);
   await sql`
-    update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = ${completeUntil},
+    update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = coalesce(${completeUntil}::timestamptz, complete_until),
       records_rolled = records_rolled + ${records}
     where root_id = ${rootId}`.execute(trx);
   return {

@@ -63,3 +63,4 @@ export function useTestDatabase(opts: { resetEach?: boolean } = {}): { readonly 
     },
   };
 }
+export * from './spend-fixture';

@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seats, spend } from '@trellis/db';
+import { createTestDatabase, hoursAfter, spendFixture, type TestDatabase } from '@trellis/db/testing';
+import { rollup } from './rollup';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.drop());
+
+type Rec = { eventId: string; hour: number; minute: number; seat: 'S1' | 'S2'; campaign: 'K1' | 'K2' | null; deal: boolean; imp: number; clicks: number; spend: number };
+type Op = { kind: 'batch'; records: Rec[]; advance: number } | { kind: 'move'; advance: number } | { kind: 'rollup'; maxRange: number };
+
+const recArb: fc.Arbitrary<Rec> = fc
+  .record({
+    eventId: fc.integer({ min: 0, max: 150 }).map((i) => `e${i}`),
+    hour: fc.integer({ min: 0, max: 40 }),
+    minute: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 59 })), // often exactly on an hour (and a seat move)
+    seat: fc.constantFrom('S1' as const, 'S2' as const),
+    campaign: fc.constantFrom(null, 'K1' as const, 'K2' as const),
+    deal: fc.boolean(),
+    imp: fc.integer({ min: 0, max: 1000 }),
+    clickShare: fc.integer({ min: 0, max: 100 }),
+    spend: fc.integer({ min: 0, max: 5_000_000 }),
+  })
+  .map(({ clickShare, ...r }) => ({ ...r, clicks: Math.floor((r.imp * clickShare) / 100) }));
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('batch' as const), records: fc.array(recArb, { maxLength: 40 }), advance: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), advance: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rollup' as const), maxRange: fc.integer({ min: 1, max: 60 }) }) },
+);
+
+describe('rollup', () => {
+  it('equals a naive in-memory aggregation of the accepted records, attributed by the mapping known at ingest', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
+        await t.reset();
+        const f = await spendFixture(t.db);
+        const acct = { H: f.h.id, A: f.a.id, C1: f.c1.id, C2: f.c2.id } as const;
+        type Acct = keyof typeof acct;
+        const ancestors: Record<Acct, Acct[]> = { H: ['H'], A: ['H', 'A'], C1: ['H', 'A', 'C1'], C2: ['H', 'A', 'C2'] };
+        const history: Record<'S1' | 'S2', { from: number; who: Acct }[]> = {
+          S1: [{ from: -24, who: 'H' }, { from: 10, who: 'A' }, { from: 20, who: 'C1' }],
+          S2: [{ from: -24, who: 'A' }],
+        };
+        const seatUuid = { S1: f.s1.id, S2: f.s2.id };
+        const campaignClient = { K1: 'C1', K2: 'C2' } as const;
+        const campaignUuid = { K1: f.k1.id, K2: f.k2.id };
+        let clock = 30; // hours after T0
+        const seen = new Set<string>();
+        const expected = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
+        const expectedAccount = new Map<string, string>();
+        const perClient = new Map<string, bigint>();
+        const clock0 = () => hoursAfter(clock);
+
+        for (const op of ops) {
+          if (op.kind === 'move') {
+            clock += op.advance;
+            const cur = history.S2.at(-1)!.who;
+            const to: Acct = cur === 'A' ? 'C2' : 'A';
+            const seat = (await seats.findSeat(t.db, f.s2.id))!;
+            await t.db.transaction().execute((trx) => seats.moveSeat(trx, seat, { id: acct[to], level: to === 'A' ? 2 : 3 }, hoursAfter(clock), f.u.id));
+            history.S2.push({ from: clock, who: to });
+          } else if (op.kind === 'rollup') {
+            while (await rollup(t.db, clock0, { maxRange: BigInt(op.maxRange) }));
+          } else {
+            clock += op.advance;
+            const records = op.records.map((r) => {
+              const at = hoursAfter(clock - r.hour, new Date(Date.UTC(2026, 2, 1, 0, r.minute)));
+              return {
+                eventId: r.eventId, occurredAt: at.toISOString(), dsp: r.seat === 'S1' ? 'dv360' : 'ttd', seatId: r.seat,
+                dealId: r.deal ? 'DEAL-A' : null, auctionType: r.deal ? 'private_auction' : 'open_auction',
+                campaignId: r.campaign ? campaignUuid[r.campaign] : null, impressions: r.imp, clicks: r.clicks, spendMicros: r.spend, currency: 'EUR',
+              };
+            });
+            const res = await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records }));
+            // the model: the same rules, by hand
+            let accepted = 0;
+            let duplicates = 0;
+            const rejected: number[] = [];
+            op.records.forEach((r, i) => {
+              const hoursAt = clock - r.hour + r.minute / 60;
+              const held = history[r.seat].filter((h) => h.from <= hoursAt).at(-1)?.who;
+              const ok =
+                held !== undefined &&
+                (!r.deal || ancestors[held].includes('A')) &&
+                (r.campaign === null || ancestors[campaignClient[r.campaign]].includes(held));
+              if (!ok) return rejected.push(i);
+              if (seen.has(r.eventId)) return duplicates++;
+              seen.add(r.eventId);
+              accepted++;
+              const who: Acct = r.campaign ? campaignClient[r.campaign] : held;
+              expectedAccount.set(r.eventId, acct[who]);
+              const hour = new Date(Math.floor(new Date(records[i]!.occurredAt).getTime() / 3_600_000) * 3_600_000).toISOString();
+              const key = [acct[who], hour, seatUuid[r.seat], r.campaign ? campaignUuid[r.campaign] : '', r.deal ? f.deal.id : ''].join('|');
+              const e = expected.get(key) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
+              expected.set(key, { imp: e.imp + r.imp, clicks: e.clicks + r.clicks, spend: e.spend + r.spend, records: e.records + 1 });
+              if (who === 'C1' || who === 'C2') perClient.set(acct[who], (perClient.get(acct[who]) ?? 0n) + BigInt(r.spend));
+            });
+            expect([res.accepted, res.duplicates, res.rejected.map((x) => x.index)]).toEqual([accepted, duplicates, rejected]);
+          }
+        }
+        while (await rollup(t.db, clock0, { maxRange: 1000n }));
+
+        const rows = await sql<{ account_id: string; hour: Date; seat_id: string; campaign_id: string | null; deal_id: string | null; impressions: string; clicks: string; spend_micros: string; records: string }>`
+          select account_id, hour, seat_id, campaign_id, deal_id, impressions::text, clicks::text, spend_micros::text, records::text from spend_hourly`.execute(t.db);
+        const actual = new Map(
+          rows.rows.map((r) => [
+            [r.account_id, r.hour.toISOString(), r.seat_id, r.campaign_id ?? '', r.deal_id ?? ''].join('|'),
+            { imp: Number(r.impressions), clicks: Number(r.clicks), spend: Number(r.spend_micros), records: Number(r.records) },
+          ]),
+        );
+        expect(actual).toEqual(expected);
+        const stored = await sql<{ event_id: string; account_id: string }>`select event_id, account_id from spend_records`.execute(t.db);
+        expect(new Map(stored.rows.map((r) => [r.event_id, r.account_id]))).toEqual(expectedAccount);
+        const ledger = await sql<{ client_id: string; spent: string }>`
+          select client_id, (sum(-amount_micros) + sum(overage_micros))::text as spent from credit_entries where kind = 'spend' group by client_id`.execute(t.db);
+        expect(new Map(ledger.rows.filter((r) => r.spent !== '0').map((r) => [r.client_id, BigInt(r.spent)]))).toEqual(new Map([...perClient].filter(([, v]) => v > 0n)));
+        const status = await spend.status(t.db, f.h.id, new Date());
+        expect(status.pendingRecords).toBe(0);
+      }),
+      { numRuns: 15 },
+    );
+  }, 240_000);
+});
