@@ -189,7 +189,7 @@ export const connectionOut = z.object({
   id: z.string(),
   client: z.object({ id: z.string(), name: z.string() }),
   agency: z.object({ id: z.string(), name: z.string() }),
-  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected']),
+  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled']),
   origin: z.enum(['request', 'promotion', 'transfer']),
   requestedBySide: z.enum(['client', 'agency']),
   requestedAt: iso,

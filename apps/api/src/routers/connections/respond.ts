@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { currentState, DomainError, transition } from '@trellis/domain';
+import { closeOtherRequests, currentState, DomainError, transition } from '@trellis/domain';
 import { accounts, connections } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
 import { connectionOut, id } from '../shapes';
 import { loadVisibleConnection, respondingSide, toConnectionOut } from './load';
 
-/** Accept or decline a pending request; only an admin of the side that did not send it may (SPEC 2.2). */
+/**
+ * Accept or decline a pending request; only an admin of the side that did not send it may (SPEC 2.2). Accepting
+ * cancels the client's other open requests; a cancelled request can no longer be answered.
+ */
 function respondRoute(event: 'accept' | 'decline') {
   return authedProcedure
     .input(z.object({ connectionId: id }))
@@ -31,6 +34,9 @@ function respondRoute(event: 'accept' | 'decline') {
           }
           const agency = (await accounts.findAccount(trx, c.agencyId))!;
           if (agency.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'That agency is archived.');
+          // one open request at a time: accepting cancels every other open request of the client (SPEC 2.2)
+          const others = (await connections.openRequestsOfClient(trx, c.clientId)).filter((o) => o.id !== c.id);
+          for (const close of closeOtherRequests(others, now)) await connections.setState(trx, close.id, { state: close.state });
           await accounts.moveClient(trx, c.clientId, agency);
         }
         await connections.setState(trx, c.id, { state: next, respondedAt: now, respondedBy: ctx.user.id });
