@@ -343,3 +343,42 @@ describe('existence oracles over HTTP (item 8)', () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+describe('connections.searchTargets', () => {
+  it('finds for an agency its own holding agencies by name and an unconnected premium client by exact id only', async () => {
+    const w = await world();
+    const found = await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'agency' });
+    expect(found.items).toEqual([{ id: w.B.id, name: 'Agency B', kind: 'agency', holdingName: 'H' }]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'Premium' })).items).toEqual([]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'Agency C' })).items).toEqual([]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: w.P.id })).items).toEqual([{ id: w.P.id, name: 'Premium P', kind: 'client', holdingName: null }]);
+    // once connected elsewhere, the id finds nothing, like a random one
+    await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: w.P.id })).items).toEqual([]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: randomUUID() })).items).toEqual([]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: '%' })).items).toEqual([]);
+  });
+
+  it('finds for a premium client an agency by exact id or invitation link, never by name', async () => {
+    const w = await world();
+    const byLink = await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: `http://localhost:3000/connect/${w.C.id}` });
+    expect(byLink.items).toEqual([{ id: w.C.id, name: 'Agency C', kind: 'agency', holdingName: 'H2' }]);
+    expect((await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: 'Agency' })).items).toEqual([]);
+    expect((await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.h2.holding.id })).items).toEqual([]);
+    expect(await codeOf(w.pAnalyst.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.C.id }))).toBe('FORBIDDEN');
+    expect(await codeOf(w.cAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.C.id }))).toBe('NOT_FOUND');
+  });
+});
+
+describe('a transferred standard client', () => {
+  it('shows its new agency only what happened since the transfer, and can still be promoted', async () => {
+    const w = await world();
+    const S = await w.aAdmin.caller.accounts.create({ parentId: w.A.id, name: 'Moved', kind: 'client' });
+    await w.aAdmin.caller.campaigns.create({ clientId: S.id, name: 'Under A' });
+    await w.op.caller.clients.transfer({ accountId: S.id, agencyId: w.C.id });
+    const audit = (await w.cAdmin.caller.audit.list({ accountId: S.id })).items;
+    expect(JSON.stringify(audit)).not.toMatch(/Agency A|admin@a\.test/);
+    expect(await codeOf(w.op.caller.clients.promote({ accountId: S.id }))).toBe('ok');
+    expect((await w.cAdmin.caller.connections.list({ accountId: S.id })).items.map((c) => [c.agency.name, c.origin, c.state])).toEqual([['Agency C', 'transfer', 'accepted']]);
+  });
+});
