@@ -14,6 +14,7 @@ export const listConnectionsRoute = accountProcedure()
     const ids = (await accounts.subtreeRows(ctx.db, [ctx.account.id], true)).map((r) => r.id);
     const now = ctx.now();
     const rows = [];
-    for (const c of await connections.connectionsOf(ctx.db, ids)) if (await seesConnection(ctx.db, ctx.actor, c)) rows.push(c);
+    const cache = new Map<string, Promise<boolean>>();
+    for (const c of await connections.connectionsOf(ctx.db, ids)) if (await seesConnection(ctx.db, ctx.actor, c, cache)) rows.push(c);
     return { items: await Promise.all(rows.map((c) => toConnectionOut(ctx.db, ctx.actor, c, now))), nextCursor: null };
   });

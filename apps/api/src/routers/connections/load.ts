@@ -19,8 +19,15 @@ async function sees(db: Db | Trx, actor: Actor, accountId: string): Promise<bool
  * client account itself. Reaching the client only through its current agency shows none of its requests to, or
  * connections with, other agencies.
  */
-export async function seesConnection(db: Db | Trx, actor: Actor, c: Pick<Connection, 'clientId' | 'agencyId'>): Promise<boolean> {
-  return (actor.memberships.has(c.clientId) && (await sees(db, actor, c.clientId))) || (await sees(db, actor, c.agencyId));
+export async function seesConnection(
+  db: Db | Trx,
+  actor: Actor,
+  c: Pick<Connection, 'clientId' | 'agencyId'>,
+  /** Answers per account id, shared across the rows of one list. */
+  cache = new Map<string, Promise<boolean>>(),
+): Promise<boolean> {
+  const seen = (id: string) => cache.get(id) ?? cache.set(id, sees(db, actor, id)).get(id)!;
+  return (actor.memberships.has(c.clientId) && (await seen(c.clientId))) || (await seen(c.agencyId));
 }
 
 /** A connection the actor may see; otherwise NOT_FOUND. */
