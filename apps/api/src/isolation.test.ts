@@ -51,6 +51,9 @@ describe("a connected premium client's own members and archiving are the client'
     expect(await refusal(w.aAdmin.caller.members.remove({ membershipId: own.id }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
     expect(await refusal(w.hAdmin.caller.members.remove({ membershipId: own.id }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
     expect(await snapshot(t.db)).toEqual(before);
+    // nor may the client's own admin leave it without an admin while it is connected
+    const last = await w.pAdmin.caller.members.remove({ membershipId: own.id }).catch((e) => e);
+    expect([last.code, last.cause?.code]).toEqual(['CONFLICT', 'LAST_ROOT_ADMIN']);
   });
 
   it("does not let an agency or its holding invite onto, or re-role members of, a connected premium client", async () => {

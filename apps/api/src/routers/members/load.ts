@@ -1,4 +1,4 @@
-import { DomainError, type Actor, type Role } from '@trellis/domain';
+import { DomainError, keepsItsLastAdmin, type Actor, type Role } from '@trellis/domain';
 import { accounts, memberships, teams, type Db, type Trx } from '@trellis/db';
 import { assertMay, loadVisibleAccountOf } from '../../trpc';
 
@@ -32,12 +32,17 @@ export async function loadManagedMembership(ctx: { db: Db; actor: Actor }, membe
   return { membership, account };
 }
 
-/** Locks the root account (serialising every change to its admins) and re-reads the membership. */
+/**
+ * Locks the root account (serialising every change to its admins), re-reads the membership and counts the admins of
+ * its account when that account keeps its last admin (a root, or a premium client: SPEC 3, 2.2).
+ */
 export async function lockForMemberChange(trx: Trx, rootId: string, membershipId: string) {
   await accounts.lockAccount(trx, rootId);
   const fresh = await findAny(trx, membershipId);
   if (!fresh) throw new DomainError('NOT_FOUND', 'Membership not found.');
-  const rootAdminCount = await memberships.countAdmins(trx, rootId);
-  // a team membership is never on a root account (a team belongs to an agency), so the last-admin rule never binds it
-  return { fresh, rootAdminCount, onRoot: fresh.teamId === null && fresh.accountId === rootId };
+  // a team membership is never on such an account (a team belongs to an agency), so the rule never binds it
+  const account = fresh.teamId === null ? await accounts.findAccount(trx, fresh.accountId) : undefined;
+  const onRoot = account !== undefined && keepsItsLastAdmin(account);
+  const rootAdminCount = onRoot ? await memberships.countAdmins(trx, fresh.accountId) : 0;
+  return { fresh, rootAdminCount, onRoot };
 }
