@@ -243,6 +243,10 @@ describe('existence oracles (item 8)', () => {
     const asClient = [other.holding.id, oStd.id, oPrem.id, randomUUID()];
     const clientAnswers = await Promise.all(asClient.map((id) => answer(w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: id }))));
     expect(new Set(clientAnswers)).toEqual(new Set(['NOT_FOUND: Account not found.']));
+    // a caller whose own client may not ask learns that first, whatever the other id is
+    const std = await w.aAdmin.caller.accounts.create({ parentId: w.A.id, name: 'Std', kind: 'client' });
+    const stdAnswers = await Promise.all([oAgency.id, other.holding.id, randomUUID()].map((id) => answer(w.aAdmin.caller.connections.request({ clientId: std.id, agencyId: id }))));
+    expect(new Set(stdAnswers)).toEqual(new Set(['FORBIDDEN: A standard client changes agency only by a platform-operator transfer.']));
   });
 
   it('lets sibling agencies reuse a deal id without learning of each other, and keeps it unique within a branch', async () => {
@@ -313,6 +317,9 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['seats.assign', 'm', (id) => ({ seatId: id, accountId: w.A.id }), seat.id],
       ['deals.list', 'q', (id) => ({ accountId: id }), oa.id],
       ['deals.get', 'q', (id) => ({ dealId: id }), deal.id],
+      ['deals.create', 'm', (id) => ({ accountId: id, name: 'D', publisher: 'P', type: 'preferred_deal', cpmMicros: 1, currency: 'EUR', dsps: ['dv360'] }), oa.id],
+      ['seats.link', 'm', (id) => ({ accountId: id, dsp: 'ttd', seatId: 'probe' }), o.holding.id],
+      ['connections.request', 'm', (id) => ({ clientId: id, agencyId: w.A.id }), oc.id],
       ['campaigns.list', 'q', (id) => ({ accountId: id }), oc.id],
       ['campaigns.create', 'm', (id) => ({ clientId: id, name: 'X' }), oc.id],
       ['campaigns.update', 'm', (id) => ({ campaignId: id, name: 'X' }), campaign.id],

@@ -52,9 +52,11 @@ export const requestConnectionRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const found = { client: await accounts.findAccount(ctx.db, input.clientId), agency: await accounts.findAccount(ctx.db, input.agencyId) };
     const side = callerSide(ctx, found.client, found.agency);
+    // the caller's own side is judged first, so the answer about the other side never depends on its own state
+    if (side === 'client') assertMayRequest({ clientTier: found.client!.clientTier, connectedAgencyId: found.client!.parentId, archived: found.client!.archivedAt !== null });
+    if (side === 'agency' && found.agency!.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'Your agency is archived.');
     const agency = side === 'client' ? otherSide(ctx.actor, found.agency, side) : found.agency!;
     const client = side === 'agency' ? otherSide(ctx.actor, found.client, side) : found.client!;
-    if (agency.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'That agency is archived.');
     const now = ctx.now();
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.lockAccount(trx, client.id);
