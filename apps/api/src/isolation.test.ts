@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teams } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from './app';
-import { codeOf, holdingWithAdmin, memberOf, snapshot, userWithCaller, type Caller } from './test-support';
+import { callerAt, codeOf, holdingWithAdmin, memberOf, snapshot, userWithCaller, type Caller } from './test-support';
 
 /** Issue 7, items 3-8: premium-client safety, the outbox, team memberships, history, requests and existence oracles. */
 const t = useTestDatabase();
@@ -193,6 +193,18 @@ describe("a premium client's history does not follow it to its next agency (item
     // the client's own members keep its whole history
     expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual(['Agency C', 'Agency A']);
     expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id, limit: 200 })).items.length).toBeGreaterThan(5);
+  });
+
+  it('cuts the history even when the next connection starts in the same millisecond as the disconnect', async () => {
+    const w = await world();
+    await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
+    const instant = new Date(Date.now() + 60_000);
+    const pAt = await callerAt(t.db, w.pAdmin.token, instant);
+    await pAt.connections.disconnect({ clientId: w.P.id });
+    const req = await pAt.connections.request({ clientId: w.P.id, agencyId: w.C.id });
+    await (await callerAt(t.db, w.cAdmin.token, instant)).connections.accept({ connectionId: req.id });
+    const audit = (await w.cAdmin.caller.audit.list({ accountId: w.P.id })).items;
+    expect(audit.map((e) => e.action)).toEqual(['connection.accept']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { PAUSED_BY_DISCONNECT_REASON } from '@trellis/domain';
-import { accounts, campaigns, connections, invitations, seats, type AccountWithPath, type Db, type Trx } from '@trellis/db';
+import { accounts, audit, campaigns, connections, invitations, seats, type AccountWithPath, type Db, type Trx } from '@trellis/db';
 import { recordAudit } from './audit';
 
 /** What a disconnect would do, right now: the seats that go back to the agency and the campaigns that pause. */
@@ -42,4 +42,14 @@ export async function detachClient(
   const moved = (await accounts.findAccount(trx, client.id))!;
   await recordAudit(trx, ctx, { rootId: moved.rootId, accountId: client.id, action: 'connection.disconnect', entityType: 'connection', entityId: active?.id ?? client.id, after: summary });
   return { seatsReturned, campaignsPaused: paused.length };
+}
+
+/**
+ * The instant a new connection of the client starts: now, or just after the client's latest audit entry if that is
+ * not earlier. A viewer reaching the client through its new agency sees its records from this instant on (SPEC 2.2),
+ * so everything of an earlier connection (its disconnect included) must fall strictly before it.
+ */
+export async function connectionStart(trx: Trx, clientId: string, now: Date): Promise<Date> {
+  const last = await audit.lastEntryAt(trx, clientId);
+  return last && last.getTime() >= now.getTime() ? new Date(last.getTime() + 1) : now;
 }

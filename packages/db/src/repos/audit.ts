@@ -79,3 +79,9 @@ export async function listAudit(db: Db, accountId: string, page: { limit: number
     at: r.at,
   }));
 }
+
+/** When the account's latest audit entry was written (null when it has none). */
+export async function lastEntryAt(db: Db | Trx, accountId: string): Promise<Date | null> {
+  const r = await db.selectFrom('audit_entries').select((eb) => eb.fn.max('at').as('at')).where('account_id', '=', accountId).executeTakeFirst();
+  return (r?.at as Date | null | undefined) ?? null;
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { closeOtherRequests, currentState, DomainError, transition } from '@trellis/domain';
 import { accounts, connections } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
+import { connectionStart } from '../../lib/detach';
 import { authedProcedure } from '../../trpc';
 import { connectionOut, id } from '../shapes';
 import { loadVisibleConnection, respondingSide, toConnectionOut } from './load';
@@ -39,12 +40,14 @@ function respondRoute(event: 'accept' | 'decline') {
           for (const close of closeOtherRequests(others, now)) await connections.setState(trx, close.id, { state: close.state });
           await accounts.moveClient(trx, c.clientId, agency);
         }
-        await connections.setState(trx, c.id, { state: next, respondedAt: now, respondedBy: ctx.user.id });
+        // an accepted connection starts strictly after the client's earlier history (what its new agency sees)
+        const at = next === 'accepted' ? await connectionStart(trx, c.clientId, now) : now;
+        await connections.setState(trx, c.id, { state: next, respondedAt: at, respondedBy: ctx.user.id });
         const agency = (await accounts.findAccount(trx, c.agencyId))!;
         const client = (await accounts.findAccount(trx, c.clientId))!;
         const entry = { action: `connection.${event}`, entityType: 'connection', entityId: c.id, after: { client: c.clientName, agency: c.agencyName, by: side } };
-        await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, ...entry });
-        await recordAudit(trx, ctx, { rootId: client.rootId, accountId: client.id, ...entry });
+        await recordAudit(trx, { ...ctx, now: () => at }, { rootId: agency.rootId, accountId: agency.id, ...entry });
+        await recordAudit(trx, { ...ctx, now: () => at }, { rootId: client.rootId, accountId: client.id, ...entry });
         return toConnectionOut(trx, ctx.actor, (await connections.findConnection(trx, c.id))!, now);
       });
     });
