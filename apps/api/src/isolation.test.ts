@@ -404,3 +404,22 @@ describe('a transferred standard client', () => {
     expect((await w.cAdmin.caller.connections.list({ accountId: S.id })).items.map((c) => [c.agency.name, c.origin, c.state])).toEqual([['Agency C', 'transfer', 'accepted']]);
   });
 });
+
+describe('one open request per client, in the database too', () => {
+  it('refuses a second open request at the database, and a cancelled one answers only that it is no longer open', async () => {
+    const w = await world();
+    // an agency's request, then the client's own (which replaces it): stage two open requests as before the rule
+    const fromA = await w.aAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+    await t.db.updateTable('connections').set({ state: 'cancelled' }).where('id', '=', fromA.id).execute();
+    const toC = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id });
+    await t.db.updateTable('connections').set({ state: 'requested' }).where('id', '=', fromA.id).execute().catch(() => undefined);
+    const open = await t.db.selectFrom('connections').select('id').where('client_id', '=', w.P.id).where('state', '=', 'requested').execute();
+    // the database itself keeps one open request per client
+    expect(open.map((o) => o.id)).toEqual([toC.id]);
+    const answers = await Promise.all([
+      w.cAdmin.caller.connections.accept({ connectionId: toC.id }).then(() => 'ok', (e) => `${e.code}: ${e.message}`),
+      w.pAdmin.caller.connections.accept({ connectionId: fromA.id }).then(() => 'ok', (e) => `${e.code}: ${e.message}`),
+    ]);
+    expect(answers).toEqual(['ok', 'CONFLICT: This request is no longer open.']);
+  });
+});

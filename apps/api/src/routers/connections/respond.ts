@@ -20,8 +20,10 @@ function respondRoute(event: 'accept' | 'decline') {
       const now = ctx.now();
       return ctx.db.transaction().execute(async (trx) => {
         await connections.lockConnection(trx, input.connectionId);
+        const { clientId } = (await connections.findConnection(trx, input.connectionId))!;
+        await accounts.lockAccount(trx, clientId);
+        // read again under the client's lock: a concurrent acceptance elsewhere has cancelled this request by now
         const c = (await connections.findConnection(trx, input.connectionId))!;
-        await accounts.lockAccount(trx, c.clientId);
         const side = await respondingSide(trx, ctx.actor, c);
         if (side === null) {
           if (currentState(c, now) !== 'requested') transition(c, event, c.requestedBySide === 'client' ? 'agency' : 'client', now);
