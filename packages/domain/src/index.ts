@@ -10,3 +10,4 @@ export * from './seat-deal-index';
 export * from './connections';
 export * from './campaigns';
 export * from './credits';
+export * from './reports';
