@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Db } from '@trellis/db';
 import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
+import { reportCsvHandler } from './exports';
 import { appRouter } from './root';
 
 export interface AppOptions {
@@ -22,6 +23,8 @@ export function createApp(opts: AppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  // SPEC 10: the CSV export of a report, beside the API and authenticated like it
+  app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, ...(opts.log ? { log: opts.log } : {}) }));
   app.use(
     '/trpc',
     createExpressMiddleware({
@@ -38,7 +41,7 @@ export function createApp(opts: AppOptions): Express {
   if (dist && existsSync(path.join(dist, 'index.html'))) {
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
     // The client routes (/accounts/…, /invite/…) all load the single page.
-    app.get(/^\/(?!trpc\/|healthz).*/, (_req, res) => {
+    app.get(/^\/(?!trpc\/|healthz|exports\/).*/, (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(dist, 'index.html'));
     });

@@ -13,6 +13,7 @@ import { connectionsRouter } from './routers/connections/router';
 import { teamsRouter } from './routers/teams/router';
 import { ingestKeysRouter } from './routers/ingest-keys/router';
 import { spendRouter } from './routers/spend/router';
+import { reportsRouter } from './routers/reports/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -30,6 +31,7 @@ export const appRouter = router({
   campaigns: campaignsRouter,
   ingestKeys: ingestKeysRouter,
   spend: spendRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -32,3 +32,5 @@ export { debitSpend } from './repos/credits';
 export type { CreditAccount, CreditEntry, PaymentMethod, TopUp, SpendDebit, DebitSpendResult, ClientDebitSummary } from './repos/credits';
 export type { IngestKey } from './repos/ingest-keys';
 export type { IngestResult, Reject, RejectReason, BatchSummary, RollupResult, SpendStatus } from './repos/spend';
+export * as reports from './repos/reports';
+export type { ReportPlan, ReportRowOut, ReportResult, SavedReport } from './repos/reports';

@@ -351,6 +351,8 @@ export interface Database {
   ingest_keys: IngestKeysTable;
   spend_batches: SpendBatchesTable;
   spend_watermarks: SpendWatermarksTable;
+  saved_reports: SavedReportsTable;
+  report_shares: ReportSharesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -358,3 +360,23 @@ export type NewAccountRow = Insertable<AccountsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type MembershipRow = Selectable<MembershipsTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
+
+export interface SavedReportsTable {
+  root_id: string;
+  id: string;
+  account_id: string;
+  name: string;
+  /** The saved query (groupBy, filters, range), validated by the api before it is stored. */
+  query: ColumnType<unknown, string, string>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ReportSharesTable {
+  root_id: string;
+  report_id: string;
+  client_id: string;
+  shared_by: string | null;
+  shared_at: CreatedAt;
+}

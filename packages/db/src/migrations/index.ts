@@ -5,6 +5,7 @@ import * as m0003 from './20261125_0003_clients';
 import * as m0005 from './20261125_0005_isolation';
 import * as m0006 from './20261125_0006_credits';
 import * as m0007 from './20261125_0007_spend';
+import * as m0008 from './20261125_0008_reports';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125_0005_isolation': m0005,
   '20261125_0006_credits': m0006,
   '20261125_0007_spend': m0007,
+  '20261125_0008_reports': m0008,
 };
 
 /** The schema version this code expects: the name of the last migration. */

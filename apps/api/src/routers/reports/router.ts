@@ -1,0 +1,17 @@
+import { router } from '../../trpc';
+import { runReportRoute } from './run';
+import { runSavedRoute } from './run-saved';
+import { saveReportRoute } from './save';
+import { savedReportsRoute } from './saved';
+import { shareReportRoute, unshareReportRoute } from './share';
+import { sharedReportsRoute } from './shared';
+
+export const reportsRouter = router({
+  run: runReportRoute,
+  save: saveReportRoute,
+  saved: savedReportsRoute,
+  runSaved: runSavedRoute,
+  share: shareReportRoute,
+  unshare: unshareReportRoute,
+  shared: sharedReportsRoute,
+});

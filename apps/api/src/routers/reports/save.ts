@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
+import { reports } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { accountProcedure } from '../../trpc';
+import { filtersOf, reportName, savedOut, savedQueryIn } from './shape';
+
+/** reports.save: a named query on the account (any role that may run reports there). */
+export const saveReportRoute = accountProcedure({ name: reportName, query: savedQueryIn })
+  .output(savedOut)
+  .mutation(async ({ ctx, input }) => {
+    ctx.may('reports.run');
+    const q = input.query;
+    // a fixed range is checked as it is; a preset against any day (its length is what matters)
+    const range = 'preset' in q.range ? { from: '2026-01-01', to: '2026-01-31' } : q.range;
+    validateReportQuery({ ...range, groupBy: q.groupBy, filters: filtersOf(q.filters) });
+    const query = { ...q, groupBy: [...q.groupBy] as (typeof REPORT_DIMENSIONS)[number][] };
+    return ctx.db.transaction().execute(async (trx) => {
+      const r = await reports.insertSaved(trx, { rootId: ctx.account.rootId, accountId: ctx.account.id, name: input.name, query, by: ctx.user.id, at: ctx.now() });
+      await recordAudit(trx, ctx, { rootId: r.rootId, accountId: r.accountId, action: 'report.save', entityType: 'report', entityId: r.id, after: { name: r.name, query } });
+      return { id: r.id, accountId: r.accountId, name: r.name, query, createdAt: r.createdAt.toISOString(), shares: [] };
+    });
+  });
+
+export const savedListOut = z.object({ items: z.array(savedOut), nextCursor: z.null() });

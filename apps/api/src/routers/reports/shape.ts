@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { AUCTION_TYPES, MAX_FILTER_VALUES, metrics, RANGE_PRESETS, REPORT_DIMENSIONS, type ReportFilters } from '@trellis/domain';
+import type { reports } from '@trellis/db';
+import { id } from '../shapes';
+
+/** Report inputs and outputs (SPEC 10: reports.*). */
+export const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day (YYYY-MM-DD)');
+const values = <T extends z.ZodType>(v: T) => z.array(v).min(1, 'names no value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`);
+export const filtersIn = z
+  .object({
+    account: values(id).optional(),
+    dsp: values(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be a DSP name')).optional(),
+    seat: values(id).optional(),
+    deal: values(id).optional(),
+    auctionType: values(z.enum(AUCTION_TYPES)).optional(),
+    campaign: values(id).optional(),
+  })
+  .strict();
+export const groupByIn = z.array(z.enum(REPORT_DIMENSIONS)).max(REPORT_DIMENSIONS.length);
+export const runInput = z.object({ accountId: id, from: day, to: day, groupBy: groupByIn, filters: filtersIn.optional() });
+export type RunInput = z.infer<typeof runInput>;
+
+/** A saved query: groupings, filters, and a range that is either a preset (moves with the days) or fixed days. */
+export const savedQueryIn = z
+  .object({
+    groupBy: groupByIn,
+    filters: filtersIn.optional(),
+    range: z.union([z.object({ preset: z.enum(RANGE_PRESETS) }).strict(), z.object({ from: day, to: day }).strict()]),
+  })
+  .strict();
+export type SavedQuery = z.infer<typeof savedQueryIn>;
+
+/** A report's name: 1-120 characters, trimmed, no control characters. */
+export const reportName = z
+  .string()
+  .max(1000)
+  .transform((s) => s.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((s) => [...s].length <= 120, 'at most 120 characters')
+      // eslint-disable-next-line no-control-regex
+      .refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s) && !/[\uD800-\uDFFF]/u.test(s), 'must not contain control characters'),
+  );
+
+export const runSavedInput = z.object({ reportId: id, from: day.optional(), to: day.optional(), clientId: id.optional() });
+export type RunSavedInput = z.infer<typeof runSavedInput>;
+
+const metricsOut = {
+  currency: z.string(),
+  impressions: z.number(),
+  clicks: z.number(),
+  spendMicros: z.string(),
+  ctr: z.number().nullable(),
+  ecpmMicros: z.string().nullable(),
+};
+export const rowOut = z.object({
+  hour: z.string().optional(),
+  day: z.string().optional(),
+  month: z.string().optional(),
+  accountId: z.string().optional(),
+  accountName: z.string().nullable().optional(),
+  dsp: z.string().optional(),
+  seatId: z.string().optional(),
+  seatName: z.string().nullable().optional(),
+  dealId: z.string().nullable().optional(),
+  dealExternalId: z.string().nullable().optional(),
+  dealName: z.string().nullable().optional(),
+  auctionType: z.string().optional(),
+  campaignId: z.string().nullable().optional(),
+  campaignName: z.string().nullable().optional(),
+  ...metricsOut,
+});
+export const totalOut = z.object(metricsOut);
+export const reportOut = z.object({
+  rows: z.array(rowOut),
+  totals: z.array(totalOut),
+  /** More rows than a report returns: narrow it, or export it as CSV. */
+  truncated: z.boolean(),
+  completeUntil: z.string().nullable(),
+  timeZone: z.string(),
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.array(z.enum(REPORT_DIMENSIONS)),
+});
+export type ReportOut = z.infer<typeof reportOut>;
+
+export function toRowOut(r: reports.ReportRowOut): z.infer<typeof rowOut> {
+  const m = metrics(r.impressions, r.clicks, r.spendMicros);
+  return {
+    ...r,
+    impressions: Number(r.impressions),
+    clicks: Number(r.clicks),
+    spendMicros: r.spendMicros.toString(),
+    ctr: m.ctr,
+    ecpmMicros: m.ecpmMicros?.toString() ?? null,
+  };
+}
+
+export function toTotalOut(t: { currency: string; impressions: bigint; clicks: bigint; spendMicros: bigint }): z.infer<typeof totalOut> {
+  const m = metrics(t.impressions, t.clicks, t.spendMicros);
+  return { currency: t.currency, impressions: Number(t.impressions), clicks: Number(t.clicks), spendMicros: t.spendMicros.toString(), ctr: m.ctr, ecpmMicros: m.ecpmMicros?.toString() ?? null };
+}
+
+export const filtersOf = (f: z.infer<typeof filtersIn> | undefined): ReportFilters => {
+  const out: ReportFilters = {};
+  for (const [k, v] of Object.entries(f ?? {})) if (v) (out as Record<string, readonly string[]>)[k] = [...new Set(v as string[])];
+  return out;
+};
+
+export const savedOut = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  query: savedQueryIn,
+  createdAt: z.string(),
+  shares: z.array(z.object({ clientId: z.string(), clientName: z.string(), sharedAt: z.string() })),
+});

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { DomainError } from '@trellis/domain';
+import { reports } from '@trellis/db';
+import { recordAudit } from '../../lib/audit';
+import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
+import { id } from '../shapes';
+import { loadSaved } from './plan';
+
+export const shareInput = z.object({ reportId: id, clientId: id });
+const shareOut = z.object({ reportId: z.string(), clientId: z.string(), shared: z.boolean() });
+
+/**
+ * The report and the client of a share change: the caller may share reports on the report's account (operator or
+ * better, SPEC 3), and the client is a client account at or below it.
+ */
+async function shareTarget(ctx: Parameters<typeof loadSaved>[0], input: z.infer<typeof shareInput>) {
+  const { report, owner } = await loadSaved(ctx, input.reportId);
+  const { facts } = await loadVisibleAccountOf(ctx, owner.id, 'Report not found.');
+  assertMay(ctx.actor, facts, 'reports.share');
+  const { account: client } = await loadVisibleAccount(ctx, input.clientId);
+  if (client.kind !== 'client' || !client.path.includes(owner.id)) {
+    throw new DomainError('INVALID_INPUT', 'A report is shared with a client account under the report\'s account.', { clientId: 'must be a client under the report\'s account' });
+  }
+  return { report, client };
+}
+
+/** reports.share: the client's users may then run and export it (not change it). Audited. */
+export const shareReportRoute = authedProcedure
+  .input(shareInput)
+  .output(shareOut)
+  .mutation(async ({ ctx, input }) => {
+    const { report, client } = await shareTarget(ctx, input);
+    return ctx.db.transaction().execute(async (trx) => {
+      const added = await reports.insertShare(trx, { rootId: report.rootId, reportId: report.id, clientId: client.id, by: ctx.user.id, at: ctx.now() });
+      if (added) await recordAudit(trx, ctx, { rootId: report.rootId, accountId: report.accountId, action: 'report.share', entityType: 'report', entityId: report.id, after: { clientId: client.id, clientName: client.name } });
+      return { reportId: report.id, clientId: client.id, shared: true };
+    });
+  });
+
+/** reports.unshare: removed from the client's users at once. Audited. */
+export const unshareReportRoute = authedProcedure
+  .input(shareInput)
+  .output(shareOut)
+  .mutation(async ({ ctx, input }) => {
+    const { report, client } = await shareTarget(ctx, input);
+    return ctx.db.transaction().execute(async (trx) => {
+      const removed = await reports.deleteShare(trx, { rootId: report.rootId, reportId: report.id, clientId: client.id });
+      if (removed) await recordAudit(trx, ctx, { rootId: report.rootId, accountId: report.accountId, action: 'report.unshare', entityType: 'report', entityId: report.id, before: { clientId: client.id, clientName: client.name } });
+      return { reportId: report.id, clientId: client.id, shared: false };
+    });
+  });

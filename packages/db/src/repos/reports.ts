@@ -1,0 +1,423 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
+import type { AccountScope, FilterDimension, ReportDimension, ReportFilters, RowScope } from '@trellis/domain';
+import type { Db, Trx } from '../connect';
+
+/**
+ * Spend reports over the rollups (SPEC 7). The visibility rule of `ROW_VISIBILITY` (packages/domain/src/reports.ts)
+ * becomes a SQL predicate here: which attributed accounts (account_paths), which rows of them (the deal's owner, the
+ * seat's linker) and SPEC 2.2's cut at the start of a premium client's current connection. Nothing is fetched to be
+ * filtered in JavaScript: PostgreSQL returns only the grouped, visible rows.
+ *
+ * Sources: `spend_hourly` (UTC hours) whenever every cut of the report falls on a whole UTC hour; otherwise the raw
+ * `spend_records` (up to the root's watermark, so both sources count the same records): a zone with a :30 or :45
+ * offset, whose days start mid-hour, reads raw records; the hour in which a connection began is read raw, the rest of
+ * that client's rows from the rollup.
+ */
+
+export interface ReportPlan {
+  /** The account whose visibility applies: the report's account A (for a shared report: the sharer's account). */
+  viewerId: string;
+  rule: { accounts: AccountScope; rows: RowScope };
+  /** A shared report: only rows attributed to this client. */
+  onlyAccountId: string | null;
+  /** Apply SPEC 2.2's cut to A's own rows too: the caller reaches A (a premium client) from above. */
+  cutSelf: boolean;
+  timeZone: string;
+  /** Days in the time zone, both inclusive. */
+  from: string;
+  to: string;
+  groupBy: readonly ReportDimension[];
+  filters: ReportFilters;
+}
+
+export interface ReportRowOut {
+  hour?: string;
+  day?: string;
+  month?: string;
+  accountId?: string;
+  accountName?: string;
+  dsp?: string;
+  seatId?: string;
+  seatName?: string;
+  dealId?: string | null;
+  dealExternalId?: string | null;
+  dealName?: string | null;
+  auctionType?: string;
+  campaignId?: string | null;
+  campaignName?: string | null;
+  currency: string;
+  impressions: bigint;
+  clicks: bigint;
+  spendMicros: bigint;
+}
+
+/** The columns each dimension adds to a row, in order (the CSV header follows them). */
+export const DIMENSION_COLUMNS = {
+  hour: ['hour'],
+  day: ['day'],
+  month: ['month'],
+  account: ['accountId', 'accountName'],
+  dsp: ['dsp'],
+  seat: ['seatId', 'seatName'],
+  deal: ['dealId', 'dealExternalId', 'dealName'],
+  auctionType: ['auctionType'],
+  campaign: ['campaignId', 'campaignName'],
+} as const satisfies Record<ReportDimension, readonly (keyof ReportRowOut)[]>;
+
+/** The grouping key of a dimension, as computed over the source rows (alias x; `at` is the hour or the instant). */
+function keyExpr(d: ReportDimension, tz: string): RawBuilder<unknown> {
+  switch (d) {
+    case 'hour':
+      return sql`date_trunc('hour', x.at, ${tz}::text)`;
+    case 'day':
+      return sql`(x.at at time zone ${tz}::text)::date`;
+    case 'month':
+      return sql`to_char(x.at at time zone ${tz}::text, 'YYYY-MM')`;
+    case 'account':
+      return sql`x.account_id`;
+    case 'dsp':
+      return sql`x.dsp`;
+    case 'seat':
+      return sql`x.seat_id`;
+    case 'deal':
+      return sql`x.deal_id`;
+    case 'auctionType':
+      return sql`x.auction_type`;
+    case 'campaign':
+      return sql`x.campaign_id`;
+    default: {
+      const never: never = d;
+      throw new Error(`unknown dimension ${String(never)}`);
+    }
+  }
+}
+
+/** What each dimension selects in the final projection (alias g for the grouped row, with the name tables). */
+function outExpr(d: ReportDimension): RawBuilder<unknown>[] {
+  switch (d) {
+    case 'hour':
+      return [sql`to_char(g.k_hour at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "hour"`];
+    case 'day':
+      return [sql`to_char(g.k_day, 'YYYY-MM-DD') as "day"`];
+    case 'month':
+      return [sql`g.k_month as "month"`];
+    case 'account':
+      return [sql`g.k_account::text as "accountId"`, sql`a.name as "accountName"`];
+    case 'dsp':
+      return [sql`g.k_dsp as "dsp"`];
+    case 'seat':
+      return [sql`g.k_seat::text as "seatId"`, sql`coalesce(s.name, s.external_id) as "seatName"`];
+    case 'deal':
+      return [sql`g.k_deal::text as "dealId"`, sql`d.deal_id as "dealExternalId"`, sql`d.name as "dealName"`];
+    case 'auctionType':
+      return [sql`g.k_auctiontype as "auctionType"`];
+    case 'campaign':
+      return [sql`g.k_campaign::text as "campaignId"`, sql`c.name as "campaignName"`];
+    default: {
+      const never: never = d;
+      throw new Error(`unknown dimension ${String(never)}`);
+    }
+  }
+}
+
+const keyCol = (d: ReportDimension) => sql.id(`k_${d.toLowerCase()}`);
+
+/** The order of rows: time first, then the names, then currency. */
+function orderExpr(d: ReportDimension): RawBuilder<unknown>[] {
+  switch (d) {
+    case 'account':
+      return [sql`a.name`, sql`g.k_account`];
+    case 'seat':
+      return [sql`coalesce(s.name, s.external_id)`, sql`g.k_seat`];
+    case 'deal':
+      return [sql`d.name nulls first`, sql`g.k_deal nulls first`];
+    case 'campaign':
+      return [sql`c.name nulls first`, sql`g.k_campaign nulls first`];
+    default:
+      return [sql`${keyCol(d)}`];
+  }
+}
+
+const FILTER_COLUMN: Record<Exclude<FilterDimension, 'account'>, { col: string; uuid: boolean }> = {
+  dsp: { col: 'dsp', uuid: false },
+  seat: { col: 'seat_id', uuid: true },
+  deal: { col: 'deal_id', uuid: true },
+  auctionType: { col: 'auction_type', uuid: false },
+  campaign: { col: 'campaign_id', uuid: true },
+};
+
+/** The filter predicates on a source row (alias given). */
+function filterPredicates(alias: string, filters: ReportFilters): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  for (const [k, meta] of Object.entries(FILTER_COLUMN) as [keyof typeof FILTER_COLUMN, (typeof FILTER_COLUMN)[keyof typeof FILTER_COLUMN]][]) {
+    const v = filters[k];
+    if (!v || v.length === 0) continue;
+    out.push(sql`${sql.ref(`${alias}.${meta.col}`)} = any(${[...v]}::${sql.raw(meta.uuid ? 'uuid' : 'text')}[])`);
+  }
+  return out;
+}
+
+const and = (parts: RawBuilder<unknown>[]) => (parts.length ? sql.join(parts, sql` and `) : sql`true`);
+
+/** The instants of the range, and whether every cut of it (day starts in the zone) falls on a whole UTC hour. */
+export async function rangeInstants(db: Db | Trx, plan: Pick<ReportPlan, 'from' | 'to' | 'timeZone'>) {
+  const r = await sql<{ from_at: Date; to_at: Date; whole: boolean }>`
+    with b as (
+      select (${plan.from}::date::timestamp at time zone ${plan.timeZone}::text) as from_at,
+             ((${plan.to}::date + 1)::timestamp at time zone ${plan.timeZone}::text) as to_at
+    )
+    select from_at, to_at,
+      from_at = date_trunc('hour', from_at) and to_at = date_trunc('hour', to_at) and not exists (
+        select 1 from generate_series(date_trunc('hour', from_at), to_at, interval '1 hour') g
+        where to_char(g at time zone ${plan.timeZone}::text, 'MI:SS') <> '00:00'
+      ) as whole
+    from b`.execute(db);
+  const row = r.rows[0]!;
+  return { fromAt: row.from_at, toAt: row.to_at, wholeHours: row.whole };
+}
+
+/**
+ * The report's statement. `limit`: at most that many rows (the api detects truncation by asking for one more);
+ * `totals`: also the per-currency totals (rows flagged `total`).
+ */
+export function reportStatement(plan: ReportPlan, range: { fromAt: Date; toAt: Date; wholeHours: boolean }, opts: { limit?: number; totals?: boolean } = {}) {
+  const tz = plan.timeZone;
+  const { fromAt, toAt } = range;
+
+  // The accounts whose rows A may see, each with its SPEC 2.2 cut (null: none).
+  const accountWhere: RawBuilder<unknown>[] = [sql`p.ancestor_id = ${plan.viewerId}::uuid`];
+  if (plan.rule.accounts === 'self') accountWhere.push(sql`p.descendant_id = ${plan.viewerId}::uuid`);
+  if (plan.onlyAccountId) accountWhere.push(sql`p.descendant_id = ${plan.onlyAccountId}::uuid`);
+  if (plan.filters.account?.length) {
+    accountWhere.push(sql`p.descendant_id in (select f.descendant_id from account_paths f where f.ancestor_id = any(${[...plan.filters.account]}::uuid[]))`);
+  }
+  const vis = sql`
+    select p.descendant_id as account_id, cut.at as cut
+    from account_paths p
+    left join lateral (
+      select coalesce(cn.responded_at, cn.requested_at) as at from connections cn
+      where cn.client_id = p.descendant_id and cn.state = 'accepted' and cn.origin <> 'promotion'
+        and (p.descendant_id <> ${plan.viewerId}::uuid or ${plan.cutSelf}::boolean)
+    ) cut on true
+    where ${and(accountWhere)}`;
+
+  const cols = sql`x.account_id, x.dsp, x.seat_id, x.deal_id, x.auction_type, x.campaign_id, x.currency, x.impressions, x.clicks, x.spend_micros`;
+  const rawCols = (alias: string) =>
+    sql`${sql.ref(`${alias}.account_id`)}, ${sql.ref(`${alias}.dsp`)}, ${sql.ref(`${alias}.seat_id`)}, ${sql.ref(`${alias}.deal_id`)}, ${sql.ref(`${alias}.auction_type`)}, ${sql.ref(`${alias}.campaign_id`)}, ${sql.ref(`${alias}.currency`)}, ${sql.ref(`${alias}.impressions`)}, ${sql.ref(`${alias}.clicks`)}, ${sql.ref(`${alias}.spend_micros`)}`;
+  // Raw records count only up to their root's watermark, as the rollup does.
+  const rolled = sql`join spend_watermarks w on w.root_id = r.root_id and r.seq <= w.rolled_seq`;
+  const hourAfterCut = sql`(date_trunc('hour', v.cut, 'UTC') + case when v.cut = date_trunc('hour', v.cut, 'UTC') then interval '0' else interval '1 hour' end)`;
+  const src = range.wholeHours
+    ? sql`
+      select h.hour as at, ${rawCols('h')} from vis v join spend_hourly h on h.account_id = v.account_id
+      where h.hour >= ${fromAt} and h.hour < ${toAt} and (v.cut is null or h.hour >= ${hourAfterCut})
+        and ${and(filterPredicates('h', plan.filters))}
+      union all
+      select r.occurred_at as at, ${rawCols('r')} from vis v join spend_records r on r.account_id = v.account_id ${rolled}
+      where v.cut is not null and v.cut <> date_trunc('hour', v.cut, 'UTC')
+        and r.occurred_at >= ${fromAt} and r.occurred_at < ${toAt}
+        and r.occurred_at >= v.cut and r.occurred_at < ${hourAfterCut}
+        and ${and(filterPredicates('r', plan.filters))}`
+    : sql`
+      select r.occurred_at as at, ${rawCols('r')} from vis v join spend_records r on r.account_id = v.account_id ${rolled}
+      where r.occurred_at >= ${fromAt} and r.occurred_at < ${toAt} and (v.cut is null or r.occurred_at >= v.cut)
+        and ${and(filterPredicates('r', plan.filters))}`;
+
+  // L3: only rows on A's own deals or on seats A linked itself.
+  const rowRule =
+    plan.rule.rows === 'all'
+      ? sql`true`
+      : sql`(exists (select 1 from deals od where od.id = x.deal_id and od.owner_account_id = ${plan.viewerId}::uuid)
+             or exists (select 1 from seats os where os.id = x.seat_id and os.linked_by_account_id = ${plan.viewerId}::uuid))`;
+
+  const dims = plan.groupBy;
+  const keys = dims.map((d) => sql`${keyExpr(d, tz)} as ${keyCol(d)}`);
+  const keyCols = dims.map((d) => sql`${keyCol(d)}`);
+  const withTotals = (opts.totals ?? false) && dims.length > 0;
+  const groupBy = withTotals
+    ? sql`grouping sets ((${sql.join([...keyCols, sql`currency`])}), (currency))`
+    : sql`${sql.join([...keyCols, sql`currency`])}`;
+  const totalFlag = withTotals ? sql`grouping(${keyCols[0]!}) <> 0` : sql`false`;
+
+  const keyed = sql`select ${sql.join([...keys, cols])} from src x where ${rowRule}`;
+  const grouped = sql`
+    select ${sql.join([...keyCols, sql`currency`])}, ${totalFlag} as total,
+      sum(impressions)::text as impressions, sum(clicks)::text as clicks, sum(spend_micros)::text as spend_micros
+    from keyed group by ${groupBy}`;
+
+  const outCols = dims.flatMap(outExpr);
+  const names = [
+    dims.includes('account') ? sql`left join accounts a on a.id = g.k_account` : null,
+    dims.includes('seat') ? sql`left join seats s on s.id = g.k_seat` : null,
+    dims.includes('deal') ? sql`left join deals d on d.id = g.k_deal` : null,
+    dims.includes('campaign') ? sql`left join campaigns c on c.id = g.k_campaign` : null,
+  ].filter((x): x is RawBuilder<unknown> => x !== null);
+  const order = sql.join([...dims.flatMap(orderExpr), sql`g.currency`]);
+  const projection = sql.join([...outCols, sql`g.currency::text as currency`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`]);
+  const rows = sql`select ${projection} from grouped g ${sql.join(names, sql` `)} where not g.total order by ${order} ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`;
+  const body = withTotals
+    ? sql`(${rows}) union all (select ${sql.join([...dims.flatMap((d) => DIMENSION_COLUMNS[d].map((c) => sql`null as ${sql.id(c)}`)), sql`g.currency::text`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`])} from grouped g where g.total)`
+    : rows;
+  return sql<RawRow>`
+    with vis as materialized (${vis}),
+    src as (${src}),
+    keyed as (${keyed}),
+    grouped as materialized (${grouped})
+    ${body}`;
+}
+
+export type RawRow = Record<string, string | null | boolean> & { currency: string; impressions: string; clicks: string; spend_micros: string; total: boolean };
+
+export function toRowOut(r: RawRow, dims: readonly ReportDimension[]): ReportRowOut {
+  const out: Record<string, unknown> = {};
+  for (const d of dims) for (const c of DIMENSION_COLUMNS[d]) out[c] = r[c] ?? null;
+  out.currency = r.currency.trim();
+  out.impressions = BigInt(r.impressions);
+  out.clicks = BigInt(r.clicks);
+  out.spendMicros = BigInt(r.spend_micros);
+  return out as unknown as ReportRowOut;
+}
+
+export interface ReportResult {
+  rows: ReportRowOut[];
+  totals: { currency: string; impressions: bigint; clicks: bigint; spendMicros: bigint }[];
+  truncated: boolean;
+}
+
+/** Runs a report: at most `maxRows` rows (truncated flags more), and the per-currency totals of all of them. */
+export async function runReport(db: Db | Trx, plan: ReportPlan, maxRows: number): Promise<ReportResult> {
+  const range = await rangeInstants(db, plan);
+  const r = await reportStatement(plan, range, { limit: maxRows + 1, totals: true }).execute(db);
+  const rows: ReportRowOut[] = [];
+  const totals: ReportResult['totals'] = [];
+  for (const raw of r.rows) {
+    const row = toRowOut(raw, plan.groupBy);
+    if (raw.total || plan.groupBy.length === 0) totals.push({ currency: row.currency, impressions: row.impressions, clicks: row.clicks, spendMicros: row.spendMicros });
+    if (!raw.total) rows.push(row);
+  }
+  totals.sort((a, b) => (a.currency < b.currency ? -1 : 1));
+  const truncated = rows.length > maxRows;
+  return { rows: truncated ? rows.slice(0, maxRows) : rows, totals, truncated };
+}
+
+/**
+ * Up to when the root's data is complete: the last rollup's cut, or `now` when nothing waits to be rolled up
+ * (null before any record arrived and no rollup ran).
+ */
+export async function completeUntil(db: Db | Trx, rootId: string, now: Date): Promise<Date | null> {
+  const r = await sql<{ complete_until: Date | null; pending: boolean }>`
+    select w.complete_until,
+      exists (select 1 from spend_records s where s.root_id = ${rootId}::uuid and s.seq > coalesce(w.rolled_seq, 0)) as pending
+    from (select 1) one left join spend_watermarks w on w.root_id = ${rootId}::uuid`.execute(db);
+  const row = r.rows[0]!;
+  return row.pending ? row.complete_until : now;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Saved and shared reports
+
+export interface SavedReport {
+  id: string;
+  rootId: string;
+  accountId: string;
+  name: string;
+  query: unknown;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const toSaved = (r: { id: string; root_id: string; account_id: string; name: string; query: unknown; created_by: string | null; created_at: Date; updated_at: Date }): SavedReport => ({
+  id: r.id,
+  rootId: r.root_id,
+  accountId: r.account_id,
+  name: r.name,
+  query: r.query,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export async function insertSaved(trx: Trx, r: { rootId: string; accountId: string; name: string; query: unknown; by: string; at: Date }): Promise<SavedReport> {
+  const row = await trx
+    .insertInto('saved_reports')
+    .values({ root_id: r.rootId, id: randomUUID(), account_id: r.accountId, name: r.name, query: JSON.stringify(r.query), created_by: r.by, created_at: r.at, updated_at: r.at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toSaved(row);
+}
+
+export async function findSaved(db: Db | Trx, id: string): Promise<SavedReport | null> {
+  const row = await db.selectFrom('saved_reports').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toSaved(row) : null;
+}
+
+export async function savedOf(db: Db, accountId: string): Promise<(SavedReport & { shares: { clientId: string; clientName: string; sharedAt: Date }[] })[]> {
+  const rows = await db.selectFrom('saved_reports').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id').limit(500).execute();
+  if (rows.length === 0) return [];
+  const shares = await db
+    .selectFrom('report_shares as s')
+    .innerJoin('accounts as a', 'a.id', 's.client_id')
+    .select(['s.report_id', 's.client_id', 'a.name', 's.shared_at'])
+    .where('s.report_id', 'in', rows.map((r) => r.id))
+    .orderBy('a.name')
+    .execute();
+  return rows.map((r) => ({
+    ...toSaved(r),
+    shares: shares.filter((s) => s.report_id === r.id).map((s) => ({ clientId: s.client_id, clientName: s.name, sharedAt: s.shared_at })),
+  }));
+}
+
+/** Adds a share (idempotent); true when it is new. */
+export async function insertShare(trx: Trx, s: { rootId: string; reportId: string; clientId: string; by: string; at: Date }): Promise<boolean> {
+  const r = await trx
+    .insertInto('report_shares')
+    .values({ root_id: s.rootId, report_id: s.reportId, client_id: s.clientId, shared_by: s.by, shared_at: s.at })
+    .onConflict((oc) => oc.doNothing())
+    .returning('client_id')
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+export async function deleteShare(trx: Trx, s: { rootId: string; reportId: string; clientId: string }): Promise<boolean> {
+  const r = await trx
+    .deleteFrom('report_shares')
+    .where('root_id', '=', s.rootId)
+    .where('report_id', '=', s.reportId)
+    .where('client_id', '=', s.clientId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/**
+ * The reports shared with a client whose account is still in the subtree of the report's account (visibility
+ * follows the current tree), newest first.
+ */
+export async function sharedWith(db: Db, clientId: string): Promise<(SavedReport & { sharedAt: Date; accountName: string })[]> {
+  const rows = await db
+    .selectFrom('report_shares as s')
+    .innerJoin('saved_reports as r', (j) => j.onRef('r.root_id', '=', 's.root_id').onRef('r.id', '=', 's.report_id'))
+    .innerJoin('account_paths as p', (j) => j.onRef('p.ancestor_id', '=', 'r.account_id').onRef('p.descendant_id', '=', 's.client_id'))
+    .innerJoin('accounts as a', 'a.id', 'r.account_id')
+    .selectAll('r')
+    .select(['s.shared_at', 'a.name as account_name'])
+    .where('s.client_id', '=', clientId)
+    .orderBy('s.shared_at', 'desc')
+    .orderBy('r.id')
+    .limit(500)
+    .execute();
+  return rows.map((r) => ({ ...toSaved(r), sharedAt: r.shared_at, accountName: r.account_name }));
+}
+
+/** The clients a report is shared with (and that are still below its account). */
+export async function shareClients(db: Db | Trx, report: { rootId: string; id: string; accountId: string }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('report_shares as s')
+    .innerJoin('account_paths as p', (j) => j.on('p.ancestor_id', '=', report.accountId).onRef('p.descendant_id', '=', 's.client_id'))
+    .select('s.client_id')
+    .where('s.root_id', '=', report.rootId)
+    .where('s.report_id', '=', report.id)
+    .execute();
+  return rows.map((r) => r.client_id);
+}
