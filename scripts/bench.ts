@@ -6,6 +6,8 @@
  *      answered by the SeatDealIndex built from the database, vs a Map of precomputed answers; and, for reference,
  *      the seats.deals procedure itself through createCaller (every call queries PostgreSQL).
  *   4. deals.list over HTTP for a client under that busy holding (target p99 <= 50 ms), vs GET /healthz.
+ *   5-7. spend: CLI ingest vs COPY, worker rollup vs a bare INSERT..GROUP BY..ON CONFLICT, peak RSS (scripts/bench-spend.ts;
+ *      TRELLIS_BENCH_SPEND_RECORDS sets the file size, default 5,000,000).
  * Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL. Not a test: it reports, it does not assert.
  */
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
@@ -19,6 +21,7 @@ import { accounts, createDb, memberships, migrateToLatest, seats, type Db } from
 import { startEmbeddedPostgres } from '@trellis/db/embedded';
 import { createApp } from '@trellis/api/app';
 import { callerAt, userWithCaller } from '@trellis/api/test-support';
+import { benchSpend, printSpend } from './bench-spend';
 
 /** A tiny deterministic PRNG, so every run measures the same work. */
 function rng(seed: number) {
@@ -250,4 +253,5 @@ console.log(`\n4. deals.list over HTTP for a client under the busy holding (firs
 console.log(`   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`);
 console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
 console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
+printSpend(await benchSpend());
 process.exit(0);

@@ -1,0 +1,232 @@
+/**
+ * The spend sections of `pnpm bench` (issue 10), each beside a baseline measured in the same run:
+ *   5. CLI ingest of a generated CSV of TRELLIS_BENCH_SPEND_RECORDS records (default 5,000,000; target >= 250,000
+ *      records/s) vs COPY of the same file into a bare table with a primary key on the event id;
+ *   6. the worker's rollup of those records (target >= 1,000,000 records/s) vs one bare INSERT ... SELECT ... GROUP BY
+ *      ... ON CONFLICT over the same rows into an empty table with the same key;
+ *   7. the peak RSS of the CLI and of the worker process (target <= 300 MB each, whatever the file size).
+ * Runs alone with `pnpm bench:spend`. Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { nameKey } from '@trellis/domain';
+import { accounts, createDb, migrateToLatest, seats, users, type Db } from '@trellis/db';
+import { startEmbeddedPostgres } from '@trellis/db/embedded';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** A holding with 20 agencies of 10 clients; each client holds one dv360 seat, each agency one ttd seat. */
+async function seedSpendHolding(db: Db) {
+  const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string) =>
+    accounts.insertAccount(db, {
+      parent: parent && { id: parent.id, rootId: parent.rootId, kind: parent.kind },
+      kind, level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3, clientTier: kind === 'client' ? 'standard' : null,
+      name, nameKey: nameKey(name), currency: 'EUR', timeZone: 'UTC',
+    });
+  const h = await mk(null, 'holding', 'Spend Bench');
+  const u = await users.insertUser(db, { email: 'spend-bench@trellis.test', name: 'Bench', passwordHash: 'x' });
+  const since = new Date('2026-01-01T00:00:00Z');
+  const seatIds: { dsp: string; seatId: string }[] = [];
+  await db.transaction().execute(async (trx) => {
+    for (let a = 0; a < 20; a++) {
+      const agency = await mk(h, 'agency', `Agency ${a}`);
+      const s = await seats.insertSeat(trx, { rootId: h.id, dsp: 'ttd', externalId: `T${a}`, name: null, account: h, at: since, by: u.id });
+      await seats.moveSeat(trx, s, agency, since, u.id);
+      seatIds.push({ dsp: 'ttd', seatId: `T${a}` });
+      for (let c = 0; c < 10; c++) {
+        const client = await mk(agency, 'client', `Client ${a}-${c}`);
+        const cs = await seats.insertSeat(trx, { rootId: h.id, dsp: 'dv360', externalId: `D${a}x${c}`, name: null, account: h, at: since, by: u.id });
+        await seats.moveSeat(trx, cs, client, since, u.id);
+        seatIds.push({ dsp: 'dv360', seatId: `D${a}x${c}` });
+      }
+    }
+  });
+  return { rootId: h.id, seatIds };
+}
+
+async function writeCsv(file: string, n: number, seatIds: { dsp: string; seatId: string }[]) {
+  const out = createWriteStream(file);
+  out.write('eventId,occurredAt,dsp,seatId,dealId,auctionType,campaignId,impressions,clicks,spendMicros,currency\n');
+  const rand = rng(11);
+  const start = Date.UTC(2026, 1, 1);
+  let buf = '';
+  for (let i = 0; i < n; i++) {
+    const s = seatIds[Math.floor(rand() * seatIds.length)]!;
+    const at = new Date(start + Math.floor(rand() * 28 * 24 * 3600) * 1000).toISOString();
+    const imp = 1 + Math.floor(rand() * 1000);
+    buf += `ev-${i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${Math.floor(imp * rand() * 0.05)},${1 + Math.floor(rand() * 2_000_000)},EUR\n`;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
+/** Runs a command in its own process group; returns its wall time and the peak RSS (VmHWM) of its processes. */
+async function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv, until?: (out: string) => Promise<boolean>) {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  let peakKb = 0;
+  const sample = () => {
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+        if (pgid !== child.pid) continue;
+        const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  const timer = setInterval(sample, 100);
+  const t0 = performance.now();
+  let seconds: number;
+  if (until) {
+    while (!(await until(out))) {
+      if (child.exitCode !== null) throw new Error(`${cmd} exited: ${out}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    seconds = (performance.now() - t0) / 1000;
+    sample();
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  } else {
+    const code = await exited;
+    seconds = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${out}`);
+  }
+  clearInterval(timer);
+  return { seconds, peakMb: peakKb / 1024, out };
+}
+
+export interface SpendBench {
+  records: number;
+  cli: { seconds: number; perSecond: number; peakMb: number; summary: string };
+  copy: { seconds: number; perSecond: number };
+  worker: { seconds: number; perSecond: number; peakMb: number };
+  bare: { seconds: number; perSecond: number };
+  hourlyRows: number;
+}
+
+export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEND_RECORDS ?? 5_000_000)): Promise<SpendBench> {
+  let stop = async () => {};
+  let url = process.env.DATABASE_URL;
+  let dbName: string | undefined;
+  const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-spend-'));
+  await chmod(dir, 0o755);
+  if (!url) {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
+    stop = () => server.stop();
+    url = server.urlFor('postgres');
+  } else {
+    dbName = `trellis_bench_spend_${Date.now()}`;
+    const admin = createDb(url, { max: 1 });
+    await sql`create database ${sql.id(dbName)}`.execute(admin);
+    await admin.destroy();
+    const u = new URL(url);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  }
+  const db = createDb(url, { max: 4 });
+  try {
+    await migrateToLatest(db);
+    const { rootId, seatIds } = await seedSpendHolding(db);
+    const file = path.join(dir, 'spend.csv');
+    await writeCsv(file, records, seatIds);
+    const env = { ...process.env, DATABASE_URL: url };
+
+    // 5. the CLI, as an operator runs it
+    const cli = await measured(tsx, [path.join(root, 'apps/cli/src/main.ts'), 'ingest', file, '--account', rootId], env);
+    if (!new RegExp(`accepted\\s+${records}\\b`).test(cli.out)) throw new Error(`CLI did not accept every record:\n${cli.out}`);
+    // baseline: COPY of the same file into a bare table with a primary key
+    await sql`create table bench_bare_spend (event_id text primary key, occurred_at timestamptz, dsp text, seat_id text, deal_id text,
+      auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text)`.execute(db);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const c0 = performance.now();
+    await pipeline(createReadStream(file), client.query(copyFrom('copy bench_bare_spend from stdin (format csv, header true)')));
+    const copySeconds = (performance.now() - c0) / 1000;
+
+    // 6. the worker process rolls everything up
+    const worker = await measured(tsx, [path.join(root, 'apps/worker/src/main.ts')], { ...env, TRELLIS_WORKER_POLL_MS: '20' }, async () => {
+      const r = await sql<{ n: string }>`select coalesce(sum(records_rolled), 0)::text as n from spend_watermarks`.execute(db);
+      return Number(r.rows[0]!.n) >= records;
+    });
+    // baseline: one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT over the same rows, into an empty table with the same key
+    await client.query(`create table bench_bare_hourly (like spend_hourly including all)`);
+    const b0 = performance.now();
+    await client.query(`
+      insert into bench_bare_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id, impressions, clicks, spend_micros, records)
+      select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency, min(client_id::text)::uuid,
+        sum(impressions), sum(clicks), sum(spend_micros), count(*)
+      from spend_records group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+      on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
+        impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks, spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records`);
+    const bareSeconds = (performance.now() - b0) / 1000;
+    const check = await client.query<{ a: string; b: string; n: string }>(
+      `select (select sum(spend_micros) from spend_hourly)::text as a, (select sum(spend_micros) from bench_bare_hourly)::text as b, (select count(*) from spend_hourly)::text as n`,
+    );
+    if (check.rows[0]!.a !== check.rows[0]!.b) throw new Error('worker rollup and baseline disagree');
+    await client.end();
+    return {
+      records,
+      cli: { seconds: cli.seconds, perSecond: records / cli.seconds, peakMb: cli.peakMb, summary: /^Ingested.*$/m.exec(cli.out)?.[0] ?? '' },
+      copy: { seconds: copySeconds, perSecond: records / copySeconds },
+      worker: { seconds: worker.seconds, perSecond: records / worker.seconds, peakMb: worker.peakMb },
+      bare: { seconds: bareSeconds, perSecond: records / bareSeconds },
+      hourlyRows: Number(check.rows[0]!.n),
+    };
+  } finally {
+    await db.destroy();
+    if (dbName && process.env.DATABASE_URL) {
+      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
+      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
+      await admin.destroy();
+    }
+    await stop();
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function printSpend(s: SpendBench) {
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  const met = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+  console.log(`\n5. CLI ingest of a ${fmt(s.records)}-record CSV (pnpm trellis ingest; validate, attribute, de-duplicate, store)`);
+  console.log(`   CLI:  ${fmt(s.cli.perSecond)} records/s in ${s.cli.seconds.toFixed(1)} s   (target >= 250,000)  ${met(s.cli.perSecond >= 250_000)}`);
+  console.log(`   (process wall time incl. start-up; the CLI's own summary: ${s.cli.summary.replace(/^Ingested \S+ into \S+ /, '')})`);
+  console.log(`   baseline COPY into a bare table with a primary key: ${fmt(s.copy.perSecond)} records/s in ${s.copy.seconds.toFixed(1)} s`);
+  console.log(`   ratio CLI / COPY: ${(s.cli.perSecond / s.copy.perSecond).toFixed(3)}`);
+  console.log(`\n6. worker rollup of those records into ${fmt(s.hourlyRows)} hourly rows, with credit debits (the worker process, from start)`);
+  console.log(`   worker: ${fmt(s.worker.perSecond)} records/s in ${s.worker.seconds.toFixed(1)} s   (target >= 1,000,000)  ${met(s.worker.perSecond >= 1_000_000)}`);
+  console.log(`   baseline one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT: ${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`);
+  console.log(`   ratio worker / baseline: ${(s.worker.perSecond / s.bare.perSecond).toFixed(3)}`);
+  console.log(`\n7. peak RSS (target <= 300 MB each, whatever the file size)`);
+  console.log(`   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    worker: ${s.worker.peakMb.toFixed(0)} MB  ${met(s.worker.peakMb <= 300)}\n`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  printSpend(await benchSpend());
+  process.exit(0);
+}
