@@ -23,8 +23,23 @@ export function validateCurrency(code: string): string {
   return code;
 }
 
+/**
+ * ICU lists each zone once, under its canonical name ("Asia/Calcutta"), so current IANA names such as
+ * "Asia/Kolkata" or "Europe/Kyiv" are accepted when Intl resolves them too.
+ */
+function isIanaZone(zone: string): boolean {
+  if (TIME_ZONES.has(zone)) return true;
+  if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2}$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function validateTimeZone(zone: string): string {
-  if (!TIME_ZONES.has(zone)) throw invalid('timeZone', `"${zone}" is not an IANA time zone.`);
+  if (!isIanaZone(zone)) throw invalid('timeZone', `"${zone}" is not an IANA time zone.`);
   return zone;
 }
 
