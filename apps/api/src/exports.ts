@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
 import { sql } from 'kysely';
-import { z, ZodError } from 'zod';
+import { ZodError } from 'zod';
 import { isDomainError, metrics, microsToDecimal, type ReportDimension } from '@trellis/domain';
 import { reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
@@ -18,12 +18,10 @@ export function csvHeader(groupBy: readonly ReportDimension[]): string[] {
   return [...groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]), 'currency', 'impressions', 'clicks', 'spend', 'ctr', 'ecpm'];
 }
 
-const NUMERIC_COLUMNS = new Set<string>([]);
-
 export function csvRow(raw: reports.RawRow, groupBy: readonly ReportDimension[]): string {
   const r = reports.toRowOut(raw, groupBy);
   const m = metrics(r.impressions, r.clicks, r.spendMicros);
-  const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d].map((c) => (NUMERIC_COLUMNS.has(c) ? numberCell(r[c] as string) : textCell(r[c] as string | null))));
+  const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d].map((c) => textCell(r[c] as string | null)));
   return csvLine([
     ...dims,
     textCell(r.currency),
@@ -115,5 +113,3 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
   });
   res.end();
 }
-
-export const exportQuery = z.object({ input: z.string().optional(), reportId: z.string().optional() });
