@@ -45,3 +45,8 @@ export function fieldErrors(error: unknown): Record<string, string> {
 export function errorCode(error: unknown): string | null {
   return error instanceof TRPCClientError ? ((error.data as ErrorData | undefined)?.code ?? null) : null;
 }
+
+/** The product rule that refused (e.g. FORBIDDEN_BY_LEVEL), null for input validation and transport errors. */
+export function errorRule(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as ErrorData | undefined)?.rule ?? null) : null;
+}
