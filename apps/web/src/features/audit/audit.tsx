@@ -35,13 +35,17 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
   const audit = useQuery(trpc.audit.list.queryOptions({ accountId: a.id, limit: 100, ...(cursor ? { cursor } : {}) }));
   const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id, includeArchived: true }));
   const members = useQuery(trpc.members.list.queryOptions({ accountId: a.id, limit: 200 }));
+  const teams = useQuery({ ...trpc.teams.list.queryOptions({ agencyId: a.id }), enabled: a.kind === 'agency' });
+  const deals = useQuery(trpc.deals.list.queryOptions({ accountId: a.id, limit: 500 }));
   const ctx: Ctx = useMemo(() => {
     const names = new Map<string, string>();
     if (tree.data) for (const n of flatten(Array.isArray(tree.data) ? tree.data : [tree.data])) names.set(n.id, n.name);
     for (const anc of a.ancestors) names.set(anc.id, anc.name);
     for (const m of members.data?.items ?? []) names.set(m.userId, m.name);
+    for (const x of teams.data?.items ?? []) names.set(x.id, x.name);
+    for (const d of deals.data?.items ?? []) names.set(d.id, d.name);
     return { currency: a.currency, timeZone: a.timeZone, names };
-  }, [tree.data, members.data, a]);
+  }, [tree.data, members.data, teams.data, deals.data, a]);
   const items = audit.data?.items ?? [];
   const actions = [...new Set(items.map((e) => e.action))].sort();
   const actors = [...new Set(items.map((e) => e.actorEmail ?? 'system'))].sort();

@@ -27,6 +27,8 @@ const ACTION_LABEL: Record<string, string> = {
   'deal.createForPublisher': 'Publisher deal created',
   'campaign.create': 'Campaign created',
   'campaign.update': 'Campaign changed',
+  'seat.assign-down': 'Seat assigned down',
+  'seat.take-back': 'Seat taken back',
 };
 export const actionLabel = (action: string) => ACTION_LABEL[action] ?? action.replace(/[._]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 
@@ -34,7 +36,7 @@ const HIDDEN = /^(id|rootId|createdAt|updatedAt|token|tokenHash|passwordHash)$/;
 const label = (key: string) =>
   key
     .replace(/Micros$/, '')
-    .replace(/Id$/, '')
+    .replace(/Ids?$/, '')
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase();
 
@@ -48,7 +50,12 @@ export function show(key: string, v: unknown, ctx: Ctx, record?: Record<string, 
     return formatMoney(String(v), currency);
   }
   if (/At$/.test(key) && typeof v === 'string' && !Number.isNaN(Date.parse(v))) return formatDateTime(v, ctx.timeZone);
-  if (/Id$/.test(key) && typeof v === 'string') return ctx.names.get(v) ?? 'another account';
+  if (/Id$/.test(key) && typeof v === 'string') return ctx.names.get(v) ?? `a ${label(key)} you cannot see`;
+  if (/Ids$/.test(key) && Array.isArray(v)) {
+    if (v.length === 0) return 'none';
+    const known = v.map((x) => ctx.names.get(String(x))).filter(Boolean);
+    return known.length === v.length ? known.join(', ') : `${v.length} ${label(key.replace(/Ids$/, ''))}${v.length === 1 ? '' : 's'}`;
+  }
   if (key === 'type' && typeof v === 'string' && v in DEAL_TYPE_LABEL) return DEAL_TYPE_LABEL[v as keyof typeof DEAL_TYPE_LABEL];
   if ((key === 'dsp' || key === 'dsps') && (typeof v === 'string' || Array.isArray(v))) return ([] as unknown[]).concat(v).map((d) => DSP_LABEL[d as keyof typeof DSP_LABEL] ?? String(d)).join(', ');
   if (Array.isArray(v)) return v.map((x) => show(key, x, ctx)).join(', ');
@@ -66,13 +73,15 @@ export function show(key: string, v: unknown, ctx: Ctx, record?: Record<string, 
 export function describeChange(before: unknown, after: unknown, ctx: Ctx): string[] {
   const b = before && typeof before === 'object' ? (before as Record<string, unknown>) : null;
   const a = after && typeof after === 'object' ? (after as Record<string, unknown>) : null;
+  // "holderId" is shown as "holder" already when the record carries the name too
+  const shown = (k: string, r: Record<string, unknown>) => !HIDDEN.test(k) && !(/Id$/.test(k) && k.slice(0, -2) in r);
   if (b && a) {
-    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => !HIDDEN.test(k));
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => shown(k, { ...b, ...a }));
     return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).map((k) => `${label(k)}: ${show(k, b[k], ctx, b)} → ${show(k, a[k], ctx, a)}`);
   }
   const one = a ?? b;
   if (!one) return [];
   return Object.entries(one)
-    .filter(([k, v]) => !HIDDEN.test(k) && v !== null && v !== undefined && !(/Id$/.test(k) && !ctx.names.has(String(v))))
+    .filter(([k, v]) => shown(k, one) && v !== null && v !== undefined && !(/Id$/.test(k) && !ctx.names.has(String(v))))
     .map(([k, v]) => `${label(k)}: ${show(k, v, ctx, one)}`);
 }
