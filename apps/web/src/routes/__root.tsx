@@ -1,14 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
 import { createRootRoute, Link, Outlet, useRouterState } from '@tanstack/react-router';
-import { Toaster } from 'sonner';
+import { lazy, Suspense } from 'react';
 import { Card, CardBody } from '../components/ui/card';
 import { FormError } from '../components/ui/field';
 import { Skeleton } from '../components/ui/skeleton';
-import { TooltipProvider } from '../components/ui/tooltip';
-import { SignInPage } from '../features/auth/sign-in';
 import { AppShell } from '../features/shell/app-shell';
 import { errorMessage, useTRPC } from '../lib/trpc';
 import { usePageTitle } from '../lib/title';
+
+// Kept out of the entry chunk: a signed-in user never needs the sign-in form, and toasts can wait a moment.
+const SignInPage = lazy(() => import('../features/auth/sign-in').then((m) => ({ default: m.SignInPage })));
+const Toaster = lazy(() => import('sonner').then((m) => ({ default: m.Toaster })));
 
 export const Route = createRootRoute({ component: Root, notFoundComponent: NotFound });
 
@@ -23,13 +25,13 @@ function Root() {
   if (PUBLIC.test(pathname)) body = me.data ? <AppShell me={me.data}><Outlet /></AppShell> : <main id="main" className="min-h-screen bg-slate-50 px-4 py-10"><Outlet /></main>;
   else if (me.isPending) body = <ShellSkeleton />;
   else if (me.error) body = <main id="main" className="p-6"><FormError message={errorMessage(me.error)} /></main>;
-  else if (!me.data) body = <SignInPage />;
+  else if (!me.data) body = <Suspense fallback={<ShellSkeleton />}><SignInPage /></Suspense>;
   else body = <AppShell me={me.data}><Outlet /></AppShell>;
   return (
-    <TooltipProvider delayDuration={300}>
+    <>
       {body}
-      <Toaster position="bottom-right" richColors closeButton />
-    </TooltipProvider>
+      <Suspense fallback={null}><Toaster position="bottom-right" richColors closeButton /></Suspense>
+    </>
   );
 }
 

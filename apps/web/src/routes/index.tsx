@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { createFileRoute, Navigate, useNavigate } from '@tanstack/react-router';
 import { SkeletonRows } from '../components/ui/skeleton';
-import { TreeScreen, treeSearch } from '../features/accounts/tree-screen';
+import { TreeScreen } from '../features/accounts/tree-screen';
+import { treeSearch } from '../features/accounts/tree-search';
 import { useTRPC } from '../lib/trpc';
 
 export const Route = createFileRoute('/')({ validateSearch: treeSearch, component: Landing });

@@ -1,11 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { z } from 'zod';
 import { useTRPC } from '../../lib/trpc';
 import { usePageTitle } from '../../lib/title';
 import { CreateRootAccount } from './create-root';
 import { AccountTree, type TreeSearch } from './tree';
 
-export const treeSearch = z.object({ q: z.string().max(200).optional().catch(undefined), archived: z.boolean().optional().catch(undefined) });
 
 export function TreeScreen({ search, onSearch }: { search: TreeSearch; onSearch: (s: TreeSearch) => void }) {
   usePageTitle('Accounts');

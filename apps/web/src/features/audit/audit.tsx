@@ -2,7 +2,6 @@ import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo } from 'react';
-import { z } from 'zod';
 import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { DataTable } from '../../components/ui/data-table';
 import { FormError } from '../../components/ui/field';
@@ -12,15 +11,8 @@ import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { flatten } from '../shell/switcher';
 import { useAccount } from '../accounts/context';
 import { actionLabel, describeChange, type Ctx } from './describe';
+import type { AuditSearch } from './search';
 
-export const auditSearch = z.object({
-  action: z.string().max(100).optional().catch(undefined),
-  member: z.string().max(320).optional().catch(undefined),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  pages: z.array(z.string().max(40)).max(100).optional().catch(undefined),
-});
-export type AuditSearch = z.infer<typeof auditSearch>;
 type Entry = RouterOutputs['audit']['list']['items'][number];
 const col = createColumnHelper<Entry>();
 

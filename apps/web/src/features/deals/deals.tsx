@@ -19,11 +19,10 @@ import { moneyString, toMicros } from '../../lib/money-field';
 import { formatDate, zonedToIso } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
+import type { DealsSearch } from './search';
 
 type Deal = RouterOutputs['deals']['list']['items'][number];
 const col = createColumnHelper<Deal>();
-export const dealsSearch = z.object({ q: z.string().max(200).optional().catch(undefined), pages: z.array(z.string().max(200)).max(100).optional().catch(undefined) });
-export type DealsSearch = z.infer<typeof dealsSearch>;
 
 export const flight = (d: { startsAt: string | null; endsAt: string | null }, tz: string) =>
   d.startsAt || d.endsAt ? `${d.startsAt ? formatDate(d.startsAt, tz) : '…'} – ${d.endsAt ? formatDate(d.endsAt, tz) : '…'}` : 'open';

@@ -1,11 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
-import { Command } from 'cmdk';
 import { ChevronsUpDown } from 'lucide-react';
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Button } from '../../components/ui/button';
-import { useTRPC, type RouterOutputs } from '../../lib/trpc';
-import { KindBadges } from '../accounts/badges';
+import type { RouterOutputs } from '../../lib/trpc';
 
 type Node = Extract<RouterOutputs['accounts']['tree'], unknown[]>[number];
 export interface FlatAccount { id: string; name: string; kind: Node['kind']; level: number; clientTier: string | null; path: string[] }
@@ -20,13 +16,12 @@ export function flatten(forest: Node[]): FlatAccount[] {
   return out;
 }
 
+// cmdk and its dialog load on first use, not with the first page.
+const SwitcherDialog = lazy(() => import('./switcher-dialog'));
+
 /** The searchable account switcher (Ctrl/Cmd-K): every account the user may see, by name and path. */
 export function AccountSwitcher() {
-  const trpc = useTRPC();
-  const navigate = useNavigate();
   const [open, setOpen] = useState(false);
-  const tree = useQuery({ ...trpc.accounts.tree.queryOptions({}), enabled: open });
-  const accounts = useMemo(() => (tree.data ? flatten(Array.isArray(tree.data) ? tree.data : [tree.data]) : []), [tree.data]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key.toLowerCase() === 'k' && (e.metaKey || e.ctrlKey)) {
@@ -44,36 +39,7 @@ export function AccountSwitcher() {
         <kbd className="hidden rounded border border-slate-300 px-1 text-[11px] text-slate-600 sm:inline">Ctrl K</kbd>
         <ChevronsUpDown className="size-4 sm:hidden" aria-hidden />
       </Button>
-      <Command.Dialog
-        open={open}
-        onOpenChange={setOpen}
-        label="Switch account"
-        overlayClassName="fixed inset-0 z-40 bg-slate-900/40"
-        contentClassName="fixed left-1/2 top-[12vh] z-50 w-[calc(100vw-2rem)] max-w-lg -translate-x-1/2 overflow-hidden rounded-lg bg-white shadow-xl"
-      >
-        <Command.Input placeholder="Search accounts by name…" aria-label="Search accounts" className="w-full border-b border-slate-200 px-4 py-3 text-sm outline-none" />
-        <Command.List className="max-h-[60vh] overflow-y-auto p-1" data-testid="switcher-list">
-          {tree.isPending && <Command.Loading><p className="px-3 py-2 text-sm text-slate-600">Loading accounts…</p></Command.Loading>}
-          <Command.Empty className="px-3 py-6 text-center text-sm text-slate-600">No account matches.</Command.Empty>
-          {accounts.map((a) => (
-            <Command.Item
-              key={a.id}
-              value={`${a.name} ${a.path.join(' ')} ${a.id}`}
-              onSelect={() => {
-                setOpen(false);
-                void navigate({ to: '/accounts/$accountId', params: { accountId: a.id } });
-              }}
-              className="flex cursor-pointer items-center justify-between gap-2 rounded px-3 py-2 text-sm data-[selected=true]:bg-blue-50"
-            >
-              <span className="min-w-0">
-                <span className="block truncate font-medium text-slate-900">{a.name}</span>
-                {a.path.length > 0 && <span className="block truncate text-xs text-slate-600">{a.path.join(' / ')}</span>}
-              </span>
-              <KindBadges kind={a.kind} level={a.level} clientTier={a.clientTier} />
-            </Command.Item>
-          ))}
-        </Command.List>
-      </Command.Dialog>
+      {open && <Suspense fallback={null}><SwitcherDialog open={open} onOpenChange={setOpen} /></Suspense>}
     </>
   );
 }

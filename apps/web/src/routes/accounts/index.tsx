@@ -1,5 +1,6 @@
 import { createFileRoute, useNavigate } from '@tanstack/react-router';
-import { TreeScreen, treeSearch } from '../../features/accounts/tree-screen';
+import { TreeScreen } from '../../features/accounts/tree-screen';
+import { treeSearch } from '../../features/accounts/tree-search';
 
 export const Route = createFileRoute('/accounts/')({ validateSearch: treeSearch, component: Accounts });
 

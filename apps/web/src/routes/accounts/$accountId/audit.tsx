@@ -1,5 +1,6 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { AuditScreen, auditSearch } from '../../../features/audit/audit';
+import { AuditScreen } from '../../../features/audit/audit';
+import { auditSearch } from '../../../features/audit/search';
 import { SectionPage } from '../../../features/shell/account-layout';
 
 export const Route = createFileRoute('/accounts/$accountId/audit')({ validateSearch: auditSearch, component: Audit });

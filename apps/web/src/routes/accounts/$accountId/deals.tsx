@@ -1,5 +1,6 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { DealsScreen, dealsSearch } from '../../../features/deals/deals';
+import { DealsScreen } from '../../../features/deals/deals';
+import { dealsSearch } from '../../../features/deals/search';
 import { SectionPage } from '../../../features/shell/account-layout';
 
 export const Route = createFileRoute('/accounts/$accountId/deals')({ validateSearch: dealsSearch, component: Deals });
