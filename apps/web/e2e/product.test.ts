@@ -163,6 +163,8 @@ describe('browser: the product shell with the demo data', () => {
       [`/accounts/${ids['Bright Media']}`, () => page.getByTestId('sub-accounts').getByRole('link', { name: 'Acme Foods' }).waitFor()],
       [`/accounts/${ids['Bright Media']}/deals`, () => page.getByTestId('deals').getByRole('row').nth(1).waitFor()],
       [`/accounts/${ids['Bright Media']}/audit`, () => page.getByTestId('audit').getByRole('row').nth(1).waitFor()],
+      [`/accounts/${ids['Bright Media']}/members`, () => page.getByTestId('members').getByRole('row').nth(1).waitFor()],
+      [`/accounts/${ids['Bright Media']}/campaigns`, () => page.getByTestId('campaigns').getByRole('row').nth(1).waitFor()],
     ] as const) {
       await page.goto(`${api.base}${path}`);
       await ready();

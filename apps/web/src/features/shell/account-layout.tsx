@@ -77,7 +77,7 @@ export function AccountLayout({ accountId }: { accountId: string }) {
           </SheetContent>
         </Dialog>
       </div>
-      <div className="grid gap-6 md:grid-cols-[13rem_minmax(0,1fr)]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-6 md:grid-cols-[13rem_minmax(0,1fr)]">
         <aside className="hidden md:block">
           <SectionNav account={a} />
         </aside>
