@@ -17,7 +17,7 @@ export function makeClients() {
     },
   });
   // The session travels as an httpOnly cookie set by auth.signIn.
-  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc' })] });
+  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc', maxItems: 50 })] });
   return { queryClient, trpcClient };
 }
 

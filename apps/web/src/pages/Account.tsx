@@ -194,7 +194,7 @@ function Members({ account, canInvite, canManage }: { account: Account; canInvit
           {invite.data && (
             <p className="notice" data-testid="invite-sent">
               Invitation sent to {invite.data.email} (see the outbox). You can also hand over this link, valid once for 7 days:{' '}
-              <a href={new URL(invite.data.link).pathname} data-testid="invite-link">{invite.data.link}</a>
+              {invite.data.link && <a href={new URL(invite.data.link).pathname} data-testid="invite-link">{invite.data.link}</a>}
             </p>
           )}
           {invitations.data && invitations.data.items.length > 0 && (

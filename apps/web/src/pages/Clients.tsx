@@ -89,7 +89,7 @@ function Teams({ account, canManage }: { account: Account; canManage: boolean })
             </form>
           )}
           <ErrorText error={send.error} />
-          {send.data && <p className="notice">Invitation sent to {send.data.email}: <a href={new URL(send.data.link).pathname}>{send.data.link}</a></p>}
+          {send.data && <p className="notice">Invitation sent to {send.data.email}{send.data.link && <>: <a href={new URL(send.data.link).pathname}>{send.data.link}</a></>}</p>}
         </>
       )}
     </Section>

@@ -89,3 +89,9 @@ export async function listPendingInvitations(db: Db, accountId: string, now: Dat
     .execute();
   return rows.map(toInvitation);
 }
+
+/** An invitation by its token hash, without locking (for showing it before acceptance). */
+export async function findInvitationByTokenHash(db: Db, tokenHash: string): Promise<Invitation | undefined> {
+  const r = await db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return r && toInvitation(r);
+}
