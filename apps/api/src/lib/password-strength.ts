@@ -13,11 +13,13 @@ const zxcvbn = () =>
 /**
  * The rule for every password someone sets (SPEC 12): the length rule of the domain, then a strength estimate
  * (zxcvbn-ts, with the common and English dictionaries) that must reach MIN_PASSWORD_SCORE. The refusal says why,
- * in zxcvbn's words. `related` are words of the user (email, name) that make a password easy to guess for them.
+ * in zxcvbn's words. `related` are the user's email and name: a password built from them (the email's local part,
+ * a word of the name) is easy to guess for them.
  */
 export function assertStrongPassword(password: string, related: readonly string[] = []): void {
   validatePassword(password);
-  const result = zxcvbn().check(password, related.flatMap((r) => r.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => w.length >= 3));
+  const words = related.flatMap((r) => [r.toLowerCase(), ...r.toLowerCase().split('@')[0]!.split(/[^\p{L}\p{N}]+/u)]);
+  const result = zxcvbn().check(password, [...new Set(words.filter((w) => w.length >= 3))]);
   if (result.score >= MIN_PASSWORD_SCORE) return;
   const why = [result.feedback.warning, ...result.feedback.suggestions].filter((s): s is string => !!s);
   const reason = why.length ? why.join(' ') : 'It is too easy to guess.';
