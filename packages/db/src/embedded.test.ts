@@ -60,11 +60,11 @@ describe('embedded PostgreSQL', () => {
       const clone = path.join(home, 'trellis');
       execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repo, clone], { stdio: 'pipe' });
       execFileSync('pnpm', ['install', '--offline', '--frozen-lockfile', '--silent'], { cwd: clone, stdio: 'pipe', env: { ...process.env, CI: '1' } });
-      const script = path.join(clone, 'probe.ts');
+      const script = path.join(clone, 'packages/db/probe.ts');
       writeFileSync(
         script,
         `import pg from 'pg';
-import { startEmbeddedPostgres } from './packages/db/src/embedded.ts';
+import { startEmbeddedPostgres } from './src/embedded.ts';
 const s = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(path.join(clone, '.data/postgres'))}, rootFallbackDir: ${JSON.stringify(fallback)} });
 const c = new pg.Client({ connectionString: s.url });
 await c.connect();
