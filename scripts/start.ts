@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { createDb } from '@trellis/db';
-import { startEmbeddedPostgres, type EmbeddedServer } from '@trellis/db/embedded';
+import { embeddedDataDir, startEmbeddedPostgres, type EmbeddedServer } from '@trellis/db/embedded';
 import { DEMO_PASSWORD, demoClientSignIns, demoSignIns } from '@trellis/api/demo';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -47,7 +47,7 @@ async function databaseUrl(): Promise<string> {
   const dataDir = path.resolve(root, process.env.TRELLIS_DATA_DIR ?? '.data');
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
   const pgDir = path.join(dataDir, 'postgres');
-  stopStaleServer(pgDir);
+  stopStaleServer(embeddedDataDir(pgDir));
   console.log(`[start] starting the embedded PostgreSQL in ${pgDir} (password in ${pgDir}.password)`);
   embedded = await startEmbeddedPostgres({
     dataDir: pgDir,

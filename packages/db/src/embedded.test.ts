@@ -51,6 +51,33 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  it('replaces the fixed password of a data folder made before random passwords on its next start', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trellis-embedded-'));
+    chmodSync(dir, 0o755);
+    const data = path.join(dir, 'old');
+    try {
+      const first = await startEmbeddedPostgres({ dataDir: data });
+      const c = new pg.Client({ connectionString: first.url });
+      await c.connect();
+      await c.query("alter role trellis password 'trellis'");
+      await c.end();
+      await first.stop();
+      await rm(passwordFileOf(data));
+
+      const again = await startEmbeddedPostgres({ dataDir: data });
+      const fresh = readFileSync(passwordFileOf(data), 'utf8').trim();
+      expect(fresh).not.toBe('trellis');
+      expect(statSync(passwordFileOf(data)).mode & 0o777).toBe(0o600);
+      expect(await canConnect(again.url)).toBe('ok');
+      const old = new URL(again.url);
+      old.password = 'trellis';
+      expect(await canConnect(old.toString())).toBe('28P01');
+      await again.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(!isRoot)('starts as root from a clone in a 0700 folder the postgres user cannot enter (runs only as root)', { timeout: 120_000 }, async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'trellis-root-'));
     chmodSync(home, 0o700);

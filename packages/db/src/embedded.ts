@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, linkSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -120,17 +120,39 @@ function placement(dataDir: string, user: { uid: number; gid: number } | null, f
       mkdirSync(fallback, { recursive: true, mode: 0o755 });
       const tmp = `${mirrored}.tmp-${process.pid}`;
       mirror(native.dir, tmp);
-      renameSync(tmp, mirrored);
+      try {
+        renameSync(tmp, mirrored);
+      } catch (e) {
+        rmSync(tmp, { recursive: true, force: true }); // another start mirrored them first
+        if (!existsSync(path.join(mirrored, 'bin', 'postgres'))) throw e;
+      }
     }
     bin = path.join(mirrored, 'bin');
   }
-  if (reachableBy(dataDir, user.uid, user.gid)) return { bin, dataDir };
+  const moved = dataPlacement(dataDir, user, fallback);
+  if (moved !== dataDir) log(`[embedded] ${path.dirname(dataDir)} is not reachable by the postgres user; keeping the database in ${moved}\n`);
+  return { bin, dataDir: moved };
+}
+
+function dataPlacement(dataDir: string, user: { uid: number; gid: number } | null, fallback: string): string {
+  if (!user || reachableBy(dataDir, user.uid, user.gid)) return dataDir;
   const moved = path.join(fallback, `data-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
   if (!reachableBy(moved, user.uid, user.gid)) {
     throw new Error(`The postgres user cannot enter ${path.dirname(dataDir)} nor ${fallback}: run Trellis from a folder other users can enter, or set DATABASE_URL.`);
   }
-  log(`[embedded] ${path.dirname(dataDir)} is not reachable by the postgres user; keeping the database in ${moved}`);
-  return { bin, dataDir: moved };
+  return moved;
+}
+
+/** Where the cluster of a requested data folder really lives (see `placement`), e.g. to find a stale server's pid file. */
+export function embeddedDataDir(dataDir: string, rootFallbackDir = '/var/lib/trellis'): string {
+  const requested = path.resolve(dataDir);
+  if (process.getuid?.() !== 0) return requested;
+  try {
+    const ids = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
+    return dataPlacement(requested, ids, rootFallbackDir);
+  } catch {
+    return requested;
+  }
 }
 
 function run(bin: string, args: string[], user: { uid: number; gid: number } | null): Promise<void> {
