@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './test-support';
-import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, INVITATION_TTL_MS, validatePassword } from './members';
+import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, throttleAddress, INVITATION_TTL_MS, validatePassword } from './members';
 import type { Role } from './roles';
 
 
@@ -46,5 +46,15 @@ describe('sign-in', () => {
     { label: 'a first attempt from that address at an email it never tried', a: { pair: 1, email: 1, address: 90 }, ok: true },
   ])('sign-in throttle: $label -> allowed $ok', ({ a, ok }) => {
     expect(codeOf(() => assertSignInAllowed(a))).toBe(ok ? 'ok' : 'TOO_MANY_ATTEMPTS');
+  });
+  it.each([
+    { ip: '203.0.113.7', key: '203.0.113.7' },
+    { ip: '::ffff:203.0.113.7', key: '203.0.113.7' },
+    { ip: '2001:db8:1:2:aaaa::1', key: '2001:db8:1:2::/64' },
+    { ip: '2001:0DB8:0001:0002:ffff:1:2:3', key: '2001:db8:1:2::/64' },
+    { ip: '2001:db8::1', key: '2001:db8:0:0::/64' },
+    { ip: '::1', key: '0:0:0:0::/64' },
+  ])('counts sign-in attempts from $ip under $key', ({ ip, key }) => {
+    expect(throttleAddress(ip)).toBe(key);
   });
 });

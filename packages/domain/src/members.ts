@@ -129,6 +129,21 @@ export function signInAttemptAllowed(a: SignInAttempts): boolean {
   return firstAtThisEmail || (a.email <= SIGN_IN_LIMITS.perEmail && a.address <= SIGN_IN_LIMITS.perAddress);
 }
 
+/**
+ * The address a sign-in attempt is counted under: an IPv4 address as it is (also when IPv4-mapped), an IPv6 address
+ * by its /64 network, since one subscriber usually holds a whole /64 and could otherwise rotate through it.
+ */
+export function throttleAddress(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.split('%')[0]!.toLowerCase().split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
+
 export function assertSignInAllowed(a: SignInAttempts): void {
   if (!signInAttemptAllowed(a)) {
     throw new DomainError('TOO_MANY_ATTEMPTS', 'Too many failed sign-ins; try again in 15 minutes.');

@@ -59,3 +59,13 @@ export async function releaseAttempt(db: Db, keys: AttemptKeys, since: Date): Pr
       .execute();
   });
 }
+
+/** An attempt that was never evaluated (the server was too busy to hash): it is given back to all three counters. */
+export async function returnAttempt(db: Db, keys: AttemptKeys): Promise<void> {
+  const k = keysOf(keys);
+  await db
+    .updateTable('sign_in_counters')
+    .set({ attempts: sql`greatest(attempts - 1, 0)` })
+    .where('key', 'in', [k.pair, k.email, k.address])
+    .execute();
+}

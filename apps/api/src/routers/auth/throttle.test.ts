@@ -45,6 +45,13 @@ describe('sign-in throttle', () => {
     expect(await attempt('10.9.9.9', 'bo@x.test', TEST_PASSWORD)).toBe('ok');
   });
 
+  it('counts an IPv6 client by its /64, so rotating addresses inside it does not reset the count', async () => {
+    await userWithCaller(t.db, 'ana@x.test');
+    for (let i = 0; i < 5; i++) expect(await attempt(`2001:db8:1:2::${i + 1}`, 'ana@x.test', `wrong ${i}`)).toBe('UNAUTHORIZED');
+    expect(await attempt('2001:db8:1:2::99', 'ana@x.test', TEST_PASSWORD)).toBe('TOO_MANY_REQUESTS');
+    expect(await attempt('2001:db8:1:3::1', 'ana@x.test', TEST_PASSWORD)).toBe('ok');
+  });
+
   it('starts counting again after the 15-minute window', async () => {
     await userWithCaller(t.db, 'ana@x.test');
     for (let i = 0; i < 6; i++) await attempt('10.0.0.1', 'ana@x.test', `wrong ${i}`);
@@ -58,6 +65,9 @@ describe('sign-in throttle', () => {
     const codes = await Promise.all(Array.from({ length: flood }, (_, i) => attempt(`10.1.${i >> 8}.${i & 255}`, `nobody${i}@x.test`, 'some guess here')));
     expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS').length).toBeGreaterThan(0);
     expect(new Set(codes)).toEqual(new Set(['UNAUTHORIZED', 'TOO_MANY_REQUESTS']));
+    // the attempts the queue refused were never evaluated, so they count against no one
+    const counted = await t.db.selectFrom('sign_in_counters').select('key').where('key', 'like', 'pair:10.1.%').where('attempts', '>', 0).execute();
+    expect(counted).toHaveLength(codes.filter((c) => c === 'UNAUTHORIZED').length);
     await userWithCaller(t.db, 'ana@x.test');
     expect(await attempt('10.2.0.1', 'ana@x.test', TEST_PASSWORD)).toBe('ok');
   });
