@@ -67,7 +67,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** A hash of a random password, compared against when the email is unknown, so both paths take as long. */
 let dummy: Promise<string> | undefined;
-export const dummyPasswordHash = () => (dummy ??= hashPassword(randomBytes(16).toString('hex')));
+export const dummyPasswordHash = (): Promise<string> =>
+  (dummy ??= hashPassword(randomBytes(16).toString('hex')).catch((e: unknown) => {
+    dummy = undefined; // refused by a busy queue: try again next time rather than keep the refusal
+    throw e;
+  }));
 
 /** A random bearer token (sessions, invitations) and the hash under which it is stored. */
 export const newToken = (): string => randomBytes(32).toString('base64url');

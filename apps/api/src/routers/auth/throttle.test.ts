@@ -60,7 +60,6 @@ describe('sign-in throttle', () => {
   });
 
   it('refuses a flood of sign-ins beyond the bounded hashing queue with TOO_MANY_REQUESTS, and serves again after', async () => {
-    await dummyPasswordHash();
     const flood = HASHING.concurrency + HASHING.maxWaiting + 60;
     const codes = await Promise.all(Array.from({ length: flood }, (_, i) => attempt(`10.1.${i >> 8}.${i & 255}`, `nobody${i}@x.test`, 'some guess here')));
     expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS').length).toBeGreaterThan(0);
@@ -70,5 +69,7 @@ describe('sign-in throttle', () => {
     expect(counted).toHaveLength(codes.filter((c) => c === 'UNAUTHORIZED').length);
     await userWithCaller(t.db, 'ana@x.test');
     expect(await attempt('10.2.0.1', 'ana@x.test', TEST_PASSWORD)).toBe('ok');
+    expect(await attempt('10.2.0.2', 'nobody@x.test', 'some guess here')).toBe('UNAUTHORIZED');
+    await expect(dummyPasswordHash()).resolves.toMatch(/^scrypt\$/);
   });
 });
