@@ -19,7 +19,7 @@ export function makeClients() {
     mutationCache: new MutationCache({ onSuccess: () => void queryClient.invalidateQueries() }),
   });
   // The session travels as an httpOnly cookie set by auth.signIn.
-  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc' })] });
+  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc', maxItems: 50 })] });
   return { queryClient, trpcClient };
 }
 

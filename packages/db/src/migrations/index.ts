@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './20261125_0001_foundation';
 import * as m0002 from './20261125_0002_seats_deals';
 import * as m0003 from './20261125_0003_clients';
+import * as m0004 from './20261125_0004_auth_hardening';
 import * as m0005 from './20261125_0005_isolation';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
@@ -9,6 +10,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125_0001_foundation': m0001,
   '20261125_0002_seats_deals': m0002,
   '20261125_0003_clients': m0003,
+  '20261125_0004_auth_hardening': m0004,
   '20261125_0005_isolation': m0005,
 };
 

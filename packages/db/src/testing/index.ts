@@ -13,7 +13,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const TABLES = ['campaign_deals', 'campaigns', 'connections', 'team_memberships', 'teams', 'deal_dsps', 'deals', 'seat_mappings', 'seats', 'worker_heartbeats', 'sign_in_failures', 'mail_outbox', 'audit_entries', 'invitations', 'memberships', 'sessions', 'users', 'account_paths', 'accounts'];
+const TABLES = ['campaign_deals', 'campaigns', 'connections', 'team_memberships', 'teams', 'deal_dsps', 'deals', 'seat_mappings', 'seats', 'worker_heartbeats', 'sign_in_counters', 'mail_outbox', 'audit_entries', 'invitations', 'memberships', 'sessions', 'users', 'account_paths', 'accounts'];
 
 /** A fresh, migrated database of this test file's own, copied from the run's template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
