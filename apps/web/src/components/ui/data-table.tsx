@@ -105,7 +105,7 @@ export function DataTable<T>({
           <table data-testid={testId} className="hidden" aria-hidden="true"><tbody /></table>
         </>
       ) : (
-        <div className="-mx-4 overflow-x-auto sm:mx-0">
+        <div className="relative -mx-4 overflow-x-auto sm:mx-0">
           <table data-testid={testId} className="w-full min-w-max border-collapse text-sm sm:min-w-full">
             <caption className="sr-only">{caption}</caption>
             <thead>

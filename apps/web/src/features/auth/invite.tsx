@@ -10,25 +10,11 @@ import { Input } from '../../components/ui/input';
 import { SkeletonRows } from '../../components/ui/skeleton';
 import { applyServerErrors, serverError } from '../../lib/forms';
 import { formatDate } from '../../lib/time';
-import { errorMessage, useTRPC } from '../../lib/trpc';
+import { errorCode, errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { usePageTitle } from '../../lib/title';
-import { ROLE_WHAT, type Role } from '../members/members';
+import { ROLE_WHAT } from '../members/members';
 
-/** `invitations.preview {token}` (CONTRACTS.md), over plain HTTP so the page degrades on an api without it. */
-interface Preview { email: string; role: Role; accountId: string; accountName: string; accountKind: string; teamName: string | null; invitedBy: string | null; expiresAt: string; state: 'pending' | 'accepted' | 'revoked' | 'expired' }
-function usePreview(token: string) {
-  return useQuery({
-    queryKey: ['invitations.preview', token],
-    retry: false,
-    queryFn: async (): Promise<{ available: boolean; preview: Preview | null; error: string | null }> => {
-      const res = await fetch(`/trpc/invitations.preview?input=${encodeURIComponent(JSON.stringify({ token }))}`, { credentials: 'same-origin' });
-      const body = (await res.json().catch(() => ({}))) as { result?: { data: Preview }; error?: { message?: string } };
-      if (body.result) return { available: true, preview: body.result.data, error: null };
-      if (res.status === 404 && /No procedure found/i.test(body.error?.message ?? '')) return { available: false, preview: null, error: null };
-      return { available: true, preview: null, error: body.error?.message ?? 'This invitation link is not valid.' };
-    },
-  });
-}
+type Preview = RouterOutputs['invitations']['preview'];
 
 const STATE_TEXT = { accepted: 'This invitation has already been used.', revoked: 'This invitation was revoked by an admin.', expired: 'This invitation has expired: ask for a new one.' } as const;
 const newUser = z.object({ name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'), password: z.string().min(10, 'at least 10 characters').max(200, 'at most 200 characters') });
@@ -40,7 +26,7 @@ export function InvitePage({ token }: { token: string }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const me = useQuery(trpc.auth.me.queryOptions());
-  const preview = usePreview(token);
+  const preview = useQuery({ ...trpc.invitations.preview.queryOptions({ token }), retry: false });
   const form = useForm({ resolver: zodResolver(newUser), defaultValues: { name: '', password: '' } });
   const accept = useMutation(trpc.members.acceptInvitation.mutationOptions());
   const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => queryClient.clear() }));
@@ -58,18 +44,18 @@ export function InvitePage({ token }: { token: string }) {
   });
   const acceptSignedIn = async () => {
     try {
-      const r = await accept.mutateAsync({ token } as Parameters<typeof accept.mutateAsync>[0]);
+      const r = await accept.mutateAsync({ token });
       done(r.membership.accountId);
     } catch {
       /* shown below */
     }
   };
-  const p = preview.data?.preview ?? null;
+  const p: Preview | null = preview.data ?? null;
   const signedIn = me.data?.user ?? null;
   const { errors } = form.formState;
   let body;
   if (preview.isPending || me.isPending) body = <SkeletonRows rows={4} />;
-  else if (preview.data?.error) body = <p role="alert" className="text-sm text-red-800">{preview.data.error}</p>;
+  else if (preview.error) body = <p role="alert" className="text-sm text-red-800">{errorCode(preview.error) === 'NOT_FOUND' ? 'This invitation link is not valid.' : errorMessage(preview.error)}</p>;
   else if (p && p.state !== 'pending') body = <p role="alert" className="text-sm text-slate-800">{STATE_TEXT[p.state]}</p>;
   else if (p && signedIn && signedIn.email.toLowerCase() !== p.email.toLowerCase()) {
     body = (
@@ -82,7 +68,7 @@ export function InvitePage({ token }: { token: string }) {
     body = (
       <div className="space-y-3">
         <FormError message={errorMessage(accept.error)} />
-        <Button onClick={() => void acceptSignedIn()} disabled={accept.isPending}>{accept.isPending ? 'Joining…' : `Join ${p.accountName}`}</Button>
+        <Button onClick={() => void acceptSignedIn()} disabled={accept.isPending}>{accept.isPending ? 'Joining…' : `Accept as ${signedIn.email}`}</Button>
       </div>
     );
   } else {
@@ -101,9 +87,9 @@ export function InvitePage({ token }: { token: string }) {
       <CardBody className="space-y-4">
         <h1 className="text-xl font-semibold">{p ? `Join ${p.accountName} on Trellis` : 'Accept your invitation'}</h1>
         {p && (
-          <div className="rounded-md bg-slate-50 p-3 text-sm text-slate-800" data-testid="invitation-summary">
-            <p>{p.invitedBy ? `${p.invitedBy} invited` : 'You are invited as'} <strong>{p.email}</strong> to {p.teamName ? <>team <strong>{p.teamName}</strong> of </> : null}<strong>{p.accountName}</strong> ({p.accountKind}) as <strong>{p.role}</strong>.</p>
-            <p className="mt-1 text-slate-600">An {p.role} {ROLE_WHAT[p.role]}. The link works once, until {formatDate(p.expiresAt)}.</p>
+          <div className="rounded-md bg-slate-50 p-3 text-sm text-slate-800" data-testid="invitation-about">
+            <p>{p.invitedBy ? `${p.invitedBy} invited` : 'You are invited as'} <strong>{p.email}</strong> to {p.teamName ? <>the team <strong>{p.teamName}</strong> of </> : null}<strong>{p.accountName}</strong> as <strong>{p.role}</strong>.</p>
+            <p className="mt-1 text-slate-600">{p.accountName} is {p.accountKind === 'agency' ? 'an agency' : `a ${p.accountKind}`}. An {p.role} {ROLE_WHAT[p.role]}. The link works once, until {formatDate(p.expiresAt)}.</p>
           </div>
         )}
         {body}

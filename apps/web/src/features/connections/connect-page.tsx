@@ -42,15 +42,13 @@ export function ConnectPage({ agencyId }: { agencyId: string }) {
         )}
         {!mayConnect ? (
           <p role="alert" className="text-sm">Only an admin of {client.data?.name ?? 'the client'} may connect it to an agency (role rule).</p>
-        ) : found.data && !found.data.available ? (
-          <p className="text-sm">Ask to connect {client.data?.name} to the agency with id <code className="break-all">{agencyId}</code>?</p>
         ) : agency ? (
           <p className="text-sm">Ask to connect <strong>{client.data?.name}</strong> to <strong>{agency.name}</strong>{agency.holdingName ? ` (${agency.holdingName})` : ''}? Their admin accepts or declines; the request expires after 14 days. Once connected, {agency.name} and its holding can operate {client.data?.name} as their own client, until either side disconnects.</p>
         ) : (
           <p role="alert" className="text-sm">This invitation link does not lead to an agency {client.data?.name} can connect to.</p>
         )}
         <FormError message={errorMessage(found.error ?? request.error)} />
-        {mayConnect && (agency || (found.data && !found.data.available)) && (
+        {mayConnect && agency && (
           <Button onClick={() => request.mutate({ clientId, agencyId })} disabled={request.isPending}>Send request</Button>
         )}
       </div>

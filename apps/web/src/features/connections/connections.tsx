@@ -13,7 +13,7 @@ import { SkeletonRows } from '../../components/ui/skeleton';
 import { formatDate } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
-import { useSearchTargets, uuidIn } from './search';
+import { useSearchTargets } from './search';
 
 type Connection = RouterOutputs['connections']['list']['items'][number];
 const STATE_TONE = { requested: 'amber', accepted: 'green', declined: 'red', expired: 'neutral', disconnected: 'neutral', cancelled: 'neutral' } as const;
@@ -177,7 +177,6 @@ function TargetSearch({ label, placeholder, kind }: { label: string; placeholder
   const found = useSearchTargets(a.id, submitted);
   const request = useMutation(trpc.connections.request.mutationOptions({ onSuccess: (c) => { toast.success(`Request sent to ${kind === 'agency' ? c.agency.name : c.client.name}.`); setQ(''); setSubmitted(''); } }));
   const items = (found.data?.items ?? []).filter((t) => t.kind === kind);
-  const exactId = uuidIn(submitted);
   const send = (otherId: string) => request.mutate(kind === 'client' ? { agencyId: a.id, clientId: otherId } : { clientId: a.id, agencyId: otherId });
   return (
     <div className="space-y-3">
@@ -190,8 +189,7 @@ function TargetSearch({ label, placeholder, kind }: { label: string; placeholder
       </form>
       <FormError message={errorMessage(found.error ?? request.error)} />
       {submitted && found.isSuccess && (
-        found.data.available ? (
-          items.length === 0 ? (
+        items.length === 0 ? (
             <p className="text-sm text-slate-700" role="status">No {kind === 'agency' ? 'agency' : 'standalone premium client'} matches “{submitted}”. Check the link or id with the other side.</p>
           ) : (
             <ul className="divide-y divide-slate-100 rounded-md border border-slate-200" data-testid="connect-results">
@@ -203,14 +201,6 @@ function TargetSearch({ label, placeholder, kind }: { label: string; placeholder
               ))}
             </ul>
           )
-        ) : exactId ? (
-          <div className="flex flex-wrap items-center gap-2 text-sm" data-testid="connect-results">
-            <span>Account id {exactId}</span>
-            <Button size="sm" onClick={() => send(exactId)} disabled={request.isPending}>Send request</Button>
-          </div>
-        ) : (
-          <p className="text-sm text-red-800" role="status">Paste the invitation link or the account id the other side gave you.</p>
-        )
       )}
     </div>
   );

@@ -176,8 +176,12 @@ function InviteMember() {
         <FormError message={serverError(form)} />
         {invite.data && (
           <p className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm break-all text-green-900" data-testid="invite-sent">
-            Invitation sent to {invite.data.email}. You can also hand over this link, valid once for 7 days:{' '}
-            <a className="underline" href={new URL(invite.data.link).pathname} data-testid="invite-link">{invite.data.link}</a>
+            Invitation sent to {invite.data.email}.
+            {invite.data.link ? (
+              <> You can also hand over this link, valid once for 7 days: <a className="underline" href={new URL(invite.data.link).pathname} data-testid="invite-link">{invite.data.link}</a></>
+            ) : (
+              ' The link went to them by email; it works once, for 7 days.'
+            )}
           </p>
         )}
       </CardBody>

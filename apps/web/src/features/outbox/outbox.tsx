@@ -44,7 +44,7 @@ export function OutboxScreen() {
         <CardHeader title="Mail you sent" description="No mail server is configured: invitation emails wait here. Open a link, or hand it over yourself." />
         <CardBody>
           <FormError message={errorMessage(mail.error)} />
-          <DataTable caption="Mail you sent" testId="outbox" columns={columns} data={mail.data?.items as Mail[] | undefined} loading={mail.isPending} noun={['email', 'emails']} filterPlaceholder="Filter mail" empty="No mail yet. Invitations you send to an account's members appear here." />
+          <DataTable caption="Mail you sent" testId="outbox" columns={columns} data={mail.data?.items as Mail[] | undefined} loading={mail.isPending} noun={['email', 'emails']} filterPlaceholder="Filter mail" empty="You have not sent any mail yet." />
         </CardBody>
       </Card>
     </div>
