@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { createDb } from '@trellis/db';
-import { startEmbeddedPostgres, type EmbeddedServer } from '@trellis/db/embedded';
+import { embeddedDataDir, startEmbeddedPostgres, type EmbeddedServer } from '@trellis/db/embedded';
 import { DEMO_PASSWORD, demoClientSignIns, demoSignIns } from '@trellis/api/demo';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -47,9 +47,12 @@ async function databaseUrl(): Promise<string> {
   const dataDir = path.resolve(root, process.env.TRELLIS_DATA_DIR ?? '.data');
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
   const pgDir = path.join(dataDir, 'postgres');
-  stopStaleServer(pgDir);
-  console.log(`[start] starting the embedded PostgreSQL in ${pgDir}`);
-  embedded = await startEmbeddedPostgres({ dataDir: pgDir, log: (l) => (!stopping && /FATAL|PANIC|ERROR/.test(l) ? process.stderr.write(`[postgres] ${l}`) : undefined) });
+  stopStaleServer(embeddedDataDir(pgDir));
+  console.log(`[start] starting the embedded PostgreSQL in ${pgDir} (password in ${pgDir}.password)`);
+  embedded = await startEmbeddedPostgres({
+    dataDir: pgDir,
+    log: (l) => (!stopping && /FATAL|PANIC|ERROR|\[embedded\]/.test(l) ? process.stderr.write(`[postgres] ${l.replace(/\n?$/, '\n')}`) : undefined),
+  });
   const admin = createDb(embedded.url, { max: 1 });
   const exists = await sql`select 1 from pg_database where datname = 'trellis'`.execute(admin);
   if (exists.rows.length === 0) await sql`create database trellis`.execute(admin);
@@ -117,8 +120,11 @@ async function main() {
   if (!existsSync(path.join(root, 'apps/web/dist/index.html'))) {
     console.warn('[start] apps/web/dist is missing: run `pnpm start` (it builds the web app first) rather than this script alone');
   }
+  const ownDatabase = !!process.env.DATABASE_URL;
   const url = await databaseUrl();
-  const env = { ...process.env, DATABASE_URL: url, PORT: String(port) };
+  // Demo data (published passwords) by default only on the embedded server (SPEC 11, 12).
+  const demo = process.env.TRELLIS_DEMO ?? (ownDatabase ? '0' : '1');
+  const env = { ...process.env, DATABASE_URL: url, PORT: String(port), TRELLIS_DEMO: demo };
   run('api', 'apps/api/src/main.ts', env);
   run('worker', 'apps/worker/src/main.ts', env);
   const base = `http://localhost:${port}`;
@@ -128,7 +134,7 @@ async function main() {
   }
   const lines = [``, `Trellis is running at ${base}`, ``];
   if (process.env.TRELLIS_ADMIN_EMAIL) lines.push(`Platform operator: ${process.env.TRELLIS_ADMIN_EMAIL} (password from TRELLIS_ADMIN_PASSWORD)`);
-  if (process.env.TRELLIS_DEMO !== '0') {
+  if (demo === '1') {
     lines.push(`Demo sign-ins, all with the password "${DEMO_PASSWORD}":`);
     for (const s of [...demoSignIns(), ...demoClientSignIns()]) lines.push(`  ${s.email.padEnd(26)} ${s.role.padEnd(18)} ${s.account}`);
   }

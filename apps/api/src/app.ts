@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Db } from '@trellis/db';
 import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
 import { reportCsvHandler } from './exports';
 import { appRouter } from './root';
+
+/** At most this many calls in one batched request; a larger batch is refused whole before any call runs (SPEC 12). */
+export const MAX_BATCH_SIZE = 50;
 
 export interface AppOptions {
   db: Db;
@@ -14,17 +18,71 @@ export interface AppOptions {
   /** The built web app to serve; omitted or missing: api only. */
   webDist?: string;
   mailer?: Mailer;
+  /**
+   * Express's `trust proxy` (TRELLIS_TRUST_PROXY): which proxy's X-Forwarded-For / -Proto to believe for the client
+   * address and for HTTPS. Omitted: none, the socket's peer is the client.
+   */
+  trustProxy?: string | number;
   log?: (line: string) => void;
 }
+
+/** `TRELLIS_TRUST_PROXY` as express takes it: a hop count, or addresses, subnets and names (`loopback`, ...). */
+export function parseTrustProxy(value: string | undefined): string | number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value.trim();
+}
+
+/**
+ * A cross-site HTML form can send a cookie but only urlencoded, multipart or text/plain bodies: mutations must be
+ * JSON (which a browser sends cross-site only after a CORS preflight we never grant) or carry the bearer token.
+ */
+const mutationsNeedJsonOrBearer: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST') return next();
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json' || /^Bearer\s+\S/i.test(req.headers.authorization ?? '')) return next();
+  res.status(415).json({
+    error: {
+      message: 'Send mutations as application/json (or with an Authorization: Bearer token).',
+      code: -32600,
+      data: { code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415, path: null, rule: null, fieldErrors: null },
+    },
+  });
+};
+
+/** Headers for everything served: a CSP the built web app satisfies (no inline scripts), no framing, no referrer. */
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      // Style attributes set by React components (positions, chart colours) need 'unsafe-inline'; scripts never do.
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+});
 
 export function createApp(opts: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
+  app.use(securityHeaders);
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
   app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, ...(opts.log ? { log: opts.log } : {}) }));
+  app.use('/trpc', mutationsNeedJsonOrBearer);
   app.use(
     '/trpc',
     createExpressMiddleware({
@@ -32,11 +90,14 @@ export function createApp(opts: AppOptions): Express {
       createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}) }),
       // spend.ingest takes up to 10,000 records a call (a few MB of JSON)
       maxBodySize: 16 * 1024 * 1024,
+      maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: p }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? console.error)(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
     }),
   );
+  // Source maps are never served, even if a build left some beside the app.
+  app.use((req, res, next) => (/\.map$/i.test(req.path) ? void res.status(404).end() : next()));
   const dist = opts.webDist;
   if (dist && existsSync(path.join(dist, 'index.html'))) {
     app.use(express.static(dist, { index: false, maxAge: '1h' }));

@@ -7,8 +7,14 @@ const schema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   TRELLIS_DATA_DIR: z.string().min(1).default('.data'),
   TRELLIS_ADMIN_EMAIL: z.email().optional(),
-  TRELLIS_ADMIN_PASSWORD: z.string().min(10).optional(),
-  TRELLIS_DEMO: z.enum(['0', '1']).default('1'),
+  TRELLIS_ADMIN_PASSWORD: z.string().optional(),
+  /** Demo data: `pnpm start` passes 1 when it starts the embedded server; with a DATABASE_URL of your own, default 0. */
+  TRELLIS_DEMO: z.enum(['0', '1']).default('0'),
+  /** Express `trust proxy`: a hop count or the proxy's addresses/subnets (`loopback`, `10.0.0.0/8`); default none. */
+  TRELLIS_TRUST_PROXY: z.string().min(1).optional(),
+  /** A real mail transport (`smtp://user:pass@host:587`); unset: mail goes to the built-in outbox. */
+  TRELLIS_SMTP_URL: z.url().optional(),
+  TRELLIS_MAIL_FROM: z.string().min(3).default('Trellis <no-reply@localhost>'),
   TRELLIS_PUBLIC_URL: z.url().optional(),
   TRELLIS_WEB_DIST: z.string().optional(),
 });

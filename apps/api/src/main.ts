@@ -1,5 +1,6 @@
 import { createDb, migrateToLatest } from '@trellis/db';
-import { createApp } from './app';
+import { createApp, parseTrustProxy } from './app';
+import { outboxMailer, smtpMailer } from './lib/mailer';
 import { ensurePlatformOperator, withStartupLock } from './bootstrap';
 import { seedDemo } from './demo';
 import { defaultWebDist, readEnv } from './env';
@@ -22,7 +23,10 @@ async function main() {
     }
   });
   const publicUrl = env.TRELLIS_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
-  const app = createApp({ db, publicUrl, webDist: env.TRELLIS_WEB_DIST ?? defaultWebDist() });
+  const trustProxy = parseTrustProxy(env.TRELLIS_TRUST_PROXY);
+  const mailer = env.TRELLIS_SMTP_URL ? smtpMailer(env.TRELLIS_SMTP_URL, env.TRELLIS_MAIL_FROM) : outboxMailer;
+  if (env.TRELLIS_SMTP_URL) console.log(`[api] mail is sent through ${new URL(env.TRELLIS_SMTP_URL).host}`);
+  const app = createApp({ db, publicUrl, webDist: env.TRELLIS_WEB_DIST ?? defaultWebDist(), mailer, ...(trustProxy !== undefined ? { trustProxy } : {}) });
   const server = app.listen(env.PORT, '127.0.0.1', () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : env.PORT;

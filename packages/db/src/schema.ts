@@ -98,9 +98,10 @@ export interface MailOutboxTable {
   invitation_id: string | null;
 }
 
-export interface SignInFailuresTable {
+export interface SignInCountersTable {
   key: string;
-  at: Timestamp;
+  window_start: Timestamp;
+  attempts: number;
 }
 
 export interface WorkerHeartbeatsTable {
@@ -332,7 +333,7 @@ export interface Database {
   invitations: InvitationsTable;
   audit_entries: AuditEntriesTable;
   mail_outbox: MailOutboxTable;
-  sign_in_failures: SignInFailuresTable;
+  sign_in_counters: SignInCountersTable;
   worker_heartbeats: WorkerHeartbeatsTable;
   seats: SeatsTable;
   seat_mappings: SeatMappingsTable;

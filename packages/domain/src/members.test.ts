@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './test-support';
-import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, INVITATION_TTL_MS, keepsItsLastAdmin, validatePassword } from './members';
+import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, throttleAddress, INVITATION_TTL_MS, keepsItsLastAdmin, validatePassword } from './members';
 import type { Role } from './roles';
 
 
@@ -37,10 +37,25 @@ describe('sign-in', () => {
     expect(codeOf(() => validatePassword('x'.repeat(201)))).toBe('INVALID_INPUT');
     expect(codeOf(() => validatePassword('long enough pass'))).toBe('ok');
   });
-  it('refuses after 5 failures for one email or 30 from one address', () => {
-    expect(codeOf(() => assertSignInAllowed({ byEmail: 4, byAddress: 29 }))).toBe('ok');
-    expect(codeOf(() => assertSignInAllowed({ byEmail: 5, byAddress: 0 }))).toBe('TOO_MANY_ATTEMPTS');
-    expect(codeOf(() => assertSignInAllowed({ byEmail: 0, byAddress: 30 }))).toBe('TOO_MANY_ATTEMPTS');
+  it.each([
+    { label: 'a fifth attempt of one address at one email', a: { pair: 5, email: 5, address: 5 }, ok: true },
+    { label: 'a sixth attempt of one address at one email', a: { pair: 6, email: 5, address: 5 }, ok: false },
+    { label: 'a second attempt at an email many addresses guessed at', a: { pair: 2, email: 11, address: 2 }, ok: false },
+    { label: 'a first attempt at an email many addresses guessed at', a: { pair: 1, email: 40, address: 1 }, ok: true },
+    { label: 'a second attempt from an address that guessed at many emails', a: { pair: 2, email: 2, address: 31 }, ok: false },
+    { label: 'a first attempt from that address at an email it never tried', a: { pair: 1, email: 1, address: 90 }, ok: true },
+  ])('sign-in throttle: $label -> allowed $ok', ({ a, ok }) => {
+    expect(codeOf(() => assertSignInAllowed(a))).toBe(ok ? 'ok' : 'TOO_MANY_ATTEMPTS');
+  });
+  it.each([
+    { ip: '203.0.113.7', key: '203.0.113.7' },
+    { ip: '::ffff:203.0.113.7', key: '203.0.113.7' },
+    { ip: '2001:db8:1:2:aaaa::1', key: '2001:db8:1:2::/64' },
+    { ip: '2001:0DB8:0001:0002:ffff:1:2:3', key: '2001:db8:1:2::/64' },
+    { ip: '2001:db8::1', key: '2001:db8:0:0::/64' },
+    { ip: '::1', key: '0:0:0:0::/64' },
+  ])('counts sign-in attempts from $ip under $key', ({ ip, key }) => {
+    expect(throttleAddress(ip)).toBe(key);
   });
 });
 

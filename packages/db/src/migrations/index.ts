@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './20261125_0001_foundation';
 import * as m0002 from './20261125_0002_seats_deals';
 import * as m0003 from './20261125_0003_clients';
+import * as m0004 from './20261125_0004_auth_hardening';
 import * as m0005 from './20261125_0005_isolation';
 import * as m0006 from './20261125_0006_credits';
 import * as m0007 from './20261125_0007_spend';
@@ -12,6 +13,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125_0001_foundation': m0001,
   '20261125_0002_seats_deals': m0002,
   '20261125_0003_clients': m0003,
+  '20261125_0004_auth_hardening': m0004,
   '20261125_0005_isolation': m0005,
   '20261125_0006_credits': m0006,
   '20261125_0007_spend': m0007,

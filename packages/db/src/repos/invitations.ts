@@ -108,3 +108,9 @@ export async function revokePlacedFromAbove(trx: Trx, accountId: string, by: str
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** An invitation by its token hash, without locking (for showing it before acceptance). */
+export async function findInvitationByTokenHash(db: Db, tokenHash: string): Promise<Invitation | undefined> {
+  const r = await db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return r && toInvitation(r);
+}

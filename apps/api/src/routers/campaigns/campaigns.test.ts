@@ -57,7 +57,7 @@ describe('campaigns', () => {
     await aAdmin.caller.teams.assignClient({ teamId: team.id, clientId: w.C1.id });
     expect((await w.aOperator.caller.clients.list({ accountId: w.A.id })).items.map((c) => [c.name, c.tier, c.team?.name ?? null])).toEqual([['C1', 'standard', 'Retail'], ['C2', 'standard', null]]);
     const inv = await aAdmin.caller.members.invite({ teamId: team.id, email: 'teamop@x.test', role: 'operator' });
-    const { token } = await (await anonymous(t.db)).members.acceptInvitation({ token: inv.token, name: 'Team Op', password: 'team operator pw' });
+    const { token } = await (await anonymous(t.db)).members.acceptInvitation({ token: inv.token!, name: 'Team Op', password: 'team operator pw' });
     const { createCaller } = await import('../../root');
     const { createContextInner } = await import('../../context');
     const teamOp = createCaller(await createContextInner({ db: t.db, sessionToken: token }));

@@ -1,24 +1,28 @@
 import { z } from 'zod';
-import { assertInvitationUsable, DomainError, SESSION_TTL_MS, validatePassword } from '@trellis/domain';
-import { accounts, invitations, memberships, sessions, teams, users, type Trx } from '@trellis/db';
+import { assertInvitationUsable, decideAcceptance, DomainError, SESSION_TTL_MS } from '@trellis/domain';
+import { accounts, invitations, memberships, sessions, teams, users, type Trx, type User } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/secrets';
+import { assertStrongPassword } from '../../lib/password-strength';
+import { hashPassword, hashToken, newToken } from '../../lib/secrets';
 import { publicProcedure } from '../../trpc';
 import { memberOut, userOut } from '../shapes';
 
 export const acceptInvitationInput = z.object({
   token: z.string().min(1).max(200),
-  name: z.string().trim().min(1, 'must not be empty').max(120),
-  password: z.string().min(1).max(200),
+  /** Only for a new user (signed out, the invited email has no account yet). */
+  name: z.string().trim().min(1, 'must not be empty').max(120).optional(),
+  password: z.string().min(1).max(200).optional(),
 });
 
 /**
- * Accepts an invitation: creates the user (or, for an existing user, checks their password), grants the membership
- * and signs them in. A token works once; a used, revoked or expired one is refused and nothing changes.
+ * Accepts an invitation (the four cases are `decideAcceptance`): a signed-in user whose email it names joins and
+ * keeps their session (`token: null`); someone new gets a user, strength-checked password, and a session. No path
+ * checks a password, so this is no password oracle. A token works once; a used, revoked or expired one is refused
+ * and nothing changes.
  */
 export const acceptInvitationRoute = publicProcedure
   .input(acceptInvitationInput)
-  .output(z.object({ token: z.string(), user: userOut, membership: memberOut }))
+  .output(z.object({ token: z.string().nullable(), user: userOut, membership: memberOut }))
   .mutation(async ({ ctx, input }) => {
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
@@ -27,15 +31,18 @@ export const acceptInvitationRoute = publicProcedure
       assertInvitationUsable(invitation, now);
       const account = (await accounts.findAccount(trx, invitation.accountId))!;
       if (account.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'The account of this invitation has been archived.');
-      let user = await users.findUserByEmail(trx, invitation.email);
-      if (user) {
-        if (!(await verifyPassword(input.password, user.passwordHash))) {
-          throw new DomainError('INVALID_CREDENTIALS', `${invitation.email} already has a Trellis account: enter its password to accept.`, { password: 'does not match your existing account' });
-        }
+      const existing = await users.findUserByEmail(trx, invitation.email);
+      const acceptance = decideAcceptance({ invitedEmail: invitation.email, signedInEmail: ctx.user?.email ?? null, emailHasAccount: !!existing });
+      let user: User;
+      if (acceptance.kind === 'signed-in-user') {
+        user = ctx.user!;
       } else {
-        validatePassword(input.password);
-        const created = await users.insertUser(trx, { email: invitation.email, name: input.name, passwordHash: await hashPassword(input.password) });
-        user = { ...created, passwordHash: '' };
+        const fields: Record<string, string> = {};
+        if (!input.name) fields.name = 'must not be empty';
+        if (!input.password) fields.password = 'choose a password';
+        if (!input.name || !input.password) throw new DomainError('INVALID_INPUT', 'Choose your name and a password to join.', fields);
+        assertStrongPassword(input.password, [invitation.email, input.name]);
+        user = await users.insertUser(trx, { email: invitation.email, name: input.name, passwordHash: await hashPassword(input.password) });
       }
       if (invitation.teamId ? await teams.teamMembershipOf(trx, invitation.teamId, user.id) : await memberships.findMembershipOf(trx, account.id, user.id)) {
         throw new DomainError('ALREADY_MEMBER', 'You are already a member there.');
@@ -46,13 +53,13 @@ export const acceptInvitationRoute = publicProcedure
       await invitations.markInvitationAccepted(trx, invitation.id, user.id, now);
       const out = { ...membership, createdAt: membership.createdAt.toISOString(), email: user.email, name: user.name };
       await recordAudit(trx, { user, now: ctx.now }, { rootId: account.rootId, accountId: account.id, action: 'membership.create', entityType: 'membership', entityId: membership.id, after: { ...out, invitationId: invitation.id } });
+      if (acceptance.kind === 'signed-in-user') return { token: null, expiresAt: null, user, membership: out };
       const token = newToken();
       const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
       await sessions.insertSession(trx, { tokenHash: hashToken(token), userId: user.id, expiresAt });
-      const { passwordHash: _h, ...publicUser } = user;
-      return { token, expiresAt, user: publicUser, membership: out };
+      return { token, expiresAt, user, membership: out };
     });
-    ctx.cookies.set(result.token, result.expiresAt);
+    if (result.token && result.expiresAt) ctx.cookies.set(result.token, result.expiresAt);
     return { token: result.token, user: result.user, membership: result.membership };
   });
 

@@ -14,11 +14,12 @@ export const inviteInput = z
  * Invites someone to an account, or to a team of an agency (then the membership covers that team's clients), with
  * a role. The invitation is single-use and expires after 7 days; inviting the
  * same email again replaces the pending invitation. The email goes to the outbox in the same transaction, and the
- * token comes back too so the inviter can hand the link over by hand (SPEC 10).
+ * token comes back too so the inviter can hand the link over by hand (SPEC 10), unless a real mail transport
+ * delivers it: then only the invitee's mailbox gets the link, and `token`/`link` are null (SPEC 12).
  */
 export const inviteRoute = authedProcedure
   .input(inviteInput)
-  .output(invitationOut.extend({ token: z.string(), link: z.string() }))
+  .output(invitationOut.extend({ token: z.string().nullable(), link: z.string().nullable() }))
   .mutation(async ({ ctx, input }) => {
     const team = input.teamId ? await teams.findTeam(ctx.db, input.teamId) : undefined;
     if (input.teamId && !team) throw new DomainError('NOT_FOUND', 'Team not found.');
@@ -61,7 +62,7 @@ export const inviteRoute = authedProcedure
       });
       const out = toInvitationOut(invitation);
       await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'invitation.create', entityType: 'invitation', entityId: invitation.id, after: out });
-      return { ...out, token, link };
+      return ctx.mailer.delivers ? { ...out, token: null, link: null } : { ...out, token, link };
     });
   });
 
