@@ -83,19 +83,20 @@ export function createApp(opts: AppOptions): Express {
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
   app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, ...(opts.log ? { log: opts.log } : {}) }));
   app.use('/trpc', mutationsNeedJsonOrBearer);
-  app.use(
-    '/trpc',
+  const trpc = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
       createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}) }),
-      // spend.ingest takes up to 10,000 records a call (a few MB of JSON)
-      maxBodySize: 16 * 1024 * 1024,
+      maxBodySize,
       maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: p }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? console.error)(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
-    }),
-  );
+    });
+  // spend.ingest alone takes up to 10,000 records a call (a few MB of JSON); everything else at most 1 MB
+  const ingestCalls = trpc(16 * 1024 * 1024);
+  const otherCalls = trpc(1024 * 1024);
+  app.use('/trpc', (req, res, next) => (req.path === '/spend.ingest' ? ingestCalls : otherCalls)(req, res, next));
   // Source maps are never served, even if a build left some beside the app.
   app.use((req, res, next) => (/\.map$/i.test(req.path) ? void res.status(404).end() : next()));
   const dist = opts.webDist;
