@@ -23,7 +23,9 @@ import { Route as AccountsAccountIdClientsRouteImport } from './routes/accounts/
 import { Route as AccountsAccountIdConnectionsRouteImport } from './routes/accounts/$accountId/connections'
 import { Route as AccountsAccountIdDealsRouteImport } from './routes/accounts/$accountId/deals'
 import { Route as AccountsAccountIdMembersRouteImport } from './routes/accounts/$accountId/members'
+import { Route as AccountsAccountIdReportsRouteImport } from './routes/accounts/$accountId/reports'
 import { Route as AccountsAccountIdSeatsRouteImport } from './routes/accounts/$accountId/seats'
+import { Route as AccountsAccountIdSharedReportsRouteImport } from './routes/accounts/$accountId/shared-reports'
 
 const IndexRoute = IndexRouteImport.update({
   id: '/',
@@ -99,11 +101,23 @@ const AccountsAccountIdMembersRoute =
     path: '/members',
     getParentRoute: () => AccountsAccountIdRouteRoute,
   } as any)
+const AccountsAccountIdReportsRoute =
+  AccountsAccountIdReportsRouteImport.update({
+    id: '/reports',
+    path: '/reports',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 const AccountsAccountIdSeatsRoute = AccountsAccountIdSeatsRouteImport.update({
   id: '/seats',
   path: '/seats',
   getParentRoute: () => AccountsAccountIdRouteRoute,
 } as any)
+const AccountsAccountIdSharedReportsRoute =
+  AccountsAccountIdSharedReportsRouteImport.update({
+    id: '/shared-reports',
+    path: '/shared-reports',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 
 export interface FileRoutesByFullPath {
   '/': typeof IndexRoute
@@ -119,7 +133,9 @@ export interface FileRoutesByFullPath {
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
   '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
   '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
+  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
   '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
+  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute
   '/accounts/$accountId/': typeof AccountsAccountIdIndexRoute
 }
 export interface FileRoutesByTo {
@@ -135,7 +151,9 @@ export interface FileRoutesByTo {
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
   '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
   '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
+  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
   '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
+  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute
   '/accounts/$accountId': typeof AccountsAccountIdIndexRoute
 }
 export interface FileRoutesById {
@@ -153,7 +171,9 @@ export interface FileRoutesById {
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
   '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
   '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
+  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
   '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
+  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute
   '/accounts/$accountId/': typeof AccountsAccountIdIndexRoute
 }
 export interface FileRouteTypes {
@@ -172,7 +192,9 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/connections'
     | '/accounts/$accountId/deals'
     | '/accounts/$accountId/members'
+    | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
+    | '/accounts/$accountId/shared-reports'
     | '/accounts/$accountId/'
   fileRoutesByTo: FileRoutesByTo
   to:
@@ -188,7 +210,9 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/connections'
     | '/accounts/$accountId/deals'
     | '/accounts/$accountId/members'
+    | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
+    | '/accounts/$accountId/shared-reports'
     | '/accounts/$accountId'
   id:
     | '__root__'
@@ -205,7 +229,9 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/connections'
     | '/accounts/$accountId/deals'
     | '/accounts/$accountId/members'
+    | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
+    | '/accounts/$accountId/shared-reports'
     | '/accounts/$accountId/'
   fileRoutesById: FileRoutesById
 }
@@ -319,11 +345,25 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AccountsAccountIdMembersRouteImport
       parentRoute: typeof AccountsAccountIdRouteRoute
     }
+    '/accounts/$accountId/reports': {
+      id: '/accounts/$accountId/reports'
+      path: '/reports'
+      fullPath: '/accounts/$accountId/reports'
+      preLoaderRoute: typeof AccountsAccountIdReportsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/seats': {
       id: '/accounts/$accountId/seats'
       path: '/seats'
       fullPath: '/accounts/$accountId/seats'
       preLoaderRoute: typeof AccountsAccountIdSeatsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
+    '/accounts/$accountId/shared-reports': {
+      id: '/accounts/$accountId/shared-reports'
+      path: '/shared-reports'
+      fullPath: '/accounts/$accountId/shared-reports'
+      preLoaderRoute: typeof AccountsAccountIdSharedReportsRouteImport
       parentRoute: typeof AccountsAccountIdRouteRoute
     }
   }
@@ -336,7 +376,9 @@ interface AccountsAccountIdRouteRouteChildren {
   AccountsAccountIdConnectionsRoute: typeof AccountsAccountIdConnectionsRoute
   AccountsAccountIdDealsRoute: typeof AccountsAccountIdDealsRoute
   AccountsAccountIdMembersRoute: typeof AccountsAccountIdMembersRoute
+  AccountsAccountIdReportsRoute: typeof AccountsAccountIdReportsRoute
   AccountsAccountIdSeatsRoute: typeof AccountsAccountIdSeatsRoute
+  AccountsAccountIdSharedReportsRoute: typeof AccountsAccountIdSharedReportsRoute
   AccountsAccountIdIndexRoute: typeof AccountsAccountIdIndexRoute
 }
 
@@ -348,7 +390,9 @@ const AccountsAccountIdRouteRouteChildren: AccountsAccountIdRouteRouteChildren =
     AccountsAccountIdConnectionsRoute: AccountsAccountIdConnectionsRoute,
     AccountsAccountIdDealsRoute: AccountsAccountIdDealsRoute,
     AccountsAccountIdMembersRoute: AccountsAccountIdMembersRoute,
+    AccountsAccountIdReportsRoute: AccountsAccountIdReportsRoute,
     AccountsAccountIdSeatsRoute: AccountsAccountIdSeatsRoute,
+    AccountsAccountIdSharedReportsRoute: AccountsAccountIdSharedReportsRoute,
     AccountsAccountIdIndexRoute: AccountsAccountIdIndexRoute,
   }
 

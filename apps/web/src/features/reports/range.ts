@@ -1,0 +1,37 @@
+import { isoDayIn } from '../../lib/time';
+import type { Preset } from './search';
+
+export const PRESET_LABEL: Record<Preset, string> = {
+  today: 'Today',
+  yesterday: 'Yesterday',
+  last7: 'Last 7 days',
+  last30: 'Last 30 days',
+  thisMonth: 'This month',
+  custom: 'Custom range',
+};
+
+const DAY = 86_400_000;
+const shift = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+
+/** The days a preset covers in the account's zone (both inclusive), as the server's presets do. */
+export function presetDays(preset: Exclude<Preset, 'custom'>, timeZone: string, now = new Date()): { from: string; to: string } {
+  const today = isoDayIn(now.toISOString(), timeZone);
+  switch (preset) {
+    case 'today':
+      return { from: today, to: today };
+    case 'yesterday':
+      return { from: shift(today, -1), to: shift(today, -1) };
+    case 'last7':
+      return { from: shift(today, -6), to: today };
+    case 'last30':
+      return { from: shift(today, -29), to: today };
+    case 'thisMonth':
+      return { from: `${today.slice(0, 8)}01`, to: today };
+  }
+}
+
+/** The time resolution of the chart: hours over a day or two, days up to a quarter, months beyond. */
+export function chartResolution(from: string, to: string): 'hour' | 'day' | 'month' {
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY + 1;
+  return days <= 2 ? 'hour' : days <= 92 ? 'day' : 'month';
+}

@@ -1,0 +1,245 @@
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { Download } from 'lucide-react';
+import { useMemo, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
+import { Badge } from '../../components/ui/badge';
+import { Button } from '../../components/ui/button';
+import { Card, CardBody, CardHeader } from '../../components/ui/card';
+import { Empty } from '../../components/ui/empty';
+import { Field, FormError } from '../../components/ui/field';
+import { Input, NativeSelect } from '../../components/ui/input';
+import { DSP_LABEL, DSPS } from '../../lib/labels';
+import { errorMessage, fieldErrors, useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc';
+import { can, useAccount } from '../accounts/context';
+import { flatten } from '../shell/switcher';
+import { chartResolution, presetDays, PRESET_LABEL } from './range';
+import { AUCTION_TYPES, DIMENSIONS, PRESETS, type Dimension, type ReportsSearch } from './search';
+import { AUCTION_LABEL, CompleteUntil, DIMENSION_LABEL, ReportChart, ReportTable, Totals } from './view';
+
+type RunInput = RouterInputs['reports']['run'];
+type Saved = RouterOutputs['reports']['saved']['items'][number];
+
+/** The report the URL describes: days (a preset moves with today, in the account's zone), groupings, filters. */
+function inputOf(search: ReportsSearch, accountId: string, timeZone: string): RunInput {
+  const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+  const days = preset === 'custom' && search.from && search.to ? { from: search.from, to: search.to } : presetDays(preset === 'custom' ? 'last7' : preset, timeZone);
+  const filters: NonNullable<RunInput['filters']> = {};
+  if (search.auctionType) filters.auctionType = [search.auctionType];
+  if (search.dsp) filters.dsp = [search.dsp];
+  if (search.account) filters.account = [search.account];
+  return { accountId, ...days, groupBy: search.groupBy ?? ['day'], ...(Object.keys(filters).length ? { filters } : {}) };
+}
+
+export const exportHref = (q: { input: RunInput } | { reportId: string }) =>
+  `/exports/report.csv?${new URLSearchParams('input' in q ? { input: JSON.stringify(q.input) } : { reportId: q.reportId })}`;
+
+export function ReportsScreen({ search }: { search: ReportsSearch }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const input = inputOf(search, a.id, a.timeZone);
+  const dim = chartResolution(input.from, input.to);
+  const report = useQuery({ ...trpc.reports.run.queryOptions(input), placeholderData: keepPreviousData });
+  const series = useQuery({ ...trpc.reports.run.queryOptions({ ...input, groupBy: [dim] }), placeholderData: keepPreviousData });
+  const set = (patch: Partial<ReportsSearch>) => void navigate({ to: '.', search: (s: ReportsSearch) => ({ ...s, ...patch }), replace: true });
+  return (
+    <>
+      <Card>
+        <CardHeader
+          title="Spend report"
+          description={a.level === 3 ? 'Spend on this client\'s own deals and on the seats it linked itself.' : 'Everything attributed to this account and the accounts below it: all DSPs, deals and open auction.'}
+          actions={
+            <Button asChild variant="secondary">
+              <a href={exportHref({ input })} download data-testid="export-csv"><Download className="size-4" aria-hidden />Export CSV</a>
+            </Button>
+          }
+        />
+        <CardBody className="space-y-4">
+          <Controls search={search} input={input} set={set} />
+          <FormError message={errorMessage(report.error)} />
+          {report.data && <CompleteUntil data={report.data} />}
+          <ReportChart series={series.data} dim={dim} timeZone={a.timeZone} currency={search.currency} onCurrency={(currency) => set({ currency })} />
+          <ReportTable data={report.data} timeZone={a.timeZone} loading={report.isPending} />
+          {report.data && <Totals data={report.data} />}
+        </CardBody>
+      </Card>
+      <SaveReport search={search} />
+      <SavedReports />
+    </>
+  );
+}
+
+function Controls({ search, input, set }: { search: ReportsSearch; input: RunInput; set: (p: Partial<ReportsSearch>) => void }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id }));
+  const accounts = useMemo(() => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.id !== a.id) : []), [tree.data, a.id]);
+  const groupBy = (search.groupBy ?? ['day']) as Dimension[];
+  const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+  const toggle = (d: Dimension) => set({ groupBy: groupBy.includes(d) ? groupBy.filter((x) => x !== d) : DIMENSIONS.filter((x) => x === d || groupBy.includes(x)) });
+  return (
+    <div className="space-y-3">
+      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
+        <Field label="Date range">
+          {(p) => (
+            <NativeSelect {...p} name="preset" value={preset} onChange={(e) => {
+              const v = e.target.value as (typeof PRESETS)[number];
+              set(v === 'custom' ? { preset: v, from: input.from, to: input.to } : { preset: v, from: undefined, to: undefined });
+            }}>
+              {PRESETS.map((x) => <option key={x} value={x}>{PRESET_LABEL[x]}</option>)}
+            </NativeSelect>
+          )}
+        </Field>
+        <Field label="From">{(p) => <Input {...p} type="date" name="from" value={input.from} onChange={(e) => e.target.value && set({ preset: 'custom', from: e.target.value, to: input.to })} />}</Field>
+        <Field label="To">{(p) => <Input {...p} type="date" name="to" value={input.to} onChange={(e) => e.target.value && set({ preset: 'custom', from: input.from, to: e.target.value })} />}</Field>
+        <Field label="Auction type">
+          {(p) => (
+            <NativeSelect {...p} name="auctionType" value={search.auctionType ?? ''} onChange={(e) => set({ auctionType: (e.target.value || undefined) as ReportsSearch['auctionType'] })}>
+              <option value="">All</option>
+              {AUCTION_TYPES.map((x) => <option key={x} value={x}>{AUCTION_LABEL[x]}</option>)}
+            </NativeSelect>
+          )}
+        </Field>
+        <Field label="DSP">
+          {(p) => (
+            <NativeSelect {...p} name="dsp" value={search.dsp ?? ''} onChange={(e) => set({ dsp: e.target.value || undefined })}>
+              <option value="">All</option>
+              {DSPS.map((x) => <option key={x} value={x}>{DSP_LABEL[x]}</option>)}
+            </NativeSelect>
+          )}
+        </Field>
+      </div>
+      {accounts.length > 0 && (
+        <Field label="Account (and everything below it)" className="max-w-md">
+          {(p) => (
+            <NativeSelect {...p} name="account" value={search.account ?? ''} onChange={(e) => set({ account: e.target.value || undefined })}>
+              <option value="">All of {a.name}</option>
+              {accounts.map((x) => <option key={x.id} value={x.id}>{[...x.path.slice(1), x.name].join(' / ')}</option>)}
+            </NativeSelect>
+          )}
+        </Field>
+      )}
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-700">Group by</legend>
+        <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+          {DIMENSIONS.map((d) => (
+            <label key={d} className="flex items-center gap-1.5 text-sm">
+              <input type="checkbox" name={`groupBy-${d}`} checked={groupBy.includes(d)} onChange={() => toggle(d)} className="size-4" />
+              {DIMENSION_LABEL[d]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    </div>
+  );
+}
+
+function SaveReport({ search }: { search: ReportsSearch }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const [name, setName] = useState('');
+  const save = useMutation(trpc.reports.save.mutationOptions());
+  const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const input = inputOf(search, a.id, a.timeZone);
+    const range = preset === 'custom' ? { from: input.from, to: input.to } : { preset };
+    try {
+      await save.mutateAsync({ accountId: a.id, name, query: { groupBy: input.groupBy, ...(input.filters ? { filters: input.filters } : {}), range } });
+      toast.success(`Saved "${name.trim()}"`);
+      setName('');
+    } catch {
+      /* shown below */
+    }
+  };
+  return (
+    <Card>
+      <CardHeader title="Save this report" description={preset === 'custom' ? 'Saved with its fixed days.' : `Saved with "${PRESET_LABEL[preset]}": the days move with today.`} level={2} />
+      <CardBody>
+        <form onSubmit={submit} className="flex flex-wrap items-start gap-3">
+          <Field label="Report name" error={fieldErrors(save.error).name} className="min-w-64 flex-1">{(p) => <Input {...p} name="reportName" value={name} onChange={(e) => setName(e.target.value)} maxLength={120} />}</Field>
+          <Button type="submit" className="mt-6" disabled={save.isPending || name.trim() === ''}>Save report</Button>
+        </form>
+        {!fieldErrors(save.error).name && <FormError message={errorMessage(save.error)} />}
+      </CardBody>
+    </Card>
+  );
+}
+
+function SavedReports() {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const saved = useQuery(trpc.reports.saved.queryOptions({ accountId: a.id }));
+  const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id }));
+  const clients = useMemo(() => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.kind === 'client') : []), [tree.data]);
+  return (
+    <Card>
+      <CardHeader title="Saved reports" description={can(a, 'reports.share') ? 'Share one with a client: its users can run and export it, not change it.' : 'Sharing with clients needs an operator or admin role.'} />
+      <CardBody>
+        <FormError message={errorMessage(saved.error)} />
+        {saved.data && saved.data.items.length === 0 && <Empty>No saved reports yet.</Empty>}
+        <ul className="divide-y divide-slate-100">
+          {saved.data?.items.map((r) => <SavedItem key={r.id} report={r} clients={clients} />)}
+        </ul>
+      </CardBody>
+    </Card>
+  );
+}
+
+function SavedItem({ report, clients }: { report: Saved; clients: { id: string; name: string }[] }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const [client, setClient] = useState('');
+  const share = useMutation(trpc.reports.share.mutationOptions());
+  const unshare = useMutation(trpc.reports.unshare.mutationOptions());
+  const q = report.query;
+  const open = () =>
+    void navigate({
+      to: '.',
+      search: {
+        groupBy: q.groupBy,
+        ...('preset' in q.range ? { preset: q.range.preset } : { preset: 'custom' as const, from: q.range.from, to: q.range.to }),
+        auctionType: q.filters?.auctionType?.[0],
+        dsp: q.filters?.dsp?.[0],
+        account: q.filters?.account?.[0],
+      },
+    });
+  const notShared = clients.filter((c) => !report.shares.some((s) => s.clientId === c.id));
+  return (
+    <li className="py-3" data-testid={`saved-${report.name}`}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <div>
+          <p className="font-medium">{report.name}</p>
+          <p className="text-xs text-slate-600">
+            by {q.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} · {'preset' in q.range ? PRESET_LABEL[q.range.preset] : `${q.range.from} – ${q.range.to}`}
+          </p>
+        </div>
+        <Button variant="secondary" size="sm" onClick={open}>Open</Button>
+      </div>
+      <div className="mt-2 flex flex-wrap items-center gap-2">
+        {report.shares.map((s) => (
+          <Badge key={s.clientId} tone="blue" className="gap-1">
+            shared with {s.clientName}
+            {can(a, 'reports.share') && (
+              <button type="button" className="ml-1 underline" aria-label={`Stop sharing ${report.name} with ${s.clientName}`} onClick={() => void unshare.mutateAsync({ reportId: report.id, clientId: s.clientId }).then(() => toast.success(`No longer shared with ${s.clientName}`))}>
+                unshare
+              </button>
+            )}
+          </Badge>
+        ))}
+        {can(a, 'reports.share') && notShared.length > 0 && (
+          <form className="flex items-center gap-2" onSubmit={(e) => { e.preventDefault(); if (client) void share.mutateAsync({ reportId: report.id, clientId: client }).then(() => { toast.success('Shared'); setClient(''); }); }}>
+            <NativeSelect aria-label={`Client to share ${report.name} with`} className="w-56" value={client} onChange={(e) => setClient(e.target.value)}>
+              <option value="">Share with a client…</option>
+              {notShared.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+            </NativeSelect>
+            <Button type="submit" size="sm" disabled={!client || share.isPending}>Share</Button>
+          </form>
+        )}
+      </div>
+      <FormError message={errorMessage(share.error) ?? errorMessage(unshare.error)} />
+    </li>
+  );
+}

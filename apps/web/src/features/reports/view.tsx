@@ -1,0 +1,176 @@
+import { createColumnHelper } from '@tanstack/react-table';
+import { lazy, Suspense, useMemo } from 'react';
+import { Badge } from '../../components/ui/badge';
+import { DataTable, type ColumnDef } from '../../components/ui/data-table';
+import { NativeSelect } from '../../components/ui/input';
+import { Skeleton } from '../../components/ui/skeleton';
+import { DSP_LABEL } from '../../lib/labels';
+import { formatMoney } from '../../lib/money';
+import { formatDateTime } from '../../lib/time';
+import type { RouterOutputs } from '../../lib/trpc';
+import type { ChartPoint } from './chart';
+import type { Dimension } from './search';
+
+// recharts loads with the first chart, not with the first page
+const SpendChart = lazy(() => import('./chart'));
+
+export type ReportData = RouterOutputs['reports']['run'];
+type Row = ReportData['rows'][number];
+
+export const DIMENSION_LABEL: Record<Dimension, string> = {
+  hour: 'Hour',
+  day: 'Day',
+  month: 'Month',
+  account: 'Account',
+  dsp: 'DSP',
+  seat: 'Seat',
+  deal: 'Deal',
+  auctionType: 'Auction type',
+  campaign: 'Campaign',
+};
+export const AUCTION_LABEL: Record<string, string> = {
+  open_auction: 'Open auction',
+  private_auction: 'Private auction',
+  preferred_deal: 'Preferred deal',
+  programmatic_guaranteed: 'Programmatic guaranteed',
+};
+
+const integer = new Intl.NumberFormat();
+const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 });
+const monthFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', timeZone: 'UTC' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+const hourFmt = (iso: string, tz: string) => formatDateTime(iso, tz);
+
+/** How a row's value of a dimension reads (times in the report's zone; names beside the ids). */
+export function dimensionText(d: Dimension, r: Row, timeZone: string): string {
+  switch (d) {
+    case 'hour':
+      return r.hour ? hourFmt(r.hour, timeZone) : '';
+    case 'day':
+      return r.day ? dayFmt.format(new Date(`${r.day}T00:00:00Z`)) : '';
+    case 'month':
+      return r.month ? monthFmt.format(new Date(`${r.month}-01T00:00:00Z`)) : '';
+    case 'account':
+      return r.accountName ?? '';
+    case 'dsp':
+      return r.dsp ? (DSP_LABEL[r.dsp as keyof typeof DSP_LABEL] ?? r.dsp) : '';
+    case 'seat':
+      return r.seatName ?? '';
+    case 'deal':
+      return r.dealName ? `${r.dealName} (${r.dealExternalId})` : 'Open auction (no deal)';
+    case 'auctionType':
+      return AUCTION_LABEL[r.auctionType ?? ''] ?? r.auctionType ?? '';
+    case 'campaign':
+      return r.campaignName ?? 'No campaign';
+  }
+}
+/** The sort key of a dimension (times sort by their instant or day, names by name). */
+const sortKey = (d: Dimension, r: Row): string => (d === 'hour' ? (r.hour ?? '') : d === 'day' ? (r.day ?? '') : d === 'month' ? (r.month ?? '') : dimensionText(d, r, 'UTC'));
+
+const cmpBig = (x: string, y: string) => { const p = BigInt(x), q = BigInt(y); return p < q ? -1 : p > q ? 1 : 0; };
+
+/** Points of the chart from a report grouped by one time dimension, in one currency. */
+export function chartPoints(data: ReportData | undefined, dim: 'hour' | 'day' | 'month', currency: string, timeZone: string): ChartPoint[] {
+  if (!data) return [];
+  return data.rows.filter((r) => r.currency === currency).map((r) => ({ label: dimensionText(dim, r, timeZone), spendMicros: r.spendMicros, impressions: r.impressions }));
+}
+
+/**
+ * One empty array for every render: DataTable's paging resets its page whenever `data` is a new array, and a fresh
+ * `[]` on each render while a report loads would loop forever.
+ */
+const NO_ROWS: Row[] = [];
+
+export function ReportTable({ data, timeZone, loading }: { data: ReportData | undefined; timeZone: string; loading: boolean }) {
+  const col = createColumnHelper<Row>();
+  const dims = (data?.groupBy ?? []) as Dimension[];
+  const columns = useMemo(
+    (): ColumnDef<Row, any>[] => [
+      ...dims.map((d) => col.accessor((r) => sortKey(d, r), { id: d, header: DIMENSION_LABEL[d], cell: (c) => <span className="whitespace-nowrap">{dimensionText(d, c.row.original, timeZone)}</span> })),
+      col.accessor('impressions', { header: 'Impressions', cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span> }),
+      col.accessor('clicks', { header: 'Clicks', cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span> }),
+      col.accessor((r) => r.ctr ?? -1, { id: 'ctr', header: 'CTR', cell: (c) => <span className="tabular-nums">{c.row.original.ctr === null ? '—' : percent.format(c.row.original.ctr)}</span> }),
+      col.accessor('spendMicros', { header: 'Spend', sortingFn: (x, y) => cmpBig(x.original.spendMicros, y.original.spendMicros), cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.getValue(), c.row.original.currency)}</span> }),
+      col.accessor((r) => r.ecpmMicros ?? '0', { id: 'ecpm', header: 'eCPM', sortingFn: (x, y) => cmpBig(x.original.ecpmMicros ?? '0', y.original.ecpmMicros ?? '0'), cell: (c) => <span className="whitespace-nowrap tabular-nums">{c.row.original.ecpmMicros === null ? '—' : formatMoney(c.row.original.ecpmMicros, c.row.original.currency)}</span> }),
+      col.accessor('currency', { header: 'Currency' }),
+    ],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [dims.join(','), timeZone],
+  );
+  return (
+    <DataTable
+      caption="Report rows"
+      testId="report-rows"
+      columns={columns}
+      data={data?.rows ?? NO_ROWS}
+      loading={loading}
+      noun={['row', 'rows']}
+      filterPlaceholder="Filter rows"
+      pageSize={50}
+      empty="No spend in this range for what you may see. Data arrives as the worker rolls it up."
+    />
+  );
+}
+
+export function Totals({ data }: { data: ReportData }) {
+  if (data.totals.length === 0) return null;
+  return (
+    <table className="w-full text-sm" data-testid="report-totals">
+      <caption className="sr-only">Totals per currency</caption>
+      <thead>
+        <tr className="text-left text-slate-600">
+          <th className="py-1 pr-4 font-medium">Totals</th>
+          <th className="py-1 pr-4 font-medium">Impressions</th>
+          <th className="py-1 pr-4 font-medium">Clicks</th>
+          <th className="py-1 pr-4 font-medium">CTR</th>
+          <th className="py-1 pr-4 font-medium">Spend</th>
+          <th className="py-1 pr-4 font-medium">eCPM</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.totals.map((t) => (
+          <tr key={t.currency} className="border-t border-slate-100 tabular-nums" data-testid={`total-${t.currency}`}>
+            <th className="py-1 pr-4 text-left font-medium">{t.currency}</th>
+            <td className="py-1 pr-4">{integer.format(t.impressions)}</td>
+            <td className="py-1 pr-4">{integer.format(t.clicks)}</td>
+            <td className="py-1 pr-4">{t.ctr === null ? '—' : percent.format(t.ctr)}</td>
+            <td className="py-1 pr-4 font-semibold">{formatMoney(t.spendMicros, t.currency)}</td>
+            <td className="py-1 pr-4">{t.ecpmMicros === null ? '—' : formatMoney(t.ecpmMicros, t.currency)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function CompleteUntil({ data }: { data: ReportData }) {
+  return (
+    <p className="text-sm text-slate-600" data-testid="complete-until">
+      {data.completeUntil ? <>Data complete until {formatDateTime(data.completeUntil, data.timeZone)}</> : 'No data rolled up yet'} · times in {data.timeZone}
+      {data.truncated && <Badge tone="amber" className="ml-2">first {integer.format(data.rows.length)} rows: export CSV for all</Badge>}
+    </p>
+  );
+}
+
+/** The chart of spend and impressions over time, one currency at a time (a report never sums across currencies). */
+export function ReportChart({ series, dim, timeZone, currency, onCurrency }: { series: ReportData | undefined; dim: 'hour' | 'day' | 'month'; timeZone: string; currency: string | undefined; onCurrency: (c: string) => void }) {
+  if (!series) return <Skeleton className="h-72 w-full" />;
+  const currencies = [...new Set(series.rows.map((r) => r.currency))].sort();
+  if (currencies.length === 0) return null;
+  const cur = currency && currencies.includes(currency) ? currency : currencies[0]!;
+  return (
+    <div className="space-y-2">
+      {currencies.length > 1 && (
+        <label className="flex items-center gap-2 text-sm text-slate-700">
+          Chart currency
+          <NativeSelect className="w-28" value={cur} onChange={(e) => onCurrency(e.target.value)}>
+            {currencies.map((c) => <option key={c} value={c}>{c}</option>)}
+          </NativeSelect>
+        </label>
+      )}
+      <Suspense fallback={<Skeleton className="h-72 w-full" />}>
+        <SpendChart points={chartPoints(series, dim, cur, timeZone)} currency={cur} />
+      </Suspense>
+    </div>
+  );
+}
