@@ -22,18 +22,19 @@ export function createApp(opts: AppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(
-    '/trpc',
+  const trpc = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
       createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}) }),
-      // spend.ingest takes up to 10,000 records a call (a few MB of JSON)
-      maxBodySize: 16 * 1024 * 1024,
+      maxBodySize,
       onError: ({ error, path: p }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? console.error)(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
-    }),
-  );
+    });
+  const small = trpc(1024 * 1024);
+  // spend.ingest alone (not batched) takes up to 10,000 records a call: a few MB of JSON
+  const large = trpc(16 * 1024 * 1024);
+  app.use('/trpc', (req, res, next) => (req.path === '/spend.ingest' ? large : small)(req, res, next));
   const dist = opts.webDist;
   if (dist && existsSync(path.join(dist, 'index.html'))) {
     app.use(express.static(dist, { index: false, maxAge: '1h' }));

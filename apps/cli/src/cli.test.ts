@@ -98,6 +98,12 @@ describe('trellis ingest', () => {
     for (let waited = 0; (await count()) === 0 && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.exited;
+    // a COMMIT sent just before the kill may still be finishing on the server: wait until its sessions are gone
+    for (let waited = 0; waited < 30_000; waited += 20) {
+      const r = await sql<{ n: string }>`select count(*)::text as n from pg_stat_activity where application_name = 'trellis-cli'`.execute(t.db);
+      if (r.rows[0]!.n === '0') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const partial = await count();
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(N);
