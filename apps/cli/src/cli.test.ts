@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hoursAfter, spendFixture, useTestDatabase } from '@trellis/db/testing';
 
 const t = useTestDatabase();
 const main = path.resolve(import.meta.dirname, 'main.ts');
 const tsx = path.resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 const dir = mkdtempSync(path.join(tmpdir(), 'trellis-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(tsx, [main, ...args], { env: { ...process.env, DATABASE_URL: t.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
