@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hoursAfter, spendFixture, useTestDatabase } from '@trellis/db/testing';
 
 const t = useTestDatabase();
 const main = path.resolve(import.meta.dirname, 'main.ts');
 const tsx = path.resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 const dir = mkdtempSync(path.join(tmpdir(), 'trellis-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(tsx, [main, ...args], { env: { ...process.env, DATABASE_URL: t.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -98,6 +99,12 @@ describe('trellis ingest', () => {
     for (let waited = 0; (await count()) === 0 && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.exited;
+    // a COMMIT sent just before the kill may still be finishing on the server: wait until its sessions are gone
+    for (let waited = 0; waited < 30_000; waited += 20) {
+      const r = await sql<{ n: string }>`select count(*)::text as n from pg_stat_activity where application_name = 'trellis-cli'`.execute(t.db);
+      if (r.rows[0]!.n === '0') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const partial = await count();
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(N);

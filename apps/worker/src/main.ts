@@ -12,7 +12,7 @@ async function main() {
   const maxRange = process.env.TRELLIS_WORKER_MAX_RANGE;
   if (maxRange !== undefined && !/^[1-9][0-9]{0,15}$/.test(maxRange)) throw new Error('TRELLIS_WORKER_MAX_RANGE must be a positive integer');
   const name = process.env.TRELLIS_WORKER_NAME ?? 'trellis-worker';
-  const db = createDb(url, { max: 3, applicationName: name });
+  const db = createDb(url, { max: 4, applicationName: name });
   const worker = await runWorker({
     db, heartbeatMs, pollMs, schemaWaitMs: 120_000, log: (l) => console.log(l),
     ...(maxRange ? { maxRange: BigInt(maxRange) } : {}),

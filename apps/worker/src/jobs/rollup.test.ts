@@ -125,4 +125,32 @@ describe('rollup', () => {
       { numRuns: 15 },
     );
   }, 240_000);
+
+  it('waits out a writer still in its transaction, and never moves the watermark past records it cannot see', async () => {
+    await t.reset();
+    const f = await spendFixture(t.db);
+    const rec = (id: string) => ({ eventId: id, occurredAt: hoursAfter(5).toISOString(), dsp: 'dv360', seatId: 'S1', auctionType: 'open_auction', impressions: 1, clicks: 0, spendMicros: 7, currency: 'EUR' });
+    await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records: [rec('a')] }));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let ingested!: () => void;
+    const inside = new Promise<void>((r) => (ingested = r));
+    const writer = t.db.transaction().execute(async (trx) => {
+      await spend.ingestBatch(trx, { rootId: f.h.id, records: [rec('b'), rec('c')] });
+      ingested();
+      await gate;
+    });
+    await inside;
+    let done = false;
+    const unit = rollup(t.db, () => new Date()).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(done).toBe(false); // the rollup waits for the writer instead of skipping past its sequence numbers
+    release();
+    await writer;
+    const r = await unit;
+    expect(r?.records).toBe(3);
+    const sums = await sql<{ s: string }>`select sum(spend_micros)::text as s from spend_hourly`.execute(t.db);
+    expect(sums.rows[0]!.s).toBe('21');
+  });
 });
+

@@ -19,8 +19,8 @@ export interface RollupDone {
 /**
  * One unit of the incremental rollup (pg_incremental's sequence pipeline), in ONE transaction:
  * 1. claim a root whose records run past its watermark (row lock, SKIP LOCKED: two workers never take the same root);
- * 2. find the highest sequence number no open transaction can still fill (a brief exclusive lock that waits out the
- *    root's in-flight writers, who hold it shared);
+ * 2. find the highest sequence number no open transaction can still fill (a brief exclusive lock, in a transaction of
+ *    its own, that waits out the root's in-flight writers, who hold it shared);
  * 3. aggregate (watermark, hi] into spend_hourly with one INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE;
  * 4. debit each client's credits for its spend in that range (reference `spend:<root>:<from>-<to>`);
  * 5. advance the watermark.
@@ -32,7 +32,7 @@ export async function rollup(db: Db, clock: () => Date, opts: RollupOptions = {}
     const claim = await spend.claimRoot(trx, opts.rootId);
     if (!claim) return null;
     const cutAt = clock();
-    const safe = await spend.safeHighSeq(trx, claim.rootId);
+    const safe = await spend.safeHighSeq(db, claim.rootId); // its own short transaction, on another connection
     if (safe <= claim.rolledSeq) return null;
     const to = safe - claim.rolledSeq > maxRange ? claim.rolledSeq + maxRange : safe;
     // complete until the cut only when this unit reaches the safe end; otherwise until the last complete cut

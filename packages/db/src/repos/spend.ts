@@ -340,20 +340,18 @@ export async function recentBatches(db: Db, rootId: string, limit = 20): Promise
 // Rollup (the worker)
 
 /**
- * The highest sequence number of the root that no open transaction can still fill: takes the root's ingestion lock
- * exclusively for an instant (every writer holds it shared from before it draws a sequence number), so every
- * writer that drew a number up to the sequence's current value has committed or rolled back. A session-level lock,
- * released at once, so ingestion waits only for this one statement pair. Call inside the rollup transaction (READ
- * COMMITTED): its later statements see every such committed row.
+ * The highest sequence number of the root that no open transaction can still fill: in a short transaction of its own,
+ * takes the root's ingestion lock exclusively (every writer holds it shared from before it draws a sequence number),
+ * so once granted, every writer that drew a number up to the sequence's current value has committed or rolled back;
+ * the lock ends with that transaction at once, so ingestion waits only for this instant. A later READ COMMITTED
+ * statement (the rollup's) then sees every committed row up to the returned value.
  */
-export async function safeHighSeq(trx: Trx, rootId: string): Promise<bigint> {
-  await sql`select pg_advisory_lock(${lockKey(rootId)})`.execute(trx);
-  try {
+export async function safeHighSeq(db: Db, rootId: string): Promise<bigint> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${lockKey(rootId)})`.execute(trx);
     const r = await sql<{ hi: string }>`select (case when is_called then last_value else 0 end)::text as hi from spend_seq`.execute(trx);
     return BigInt(r.rows[0]!.hi);
-  } finally {
-    await sql`select pg_advisory_unlock(${lockKey(rootId)})`.execute(trx);
-  }
+  });
 }
 
 /** Locks a root's watermark for this rollup, skipping roots another worker holds; null when none is due. */
