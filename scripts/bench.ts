@@ -22,6 +22,7 @@ import { startEmbeddedPostgres } from '@trellis/db/embedded';
 import { createApp } from '@trellis/api/app';
 import { callerAt, userWithCaller } from '@trellis/api/test-support';
 import { benchSpend, printSpend } from './bench-spend';
+import { benchReports, printReports } from './bench-reports';
 
 /** A tiny deterministic PRNG, so every run measures the same work. */
 function rng(seed: number) {
@@ -254,4 +255,5 @@ console.log(`   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealLi
 console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
 console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
 printSpend(await benchSpend());
+printReports(await benchReports());
 process.exit(0);

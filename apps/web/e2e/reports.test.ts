@@ -50,6 +50,9 @@ afterAll(async () => {
 describe('browser: reports', () => {
   it('runs a report at the holding and at a client, changes grouping, exports CSV, shares with a client whose member then sees it', async () => {
     const page = await signIn(browser, api.base, ADMIN);
+    // the overview: spend of the last 7 days against the 7 before
+    await page.goto(`${api.base}/accounts/${ids.holding}`);
+    await page.getByTestId('spend-summary').getByText('€32.00').waitFor();
     await page.goto(`${api.base}/accounts/${ids.holding}/reports`);
     await page.getByTestId('complete-until').getByText(/Data complete until/).waitFor();
     // totals of everything below the holding: 4 x (2.50 + 1.50 + 4.00) = 32.00

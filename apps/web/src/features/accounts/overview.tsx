@@ -16,6 +16,7 @@ import { applyServerErrors, serverError } from '../../lib/forms';
 import { errorMessage, useTRPC } from '../../lib/trpc';
 import { plural } from '../../lib/utils';
 import { flatten } from '../shell/switcher';
+import { SpendSummary } from '../reports/spend-summary';
 import { KindBadges } from './badges';
 import { can, useAccount } from './context';
 
@@ -26,6 +27,7 @@ export function Overview() {
   const a = useAccount();
   return (
     <>
+      {can(a, 'reports.run') && <SpendSummary />}
       {a.kind !== 'client' && <SubAccounts />}
       {can(a, 'campaigns.view') && <CampaignBudgets />}
       {a.kind === 'client' && a.clientTier === 'standard' && !can(a, 'campaigns.view') && (
