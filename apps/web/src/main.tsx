@@ -1,14 +1,11 @@
+import './lib/zod-config';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { createRouter, RouterProvider } from '@tanstack/react-router';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { z } from 'zod';
 import { makeClients, TRPCProvider } from './lib/trpc';
 import { routeTree } from './routeTree.gen';
 import './styles.css';
-
-// The api's CSP forbids eval: zod must not probe for it (its JIT compiles object parsers with new Function).
-z.config({ jitless: true });
 
 const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 

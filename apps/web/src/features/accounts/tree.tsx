@@ -30,7 +30,7 @@ export function AccountTree({ search, onSearch, platformOperator }: { search: Tr
     <Card>
       <CardHeader
         title={<span id="tree-title">Accounts</span>}
-        description="Every account your memberships reach. Open one to work in it."
+        description={platformOperator ? 'Every account on the platform. Open one to work in it.' : 'Every account your memberships reach. Open one to work in it.'}
         actions={
           <label className="flex min-h-10 items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" className="size-4" checked={search.archived ?? false} onChange={(e) => onSearch({ ...search, archived: e.target.checked || undefined })} /> Show archived
