@@ -63,7 +63,8 @@ describe('browser: the product shell with the demo data', () => {
     const page = await as('admin@acme.demo');
     const nav = page.getByRole('navigation', { name: 'Account sections' });
     await nav.getByRole('link', { name: 'Members' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Members']);
+    // a standard client's members: its users and the reports shared with it, nothing else (SPEC 2.2)
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Members', 'Shared reports']);
     await page.goto(`${api.base}/accounts/${ids['Acme Foods']}/deals`);
     await page.getByTestId('section-refused').getByText('Standard-client limit:').waitFor();
     await page.context().close();
