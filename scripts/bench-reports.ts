@@ -27,7 +27,7 @@ import { userWithCaller } from '@trellis/api/test-support';
 
 const DAYS = 30;
 
-async function seed(db: Db, records: number) {
+export async function seed(db: Db, records: number) {
   const holding = await accounts.insertAccount(db, { parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Report Bench', nameKey: nameKey('Report Bench'), currency: 'EUR', timeZone: 'UTC' });
   await db.transaction().execute(async (trx) => {
     for (let a = 0; a < 50; a++) {

@@ -306,12 +306,14 @@ export async function runReport(db: Db | Trx, plan: ReportPlan, maxRows: number)
  * (null before any record arrived and no rollup ran).
  */
 export async function completeUntil(db: Db | Trx, rootId: string, now: Date): Promise<Date | null> {
-  const r = await sql<{ complete_until: Date | null; pending: boolean }>`
-    select w.complete_until,
-      exists (select 1 from spend_records s where s.root_id = ${rootId}::uuid and s.seq > coalesce(w.rolled_seq, 0)) as pending
+  // the root's highest sequence number: one backward index step per monthly partition
+  const r = await sql<{ complete_until: Date | null; rolled_seq: string | null; hi: string | null }>`
+    select w.complete_until, w.rolled_seq::text,
+      (select s.seq from spend_records s where s.root_id = ${rootId}::uuid order by s.seq desc limit 1)::text as hi
     from (select 1) one left join spend_watermarks w on w.root_id = ${rootId}::uuid`.execute(db);
   const row = r.rows[0]!;
-  return row.pending ? row.complete_until : now;
+  const pending = row.hi !== null && BigInt(row.hi) > BigInt(row.rolled_seq ?? '0');
+  return pending ? row.complete_until : now;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
