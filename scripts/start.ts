@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { createDb } from '@trellis/db';
 import { embeddedDataDir, startEmbeddedPostgres, type EmbeddedServer } from '@trellis/db/embedded';
 import { DEMO_PASSWORD, demoClientSignIns, demoSignIns } from '@trellis/api/demo';
+import { startDemoSpend } from './demo-spend';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -140,6 +141,10 @@ async function main() {
   }
   lines.push(``, `Press Ctrl-C to stop (the database stops too).`, ``);
   console.log(lines.join('\n'));
+  // the live demo: synthetic spend through an ingest key of the demo holding (issue 11)
+  if (demo === '1' && process.env.TRELLIS_DEMO_SPEND !== '0') {
+    await startDemoSpend({ base: `http://127.0.0.1:${port}`, dataDir: path.resolve(root, process.env.TRELLIS_DATA_DIR ?? '.data'), log: (l) => console.log(l) });
+  }
 }
 
 main().catch((e) => {
