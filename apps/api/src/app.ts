@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Db } from '@trellis/db';
 import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
+import type { PaymentProvider } from './lib/payments';
 import { appRouter } from './root';
 
 export interface AppOptions {
@@ -13,6 +14,8 @@ export interface AppOptions {
   /** The built web app to serve; omitted or missing: api only. */
   webDist?: string;
   mailer?: Mailer;
+  /** The payment provider (default: the built-in local test processor). */
+  payments?: PaymentProvider;
   log?: (line: string) => void;
 }
 
@@ -26,7 +29,7 @@ export function createApp(opts: AppOptions): Express {
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}) }),
+      createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) }),
       maxBodySize: 1024 * 1024,
       onError: ({ error, path: p }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? console.error)(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);

@@ -11,6 +11,7 @@ import { campaignsRouter } from './routers/campaigns/router';
 import { clientsRouter } from './routers/clients/router';
 import { connectionsRouter } from './routers/connections/router';
 import { teamsRouter } from './routers/teams/router';
+import { creditsRouter } from './routers/credits/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -26,6 +27,7 @@ export const appRouter = router({
   connections: connectionsRouter,
   teams: teamsRouter,
   campaigns: campaignsRouter,
+  credits: creditsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -548,3 +548,9 @@ export async function addRefunded(trx: Trx, id: string, amountMicros: bigint, at
     .executeTakeFirstOrThrow();
   return toTopUp(r);
 }
+
+/** A client's top-ups, newest first. */
+export async function listTopUps(db: Db, clientId: string, limit: number): Promise<TopUp[]> {
+  const rows = await db.selectFrom('top_ups').selectAll().where('client_id', '=', clientId).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return rows.map(toTopUp);
+}
