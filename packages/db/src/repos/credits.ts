@@ -214,10 +214,15 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   const seen = new Set<string>();
   {
     const roots = items.map((i) => accountsById.get(i.clientId.toLowerCase())!.rootId);
+    // a lateral probe per item keeps this on the reference index whatever the table's size or statistics
     const rows = await sql<{ client_id: string; reference: string }>`
-      select e.client_id, e.reference from credit_entries e
-      join unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
-        on e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference`.execute(trx);
+      select t.client_id, t.reference
+      from unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
+      cross join lateral (
+        select 1 from credit_entries e
+        where e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference and e.reference is not null
+        limit 1
+      ) hit`.execute(trx);
     for (const r of rows.rows) seen.add(`${r.client_id}\u0000${r.reference}`);
   }
 
