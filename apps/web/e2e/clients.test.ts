@@ -39,8 +39,10 @@ describe('browser: a premium client connects, is operated, and disconnects', () 
 
     const client = await signIn(browser, api.base, CLIENT_ADMIN);
     await client.goto(`${api.base}/accounts/${ids.premium}/connections`);
-    await client.getByLabel('Agency account id').fill(ids.agency!);
-    await client.getByRole('button', { name: 'Send request' }).click();
+    // the agency's invitation link, pasted into the search
+    await client.getByLabel('Agency: invitation link or account id').fill(`${api.base}/connect/${ids.agency}`);
+    await client.getByRole('button', { name: 'Find' }).click();
+    await client.getByTestId('connect-results').getByRole('button', { name: 'Send request' }).click();
     await client.getByTestId('connections-sent').getByText('Bright Media').waitFor();
 
     await agency.goto(`${api.base}/accounts/${ids.agency}/connections`);
@@ -48,7 +50,7 @@ describe('browser: a premium client connects, is operated, and disconnects', () 
     await agency.getByTestId('connections-connected').getByText('Premium Foods').waitFor();
 
     await agency.goto(`${api.base}/accounts/${ids.agency}/campaigns`);
-    await agency.locator('select[name=campaignClient]').selectOption({ label: 'Premium Foods' });
+    await agency.getByLabel('Client', { exact: true }).selectOption({ label: 'Premium Foods' });
     await agency.getByLabel('Campaign name').fill('Agency-run spring');
     await agency.getByRole('button', { name: 'Create campaign' }).click();
     await agency.getByTestId('campaigns').getByText('Agency-run spring').waitFor();
@@ -59,9 +61,11 @@ describe('browser: a premium client connects, is operated, and disconnects', () 
     await client.getByRole('button', { name: 'Disconnect from the agency…' }).click();
     await client.getByTestId('disconnect-confirm').getByText('remove every access of Bright Media', { exact: false }).waitFor();
     await client.getByRole('button', { name: 'Disconnect now' }).click();
+    await client.getByTestId('connections-history').getByText('disconnected').waitFor();
+    await client.goto(`${api.base}/accounts`);
     await client.getByTestId('account-tree').getByRole('link', { name: 'Premium Foods' }).waitFor();
 
-    await agency.goto(`${api.base}/`);
+    await agency.goto(`${api.base}/accounts`);
     await agency.getByTestId('account-tree').getByRole('link', { name: 'Bright Media' }).waitFor();
     if ((await agency.getByTestId('account-tree').getByText('Premium Foods').count()) !== 0) throw new Error('the agency still sees the client');
     await agency.goto(`${api.base}/accounts/${ids.premium}`);

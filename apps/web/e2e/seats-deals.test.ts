@@ -75,7 +75,7 @@ describe('browser: seats and deals down the tree', () => {
     await page.getByLabel('CPM (EUR)').fill('2.75');
     await page.getByRole('button', { name: 'Create deal' }).click();
     await page.getByTestId('deals').getByText('Bright Spring PMP').waitFor();
-    await page.getByTestId('deals').getByText('2.75 EUR CPM').waitFor();
+    await page.getByTestId('deals').getByText('€2.75 CPM').waitFor();
     // a bad CPM is refused next to the field, before any request
     await page.getByLabel('CPM (EUR)').fill('-3');
     await page.getByRole('button', { name: 'Create deal' }).click();
@@ -84,7 +84,7 @@ describe('browser: seats and deals down the tree', () => {
     await page.goto(`${api.base}/accounts/${ids.acme}/deals`);
     await page.getByTestId('deals').getByText('inherited from Bright Media').waitFor();
     await page.getByTestId('deals').getByRole('link', { name: 'Bright Spring PMP' }).click();
-    await page.getByTestId('deal-terms').getByText('2.75 EUR').waitFor();
+    await page.getByTestId('deal-terms').getByText('€2.75').waitFor();
     const dealUrl = page.url();
 
     const sibling = await signIn(browser, api.base, SIBLING);

@@ -74,13 +74,13 @@ export async function rpc<T>(base: string, name: string, input: unknown, token?:
   return body.result.data;
 }
 
-/** A fresh browser context signed in through the sign-in page, waiting for the account tree. */
+/** A fresh browser context signed in through the sign-in page, waiting for the signed-in shell (the landing page). */
 export async function signIn(browser: Browser, base: string, who: { email: string; password: string }): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.goto(base);
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('account-tree').waitFor();
+  await page.getByTestId('signed-in-as').waitFor({ state: 'attached' });
   return page;
 }

@@ -1,0 +1,180 @@
+import {
+  flexRender,
+  getCoreRowModel,
+  getFilteredRowModel,
+  getPaginationRowModel,
+  getSortedRowModel,
+  useReactTable,
+  type ColumnDef,
+  type Row,
+  type SortingState,
+} from '@tanstack/react-table';
+import { ArrowDown, ArrowUp, ArrowUpDown, ChevronLeft, ChevronRight, Search } from 'lucide-react';
+import { Fragment, useState, type ReactNode } from 'react';
+import { plural } from '../../lib/utils';
+import { Button } from './button';
+import { Empty } from './empty';
+import { Input } from './input';
+import { SkeletonRows } from './skeleton';
+
+export type { ColumnDef };
+
+/** Server paging that follows the API's cursors: the owner keeps the cursor stack (in the URL). */
+export interface CursorPaging {
+  hasPrevious: boolean;
+  hasNext: boolean;
+  onPrevious: () => void;
+  onNext: () => void;
+}
+
+/**
+ * The house table: column headers, sorting, a text filter, paging (client-side, or the API's cursors), an empty
+ * state and a row count. Wide tables scroll inside their card, never the page.
+ */
+export function DataTable<T>({
+  columns,
+  data,
+  loading,
+  empty,
+  testId,
+  noun = ['row', 'rows'],
+  filterPlaceholder,
+  filter,
+  onFilterChange,
+  pageSize = 25,
+  cursor,
+  rowTestId,
+  renderSubRow,
+  caption,
+  toolbar,
+}: {
+  columns: ColumnDef<T, any>[];
+  data: T[] | undefined;
+  loading?: boolean;
+  empty: ReactNode;
+  testId?: string;
+  noun?: [string, string];
+  filterPlaceholder?: string;
+  filter?: string;
+  onFilterChange?: (v: string) => void;
+  pageSize?: number;
+  cursor?: CursorPaging;
+  rowTestId?: (row: T) => string | undefined;
+  renderSubRow?: (row: Row<T>) => ReactNode;
+  caption: string;
+  toolbar?: ReactNode;
+}) {
+  const [sorting, setSorting] = useState<SortingState>([]);
+  const [localFilter, setLocalFilter] = useState('');
+  const globalFilter = filter ?? localFilter;
+  const table = useReactTable({
+    data: data ?? [],
+    columns,
+    state: { sorting, globalFilter },
+    onSortingChange: setSorting,
+    onGlobalFilterChange: (v: string) => (onFilterChange ?? setLocalFilter)(v),
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: getSortedRowModel(),
+    getFilteredRowModel: getFilteredRowModel(),
+    ...(cursor ? {} : { getPaginationRowModel: getPaginationRowModel() }),
+    initialState: { pagination: { pageSize, pageIndex: 0 } },
+    autoResetPageIndex: true,
+  });
+  const rows = table.getRowModel().rows;
+  const total = table.getFilteredRowModel().rows.length;
+  const showFilter = filterPlaceholder !== undefined;
+  return (
+    <div className="space-y-3">
+      {(showFilter || toolbar) && (
+        <div className="flex flex-wrap items-end gap-2">
+          {showFilter && (
+            <div className="relative w-full sm:w-64">
+              <Search className="pointer-events-none absolute left-2.5 top-3 size-4 text-slate-500" aria-hidden />
+              <Input aria-label={filterPlaceholder} placeholder={filterPlaceholder} value={globalFilter} onChange={(e) => table.setGlobalFilter(e.target.value)} className="pl-8" />
+            </div>
+          )}
+          {toolbar}
+        </div>
+      )}
+      {loading ? (
+        <SkeletonRows />
+      ) : (data ?? []).length === 0 ? (
+        <>
+          <Empty>{empty}</Empty>
+          {/* keeps the table's test handle present while empty */}
+          <table data-testid={testId} className="hidden" aria-hidden="true"><tbody /></table>
+        </>
+      ) : (
+        <div className="-mx-4 overflow-x-auto sm:mx-0">
+          <table data-testid={testId} className="w-full min-w-max border-collapse text-sm sm:min-w-full">
+            <caption className="sr-only">{caption}</caption>
+            <thead>
+              {table.getHeaderGroups().map((hg) => (
+                <tr key={hg.id} className="border-b border-slate-200 text-left">
+                  {hg.headers.map((h) => {
+                    const sorted = h.column.getIsSorted();
+                    return (
+                      <th key={h.id} scope="col" aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined} className="px-3 py-2 text-xs font-semibold tracking-wide text-slate-600 uppercase first:pl-4 sm:first:pl-3">
+                        {h.isPlaceholder ? null : h.column.getCanSort() ? (
+                          <button type="button" onClick={h.column.getToggleSortingHandler()} className="inline-flex min-h-8 items-center gap-1 uppercase hover:text-slate-900">
+                            {flexRender(h.column.columnDef.header, h.getContext())}
+                            {sorted === 'asc' ? <ArrowUp className="size-3" aria-hidden /> : sorted === 'desc' ? <ArrowDown className="size-3" aria-hidden /> : <ArrowUpDown className="size-3 opacity-40" aria-hidden />}
+                          </button>
+                        ) : (
+                          flexRender(h.column.columnDef.header, h.getContext())
+                        )}
+                      </th>
+                    );
+                  })}
+                </tr>
+              ))}
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <Fragment key={row.id}>
+                  <tr data-testid={rowTestId?.(row.original)} className="border-b border-slate-100 align-top last:border-0 hover:bg-slate-50/60">
+                    {row.getVisibleCells().map((cell) => (
+                      <td key={cell.id} className="px-3 py-2.5 first:pl-4 sm:first:pl-3">{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                    ))}
+                  </tr>
+                  {renderSubRow?.(row)}
+                </Fragment>
+              ))}
+              {rows.length === 0 && (
+                <tr><td colSpan={columns.length} className="px-3 py-6 text-center text-slate-600">Nothing matches this filter.</td></tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {!loading && (data ?? []).length > 0 && (
+        <div className="flex flex-wrap items-center justify-between gap-2 text-sm text-slate-600">
+          <span data-testid={testId ? `${testId}-count` : undefined}>
+            {total === (data ?? []).length ? plural(total, noun[0], noun[1]) : `${total} of ${plural((data ?? []).length, noun[0], noun[1])}`}
+            {cursor?.hasNext ? ' on this page' : ''}
+          </span>
+          <Pager
+            hasPrevious={cursor ? cursor.hasPrevious : table.getCanPreviousPage()}
+            hasNext={cursor ? cursor.hasNext : table.getCanNextPage()}
+            onPrevious={cursor ? cursor.onPrevious : () => table.previousPage()}
+            onNext={cursor ? cursor.onNext : () => table.nextPage()}
+            label={cursor ? ['Newer', 'Older'] : ['Previous', 'Next']}
+          />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Pager({ hasPrevious, hasNext, onPrevious, onNext, label }: CursorPaging & { label: [string, string] }) {
+  if (!hasPrevious && !hasNext) return null;
+  return (
+    <nav aria-label="Pages" className="flex gap-2">
+      <Button variant="secondary" size="sm" disabled={!hasPrevious} onClick={onPrevious}><ChevronLeft className="size-4" aria-hidden />{label[0]}</Button>
+      <Button variant="secondary" size="sm" disabled={!hasNext} onClick={onNext}>{label[1]}<ChevronRight className="size-4" aria-hidden /></Button>
+    </nav>
+  );
+}
+
+/** A cell that is sortable by a plain value but shows something richer. */
+export const textSort = <T,>(get: (row: T) => string) => ({ accessorFn: get, sortingFn: 'alphanumeric' as const });

@@ -1,0 +1,118 @@
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo } from 'react';
+import { z } from 'zod';
+import { Card, CardBody, CardHeader } from '../../components/ui/card';
+import { DataTable } from '../../components/ui/data-table';
+import { FormError } from '../../components/ui/field';
+import { Input, NativeSelect } from '../../components/ui/input';
+import { formatDateTime, isoDayIn } from '../../lib/time';
+import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { flatten } from '../shell/switcher';
+import { useAccount } from '../accounts/context';
+import { actionLabel, describeChange, type Ctx } from './describe';
+
+export const auditSearch = z.object({
+  action: z.string().max(100).optional().catch(undefined),
+  member: z.string().max(320).optional().catch(undefined),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  pages: z.array(z.string().max(40)).max(100).optional().catch(undefined),
+});
+export type AuditSearch = z.infer<typeof auditSearch>;
+type Entry = RouterOutputs['audit']['list']['items'][number];
+const col = createColumnHelper<Entry>();
+
+/** The audit trail: headers, names instead of ids, formatted money and dates, only what changed; filters in the URL. */
+export function AuditScreen({ search }: { search: AuditSearch }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const set = (patch: Partial<AuditSearch>) => void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: undefined, ...patch }), replace: true });
+  const pages = search.pages ?? [];
+  const cursor = pages.at(-1);
+  const audit = useQuery(trpc.audit.list.queryOptions({ accountId: a.id, limit: 100, ...(cursor ? { cursor } : {}) }));
+  const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id, includeArchived: true }));
+  const members = useQuery(trpc.members.list.queryOptions({ accountId: a.id, limit: 200 }));
+  const ctx: Ctx = useMemo(() => {
+    const names = new Map<string, string>();
+    if (tree.data) for (const n of flatten(Array.isArray(tree.data) ? tree.data : [tree.data])) names.set(n.id, n.name);
+    for (const anc of a.ancestors) names.set(anc.id, anc.name);
+    for (const m of members.data?.items ?? []) names.set(m.userId, m.name);
+    return { currency: a.currency, timeZone: a.timeZone, names };
+  }, [tree.data, members.data, a]);
+  const items = audit.data?.items ?? [];
+  const actions = [...new Set(items.map((e) => e.action))].sort();
+  const actors = [...new Set(items.map((e) => e.actorEmail ?? 'system'))].sort();
+  const filtered = items.filter((e) => {
+    if (search.action && e.action !== search.action) return false;
+    if (search.member && (e.actorEmail ?? 'system') !== search.member) return false;
+    const day = isoDayIn(e.at, a.timeZone);
+    if (search.from && day < search.from) return false;
+    if (search.to && day > search.to) return false;
+    return true;
+  });
+  const columns = useMemo(
+    () => [
+      col.accessor('at', { header: 'When', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
+      col.accessor((e) => e.actorEmail ?? 'system', { id: 'who', header: 'Who' }),
+      col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What' }),
+      col.accessor('accountName', { header: 'Account' }),
+      col.display({
+        id: 'change',
+        header: 'Change',
+        cell: (c) => {
+          const lines = describeChange(c.row.original.before, c.row.original.after, ctx);
+          return lines.length ? <ul className="min-w-56 space-y-0.5 text-slate-700">{lines.map((l, i) => <li key={i}>{l}</li>)}</ul> : <span className="text-slate-500">—</span>;
+        },
+      }),
+    ],
+    [a.timeZone, ctx],
+  );
+  return (
+    <Card>
+      <CardHeader title="Audit trail" description={`Changes to ${a.name} and the accounts below it, newest first, times in ${a.timeZone}.`} />
+      <CardBody>
+        <FormError message={errorMessage(audit.error)} />
+        <DataTable
+          caption={`Audit trail of ${a.name}`}
+          testId="audit"
+          columns={columns}
+          data={filtered}
+          loading={audit.isPending}
+          noun={['entry', 'entries']}
+          empty={items.length === 0 ? 'No changes recorded yet.' : 'No entry matches these filters.'}
+          toolbar={
+            <div className="grid w-full grid-cols-2 gap-2 sm:flex sm:w-auto sm:flex-wrap">
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">Action
+                <NativeSelect value={search.action ?? ''} onChange={(e) => set({ action: e.target.value || undefined })} className="sm:w-48">
+                  <option value="">All actions</option>
+                  {actions.map((x) => <option key={x} value={x}>{actionLabel(x)}</option>)}
+                </NativeSelect>
+              </label>
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">Member
+                <NativeSelect value={search.member ?? ''} onChange={(e) => set({ member: e.target.value || undefined })} className="sm:w-56">
+                  <option value="">Everyone</option>
+                  {actors.map((x) => <option key={x} value={x}>{x}</option>)}
+                </NativeSelect>
+              </label>
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">From
+                <Input type="date" value={search.from ?? ''} onChange={(e) => set({ from: e.target.value || undefined })} />
+              </label>
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">To
+                <Input type="date" value={search.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} />
+              </label>
+            </div>
+          }
+          cursor={{
+            hasPrevious: pages.length > 0,
+            hasNext: Boolean(audit.data?.nextCursor),
+            onPrevious: () => void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: pages.slice(0, -1) }) }),
+            onNext: () => void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: [...pages, audit.data!.nextCursor!] }) }),
+          }}
+        />
+      </CardBody>
+    </Card>
+  );
+}

@@ -1,0 +1,124 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo } from 'react';
+import { useForm } from 'react-hook-form';
+import { toast } from 'sonner';
+import { z } from 'zod';
+import { Badge } from '../../components/ui/badge';
+import { Button } from '../../components/ui/button';
+import { Card, CardBody, CardHeader } from '../../components/ui/card';
+import { DataTable } from '../../components/ui/data-table';
+import { Empty } from '../../components/ui/empty';
+import { Field, FormError } from '../../components/ui/field';
+import { Input, NativeSelect } from '../../components/ui/input';
+import { applyServerErrors, serverError } from '../../lib/forms';
+import { formatDate } from '../../lib/time';
+import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { can, useAccount } from '../accounts/context';
+import { flatten } from '../shell/switcher';
+
+type Client = RouterOutputs['clients']['list']['items'][number];
+const col = createColumnHelper<Client>();
+
+/** The clients below an account, with agency (for a holding), tier, connection and team; an agency's teams. */
+export function ClientsScreen() {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const clients = useQuery(trpc.clients.list.queryOptions({ accountId: a.id }));
+  const isAgency = a.kind === 'agency';
+  const canTeams = isAgency && can(a, 'teams.manage');
+  const teams = useQuery({ ...trpc.teams.list.queryOptions({ agencyId: a.id }), enabled: isAgency });
+  const tree = useQuery({ ...trpc.accounts.tree.queryOptions({ accountId: a.id }), enabled: a.kind === 'holding' });
+  const agencyName = useMemo(() => new Map((tree.data && !Array.isArray(tree.data) ? flatten([tree.data]) : []).map((n) => [n.id, n.name])), [tree.data]);
+  const assign = useMutation(trpc.teams.assignClient.mutationOptions({ onSuccess: () => toast.success('Team changed.'), onError: (e) => toast.error(e.message) }));
+  const columns = useMemo(
+    () => [
+      col.accessor('name', { header: 'Client', cell: (c) => <Link to="/accounts/$accountId" params={{ accountId: c.row.original.id }} className="font-medium text-blue-800 hover:underline">{c.getValue()}</Link> }),
+      ...(a.kind === 'holding' ? [col.accessor((c) => (c.agencyId ? (agencyName.get(c.agencyId) ?? '') : ''), { id: 'agency', header: 'Agency', cell: (c) => c.getValue() || <span className="text-slate-500">none</span> })] : []),
+      col.accessor('tier', { header: 'Tier', cell: (c) => <Badge tone={c.getValue() === 'premium' ? 'amber' : 'neutral'}>{c.getValue()}</Badge> }),
+      col.accessor((c) => c.connectedSince ?? '', { id: 'connected', header: 'Connected since', cell: (c) => (c.row.original.connectedSince ? formatDate(c.row.original.connectedSince, a.timeZone) : <span className="text-slate-500">—</span>) }),
+      col.accessor((c) => c.team?.name ?? '', {
+        id: 'team',
+        header: 'Team',
+        cell: (c) => {
+          const cl = c.row.original;
+          return canTeams && cl.agencyId === a.id ? (
+            <NativeSelect aria-label={`Team of ${cl.name}`} className="w-40" value={cl.team?.id ?? ''} onChange={(e) => assign.mutate({ clientId: cl.id, teamId: e.target.value || null })}>
+              <option value="">No team</option>
+              {teams.data?.items.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+            </NativeSelect>
+          ) : cl.team ? <Badge tone="violet">{cl.team.name}</Badge> : <span className="text-slate-500">—</span>;
+        },
+      }),
+    ],
+    [a.kind, a.id, a.timeZone, agencyName, canTeams, teams.data, assign],
+  );
+  return (
+    <>
+      <Card>
+        <CardHeader title="Clients" description={a.kind === 'holding' ? 'Every client of every agency of this holding.' : 'The clients this agency runs, its own and connected premium ones.'} />
+        <CardBody>
+          <FormError message={errorMessage(clients.error)} />
+          <DataTable
+            caption={`Clients of ${a.name}`}
+            testId="clients"
+            columns={columns}
+            data={clients.data?.items}
+            loading={clients.isPending}
+            noun={['client', 'clients']}
+            filterPlaceholder="Filter clients"
+            empty={
+              <>No clients yet. {can(a, 'accounts.createSub') && isAgency ? <Link to="/accounts/$accountId" params={{ accountId: a.id }} className="text-blue-700 underline">Create one on the overview</Link> : 'Clients appear here once an agency creates or connects them.'}</>
+            }
+          />
+        </CardBody>
+      </Card>
+      {isAgency && <Teams canManage={canTeams} />}
+    </>
+  );
+}
+
+const teamSchema = z.object({ name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters') });
+
+function Teams({ canManage }: { canManage: boolean }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const teams = useQuery(trpc.teams.list.queryOptions({ agencyId: a.id }));
+  const form = useForm({ resolver: zodResolver(teamSchema), defaultValues: { name: '' } });
+  const create = useMutation(trpc.teams.create.mutationOptions());
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await create.mutateAsync({ agencyId: a.id, name: v.name });
+      form.reset();
+      toast.success(`Team ${v.name} created.`);
+    } catch (e) {
+      applyServerErrors(form, e);
+    }
+  });
+  return (
+    <Card>
+      <CardHeader title="Teams" description="A team membership covers every client of the team, with the team membership's role. Invite to a team from Members." />
+      <CardBody className="space-y-4">
+        <FormError message={errorMessage(teams.error)} />
+        {teams.isSuccess && teams.data.items.length === 0 && <Empty>No teams yet.{canManage ? ' Create one below, then put clients in it.' : ''}</Empty>}
+        <ul className="divide-y divide-slate-100" data-testid="teams">
+          {teams.data?.items.map((t) => (
+            <li key={t.id} className="py-2 text-sm">
+              <strong>{t.name}</strong>: {t.clients.length ? t.clients.map((c) => c.name).join(', ') : <span className="text-slate-600">no clients</span>}
+              {t.members.length > 0 && <div className="text-xs text-slate-600">members: {t.members.map((m) => `${m.name} (${m.role})`).join(', ')}</div>}
+            </li>
+          ))}
+        </ul>
+        {canManage && (
+          <form onSubmit={submit} noValidate aria-label="Create a team" className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4">
+            <Field label="New team name" error={form.formState.errors.name?.message} className="w-full sm:w-72">{(p) => <Input {...p} {...form.register('name')} />}</Field>
+            <Button type="submit" className="sm:mt-6" disabled={form.formState.isSubmitting}>Create team</Button>
+            <div className="w-full"><FormError message={serverError(form)} /></div>
+          </form>
+        )}
+      </CardBody>
+    </Card>
+  );
+}

@@ -1,0 +1,52 @@
+import { useQuery } from '@tanstack/react-query';
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo } from 'react';
+import { Badge, type Tone } from '../../components/ui/badge';
+import { Card, CardBody, CardHeader } from '../../components/ui/card';
+import { DataTable } from '../../components/ui/data-table';
+import { FormError } from '../../components/ui/field';
+import { formatDateTime } from '../../lib/time';
+import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { usePageTitle } from '../../lib/title';
+
+type Mail = RouterOutputs['outbox']['list']['items'][number] & { accountName?: string; state?: 'pending' | 'accepted' | 'revoked' | 'expired' | null };
+const col = createColumnHelper<Mail>();
+const STATE: Record<string, [string, Tone]> = { pending: ['pending', 'amber'], accepted: ['used', 'green'], revoked: ['revoked', 'red'], expired: ['expired', 'neutral'] };
+
+/** The built-in mailer's outbox: the mail this user sent, with the state of each invitation. */
+export function OutboxScreen() {
+  usePageTitle('Outbox');
+  const trpc = useTRPC();
+  const mail = useQuery(trpc.outbox.list.queryOptions({ limit: 100 }));
+  const columns = useMemo(
+    () => [
+      col.accessor('createdAt', { header: 'Sent', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span> }),
+      col.accessor('to', { header: 'To', cell: (c) => <span>to {c.getValue()}</span> }),
+      col.accessor((m) => m.accountName ?? '', { id: 'account', header: 'Account' }),
+      col.accessor('subject', {
+        header: 'Message',
+        cell: (c) => (
+          <div className="max-w-xl min-w-64">
+            <div className="font-medium">{c.getValue()}</div>
+            <div className="text-slate-700">{c.row.original.body}</div>
+            {c.row.original.link && <a href={new URL(c.row.original.link).pathname} className="text-xs break-all text-blue-800 underline">{c.row.original.link}</a>}
+          </div>
+        ),
+      }),
+      col.accessor((m) => m.state ?? '', { id: 'state', header: 'State', cell: (c) => (c.getValue() && STATE[c.getValue()] ? <Badge tone={STATE[c.getValue()]![1]}>{STATE[c.getValue()]![0]}</Badge> : <span className="text-slate-500">—</span>) }),
+    ],
+    [],
+  );
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">Outbox</h1>
+      <Card>
+        <CardHeader title="Mail you sent" description="No mail server is configured: invitation emails wait here. Open a link, or hand it over yourself." />
+        <CardBody>
+          <FormError message={errorMessage(mail.error)} />
+          <DataTable caption="Mail you sent" testId="outbox" columns={columns} data={mail.data?.items as Mail[] | undefined} loading={mail.isPending} noun={['email', 'emails']} filterPlaceholder="Filter mail" empty="No mail yet. Invitations you send to an account's members appear here." />
+        </CardBody>
+      </Card>
+    </div>
+  );
+}

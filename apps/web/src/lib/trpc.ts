@@ -1,0 +1,52 @@
+import { MutationCache, QueryClient } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import type { AppRouter, RouterInputs, RouterOutputs } from '@trellis/api';
+
+export type { RouterInputs, RouterOutputs };
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+export function makeClients() {
+  const queryClient: QueryClient = new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // Refusals are answers, not outages: do not retry them.
+        retry: (count, error) => !(error instanceof TRPCClientError && error.data?.httpStatus && error.data.httpStatus < 500) && count < 2,
+      },
+    },
+    // Every change may show up anywhere (lists, counts, the audit trail): refetch what is on screen after each one.
+    mutationCache: new MutationCache({ onSuccess: () => void queryClient.invalidateQueries() }),
+  });
+  // The session travels as an httpOnly cookie set by auth.signIn.
+  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc' })] });
+  return { queryClient, trpcClient };
+}
+
+interface ErrorData {
+  code?: string;
+  rule?: string | null;
+  fieldErrors?: Record<string, string> | null;
+}
+
+/** The readable message of a failed call. */
+export function errorMessage(error: unknown): string | null {
+  if (!error) return null;
+  if (error instanceof TRPCClientError) return error.message;
+  return error instanceof Error ? error.message : 'Something went wrong.';
+}
+
+/** The server's per-field messages, when it named fields. */
+export function fieldErrors(error: unknown): Record<string, string> {
+  if (!(error instanceof TRPCClientError)) return {};
+  return (error.data as ErrorData | undefined)?.fieldErrors ?? {};
+}
+
+export function errorCode(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as ErrorData | undefined)?.code ?? null) : null;
+}
+
+/** The product rule that refused (e.g. FORBIDDEN_BY_LEVEL), null for input validation and transport errors. */
+export function errorRule(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as ErrorData | undefined)?.rule ?? null) : null;
+}
