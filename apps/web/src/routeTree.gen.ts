@@ -18,6 +18,7 @@ import { Route as DealsDealIdRouteImport } from './routes/deals/$dealId'
 import { Route as InviteTokenRouteImport } from './routes/invite/$token'
 import { Route as AccountsAccountIdIndexRouteImport } from './routes/accounts/$accountId/index'
 import { Route as AccountsAccountIdAuditRouteImport } from './routes/accounts/$accountId/audit'
+import { Route as AccountsAccountIdBillingRouteImport } from './routes/accounts/$accountId/billing'
 import { Route as AccountsAccountIdCampaignsRouteImport } from './routes/accounts/$accountId/campaigns'
 import { Route as AccountsAccountIdClientsRouteImport } from './routes/accounts/$accountId/clients'
 import { Route as AccountsAccountIdConnectionsRouteImport } from './routes/accounts/$accountId/connections'
@@ -70,6 +71,12 @@ const AccountsAccountIdAuditRoute = AccountsAccountIdAuditRouteImport.update({
   path: '/audit',
   getParentRoute: () => AccountsAccountIdRouteRoute,
 } as any)
+const AccountsAccountIdBillingRoute =
+  AccountsAccountIdBillingRouteImport.update({
+    id: '/billing',
+    path: '/billing',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 const AccountsAccountIdCampaignsRoute =
   AccountsAccountIdCampaignsRouteImport.update({
     id: '/campaigns',
@@ -114,6 +121,7 @@ export interface FileRoutesByFullPath {
   '/invite/$token': typeof InviteTokenRoute
   '/accounts/': typeof AccountsIndexRoute
   '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
   '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
@@ -130,6 +138,7 @@ export interface FileRoutesByTo {
   '/invite/$token': typeof InviteTokenRoute
   '/accounts': typeof AccountsIndexRoute
   '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
   '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
@@ -148,6 +157,7 @@ export interface FileRoutesById {
   '/invite/$token': typeof InviteTokenRoute
   '/accounts/': typeof AccountsIndexRoute
   '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
   '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
@@ -167,6 +177,7 @@ export interface FileRouteTypes {
     | '/invite/$token'
     | '/accounts/'
     | '/accounts/$accountId/audit'
+    | '/accounts/$accountId/billing'
     | '/accounts/$accountId/campaigns'
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
@@ -183,6 +194,7 @@ export interface FileRouteTypes {
     | '/invite/$token'
     | '/accounts'
     | '/accounts/$accountId/audit'
+    | '/accounts/$accountId/billing'
     | '/accounts/$accountId/campaigns'
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
@@ -200,6 +212,7 @@ export interface FileRouteTypes {
     | '/invite/$token'
     | '/accounts/'
     | '/accounts/$accountId/audit'
+    | '/accounts/$accountId/billing'
     | '/accounts/$accountId/campaigns'
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
@@ -284,6 +297,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AccountsAccountIdAuditRouteImport
       parentRoute: typeof AccountsAccountIdRouteRoute
     }
+    '/accounts/$accountId/billing': {
+      id: '/accounts/$accountId/billing'
+      path: '/billing'
+      fullPath: '/accounts/$accountId/billing'
+      preLoaderRoute: typeof AccountsAccountIdBillingRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/campaigns': {
       id: '/accounts/$accountId/campaigns'
       path: '/campaigns'
@@ -331,6 +351,7 @@ declare module '@tanstack/react-router' {
 
 interface AccountsAccountIdRouteRouteChildren {
   AccountsAccountIdAuditRoute: typeof AccountsAccountIdAuditRoute
+  AccountsAccountIdBillingRoute: typeof AccountsAccountIdBillingRoute
   AccountsAccountIdCampaignsRoute: typeof AccountsAccountIdCampaignsRoute
   AccountsAccountIdClientsRoute: typeof AccountsAccountIdClientsRoute
   AccountsAccountIdConnectionsRoute: typeof AccountsAccountIdConnectionsRoute
@@ -343,6 +364,7 @@ interface AccountsAccountIdRouteRouteChildren {
 const AccountsAccountIdRouteRouteChildren: AccountsAccountIdRouteRouteChildren =
   {
     AccountsAccountIdAuditRoute: AccountsAccountIdAuditRoute,
+    AccountsAccountIdBillingRoute: AccountsAccountIdBillingRoute,
     AccountsAccountIdCampaignsRoute: AccountsAccountIdCampaignsRoute,
     AccountsAccountIdClientsRoute: AccountsAccountIdClientsRoute,
     AccountsAccountIdConnectionsRoute: AccountsAccountIdConnectionsRoute,
