@@ -192,7 +192,7 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
       }
     }
     for (const hour of [6, 12, 17, 22]) {
-      const items = plan.map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round((p.daily / 4) * (0.6 + rand() * 0.8))), reference: `demo:${day / DAY}:${hour}` }));
+      const items = plan.map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
       await db.transaction().execute((trx) => debitSpend(trx, items, { at: new Date(day + hour * 3_600_000) }));
     }
   }
