@@ -43,8 +43,18 @@ export async function findCreditAccount(db: Db | Trx, clientId: string): Promise
   return r && toCreditAccount(r);
 }
 
+/**
+ * Holds the clients' account keys (FOR KEY SHARE, in id order) before their credit accounts are locked: a move of a
+ * client (connect, disconnect, transfer) locks the account first and its credit account second (the FK cascade),
+ * so taking them in the same order means a debit and a move wait for each other instead of deadlocking.
+ */
+async function lockClientKeys(trx: Trx, clientIds: readonly string[]): Promise<void> {
+  await sql`select id from accounts where id = any(${clientIds}::uuid[]) order by id for key share`.execute(trx);
+}
+
 /** Locks a client's credit account for the rest of the transaction and returns it (the one lock every change takes). */
 export async function lockCreditAccount(trx: Trx, clientId: string): Promise<CreditAccount> {
+  await lockClientKeys(trx, [clientId]);
   const r = await trx.selectFrom('credit_accounts').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
   if (!r) throw new Error(`client ${clientId} has no credit account`);
   return toCreditAccount(r);
@@ -181,7 +191,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
- * - locks each client's credit account once, in client-id order, so two workers never deadlock;
+ * - locks each client's credit account once, in client-id order (after its account key, the order a client move
+ *   takes them in), so two workers never deadlock, nor a worker and a disconnect;
  * - skips any item whose reference the client's ledger already holds (idempotent per reference);
  * - takes what each balance allows, records the rest as overage, and pauses every active campaign of a client that
  *   ran into overage ("paused: out of credit");
@@ -203,6 +214,7 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
 
   // 1. Lock every client once, in a fixed order.
   const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
+  await lockClientKeys(trx, clientIds);
   const locked = await sql<AccountRow>`
     select client_id, root_id, currency, balance_micros, overage_micros, low_balance_micros, low_alert_armed, updated_at
     from credit_accounts where client_id = any(${clientIds}::uuid[]) order by client_id for update`.execute(trx);
