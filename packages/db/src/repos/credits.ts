@@ -214,10 +214,12 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
 
   // 1. Lock every client once, in a fixed order.
   const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
-  await lockClientKeys(trx, clientIds);
+  // one statement: per client, its account key first and then its credit account (locking clauses act in the order
+  // they are written), client by client in id order
   const locked = await sql<AccountRow>`
-    select client_id, root_id, currency, balance_micros, overage_micros, low_balance_micros, low_alert_armed, updated_at
-    from credit_accounts where client_id = any(${clientIds}::uuid[]) order by client_id for update`.execute(trx);
+    select ca.client_id, ca.root_id, ca.currency, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed, ca.updated_at
+    from accounts a join credit_accounts ca on ca.client_id = a.id
+    where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca`.execute(trx);
   const accountsById = new Map(locked.rows.map((r) => [r.client_id, toCreditAccount(r)]));
   const missing = clientIds.filter((c) => !accountsById.has(c));
   if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
