@@ -207,7 +207,7 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     if (typeof it.amountMicros !== 'bigint' || it.amountMicros <= 0n || it.amountMicros > MAX_AMOUNT_MICROS) {
       throw new RangeError(`debitSpend: amountMicros must be a bigint in 1..${MAX_AMOUNT_MICROS} (reference ${String(it.reference).slice(0, 200)})`);
     }
-    if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200) throw new RangeError('debitSpend: reference must be 1-200 characters');
+    if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200 || it.reference.includes('\u0000')) throw new RangeError('debitSpend: reference must be 1-200 characters, without NUL');
     if (!UUID.test(it.clientId)) throw new RangeError(`debitSpend: clientId must be a uuid (reference ${it.reference})`);
   }
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };

@@ -7,6 +7,9 @@ import { iso } from '../shapes';
 
 /** Money on the wire: integer micros as a string (SPEC 10). */
 export const micros = z.string();
+/** Free text from a caller: no control characters (PostgreSQL text cannot hold NUL). */
+export const plainText = (max: number) => z.string().max(max, `at most ${max} characters`).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+
 /** An amount as input: a whole number of micros, as a number or a string of digits (parsed by the domain rules). */
 export const amountIn = z.union([z.number(), z.string().max(60)]);
 

@@ -5,7 +5,8 @@ import { authedProcedure } from '../../trpc';
 import { id } from '../shapes';
 import { loadClient, micros } from './load';
 
-const day = z.string().regex(/^\d{4}-\d\d-\d\d$/, 'must be a day, YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a real day');
+const day = z.string().regex(/^\d{4}-\d\d-\d\d$/, 'must be a day, YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a real day')
+  .refine((s) => s >= '1970-01-01' && s <= '2199-12-31', 'must be between 1970 and 2199');
 
 /** Credits consumed per day, from `from` to `to` inclusive, days in the client's time zone (SPEC 6, 10). */
 export const usageRoute = authedProcedure
