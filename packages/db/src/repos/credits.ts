@@ -43,21 +43,24 @@ export async function findCreditAccount(db: Db | Trx, clientId: string): Promise
   return r && toCreditAccount(r);
 }
 
-/**
- * Holds the clients' account keys (FOR KEY SHARE, in id order) before their credit accounts are locked: a move of a
- * client (connect, disconnect, transfer) locks the account first and its credit account second (the FK cascade),
- * so taking them in the same order means a debit and a move wait for each other instead of deadlocking.
- */
-async function lockClientKeys(trx: Trx, clientIds: readonly string[]): Promise<void> {
-  await sql`select id from accounts where id = any(${clientIds}::uuid[]) order by id for key share`.execute(trx);
-}
-
 /** Locks a client's credit account for the rest of the transaction and returns it (the one lock every change takes). */
 export async function lockCreditAccount(trx: Trx, clientId: string): Promise<CreditAccount> {
-  await lockClientKeys(trx, [clientId]);
-  const r = await trx.selectFrom('credit_accounts').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+  const [r] = (await lockClients(trx, [clientId])).rows;
   if (!r) throw new Error(`client ${clientId} has no credit account`);
   return toCreditAccount(r);
+}
+
+/**
+ * Locks clients' credit accounts, client by client in id order, each after its account key (FOR KEY SHARE): a move of
+ * a client (connect, disconnect, transfer) locks the account first and its credit account second (the FK cascade), so
+ * taking them in the same order means a debit and a move wait for each other instead of deadlocking. Locking clauses
+ * act in the order they are written.
+ */
+function lockClients(trx: Trx, clientIds: readonly string[]) {
+  return sql<AccountRow>`
+    select ca.client_id, ca.root_id, ca.currency, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed, ca.updated_at
+    from accounts a join credit_accounts ca on ca.client_id = a.id
+    where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca`.execute(trx);
 }
 
 export async function setCreditState(trx: Trx, clientId: string, s: { balanceMicros: bigint; overageMicros: bigint; lowAlertArmed: boolean; lowBalanceMicros?: bigint; at: Date }): Promise<void> {
@@ -214,12 +217,7 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
 
   // 1. Lock every client once, in a fixed order.
   const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
-  // one statement: per client, its account key first and then its credit account (locking clauses act in the order
-  // they are written), client by client in id order
-  const locked = await sql<AccountRow>`
-    select ca.client_id, ca.root_id, ca.currency, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed, ca.updated_at
-    from accounts a join credit_accounts ca on ca.client_id = a.id
-    where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca`.execute(trx);
+  const locked = await lockClients(trx, clientIds);
   const accountsById = new Map(locked.rows.map((r) => [r.client_id, toCreditAccount(r)]));
   const missing = clientIds.filter((c) => !accountsById.has(c));
   if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
