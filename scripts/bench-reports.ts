@@ -224,16 +224,16 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
 
 export function printReports(r: ReportBench) {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  console.log(`\n8. reports.run over HTTP: 30-day holding report by day and account (1 holding, 50 agencies, 5,000 clients, ${fmt(r.records)} raw records, ${fmt(r.hourly)} hourly rollup rows; seeded in ${fmt(r.seedMs)} ms)`);
+  console.log(`\n9. reports.run over HTTP: 30-day holding report by day and account (1 holding, 50 agencies, 5,000 clients, ${fmt(r.records)} raw records, ${fmt(r.hourly)} hourly rollup rows; seeded in ${fmt(r.seedMs)} ms)`);
   console.log(`   reports.run: p50 ${r.holding.p50.toFixed(1)} ms   p95 ${r.holding.p95.toFixed(1)} ms   (target p95 <= 50 ms)  ${r.holding.p95 <= 50 ? 'MET' : 'MISSED'}`);
   console.log(`   baseline SELECT ... GROUP BY on spend_hourly without visibility (in-process): p50 ${r.holdingBase.p50.toFixed(1)} ms   p95 ${r.holdingBase.p95.toFixed(1)} ms`);
   console.log(`   ratio p95 / baseline: ${(r.holding.p95 / r.holdingBase.p95).toFixed(2)}`);
   console.log(`   what the report reads (EXPLAIN ANALYZE):\n      ${r.explain}`);
-  console.log(`\n9. reports.run over HTTP: 30-day L3 report by day`);
+  console.log(`\n10. reports.run over HTTP: 30-day L3 report by day`);
   console.log(`   reports.run: p50 ${r.l3.p50.toFixed(1)} ms   p95 ${r.l3.p95.toFixed(1)} ms   (target p95 <= 20 ms)  ${r.l3.p95 <= 20 ? 'MET' : 'MISSED'}`);
   console.log(`   baseline SELECT ... GROUP BY on spend_hourly for that account: p50 ${r.l3Base.p50.toFixed(1)} ms   p95 ${r.l3Base.p95.toFixed(1)} ms`);
   console.log(`   ratio p95 / baseline: ${(r.l3.p95 / r.l3Base.p95).toFixed(2)}`);
-  console.log(`\n10. CSV export over HTTP of ${fmt(r.csv.rows)} rows (hour x account x auction type)`);
+  console.log(`\n11. CSV export over HTTP of ${fmt(r.csv.rows)} rows (hour x account x auction type)`);
   console.log(`   export: ${fmt(r.csv.perSecond)} rows/s   (target >= 200,000)  ${r.csv.perSecond >= 200_000 ? 'MET' : 'MISSED'};   RSS growth of the api process ${r.csv.rssGrowthMb.toFixed(0)} MB`);
   console.log(`   baseline COPY (same grouping) TO STDOUT: ${fmt(r.csvBase.perSecond)} rows/s   ratio ${(r.csv.perSecond / r.csvBase.perSecond).toFixed(2)}\n`);
 }

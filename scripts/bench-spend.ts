@@ -213,16 +213,16 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
 export function printSpend(s: SpendBench) {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const met = (ok: boolean) => (ok ? 'MET' : 'MISSED');
-  console.log(`\n5. CLI ingest of a ${fmt(s.records)}-record CSV (pnpm trellis ingest; validate, attribute, de-duplicate, store)`);
+  console.log(`\n6. CLI ingest of a ${fmt(s.records)}-record CSV (pnpm trellis ingest; validate, attribute, de-duplicate, store)`);
   console.log(`   CLI:  ${fmt(s.cli.perSecond)} records/s in ${s.cli.seconds.toFixed(1)} s   (target >= 250,000)  ${met(s.cli.perSecond >= 250_000)}`);
   console.log(`   (process wall time incl. start-up; the CLI's own summary: ${s.cli.summary.replace(/^Ingested \S+ into \S+ /, '')})`);
   console.log(`   baseline COPY into a bare table with a primary key: ${fmt(s.copy.perSecond)} records/s in ${s.copy.seconds.toFixed(1)} s`);
   console.log(`   ratio CLI / COPY: ${(s.cli.perSecond / s.copy.perSecond).toFixed(3)}`);
-  console.log(`\n6. worker rollup of those records into ${fmt(s.hourlyRows)} hourly rows, with credit debits (the worker process, from start)`);
+  console.log(`\n7. worker rollup of those records into ${fmt(s.hourlyRows)} hourly rows, with credit debits (the worker process, from start)`);
   console.log(`   worker: ${fmt(s.worker.perSecond)} records/s in ${s.worker.seconds.toFixed(1)} s   (target >= 1,000,000)  ${met(s.worker.perSecond >= 1_000_000)}`);
   console.log(`   baseline one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT: ${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`);
   console.log(`   ratio worker / baseline: ${(s.worker.perSecond / s.bare.perSecond).toFixed(3)}`);
-  console.log(`\n7. peak RSS (target <= 300 MB each, whatever the file size)`);
+  console.log(`\n8. peak RSS (target <= 300 MB each, whatever the file size)`);
   console.log(`   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    worker: ${s.worker.peakMb.toFixed(0)} MB  ${met(s.worker.peakMb <= 300)}\n`);
 }
 

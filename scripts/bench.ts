@@ -6,8 +6,13 @@
  *      answered by the SeatDealIndex built from the database, vs a Map of precomputed answers; and, for reference,
  *      the seats.deals procedure itself through createCaller (every call queries PostgreSQL).
  *   4. deals.list over HTTP for a client under that busy holding (target p99 <= 50 ms), vs GET /healthz.
- *   5-7. spend: CLI ingest vs COPY, worker rollup vs a bare INSERT..GROUP BY..ON CONFLICT, peak RSS (scripts/bench-spend.ts;
+ *   5. credits: debitSpend over 1,000 clients in batches of 500 (target >= 50,000 debits/s) and on one hot client
+ *      (target >= 5,000/s), each vs a bare `UPDATE ... SET balance = balance - $1 WHERE balance >= $1` loop; and
+ *      credits.topUp over HTTP with the test processor (target p99 <= 50 ms), vs GET /healthz.
+ *   6-8. spend: CLI ingest vs COPY, worker rollup vs a bare INSERT..GROUP BY..ON CONFLICT, peak RSS (scripts/bench-spend.ts;
  *      TRELLIS_BENCH_SPEND_RECORDS sets the file size, default 5,000,000).
+ *   9-11. reports: holding and L3 reports.run over HTTP, CSV export (scripts/bench-reports.ts).
+ * `BENCH_ONLY=credits,spend,reports` (or a comma-separated list of 1-5, spend, reports) runs only those sections.
  * Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL. Not a test: it reports, it does not assert.
  */
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
@@ -17,7 +22,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { ACTIONS, authorize, nameKey, ROLES, SeatDealIndex, type AccountFacts, type Actor, type Role } from '@trellis/domain';
-import { accounts, createDb, memberships, migrateToLatest, seats, type Db } from '@trellis/db';
+import { accounts, createDb, debitSpend, memberships, migrateToLatest, seats, type Db } from '@trellis/db';
 import { startEmbeddedPostgres } from '@trellis/db/embedded';
 import { createApp } from '@trellis/api/app';
 import { callerAt, userWithCaller } from '@trellis/api/test-support';
@@ -234,12 +239,146 @@ async function benchTree() {
   }
 }
 
+/** A throw-away database for one bench section (the embedded server, or a new database on DATABASE_URL). */
+async function withBenchDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  let stop = async () => {};
+  let url = process.env.DATABASE_URL;
+  let dbName: string | undefined;
+  if (!url) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-'));
+    await chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
+    stop = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    url = server.urlFor('postgres');
+  } else {
+    dbName = `trellis_bench_${Date.now()}`;
+    const admin = createDb(url, { max: 1 });
+    await sql`create database ${sql.id(dbName)}`.execute(admin);
+    await admin.destroy();
+    const u = new URL(url);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  }
+  const db = createDb(url, { max: 10 });
+  try {
+    await migrateToLatest(db);
+    return await fn(db);
+  } finally {
+    await db.destroy();
+    if (dbName && process.env.DATABASE_URL) {
+      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
+      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
+      await admin.destroy();
+    }
+    await stop();
+  }
+}
+
+async function timePosts(url: string, headers: Record<string, string>, n: number, body: (i: number) => unknown) {
+  const post = async (i: number) => {
+    const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body(i)) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${url}: ${res.status} ${text.slice(0, 200)}`);
+  };
+  for (let i = 0; i < 20; i++) await post(-1 - i);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await post(i);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!;
+  return { n, p50: q(0.5), p99: q(0.99) };
+}
+
+/** Section 5: the credit debit path and top-ups. */
+async function benchCredits() {
+  return withBenchDb(async (db) => {
+    const CLIENTS = 1000;
+    const holding = await accounts.insertAccount(db, { parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Credit Holding', nameKey: nameKey('Credit Holding'), currency: 'EUR', timeZone: 'UTC' });
+    const clientIds: string[] = [];
+    await db.transaction().execute(async (trx) => {
+      for (let a = 0; a < 10; a++) {
+        const agency = await accounts.insertAccount(trx, { parent: holding, kind: 'agency', level: 2, clientTier: null, name: `Agency ${a}`, nameKey: nameKey(`Agency ${a}`), currency: 'EUR', timeZone: 'UTC' });
+        for (let c = 0; c < CLIENTS / 10; c++) {
+          const client = await accounts.insertAccount(trx, { parent: agency, kind: 'client', level: 3, clientTier: 'standard', name: `Client ${a}-${c}`, nameKey: nameKey(`Client ${a}-${c}`), currency: 'EUR', timeZone: 'UTC' });
+          clientIds.push(client.id);
+        }
+      }
+    });
+    // every client starts with a large balance, through the ledger (an adjustment each)
+    const START = 100_000_000_000_000n;
+    await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason) select root_id, client_id, 'adjustment', ${START.toString()}::bigint, ${START.toString()}::bigint, 'bench' from credit_accounts`.execute(db);
+    await sql`update credit_accounts set balance_micros = ${START.toString()}::bigint`.execute(db);
+    // the baseline's table: one row per client, debited by one conditional UPDATE per debit
+    await sql`create table bench_balances (id uuid primary key, balance bigint not null check (balance >= 0))`.execute(db);
+    await sql`insert into bench_balances select client_id, ${START.toString()}::bigint from credit_accounts`.execute(db);
+    await sql`analyze`.execute(db);
+
+    const rand = rng(11);
+    const batch = (n: number, pick: () => string, tag: string) => Array.from({ length: n }, (_, i) => ({ clientId: pick(), amountMicros: BigInt(1 + Math.floor(rand() * 1_000_000)), reference: `${tag}-${i}` }));
+    const spreadPick = () => clientIds[Math.floor(rand() * clientIds.length)]!;
+    const hotPick = () => clientIds[0]!;
+    const runDebits = async (batches: number, pick: () => string, tag: string) => {
+      const work = Array.from({ length: batches }, (_, b) => batch(500, pick, `${tag}-${b}`));
+      const t0 = performance.now();
+      for (const items of work) await db.transaction().execute((trx) => debitSpend(trx, items));
+      return { n: batches * 500, ms: performance.now() - t0 };
+    };
+    await runDebits(10, spreadPick, 'warm');
+    const spread = await runDebits(200, spreadPick, 'spread');
+    const hot = await runDebits(40, hotPick, 'hot');
+    const two = Array.from({ length: 2 }, (_, w) => Array.from({ length: 60 }, (_, b) => batch(500, spreadPick, `two-${w}-${b}`)));
+    const t2 = performance.now();
+    await Promise.all(two.map(async (work) => {
+      for (const items of work) await db.transaction().execute((trx) => debitSpend(trx, items));
+    }));
+    const twoWorkers = { n: 2 * 60 * 500, ms: performance.now() - t2 };
+
+    const baseline = async (n: number, pick: () => string) => {
+      const items = Array.from({ length: n }, () => ({ id: pick(), amount: String(1 + Math.floor(rand() * 1_000_000)) }));
+      const t0 = performance.now();
+      for (const it of items) await sql`update bench_balances set balance = balance - ${it.amount}::bigint where id = ${it.id}::uuid and balance >= ${it.amount}::bigint`.execute(db);
+      return { n, ms: performance.now() - t0 };
+    };
+    const baseSpread = await baseline(10_000, spreadPick);
+    const baseHot = await baseline(10_000, hotPick);
+
+    // credits.topUp over HTTP: an operator of the holding tops up clients with the test Visa
+    const { user, token, caller } = await userWithCaller(db, 'bench-credits@trellis.test');
+    await memberships.insertMembership(db, { rootId: holding.id, accountId: holding.id, userId: user.id, role: 'operator' });
+    const cards = await Promise.all(clientIds.slice(0, 20).map((clientId) => caller.credits.addCard({ clientId, number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' })));
+    const server = createApp({ db, publicUrl: 'http://127.0.0.1' }).listen(0, '127.0.0.1');
+    try {
+      await new Promise((r) => server.once('listening', r));
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const headers = { authorization: `Bearer ${token}` };
+      const topUp = await timePosts(`${base}/trpc/credits.topUp`, headers, 500, (i) => {
+        const card = cards[(i + 20) % cards.length]!;
+        return { clientId: card.clientId, amountMicros: '25000000', paymentMethodId: card.id, idempotencyKey: `bench-${i}` };
+      });
+      const health = await timeRequests(`${base}/healthz`, {}, 500);
+      return { clients: CLIENTS, spread, hot, twoWorkers, baseSpread, baseHot, topUp, health };
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+}
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,spend,reports').split(',').map((x) => x.trim().replace(/^credits$/, '5')));
+if (only.has('1')) {
 const a = benchAuthorize();
 console.log(`\n1. authorization checks, in-process, ${fmt(a.accounts)}-account tree, 1,000 members, ${ACTIONS.length} actions`);
 console.log(`   authorize():        ${fmt(a.real.perSecond)} checks/s   (target >= 1,000,000)  ${a.real.perSecond >= 1e6 ? 'MET' : 'MISSED'}`);
 console.log(`   baseline Set.has(): ${fmt(a.base.perSecond)} lookups/s`);
 console.log(`   ratio authorize / baseline: ${(a.real.perSecond / a.base.perSecond).toFixed(3)}`);
+}
+if (['2', '3', '4'].some((x) => only.has(x))) {
 const t = await benchTree();
 console.log(`\n2. accounts.tree over HTTP, holding with 5,000 descendants (${fmt(t.tree.bytes)} bytes a response; seeded in ${fmt(t.seedMs)} ms)`);
 console.log(`   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`);
@@ -254,6 +393,19 @@ console.log(`\n4. deals.list over HTTP for a client under the busy holding (firs
 console.log(`   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`);
 console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
 console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
-printSpend(await benchSpend());
-printReports(await benchReports());
+}
+if (only.has('5')) {
+  const c = await benchCredits();
+  const per = (x: { n: number; ms: number }) => (x.n / x.ms) * 1000;
+  console.log(`\n5. credits (${fmt(c.clients)} clients)`);
+  console.log(`   debitSpend, ${fmt(c.spread.n)} debits over ${fmt(c.clients)} clients in batches of 500: ${fmt(per(c.spread))} debits/s   (target >= 50,000)  ${per(c.spread) >= 50_000 ? 'MET' : 'MISSED'}`);
+  console.log(`   baseline UPDATE ... WHERE balance >= $1 loop, one statement per debit, spread: ${fmt(per(c.baseSpread))} debits/s   ratio ${(per(c.spread) / per(c.baseSpread)).toFixed(1)}`);
+  console.log(`   debitSpend, ${fmt(c.hot.n)} debits on one hot client in batches of 500: ${fmt(per(c.hot))} debits/s   (target >= 5,000)  ${per(c.hot) >= 5_000 ? 'MET' : 'MISSED'}`);
+  console.log(`   baseline UPDATE loop on one hot row: ${fmt(per(c.baseHot))} debits/s   ratio ${(per(c.hot) / per(c.baseHot)).toFixed(1)}`);
+  console.log(`   two workers at once, spread (disjoint batches, shared clients): ${fmt(per(c.twoWorkers))} debits/s`);
+  console.log(`   credits.topUp over HTTP (test processor, ${c.topUp.n} top-ups): p50 ${c.topUp.p50.toFixed(1)} ms   p99 ${c.topUp.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${c.topUp.p99 <= 50 ? 'MET' : 'MISSED'}`);
+  console.log(`   baseline /healthz: p50 ${c.health.p50.toFixed(2)} ms   p99 ${c.health.p99.toFixed(2)} ms   ratio p99 topUp / healthz ${(c.topUp.p99 / c.health.p99).toFixed(1)}\n`);
+}
+if (only.has('spend')) printSpend(await benchSpend());
+if (only.has('reports')) printReports(await benchReports());
 process.exit(0);

@@ -7,6 +7,7 @@ import type { Db } from '@trellis/db';
 import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
 import { reportCsvHandler } from './exports';
+import type { PaymentProvider } from './lib/payments';
 import { appRouter } from './root';
 
 /** At most this many calls in one batched request; a larger batch is refused whole before any call runs (SPEC 12). */
@@ -23,6 +24,8 @@ export interface AppOptions {
    * address and for HTTPS. Omitted: none, the socket's peer is the client.
    */
   trustProxy?: string | number;
+  /** The payment provider (default: the built-in local test processor). */
+  payments?: PaymentProvider;
   log?: (line: string) => void;
 }
 
@@ -86,7 +89,7 @@ export function createApp(opts: AppOptions): Express {
   const trpc = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
-      createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}) }),
+      createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) }),
       maxBodySize,
       maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: p }) => {

@@ -4,6 +4,7 @@ import { sessions, type Db, type User } from '@trellis/db';
 import { ingestKeyOfToken, isIngestKeyToken, type IngestKeyCaller } from './lib/ingest-key';
 import { hashToken } from './lib/secrets';
 import { outboxMailer, type Mailer } from './lib/mailer';
+import { localTestProcessor, type PaymentProvider } from './lib/payments';
 
 export const SESSION_COOKIE = 'trellis_session';
 
@@ -28,6 +29,8 @@ export interface ContextInnerOptions {
   /** Base URL put in links sent by mail. */
   publicUrl?: string;
   cookies?: SessionCookies;
+  /** The payment provider (default: the built-in local test processor). */
+  payments?: PaymentProvider;
 }
 
 export async function createContextInner(opts: ContextInnerOptions) {
@@ -45,6 +48,7 @@ export async function createContextInner(opts: ContextInnerOptions) {
     mailer: opts.mailer ?? outboxMailer,
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
     cookies: opts.cookies ?? { set() {}, clear() {} },
+    payments: opts.payments ?? localTestProcessor,
   };
 }
 export type Context = Awaited<ReturnType<typeof createContextInner>>;
@@ -73,7 +77,7 @@ export function cookiesFor(req: Request, res: Response): SessionCookies {
   };
 }
 
-export function createContextFactory(deps: { db: Db; publicUrl: string; mailer?: Mailer }) {
+export function createContextFactory(deps: { db: Db; publicUrl: string; mailer?: Mailer; payments?: PaymentProvider }) {
   return ({ req, res }: { req: Request; res: Response }) =>
     createContextInner({
       db: deps.db,
@@ -82,5 +86,6 @@ export function createContextFactory(deps: { db: Db; publicUrl: string; mailer?:
       publicUrl: deps.publicUrl,
       cookies: cookiesFor(req, res),
       ...(deps.mailer ? { mailer: deps.mailer } : {}),
+      ...(deps.payments ? { payments: deps.payments } : {}),
     });
 }

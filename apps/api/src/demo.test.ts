@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { anonymous } from './test-support';
-import { DEMO_PASSWORD, demoClientSignIns, demoSignIns, seedDemo } from './demo';
+import { sql } from 'kysely';
+import { OUT_OF_CREDIT_REASON } from '@trellis/domain';
+import { DEMO_LOW_BALANCE_CLIENT, DEMO_OVERAGE_CLIENT, DEMO_PASSWORD, demoClientSignIns, demoSignIns, seedDemo } from './demo';
 import { createCaller } from './root';
 import { createContextInner } from './context';
 
@@ -37,6 +39,28 @@ describe('demo data', () => {
     expect(dealLevels.map((x) => x.level).sort()).toEqual([1, 2, 3]);
     const multi = await t.db.selectFrom('deal_dsps').select(['deal_id', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('deal_id').having((eb) => eb.fn.countAll(), '>', 1).execute();
     expect(multi).toHaveLength(1);
+
+    // credits: a card and top-ups per campaign client, a month of spend through debitSpend, one client near its
+    // low-balance threshold, one out of credit with overage and paused campaigns
+    const credit = await sql<{ name: string; balance: string; overage: string; low: string; days: number; cards: number; top_ups: number }>`
+      select a.name, ca.balance_micros::text as balance, ca.overage_micros::text as overage, ca.low_balance_micros::text as low,
+        (select count(distinct date_trunc('day', b.bucket))::int from credit_spend_buckets b where b.client_id = a.id) as days,
+        (select count(*)::int from payment_methods p where p.client_id = a.id) as cards,
+        (select count(*)::int from top_ups u where u.client_id = a.id and u.status = 'succeeded') as top_ups
+      from accounts a join credit_accounts ca on ca.client_id = a.id where a.kind = 'client' order by a.name`.execute(t.db);
+    const byName = Object.fromEntries(credit.rows.map((r) => [r.name, r]));
+    expect(credit.rows.filter((r) => r.cards > 0 && r.top_ups > 0 && r.days === 30).length).toBeGreaterThanOrEqual(10);
+    const low = byName[DEMO_LOW_BALANCE_CLIENT]!;
+    expect(BigInt(low.balance)).toBeGreaterThan(BigInt(low.low));
+    expect(BigInt(low.balance) * 9n).toBeLessThanOrEqual(BigInt(low.low) * 10n + 10_000_000n); // threshold = 90% of the balance, in whole units
+    expect(BigInt(byName[DEMO_OVERAGE_CLIENT]!.overage)).toBeGreaterThan(0n);
+    expect(byName[DEMO_OVERAGE_CLIENT]!.balance).toBe('0');
+    const paused = await t.db.selectFrom('campaigns as c').innerJoin('accounts as a', 'a.id', 'c.client_id').select(['a.name', 'c.paused_reason']).where('c.status', '=', 'paused').execute();
+    expect(paused.map((p) => [p.name, p.paused_reason])).toContainEqual([DEMO_OVERAGE_CLIENT, OUT_OF_CREDIT_REASON]);
+    const sums = await sql<{ bad: number }>`
+      select count(*)::int as bad from credit_accounts ca
+      where ca.balance_micros <> (select coalesce(sum(amount_micros), 0) from credit_entries e where e.client_id = ca.client_id)`.execute(t.db);
+    expect(sums.rows[0]!.bad).toBe(0);
 
     expect(await seedDemo(t.db)).toEqual({ created: false });
     expect(Number((await t.db.selectFrom('accounts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBe(19);

@@ -1,5 +1,5 @@
 import { nameKey, type Role } from '@trellis/domain';
-import { accounts, type Db } from '@trellis/db';
+import { accounts, debitSpend, type Db } from '@trellis/db';
 import { createContextInner } from './context';
 import { ensurePlatformOperator } from './bootstrap';
 import { createCaller } from './root';
@@ -139,5 +139,70 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
 
   // One pending invitation, so the outbox and the invitations list have something to show.
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
+
+  ids.set('Zenith Watches', zenith.client.id);
+  await seedCredits(db, ids, [...campaignClients, 'Zenith Watches'], async (email) => {
+    const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
+    return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
+  });
   return { created: true };
+}
+
+/** Who tops up which demo client (the holding admin for the holding's clients; premium clients their own admin). */
+const PAYER: Record<string, string> = { 'Orbit Telecom': 'admin@bright.demo', 'Zenith Watches': 'admin@zenith.demo' };
+export const DEMO_LOW_BALANCE_CLIENT = 'Blue Harbor Bank';
+export const DEMO_OVERAGE_CLIENT = 'Citrus Mobile';
+
+/**
+ * Credits for the demo clients (SPEC 6): a test card and top-ups each, and 30 days of spend written through
+ * debitSpend (the path the spend worker uses), four postings a day. Blue Harbor Bank ends just above its low-balance
+ * threshold; Citrus Mobile ran out of credit, so it has outstanding overage and its campaigns are paused.
+ */
+async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], signIn: (email: string) => Promise<(at: Date) => Promise<ReturnType<typeof createCaller>>>) {
+  const DAY = 86_400_000;
+  const today = new Date(Math.floor(Date.now() / DAY) * DAY);
+  const payers = new Map<string, (at: Date) => Promise<ReturnType<typeof createCaller>>>();
+  const payer = async (client: string) => {
+    const email = PAYER[client] ?? 'admin@northwind.demo';
+    if (!payers.has(email)) payers.set(email, await signIn(email));
+    return payers.get(email)!;
+  };
+  let seed = 20261125;
+  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const plan = clients.map((name, i) => ({
+    name,
+    id: ids.get(name)!,
+    // units of the client's currency a day (Fjord pays in NOK)
+    daily: (name === 'Fjord Travel' ? 600 : 40 + ((i * 17) % 50)) * 1_000_000,
+    topUps: name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
+    cardId: '',
+  }));
+  for (const p of plan) {
+    const caller = await (await payer(p.name))(new Date(today.getTime() - 31 * DAY));
+    const card = await caller.credits.addCard({ clientId: p.id, number: p.name === 'Fjord Travel' ? '5555555555554444' : '4242424242424242', expMonth: 12, expYear: today.getUTCFullYear() + 3, cvc: '123' });
+    p.cardId = card.id;
+    if (p.name === 'Fjord Travel') for (const t of p.topUps) t[1]! *= 10;
+  }
+  for (let daysAgo = 30; daysAgo >= 1; daysAgo--) {
+    const day = today.getTime() - daysAgo * DAY;
+    for (const p of plan) {
+      for (const [when, units] of p.topUps) {
+        if (when !== daysAgo) continue;
+        const caller = await (await payer(p.name))(new Date(day + 7 * 3_600_000));
+        await caller.credits.topUp({ clientId: p.id, amountMicros: String(units! * 1_000_000), paymentMethodId: p.cardId, idempotencyKey: `demo-${p.id}-${when}` });
+      }
+    }
+    for (const hour of [6, 12, 17, 22]) {
+      const items = plan.map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
+      await db.transaction().execute((trx) => debitSpend(trx, items, { at: new Date(day + hour * 3_600_000) }));
+    }
+  }
+  // Blue Harbor Bank: a threshold just below its balance, so the next days of spend cross it.
+  const low = plan.find((p) => p.name === DEMO_LOW_BALANCE_CLIENT)!;
+  const caller = await (await payer(low.name))(today);
+  const balance = BigInt((await caller.credits.balance({ clientId: low.id })).balanceMicros);
+  await caller.credits.setLowBalance({ clientId: low.id, thresholdMicros: (((balance * 9n) / 10n / 1_000_000n) * 1_000_000n).toString() });
+  for (const p of plan.filter((x) => x.name !== DEMO_LOW_BALANCE_CLIENT && x.name !== DEMO_OVERAGE_CLIENT)) {
+    await (await (await payer(p.name))(today)).credits.setLowBalance({ clientId: p.id, thresholdMicros: String(p.daily * 3) });
+  }
 }

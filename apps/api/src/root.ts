@@ -14,6 +14,7 @@ import { teamsRouter } from './routers/teams/router';
 import { ingestKeysRouter } from './routers/ingest-keys/router';
 import { spendRouter } from './routers/spend/router';
 import { reportsRouter } from './routers/reports/router';
+import { creditsRouter } from './routers/credits/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -29,6 +30,7 @@ export const appRouter = router({
   connections: connectionsRouter,
   teams: teamsRouter,
   campaigns: campaignsRouter,
+  credits: creditsRouter,
   ingestKeys: ingestKeysRouter,
   spend: spendRouter,
   reports: reportsRouter,

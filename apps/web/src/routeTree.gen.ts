@@ -18,6 +18,7 @@ import { Route as DealsDealIdRouteImport } from './routes/deals/$dealId'
 import { Route as InviteTokenRouteImport } from './routes/invite/$token'
 import { Route as AccountsAccountIdIndexRouteImport } from './routes/accounts/$accountId/index'
 import { Route as AccountsAccountIdAuditRouteImport } from './routes/accounts/$accountId/audit'
+import { Route as AccountsAccountIdBillingRouteImport } from './routes/accounts/$accountId/billing'
 import { Route as AccountsAccountIdCampaignsRouteImport } from './routes/accounts/$accountId/campaigns'
 import { Route as AccountsAccountIdClientsRouteImport } from './routes/accounts/$accountId/clients'
 import { Route as AccountsAccountIdConnectionsRouteImport } from './routes/accounts/$accountId/connections'
@@ -72,6 +73,12 @@ const AccountsAccountIdAuditRoute = AccountsAccountIdAuditRouteImport.update({
   path: '/audit',
   getParentRoute: () => AccountsAccountIdRouteRoute,
 } as any)
+const AccountsAccountIdBillingRoute =
+  AccountsAccountIdBillingRouteImport.update({
+    id: '/billing',
+    path: '/billing',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 const AccountsAccountIdCampaignsRoute =
   AccountsAccountIdCampaignsRouteImport.update({
     id: '/campaigns',
@@ -128,6 +135,7 @@ export interface FileRoutesByFullPath {
   '/invite/$token': typeof InviteTokenRoute
   '/accounts/': typeof AccountsIndexRoute
   '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
   '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
@@ -146,6 +154,7 @@ export interface FileRoutesByTo {
   '/invite/$token': typeof InviteTokenRoute
   '/accounts': typeof AccountsIndexRoute
   '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
   '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
@@ -166,6 +175,7 @@ export interface FileRoutesById {
   '/invite/$token': typeof InviteTokenRoute
   '/accounts/': typeof AccountsIndexRoute
   '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
   '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
@@ -187,6 +197,7 @@ export interface FileRouteTypes {
     | '/invite/$token'
     | '/accounts/'
     | '/accounts/$accountId/audit'
+    | '/accounts/$accountId/billing'
     | '/accounts/$accountId/campaigns'
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
@@ -205,6 +216,7 @@ export interface FileRouteTypes {
     | '/invite/$token'
     | '/accounts'
     | '/accounts/$accountId/audit'
+    | '/accounts/$accountId/billing'
     | '/accounts/$accountId/campaigns'
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
@@ -224,6 +236,7 @@ export interface FileRouteTypes {
     | '/invite/$token'
     | '/accounts/'
     | '/accounts/$accountId/audit'
+    | '/accounts/$accountId/billing'
     | '/accounts/$accountId/campaigns'
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
@@ -310,6 +323,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AccountsAccountIdAuditRouteImport
       parentRoute: typeof AccountsAccountIdRouteRoute
     }
+    '/accounts/$accountId/billing': {
+      id: '/accounts/$accountId/billing'
+      path: '/billing'
+      fullPath: '/accounts/$accountId/billing'
+      preLoaderRoute: typeof AccountsAccountIdBillingRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/campaigns': {
       id: '/accounts/$accountId/campaigns'
       path: '/campaigns'
@@ -371,6 +391,7 @@ declare module '@tanstack/react-router' {
 
 interface AccountsAccountIdRouteRouteChildren {
   AccountsAccountIdAuditRoute: typeof AccountsAccountIdAuditRoute
+  AccountsAccountIdBillingRoute: typeof AccountsAccountIdBillingRoute
   AccountsAccountIdCampaignsRoute: typeof AccountsAccountIdCampaignsRoute
   AccountsAccountIdClientsRoute: typeof AccountsAccountIdClientsRoute
   AccountsAccountIdConnectionsRoute: typeof AccountsAccountIdConnectionsRoute
@@ -385,6 +406,7 @@ interface AccountsAccountIdRouteRouteChildren {
 const AccountsAccountIdRouteRouteChildren: AccountsAccountIdRouteRouteChildren =
   {
     AccountsAccountIdAuditRoute: AccountsAccountIdAuditRoute,
+    AccountsAccountIdBillingRoute: AccountsAccountIdBillingRoute,
     AccountsAccountIdCampaignsRoute: AccountsAccountIdCampaignsRoute,
     AccountsAccountIdClientsRoute: AccountsAccountIdClientsRoute,
     AccountsAccountIdConnectionsRoute: AccountsAccountIdConnectionsRoute,

@@ -260,3 +260,26 @@ describe('usage per day', () => {
     expect(await credits.usagePerDay(t.db, c.id, 'Asia/Kolkata', '2026-03-01', '2026-03-01')).toEqual([{ day: '2026-03-01', spentMicros: 5n }]);
   });
 });
+
+describe('debits while a client moves', () => {
+  it('neither deadlocks nor loses a debit when a client connects and disconnects during debits', async () => {
+    const { a, cs } = await tree(2);
+    const [c0, c1] = cs as [accounts.Account, accounts.Account];
+    await credit(t.db, c0.id, 1_000_000n);
+    await credit(t.db, c1.id, 1_000_000n);
+    const moves = (async () => {
+      for (let i = 0; i < 15; i++) {
+        await t.db.transaction().execute((trx) => accounts.moveClient(trx, c0.id, i % 2 === 0 ? null : { id: a.id, rootId: a.rootId }));
+      }
+    })();
+    const debits = Promise.all(
+      Array.from({ length: 3 }, async (_, w) => {
+        for (let b = 0; b < 10; b++) {
+          await t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c1.id, amountMicros: 1n, reference: `m${w}-${b}-1` }, { clientId: c0.id, amountMicros: 1n, reference: `m${w}-${b}-0` }]));
+        }
+      }),
+    );
+    await Promise.all([moves, debits]);
+    for (const c of [c0, c1]) expect(await invariants(t.db, c.id)).toMatchObject({ balance: 1_000_000n - 30n, sum: 1_000_000n - 30n, spendEntries: 30n });
+  }, 60_000);
+});

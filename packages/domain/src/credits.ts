@@ -121,7 +121,8 @@ export function assertAdjustmentAllowed(a: { balanceMicros: bigint; amountMicros
   const reason = a.reason.trim();
   if (reason.length < 3 || reason.length > 500) throw invalid('reason', 'say why, in 3-500 characters');
   if (a.balanceMicros + a.amountMicros < 0n) {
-    throw new DomainError('INSUFFICIENT_CREDIT', `An adjustment may not take the balance below zero (it is ${a.balanceMicros} micros).`, { amountMicros: `at least -${a.balanceMicros} micros` });
+    // the message does not say the balance: the platform operator who adjusts reads no ledger
+    throw new DomainError('INSUFFICIENT_CREDIT', 'An adjustment may not take the balance below zero.', { amountMicros: 'would take the balance below zero' });
   }
   return reason;
 }

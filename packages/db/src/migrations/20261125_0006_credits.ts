@@ -19,7 +19,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       low_alert_armed boolean not null default true,
       updated_at timestamptz not null default now(),
       foreign key (client_id, root_id) references accounts (id, root_id) on update cascade,
-      unique (root_id, client_id)
+      unique (client_id, root_id)
     )`.execute(db);
   // Every client has its credit account from the start (so a debit never has to create one under load).
   await sql`
@@ -95,7 +95,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       actor_user_id uuid references users (id),
       created_at timestamptz not null default now(),
       primary key (root_id, client_id, id),
-      foreign key (client_id, root_id) references accounts (id, root_id) on update cascade,
+      -- through the client's credit account (which cascades from accounts): the debit path holds that row locked,
+      -- so checking this key costs little per entry, where a key on accounts would lock an accounts row per entry
+      foreign key (client_id, root_id) references credit_accounts (client_id, root_id) on update cascade,
       check (kind = 'spend' or overage_micros = 0),
       check (case kind
         when 'top_up' then amount_micros > 0 and top_up_id is not null
@@ -129,7 +131,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       overage_micros bigint not null check (overage_micros >= 0),
       debits integer not null,
       primary key (root_id, client_id, bucket),
-      foreign key (client_id, root_id) references accounts (id, root_id) on update cascade
+      foreign key (client_id, root_id) references credit_accounts (client_id, root_id) on update cascade
     )`.execute(db);
   await sql`create index credit_spend_buckets_client on credit_spend_buckets (client_id, bucket)`.execute(db);
 }

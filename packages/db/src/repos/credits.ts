@@ -45,9 +45,22 @@ export async function findCreditAccount(db: Db | Trx, clientId: string): Promise
 
 /** Locks a client's credit account for the rest of the transaction and returns it (the one lock every change takes). */
 export async function lockCreditAccount(trx: Trx, clientId: string): Promise<CreditAccount> {
-  const r = await trx.selectFrom('credit_accounts').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+  const [r] = (await lockClients(trx, [clientId])).rows;
   if (!r) throw new Error(`client ${clientId} has no credit account`);
   return toCreditAccount(r);
+}
+
+/**
+ * Locks clients' credit accounts, client by client in id order, each after its account key (FOR KEY SHARE): a move of
+ * a client (connect, disconnect, transfer) locks the account first and its credit account second (the FK cascade), so
+ * taking them in the same order means a debit and a move wait for each other instead of deadlocking. Locking clauses
+ * act in the order they are written.
+ */
+function lockClients(trx: Trx, clientIds: readonly string[]) {
+  return sql<AccountRow>`
+    select ca.client_id, ca.root_id, ca.currency, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed, ca.updated_at
+    from accounts a join credit_accounts ca on ca.client_id = a.id
+    where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca`.execute(trx);
 }
 
 export async function setCreditState(trx: Trx, clientId: string, s: { balanceMicros: bigint; overageMicros: bigint; lowAlertArmed: boolean; lowBalanceMicros?: bigint; at: Date }): Promise<void> {
@@ -181,7 +194,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
- * - locks each client's credit account once, in client-id order, so two workers never deadlock;
+ * - locks each client's credit account once, in client-id order (after its account key, the order a client move
+ *   takes them in), so two workers never deadlock, nor a worker and a disconnect;
  * - skips any item whose reference the client's ledger already holds (idempotent per reference);
  * - takes what each balance allows, records the rest as overage, and pauses every active campaign of a client that
  *   ran into overage ("paused: out of credit");
@@ -196,16 +210,14 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     if (typeof it.amountMicros !== 'bigint' || it.amountMicros <= 0n || it.amountMicros > MAX_AMOUNT_MICROS) {
       throw new RangeError(`debitSpend: amountMicros must be a bigint in 1..${MAX_AMOUNT_MICROS} (reference ${String(it.reference).slice(0, 200)})`);
     }
-    if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200) throw new RangeError('debitSpend: reference must be 1-200 characters');
+    if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200 || it.reference.includes('\u0000')) throw new RangeError('debitSpend: reference must be 1-200 characters, without NUL');
     if (!UUID.test(it.clientId)) throw new RangeError(`debitSpend: clientId must be a uuid (reference ${it.reference})`);
   }
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
 
   // 1. Lock every client once, in a fixed order.
   const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
-  const locked = await sql<AccountRow>`
-    select client_id, root_id, currency, balance_micros, overage_micros, low_balance_micros, low_alert_armed, updated_at
-    from credit_accounts where client_id = any(${clientIds}::uuid[]) order by client_id for update`.execute(trx);
+  const locked = await lockClients(trx, clientIds);
   const accountsById = new Map(locked.rows.map((r) => [r.client_id, toCreditAccount(r)]));
   const missing = clientIds.filter((c) => !accountsById.has(c));
   if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
@@ -214,10 +226,15 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   const seen = new Set<string>();
   {
     const roots = items.map((i) => accountsById.get(i.clientId.toLowerCase())!.rootId);
+    // a lateral probe per item keeps this on the reference index whatever the table's size or statistics
     const rows = await sql<{ client_id: string; reference: string }>`
-      select e.client_id, e.reference from credit_entries e
-      join unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
-        on e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference`.execute(trx);
+      select t.client_id, t.reference
+      from unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
+      cross join lateral (
+        select 1 from credit_entries e
+        where e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference and e.reference is not null
+        limit 1
+      ) hit`.execute(trx);
     for (const r of rows.rows) seen.add(`${r.client_id}\u0000${r.reference}`);
   }
 
@@ -547,4 +564,10 @@ export async function addRefunded(trx: Trx, id: string, amountMicros: bigint, at
     .returningAll()
     .executeTakeFirstOrThrow();
   return toTopUp(r);
+}
+
+/** A client's top-ups, newest first. */
+export async function listTopUps(db: Db, clientId: string, limit: number): Promise<TopUp[]> {
+  const rows = await db.selectFrom('top_ups').selectAll().where('client_id', '=', clientId).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return rows.map(toTopUp);
 }

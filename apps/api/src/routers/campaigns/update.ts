@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { assertDealsUsable, assertOwnerUnchanged, CAMPAIGN_STATUSES, DomainError, dealUsableBy, validateCampaign } from '@trellis/domain';
-import { campaigns, deals } from "@trellis/db";
+import { assertDealsUsable, assertMayResume, assertOwnerUnchanged, CAMPAIGN_STATUSES, DomainError, dealUsableBy, validateCampaign } from '@trellis/domain';
+import { campaigns, credits, deals } from "@trellis/db";
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
@@ -28,6 +28,10 @@ export const updateCampaignRoute = authedProcedure
     assertMay(ctx.actor, facts, 'campaigns.view');
     assertMay(ctx.actor, facts, 'campaigns.edit');
     const v = validateCampaign({ name: input.name ?? found.name, budgetMicros: input.budgetMicros === undefined ? found.budgetMicros?.toString() ?? null : input.budgetMicros });
+    if (input.status === 'active' && found.status === 'paused') {
+      // a campaign paused for lack of credit resumes only once the balance is above zero (SPEC 6)
+      assertMayResume(found, (await credits.findCreditAccount(ctx.db, found.clientId))?.balanceMicros ?? 0n);
+    }
     if (input.status === 'active' && found.dealIds.length) {
       const ds = await Promise.all(found.dealIds.map((d) => deals.findDeal(ctx.db, d)));
       assertDealsUsable(ds.map((d, i) => ({ id: found.dealIds[i]!, name: d?.name ?? found.dealIds[i]!, usable: !!d && dealUsableBy({ ownerId: d.ownerAccountId, ownerPath: [] }, account.path) })));

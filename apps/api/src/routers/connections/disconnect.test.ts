@@ -85,3 +85,32 @@ describe('connections.disconnect', () => {
     expect(await codeOf(w.pAdmin.caller.connections.disconnect({ clientId: w.P.id }))).toBe('CONFLICT');
   });
 });
+
+describe('credits on disconnect (SPEC 2.2, 6)', () => {
+  it('stay with the client, and the old agency and holding then see none of them', async () => {
+    const w = await connected();
+    const pm = await w.aAdmin.caller.credits.addCard({ clientId: w.P.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' });
+    const tu = await w.aAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 5_000_000, paymentMethodId: pm.id, idempotencyKey: 'before-disconnect' });
+    expect((await w.admin.caller.credits.balance({ clientId: w.P.id })).balanceMicros).toBe('5000000');
+    await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
+    for (const member of [w.aAdmin, w.admin]) {
+      const c = member.caller.credits;
+      for (const read of [
+        () => c.balance({ clientId: w.P.id }),
+        () => c.ledger({ clientId: w.P.id }),
+        () => c.cards({ clientId: w.P.id }),
+        () => c.topUps({ clientId: w.P.id }),
+        () => c.usage({ clientId: w.P.id, from: '2026-01-01', to: '2026-01-31' }),
+        () => c.topUp({ clientId: w.P.id, amountMicros: 1, paymentMethodId: pm.id, idempotencyKey: 'after' }),
+        () => c.refund({ topUpId: tu.id, amountMicros: 1, reason: 'after disconnect' }),
+        () => c.removeCard({ paymentMethodId: pm.id }),
+      ]) {
+        expect(await codeOf(read())).toBe('NOT_FOUND');
+      }
+    }
+    // the client keeps its balance, ledger and card
+    expect((await w.pAnalyst.caller.credits.balance({ clientId: w.P.id })).balanceMicros).toBe('5000000');
+    expect((await w.pAnalyst.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => [e.kind, e.amountMicros])).toEqual([['top_up', '5000000']]);
+    expect((await w.pAnalyst.caller.credits.cards({ clientId: w.P.id })).items.map((p) => p.last4)).toEqual(['4242']);
+  });
+});

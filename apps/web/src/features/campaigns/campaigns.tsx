@@ -21,6 +21,8 @@ import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
 
 type Campaign = RouterOutputs['campaigns']['list']['items'][number];
+/** The reason spend beyond the balance pauses a campaign with (SPEC 6). */
+const OUT_OF_CREDIT = 'paused: out of credit';
 const col = createColumnHelper<Campaign>();
 
 export function CampaignsScreen() {
@@ -40,6 +42,9 @@ export function CampaignsScreen() {
           <div>
             <Badge tone={c.getValue() === 'active' ? 'green' : 'amber'}>{c.getValue()}</Badge>
             {c.row.original.pausedReason && <div className="mt-0.5 max-w-64 text-xs text-slate-600">{c.row.original.pausedReason}</div>}
+            {c.row.original.status === 'paused' && c.row.original.pausedReason === OUT_OF_CREDIT && can(a, 'credits.topUp') && (
+              <Link to="/accounts/$accountId/billing" params={{ accountId: c.row.original.client.id }} className="text-xs text-blue-800 underline">Top up {c.row.original.client.name}</Link>
+            )}
           </div>
         ),
       }),
@@ -64,7 +69,7 @@ export function CampaignsScreen() {
           })]
         : []),
     ],
-    [a.currency, canEdit, update],
+    [a, canEdit, update],
   );
   return (
     <>

@@ -1,4 +1,4 @@
-import { BarChart3, Building2, Cable, FileClock, Handshake, LayoutDashboard, Megaphone, MonitorSmartphone, Share2, Users, type LucideIcon } from 'lucide-react';
+import { BarChart3, Building2, Cable, CreditCard, FileClock, Handshake, LayoutDashboard, Megaphone, MonitorSmartphone, Share2, Users, type LucideIcon } from 'lucide-react';
 import type { RouterOutputs } from '../../lib/trpc';
 
 export type AccountView = RouterOutputs['accounts']['get'] & { platformOperator: boolean };
@@ -51,8 +51,12 @@ export const SECTIONS: SectionDef[] = [
   { key: 'deals', label: 'Deals', icon: Handshake, access: (a) => byAction(a, 'deals.view', 'Deals', 'a') },
   { key: 'members', label: 'Members', icon: Users, access: (a) => byAction(a, 'members.view', 'Members', 'a') },
   { key: 'audit', label: 'Audit', icon: FileClock, access: (a) => byAction(a, 'audit.view', 'The audit trail and its entries', 'the admin') },
-  // Billing (credits) arrives next: add it here, e.g.
-  // { key: 'billing', label: 'Billing', icon: CreditCard, access: (a) => byAction(a, 'credits.view', 'Billing') },
+  {
+    key: 'billing',
+    label: 'Billing',
+    icon: CreditCard,
+    access: (a) => (a.kind !== 'client' ? { ok: false, rule: 'kind', message: 'Credits belong to clients: open one of the clients to see its billing.' } : byAction(a, 'credits.view', 'Billing and credits', 'a')),
+  },
   { key: 'reports', label: 'Reports', icon: BarChart3, access: (a) => byAction(a, 'reports.run', 'Reports', 'a') },
   {
     key: 'shared-reports',

@@ -1,0 +1,88 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, debitSpend } from '@trellis/db';
+import { useTestDatabase } from '@trellis/db/testing';
+import { launchChromium, rpc, signIn, startApi } from './support';
+
+const t = useTestDatabase({ resetEach: false });
+let api: Awaited<ReturnType<typeof startApi>>;
+let browser: Browser;
+const OPERATOR = { email: 'root@trellis.test', password: 'operator password 1' };
+const AGENCY_ADMIN = { email: 'admin@bright.test', password: 'agency admin password' };
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
+  browser = await launchChromium();
+  const { token: op } = await rpc<{ token: string }>(api.base, 'auth.signIn', OPERATOR);
+  ids.holding = (await rpc<{ id: string }>(api.base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' }, op)).id;
+  const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.holding, email: 'admin@northwind.test', role: 'admin' }, op);
+  const { token: hAdmin } = await rpc<{ token: string }>(api.base, 'members.acceptInvitation', { token: inv.token, name: 'Nora', password: 'holding admin password' });
+  ids.agency = (await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids.holding, name: 'Bright Media', kind: 'agency' }, hAdmin)).id;
+  ids.client = (await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids.agency, name: 'Acme Foods', kind: 'client' }, hAdmin)).id;
+  const aInv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.agency, email: AGENCY_ADMIN.email, role: 'admin' }, hAdmin);
+  await rpc(api.base, 'members.acceptInvitation', { token: aInv.token, name: 'Ben', password: AGENCY_ADMIN.password });
+});
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+});
+
+describe('browser: billing of a client', () => {
+  it('adds a test card, tops up, and shows balance, ledger and consumption change; a declined card shows the decline next to the form', async () => {
+    const page = await signIn(browser, api.base, AGENCY_ADMIN);
+    await page.goto(`${api.base}/accounts/${ids.client}/billing`);
+    await page.getByTestId('balance').getByText('0.00').waitFor();
+
+    // the card form checks as you type: a Luhn-invalid number is refused before anything is sent
+    const form = page.getByTestId('add-card');
+    await form.getByLabel('Card number').fill('4242 4242 4242 4241');
+    await form.getByText('is not a valid card number').waitFor();
+    await form.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await form.getByText('Visa', { exact: true }).waitFor();
+    await form.getByLabel('Expiry').fill('01/20');
+    await form.getByText('the card has expired').waitFor();
+    await form.getByLabel('Expiry').fill('12/30');
+    await form.getByLabel('CVC').fill('123');
+    await form.getByRole('button', { name: 'Add card' }).click();
+    await page.getByTestId('cards').getByText('Visa •••• 4242').waitFor();
+
+    // top up: the dialog shows the processor's answer
+    await page.getByRole('button', { name: 'Top up…' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Amount (EUR)').fill('100');
+    await dialog.getByRole('button', { name: 'Charge card' }).click();
+    await dialog.getByTestId('top-up-result').getByText('charged to Visa •••• 4242', { exact: false }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByTestId('balance').getByText('100.00').waitFor();
+    await page.getByTestId('ledger').getByText('Top-up').waitFor();
+
+    // spend arrives through the worker's path; the balance, ledger and chart follow
+    const db = createDb(t.url, { max: 1 });
+    try {
+      await db.transaction().execute((trx) => debitSpend(trx, [{ clientId: ids.client!, amountMicros: 25_000_000n, reference: 'browser-test' }]));
+    } finally {
+      await db.destroy();
+    }
+    await page.reload();
+    await page.getByTestId('balance').getByText('75.00').waitFor();
+    await page.getByTestId('usage-total').getByText('25.00').waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await page.getByTestId('usage-days').textContent()).toContain(`${today}: €25.00`);
+    await page.getByTestId('ledger').getByText('Spend').waitFor();
+
+    // a declined card: the decline shows next to the top-up form, and nothing is credited
+    await form.getByLabel('Card number').fill('4000 0000 0000 0002');
+    await form.getByLabel('Expiry').fill('12/30');
+    await form.getByLabel('CVC').fill('123');
+    await form.getByRole('button', { name: 'Add card' }).click();
+    await page.getByTestId('cards').getByText('Visa •••• 0002').waitFor();
+    await page.getByRole('button', { name: 'Top up…' }).first().click();
+    await dialog.getByLabel('Amount (EUR)').fill('50');
+    await dialog.getByLabel('Card', { exact: true }).selectOption({ label: 'Visa •••• 0002' });
+    await dialog.getByRole('button', { name: 'Charge card' }).click();
+    await dialog.getByTestId('top-up-error').getByText('The card was declined by its bank. Try another card.').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('balance').getByText('75.00').waitFor();
+  });
+});
