@@ -5,11 +5,12 @@ import { recordAudit } from '../../lib/audit';
 import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/secrets';
 import { publicProcedure } from '../../trpc';
 import { memberOut, userOut } from '../shapes';
+import { password, text, token } from '../inputs';
 
 export const acceptInvitationInput = z.object({
-  token: z.string().min(1).max(200),
-  name: z.string().trim().min(1, 'must not be empty').max(120),
-  password: z.string().min(1).max(200),
+  token,
+  name: text(120),
+  password,
 });
 
 /**
