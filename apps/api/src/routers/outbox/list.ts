@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { outbox } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
 import { iso, page, pageInput, toPage } from '../shapes';
+import { serialCursor } from '../inputs';
 
 /**
  * The mail outbox, where the built-in mailer puts invitation emails. A platform operator sees all of it; an admin
  * sees the mail about the accounts they administer.
  */
 export const listOutboxRoute = authedProcedure
-  .input(z.object({ ...pageInput, cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').optional() }))
+  .input(z.object({ ...pageInput, cursor: serialCursor.optional() }))
   .output(page(z.object({ id: z.string(), accountId: z.string(), to: z.string(), subject: z.string(), body: z.string(), link: z.string().nullable(), createdAt: iso })))
   .query(async ({ ctx, input }) => {
     const adminOf = [...ctx.actor.memberships].filter(([, r]) => r === 'admin').map(([a]) => a);
