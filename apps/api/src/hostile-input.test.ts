@@ -19,7 +19,8 @@ import { encodeCursor } from './routers/inputs';
  */
 const t = useTestDatabase({ resetEach: false });
 
-const ALLOWED = new Set(['ok', 'BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHORIZED', 'CONFLICT', 'TOO_MANY_REQUESTS', 'PAYLOAD_TOO_LARGE']);
+// The 4xx codes of SPEC 9, plus PAYMENT_REQUIRED (a declined card, credits).
+const ALLOWED = new Set(['ok', 'BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHORIZED', 'CONFLICT', 'TOO_MANY_REQUESTS', 'PAYLOAD_TOO_LARGE', 'PAYMENT_REQUIRED']);
 
 const deep = (n: number): unknown => {
   let v: unknown = 'x';
