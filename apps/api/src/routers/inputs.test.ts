@@ -5,7 +5,7 @@ import { useTestDatabase } from '@trellis/db/testing';
 import { createContextInner } from '../context';
 import { codeOf } from '../test-support';
 import { createCallerFactory, publicProcedure, router } from '../trpc';
-import { cursor, email, encodeCursor, id, instant, micros, password, text, token } from './inputs';
+import { cursor, day, email, encodeCursor, id, instant, micros, password, text, token } from './inputs';
 
 const ok = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
 const out = (schema: z.ZodType, value: unknown) => schema.parse(value);
@@ -55,6 +55,10 @@ describe('email, password, token, id, instant', () => {
     ['instant', instant, '2026-11-25T21:30:00+01:00', true],
     ['instant on 30 February', instant, '2026-02-30T00:00:00Z', false],
     ['instant without offset', instant, '2026-11-25T21:30:00', false],
+    ['day', day, '2028-02-29', true],
+    ['day that does not exist', day, '2026-02-29', false],
+    ['day zero', day, '0000-01-01', false],
+    ['day with a time', day, '2026-11-25T00:00:00Z', false],
   ])('%s', (_label, schema, value, accepted) => {
     expect(ok(schema, value)).toBe(accepted);
   });

@@ -73,6 +73,15 @@ export const instant = z.iso
     return Number.isFinite(t) && t >= Date.UTC(1, 0, 1) - 86_400_000 && t <= Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 86_400_000;
   }, { message: 'is outside the supported range of dates' });
 
+/** A calendar day, YYYY-MM-DD, that exists (no 30 February), years 1..9999. */
+export const day = z
+  .string({ message: 'must be a day, YYYY-MM-DD' })
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, { message: 'must be a day, YYYY-MM-DD' })
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return Number.isFinite(d.getTime()) && d.toISOString().startsWith(s) && s >= '0001-01-01';
+  }, { message: 'must be a real day' });
+
 /** The range of a PostgreSQL bigint. */
 export const BIGINT_MIN = -(2n ** 63n);
 export const BIGINT_MAX = 2n ** 63n - 1n;
