@@ -124,7 +124,7 @@ export const userOut = z.object({ id: z.string(), email: z.string(), name: z.str
 
 /** A list page: `{ items, nextCursor }`, nextCursor null on the last page (SPEC 10). */
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-export const pageInput = { cursor: text(254, { min: 0 }).optional(), limit: limit(200, 50) };
+export const pageInput = { cursor: text(500, { min: 0 }).optional(), limit: limit(200, 50) };
 
 /** Cuts a fetched `limit + 1` rows into a page, with the cursor taken from the last item kept. */
 export function toPage<T, O>(rows: T[], limit: number, cursorOf: (row: T) => string, map: (row: T) => O) {
