@@ -70,6 +70,8 @@ const HOSTILE: [string, unknown][] = [
   ['uuid plus NUL', '7b0c4d5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e\u0000'],
   ['impossible date', '2026-02-30T00:00:00Z'],
   ['year zero', '0000-01-01T00:00:00Z'],
+  ['year one', '0001-01-01T00:00:00+14:00'],
+  ['the last instant', '9999-12-31T23:59:59.999Z'],
   ['regex-valid cursor of no date', '2026-99-99T99:99:99Z_zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz'],
   ['regex-valid cursor of no uuid', '2026-01-01T00:00:00.000Z_------------------------------------'],
   ['base64 garbage', 'bm90IGpzb24gYXQgYWxs'],

@@ -65,12 +65,15 @@ export const token = z
   .max(200, { message: 'must be at most 200 characters' })
   .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a valid token' });
 
-/** An ISO-8601 instant with an offset, a real calendar date in years 1..9999 (what PostgreSQL and Date agree on). */
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An ISO-8601 instant with an offset, a real calendar date, in years 1..9999 UTC (what PostgreSQL and Date agree on). */
 export const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 date and time with an offset' })
   .refine((s) => {
-    const t = new Date(s).getTime();
-    return Number.isFinite(t) && t >= Date.UTC(1, 0, 1) - 86_400_000 && t <= Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 86_400_000;
+    const t = Date.parse(s);
+    return Number.isFinite(t) && t >= FIRST_INSTANT && t <= LAST_INSTANT;
   }, { message: 'is outside the supported range of dates' });
 
 /** A calendar day, YYYY-MM-DD, that exists (no 30 February), years 1..9999. */
