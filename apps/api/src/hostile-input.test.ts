@@ -64,6 +64,7 @@ const HOSTILE: [string, unknown][] = [
   ['empty array', []],
   ['array of strings', ['a', 'b']],
   ['deeply nested object', deep(2_000)],
+  ['100,000 levels deep (JSON.parse takes it; a recursive walk does not)', deep(100_000)],
   ['__proto__ object', proto()],
   ['nil uuid', '00000000-0000-0000-0000-000000000000'],
   ['uuid of nothing', '7b0c4d5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e'],
