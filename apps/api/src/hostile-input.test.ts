@@ -146,6 +146,7 @@ const BASE: Record<string, Base> = {
   'connections.disconnect': { input: (w) => ({ clientId: w.disconnectMe.id }) },
   'connections.disconnectPreview': { input: (w) => ({ clientId: w.disconnectMe.id }) },
   'connections.list': { input: (w) => ({ accountId: w.A.id }) },
+  'connections.searchTargets': { input: (w) => ({ fromAccountId: w.A.id, q: 'B' }) },
   'teams.create': { input: (w) => ({ agencyId: w.A.id, name: 'New Team' }) },
   'teams.assignClient': { input: (w) => ({ teamId: w.team.id, clientId: w.C1.id }) },
   'teams.list': { input: (w) => ({ agencyId: w.A.id }) },

@@ -185,3 +185,65 @@ describe('sibling-leak matrix', () => {
     }
   }, 120_000);
 });
+
+describe('a premium client that moves between holdings', () => {
+  it('leaks nothing of its first agency to the second, nor of the second to the first', async () => {
+    const op = await userWithCaller(t.db, 'op2@x.test', { platformOperator: true });
+    const P = await op.caller.clients.createPremium({ name: 'Wanderer', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'admin@wanderer.test', P, 'admin');
+    const [a0, a1] = ['H0A0', 'H1A0'].map((name) => nodes.find((n) => n.name === name)!);
+    const adminOf = (node: Node) => members.find((m) => m.node.id === node.id && m.role === 'admin')!.caller;
+    const holdingAdmin = (node: Node) => adminOf(byId(node.rootId));
+
+    // first agency: connect, operate (a campaign on its deal, an invitation mail), then the client leaves
+    const first = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: a0!.id });
+    await adminOf(a0!).connections.accept({ connectionId: first.id });
+    const onFirstDeal = await adminOf(a0!).campaigns.create({ clientId: P.id, name: 'On the first deal', dealIds: [dealsByOwner.get(a0!.id)!] });
+    await adminOf(a0!).members.invite({ teamId: (await adminOf(a0!).teams.create({ agencyId: a0!.id, name: 'Crew' })).id, email: 'crew@first.test', role: 'operator' });
+    await pAdmin.caller.members.invite({ accountId: P.id, email: 'early@wanderer.test', role: 'analyst' });
+    await pAdmin.caller.connections.disconnect({ clientId: P.id });
+    // a rival request left open, then the second agency, in the other holding
+    await pAdmin.caller.connections.request({ clientId: P.id, agencyId: nodes.find((n) => n.name === 'H0A1')!.id });
+    const second = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: a1!.id });
+    await adminOf(a1!).connections.accept({ connectionId: second.id });
+
+    const firstSide = [a0!.name, 'H0A1', dealsByOwner.get(a0!.id)!, 'h0a0@x.test', 'crew@first.test', first.id];
+    const secondSide = [a1!.name, second.id, 'h1a0@x.test'];
+    const seenBy = async (caller: Caller, accountId: string) =>
+      JSON.stringify([
+        await caller.connections.list({ accountId }),
+        await caller.audit.list({ accountId, limit: 200 }),
+        await caller.campaigns.list({ accountId }),
+        await caller.outbox.list({ limit: 200 }),
+        await caller.members.list({ accountId: P.id }),
+        await caller.accounts.get({ accountId: P.id }),
+      ]);
+    for (const caller of [adminOf(a1!), holdingAdmin(a1!)]) {
+      for (const where of [P.id, a1!.id]) {
+        const json = await seenBy(caller, where);
+        for (const s of firstSide) expect(json.includes(s), `second side sees ${s}`).toBe(false);
+        expect(json).toContain('Wanderer');
+      }
+    }
+    // the campaign of the first agency's time stays the client's, without the first agency's deal or name
+    const campaign = (await adminOf(a1!).campaigns.list({ accountId: P.id })).items.find((c) => c.id === onFirstDeal.id)!;
+    expect(campaign).toMatchObject({ status: 'paused', dealIds: [] });
+    // the first side sees its own history with the client, and nothing of the second agency
+    for (const caller of [adminOf(a0!), holdingAdmin(a0!)]) {
+      expect(await codeOf(caller.accounts.get({ accountId: P.id }))).toBe('NOT_FOUND');
+      const json = JSON.stringify([await caller.connections.list({ accountId: a0!.id }), await caller.audit.list({ accountId: a0!.id, limit: 200 }), await caller.outbox.list({ limit: 200 })]);
+      for (const s of secondSide) expect(json.includes(s), `first side sees ${s}`).toBe(false);
+    }
+    expect((await adminOf(a0!).connections.list({ accountId: a0!.id })).items.filter((c) => c.client.id === P.id).map((c) => c.state)).toEqual(['disconnected']);
+    // the rival agency sees only its own request, now cancelled
+    const rival = nodes.find((n) => n.name === 'H0A1')!;
+    const rivalView = (await adminOf(rival).connections.list({ accountId: rival.id })).items.filter((c) => c.client.id === P.id);
+    expect(rivalView.map((c) => [c.agency.name, c.state])).toEqual([['H0A1', 'cancelled']]);
+    // the client itself keeps its whole history
+    expect((await pAdmin.caller.connections.list({ accountId: P.id })).items.map((c) => [c.agency.name, c.state])).toEqual([
+      ['H1A0', 'accepted'],
+      ['H0A1', 'cancelled'],
+      ['H0A0', 'disconnected'],
+    ]);
+  }, 60_000);
+});

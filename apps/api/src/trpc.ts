@@ -20,6 +20,7 @@ const CODE_OF: Record<DomainErrorCode, TRPCError['code']> = {
   FORBIDDEN_BY_ROLE: 'FORBIDDEN',
   FORBIDDEN_BY_STANDARD_CLIENT_LIMIT: 'FORBIDDEN',
   FORBIDDEN_BY_SCOPE: 'FORBIDDEN',
+  FORBIDDEN_BY_PREMIUM_CLIENT: 'FORBIDDEN',
   FORBIDDEN_PLATFORM_OPERATOR_ONLY: 'FORBIDDEN',
   OUT_OF_SCOPE: 'NOT_FOUND',
   NOT_FOUND: 'NOT_FOUND',
@@ -77,7 +78,8 @@ const t = initTRPC.context<Context>().create({
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         /** The rule that refused, e.g. FORBIDDEN_BY_LEVEL. */
-        rule: isDomainError(error.cause) ? error.cause.code : null,
+        // Out of scope reads exactly like missing (SPEC 12): the same code, message and rule on the wire.
+        rule: isDomainError(error.cause) ? (error.cause.code === 'OUT_OF_SCOPE' ? 'NOT_FOUND' : error.cause.code) : null,
         fieldErrors: fields ?? null,
       },
     };

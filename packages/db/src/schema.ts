@@ -92,6 +92,10 @@ export interface MailOutboxTable {
   body: string;
   link: string | null;
   created_at: CreatedAt;
+  /** Who sent it (null for system mail): each user sees only their own (SPEC 12). */
+  sent_by: string | null;
+  /** The invitation it carries, if any. */
+  invitation_id: string | null;
 }
 
 export interface SignInFailuresTable {
@@ -176,7 +180,7 @@ export interface ConnectionsTable {
   root_id: string;
   client_id: string;
   agency_id: string;
-  state: 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected';
+  state: 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected' | 'cancelled';
   origin: 'request' | 'promotion' | 'transfer';
   requested_by_side: 'client' | 'agency';
   requested_by: string | null;

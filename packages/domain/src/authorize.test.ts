@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authorize, type AccountFacts, type Actor } from './authorize';
+import { archiveDecision, authorize, type AccountFacts, type Actor } from './authorize';
 import type { AccountKind, ClientTier, Level } from './levels';
 import { ACTIONS, ROLES, type Action, type Role } from './roles';
 
@@ -173,9 +173,13 @@ function naive(
   const standardLimited = (id: string) =>
     id === targetId && target.kind === 'client' && target.tier === 'standard' &&
     !['account.view', 'members.view', 'members.invite', 'members.manage', 'reports.viewShared'].includes(action);
-  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id))) return 'ok';
-  if (teamCovering.some(([, role]) => roleOk(role))) return 'ok';
-  if (covering.some(([, role]) => roleOk(role))) return 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT';
+  // a premium client's own member list: only memberships on the client itself may invite or manage (SPEC 2.2)
+  const premiumOwn = target.kind === 'client' && target.tier === 'premium' && (action === 'members.invite' || action === 'members.manage');
+  const premiumLimited = (id: string) => premiumOwn && id !== targetId;
+  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id) && !premiumLimited(id))) return 'ok';
+  if (!premiumOwn && teamCovering.some(([, role]) => roleOk(role))) return 'ok';
+  if (covering.some(([id, role]) => roleOk(role) && standardLimited(id))) return 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT';
+  if (covering.some(([, role]) => roleOk(role)) || teamCovering.some(([, role]) => roleOk(role))) return 'FORBIDDEN_BY_PREMIUM_CLIENT';
   return 'FORBIDDEN_BY_ROLE';
 }
 
@@ -253,5 +257,45 @@ describe('authorize against a naive reference', () => {
       ),
       { numRuns: 300 },
     );
+    // ~150k comparisons: well under a second alone, but it shares two cores with every other package's tests
+  }, 30_000);
+});
+
+describe("authorize: a premium client's own members are the client's alone (SPEC 2.2)", () => {
+  const agencyAdmin = actor([['A', 'admin']]);
+  const holdingAdmin = actor([['H', 'admin']]);
+  const clientAdmin = actor([['A2', 'admin']]);
+  const teamAdmin: Actor = { ...actor([]), teamMemberships: new Map([['T', 'admin']]) };
+  const A2inTeam = { ...A2, teamId: 'T' };
+  it.each([
+    ['the agency admin', agencyAdmin, A2, 'members.invite', 'FORBIDDEN_BY_PREMIUM_CLIENT'],
+    ['the agency admin', agencyAdmin, A2, 'members.manage', 'FORBIDDEN_BY_PREMIUM_CLIENT'],
+    ['the holding admin', holdingAdmin, A2, 'members.manage', 'FORBIDDEN_BY_PREMIUM_CLIENT'],
+    ['a team admin', teamAdmin, A2inTeam, 'members.invite', 'FORBIDDEN_BY_PREMIUM_CLIENT'],
+    ['the agency admin', agencyAdmin, A2, 'members.view', 'ok'],
+    ['the agency admin', agencyAdmin, A2, 'campaigns.edit', 'ok'],
+    ['the agency admin (standard client)', agencyAdmin, A1, 'members.manage', 'ok'],
+    ["the client's own admin", clientAdmin, A2, 'members.invite', 'ok'],
+    ["the client's own admin", clientAdmin, A2, 'members.manage', 'ok'],
+    ['another agency', actor([['B', 'admin']]), A2, 'members.manage', 'OUT_OF_SCOPE'],
+  ] as const)('%s on %s: %s -> %s', (_l, who, target, action, want) => {
+    expect(code(who, target, action)).toBe(want);
+  });
+
+  const archive = (who: Actor, target: AccountFacts, parent: AccountFacts | null) => {
+    const d = archiveDecision(who, target, parent);
+    return d.ok ? 'ok' : d.code;
+  };
+  it.each([
+    ['the agency admin archives its standard client', agencyAdmin, A1, A, 'ok'],
+    ['the agency admin archives a connected premium client', agencyAdmin, A2, A, 'FORBIDDEN_BY_PREMIUM_CLIENT'],
+    ['the holding admin archives a connected premium client', holdingAdmin, A2, A, 'FORBIDDEN_BY_PREMIUM_CLIENT'],
+    ["the premium client's own admin archives it", clientAdmin, A2, A, 'ok'],
+    ['a platform operator archives a premium client', actor([], true), A2, A, 'ok'],
+    ['an outsider archives a premium client', actor([['B', 'admin']]), A2, A, 'OUT_OF_SCOPE'],
+    ['an agency admin archives the holding', agencyAdmin, H, null, 'FORBIDDEN_PLATFORM_OPERATOR_ONLY'],
+    ['a standalone premium client archives itself', actor([['P', 'admin']]), P, null, 'ok'],
+  ] as const)('archive: %s -> %s', (_l, who, target, parent, want) => {
+    expect(archive(who, target, parent)).toBe(want);
   });
 });

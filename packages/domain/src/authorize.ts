@@ -53,6 +53,15 @@ const STANDARD_CLIENT_LIMIT = refusal(
   'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
   'Members of a standard client may only manage its users and view reports shared with it.',
 );
+const PREMIUM_CLIENT_OWN = refusal(
+  'FORBIDDEN_BY_PREMIUM_CLIENT',
+  "A premium client's own members and its archiving are the client's alone; its agency operates it through its own memberships.",
+);
+/**
+ * What only a premium client's own members may do on the client account itself (SPEC 2.2): its membership list is
+ * the client's alone, so its agency and holding may not invite to it, re-role or remove its members.
+ */
+export const PREMIUM_CLIENT_OWN_ACTIONS: ReadonlySet<Action> = new Set<Action>(['members.invite', 'members.manage']);
 const BY_ROLE = new Map<Action, Refusal>(ACTIONS.map((a) => [a, refusal('FORBIDDEN_BY_ROLE', `Your role does not allow this (${a}).`)]));
 const BY_LEVEL = new Map<string, Refusal>();
 for (const [action, capability] of Object.entries(ACTION_NEEDS_CAPABILITY)) {
@@ -72,6 +81,7 @@ function platformOperatorAllows(action: Action, account: AccountFacts): boolean 
 }
 
 const isStandardClient = (a: AccountFacts) => a.kind === 'client' && a.clientTier === 'standard';
+const isPremiumClient = (a: AccountFacts) => a.kind === 'client' && a.clientTier === 'premium';
 
 /**
  * Effective permission (SPEC 3) = scope AND level capability AND role AND the standard-client limits.
@@ -98,9 +108,15 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
 
   let best: Role | undefined;
   let limitedByStandardClient = false;
+  const premiumOwnOnly = isPremiumClient(account) && PREMIUM_CLIENT_OWN_ACTIONS.has(action);
+  let limitedByPremiumClient = false;
   for (const id of account.path) {
     const role = actor.memberships.get(id);
     if (role === undefined || !roleAllows(role, action)) continue;
+    if (premiumOwnOnly && id !== account.id) {
+      limitedByPremiumClient = true;
+      continue;
+    }
     if (id === account.id && isStandardClient(account) && !STANDARD_CLIENT_MEMBER_ACTIONS.has(action)) {
       limitedByStandardClient = true;
       continue;
@@ -109,10 +125,33 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
     break;
   }
   // A team membership acts like a membership of the agency, on that team's clients only.
-  if (best === undefined && teamRole !== undefined && roleAllows(teamRole, action)) best = teamRole;
+  if (best === undefined && teamRole !== undefined && roleAllows(teamRole, action)) {
+    if (premiumOwnOnly) limitedByPremiumClient = true;
+    else best = teamRole;
+  }
   if (best !== undefined) return GRANT[best];
   if (limitedByStandardClient) return STANDARD_CLIENT_LIMIT;
+  if (limitedByPremiumClient) return PREMIUM_CLIENT_OWN;
   return BY_ROLE.get(action)!;
+}
+
+const ONLY_PLATFORM_OPERATOR = refusal('FORBIDDEN_PLATFORM_OPERATOR_ONLY', 'Only a platform operator may archive a root account.');
+
+/**
+ * Who may archive an account (SPEC 2, 2.2, 3): a sub-account by an admin of its parent (`accounts.archiveSub` there),
+ * a root account by a platform operator, and a premium client, connected or not, by a platform operator or its own
+ * admins only: never by its agency or holding. `parent` is the account's parent (null for a root).
+ */
+export function archiveDecision(actor: Actor, account: AccountFacts, parent: AccountFacts | null): Decision {
+  if (actor.platformOperator && (parent === null || isPremiumClient(account))) return GRANT['platform-operator'];
+  if (isPremiumClient(account)) {
+    if (actor.memberships.get(account.id) === 'admin') return GRANT.admin;
+    const view = authorize(actor, account, 'account.view');
+    return view.ok ? PREMIUM_CLIENT_OWN : view;
+  }
+  if (parent === null) return ONLY_PLATFORM_OPERATOR;
+  const d = authorize(actor, parent, 'accounts.archiveSub');
+  return !d.ok && d.code === 'OUT_OF_SCOPE' ? refusal('FORBIDDEN_BY_SCOPE', 'Only an admin of the parent account may archive this account.') : d;
 }
 
 /** authorize, throwing the refusal. Returns the role that granted the action. */

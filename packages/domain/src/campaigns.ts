@@ -43,4 +43,8 @@ export function assertDealsUsable(deals: readonly { id: string; name: string; us
 }
 
 /** Why a campaign is paused when its client disconnects from the agency whose (or whose holding's) deals it used. */
-export const pausedByDisconnectReason = (agencyName: string) => `Paused: the client disconnected from ${agencyName}, whose deals this campaign used.`;
+/**
+ * Why a campaign was paused at a disconnect. It names no agency: the client's next agency must never learn the names
+ * of its former ones (SPEC 2.2), and the deals themselves are taken off the campaign.
+ */
+export const PAUSED_BY_DISCONNECT_REASON = "Paused: the client left the agency whose deals this campaign used; those deals were taken off it.";

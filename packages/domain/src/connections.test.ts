@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertMayDisconnect, assertMayRequest, CONNECTION_REQUEST_TTL_MS, currentState, transition, type ConnectionEvent, type ConnectionState, type Side } from './connections';
+import { assertMayDisconnect, assertMayRequest, closeOtherRequests, CONNECTION_REQUEST_TTL_MS, currentState, transition, type ConnectionEvent, type ConnectionState, type Side } from './connections';
 import { codeOf } from './test-support';
 
 const requestedAt = new Date('2026-11-01T00:00:00Z');
@@ -16,7 +16,7 @@ const outcome = (state: ConnectionState, requestedBy: Side, event: ConnectionEve
 
 // Every state x event x acting side (and requester), SPEC 2.2. 'expired' is reached by time, not stored.
 const TABLE: [ConnectionState, Side, ConnectionEvent, Side, string][] = [];
-const STATES: ConnectionState[] = ['requested', 'accepted', 'declined', 'expired', 'disconnected'];
+const STATES: ConnectionState[] = ['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'];
 const EVENTS: ConnectionEvent[] = ['accept', 'decline', 'disconnect'];
 const SIDES: Side[] = ['client', 'agency'];
 for (const state of STATES) for (const requestedBy of SIDES) for (const event of EVENTS) for (const by of SIDES) {
@@ -48,6 +48,21 @@ describe('the connection state machine (SPEC 2.2)', () => {
     ['an archived client', 'premium', null, true, 'ACCOUNT_ARCHIVED'],
   ] as const)('lets %s request: %s', (_l, clientTier, connectedAgencyId, archived, want) => {
     expect(codeOf(() => assertMayRequest({ clientTier, connectedAgencyId, archived }))).toBe(want);
+  });
+
+  it('refuses to answer a cancelled request without saying why', () => {
+    const cancelled = { state: 'cancelled' as const, requestedBySide: 'client' as const, requestedAt };
+    const e = (() => { try { transition(cancelled, 'accept', 'agency', fresh); } catch (x) { return x as { code: string; message: string }; } })();
+    expect([e?.code, e?.message]).toEqual(['CONNECTION_INVALID', 'This request is no longer open.']);
+  });
+
+  it('closes every other open request of a client: expired past 14 days, cancelled otherwise', () => {
+    const open = [
+      { id: 'new', state: 'requested' as const, requestedBySide: 'client' as const, requestedAt },
+      { id: 'old', state: 'requested' as const, requestedBySide: 'agency' as const, requestedAt: new Date(requestedAt.getTime() - CONNECTION_REQUEST_TTL_MS) },
+      { id: 'done', state: 'declined' as const, requestedBySide: 'client' as const, requestedAt },
+    ];
+    expect(closeOtherRequests(open, fresh)).toEqual([{ id: 'new', state: 'cancelled' }, { id: 'old', state: 'expired' }]);
   });
 
   it('lets only a connected premium client disconnect', () => {

@@ -3,7 +3,7 @@ import { DomainError } from './errors';
 /** A premium client and an agency connect by request and answer (SPEC 2.2). */
 export const CONNECTION_REQUEST_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export type Side = 'client' | 'agency';
-export type ConnectionState = 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected';
+export type ConnectionState = 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected' | 'cancelled';
 export type ConnectionEvent = 'accept' | 'decline' | 'disconnect';
 
 export interface ConnectionFacts {
@@ -20,7 +20,8 @@ export function currentState(c: ConnectionFacts, now: Date): ConnectionState {
 
 /**
  * The connection state machine: requested -> accepted | declined (by the side that did not ask) | expired (14 days);
- * accepted -> disconnected (by either side). Anything else is refused with the reason. Returns the next state.
+ * accepted -> disconnected (by either side); requested -> cancelled when a newer request of the client replaces it or
+ * another agency's connection is accepted. Anything else is refused with the reason. Returns the next state.
  */
 export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side, now: Date): ConnectionState {
   const state = currentState(c, now);
@@ -38,6 +39,9 @@ export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side,
       throw invalid('This request was declined; send a new one.');
     case 'disconnected':
       throw invalid('This connection has ended; send a new request to connect again.');
+    case 'cancelled':
+      // says nothing about why (a newer request, or another agency's acceptance): that is not this side's business
+      throw invalid('This request is no longer open.');
     default: {
       const never: never = state;
       throw new Error(`unhandled connection state ${String(never)}`);
@@ -66,4 +70,18 @@ export function assertMayDisconnect(client: { clientTier: 'standard' | 'premium'
 
 function invalid(message: string): DomainError {
   return new DomainError('CONNECTION_INVALID', message);
+}
+
+/**
+ * A client has at most one open request (SPEC 2.2): a new request replaces the earlier ones, and accepting a
+ * connection cancels every other open request of that client. Given the client's other stored open requests, the
+ * state each one is closed with: `expired` when its 14 days are over anyway, otherwise `cancelled`.
+ */
+export function closeOtherRequests<T extends ConnectionFacts & { id: string }>(
+  open: readonly T[],
+  now: Date,
+): { id: string; state: 'expired' | 'cancelled' }[] {
+  return open
+    .filter((c) => c.state === 'requested')
+    .map((c) => ({ id: c.id, state: currentState(c, now) === 'expired' ? ('expired' as const) : ('cancelled' as const) }));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './test-support';
-import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, INVITATION_TTL_MS, validatePassword } from './members';
+import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, INVITATION_TTL_MS, keepsItsLastAdmin, validatePassword } from './members';
 import type { Role } from './roles';
 
 
@@ -41,5 +41,17 @@ describe('sign-in', () => {
     expect(codeOf(() => assertSignInAllowed({ byEmail: 4, byAddress: 29 }))).toBe('ok');
     expect(codeOf(() => assertSignInAllowed({ byEmail: 5, byAddress: 0 }))).toBe('TOO_MANY_ATTEMPTS');
     expect(codeOf(() => assertSignInAllowed({ byEmail: 0, byAddress: 30 }))).toBe('TOO_MANY_ATTEMPTS');
+  });
+});
+
+describe('keepsItsLastAdmin', () => {
+  it.each([
+    ['a holding', { parentId: null, kind: 'holding', clientTier: null }, true],
+    ['a standalone premium client', { parentId: null, kind: 'client', clientTier: 'premium' }, true],
+    ['a connected premium client', { parentId: 'agency', kind: 'client', clientTier: 'premium' }, true],
+    ['a standard client', { parentId: 'agency', kind: 'client', clientTier: 'standard' }, false],
+    ['an agency', { parentId: 'holding', kind: 'agency', clientTier: null }, false],
+  ] as const)('%s: %s', (_l, account, want) => {
+    expect(keepsItsLastAdmin(account)).toBe(want);
   });
 });

@@ -26,10 +26,19 @@ export interface MembershipChange {
   currentRole: Role;
   /** Role after the change; null when the membership is removed. */
   nextRole: Role | null;
-  /** Whether the membership is on a root account. */
+  /** Whether the membership is on an account whose last admin is kept (a root account; see `keepsItsLastAdmin`). */
   onRoot: boolean;
   /** How many admin memberships the root account has now, this one included. */
   rootAdminCount: number;
+}
+
+/**
+ * Accounts whose last admin nobody may remove or demote (SPEC 3): a root account, and a premium client even while it is
+ * connected under an agency, since its own membership list is the client's alone and it must leave with an admin
+ * (SPEC 2.2).
+ */
+export function keepsItsLastAdmin(account: { parentId: string | null; kind: string; clientTier: string | null }): boolean {
+  return account.parentId === null || (account.kind === 'client' && account.clientTier === 'premium');
 }
 
 /** Nobody may remove or demote the last admin of a root account (SPEC 3). */

@@ -65,6 +65,9 @@ export const memberOut = z.object({
   name: z.string(),
   role,
   createdAt: iso,
+  /** Set for a team membership (its accountId is then the team's agency). */
+  teamId: z.string().nullable().default(null),
+  teamName: z.string().nullable().default(null),
 });
 export const toMemberOut = (m: MemberListing): z.infer<typeof memberOut> => ({
   id: m.id,
@@ -74,6 +77,8 @@ export const toMemberOut = (m: MemberListing): z.infer<typeof memberOut> => ({
   name: m.name,
   role: m.role,
   createdAt: m.createdAt.toISOString(),
+  teamId: m.teamId ?? null,
+  teamName: m.teamName ?? null,
 });
 
 export const invitationOut = z.object({
@@ -190,7 +195,7 @@ export const connectionOut = z.object({
   id: z.string(),
   client: z.object({ id: z.string(), name: z.string() }),
   agency: z.object({ id: z.string(), name: z.string() }),
-  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected']),
+  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled']),
   origin: z.enum(['request', 'promotion', 'transfer']),
   requestedBySide: z.enum(['client', 'agency']),
   requestedAt: iso,

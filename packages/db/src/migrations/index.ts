@@ -2,12 +2,14 @@ import type { Migration } from 'kysely';
 import * as m0001 from './20261125_0001_foundation';
 import * as m0002 from './20261125_0002_seats_deals';
 import * as m0003 from './20261125_0003_clients';
+import * as m0005 from './20261125_0005_isolation';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125_0001_foundation': m0001,
   '20261125_0002_seats_deals': m0002,
   '20261125_0003_clients': m0003,
+  '20261125_0005_isolation': m0005,
 };
 
 /** The schema version this code expects: the name of the last migration. */

@@ -240,3 +240,18 @@ export async function clientsUnder(db: Db, accountId: string, includeArchived: b
     archived: r.archived_at !== null,
   }));
 }
+
+/** Active agencies of a holding whose name contains `q` (case-insensitive, taken literally), by name. */
+export async function searchAgenciesOfHolding(db: Db | Trx, holdingId: string, q: string, limit: number) {
+  const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .selectFrom('accounts')
+    .select(['id', 'name', 'kind'])
+    .where('parent_id', '=', holdingId)
+    .where('kind', '=', 'agency')
+    .where('archived_at', 'is', null)
+    .where(sql<boolean>`lower(name) like ${pattern}`)
+    .orderBy('name_key')
+    .limit(limit)
+    .execute();
+}

@@ -99,3 +99,15 @@ export async function activeCampaignsUsingDealsOf(db: Db | Trx, clientId: string
     .execute();
   return rows.map(toCampaign);
 }
+
+/** Takes every deal owned by any of `ownerIds` off the client's campaigns; returns the campaign ids it changed. */
+export async function removeDealsOf(trx: Trx, clientId: string, ownerIds: readonly string[]): Promise<string[]> {
+  if (ownerIds.length === 0) return [];
+  const rows = await trx
+    .deleteFrom('campaign_deals as cd')
+    .where('cd.campaign_id', 'in', (eb) => eb.selectFrom('campaigns').select('id').where('client_id', '=', clientId))
+    .where('cd.deal_id', 'in', (eb) => eb.selectFrom('deals').select('id').where('owner_account_id', 'in', ownerIds))
+    .returning('cd.campaign_id')
+    .execute();
+  return [...new Set(rows.map((r) => r.campaign_id))];
+}

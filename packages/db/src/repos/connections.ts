@@ -110,3 +110,25 @@ export async function connectionsOf(db: Db, accountIds: readonly string[]): Prom
     .execute();
   return rows.map(toConnection);
 }
+
+/** The client's stored open requests (state `requested`, whatever their age); lock the client account first. */
+export async function openRequestsOfClient(trx: Trx, clientId: string): Promise<Connection[]> {
+  const rows = await select(trx).where('c.client_id', '=', clientId).where('c.state', '=', 'requested').execute();
+  return rows.map(toConnection);
+}
+
+/**
+ * When the client's current connection began, for viewers who reach it through its agency (SPEC 2.2: they see its
+ * records from the start of the current connection onward). Null when there is no cut: no connection (a standard
+ * client created by its agency) or one that began with a promotion (the agency ran the client before).
+ */
+export async function currentConnectionStart(db: Db | Trx, clientId: string): Promise<Date | null> {
+  const r = await db
+    .selectFrom('connections')
+    .select(['origin', 'requested_at', 'responded_at'])
+    .where('client_id', '=', clientId)
+    .where('state', '=', 'accepted')
+    .executeTakeFirst();
+  if (!r || r.origin === 'promotion') return null;
+  return r.responded_at ?? r.requested_at;
+}

@@ -49,8 +49,24 @@ const toDeal = (r: DealRowOut): Deal => ({
   createdAt: r.created_at,
 });
 
-export async function dealIdTaken(db: Db | Trx, rootId: string, dealId: string): Promise<boolean> {
-  return (await db.selectFrom('deals').select('id').where('root_id', '=', rootId).where('deal_id', '=', dealId).executeTakeFirst()) !== undefined;
+/**
+ * Whether a deal id is taken in the branch of an account (SPEC 5): by a deal of the account, of an ancestor or of a
+ * descendant (any deal an account that could use the new one may already use). Sibling branches may reuse it.
+ * The database re-checks on insert under a per-organisation lock (trigger deals_unique_in_branch).
+ */
+export async function dealIdTakenInBranch(db: Db | Trx, ownerAccountId: string, dealId: string): Promise<boolean> {
+  const r = await db
+    .selectFrom('deals as d')
+    .select('d.id')
+    .where('d.deal_id', '=', dealId)
+    .where((eb) =>
+      eb.or([
+        eb('d.owner_account_id', 'in', eb.selectFrom('account_paths').select('ancestor_id').where('descendant_id', '=', ownerAccountId)),
+        eb('d.owner_account_id', 'in', eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', ownerAccountId)),
+      ]),
+    )
+    .executeTakeFirst();
+  return r !== undefined;
 }
 
 export async function insertDeal(

@@ -89,3 +89,22 @@ export async function listPendingInvitations(db: Db, accountId: string, now: Dat
     .execute();
   return rows.map(toInvitation);
 }
+
+/**
+ * Revokes the pending invitations to an account sent by anyone who is neither a member of that account itself nor a
+ * platform operator: what an agency placed on a client does not survive a disconnect (SPEC 2.2). Returns their ids.
+ */
+export async function revokePlacedFromAbove(trx: Trx, accountId: string, by: string, at: Date): Promise<string[]> {
+  const rows = await trx
+    .updateTable('invitations as i')
+    .set({ revoked_at: at, revoked_by: by })
+    .where('i.account_id', '=', accountId)
+    .where('i.accepted_at', 'is', null)
+    .where('i.revoked_at', 'is', null)
+    .where('i.expires_at', '>', at)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'i.invited_by').where('m.account_id', '=', accountId))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('users as u').select('u.id').whereRef('u.id', '=', 'i.invited_by').where('u.platform_operator', '=', true))))
+    .returning('i.id')
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Role } from '@trellis/domain';
 import type { Db, Trx } from '../connect';
 import type { MembershipRow } from '../schema';
@@ -14,6 +15,9 @@ export interface Membership {
 export interface MemberListing extends Membership {
   email: string;
   name: string;
+  /** For a team membership (SPEC 2.3): the team; its accountId is the team's agency. */
+  teamId?: string | null;
+  teamName?: string | null;
 }
 
 const toMembership = (r: MembershipRow): Membership => ({
@@ -31,22 +35,27 @@ export async function membershipsOfUser(db: Db | Trx, userId: string): Promise<M
   return new Map(rows.map((r) => [r.account_id, r.role]));
 }
 
+/**
+ * Members holding a role on the account itself, and the members of its teams (an agency's, SPEC 3: a team membership
+ * is listed with the agency's members), by email then id; `after` is the (email, id) of the last row of the page before.
+ */
 export async function listMembers(
   db: Db,
   accountId: string,
-  page: { limit: number; after?: string },
+  page: { limit: number; after?: { email: string; id: string } },
 ): Promise<MemberListing[]> {
-  let q = db
-    .selectFrom('memberships as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .selectAll('m')
-    .select(['u.email', 'u.name'])
-    .where('m.account_id', '=', accountId)
-    .orderBy('u.email')
-    .limit(page.limit);
-  if (page.after !== undefined) q = q.where('u.email', '>', page.after);
-  const rows = await q.execute();
-  return rows.map((r) => ({ ...toMembership(r), email: r.email, name: r.name }));
+  const after = page.after ? sql`where (x.email, x.id) > (${page.after.email}, ${page.after.id}::uuid)` : sql``;
+  const rows = await sql<MembershipRow & { email: string; name: string; team_id: string | null; team_name: string | null }>`
+    select * from (
+      select m.id, m.root_id, m.account_id, m.user_id, m.role, m.created_at, u.email, u.name, null::uuid as team_id, null::text as team_name
+      from memberships m join users u on u.id = m.user_id where m.account_id = ${accountId}
+      union all
+      select tm.id, tm.root_id, t.agency_id, tm.user_id, tm.role, tm.created_at, u.email, u.name, t.id, t.name
+      from team_memberships tm join teams t on t.id = tm.team_id join users u on u.id = tm.user_id where t.agency_id = ${accountId}
+    ) x ${after}
+    order by x.email, x.id
+    limit ${page.limit}`.execute(db);
+  return rows.rows.map((r) => ({ ...toMembership(r), email: r.email, name: r.name, teamId: r.team_id, teamName: r.team_name }));
 }
 
 export async function findMembership(db: Db | Trx, id: string): Promise<Membership | undefined> {

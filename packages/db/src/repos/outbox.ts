@@ -7,38 +7,51 @@ export interface Mail {
   subject: string;
   body: string;
   link: string | null;
+  /** The user who sent it: the outbox shows each user only the mail they sent (SPEC 12). */
+  sentBy?: string | null;
+  /** The invitation the mail carries, if any. */
+  invitationId?: string | null;
 }
 export interface StoredMail extends Mail {
   id: string;
+  accountName: string;
   createdAt: Date;
+  /** The carried invitation's facts, to tell its state. */
+  invitation: { expiresAt: Date; acceptedAt: Date | null; revokedAt: Date | null } | null;
 }
 
 export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
   await db
     .insertInto('mail_outbox')
-    .values({ root_id: m.rootId, account_id: m.accountId, to_email: m.to, subject: m.subject, body: m.body, link: m.link })
+    .values({ root_id: m.rootId, account_id: m.accountId, to_email: m.to, subject: m.subject, body: m.body, link: m.link, sent_by: m.sentBy ?? null, invitation_id: m.invitationId ?? null })
     .execute();
 }
 
-/** Mail about accounts in the subtrees of `underAccountIds` (all mail when null), newest first. */
-export async function listMail(db: Db, underAccountIds: readonly string[] | null, page: { limit: number; before?: string }): Promise<StoredMail[]> {
-  if (underAccountIds !== null && underAccountIds.length === 0) return [];
-  let q = db.selectFrom('mail_outbox as m').selectAll('m').orderBy('m.id', 'desc').limit(page.limit);
-  if (underAccountIds !== null) {
-    q = q.where('m.account_id', 'in', (eb) =>
-      eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', 'in', underAccountIds),
-    );
-  }
+/** The mail one user sent, newest first; `before` is the id cursor of the previous page. */
+export async function listMailSentBy(db: Db, userId: string, page: { limit: number; before?: string }): Promise<StoredMail[]> {
+  let q = db
+    .selectFrom('mail_outbox as m')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .leftJoin('invitations as i', 'i.id', 'm.invitation_id')
+    .selectAll('m')
+    .select(['a.name as account_name', 'i.expires_at', 'i.accepted_at', 'i.revoked_at'])
+    .where('m.sent_by', '=', userId)
+    .orderBy('m.id', 'desc')
+    .limit(page.limit);
   if (page.before !== undefined) q = q.where('m.id', '<', page.before);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: String(r.id),
     rootId: r.root_id,
     accountId: r.account_id,
+    accountName: r.account_name,
     to: r.to_email,
     subject: r.subject,
     body: r.body,
     link: r.link,
+    sentBy: r.sent_by,
+    invitationId: r.invitation_id,
     createdAt: r.created_at,
+    invitation: r.expires_at ? { expiresAt: r.expires_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at } : null,
   }));
 }

@@ -73,3 +73,28 @@ export async function insertTeamMembership(trx: Trx, m: { rootId: string; teamId
 export async function teamMembershipOf(db: Db | Trx, teamId: string, userId: string) {
   return db.selectFrom('team_memberships').selectAll().where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
 }
+
+/** A team membership with its team, shaped like an account membership of the team's agency. */
+export async function findTeamMembership(db: Db | Trx, id: string) {
+  const r = await db
+    .selectFrom('team_memberships as m')
+    .innerJoin('teams as t', 't.id', 'm.team_id')
+    .select(['m.id', 'm.root_id', 'm.team_id', 'm.user_id', 'm.role', 'm.created_at', 't.agency_id', 't.name as team_name'])
+    .where('m.id', '=', id)
+    .executeTakeFirst();
+  return r && { id: r.id, rootId: r.root_id, accountId: r.agency_id, userId: r.user_id, role: r.role, createdAt: r.created_at, teamId: r.team_id, teamName: r.team_name };
+}
+
+export async function setTeamMembershipRole(trx: Trx, id: string, role: Role): Promise<void> {
+  await trx.updateTable('team_memberships').set({ role }).where('id', '=', id).execute();
+}
+
+export async function deleteTeamMembership(trx: Trx, id: string): Promise<void> {
+  await trx.deleteFrom('team_memberships').where('id', '=', id).execute();
+}
+
+/** The clients assigned to any of the teams. */
+export async function clientIdsOfTeams(db: Db | Trx, teamIds: readonly string[]): Promise<string[]> {
+  if (teamIds.length === 0) return [];
+  return (await db.selectFrom('accounts').select('id').where('team_id', 'in', teamIds).execute()).map((r) => r.id);
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertArchivable, assertPlatformOperator, authorize, DomainError, refusalError } from '@trellis/domain';
+import { archiveDecision, assertArchivable, DomainError, refusalError } from '@trellis/domain';
 import { accounts } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
@@ -7,23 +7,18 @@ import { accountOut, id, toAccountOut } from '../shapes';
 
 /**
  * Archives an account (never deletes it). A sub-account is archived by an admin of its parent (SPEC 3: "create and
- * archive sub-accounts"), a root account by a platform operator. Its children must be archived first.
+ * archive sub-accounts"), a root account by a platform operator, a premium client only by a platform operator or its
+ * own admins, never by its agency (SPEC 2.2). Its children must be archived first.
  */
 export const archiveAccountRoute = authedProcedure
   .input(z.object({ accountId: id }))
   .output(accountOut)
   .mutation(async ({ ctx, input }) => {
     const { account } = await loadVisibleAccount(ctx, input.accountId);
-    if (account.parentId === null) {
-      assertPlatformOperator(ctx.actor);
-    } else {
-      const parent = (await accounts.findAccount(ctx.db, account.parentId))!;
-      const d = authorize(ctx.actor, accounts.toFacts(parent), 'accounts.archiveSub');
-      if (!d.ok && d.code === 'OUT_OF_SCOPE') {
-        throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent.name}" may archive this account.`);
-      }
-      if (!d.ok) throw refusalError(d);
-    }
+    const parent = account.parentId ? (await accounts.findAccount(ctx.db, account.parentId))! : null;
+    const d = archiveDecision(ctx.actor, accounts.toFacts(account), parent && accounts.toFacts(parent));
+    if (!d.ok && d.code === 'FORBIDDEN_BY_SCOPE') throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent!.name}" may archive this account.`);
+    if (!d.ok) throw refusalError(d);
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.lockAccount(trx, account.id);
       const fresh = (await accounts.findAccount(trx, account.id))!;

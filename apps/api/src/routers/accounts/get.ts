@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTIONS, allowedActions, authorize, ACCOUNT_KINDS } from '@trellis/domain';
+import { ACTIONS, allowedActions, archiveDecision, authorize, ACCOUNT_KINDS } from '@trellis/domain';
 import { accounts } from '@trellis/db';
 import { accountProcedure } from '../../trpc';
 import { accountOut, toAccountOut } from '../shapes';
@@ -23,8 +23,6 @@ export const getAccountRoute = accountProcedure()
     }
     const parentId = ctx.account.parentId;
     const parent = parentId ? await accounts.findAccount(ctx.db, parentId) : undefined;
-    const canArchive =
-      ctx.account.archivedAt === null &&
-      (parent ? authorize(ctx.actor, accounts.toFacts(parent), 'accounts.archiveSub').ok : ctx.actor.platformOperator);
+    const canArchive = ctx.account.archivedAt === null && archiveDecision(ctx.actor, ctx.facts, parent ? accounts.toFacts(parent) : null).ok;
     return { ...toAccountOut(ctx.account), ancestors, allowedActions: allowedActions(ctx.actor, ctx.facts, ACTIONS), canArchive };
   });

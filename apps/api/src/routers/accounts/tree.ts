@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildForest, coveringTops } from '@trellis/domain';
-import { accounts } from '@trellis/db';
+import { accounts, teams } from '@trellis/db';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
 import { id, treeNodeOut } from '../shapes';
 
@@ -8,7 +8,8 @@ export const treeInput = z.object({ accountId: id.optional(), includeArchived: z
 
 /**
  * With `accountId`: that account's subtree as one nested node. Without: every tree the caller can see, as a list
- * of nested nodes (a platform operator sees every root; a member, the accounts their memberships cover).
+ * of nested nodes (a platform operator sees every root; a member, the accounts their memberships cover, and the
+ * clients of their teams).
  */
 export const treeRoute = authedProcedure
   .input(treeInput)
@@ -24,7 +25,9 @@ export const treeRoute = authedProcedure
     if (ctx.actor.platformOperator) {
       tops = await accounts.rootAccountIds(ctx.db, input.includeArchived);
     } else {
-      tops = coveringTops(await accounts.pathsOf(ctx.db, [...ctx.actor.memberships.keys()]));
+      // memberships cover their accounts; a team membership covers exactly the clients of its team (SPEC 3)
+      const teamClients = await teams.clientIdsOfTeams(ctx.db, [...(ctx.actor.teamMemberships?.keys() ?? [])]);
+      tops = coveringTops(await accounts.pathsOf(ctx.db, [...ctx.actor.memberships.keys(), ...teamClients]));
     }
     return buildForest(await accounts.subtreeRows(ctx.db, tops, input.includeArchived), tops);
   });

@@ -16,7 +16,8 @@ export const promoteRoute = authedProcedure
     if (account.clientTier === 'premium') throw new DomainError('CONNECTION_INVALID', 'This client is already premium.');
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.setClientTier(trx, account.id, 'premium');
-      if (account.parentId) {
+      // a client transferred to its agency already has its accepted connection, which promotion keeps
+      if (account.parentId && !(await connections.activeForClient(trx, account.id))) {
         await connections.insertConnection(trx, { rootId: account.rootId, clientId: account.id, agencyId: account.parentId, state: 'accepted', origin: 'promotion', requestedBySide: 'agency', by: ctx.user.id, at: ctx.now() });
       }
       const out = toAccountOut((await accounts.findAccount(trx, account.id))!);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertPlatformOperator, DomainError } from '@trellis/domain';
 import { accounts, connections } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { detachClient } from '../../lib/detach';
+import { connectionStart, detachClient } from '../../lib/detach';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
 import { accountOut, id, toAccountOut } from '../shapes';
 
@@ -23,9 +23,12 @@ export const transferRoute = authedProcedure
       const fresh = (await accounts.findAccount(trx, client.id))!;
       if (fresh.parentId) await detachClient(trx, ctx, fresh, 'operator', agency);
       else await accounts.moveClient(trx, client.id, agency);
-      await connections.insertConnection(trx, { rootId: agency.rootId, clientId: client.id, agencyId: agency.id, state: 'accepted', origin: 'transfer', requestedBySide: 'agency', by: ctx.user.id, at: ctx.now() });
+      // the new agency's view of the client starts here, strictly after everything of the former one
+      const start = await connectionStart(trx, client.id, ctx.now());
+      await connections.insertConnection(trx, { rootId: agency.rootId, clientId: client.id, agencyId: agency.id, state: 'accepted', origin: 'transfer', requestedBySide: 'agency', by: ctx.user.id, at: start });
       const moved = (await accounts.findAccount(trx, client.id))!;
-      await recordAudit(trx, ctx, { rootId: moved.rootId, accountId: moved.id, action: 'client.transfer', entityType: 'account', entityId: moved.id, before: { agencyId: client.parentId }, after: { agencyId: agency.id } });
+      // names only the new agency: the entry is part of what the new agency sees
+      await recordAudit(trx, { ...ctx, now: () => start }, { rootId: moved.rootId, accountId: moved.id, action: 'client.transfer', entityType: 'account', entityId: moved.id, after: { agencyId: agency.id, agency: agency.name } });
       return toAccountOut(moved);
     });
   });

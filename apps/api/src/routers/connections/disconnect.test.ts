@@ -59,15 +59,16 @@ describe('connections.disconnect', () => {
     // campaigns on those deals are paused with the reason; the one on its own deal runs on
     const mine = await w.pAnalyst.caller.campaigns.list({ accountId: w.P.id });
     const byName = Object.fromEntries(mine.items.map((c) => [c.name, c]));
-    expect(byName['On agency deal']).toMatchObject({ status: 'paused', pausedReason: 'Paused: the client disconnected from A, whose deals this campaign used.' });
+    expect(byName['On agency deal']).toMatchObject({ status: 'paused', pausedReason: 'Paused: the client left the agency whose deals this campaign used; those deals were taken off it.', dealIds: [] });
     expect(byName['On holding deal']!.status).toBe('paused');
     expect(byName['On own deal']!.status).toBe('active');
-    expect(await codeOf(w.pAdmin.caller.campaigns.update({ campaignId: w.onAgencyDeal.id, status: 'active' }))).toBe('BAD_REQUEST');
+    // the former agency's deals were taken off it, so the client may run it again on deals of its own
+    expect(await codeOf(w.pAdmin.caller.campaigns.update({ campaignId: w.onAgencyDeal.id, status: 'active' }))).toBe('ok');
     // the client is its own root again, its members see everything, and both sides see the history
     expect(await w.pAdmin.caller.accounts.get({ accountId: w.P.id })).toMatchObject({ parentId: null, rootId: w.P.id });
     expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => [c.state, c.endedBySide])).toEqual([['disconnected', 'client']]);
     expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => c.state)).toEqual(['disconnected']);
-    expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id })).items[0]!.action).toBe('connection.disconnect');
+    expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id })).items.map((e) => e.action).slice(0, 2)).toEqual(['campaign.update', 'connection.disconnect']);
     expect((await w.aAdmin.caller.audit.list({ accountId: w.A.id })).items[0]!.action).toBe('connection.disconnect');
   });
 

@@ -14,12 +14,26 @@ async function sees(db: Db | Trx, actor: Actor, accountId: string): Promise<bool
   return a !== undefined && authorize(actor, accounts.toFacts(a), 'connections.view').ok;
 }
 
-/** A connection one of whose sides the actor may see; otherwise NOT_FOUND. */
+/**
+ * Whether the actor may see a connection (SPEC 2.2): its agency side is in their sight, or they are a member of the
+ * client account itself. Reaching the client only through its current agency shows none of its requests to, or
+ * connections with, other agencies.
+ */
+export async function seesConnection(
+  db: Db | Trx,
+  actor: Actor,
+  c: Pick<Connection, 'clientId' | 'agencyId'>,
+  /** Answers per account id, shared across the rows of one list. */
+  cache = new Map<string, Promise<boolean>>(),
+): Promise<boolean> {
+  const seen = (id: string) => cache.get(id) ?? cache.set(id, sees(db, actor, id)).get(id)!;
+  return (actor.memberships.has(c.clientId) && (await seen(c.clientId))) || (await seen(c.agencyId));
+}
+
+/** A connection the actor may see; otherwise NOT_FOUND. */
 export async function loadVisibleConnection(ctx: { db: Db | Trx; actor: Actor }, id: string): Promise<Connection> {
   const c = await connections.findConnection(ctx.db, id);
-  if (!c || !((await sees(ctx.db, ctx.actor, c.clientId)) || (await sees(ctx.db, ctx.actor, c.agencyId)))) {
-    throw new DomainError('NOT_FOUND', 'Connection not found.');
-  }
+  if (!c || !(await seesConnection(ctx.db, ctx.actor, c))) throw new DomainError('NOT_FOUND', 'Connection not found.');
   return c;
 }
 

@@ -1,12 +1,16 @@
 import { z } from 'zod';
-import { currentState, DomainError, transition } from '@trellis/domain';
+import { closeOtherRequests, currentState, DomainError, transition } from '@trellis/domain';
 import { accounts, connections } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
+import { connectionStart } from '../../lib/detach';
 import { authedProcedure } from '../../trpc';
 import { connectionOut, id } from '../shapes';
 import { loadVisibleConnection, respondingSide, toConnectionOut } from './load';
 
-/** Accept or decline a pending request; only an admin of the side that did not send it may (SPEC 2.2). */
+/**
+ * Accept or decline a pending request; only an admin of the side that did not send it may (SPEC 2.2). Accepting
+ * cancels the client's other open requests; a cancelled request can no longer be answered.
+ */
 function respondRoute(event: 'accept' | 'decline') {
   return authedProcedure
     .input(z.object({ connectionId: id }))
@@ -16,8 +20,10 @@ function respondRoute(event: 'accept' | 'decline') {
       const now = ctx.now();
       return ctx.db.transaction().execute(async (trx) => {
         await connections.lockConnection(trx, input.connectionId);
+        const { clientId } = (await connections.findConnection(trx, input.connectionId))!;
+        await accounts.lockAccount(trx, clientId);
+        // read again under the client's lock: a concurrent acceptance elsewhere has cancelled this request by now
         const c = (await connections.findConnection(trx, input.connectionId))!;
-        await accounts.lockAccount(trx, c.clientId);
         const side = await respondingSide(trx, ctx.actor, c);
         if (side === null) {
           if (currentState(c, now) !== 'requested') transition(c, event, c.requestedBySide === 'client' ? 'agency' : 'client', now);
@@ -31,14 +37,19 @@ function respondRoute(event: 'accept' | 'decline') {
           }
           const agency = (await accounts.findAccount(trx, c.agencyId))!;
           if (agency.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'That agency is archived.');
+          // one open request at a time: accepting cancels every other open request of the client (SPEC 2.2)
+          const others = (await connections.openRequestsOfClient(trx, c.clientId)).filter((o) => o.id !== c.id);
+          for (const close of closeOtherRequests(others, now)) await connections.setState(trx, close.id, { state: close.state });
           await accounts.moveClient(trx, c.clientId, agency);
         }
-        await connections.setState(trx, c.id, { state: next, respondedAt: now, respondedBy: ctx.user.id });
+        // an accepted connection starts strictly after the client's earlier history (what its new agency sees)
+        const at = next === 'accepted' ? await connectionStart(trx, c.clientId, now) : now;
+        await connections.setState(trx, c.id, { state: next, respondedAt: at, respondedBy: ctx.user.id });
         const agency = (await accounts.findAccount(trx, c.agencyId))!;
         const client = (await accounts.findAccount(trx, c.clientId))!;
         const entry = { action: `connection.${event}`, entityType: 'connection', entityId: c.id, after: { client: c.clientName, agency: c.agencyName, by: side } };
-        await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, ...entry });
-        await recordAudit(trx, ctx, { rootId: client.rootId, accountId: client.id, ...entry });
+        await recordAudit(trx, { ...ctx, now: () => at }, { rootId: agency.rootId, accountId: agency.id, ...entry });
+        await recordAudit(trx, { ...ctx, now: () => at }, { rootId: client.rootId, accountId: client.id, ...entry });
         return toConnectionOut(trx, ctx.actor, (await connections.findConnection(trx, c.id))!, now);
       });
     });

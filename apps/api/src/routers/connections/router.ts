@@ -4,6 +4,7 @@ import { listConnectionsRoute } from './list';
 import { disconnectPreviewRoute } from './preview';
 import { requestConnectionRoute } from './request';
 import { acceptConnectionRoute, declineConnectionRoute } from './respond';
+import { searchTargetsRoute } from './search-targets';
 
 export const connectionsRouter = router({
   request: requestConnectionRoute,
@@ -12,4 +13,5 @@ export const connectionsRouter = router({
   disconnect: disconnectRoute,
   disconnectPreview: disconnectPreviewRoute,
   list: listConnectionsRoute,
+  searchTargets: searchTargetsRoute,
 });

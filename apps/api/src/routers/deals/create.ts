@@ -45,8 +45,9 @@ export const createDealRoute = accountProcedure(createDealInput)
       ctx.account,
     );
     return ctx.db.transaction().execute(async (trx) => {
-      if (await deals.dealIdTaken(trx, ctx.account.rootId, deal.dealId)) {
-        throw new DomainError('DEAL_ID_TAKEN', `A deal with id ${deal.dealId} already exists in this organisation.`, { dealId: 'already used' });
+      // unique within the branch, not the organisation: a sibling's deal is never revealed (SPEC 5, 12)
+      if (await deals.dealIdTakenInBranch(trx, ctx.account.id, deal.dealId)) {
+        throw new DomainError('DEAL_ID_TAKEN', `A deal with id ${deal.dealId} already exists for this account, above or below it.`, { dealId: 'already used' });
       }
       const created = await deals.insertDeal(trx, { ...deal, rootId: ctx.account.rootId, ownerAccountId: ctx.account.id, publisherInitiated, createdBy: ctx.user.id, createdAt: ctx.now() });
       const out = toDealOut(created);

@@ -57,6 +57,8 @@ export const inviteRoute = authedProcedure
         subject: `You are invited to ${where} on Trellis`,
         body: `${ctx.user.name} invited you to join ${where} as ${input.role}. The link works once, for 7 days.`,
         link,
+        sentBy: ctx.user.id,
+        invitationId: invitation.id,
       });
       const out = toInvitationOut(invitation);
       await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'invitation.create', entityType: 'invitation', entityId: invitation.id, after: out });

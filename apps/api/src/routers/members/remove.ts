@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertKeepsAnAdmin } from '@trellis/domain';
-import { memberships, users } from '@trellis/db';
+import { memberships, teams, users } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
 import { id } from '../shapes';
@@ -15,8 +15,10 @@ export const removeMemberRoute = authedProcedure
       const { fresh, rootAdminCount, onRoot } = await lockForMemberChange(trx, membership.rootId, membership.id);
       assertKeepsAnAdmin({ currentRole: fresh.role, nextRole: null, onRoot, rootAdminCount });
       const user = await users.findUserById(trx, fresh.userId);
-      await memberships.deleteMembership(trx, fresh.id);
-      await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: fresh.accountId, action: 'membership.remove', entityType: 'membership', entityId: fresh.id, before: { userId: fresh.userId, email: user?.email, role: fresh.role } });
+      if (fresh.teamId) await teams.deleteTeamMembership(trx, fresh.id);
+      else await memberships.deleteMembership(trx, fresh.id);
+      const team = fresh.teamId ? { teamId: fresh.teamId, teamName: fresh.teamName } : {};
+      await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: fresh.accountId, action: 'membership.remove', entityType: fresh.teamId ? 'teamMembership' : 'membership', entityId: fresh.id, before: { userId: fresh.userId, email: user?.email, role: fresh.role, ...team } });
       return { id: fresh.id, removed: true as const };
     });
   });

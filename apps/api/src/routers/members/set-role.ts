@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertKeepsAnAdmin } from '@trellis/domain';
-import { memberships, users } from '@trellis/db';
+import { memberships, teams, users } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
 import { id, memberOut, role, toMemberOut } from '../shapes';
@@ -14,10 +14,11 @@ export const setRoleRoute = authedProcedure
     return ctx.db.transaction().execute(async (trx) => {
       const { fresh, rootAdminCount, onRoot } = await lockForMemberChange(trx, membership.rootId, membership.id);
       assertKeepsAnAdmin({ currentRole: fresh.role, nextRole: input.role, onRoot, rootAdminCount });
-      const updated = await memberships.setMembershipRole(trx, fresh.id, input.role);
+      if (fresh.teamId) await teams.setTeamMembershipRole(trx, fresh.id, input.role);
+      else await memberships.setMembershipRole(trx, fresh.id, input.role);
       const user = (await users.findUserById(trx, fresh.userId))!;
-      const out = toMemberOut({ ...updated, email: user.email, name: user.name });
-      await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: fresh.accountId, action: 'membership.setRole', entityType: 'membership', entityId: fresh.id, before: { role: fresh.role }, after: { role: input.role } });
+      const out = toMemberOut({ ...fresh, role: input.role, email: user.email, name: user.name });
+      await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: fresh.accountId, action: 'membership.setRole', entityType: fresh.teamId ? 'teamMembership' : 'membership', entityId: fresh.id, before: { role: fresh.role }, after: { role: input.role } });
       return out;
     });
   });

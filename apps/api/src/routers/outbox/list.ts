@@ -1,21 +1,42 @@
 import { z } from 'zod';
+import { invitationState } from '@trellis/domain';
 import { outbox } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
 import { iso, page, pageInput, toPage } from '../shapes';
 import { serialCursor } from '../inputs';
 
+export const outboxItemOut = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  accountName: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  link: z.string().nullable(),
+  createdAt: iso,
+  /** The state of the invitation the mail carries (null for other mail). */
+  state: z.enum(['pending', 'accepted', 'revoked', 'expired']).nullable(),
+});
+
 /**
- * The mail outbox, where the built-in mailer puts invitation emails. A platform operator sees all of it; an admin
- * sees the mail about the accounts they administer.
+ * The mail outbox, where the built-in mailer puts invitation emails. Each user sees only the mail they sent, a
+ * platform operator included: nobody reads another user's links (SPEC 12).
  */
 export const listOutboxRoute = authedProcedure
   .input(z.object({ ...pageInput, cursor: serialCursor.optional() }))
-  .output(page(z.object({ id: z.string(), accountId: z.string(), to: z.string(), subject: z.string(), body: z.string(), link: z.string().nullable(), createdAt: iso })))
+  .output(page(outboxItemOut))
   .query(async ({ ctx, input }) => {
-    const adminOf = [...ctx.actor.memberships].filter(([, r]) => r === 'admin').map(([a]) => a);
-    const rows = await outbox.listMail(ctx.db, ctx.actor.platformOperator ? null : adminOf, {
-      limit: input.limit + 1,
-      ...(input.cursor ? { before: input.cursor } : {}),
-    });
-    return toPage(rows, input.limit, (m) => m.id, (m) => ({ id: m.id, accountId: m.accountId, to: m.to, subject: m.subject, body: m.body, link: m.link, createdAt: m.createdAt.toISOString() }));
+    const rows = await outbox.listMailSentBy(ctx.db, ctx.user.id, { limit: input.limit + 1, ...(input.cursor ? { before: input.cursor } : {}) });
+    const now = ctx.now();
+    return toPage(rows, input.limit, (m) => m.id, (m) => ({
+      id: m.id,
+      accountId: m.accountId,
+      accountName: m.accountName,
+      to: m.to,
+      subject: m.subject,
+      body: m.body,
+      link: m.link,
+      createdAt: m.createdAt.toISOString(),
+      state: m.invitation ? invitationState(m.invitation, now).kind : null,
+    }));
   });
