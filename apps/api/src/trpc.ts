@@ -94,6 +94,13 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/**
+ * PostgreSQL data exceptions that only a bad value in a request can cause: text too long (22001), a number out of
+ * range (22003), a malformed or out-of-range date (22007, 22008), a NUL or unencodable character (22021, 22P05),
+ * a value of the wrong syntax, e.g. no uuid (22P02).
+ */
+const BAD_DATA: ReadonlySet<string> = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05']);
+
 /** Turns domain refusals and constraint races into their tRPC codes, keeping the readable message. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -102,6 +109,10 @@ const mapErrors = t.middleware(async ({ next }) => {
   if (isDomainError(cause)) throw new TRPCError({ code: CODE_OF[cause.code], message: cause.message, cause });
   if (pgErrorCode(cause) === UNIQUE_VIOLATION) {
     throw new TRPCError({ code: 'CONFLICT', message: 'That already exists; reload and try again.', cause });
+  }
+  if (BAD_DATA.has(pgErrorCode(cause) ?? '')) {
+    // A safety net only: the input blocks in routers/inputs.ts should refuse such a value before any query.
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'A value in the request cannot be stored (invalid text, number or date).', cause });
   }
   return result;
 });

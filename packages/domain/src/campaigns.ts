@@ -27,7 +27,7 @@ export function assertOwnerUnchanged(update: Record<string, unknown>): void {
 
 export interface CampaignInput {
   name: string;
-  budgetMicros?: number | string | null;
+  budgetMicros?: number | string | bigint | null;
 }
 
 export function validateCampaign(input: CampaignInput): { name: string; budgetMicros: bigint | null } {

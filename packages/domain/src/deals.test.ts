@@ -39,6 +39,12 @@ describe('deal creation rules (SPEC 5)', () => {
     expect(validateDeal(base, { level: 1 }).cpmMicros).toBe(2_500_000n);
     expect(parseMicros('9007199254740993')).toBe(9007199254740993n);
   });
+
+  it('refuses micros beyond a bigint column, and takes the largest one', () => {
+    expect(parseMicros('9223372036854775807', 'budgetMicros')).toBe(9223372036854775807n);
+    expect(codeOf(() => parseMicros('9223372036854775808', 'budgetMicros'))).toBe('INVALID_INPUT');
+    expect(codeOf(() => parseMicros(2n ** 63n, 'budgetMicros'))).toBe('INVALID_INPUT');
+  });
 });
 
 // H > A > (A1, A2); H > B > B1

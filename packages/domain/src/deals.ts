@@ -13,8 +13,8 @@ export interface DealInput {
   name: string;
   publisher: string;
   type: DealType;
-  /** Integer micros: a JSON number or a string of digits. */
-  cpmMicros: number | string;
+  /** Integer micros: a JSON number or a string of digits (or already parsed). */
+  cpmMicros: number | string | bigint;
   currency: string;
   dsps: readonly string[];
   startsAt: Date | null;
@@ -28,10 +28,15 @@ export interface ValidDeal extends Omit<DealInput, 'cpmMicros' | 'dsps'> {
   dsps: Dsp[];
 }
 
-/** Integer micros, never a float (SPEC 10: money as strings or numbers in JSON). */
-export function parseMicros(raw: number | string, field = 'cpmMicros'): bigint {
+/** The largest value a bigint column holds. */
+export const MAX_MICROS = 2n ** 63n - 1n;
+
+/** Integer micros, never a float (SPEC 10: money as strings or numbers in JSON), within a bigint column. */
+export function parseMicros(raw: number | string | bigint, field = 'cpmMicros'): bigint {
   let value: bigint;
-  if (typeof raw === 'number') {
+  if (typeof raw === 'bigint') {
+    value = raw;
+  } else if (typeof raw === 'number') {
     if (!Number.isSafeInteger(raw)) throw invalid(field, 'must be a whole number of micros');
     value = BigInt(raw);
   } else {
@@ -39,6 +44,7 @@ export function parseMicros(raw: number | string, field = 'cpmMicros'): bigint {
     value = BigInt(raw.trim());
   }
   if (value < 0n) throw invalid(field, 'must not be negative');
+  if (value > MAX_MICROS) throw invalid(field, 'is too large');
   return value;
 }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ACCOUNT_KINDS, CLIENT_TIERS, DEAL_TYPES, ROLES, type TreeNode } from '@trellis/domain';
 import type { Account, AuditEntry, Campaign, Deal, Invitation, MemberListing, Seat } from '@trellis/db';
+import { limit, text } from './inputs';
 
 /** Output shapes: nothing leaves the api that is not named here (STYLE: every procedure has .output()). */
-export const id = z.uuid({ message: 'must be a valid id' });
+export { id } from './inputs';
 export const iso = z.string();
 export const role = z.enum(ROLES);
 
@@ -128,7 +129,7 @@ export const userOut = z.object({ id: z.string(), email: z.string(), name: z.str
 
 /** A list page: `{ items, nextCursor }`, nextCursor null on the last page (SPEC 10). */
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-export const pageInput = { cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50) };
+export const pageInput = { cursor: text(500, { min: 0 }).optional(), limit: limit(200, 50) };
 
 /** Cuts a fetched `limit + 1` rows into a page, with the cursor taken from the last item kept. */
 export function toPage<T, O>(rows: T[], limit: number, cursorOf: (row: T) => string, map: (row: T) => O) {

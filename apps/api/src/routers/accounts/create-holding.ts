@@ -4,9 +4,10 @@ import { accounts } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
 import { accountOut, toAccountOut } from '../shapes';
+import { text } from '../inputs';
 
-export const nameInput = z.string().max(2000);
-export const rootAccountInput = z.object({ name: nameInput, currency: z.string().max(10), timeZone: z.string().max(100) });
+export const nameInput = text(120);
+export const rootAccountInput = z.object({ name: nameInput, currency: text(10), timeZone: text(100) });
 
 /**
  * A platform operator creates a root account: a holding (level 1), or a premium client (a standalone level 3).

@@ -5,13 +5,14 @@ import { recordAudit } from '../../lib/audit';
 import { authedProcedure, assertMay, loadVisibleAccount } from '../../trpc';
 import { accountOut, id, toAccountOut } from '../shapes';
 import { nameInput } from './create-holding';
+import { text } from '../inputs';
 
 export const createAccountInput = z.object({
   parentId: id,
   name: nameInput,
   kind: z.enum(['agency', 'client'], { message: "kind must be 'agency' or 'client'" }),
-  currency: z.string().max(10).optional(),
-  timeZone: z.string().max(100).optional(),
+  currency: text(10).optional(),
+  timeZone: text(100).optional(),
 });
 
 /** Creates an agency under a holding, or a standard client under an agency; currency and zone default to the parent's. */

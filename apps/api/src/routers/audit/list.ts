@@ -1,13 +1,13 @@
-import { z } from 'zod';
 import { audit } from '@trellis/db';
 import { accountProcedure } from '../../trpc';
 import { auditEntryOut, page, pageInput, toAuditOut, toPage } from '../shapes';
+import { serialCursor } from '../inputs';
 
 /**
  * Audit entries of the account and its descendants, newest first (admins, SPEC 8). Of a client reached through its
  * agency, only the entries since its current connection began (SPEC 2.2).
  */
-export const listAuditRoute = accountProcedure({ ...pageInput, cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').optional() })
+export const listAuditRoute = accountProcedure({ ...pageInput, cursor: serialCursor.optional() })
   .output(page(auditEntryOut))
   .query(async ({ ctx, input }) => {
     ctx.may('audit.view');

@@ -5,8 +5,9 @@ import { sessions, signIn, users } from '@trellis/db';
 import { dummyPasswordHash, hashToken, newToken, verifyPassword } from '../../lib/secrets';
 import { publicProcedure } from '../../trpc';
 import { userOut } from '../shapes';
+import { email, password } from '../inputs';
 
-export const signInInput = z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(200) });
+export const signInInput = z.object({ email, password });
 
 /**
  * Same answer, in about the same time, for an unknown email and a wrong password (no user enumeration). The attempt

@@ -4,10 +4,11 @@ import { accounts, campaigns, deals } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccount } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
+import { micros, text } from '../inputs';
 
 /** A campaign belongs to one client, chosen here and never changed (SPEC 6); its deals must be usable by that client. */
 export const createCampaignRoute = authedProcedure
-  .input(z.object({ clientId: id, name: z.string().max(2000), budgetMicros: z.union([z.number(), z.string().max(40)]).nullable().optional(), dealIds: z.array(id).max(50).optional() }))
+  .input(z.object({ clientId: id, name: text(120), budgetMicros: micros().nullable().optional(), dealIds: z.array(id).max(50).optional() }))
   .output(campaignOut)
   .mutation(async ({ ctx, input }) => {
     const { account, facts } = await loadVisibleAccount(ctx, input.clientId);

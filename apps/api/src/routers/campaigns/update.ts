@@ -4,6 +4,7 @@ import { campaigns, credits, deals } from "@trellis/db";
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
+import { micros, text } from '../inputs';
 
 /**
  * Renames, pauses or resumes a campaign, or changes its budget. A `clientId` is refused with a clear error, never
@@ -13,9 +14,9 @@ export const updateCampaignRoute = authedProcedure
   .input(
     z.strictObject({
       campaignId: id,
-      name: z.string().max(2000).optional(),
+      name: text(120).optional(),
       status: z.enum(CAMPAIGN_STATUSES).optional(),
-      budgetMicros: z.union([z.number(), z.string().max(40)]).nullable().optional(),
+      budgetMicros: micros().nullable().optional(),
       clientId: z.unknown().optional(),
     }),
   )

@@ -3,6 +3,7 @@ import { DomainError } from '@trellis/domain';
 import { accounts, type AccountWithPath } from '@trellis/db';
 import { assertMay, authedProcedure, loadVisibleAccount } from '../../trpc';
 import { id } from '../shapes';
+import { text } from '../inputs';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const LIMIT = 20;
@@ -22,7 +23,7 @@ async function asTarget(db: Parameters<typeof accounts.findAccount>[0], a: Accou
  * premium client with exactly the id in `q` (a premium client is never found by name). Anything else: nothing.
  */
 export const searchTargetsRoute = authedProcedure
-  .input(z.object({ fromAccountId: id, q: z.string().trim().min(1, 'must not be empty').max(200) }))
+  .input(z.object({ fromAccountId: id, q: text(200) }))
   .output(z.object({ items: z.array(targetOut) }))
   .query(async ({ ctx, input }) => {
     const { account: from, facts } = await loadVisibleAccount(ctx, input.fromAccountId);

@@ -5,17 +5,18 @@ import { deals } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { accountProcedure } from '../../trpc';
 import { dealOut, toDealOut } from '../shapes';
+import { instant, micros, text } from '../inputs';
 
 export const createDealInput = {
-  name: z.string().max(2000),
-  publisher: z.string().max(2000),
+  name: text(120),
+  publisher: text(120),
   type: z.enum(DEAL_TYPES, { message: `type must be one of ${DEAL_TYPES.join(', ')}` }),
-  cpmMicros: z.union([z.number(), z.string().max(40)], { message: 'cpmMicros must be a whole number of micros' }),
-  currency: z.string().max(10),
-  dsps: z.array(z.string().max(40)).max(10),
-  startsAt: z.iso.datetime({ offset: true }).optional(),
-  endsAt: z.iso.datetime({ offset: true }).optional(),
-  dealId: z.string().max(200).optional(),
+  cpmMicros: micros(),
+  currency: text(10),
+  dsps: z.array(text(40)).max(10),
+  startsAt: instant.optional(),
+  endsAt: instant.optional(),
+  dealId: text(200, { min: 0 }).optional(),
 };
 
 /**

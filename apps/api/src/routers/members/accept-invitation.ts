@@ -6,12 +6,13 @@ import { assertStrongPassword } from '../../lib/password-strength';
 import { hashPassword, hashToken, newToken } from '../../lib/secrets';
 import { publicProcedure } from '../../trpc';
 import { memberOut, userOut } from '../shapes';
+import { password, text, token } from '../inputs';
 
 export const acceptInvitationInput = z.object({
-  token: z.string().min(1).max(200),
+  token,
   /** Only for a new user (signed out, the invited email has no account yet). */
-  name: z.string().trim().min(1, 'must not be empty').max(120).optional(),
-  password: z.string().min(1).max(200).optional(),
+  name: text(120).optional(),
+  password: password.optional(),
 });
 
 /**

@@ -5,9 +5,10 @@ import { recordAudit } from '../../lib/audit';
 import { hashToken, newToken } from '../../lib/secrets';
 import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
 import { id, invitationOut, role, toInvitationOut } from '../shapes';
+import { email } from '../inputs';
 
 export const inviteInput = z
-  .object({ accountId: id.optional(), teamId: id.optional(), email: z.email({ message: 'must be an email address' }).max(254), role })
+  .object({ accountId: id.optional(), teamId: id.optional(), email, role })
   .refine((i) => (i.accountId === undefined) !== (i.teamId === undefined), { message: 'name either accountId or teamId', path: ['accountId'] });
 
 /**

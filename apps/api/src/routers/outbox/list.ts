@@ -3,6 +3,7 @@ import { invitationState } from '@trellis/domain';
 import { outbox } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
 import { iso, page, pageInput, toPage } from '../shapes';
+import { serialCursor } from '../inputs';
 
 export const outboxItemOut = z.object({
   id: z.string(),
@@ -22,7 +23,7 @@ export const outboxItemOut = z.object({
  * platform operator included: nobody reads another user's links (SPEC 12).
  */
 export const listOutboxRoute = authedProcedure
-  .input(z.object({ ...pageInput, cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').optional() }))
+  .input(z.object({ ...pageInput, cursor: serialCursor.optional() }))
   .output(page(outboxItemOut))
   .query(async ({ ctx, input }) => {
     const rows = await outbox.listMailSentBy(ctx.db, ctx.user.id, { limit: input.limit + 1, ...(input.cursor ? { before: input.cursor } : {}) });

@@ -4,13 +4,14 @@ import { accounts, deals, seats } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
 import { dealOut, id, page, toDealOut } from '../shapes';
 import { loadVisibleSeat } from './load';
+import { instant } from '../inputs';
 
 /**
  * The deals a seat may transact on at an instant (default now): those usable by the account the seat was mapped to
  * then, on the seat's DSP, within their flight (SPEC 5). The caller must see that account's deals.
  */
 export const seatDealsRoute = authedProcedure
-  .input(z.object({ seatId: id, at: z.iso.datetime({ offset: true }).optional() }))
+  .input(z.object({ seatId: id, at: instant.optional() }))
   .output(page(dealOut).extend({ holderAccountId: z.string().nullable() }))
   .query(async ({ ctx, input }) => {
     const { seat } = await loadVisibleSeat(ctx, input.seatId);

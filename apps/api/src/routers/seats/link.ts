@@ -4,6 +4,7 @@ import { seats } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { accountProcedure } from '../../trpc';
 import { seatOut, toSeatOut } from '../shapes';
+import { text } from '../inputs';
 
 export const dspInput = z.enum(DSPS, { message: `dsp must be one of ${DSPS.join(', ')}` });
 
@@ -11,7 +12,7 @@ export const dspInput = z.enum(DSPS, { message: `dsp must be one of ${DSPS.join(
  * Links a DSP seat to a level-1 account (or a standalone premium client). A seat exists once in the installation;
  * linking one that is already linked anywhere is a CONFLICT that does not say where (SPEC 4, 9).
  */
-export const linkSeatRoute = accountProcedure({ dsp: dspInput, seatId: z.string().max(200), name: z.string().trim().min(1).max(120).optional() })
+export const linkSeatRoute = accountProcedure({ dsp: dspInput, seatId: text(200), name: text(120).optional() })
   .output(seatOut)
   .mutation(async ({ ctx, input }) => {
     ctx.may('seats.link');

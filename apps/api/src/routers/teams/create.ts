@@ -4,12 +4,13 @@ import { teams } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccount } from '../../trpc';
 import { id } from '../shapes';
+import { text } from '../inputs';
 
 export const teamOut = z.object({ id: z.string(), agencyId: z.string(), name: z.string(), createdAt: z.string() });
 
 /** An agency defines teams (SPEC 2.3). */
 export const createTeamRoute = authedProcedure
-  .input(z.object({ agencyId: id, name: z.string().max(2000) }))
+  .input(z.object({ agencyId: id, name: text(120) }))
   .output(teamOut)
   .mutation(async ({ ctx, input }) => {
     const { account, facts } = await loadVisibleAccount(ctx, input.agencyId);
