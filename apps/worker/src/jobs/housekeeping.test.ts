@@ -10,19 +10,19 @@ const t = useTestDatabase();
 const DAY = 86_400_000;
 
 describe('housekeeping', () => {
-  it('purges expired sessions and day-old sign-in failures, and expires requests unanswered for 14 days', async () => {
+  it('purges expired sessions and day-old sign-in counters, and expires requests unanswered for 14 days', async () => {
     const f = await spendFixture(t.db);
     const now = new Date('2026-06-01T12:00:00Z');
     await sessions.insertSession(t.db, { tokenHash: 'old', userId: f.u.id, expiresAt: new Date(now.getTime() - 1) });
     await sessions.insertSession(t.db, { tokenHash: 'live', userId: f.u.id, expiresAt: new Date(now.getTime() + DAY) });
-    await sql`insert into sign_in_failures (key, at) values ('a', ${new Date(now.getTime() - 2 * DAY)}), ('b', ${new Date(now.getTime() - 60_000)})`.execute(t.db);
+    await sql`insert into sign_in_counters (key, window_start, attempts) values ('a', ${new Date(now.getTime() - 2 * DAY)}, 3), ('b', ${new Date(now.getTime() - 60_000)}, 2)`.execute(t.db);
     const request = (at: Date) =>
       sql`insert into connections (id, root_id, client_id, agency_id, state, origin, requested_by_side, requested_at)
           values (${randomUUID()}, ${f.h.id}, ${f.c1.id}, ${f.a.id}, 'requested', 'request', 'agency', ${at})`.execute(t.db);
     await request(new Date(now.getTime() - 14 * DAY - 1));
     expect(await housekeeping(t.db, () => now)).toEqual({ sessions: 1, signInFailures: 1, connectionsExpired: 1 });
     expect((await sql<{ token_hash: string }>`select token_hash from sessions`.execute(t.db)).rows.map((r) => r.token_hash)).toEqual(['live']);
-    expect((await sql<{ key: string }>`select key from sign_in_failures`.execute(t.db)).rows.map((r) => r.key)).toEqual(['b']);
+    expect((await sql<{ key: string }>`select key from sign_in_counters`.execute(t.db)).rows.map((r) => r.key)).toEqual(['b']);
     await sql`delete from connections`.execute(t.db);
     await request(new Date(now.getTime() - 14 * DAY + 60_000));
     expect(await housekeeping(t.db, () => now)).toEqual({ sessions: 0, signInFailures: 0, connectionsExpired: 0 });
