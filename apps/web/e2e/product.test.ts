@@ -59,6 +59,19 @@ describe('browser: the product shell with the demo data', () => {
     await op.context().close();
   });
 
+  it('signs out from the user menu back to the sign-in form, and a reload stays signed out', async () => {
+    const page = await as('admin@northwind.demo');
+    await expect.poll(() => accountName(page)).toContain('Northwind Group');
+    await page.getByRole('button', { name: 'User menu for admin@northwind.demo' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('form', { name: 'Sign in' }).waitFor();
+    expect(await page.getByTestId('signed-in-as').count()).toBe(0);
+    await page.reload();
+    await page.getByRole('form', { name: 'Sign in' }).waitFor();
+    expect(await page.getByTestId('signed-in-as').count()).toBe(0);
+    await page.context().close();
+  });
+
   it('hides the sections a user may not use, and a direct URL to one names the rule', async () => {
     const page = await as('admin@acme.demo');
     const nav = page.getByRole('navigation', { name: 'Account sections' });
