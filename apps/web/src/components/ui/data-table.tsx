@@ -27,6 +27,9 @@ export interface CursorPaging {
   onNext: () => void;
 }
 
+/** One empty array for every table without data: a fresh `[]` each render would reset the page index in a loop. */
+const NO_ROWS: never[] = [];
+
 /**
  * The house table: column headers, sorting, a text filter, paging (client-side, or the API's cursors), an empty
  * state and a row count. Wide tables scroll inside their card, never the page.
@@ -68,7 +71,7 @@ export function DataTable<T>({
   const [localFilter, setLocalFilter] = useState('');
   const globalFilter = filter ?? localFilter;
   const table = useReactTable({
-    data: data ?? [],
+    data: data ?? NO_ROWS,
     columns,
     state: { sorting, globalFilter },
     onSortingChange: setSorting,
