@@ -27,15 +27,18 @@ export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
     .execute();
 }
 
-/** The mail one user sent, newest first; `before` is the id cursor of the previous page. */
-export async function listMailSentBy(db: Db, userId: string, page: { limit: number; before?: string }): Promise<StoredMail[]> {
+/**
+ * One user's mail, newest first: what they sent and what was addressed to their email (alerts the system sends have
+ * no sender); `before` is the id cursor of the previous page.
+ */
+export async function listMailOf(db: Db, user: { id: string; email: string }, page: { limit: number; before?: string }): Promise<StoredMail[]> {
   let q = db
     .selectFrom('mail_outbox as m')
     .innerJoin('accounts as a', 'a.id', 'm.account_id')
     .leftJoin('invitations as i', 'i.id', 'm.invitation_id')
     .selectAll('m')
     .select(['a.name as account_name', 'i.expires_at', 'i.accepted_at', 'i.revoked_at'])
-    .where('m.sent_by', '=', userId)
+    .where((eb) => eb.or([eb('m.sent_by', '=', user.id), eb('m.to_email', '=', user.email)]))
     .orderBy('m.id', 'desc')
     .limit(page.limit);
   if (page.before !== undefined) q = q.where('m.id', '<', page.before);

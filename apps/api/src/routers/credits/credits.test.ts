@@ -259,6 +259,12 @@ describe('credits reads', () => {
     const mail = await sql<{ to_email: string; body: string }>`select to_email, body from mail_outbox where subject like 'Low credit balance%' order by to_email`.execute(t.db);
     expect(mail.rows.map((m) => m.to_email)).toEqual(['aop@x.test', 'c1admin@x.test']);
     expect(mail.rows[0]!.body).toContain('The credit balance of C1 is 0.00 EUR, below its low-balance threshold of 0.00 EUR');
+    // each recipient finds the alert in their own outbox; nobody else does
+    const subjects = async (c: typeof w.c1Admin) => (await c.caller.outbox.list({})).items.filter((m) => m.subject.startsWith('Low credit balance')).map((m) => m.to);
+    expect(await subjects(w.c1Admin)).toEqual(['c1admin@x.test']);
+    expect(await subjects(w.aOp)).toEqual(['aop@x.test']);
+    expect(await subjects(w.aAnalyst)).toEqual([]);
+    expect(await subjects(w.bOp)).toEqual([]);
   });
 });
 

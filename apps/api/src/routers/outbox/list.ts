@@ -19,14 +19,14 @@ export const outboxItemOut = z.object({
 });
 
 /**
- * The mail outbox, where the built-in mailer puts invitation emails. Each user sees only the mail they sent, a
- * platform operator included: nobody reads another user's links (SPEC 12).
+ * The mail outbox, where the built-in mailer puts invitation and alert emails. Each user sees only the mail they
+ * sent and the mail addressed to them, a platform operator included: nobody reads another user's links (SPEC 12).
  */
 export const listOutboxRoute = authedProcedure
   .input(z.object({ ...pageInput, cursor: serialCursor.optional() }))
   .output(page(outboxItemOut))
   .query(async ({ ctx, input }) => {
-    const rows = await outbox.listMailSentBy(ctx.db, ctx.user.id, { limit: input.limit + 1, ...(input.cursor ? { before: input.cursor } : {}) });
+    const rows = await outbox.listMailOf(ctx.db, ctx.user, { limit: input.limit + 1, ...(input.cursor ? { before: input.cursor } : {}) });
     const now = ctx.now();
     return toPage(rows, input.limit, (m) => m.id, (m) => ({
       id: m.id,

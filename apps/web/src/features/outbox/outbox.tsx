@@ -41,10 +41,10 @@ export function OutboxScreen() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Outbox</h1>
       <Card>
-        <CardHeader title="Mail you sent" description="No mail server is configured: invitation emails wait here. Open a link, or hand it over yourself." />
+        <CardHeader title="Your mail" description="No mail server is configured: the invitations you send and the alerts addressed to you wait here. Open a link, or hand it over yourself." />
         <CardBody>
           <FormError message={errorMessage(mail.error)} />
-          <DataTable caption="Mail you sent" testId="outbox" columns={columns} data={mail.data?.items as Mail[] | undefined} loading={mail.isPending} noun={['email', 'emails']} filterPlaceholder="Filter mail" empty="You have not sent any mail yet." />
+          <DataTable caption="Mail you sent or received" testId="outbox" columns={columns} data={mail.data?.items as Mail[] | undefined} loading={mail.isPending} noun={['email', 'emails']} filterPlaceholder="Filter mail" empty="No mail yet: invitations you send and alerts addressed to you appear here." />
         </CardBody>
       </Card>
     </div>
