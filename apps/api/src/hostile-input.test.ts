@@ -152,6 +152,32 @@ const BASE: Record<string, Base> = {
   'teams.list': { input: (w) => ({ agencyId: w.A.id }) },
   'campaigns.create': { input: (w) => ({ clientId: w.C1.id, name: 'Campaign', budgetMicros: '5000000', dealIds: [w.deal.id] }) },
   'campaigns.list': { input: (w) => ({ accountId: w.C1.id }) },
+  'invitations.preview': { input: (w) => ({ token: w.inviteToRevoke.token }) },
+  'credits.addCard': { input: (w) => ({ clientId: w.C1.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' }) },
+  'credits.removeCard': { input: (w) => ({ paymentMethodId: w.removeCard.id }) },
+  'credits.cards': { input: (w) => ({ clientId: w.C1.id }) },
+  'credits.topUp': { input: (w) => ({ clientId: w.C1.id, amountMicros: '5000000', paymentMethodId: w.card.id, idempotencyKey: 'hostile-1' }) },
+  'credits.topUps': { input: (w) => ({ clientId: w.C1.id }) },
+  'credits.refund': { input: (w) => ({ topUpId: w.topUp.id, amountMicros: '1000000', reason: 'Refund' }) },
+  'credits.adjust': { as: 'operator', input: (w) => ({ clientId: w.C1.id, amountMicros: '-1000', reason: 'Adjustment' }) },
+  'credits.setLowBalance': { input: (w) => ({ clientId: w.C1.id, thresholdMicros: '1000000' }) },
+  'credits.balance': { input: (w) => ({ clientId: w.C1.id }) },
+  'credits.ledger': { input: (w) => ({ clientId: w.C1.id, limit: 1, cursor: w.cursors.ledger }) },
+  'credits.usage': { input: (w) => ({ clientId: w.C1.id, from: '2026-01-01', to: '2026-01-31' }) },
+  'ingestKeys.create': { input: (w) => ({ accountId: w.holding.id, name: 'Feed' }) },
+  'ingestKeys.list': { input: (w) => ({ accountId: w.holding.id }) },
+  'ingestKeys.revoke': { input: (w) => ({ keyId: w.ingestKey.id }) },
+  'spend.ingest': {
+    input: (w) => ({ accountId: w.holding.id, records: [{ eventId: 'h-1', occurredAt: '2026-06-01T10:00:00Z', dsp: 'dv360', seatId: 'seat-1', dealId: null, auctionType: 'open_auction', campaignId: null, impressions: 10, clicks: 1, spendMicros: 1000, currency: 'EUR' }] }),
+  },
+  'spend.status': { input: (w) => ({ accountId: w.holding.id }) },
+  'reports.run': { input: (w) => ({ accountId: w.holding.id, from: '2026-01-01', to: '2026-01-31', groupBy: ['day', 'account'], filters: { auctionType: ['open_auction'], dsp: ['dv360'], account: [w.A.id] } }) },
+  'reports.save': { input: (w) => ({ accountId: w.A.id, name: 'Weekly', query: { groupBy: ['day'], filters: { dsp: ['dv360'] }, range: { preset: 'last7' } } }) },
+  'reports.saved': { input: (w) => ({ accountId: w.A.id }) },
+  'reports.runSaved': { input: (w) => ({ reportId: w.report.id, from: '2026-01-01', to: '2026-01-31' }) },
+  'reports.share': { input: (w) => ({ reportId: w.report.id, clientId: w.C1.id }) },
+  'reports.unshare': { input: (w) => ({ reportId: w.sharedReport.id, clientId: w.C1.id }) },
+  'reports.shared': { input: (w) => ({ accountId: w.C1.id }) },
   'campaigns.update': { input: (w) => ({ campaignId: w.campaign.id, name: 'Renamed', status: 'active', budgetMicros: '6000000' }) },
 };
 
@@ -188,14 +214,23 @@ async function seed(db: Db) {
   const inviteToAccept = await a.members.invite({ accountId: A.id, email: 'accept-me@x.test', role: 'analyst' });
   const inviteToRevoke = await a.members.invite({ accountId: A.id, email: 'revoke-me@x.test', role: 'analyst' });
   await userWithCaller(db, 'signin@x.test');
+  const card = await a.credits.addCard({ clientId: C1.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' });
+  const removeCard = await a.credits.addCard({ clientId: C1.id, number: '5555555555554444', expMonth: 12, expYear: 2030, cvc: '123' });
+  const topUp = await a.credits.topUp({ clientId: C1.id, amountMicros: '50000000', paymentMethodId: card.id, idempotencyKey: 'seed-1' });
+  await a.credits.topUp({ clientId: C1.id, amountMicros: '60000000', paymentMethodId: card.id, idempotencyKey: 'seed-2' });
+  const ingestKey = await a.ingestKeys.create({ accountId: holding.id, name: 'Seed feed' });
+  const report = await a.reports.save({ accountId: A.id, name: 'Seed report', query: { groupBy: ['day'], range: { from: '2026-01-01', to: '2026-01-31' } } });
+  const sharedReport = await a.reports.save({ accountId: A.id, name: 'Seed shared', query: { groupBy: ['account'], range: { preset: 'last30' } } });
+  await a.reports.share({ reportId: sharedReport.id, clientId: C1.id });
   const cursors = {
+    ledger: (await a.credits.ledger({ clientId: C1.id, limit: 1 })).nextCursor!,
     members: (await a.members.list({ accountId: A.id, limit: 1 })).nextCursor!,
     audit: (await a.audit.list({ accountId: holding.id, limit: 1 })).nextCursor!,
     outbox: (await a.outbox.list({ limit: 1 })).nextCursor!,
     deals: (await a.deals.list({ accountId: holding.id, limit: 1 })).nextCursor!,
   };
   for (const [k, v] of Object.entries(cursors)) if (!v) throw new Error(`the seed has no second page of ${k}`);
-  return { op, holding, admin, A, B, C1, archiveMe, promoteMe, transferMe, disconnectMe, toAccept, toDecline, requestMe, team, seat, deal, campaign, roleMe, removeMe, inviteToAccept, inviteToRevoke, cursors };
+  return { op, holding, admin, A, B, C1, archiveMe, promoteMe, transferMe, disconnectMe, toAccept, toDecline, requestMe, team, seat, deal, campaign, roleMe, removeMe, inviteToAccept, inviteToRevoke, card, removeCard, topUp, ingestKey, report, sharedReport, cursors };
 }
 
 type Procedure = { _def: { type: 'query' | 'mutation' | 'subscription'; inputs: unknown[] } };

@@ -9,10 +9,11 @@ let t: TestDatabase;
 let server: Server;
 let base: string;
 let holdingId: string;
+let adminToken: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  ({ holding: { id: holdingId } } = await holdingWithAdmin(t.db));
+  ({ holding: { id: holdingId }, admin: { token: adminToken } } = await holdingWithAdmin(t.db));
   server = createApp({ db: t.db, publicUrl: 'http://localhost' }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -58,8 +59,35 @@ describe('HTTP', () => {
 
   it('survives malformed and oversize bodies, and keeps serving', async () => {
     expect((await post('auth.signIn', '{not json')).status).toBe(400);
-    expect((await post('auth.signIn', JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2_000_000) }))).status).toBe(413);
     expect((await get('accounts.tree', '%%%')).status).toBeGreaterThanOrEqual(400);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  /** A JSON body of exactly `bytes` bytes: `input` with an ignored `pad` key filling the rest. */
+  const bodyOf = (input: object, bytes: number) => {
+    const bare = JSON.stringify({ ...input, pad: '' });
+    return JSON.stringify({ ...input, pad: 'x'.repeat(bytes - Buffer.byteLength(bare)) });
+  };
+  const MiB = 1024 * 1024;
+
+  it('takes a body of up to 1 MiB on every procedure but spend.ingest, and answers 413 one byte above', async () => {
+    const signIn = { email: 'admin@holding.test', password: TEST_PASSWORD };
+    const atLimit = await post('auth.signIn', bodyOf(signIn, MiB));
+    expect(atLimit.status).toBe(200);
+    const over = await post('auth.signIn', bodyOf(signIn, MiB + 1));
+    expect([over.status, ((await over.json()) as { error: { data: { code: string } } }).error.data.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const auth = { authorization: `Bearer ${adminToken}` };
+    expect((await post('accounts.create', bodyOf({ parentId: holdingId, name: 'X', kind: 'agency' }, MiB + 1), auth)).status).toBe(413);
+    expect((await post('ingestKeys.create', bodyOf({ accountId: holdingId, name: 'X' }, 2 * MiB), auth)).status).toBe(413);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('takes a body of up to 16 MiB on spend.ingest, and answers 413 one byte above', async () => {
+    const auth = { authorization: `Bearer ${adminToken}` };
+    const atLimit = await post('spend.ingest', bodyOf({ accountId: holdingId, records: [] }, 16 * MiB), auth);
+    expect(atLimit.status).toBe(200);
+    expect(((await atLimit.json()) as { result: { data: { accepted: number } } }).result.data.accepted).toBe(0);
+    expect((await post('spend.ingest', bodyOf({ accountId: holdingId, records: [] }, 16 * MiB + 1), auth)).status).toBe(413);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });

@@ -286,6 +286,36 @@ export async function addToBatch(exec: Exec, rootId: string, batchId: string, re
     where root_id = ${rootId} and id = ${batchId}`.compile(compiler));
 }
 
+/** A string PostgreSQL's jsonb cannot hold (NUL) or that is no valid Unicode (a lone surrogate). */
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+/** Field names echoed in a rejection's detail: plain and short (anything else is "a field name"). */
+const PLAIN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Why one API record cannot even be staged, or null when it can (SPEC 7, 9): a record must be a flat object whose
+ * values are scalars (strings without NUL or lone surrogates, finite numbers, booleans, null). Checked one level deep,
+ * without recursion, before anything stringifies the batch, so a record nested 100,000 levels deep or carrying a NUL
+ * is one 'malformed' rejection, not a failed call; its neighbours are still stored.
+ */
+export function unstageable(record: unknown): { eventId: string | null; detail: string } | null {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return { eventId: null, detail: 'not an object' };
+  const fields = record as Record<string, unknown>;
+  const rawId = fields.eventId;
+  const eventId = typeof rawId === 'string' && rawId.length <= 200 && !UNSTORABLE.test(rawId) ? rawId : null;
+  for (const key of Object.keys(fields)) {
+    const name = PLAIN_NAME.test(key) ? key : 'a field name';
+    if (name !== key && UNSTORABLE.test(key)) return { eventId, detail: name };
+    const v = fields[key];
+    const ok =
+      v === null || v === undefined || typeof v === 'boolean' ? true
+      : typeof v === 'string' ? !UNSTORABLE.test(v)
+      : typeof v === 'number' ? Number.isFinite(v)
+      : false;
+    if (!ok) return { eventId, detail: name };
+  }
+  return null;
+}
+
 /** One API batch: opened, ingested and counted in the caller's transaction. */
 export async function ingestBatch(
   trx: Trx,
@@ -294,8 +324,20 @@ export async function ingestBatch(
   const exec = trxExec(trx);
   const batchId = await openBatch(exec, { rootId: b.rootId, source: 'api', keyId: b.keyId ?? null, userId: b.userId ?? null });
   await exec(createStagingTable());
-  await exec(stageJson(b.records));
+  // A record that cannot be staged is staged as null (a 'malformed' rejection at its index), then named precisely.
+  const unfit = new Map<number, { eventId: string | null; detail: string }>();
+  const staged = b.records.map((r, i) => {
+    const why = unstageable(r);
+    if (!why) return r;
+    unfit.set(i, why);
+    return null;
+  });
+  await exec(stageJson(staged));
   const res = await ingestStaged(exec, b.rootId, batchId);
+  res.rejected = res.rejected.map((r) => {
+    const why = unfit.get(r.index);
+    return why ? { ...r, reason: 'malformed', eventId: why.eventId, detail: why.detail } : r;
+  });
   await addToBatch(exec, b.rootId, batchId, b.records.length, res);
   if (b.keyId) {
     await sql`update ingest_keys set last_used_at = now(), batches = batches + 1 where root_id = ${b.rootId} and id = ${b.keyId}`.execute(trx);

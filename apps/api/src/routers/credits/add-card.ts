@@ -3,6 +3,7 @@ import { DomainError, validateCard } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
+import { text } from '../inputs';
 import { id } from '../shapes';
 import { loadClient, paymentMethodOut, toPaymentMethodOut } from './load';
 
@@ -15,10 +16,10 @@ export const addCardRoute = authedProcedure
   .input(
     z.object({
       clientId: id,
-      number: z.string().max(40, 'is not a valid card number'),
+      number: text(40),
       expMonth: z.number().int('must be a month, 1-12'),
       expYear: z.number().int('must be a four-digit year'),
-      cvc: z.string().max(8, 'must be 3 or 4 digits'),
+      cvc: text(8),
     }),
   )
   .output(paymentMethodOut)

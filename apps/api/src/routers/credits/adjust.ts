@@ -4,14 +4,15 @@ import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
 import { id, iso } from '../shapes';
-import { amountIn, micros, plainText } from './load';
+import { text } from '../inputs';
+import { micros, signedAmountIn } from './load';
 
 /**
  * A platform operator's correction of a client's balance, up or down, always with a reason (SPEC 6). The operator
  * reads no ledger: the answer is the adjustment itself, not the balance.
  */
 export const adjustRoute = authedProcedure
-  .input(z.object({ clientId: id, amountMicros: amountIn, reason: plainText(2000) }))
+  .input(z.object({ clientId: id, amountMicros: signedAmountIn, reason: text(2000, { multiline: true }) }))
   .output(z.object({ clientId: z.string(), amountMicros: micros, reason: z.string(), createdAt: iso }))
   .mutation(async ({ ctx, input }) => {
     assertPlatformOperator(ctx.actor);

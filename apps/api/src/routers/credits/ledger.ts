@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { credits } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
+import { limit, serialCursor } from '../inputs';
 import { id, page, toPage } from '../shapes';
 import { entryOut, loadClient, toEntryOut } from './load';
 
 /** A client's ledger, newest first, paged with cursors (SPEC 6, 10). */
 export const ledgerRoute = authedProcedure
-  .input(z.object({ clientId: id, cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from a previous page').optional(), limit: z.number().int().min(1).max(200).default(50) }))
+  .input(z.object({ clientId: id, cursor: serialCursor.optional(), limit: limit(200, 50) }))
   .output(page(entryOut))
   .query(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'credits.view');

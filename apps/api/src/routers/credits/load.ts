@@ -3,15 +3,18 @@ import { DomainError, type AccountFacts, type Action, type Actor } from '@trelli
 import type { AccountWithPath, CreditEntry, PaymentMethod, TopUp } from '@trellis/db';
 import type { Context } from '../../context';
 import { assertMay, loadVisibleAccount } from '../../trpc';
+import { BIGINT_MAX, micros as microsIn } from '../inputs';
 import { iso } from '../shapes';
 
 /** Money on the wire: integer micros as a string (SPEC 10). */
 export const micros = z.string();
-/** Free text from a caller: no control characters (PostgreSQL text cannot hold NUL). */
-export const plainText = (max: number) => z.string().max(max, `at most ${max} characters`).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
-
-/** An amount as input: a whole number of micros, as a number or a string of digits (parsed by the domain rules). */
-export const amountIn = z.union([z.number(), z.string().max(60)]);
+/**
+ * An amount as input: a whole number of micros, as a number or a string of digits, within a bigint (inputs.ts),
+ * handed on as a string of digits to the domain rules (more than zero, at most the largest amount).
+ */
+export const amountIn = microsIn().transform((v) => v.toString());
+/** A signed amount (an adjustment), the same way. */
+export const signedAmountIn = microsIn({ min: -BIGINT_MAX }).transform((v) => v.toString());
 
 /**
  * Loads a client the actor may see and checks the action on it. Credits belong to clients only: any other visible

@@ -4,7 +4,8 @@ import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id } from '../shapes';
-import { amountIn, plainText, topUpOut, toTopUpOut } from './load';
+import { text } from '../inputs';
+import { amountIn, topUpOut, toTopUpOut } from './load';
 
 const MISSING = 'Top-up not found.';
 
@@ -13,7 +14,7 @@ const MISSING = 'Top-up not found.';
  * balance is typically refunded): never more than is left of that top-up and never more than the balance (SPEC 6).
  */
 export const refundRoute = authedProcedure
-  .input(z.object({ topUpId: id, amountMicros: amountIn, reason: plainText(500) }))
+  .input(z.object({ topUpId: id, amountMicros: amountIn, reason: text(500) }))
   .output(topUpOut)
   .mutation(async ({ ctx, input }) => {
     const found = await credits.findTopUp(ctx.db, input.topUpId);

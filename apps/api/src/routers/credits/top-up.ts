@@ -5,7 +5,8 @@ import { credits, type TopUp } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
 import { id } from '../shapes';
-import { amountIn, loadClient, plainText, topUpOut, toTopUpOut } from './load';
+import { text } from '../inputs';
+import { amountIn, loadClient, topUpOut, toTopUpOut } from './load';
 
 const CARD_MISSING = 'Payment method not found.';
 
@@ -33,7 +34,7 @@ function assertSameRequest(t: TopUp, fingerprint: string) {
  * (SPEC 6), then raises the balance, in the same transaction as the top-up's status.
  */
 export const topUpRoute = authedProcedure
-  .input(z.object({ clientId: id, amountMicros: amountIn, paymentMethodId: id, idempotencyKey: plainText(200).min(1, 'must not be empty') }))
+  .input(z.object({ clientId: id, amountMicros: amountIn, paymentMethodId: id, idempotencyKey: text(200) }))
   .output(topUpOut)
   .mutation(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'credits.topUp');

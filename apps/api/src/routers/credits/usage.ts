@@ -2,15 +2,15 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
+import { day } from '../inputs';
 import { id } from '../shapes';
 import { loadClient, micros } from './load';
 
-const day = z.string().regex(/^\d{4}-\d\d-\d\d$/, 'must be a day, YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a real day')
-  .refine((s) => s >= '1970-01-01' && s <= '2199-12-31', 'must be between 1970 and 2199');
+const usageDay = day.refine((s) => s >= '1970-01-01' && s <= '2199-12-31', 'must be between 1970 and 2199');
 
 /** Credits consumed per day, from `from` to `to` inclusive, days in the client's time zone (SPEC 6, 10). */
 export const usageRoute = authedProcedure
-  .input(z.object({ clientId: id, from: day, to: day }))
+  .input(z.object({ clientId: id, from: usageDay, to: usageDay }))
   .output(z.object({ timeZone: z.string(), currency: z.string(), items: z.array(z.object({ day: z.string(), spentMicros: micros })) }))
   .query(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'credits.view');

@@ -3,10 +3,11 @@ import { ingestKeys } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { newIngestKey } from '../../lib/ingest-key';
 import { accountProcedure } from '../../trpc';
+import { text } from '../inputs';
 import { assertRootAccount, ingestKeyOut, toIngestKeyOut } from './shape';
 
 /** Creates an ingest key of a root account; the key itself is returned this once and stored only as a hash. */
-export const createIngestKeyRoute = accountProcedure({ name: z.string().trim().min(1, 'must not be empty').max(120) })
+export const createIngestKeyRoute = accountProcedure({ name: text(120) })
   .output(ingestKeyOut.extend({ key: z.string() }))
   .mutation(async ({ ctx, input }) => {
     ctx.may('ingestKeys.manage');

@@ -3,11 +3,12 @@ import { DomainError } from '@trellis/domain';
 import { ingestKeys } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { id } from '../inputs';
 import { ingestKeyOut, toIngestKeyOut } from './shape';
 
 /** Revokes an ingest key at once: its next request is refused. Revoking a revoked key changes nothing. */
 export const revokeIngestKeyRoute = authedProcedure
-  .input(z.object({ keyId: z.uuid({ message: 'must be a valid id' }) }))
+  .input(z.object({ keyId: id }))
   .output(ingestKeyOut)
   .mutation(async ({ ctx, input }) => {
     const key = await ingestKeys.findKey(ctx.db, input.keyId);

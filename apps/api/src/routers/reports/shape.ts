@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { AUCTION_TYPES, MAX_FILTER_VALUES, metrics, RANGE_PRESETS, REPORT_DIMENSIONS, type ReportFilters } from '@trellis/domain';
 import type { reports } from '@trellis/db';
+import { day, text } from '../inputs';
 import { id } from '../shapes';
 
 /** Report inputs and outputs (SPEC 10: reports.*). */
-export const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day (YYYY-MM-DD)');
+export { day };
 const values = <T extends z.ZodType>(v: T) => z.array(v).min(1, 'names no value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`);
 export const filtersIn = z
   .object({
@@ -30,19 +31,8 @@ export const savedQueryIn = z
   .strict();
 export type SavedQuery = z.infer<typeof savedQueryIn>;
 
-/** A report's name: 1-120 characters, trimmed, no control characters. */
-export const reportName = z
-  .string()
-  .max(1000)
-  .transform((s) => s.normalize('NFC').trim())
-  .pipe(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .refine((s) => [...s].length <= 120, 'at most 120 characters')
-      // eslint-disable-next-line no-control-regex
-      .refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s) && !/[\uD800-\uDFFF]/u.test(s), 'must not contain control characters'),
-  );
+/** A report's name: 1-120 characters, trimmed, NFC, no control characters or lone surrogates. */
+export const reportName = text(120);
 
 export const runSavedInput = z.object({ reportId: id, from: day.optional(), to: day.optional(), clientId: id.optional() });
 export type RunSavedInput = z.infer<typeof runSavedInput>;

@@ -150,6 +150,32 @@ describe('spend.ingest', () => {
     ]);
   });
 
+  it('rejects, each on its own, records carrying a NUL or a lone surrogate or not flat, and stores their neighbours', async () => {
+    const w = await world();
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const bad: [unknown, string | null, string][] = [
+      [rec({ eventId: 'nul-dsp', dsp: 'dv\u0000360' }), 'nul-dsp', 'dsp'],
+      [rec({ eventId: 'bad\ud800' }), null, 'eventId'],
+      [rec({ eventId: 'lone-low', currency: 'E\udfffR' }), 'lone-low', 'currency'],
+      [rec({ eventId: 'deep', campaignId: deep }), 'deep', 'campaignId'],
+      [{ ...rec({ eventId: 'extra' }), note: ['a'] }, 'extra', 'note'],
+      [rec({ eventId: 'nul-key', 'x\u0000': 1 }), 'nul-key', 'a field name'],
+      [deep, null, 'a'],
+      [[deep], null, 'not an object'],
+      ['a\u0000b', null, 'not an object'],
+    ];
+    const first = rec();
+    const last = rec();
+    const res = await w.admin.caller.spend.ingest({ accountId: w.holding.id, records: [first, ...bad.map((b) => b[0]), last] });
+    expect(res.accepted).toBe(2);
+    expect(res.rejected).toEqual(bad.map(([, eventId, detail], i) => ({ index: i + 1, eventId, reason: 'malformed', detail })));
+    const stored = await sql<{ event_id: string }>`select event_id from spend_records order by seq`.execute(t.db);
+    expect(stored.rows.map((r) => r.event_id)).toEqual([first.eventId, last.eventId]);
+    const status = await w.admin.caller.spend.status({ accountId: w.holding.id });
+    expect(status.batches[0]).toMatchObject({ records: bad.length + 2, accepted: 2, rejected: bad.length, reasons: { malformed: bad.length } });
+  });
+
   it('refuses an analyst (role), a non-root account (level), another holding (scope) and the platform operator', async () => {
     const w = await world();
     expect(await codeOf(w.hAnalyst.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe('FORBIDDEN');
