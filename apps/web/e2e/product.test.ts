@@ -237,6 +237,12 @@ describe('browser: the product shell with the demo data', () => {
     await client.getByTestId('section-refused').waitFor();
     await check(client, 'refused section');
     await client.context().close();
+    const holding = await as('admin@northwind.demo');
+    await holding.goto(`${api.base}/accounts/${ids['Northwind Group']}/ingestion`);
+    await holding.getByTestId('ingestion-status').waitFor();
+    await holding.getByTestId('ingest-keys').waitFor({ state: 'attached' });
+    await check(holding, 'ingestion');
+    await holding.context().close();
     const op = await as('operator@trellis.demo');
     await op.getByTestId('account-tree').getByRole('link').first().waitFor();
     await check(op, 'operator tree');

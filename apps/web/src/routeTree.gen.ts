@@ -23,6 +23,7 @@ import { Route as AccountsAccountIdCampaignsRouteImport } from './routes/account
 import { Route as AccountsAccountIdClientsRouteImport } from './routes/accounts/$accountId/clients'
 import { Route as AccountsAccountIdConnectionsRouteImport } from './routes/accounts/$accountId/connections'
 import { Route as AccountsAccountIdDealsRouteImport } from './routes/accounts/$accountId/deals'
+import { Route as AccountsAccountIdIngestionRouteImport } from './routes/accounts/$accountId/ingestion'
 import { Route as AccountsAccountIdMembersRouteImport } from './routes/accounts/$accountId/members'
 import { Route as AccountsAccountIdReportsRouteImport } from './routes/accounts/$accountId/reports'
 import { Route as AccountsAccountIdSeatsRouteImport } from './routes/accounts/$accountId/seats'
@@ -102,6 +103,12 @@ const AccountsAccountIdDealsRoute = AccountsAccountIdDealsRouteImport.update({
   path: '/deals',
   getParentRoute: () => AccountsAccountIdRouteRoute,
 } as any)
+const AccountsAccountIdIngestionRoute =
+  AccountsAccountIdIngestionRouteImport.update({
+    id: '/ingestion',
+    path: '/ingestion',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 const AccountsAccountIdMembersRoute =
   AccountsAccountIdMembersRouteImport.update({
     id: '/members',
@@ -140,6 +147,7 @@ export interface FileRoutesByFullPath {
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
   '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
+  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute
   '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
   '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
   '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
@@ -159,6 +167,7 @@ export interface FileRoutesByTo {
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
   '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
+  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute
   '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
   '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
   '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
@@ -180,6 +189,7 @@ export interface FileRoutesById {
   '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
   '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
   '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
+  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute
   '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
   '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
   '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
@@ -202,6 +212,7 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
     | '/accounts/$accountId/deals'
+    | '/accounts/$accountId/ingestion'
     | '/accounts/$accountId/members'
     | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
@@ -221,6 +232,7 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
     | '/accounts/$accountId/deals'
+    | '/accounts/$accountId/ingestion'
     | '/accounts/$accountId/members'
     | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
@@ -241,6 +253,7 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/clients'
     | '/accounts/$accountId/connections'
     | '/accounts/$accountId/deals'
+    | '/accounts/$accountId/ingestion'
     | '/accounts/$accountId/members'
     | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
@@ -358,6 +371,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AccountsAccountIdDealsRouteImport
       parentRoute: typeof AccountsAccountIdRouteRoute
     }
+    '/accounts/$accountId/ingestion': {
+      id: '/accounts/$accountId/ingestion'
+      path: '/ingestion'
+      fullPath: '/accounts/$accountId/ingestion'
+      preLoaderRoute: typeof AccountsAccountIdIngestionRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/members': {
       id: '/accounts/$accountId/members'
       path: '/members'
@@ -396,6 +416,7 @@ interface AccountsAccountIdRouteRouteChildren {
   AccountsAccountIdClientsRoute: typeof AccountsAccountIdClientsRoute
   AccountsAccountIdConnectionsRoute: typeof AccountsAccountIdConnectionsRoute
   AccountsAccountIdDealsRoute: typeof AccountsAccountIdDealsRoute
+  AccountsAccountIdIngestionRoute: typeof AccountsAccountIdIngestionRoute
   AccountsAccountIdMembersRoute: typeof AccountsAccountIdMembersRoute
   AccountsAccountIdReportsRoute: typeof AccountsAccountIdReportsRoute
   AccountsAccountIdSeatsRoute: typeof AccountsAccountIdSeatsRoute
@@ -411,6 +432,7 @@ const AccountsAccountIdRouteRouteChildren: AccountsAccountIdRouteRouteChildren =
     AccountsAccountIdClientsRoute: AccountsAccountIdClientsRoute,
     AccountsAccountIdConnectionsRoute: AccountsAccountIdConnectionsRoute,
     AccountsAccountIdDealsRoute: AccountsAccountIdDealsRoute,
+    AccountsAccountIdIngestionRoute: AccountsAccountIdIngestionRoute,
     AccountsAccountIdMembersRoute: AccountsAccountIdMembersRoute,
     AccountsAccountIdReportsRoute: AccountsAccountIdReportsRoute,
     AccountsAccountIdSeatsRoute: AccountsAccountIdSeatsRoute,

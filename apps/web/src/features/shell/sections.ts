@@ -1,4 +1,4 @@
-import { BarChart3, Building2, Cable, CreditCard, FileClock, Handshake, LayoutDashboard, Megaphone, MonitorSmartphone, Share2, Users, type LucideIcon } from 'lucide-react';
+import { BarChart3, Building2, Cable, CreditCard, DatabaseZap, FileClock, Handshake, LayoutDashboard, Megaphone, MonitorSmartphone, Share2, Users, type LucideIcon } from 'lucide-react';
 import type { RouterOutputs } from '../../lib/trpc';
 
 export type AccountView = RouterOutputs['accounts']['get'] & { platformOperator: boolean };
@@ -63,6 +63,15 @@ export const SECTIONS: SectionDef[] = [
     label: 'Shared reports',
     icon: Share2,
     access: (a) => (a.kind !== 'client' ? { ok: false, rule: 'kind', message: 'Reports are shared with client accounts: open a client to see what it receives.' } : byAction(a, 'reports.viewShared', 'Shared reports', 'a')),
+  },
+  {
+    key: 'ingestion',
+    label: 'Ingestion',
+    icon: DatabaseZap,
+    access: (a) =>
+      a.id !== a.rootId
+        ? { ok: false, rule: 'level', message: 'Ingestion belongs to the root account (the holding, or a standalone premium client): its spend arrives there, with the ingest keys of that root.' }
+        : byAction(a, 'ingestKeys.manage', 'Ingestion and ingest keys', 'the admin'),
   },
 ];
 

@@ -1,0 +1,23 @@
+/** Readable names of the reject reasons of SPEC 7 (the api's `spend.REJECT_REASONS`); an unknown one shows as itself. */
+const REASON_LABEL: Record<string, string> = {
+  malformed: 'Malformed record',
+  negative_number: 'Negative number',
+  clicks_above_impressions: 'More clicks than impressions',
+  unknown_seat: 'Unknown seat',
+  seat_not_mapped: 'Seat not mapped at that time',
+  deal_not_usable: 'Deal not usable',
+  campaign_not_covered: 'Campaign not covered',
+  currency_mismatch: 'Currency mismatch',
+};
+
+export const reasonLabel = (reason: string) => REASON_LABEL[reason] ?? reason;
+
+/** A lag in seconds as people say it: "none", "45 s", "3 min 5 s", "2 h 4 min", "3 d 2 h". */
+export function formatLag(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s === 0) return 'none';
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
+  return `${Math.floor(s / 86_400)} d${Math.floor((s % 86_400) / 3600) ? ` ${Math.floor((s % 86_400) / 3600)} h` : ''}`;
+}
