@@ -131,16 +131,18 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
     <Card>
       <CardHeader title="Recent batches" description="The 20 most recent batches sent to this root, through the API (spend.ingest) or the CLI, with what became of their records. A duplicate is an event id already stored: counted, never stored twice." />
       <CardBody>
-        <DataTable
-          caption={`Recent ingestion batches of ${a.name}`}
-          testId="batches"
-          columns={columns}
-          data={status.data?.batches}
-          loading={status.isPending}
-          noun={['batch', 'batches']}
-          rowTestId={(b) => `batch-${b.id}`}
-          empty={<NoBatches />}
-        />
+        {status.error && !status.data ? <FormError message={`The batches could not be loaded: ${errorMessage(status.error)}`} /> : (
+          <DataTable
+            caption={`Recent ingestion batches of ${a.name}`}
+            testId="batches"
+            columns={columns}
+            data={status.data?.batches}
+            loading={status.isPending}
+            noun={['batch', 'batches']}
+            rowTestId={(b) => `batch-${b.id}`}
+            empty={<NoBatches />}
+          />
+        )}
       </CardBody>
     </Card>
   );
@@ -216,17 +218,18 @@ function Keys({ keys }: { keys: Loaded<RouterOutputs['ingestKeys']['list']> }) {
         actions={canCreate ? <Button onClick={() => setCreating(true)}><KeyRound className="size-4" aria-hidden />Create key</Button> : null}
       />
       <CardBody>
-        <FormError message={errorMessage(keys.error)} />
-        <DataTable
-          caption={`Ingest keys of ${a.name}`}
-          testId="ingest-keys"
-          columns={columns}
-          data={keys.data?.items}
-          loading={keys.isPending}
-          noun={['key', 'keys']}
-          rowTestId={(k) => `key-${k.name}`}
-          empty={canCreate ? 'No ingest keys yet: create one to send spend from your systems.' : 'No ingest keys.'}
-        />
+        {keys.error && !keys.data ? <FormError message={`The keys could not be loaded: ${errorMessage(keys.error)}`} /> : (
+          <DataTable
+            caption={`Ingest keys of ${a.name}`}
+            testId="ingest-keys"
+            columns={columns}
+            data={keys.data?.items}
+            loading={keys.isPending}
+            noun={['key', 'keys']}
+            rowTestId={(k) => `key-${k.name}`}
+            empty={canCreate ? 'No ingest keys yet: create one to send spend from your systems.' : 'No ingest keys.'}
+          />
+        )}
       </CardBody>
       <CreateKeyDialog open={creating} onOpenChange={setCreating} />
       <ConfirmDialog
