@@ -214,6 +214,15 @@ async function databaseUrl(): Promise<string> {
     },
   });
   tell({ database: embedded.pid });
+  const server = embedded;
+  // the database server is a child like the others: if it dies, everything stops
+  setInterval(() => {
+    if (!stopping && !alive(server.pid)) {
+      log.error(`the database server (pid ${server.pid}) exited; stopping everything`);
+      embedded = undefined;
+      void shutdown(1);
+    }
+  }, 1000).unref();
   const admin = createDb(embedded.url, { max: 1 });
   const exists = await sql`select 1 from pg_database where datname = 'trellis'`.execute(admin);
   if (exists.rows.length === 0) await sql`create database trellis`.execute(admin);

@@ -18,7 +18,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-/** The real app on a real socket, its logs (JSON lines, level info) captured. */
+/** The real app on a real socket, its logs (JSON lines, down to debug) captured. */
 async function serve(extra: Partial<AppOptions> = {}) {
   const lines: string[] = [];
   const destination = new Writable({
@@ -27,7 +27,7 @@ async function serve(extra: Partial<AppOptions> = {}) {
       done();
     },
   });
-  const app = createApp({ db: t.db, publicUrl: 'http://localhost', logger: createLogger('api', { level: 'info', destination }), ...extra });
+  const app = createApp({ db: t.db, publicUrl: 'http://localhost', logger: createLogger('api', { level: 'debug', destination }), ...extra });
   const server = app.listen(0, '127.0.0.1');
   servers.push(server);
   await new Promise((r) => server.once('listening', r));
@@ -85,7 +85,7 @@ describe('request logs', () => {
     expect(byId(card.id)[0]).toMatchObject({ procedure: 'credits.addCard', outcome: 'ok', status: 200, userId: admin.user.id, method: 'POST' });
     expect(byId(topUp.id)[0]).toMatchObject({ procedure: 'credits.topUp', outcome: 'ok', userId: admin.user.id });
     expect(byId(card.id)[0]!.ms).toEqual(expect.any(Number));
-    expect(byId('trace-abc.123')[0]).toMatchObject({ procedure: '/healthz', outcome: 'ok' });
+    expect(byId('trace-abc.123')[0]).toMatchObject({ procedure: '/healthz', outcome: 'ok', level: 20 }); // probes log at debug
   });
 });
 

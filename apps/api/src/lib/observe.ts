@@ -154,6 +154,7 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; proced
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (res.statusCode >= 500) opts.logger.error(line, 'request');
+      else if (!trpc && names[0] !== 'web' && names[0] !== '/exports/report.csv' && res.statusCode < 400) opts.logger.debug(line, 'request'); // probes and scrapes
       else opts.logger.info(line, 'request');
     };
     res.once('finish', finish);
