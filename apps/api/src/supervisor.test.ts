@@ -100,7 +100,7 @@ describe('pnpm start supervision', () => {
 
     first.child.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    await until(`the processes of the first start to end: ${JSON.stringify(processesOf(dir))}`, 15_000, () => (processesOf(dir).length === 0 ? true : undefined));
+    await until(`the processes of the first start to end: ${JSON.stringify(processesOf(dir))}`, 20_000, () => (processesOf(dir).length === 0 ? true : undefined));
 
     const second = start(dir, port);
     await ready(port, second);
@@ -119,6 +119,32 @@ describe('pnpm start supervision', () => {
     expect(await run.exited).toEqual({ code: 1, signal: null });
     expect(run.out()).toMatch(/worker exited with code 1: failed: TRELLIS_WORKER_HEARTBEAT_MS must be an integer >= 100; stopping everything/);
     expect(processesOf(dir)).toEqual([]);
+  });
+
+  it('ends an api an earlier crashed run of the same data folder left holding the port, then starts', { timeout: 180_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    // an orphan of an older run: a process of that folder's start, `apps/api/src/main.ts`, still listening on the port
+    const orphan = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000)`, 'apps/api/src/main.ts'], {
+      env: { ...process.env, TRELLIS_DATA_DIR: dir },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const orphanGone = new Promise((r) => orphan.once('exit', r));
+    await until('the orphan to listen', 10_000, async () => {
+      try {
+        await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(200) });
+      } catch (e) {
+        return (e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ? undefined : true;
+      }
+      return true;
+    });
+    const run = start(dir, port);
+    await ready(port, run);
+    await orphanGone;
+    expect(run.out()).toContain(`ending the api left running by an earlier run (pid ${orphan.pid})`);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
   });
 
   it('says what holds the port when another program does, and starts nothing', { timeout: 60_000 }, async () => {
