@@ -1,13 +1,16 @@
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { createDb } from '@trellis/db';
 import { runWorker } from './worker';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const level = process.env.TRELLIS_LOG_LEVEL ?? 'info';
-/** Structured (JSON) logs like the api's (issue 12); `pnpm start` pretty-prints them in a terminal. */
+/** Structured (JSON) logs like the api's (issue 12); pretty in a terminal, and `pnpm start` pretty-prints them in one. */
 const logger = pino(
   { level: LEVELS.includes(level) ? level : 'info', base: { service: 'worker', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-  pino.destination({ dest: 1, sync: true }),
+  process.stdout.isTTY && process.env.TRELLIS_LOG_FORMAT !== 'json'
+    ? pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+    : pino.destination({ dest: 1, sync: true }),
 );
 const log = (line: string) => {
   const msg = line.replace(/^\[worker\] /, '');
