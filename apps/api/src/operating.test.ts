@@ -143,7 +143,7 @@ describe('GET /metrics', () => {
 });
 
 describe('GET /readyz', () => {
-  it('answers 200 only with a live worker and the expected schema, and 503 naming what is missing', { timeout: 60_000 }, async () => {
+  it('answers 200 only with a live worker and the expected schema, and 503 naming what is missing', { timeout: 150_000 }, async () => {
     const s = await serve();
     const ready = async () => {
       const res = await fetch(`${s.base}/readyz`);
@@ -152,14 +152,17 @@ describe('GET /readyz', () => {
     expect(await ready()).toEqual({ status: 503, body: { ready: false, database: 'ok', schema: 'ok', worker: 'no worker has ever beaten its heart' } });
     const worker = spawn(tsx, [path.resolve(import.meta.dirname, '../../worker/src/main.ts')], {
       env: { ...process.env, DATABASE_URL: t.url, TRELLIS_WORKER_HEARTBEAT_MS: '500' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    let workerOut = '';
+    worker.stdout.on('data', (d) => (workerOut += d));
+    worker.stderr.on('data', (d) => (workerOut += d));
     const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
     try {
       let r = await ready();
-      for (const until = Date.now() + 30_000; r.status !== 200 && Date.now() < until; r = await ready()) await new Promise((x) => setTimeout(x, 200));
-      expect(r).toEqual({ status: 200, body: { ready: true, database: 'ok', schema: 'ok', worker: 'ok' } });
+      for (const until = Date.now() + 90_000; r.status !== 200 && Date.now() < until; r = await ready()) await new Promise((x) => setTimeout(x, 200));
+      expect(r, workerOut).toEqual({ status: 200, body: { ready: true, database: 'ok', schema: 'ok', worker: 'ok' } });
       // the schema the code expects, not merely some schema
       await sql`insert into kysely_migration (name, timestamp) values ('99991231_9999_future', now()::text)`.execute(t.db);
       expect(await ready()).toMatchObject({ status: 503, body: { ready: false, schema: `is 99991231_9999_future, expected ${SCHEMA_VERSION}`, worker: 'ok' } });
@@ -168,7 +171,7 @@ describe('GET /readyz', () => {
       process.kill(-worker.pid!, 'SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(await ready()).toMatchObject({ status: 503, body: { ready: false, database: 'ok', worker: 'no worker has ever beaten its heart' } });
+    expect(await ready(), workerOut).toMatchObject({ status: 503, body: { ready: false, database: 'ok', worker: 'no worker has ever beaten its heart' } });
     // a worker that died without a word: its heartbeat grows old
     await t.db.insertInto('worker_heartbeats').values({ worker_id: 'gone:1', pid: 1, started_at: new Date(Date.now() - 600_000), beat_at: new Date(Date.now() - 90_000), schema_version: SCHEMA_VERSION }).execute();
     expect(await ready()).toMatchObject({ status: 503, body: { worker: expect.stringMatching(/^last heartbeat 9\d s ago \(more than 60 s\)$/) } });
