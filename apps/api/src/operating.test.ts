@@ -124,6 +124,15 @@ describe('GET /metrics', () => {
     expect(after.get('trellis_http_request_duration_seconds_count{procedure="/metrics",outcome="ok"}')).toBe(1);
     expect(after.get('trellis_sign_in_failures_total')).toBe(2);
     expect(after.get('trellis_sign_in_lockouts_total')).toBe(0);
+    // a refusal before any call ran is the outcome of the calls named, never 'ok'
+    const junk = await fetch(`${s.base}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(junk.status).toBe(400);
+    const refused = await fetch(`${s.base}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    expect(refused.status).toBe(415);
+    const third = await scrape();
+    expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="ok"}')).toBe(1);
+    expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="http_415"}')).toBe(1);
+    expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="BAD_REQUEST"}')).toBe(1);
     // an unknown procedure name never becomes a label of its own
     await s.call('no.such.thing', {});
     expect([...(await scrape()).keys()].some((k) => k.includes('no.such.thing'))).toBe(false);

@@ -139,7 +139,8 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; proced
         : [/^\/(healthz|readyz|metrics|exports\/report\.csv)$/.test(path) ? path : 'web'];
       const outcomes = names.map((p, i) => {
         const raw = trpc ? decodeURIComponent(path.slice(6)).split(',')[i]! : p;
-        return info.errors.get(raw) ?? (res.statusCode >= 400 && (!trpc || info.errors.size === 0) ? outcomeOfStatus(res.statusCode) : 'ok');
+        // a failure tRPC could not pin on one call (an oversize or unparsable body) is every call's outcome
+        return info.errors.get(raw) ?? info.errors.get('') ?? (res.statusCode >= 400 && info.errors.size === 0 ? outcomeOfStatus(res.statusCode) : 'ok');
       });
       names.forEach((p, i) => opts.metrics.observe(p, outcomes[i]!, seconds));
       const line = {
