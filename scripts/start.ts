@@ -298,8 +298,14 @@ async function shutdown(code = 0) {
     ),
   );
   if (embedded) await embedded.stop().catch(() => {});
-  tell({ done: true });
-  watchdog?.disconnect();
+  if (watchdog?.connected) {
+    // the watchdog has nothing left to guard: let it go, and wait for it, so nothing of this start outlives it
+    const w = watchdog;
+    const gone = new Promise((r) => w.once('exit', r));
+    tell({ done: true });
+    w.disconnect();
+    await Promise.race([gone, sleep(3000)]);
+  }
   if (ownsRunFile) rmSync(runFile, { force: true });
   log.info('stopped');
   process.exit(code);
