@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Db } from '@trellis/db';
 import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
 import { reportCsvHandler } from './exports';
+import { createLogger, type Logger } from './lib/log';
+import { createMetrics, metricsHandler, noteError, noteUser, observeRequests, readyzHandler, type Metrics } from './lib/observe';
 import type { PaymentProvider } from './lib/payments';
 import { appRouter } from './root';
 
@@ -27,6 +29,12 @@ export interface AppOptions {
   /** The payment provider (default: the built-in local test processor). */
   payments?: PaymentProvider;
   log?: (line: string) => void;
+  /** The structured logger (default: warnings and errors only, e.g. in tests). */
+  logger?: Logger;
+  /** The Prometheus metrics (default: a registry of this app's own). */
+  metrics?: Metrics;
+  /** `TRELLIS_METRICS_TOKEN`: /metrics for bearers of it; unset: for direct callers on this machine only. */
+  metricsToken?: string;
 }
 
 /** `TRELLIS_TRUST_PROXY` as express takes it: a hop count, or addresses, subnets and names (`loopback`, ...). */
@@ -79,21 +87,28 @@ export function createApp(opts: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
+  // issue 12: a request id, one log line and the metrics for every request
+  const logger = opts.logger ?? createLogger('api', { level: 'warn' });
+  const metrics = opts.metrics ?? createMetrics({ db: opts.db });
+  app.use(observeRequests({ logger, metrics, procedures: new Set(Object.keys(appRouter._def.procedures)) }));
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  app.get('/readyz', readyzHandler(opts.db));
+  app.get('/metrics', metricsHandler({ metrics, token: opts.metricsToken }));
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
-  app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, ...(opts.log ? { log: opts.log } : {}) }));
+  app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, log: opts.log ?? ((l) => logger.error(l)) }));
   app.use('/trpc', mutationsNeedJsonOrBearer);
   const trpc = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
-      createContext: createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) }),
+      createContext: withUserNoted(createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) })),
       maxBodySize,
       maxBatchSize: MAX_BATCH_SIZE,
-      onError: ({ error, path: p }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? console.error)(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
+      onError: ({ error, path: p, req }) => {
+        noteError(req, p, error.code);
+        if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? ((l: string) => logger.error(l)))(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
     });
   // spend.ingest alone takes up to 10,000 records a call (a few MB of JSON); everything else at most 1 MB
@@ -106,10 +121,19 @@ export function createApp(opts: AppOptions): Express {
   if (dist && existsSync(path.join(dist, 'index.html'))) {
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
     // The client routes (/accounts/…, /invite/…) all load the single page.
-    app.get(/^\/(?!trpc\/|healthz|exports\/).*/, (_req, res) => {
+    app.get(/^\/(?!trpc\/|healthz|readyz|metrics|exports\/).*/, (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(dist, 'index.html'));
     });
   }
   return app;
+}
+
+/** The tRPC context factory, noting the caller's user id for the request's log line. */
+function withUserNoted<O extends { req: Request }, C extends { user: { id: string } | null }>(factory: (o: O) => Promise<C>) {
+  return async (o: O) => {
+    const ctx = await factory(o);
+    noteUser(o.req, ctx.user?.id ?? null);
+    return ctx;
+  };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS } from './lib/log';
 
 /** Configuration is read from the environment once, here (SPEC 11). */
 const schema = z.object({
@@ -17,6 +18,10 @@ const schema = z.object({
   TRELLIS_MAIL_FROM: z.string().min(3).default('Trellis <no-reply@localhost>'),
   TRELLIS_PUBLIC_URL: z.url().optional(),
   TRELLIS_WEB_DIST: z.string().optional(),
+  /** Log level of the structured (JSON) logs: fatal, error, warn, info (default), debug, trace, silent. */
+  TRELLIS_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** A bearer token for GET /metrics (at least 16 characters); unset: /metrics answers direct callers on this machine only. */
+  TRELLIS_METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -21,8 +21,10 @@ const MAX_BACKOFF_MS = 30_000;
 export function startLoop(jobs: Job[], log: (line: string) => void): Loop {
   let stopping = false;
   const wakers = new Set<() => void>();
+  // a unit that ends after stop() was called must not go to sleep for its idle time (up to an hour): no sleep once stopping
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (stopping) return resolve();
       const done = () => {
         clearTimeout(t);
         wakers.delete(done);

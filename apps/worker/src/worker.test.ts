@@ -36,9 +36,11 @@ describe('worker process', () => {
     }
     expect(beats).toHaveLength(1);
     expect(beats[0]!.schema_version).toBe(SCHEMA_VERSION);
-    expect(w.output()).toMatch(/\[worker\] heartbeat/);
+    expect(w.output()).toMatch(/"msg":"heartbeat /);
     process.kill(-w.child.pid!, 'SIGTERM');
     expect(await w.exited).toBe(0);
+    // a stopped worker takes its heartbeat with it: readiness must not count it for another minute
+    expect(await t.db.selectFrom('worker_heartbeats').select('worker_id').execute()).toEqual([]);
   }, 60_000);
 
   it('refuses to run against a schema newer than its own', async () => {

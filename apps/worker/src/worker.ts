@@ -100,6 +100,8 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
       clearInterval(timer);
       await loop?.stop();
       await pending;
+      // a stopped worker says so at once (readiness needs a live one), rather than looking alive for another minute
+      await opts.db.deleteFrom('worker_heartbeats').where('worker_id', '=', workerId).execute().catch(() => {});
     },
   };
 }

@@ -18,7 +18,10 @@ export function createDb(url: string, options: ConnectOptions = {}): Db {
     application_name: options.applicationName ?? 'trellis',
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (err) => console.error('[db] idle connection error:', err.message));
+  // A pool being closed (its process stopping) hears the server end its idle connections: that is no error.
+  pool.on('error', (err) => {
+    if (!pool.ending && !pool.ended) console.error('[db] idle connection error:', err.message);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

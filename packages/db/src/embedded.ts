@@ -15,6 +15,8 @@ export interface EmbeddedServer {
   port: number;
   /** Where the cluster's files are (differs from the requested folder only when it had to move, see below). */
   dataDir: string;
+  /** The postmaster's process id (a supervisor's watchdog stops it should its parent die). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,8 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** Where binaries and data go when run as root from a folder the `postgres` user cannot enter (tests override). */
   rootFallbackDir?: string;
+  /** Run the server in a process group of its own, so a Ctrl-C in the terminal reaches only the supervisor, which stops it last. */
+  detached?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -222,6 +226,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     ...(user ?? {}),
     env: { ...process.env, LC_ALL: 'C' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.detached ? { detached: true } : {}),
   });
   const killOnExit = () => server.kill('SIGINT');
   process.once('exit', killOnExit);
@@ -257,5 +262,5 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     }
     if (options.ephemeral) await rm(dataDir, { recursive: true, force: true });
   };
-  return { url: urlFor('postgres'), urlFor, port, dataDir, stop };
+  return { url: urlFor('postgres'), urlFor, port, dataDir, pid: server.pid!, stop };
 }

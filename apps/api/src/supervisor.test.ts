@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@trellis/db/embedded';
+
+/**
+ * Issue 12, with real processes: `scripts/start.ts` (what `pnpm start` execs) on the embedded PostgreSQL. Every process
+ * of a start carries its TRELLIS_DATA_DIR in its environment (the database server too), which is how we find them.
+ */
+const root = path.resolve(import.meta.dirname, '../../..');
+const dirs: string[] = [];
+
+function dataDir() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trellis-sup-'));
+  chmodSync(dir, 0o755); // the database server runs as `postgres` when we are root
+  dirs.push(dir);
+  return dir;
+}
+
+/** The processes whose environment names this data folder: what a start of it runs. */
+function processesOf(dir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (Number(p) === process.pid) continue;
+      if (!readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`TRELLIS_DATA_DIR=${dir}`)) continue;
+      out.push({ pid: Number(p), cmd: readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+    } catch {}
+  }
+  return out;
+}
+
+afterAll(() => {
+  for (const dir of dirs) {
+    for (const { pid } of processesOf(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function start(dir: string, port: number, env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRELLIS_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env: { ...clean, TRELLIS_DATA_DIR: dir, PORT: String(port), TRELLIS_DEMO: '0', TRELLIS_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return { child, exited, out: () => out };
+}
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 200))) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+const ready = (port: number, run: ReturnType<typeof start>) =>
+  until(`readiness on ${port}\n${run.out()}`, 120_000, async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return res.status === 200 ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+
+/** Error-level lines: JSON lines of level >= 50, and plain lines that look like failures. */
+const errorLines = (out: string) =>
+  out.split('\n').filter((l) => {
+    if (!l.trim()) return false;
+    try {
+      return (JSON.parse(l) as { level: number }).level >= 50;
+    } catch {
+      return /error|failed|ELIFECYCLE/i.test(l);
+    }
+  });
+
+describe('pnpm start supervision', () => {
+  it('leaves no api, worker or database behind when the supervisor is killed -9, and starts again on the same folder and port; SIGTERM then stops it quietly with exit 0', { timeout: 300_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const first = start(dir, port);
+    await ready(port, first);
+    const kinds = (dir: string) => processesOf(dir).map((p) => p.cmd);
+    expect(kinds(dir).some((c) => c.includes('apps/api/src/main.ts'))).toBe(true);
+    expect(kinds(dir).some((c) => c.includes('apps/worker/src/main.ts'))).toBe(true);
+    expect(kinds(dir).some((c) => /\/postgres -D /.test(c))).toBe(true);
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await until(`the processes of the first start to end: ${JSON.stringify(processesOf(dir))}`, 20_000, () => (processesOf(dir).length === 0 ? true : undefined));
+
+    const second = start(dir, port);
+    await ready(port, second);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(errorLines(second.out())).toEqual([]);
+    expect(second.out()).not.toMatch(/idle connection error|terminating connection/);
+    expect(processesOf(dir)).toEqual([]);
+    expect(existsSync(path.join(dir, 'run.json'))).toBe(false);
+  });
+
+  it('stops everything with a non-zero exit and the crashing process\'s last error when the worker crashes', { timeout: 180_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const run = start(dir, port, { TRELLIS_WORKER_HEARTBEAT_MS: '5' });
+    expect(await run.exited).toEqual({ code: 1, signal: null });
+    expect(run.out()).toMatch(/worker exited with code 1: failed: TRELLIS_WORKER_HEARTBEAT_MS must be an integer >= 100; stopping everything/);
+    expect(processesOf(dir)).toEqual([]);
+  });
+
+  it('ends an api an earlier crashed run of the same data folder left holding the port, then starts', { timeout: 180_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    // an orphan of an older run: a process of that folder's start, `apps/api/src/main.ts`, still listening on the port
+    const orphan = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000)`, 'apps/api/src/main.ts'], {
+      env: { ...process.env, TRELLIS_DATA_DIR: dir },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const orphanGone = new Promise((r) => orphan.once('exit', r));
+    await until('the orphan to listen', 10_000, async () => {
+      try {
+        await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(200) });
+      } catch (e) {
+        return (e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ? undefined : true;
+      }
+      return true;
+    });
+    const run = start(dir, port);
+    await ready(port, run);
+    await orphanGone;
+    expect(run.out()).toContain(`ending the api left running by an earlier run (pid ${orphan.pid})`);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('says what holds the port when another program does, and starts nothing', { timeout: 60_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const squatter = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => squatter.once('listening', r));
+    try {
+      const run = start(dir, port);
+      expect(await run.exited).toEqual({ code: 1, signal: null });
+      expect(run.out()).toContain(`port ${port} is in use by pid ${process.pid} (`);
+      expect(run.out()).toContain('PORT=3001 pnpm start');
+      expect(existsSync(path.join(dir, 'postgres'))).toBe(false);
+      expect(processesOf(dir)).toEqual([]);
+    } finally {
+      squatter.close();
+    }
+  });
+});
