@@ -168,7 +168,6 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     expect(f.records.length).toBeGreaterThan(0);
     await rollAll(20);
     await expectDailyEqualsHourly('connected');
-    const dbg = await sql`select account_id, occurred_at, campaign_id, seat_id from spend_records where campaign_id = ${w.kp.id}::uuid`.execute(t.db);
     const a = naiveVisible(await facts(t.db), w.A.id, false);
     expect(a.some((x) => x.account_id === w.P.id)).toBe(true);
   });
