@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROW_VISIBILITY, type ReportDimension, type ReportFilters } from '@trellis/domain';
-import { reports } from '@trellis/db';
+import { reports, spendDaily } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { grant, type Caller } from '../../test-support';
 import { rollup } from '../../../../worker/src/jobs/rollup';
@@ -208,6 +208,33 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     expect(toB.length).toBeGreaterThan(0);
     expect(toB.every((x) => x.occurred_at >= at(30.4))).toBe(true);
     expect(naiveVisible(f, w.A.id, false).some((x) => x.account_id === w.P.id)).toBe(false);
+  });
+
+  it('a disconnect waits for a rollup in flight (the tree lock); the rollups after it give the client\'s records to no one above it', async () => {
+    await ingest(await w.hAdmin.at(35), w.H.id, [34.5].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    // a rollup's transaction: the tree lock shared, then the worker's range (added to P's current ancestors)
+    const unit = t.db.transaction().execute(async (trx) => {
+      await spendDaily.lockTreeForRollup(trx);
+      holding();
+      await gate;
+    });
+    await held;
+    let done = false;
+    const disconnect = (async () => (await w.pAdmin.at(36)).connections.disconnect({ clientId: w.P.id }))().then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    release();
+    await unit;
+    await disconnect;
+    await rollAll(37);
+    const f = await expectDailyEqualsHourly('disconnected during a rollup');
+    expect(naiveVisible(f, w.B.id, false).some((x) => x.account_id === w.P.id)).toBe(false);
+    const b = await sql<{ n: string }>`select count(*)::text as n from spend_daily where viewer_id = ${w.B.id}::uuid and child_id = ${w.P.id}::uuid`.execute(t.db);
+    expect(b.rows[0]!.n).toBe('0');
   });
 
   it('reports.run reads the daily aggregate for the holding\'s report by day and account, and the finer tables otherwise', async () => {
