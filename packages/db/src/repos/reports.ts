@@ -194,25 +194,39 @@ const DAILY_FILTERS: readonly FilterDimension[] = ['account', 'dsp', 'auctionTyp
  * children (rows below a grandchild need the finer tables). Reports always cover whole days of the zone.
  */
 export async function dailySource(db: Db | Trx, plan: ReportPlan): Promise<DailySource | null> {
-  if (plan.rule.accounts !== 'self_and_descendants' || plan.rule.rows !== 'all' || plan.onlyAccountId !== null || plan.cutSelf) return null;
-  if (!plan.groupBy.every((d) => DAILY_DIMENSIONS.includes(d))) return null;
-  const filtered = (Object.keys(plan.filters) as FilterDimension[]).filter((k) => (plan.filters[k]?.length ?? 0) > 0);
-  if (!filtered.every((k) => DAILY_FILTERS.includes(k))) return null;
-  const ids = [...new Set(plan.filters.account ?? [])];
-  const r = await sql<{ root_id: string; level: number; time_zone: string; children: string }>`
-    select v.root_id, v.level, v.time_zone,
-      (select count(*) from accounts c where c.id = any(${ids}::uuid[]) and c.parent_id = v.id)::text as children
-    from accounts v where v.id = ${plan.viewerId}::uuid`.execute(db);
-  const v = r.rows[0];
-  if (!v || Number(v.level) > 2 || v.time_zone !== plan.timeZone) return null;
-  if (ids.length === 0 || ids.includes(plan.viewerId)) return { rootId: v.root_id, children: null };
-  return Number(v.children) === ids.length ? { rootId: v.root_id, children: ids } : null;
+  return (await reportRange(db, plan)).daily ?? null;
 }
 
-/** The report's range and its source (what `reportStatement` takes). */
+/** Whether the plan's shape fits the daily aggregate, before looking at the viewer (no I/O). */
+function dailyShape(plan: ReportPlan): boolean {
+  if (plan.rule.accounts !== 'self_and_descendants' || plan.rule.rows !== 'all' || plan.onlyAccountId !== null || plan.cutSelf) return false;
+  if (!plan.groupBy.every((d) => DAILY_DIMENSIONS.includes(d))) return false;
+  const filtered = (Object.keys(plan.filters) as FilterDimension[]).filter((k) => (plan.filters[k]?.length ?? 0) > 0);
+  return filtered.every((k) => DAILY_FILTERS.includes(k));
+}
+
+/** The report's range and its source (what `reportStatement` takes), in one round trip. */
 export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<ReportRange> {
-  const range = await rangeInstants(db, plan);
-  return { ...range, daily: await dailySource(db, plan) };
+  const shaped = dailyShape(plan);
+  const ids = [...new Set(plan.filters.account ?? [])];
+  const r = await sql<{ from_at: Date; to_at: Date; whole: boolean; root_id: string | null; level: number | null; time_zone: string | null; children: string | null }>`
+    with b as (
+      select (${plan.from}::date::timestamp at time zone ${plan.timeZone}::text) as from_at,
+             ((${plan.to}::date + 1)::timestamp at time zone ${plan.timeZone}::text) as to_at
+    )
+    select from_at, to_at,
+      from_at = date_trunc('hour', from_at) and to_at = date_trunc('hour', to_at) and not exists (
+        select 1 from generate_series(date_trunc('hour', from_at), to_at, interval '1 hour') g
+        where to_char(g at time zone ${plan.timeZone}::text, 'MI:SS') <> '00:00'
+      ) as whole,
+      v.root_id, v.level, v.time_zone,
+      (select count(*) from accounts c where c.id = any(${ids}::uuid[]) and c.parent_id = v.id)::text as children
+    from b left join accounts v on ${shaped}::boolean and v.id = ${plan.viewerId}::uuid`.execute(db);
+  const row = r.rows[0]!;
+  const range = { fromAt: row.from_at, toAt: row.to_at, wholeHours: row.whole };
+  if (!shaped || row.root_id === null || Number(row.level) > 2 || row.time_zone !== plan.timeZone) return { ...range, daily: null };
+  if (ids.length === 0 || ids.includes(plan.viewerId)) return { ...range, daily: { rootId: row.root_id, children: null } };
+  return { ...range, daily: Number(row.children) === ids.length ? { rootId: row.root_id, children: ids } : null };
 }
 
 /** The instants of the range, and whether every cut of it (day starts in the zone) falls on a whole UTC hour. */
