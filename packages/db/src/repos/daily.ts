@@ -33,20 +33,30 @@ const KEYS = sql`root_id, viewer_id, day, child_id, dsp, auction_type, currency`
 /**
  * What the records (a subquery with account_id, occurred_at, dsp, auction_type, currency and the three sums) give
  * each L1/L2 ancestor-or-self of their attributed account, by the aggregate's key. A premium client's records from
- * before its current connection's start are not given to its ancestors (SPEC 2.2).
+ * before its current connection's start are not given to its ancestors (SPEC 2.2). The ancestors (viewer, its zone,
+ * the child on the path, the cut) are looked up once per attributed account, then hash-joined to the records.
  */
 function contributions(records: RawBuilder<unknown>) {
   return sql`
-    select v.root_id, v.id as viewer_id, (r.occurred_at at time zone v.time_zone)::date as day,
-      coalesce(ch.ancestor_id, v.id) as child_id, r.dsp, r.auction_type, r.currency,
-      sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.spend_micros) as spend_micros, count(*) as records
-    from (${records}) r
-    join account_paths p on p.descendant_id = r.account_id
-    join accounts v on v.id = p.ancestor_id and v.level < 3
-    left join account_paths ch on p.depth > 0 and ch.descendant_id = r.account_id and ch.depth = p.depth - 1
-    left join connections k on k.client_id = r.account_id and k.state = 'accepted' and k.origin <> 'promotion'
-    where p.depth = 0 or k.id is null or r.occurred_at >= coalesce(k.responded_at, k.requested_at)
-    group by 1, 2, 3, 4, 5, 6, 7`;
+    select * from (
+      with r as materialized (${records}),
+      anc as materialized (
+        select p.descendant_id as account_id, v.root_id, v.id as viewer_id, v.time_zone, coalesce(ch.ancestor_id, v.id) as child_id,
+          case when p.depth > 0 then (
+            select coalesce(k.responded_at, k.requested_at) from connections k
+            where k.client_id = p.descendant_id and k.state = 'accepted' and k.origin <> 'promotion'
+          ) end as cut
+        from account_paths p
+        join accounts v on v.id = p.ancestor_id and v.level < 3
+        left join account_paths ch on p.depth > 0 and ch.descendant_id = p.descendant_id and ch.depth = p.depth - 1
+        where p.descendant_id in (select distinct account_id from r)
+      )
+      select a.root_id, a.viewer_id, (r.occurred_at at time zone a.time_zone)::date as day, a.child_id, r.dsp, r.auction_type, r.currency,
+        sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.spend_micros) as spend_micros, count(*) as records
+      from r join anc a on a.account_id = r.account_id
+      where a.cut is null or r.occurred_at >= a.cut
+      group by 1, 2, 3, 4, 5, 6, 7
+    ) c`;
 }
 
 /** Adds the root's records with seq in (from, to] (the rollup's range); in the rollup's transaction. */
