@@ -205,7 +205,10 @@ function dailyShape(plan: ReportPlan): boolean {
   return filtered.every((k) => DAILY_FILTERS.includes(k));
 }
 
-/** The report's range and its source (what `reportStatement` takes), in one round trip. */
+/**
+ * The report's range and its source (what `reportStatement` takes), in one round trip: the instants of the range,
+ * whether every cut of it (day starts in the zone) falls on a whole UTC hour, and whether the daily aggregate answers.
+ */
 export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<ReportRange> {
   const shaped = dailyShape(plan);
   const ids = [...new Set(plan.filters.account ?? [])];
@@ -227,23 +230,6 @@ export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<Repor
   if (!shaped || row.root_id === null || Number(row.level) > 2 || row.time_zone !== plan.timeZone) return { ...range, daily: null };
   if (ids.length === 0 || ids.includes(plan.viewerId)) return { ...range, daily: { rootId: row.root_id, children: null } };
   return { ...range, daily: Number(row.children) === ids.length ? { rootId: row.root_id, children: ids } : null };
-}
-
-/** The instants of the range, and whether every cut of it (day starts in the zone) falls on a whole UTC hour. */
-export async function rangeInstants(db: Db | Trx, plan: Pick<ReportPlan, 'from' | 'to' | 'timeZone'>) {
-  const r = await sql<{ from_at: Date; to_at: Date; whole: boolean }>`
-    with b as (
-      select (${plan.from}::date::timestamp at time zone ${plan.timeZone}::text) as from_at,
-             ((${plan.to}::date + 1)::timestamp at time zone ${plan.timeZone}::text) as to_at
-    )
-    select from_at, to_at,
-      from_at = date_trunc('hour', from_at) and to_at = date_trunc('hour', to_at) and not exists (
-        select 1 from generate_series(date_trunc('hour', from_at), to_at, interval '1 hour') g
-        where to_char(g at time zone ${plan.timeZone}::text, 'MI:SS') <> '00:00'
-      ) as whole
-    from b`.execute(db);
-  const row = r.rows[0]!;
-  return { fromAt: row.from_at, toAt: row.to_at, wholeHours: row.whole };
 }
 
 /**

@@ -250,7 +250,7 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     expect(await reports.dailySource(t.db, { ...base, onlyAccountId: w.a1.id, groupBy: ['day'] })).toBeNull();
     // over the API: the same rows as the finer path
     const res = await (await w.hAdmin.at(40)).reports.run({ accountId: w.H.id, from: '2026-11-01', to: '2026-11-04', groupBy: ['day', 'account'] });
-    const finer = await reports.reportStatement({ ...base, groupBy: ['day', 'account'] }, { ...(await reports.rangeInstants(t.db, base)), daily: null }).execute(t.db);
+    const finer = await reports.reportStatement({ ...base, groupBy: ['day', 'account'] }, { ...(await reports.reportRange(t.db, { ...base, groupBy: ['day', 'account'] })), daily: null }).execute(t.db);
     expect(res.rows.map((x) => [x.day, x.accountId, x.spendMicros])).toEqual(finer.rows.map((x) => [x.day, x.accountId, x.spend_micros]));
     expect(new Set(res.rows.map((x) => x.accountName))).toEqual(new Set(['H', 'A', 'B']));
   });
