@@ -50,7 +50,7 @@ function parseCsv(text: string): string[][] {
 const HOSTILE = '=HYPERLINK("http://evil.test","click, here")';
 let server: Server;
 let base: string;
-let w: { admin: Person; analyst: Person; clientMember: Person; other: Person; H: { id: string }; C: { id: string }; reportId: string };
+let w: { admin: Person; analyst: Person; clientMember: Person; other: Person; H: { id: string }; A: { id: string }; C: { id: string }; reportId: string };
 
 beforeAll(async () => {
   const db = t.db;
@@ -80,7 +80,7 @@ beforeAll(async () => {
   await rollAll(db);
   const saved = await (await admin.at(60)).reports.save({ accountId: A.id, name: 'Shared one', query: { groupBy: ['day', 'campaign'], range: { from: '2026-11-01', to: '2026-11-04' } } });
   await (await admin.at(60)).reports.share({ reportId: saved.id, clientId: C.id });
-  w = { admin, analyst, clientMember, other, H, C, reportId: saved.id };
+  w = { admin, analyst, clientMember, other, H, A, C, reportId: saved.id };
   server = createApp({ db, publicUrl: 'http://localhost' }).listen(0);
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -107,7 +107,8 @@ describe('GET /exports/report.csv', () => {
   });
 
   it('escapes a hostile name so no spreadsheet reads it as a formula, and quotes it by RFC 4180', async () => {
-    const res = await fetch(url(input(w.H.id, ['account', 'campaign'])), { headers: { authorization: `Bearer ${w.admin.token}` } });
+    // at the agency, whose report by account lists its clients (the holding's would list the agency)
+    const res = await fetch(url(input(w.A.id, ['account', 'campaign'])), { headers: { authorization: `Bearer ${w.admin.token}` } });
     const text = await res.text();
     expect(text).toContain(`"'${HOSTILE.replaceAll('"', '""')}"`);
     expect(text).toContain(`"'+Client, ""Quoted"""`);

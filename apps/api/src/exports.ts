@@ -96,7 +96,7 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
     await sql`set transaction read only`.execute(trx);
     // the whole result is read: plan for all of it, not for the first tenth (the cursor default)
     await sql`set local cursor_tuple_fraction = 1`.execute(trx);
-    const range = await reports.rangeInstants(trx, plan);
+    const range = await reports.reportRange(trx, plan);
     await sql`declare report_csv no scroll cursor for ${reports.reportStatement(plan, range)}`.execute(trx);
     const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
     res.status(200);

@@ -61,14 +61,19 @@ describe('browser: reports', () => {
 
     await page.getByLabel('Account', { exact: true }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('groupBy')).toContain('account');
+    // rolled up per level: the holding's report lists its agency, with everything below it
     const rows = page.getByTestId('report-rows');
-    await rows.getByText('Acme Foods').waitFor();
-    await rows.getByText('Blue Harbor').waitFor();
+    await rows.getByText('Bright Media').waitFor();
 
     const href = await page.getByTestId('export-csv').getAttribute('href');
     const csv = await (await page.request.get(`${api.base}${href}`)).text();
     expect(csv.split('\r\n')[0]).toBe('day,accountId,accountName,currency,impressions,clicks,spend,ctr,ecpm');
-    expect(csv).toContain(',Acme Foods,EUR,6000,60,16.00,');
+    expect(csv).toContain(',Bright Media,EUR,14000,140,32.00,');
+
+    // the agency's report by account lists its clients
+    await page.goto(`${api.base}/accounts/${ids.bright}/reports?groupBy=${encodeURIComponent('["day","account"]')}`);
+    await page.getByTestId('report-rows').getByText('Acme Foods').waitFor();
+    await page.getByTestId('report-rows').getByText('Blue Harbor').waitFor();
 
     // the same choices at the client: only its own deal (no open auction on a seat from above)
     await page.goto(`${api.base}/accounts/${ids.acme}/reports?groupBy=${encodeURIComponent('["deal"]')}`);

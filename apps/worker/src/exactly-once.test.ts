@@ -121,6 +121,24 @@ describe('exactly once with real processes', () => {
         except select root_id, account_id, hour, sum(spend_micros), sum(records) from spend_hourly group by 1, 2, 3
       ) d`.execute(t.db);
     expect(diff.rows[0]!.n).toBe('0');
+    // the daily aggregates: each L1/L2 account holds exactly the records attributed to it or below (no connections
+    // here, so no cut), counted once, by its child on the path
+    const daily = await sql<{ n: string }>`
+      select count(*)::text as n from (
+        (select p.ancestor_id, coalesce(ch.ancestor_id, p.ancestor_id), sum(r.spend_micros), count(*) from spend_records r
+          join account_paths p on p.descendant_id = r.account_id join accounts v on v.id = p.ancestor_id and v.level < 3
+          left join account_paths ch on p.depth > 0 and ch.descendant_id = r.account_id and ch.depth = p.depth - 1
+          group by 1, 2
+        except select viewer_id, child_id, sum(spend_micros), sum(records) from spend_daily group by 1, 2)
+        union all
+        (select viewer_id, child_id, sum(spend_micros), sum(records) from spend_daily group by 1, 2
+        except select p.ancestor_id, coalesce(ch.ancestor_id, p.ancestor_id), sum(r.spend_micros), count(*) from spend_records r
+          join account_paths p on p.descendant_id = r.account_id join accounts v on v.id = p.ancestor_id and v.level < 3
+          left join account_paths ch on p.depth > 0 and ch.descendant_id = r.account_id and ch.depth = p.depth - 1
+          group by 1, 2)
+      ) d`.execute(t.db);
+    expect(daily.rows[0]!.n).toBe('0');
+    expect(Number((await one(sql<{ n: string }>`select count(*)::text as n from spend_daily`)).n)).toBeGreaterThan(0);
     // per client: raw spend = ledger spend entries + overage, each range debited once
     const perClient = await sql<{ client_id: string; raw: string; ledger: string | null }>`
       select r.client_id, r.raw::text, l.ledger::text from

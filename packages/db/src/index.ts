@@ -34,3 +34,4 @@ export type { IngestKey } from './repos/ingest-keys';
 export type { IngestResult, Reject, RejectReason, BatchSummary, RollupResult, SpendStatus } from './repos/spend';
 export * as reports from './repos/reports';
 export type { ReportPlan, ReportRowOut, ReportResult, SavedReport } from './repos/reports';
+export * as spendDaily from './repos/daily';

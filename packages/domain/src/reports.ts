@@ -94,6 +94,12 @@ function unreachable(x: never): never {
 // ---------------------------------------------------------------------------------------------------------------
 // The query model
 
+/**
+ * What a report groups by. `account` is rolled up per level: on a report run on A, a row's account is the account
+ * directly below A on the path to the account the spend is attributed to (a holding's report lists its agencies, an
+ * agency's its clients), or A itself for A's own spend. The `account` filter takes any account A may see and keeps
+ * its whole subtree (a drill-down).
+ */
 export const REPORT_DIMENSIONS = ['hour', 'day', 'month', 'account', 'dsp', 'seat', 'deal', 'auctionType', 'campaign'] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 export const TIME_DIMENSIONS = ['hour', 'day', 'month'] as const satisfies readonly ReportDimension[];

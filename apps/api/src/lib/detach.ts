@@ -1,5 +1,5 @@
 import { PAUSED_BY_DISCONNECT_REASON } from '@trellis/domain';
-import { accounts, audit, campaigns, connections, invitations, seats, type AccountWithPath, type Db, type Trx } from '@trellis/db';
+import { accounts, audit, campaigns, connections, invitations, seats, spendDaily, type AccountWithPath, type Db, type Trx } from '@trellis/db';
 import { recordAudit } from './audit';
 
 /** What a disconnect would do, right now: the seats that go back to the agency and the campaigns that pause. */
@@ -15,7 +15,8 @@ export async function planDetach(db: Db | Trx, client: AccountWithPath) {
  * agency, campaigns using the agency's or holding's deals are paused with the reason and lose those deals, the
  * invitations the agency's side sent to the client are revoked, the connection is closed, and
  * the client is moved out of the tree (or under `next`, for a transfer). The agency's and holding's members lose
- * every access with the move itself, since visibility follows the current tree. Both sides get an audit entry.
+ * every access with the move itself, since visibility follows the current tree, and the client's spend leaves their
+ * daily aggregates. Both sides get an audit entry. The caller's transaction takes `spendDaily.lockTreeForMove` first.
  */
 export async function detachClient(
   trx: Trx,
@@ -25,6 +26,9 @@ export async function detachClient(
   next: { id: string; rootId: string } | null,
 ): Promise<{ seatsReturned: number; campaignsPaused: number }> {
   const now = ctx.now();
+  // its past spend leaves the agency's and holding's daily aggregates with the move (visibility follows the current
+  // tree); taken while its current connection still says what they were given
+  await spendDaily.withdrawClient(trx, client.id);
   const { agency, returning, pausing: paused } = await planDetach(trx, client);
   // the client's own seats stay with it; those that came from above go back to the agency
   for (const seat of returning) await seats.moveSeat(trx, seat, agency, now, ctx.user.id);

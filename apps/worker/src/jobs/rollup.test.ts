@@ -34,13 +34,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('rollup', () => {
-  it('equals a naive in-memory aggregation of the accepted records, attributed by the mapping known at ingest', async () => {
+  it('equals a naive in-memory aggregation of the accepted records, attributed by the mapping known at ingest (hourly, and daily per viewing level)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
         await t.reset();
-        const f = await spendFixture(t.db);
+        // the levels' own days: a +5:30 holding and a -3:30 agency (days that start mid-hour)
+        const zone = { H: 'Asia/Kolkata', A: 'America/St_Johns' } as const;
+        const f = await spendFixture(t.db, zone);
         const acct = { H: f.h.id, A: f.a.id, C1: f.c1.id, C2: f.c2.id } as const;
         type Acct = keyof typeof acct;
+        const dayIn = (tz: string, at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+        const expectedDaily = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
         const ancestors: Record<Acct, Acct[]> = { H: ['H'], A: ['H', 'A'], C1: ['H', 'A', 'C1'], C2: ['H', 'A', 'C2'] };
         const history: Record<'S1' | 'S2', { from: number; who: Acct }[]> = {
           S1: [{ from: -24, who: 'H' }, { from: 10, who: 'A' }, { from: 20, who: 'C1' }],
@@ -98,6 +102,14 @@ describe('rollup', () => {
               const key = [acct[who], hour, seatUuid[r.seat], r.campaign ? campaignUuid[r.campaign] : '', r.deal ? f.deal.id : ''].join('|');
               const e = expected.get(key) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
               expected.set(key, { imp: e.imp + r.imp, clicks: e.clicks + r.clicks, spend: e.spend + r.spend, records: e.records + 1 });
+              // each L1/L2 ancestor-or-self once, by its day and its child on the path (itself for its own rows)
+              for (const [j, v] of ancestors[who].entries()) {
+                if (v !== 'H' && v !== 'A') continue;
+                const child = ancestors[who][j + 1] ?? v;
+                const dk = [acct[v], dayIn(zone[v], new Date(records[i]!.occurredAt)), acct[child], records[i]!.dsp, records[i]!.auctionType].join('|');
+                const d = expectedDaily.get(dk) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
+                expectedDaily.set(dk, { imp: d.imp + r.imp, clicks: d.clicks + r.clicks, spend: d.spend + r.spend, records: d.records + 1 });
+              }
               if (who === 'C1' || who === 'C2') perClient.set(acct[who], (perClient.get(acct[who]) ?? 0n) + BigInt(r.spend));
             });
             expect([res.accepted, res.duplicates, res.rejected.map((x) => x.index)]).toEqual([accepted, duplicates, rejected]);
@@ -114,6 +126,11 @@ describe('rollup', () => {
           ]),
         );
         expect(actual).toEqual(expected);
+        const daily = await sql<{ viewer_id: string; day: string; child_id: string; dsp: string; auction_type: string; impressions: string; clicks: string; spend_micros: string; records: string }>`
+          select viewer_id, to_char(day, 'YYYY-MM-DD') as day, child_id, dsp, auction_type, impressions::text, clicks::text, spend_micros::text, records::text from spend_daily`.execute(t.db);
+        expect(
+          new Map(daily.rows.map((r) => [[r.viewer_id, r.day, r.child_id, r.dsp, r.auction_type].join('|'), { imp: Number(r.impressions), clicks: Number(r.clicks), spend: Number(r.spend_micros), records: Number(r.records) }])),
+        ).toEqual(expectedDaily);
         const stored = await sql<{ event_id: string; account_id: string }>`select event_id, account_id from spend_records`.execute(t.db);
         expect(new Map(stored.rows.map((r) => [r.event_id, r.account_id]))).toEqual(expectedAccount);
         const ledger = await sql<{ client_id: string; spent: string }>`

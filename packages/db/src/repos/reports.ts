@@ -9,10 +9,17 @@ import type { Db, Trx } from '../connect';
  * seat's linker) and SPEC 2.2's cut at the start of a premium client's current connection. Nothing is fetched to be
  * filtered in JavaScript: PostgreSQL returns only the grouped, visible rows.
  *
- * Sources: `spend_hourly` (UTC hours) whenever every cut of the report falls on a whole UTC hour; otherwise the raw
- * `spend_records` (up to the root's watermark, so both sources count the same records): a zone with a :30 or :45
+ * Sources, the coarsest that answers the query: `spend_daily` (the viewer's own daily aggregate, repos/daily.ts) when
+ * the viewer is an L1 or L2 seeing all its rows in its own zone and the query groups and filters only by what that
+ * table keeps (day, month, account, DSP, auction type; an account filter naming the viewer or its children); else
+ * `spend_hourly` (UTC hours) whenever every cut of the report falls on a whole UTC hour; otherwise the raw
+ * `spend_records` (up to the root's watermark, so every source counts the same records): a zone with a :30 or :45
  * offset, whose days start mid-hour, reads raw records; the hour in which a connection began is read raw, the rest of
  * that client's rows from the rollup.
+ *
+ * Grouping by `account` is rolled up per level: a row's account is the viewer's child on the path to the attributed
+ * account (a holding's report lists its agencies, an agency's its clients), or the viewer itself for its own rows.
+ * The `account` filter still takes any visible descendant (its whole subtree: a drill-down).
  */
 
 export interface ReportPlan {
@@ -65,17 +72,20 @@ export const DIMENSION_COLUMNS = {
   campaign: ['campaignId', 'campaignName'],
 } as const satisfies Record<ReportDimension, readonly (keyof ReportRowOut)[]>;
 
-/** The grouping key of a dimension, as computed over the source rows (alias x; `at` is the hour or the instant). */
-function keyExpr(d: ReportDimension, tz: string): RawBuilder<unknown> {
+/**
+ * The grouping key of a dimension, as computed over the source rows (alias x; `at` is the hour or the instant, `day`
+ * the viewer's day of a daily aggregate; `child_id` the viewer's child on the path to the attributed account).
+ */
+function keyExpr(d: ReportDimension, tz: string, daily: boolean): RawBuilder<unknown> {
   switch (d) {
     case 'hour':
       return sql`date_trunc('hour', x.at, ${tz}::text)`;
     case 'day':
-      return sql`(x.at at time zone ${tz}::text)::date`;
+      return daily ? sql`x.day` : sql`(x.at at time zone ${tz}::text)::date`;
     case 'month':
-      return sql`to_char(x.at at time zone ${tz}::text, 'YYYY-MM')`;
+      return daily ? sql`to_char(x.day, 'YYYY-MM')` : sql`to_char(x.at at time zone ${tz}::text, 'YYYY-MM')`;
     case 'account':
-      return sql`x.account_id`;
+      return sql`x.child_id`;
     case 'dsp':
       return sql`x.dsp`;
     case 'seat':
@@ -160,9 +170,49 @@ function filterPredicates(alias: string, filters: ReportFilters): RawBuilder<unk
 
 const and = (parts: RawBuilder<unknown>[]) => (parts.length ? sql.join(parts, sql` and `) : sql`true`);
 
-/** The instants of the range, and whether every cut of it (day starts in the zone) falls on a whole UTC hour. */
-export async function rangeInstants(db: Db | Trx, plan: Pick<ReportPlan, 'from' | 'to' | 'timeZone'>) {
-  const r = await sql<{ from_at: Date; to_at: Date; whole: boolean }>`
+/** Where a report reads when the daily aggregate answers it: the viewer's root, and the children it is filtered to. */
+export interface DailySource {
+  rootId: string;
+  /** null: every row of the viewer; else only the rows below these children of the viewer. */
+  children: string[] | null;
+}
+
+export interface ReportRange {
+  fromAt: Date;
+  toAt: Date;
+  wholeHours: boolean;
+  /** Set when `spend_daily` answers the query. */
+  daily?: DailySource | null;
+}
+
+const DAILY_DIMENSIONS: readonly ReportDimension[] = ['day', 'month', 'account', 'dsp', 'auctionType'];
+const DAILY_FILTERS: readonly FilterDimension[] = ['account', 'dsp', 'auctionType'];
+
+/**
+ * Whether the viewer's daily aggregate answers the plan: an L1/L2 seeing all its rows (not a shared report) in its
+ * own time zone, grouping and filtering only by the kept dimensions, the account filter naming the viewer or its
+ * children (rows below a grandchild need the finer tables). Reports always cover whole days of the zone.
+ */
+export async function dailySource(db: Db | Trx, plan: ReportPlan): Promise<DailySource | null> {
+  return (await reportRange(db, plan)).daily ?? null;
+}
+
+/** Whether the plan's shape fits the daily aggregate, before looking at the viewer (no I/O). */
+function dailyShape(plan: ReportPlan): boolean {
+  if (plan.rule.accounts !== 'self_and_descendants' || plan.rule.rows !== 'all' || plan.onlyAccountId !== null || plan.cutSelf) return false;
+  if (!plan.groupBy.every((d) => DAILY_DIMENSIONS.includes(d))) return false;
+  const filtered = (Object.keys(plan.filters) as FilterDimension[]).filter((k) => (plan.filters[k]?.length ?? 0) > 0);
+  return filtered.every((k) => DAILY_FILTERS.includes(k));
+}
+
+/**
+ * The report's range and its source (what `reportStatement` takes), in one round trip: the instants of the range,
+ * whether every cut of it (day starts in the zone) falls on a whole UTC hour, and whether the daily aggregate answers.
+ */
+export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<ReportRange> {
+  const shaped = dailyShape(plan);
+  const ids = [...new Set(plan.filters.account ?? [])];
+  const r = await sql<{ from_at: Date; to_at: Date; whole: boolean; root_id: string | null; level: number | null; time_zone: string | null; children: string | null }>`
     with b as (
       select (${plan.from}::date::timestamp at time zone ${plan.timeZone}::text) as from_at,
              ((${plan.to}::date + 1)::timestamp at time zone ${plan.timeZone}::text) as to_at
@@ -171,17 +221,22 @@ export async function rangeInstants(db: Db | Trx, plan: Pick<ReportPlan, 'from' 
       from_at = date_trunc('hour', from_at) and to_at = date_trunc('hour', to_at) and not exists (
         select 1 from generate_series(date_trunc('hour', from_at), to_at, interval '1 hour') g
         where to_char(g at time zone ${plan.timeZone}::text, 'MI:SS') <> '00:00'
-      ) as whole
-    from b`.execute(db);
+      ) as whole,
+      v.root_id, v.level, v.time_zone,
+      (select count(*) from accounts c where c.id = any(${ids}::uuid[]) and c.parent_id = v.id)::text as children
+    from b left join accounts v on ${shaped}::boolean and v.id = ${plan.viewerId}::uuid`.execute(db);
   const row = r.rows[0]!;
-  return { fromAt: row.from_at, toAt: row.to_at, wholeHours: row.whole };
+  const range = { fromAt: row.from_at, toAt: row.to_at, wholeHours: row.whole };
+  if (!shaped || row.root_id === null || Number(row.level) > 2 || row.time_zone !== plan.timeZone) return { ...range, daily: null };
+  if (ids.length === 0 || ids.includes(plan.viewerId)) return { ...range, daily: { rootId: row.root_id, children: null } };
+  return { ...range, daily: Number(row.children) === ids.length ? { rootId: row.root_id, children: ids } : null };
 }
 
 /**
  * The report's statement. `limit`: at most that many rows (the api detects truncation by asking for one more);
  * `totals`: also the per-currency totals (rows flagged `total`).
  */
-export function reportStatement(plan: ReportPlan, range: { fromAt: Date; toAt: Date; wholeHours: boolean }, opts: { limit?: number; totals?: boolean } = {}) {
+export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { limit?: number; totals?: boolean } = {}) {
   const tz = plan.timeZone;
   const { fromAt, toAt } = range;
 
@@ -192,9 +247,11 @@ export function reportStatement(plan: ReportPlan, range: { fromAt: Date; toAt: D
   if (plan.filters.account?.length) {
     accountWhere.push(sql`p.descendant_id in (select f.descendant_id from account_paths f where f.ancestor_id = any(${[...plan.filters.account]}::uuid[]))`);
   }
+  // child_id: the viewer's child on the path to the account (the account itself at depth 1, the viewer at depth 0)
   const vis = sql`
-    select p.descendant_id as account_id, cut.at as cut
+    select p.descendant_id as account_id, coalesce(ch.ancestor_id, p.descendant_id) as child_id, cut.at as cut
     from account_paths p
+    left join account_paths ch on p.depth > 0 and ch.descendant_id = p.descendant_id and ch.depth = p.depth - 1
     left join lateral (
       select coalesce(cn.responded_at, cn.requested_at) as at from connections cn
       where cn.client_id = p.descendant_id and cn.state = 'accepted' and cn.origin <> 'promotion'
@@ -202,13 +259,22 @@ export function reportStatement(plan: ReportPlan, range: { fromAt: Date; toAt: D
     ) cut on true
     where ${and(accountWhere)}`;
 
-  const cols = sql`x.account_id, x.dsp, x.seat_id, x.deal_id, x.auction_type, x.campaign_id, x.currency, x.impressions, x.clicks, x.spend_micros`;
+  const cols = sql`x.child_id, x.account_id, x.dsp, x.seat_id, x.deal_id, x.auction_type, x.campaign_id, x.currency, x.impressions, x.clicks, x.spend_micros`;
   const rawCols = (alias: string) =>
-    sql`${sql.ref(`${alias}.account_id`)}, ${sql.ref(`${alias}.dsp`)}, ${sql.ref(`${alias}.seat_id`)}, ${sql.ref(`${alias}.deal_id`)}, ${sql.ref(`${alias}.auction_type`)}, ${sql.ref(`${alias}.campaign_id`)}, ${sql.ref(`${alias}.currency`)}, ${sql.ref(`${alias}.impressions`)}, ${sql.ref(`${alias}.clicks`)}, ${sql.ref(`${alias}.spend_micros`)}`;
+    sql`v.child_id, ${sql.ref(`${alias}.account_id`)}, ${sql.ref(`${alias}.dsp`)}, ${sql.ref(`${alias}.seat_id`)}, ${sql.ref(`${alias}.deal_id`)}, ${sql.ref(`${alias}.auction_type`)}, ${sql.ref(`${alias}.campaign_id`)}, ${sql.ref(`${alias}.currency`)}, ${sql.ref(`${alias}.impressions`)}, ${sql.ref(`${alias}.clicks`)}, ${sql.ref(`${alias}.spend_micros`)}`;
   // Raw records count only up to their root's watermark, as the rollup does.
   const rolled = sql`join spend_watermarks w on w.root_id = r.root_id and r.seq <= w.rolled_seq`;
   const hourAfterCut = sql`(date_trunc('hour', v.cut, 'UTC') + case when v.cut = date_trunc('hour', v.cut, 'UTC') then interval '0' else interval '1 hour' end)`;
-  const src = range.wholeHours
+  const daily = range.daily ?? null;
+  const src = daily
+    ? sql`
+      select d.day, d.child_id, null::uuid as account_id, d.dsp, null::uuid as seat_id, null::uuid as deal_id, d.auction_type,
+        null::uuid as campaign_id, d.currency, d.impressions, d.clicks, d.spend_micros
+      from spend_daily d
+      where d.root_id = ${daily.rootId}::uuid and d.viewer_id = ${plan.viewerId}::uuid and d.day >= ${plan.from}::date and d.day <= ${plan.to}::date
+        and ${daily.children ? sql`d.child_id = any(${daily.children}::uuid[])` : sql`true`}
+        and ${and(filterPredicates('d', plan.filters))}`
+    : range.wholeHours
     ? sql`
       select h.hour as at, ${rawCols('h')} from vis v join spend_hourly h on h.account_id = v.account_id
       where h.hour >= ${fromAt} and h.hour < ${toAt} and (v.cut is null or h.hour >= ${hourAfterCut})
@@ -232,7 +298,7 @@ export function reportStatement(plan: ReportPlan, range: { fromAt: Date; toAt: D
              or exists (select 1 from seats os where os.id = x.seat_id and os.linked_by_account_id = ${plan.viewerId}::uuid))`;
 
   const dims = plan.groupBy;
-  const keys = dims.map((d) => sql`${keyExpr(d, tz)} as ${keyCol(d)}`);
+  const keys = dims.map((d) => sql`${keyExpr(d, tz, daily !== null)} as ${keyCol(d)}`);
   const keyCols = dims.map((d) => sql`${keyCol(d)}`);
   const withTotals = (opts.totals ?? false) && dims.length > 0;
   const groupBy = withTotals
@@ -260,7 +326,7 @@ export function reportStatement(plan: ReportPlan, range: { fromAt: Date; toAt: D
     ? sql`(${rows}) union all (select ${sql.join([...dims.flatMap((d) => DIMENSION_COLUMNS[d].map((c) => sql`null as ${sql.id(c)}`)), sql`g.currency::text`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`])} from grouped g where g.total)`
     : rows;
   return sql<RawRow>`
-    with vis as materialized (${vis}),
+    with ${daily ? sql`` : sql`vis as materialized (${vis}),`}
     src as (${src}),
     keyed as (${keyed}),
     grouped as materialized (${grouped})
@@ -287,7 +353,7 @@ export interface ReportResult {
 
 /** Runs a report: at most `maxRows` rows (truncated flags more), and the per-currency totals of all of them. */
 export async function runReport(db: Db | Trx, plan: ReportPlan, maxRows: number): Promise<ReportResult> {
-  const range = await rangeInstants(db, plan);
+  const range = await reportRange(db, plan);
   const r = await reportStatement(plan, range, { limit: maxRows + 1, totals: true }).execute(db);
   const rows: ReportRowOut[] = [];
   const totals: ReportResult['totals'] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery } from 'kysely';
 import type { Db, Trx } from '../connect';
 import type { Database } from '../schema';
+import { lockTreeForRollup, rollupDaily } from './daily';
 
 /**
  * Spend ingestion and rollup (SPEC 7). The API (`spend.ingest`) and the CLI (`trellis ingest`) share
@@ -420,11 +421,15 @@ export interface RollupResult {
 
 /**
  * Rolls the root's records with seq in (from, to] into spend_hourly with one INSERT ... SELECT ... GROUP BY ... ON
- * CONFLICT DO UPDATE, returns the per-client spend of that range (for the debits) and advances the watermark; all
- * in the caller's transaction, which holds the watermark row.
+ * CONFLICT DO UPDATE, and into each viewing level's daily aggregates (spend_daily, repos/daily.ts); returns the
+ * per-client spend of that range (for the debits) and advances the watermark; all in the caller's transaction, which
+ * holds the watermark row.
  */
 export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date | null): Promise<RollupResult> {
+  // the tree (shared): no client moves while this range is added to its ancestors' daily aggregates
+  await lockTreeForRollup(trx);
   const groups = await rollupStatement(trx, rootId, from, to);
+  await rollupDaily(trx, rootId, from, to);
   const perClient = await sql<{ client_id: string | null; spend: string; n: string }>`
     select client_id, sum(spend_micros)::text as spend, count(*)::text as n from spend_records
     where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint

@@ -12,17 +12,17 @@ export const hoursAfter = (h: number, base = T0) => new Date(base.getTime() + h 
 /**
  * A holding H (EUR) with agency A and clients C1, C2 (EUR) under A; a seat S1 on dsp 'dv360' held by H from T0-1d,
  * by A from T0+10h, by C1 from T0+20h; a seat S2 on 'ttd' held by A from T0-1d; a deal 'DEAL-A' of A on dv360 and
- * ttd; a campaign K1 of C1 and K2 of C2. A second holding X with its own seat 'X1' on dv360.
+ * ttd; a campaign K1 of C1 and K2 of C2. A second holding X with its own seat 'X1' on dv360. Zones: UTC unless given.
  */
-export async function spendFixture(db: Db) {
-  const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string, currency = 'EUR') =>
+export async function spendFixture(db: Db, zones: { H?: string; A?: string } = {}) {
+  const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string, currency = 'EUR', timeZone = 'UTC') =>
     accounts.insertAccount(db, {
       parent: parent && { id: parent.id, rootId: parent.rootId, kind: parent.kind },
       kind, level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3, clientTier: kind === 'client' ? 'standard' : null,
-      name, nameKey: nameKey(name), currency, timeZone: 'UTC',
+      name, nameKey: nameKey(name), currency, timeZone,
     });
-  const h = await mk(null, 'holding', 'H');
-  const a = await mk(h, 'agency', 'A');
+  const h = await mk(null, 'holding', 'H', 'EUR', zones.H);
+  const a = await mk(h, 'agency', 'A', 'EUR', zones.A);
   const c1 = await mk(a, 'client', 'C1');
   const c2 = await mk(a, 'client', 'C2');
   const cu = await mk(a, 'client', 'CU', 'USD');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertPlatformOperator, DomainError } from '@trellis/domain';
-import { accounts, connections } from '@trellis/db';
+import { accounts, connections, spendDaily } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { connectionStart, detachClient } from '../../lib/detach';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
@@ -19,6 +19,8 @@ export const transferRoute = authedProcedure
     if (agency.archivedAt || client.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'Archived accounts take part in no transfer.');
     if (client.parentId === agency.id) throw new DomainError('CONNECTION_INVALID', 'The client is already with that agency.');
     return ctx.db.transaction().execute(async (trx) => {
+      // first, before any row lock: the rollups finish, and wait for this move (the daily aggregates follow the tree)
+      await spendDaily.lockTreeForMove(trx);
       await accounts.lockAccount(trx, client.id);
       const fresh = (await accounts.findAccount(trx, client.id))!;
       if (fresh.parentId) await detachClient(trx, ctx, fresh, 'operator', agency);
@@ -26,6 +28,8 @@ export const transferRoute = authedProcedure
       // the new agency's view of the client starts here, strictly after everything of the former one
       const start = await connectionStart(trx, client.id, ctx.now());
       await connections.insertConnection(trx, { rootId: agency.rootId, clientId: client.id, agencyId: agency.id, state: 'accepted', origin: 'transfer', requestedBySide: 'agency', by: ctx.user.id, at: start });
+      // the new ancestors' daily aggregates get its records from the transfer on (none yet, unless dated ahead)
+      await spendDaily.admitClient(trx, client.id);
       const moved = (await accounts.findAccount(trx, client.id))!;
       // names only the new agency: the entry is part of what the new agency sees
       await recordAudit(trx, { ...ctx, now: () => start }, { rootId: moved.rootId, accountId: moved.id, action: 'client.transfer', entityType: 'account', entityId: moved.id, after: { agencyId: agency.id, agency: agency.name } });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertMayDisconnect } from '@trellis/domain';
-import { accounts } from '@trellis/db';
+import { accounts, spendDaily } from '@trellis/db';
 import { detachClient } from '../../lib/detach';
 import { authedProcedure, assertMay, loadVisibleAccount } from '../../trpc';
 import { id } from '../shapes';
@@ -16,6 +16,8 @@ export const disconnectRoute = authedProcedure
     const { facts } = await loadVisibleAccount(ctx, input.clientId);
     assertMay(ctx.actor, facts, 'connections.manage');
     return ctx.db.transaction().execute(async (trx) => {
+      // first, before any row lock: the rollups finish, and wait for this move (the daily aggregates follow the tree)
+      await spendDaily.lockTreeForMove(trx);
       await accounts.lockAccount(trx, input.clientId);
       const client = (await accounts.findAccount(trx, input.clientId))!;
       assertMayDisconnect({ clientTier: client.clientTier, connectedAgencyId: client.parentId });

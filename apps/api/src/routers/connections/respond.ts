@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { closeOtherRequests, currentState, DomainError, transition } from '@trellis/domain';
-import { accounts, connections } from '@trellis/db';
+import { accounts, connections, spendDaily } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { connectionStart } from '../../lib/detach';
 import { authedProcedure } from '../../trpc';
@@ -19,6 +19,8 @@ function respondRoute(event: 'accept' | 'decline') {
       await loadVisibleConnection(ctx, input.connectionId);
       const now = ctx.now();
       return ctx.db.transaction().execute(async (trx) => {
+        // accepting moves the client: first, before any row lock, the rollups finish and wait for this move
+        if (event === 'accept') await spendDaily.lockTreeForMove(trx);
         await connections.lockConnection(trx, input.connectionId);
         const { clientId } = (await connections.findConnection(trx, input.connectionId))!;
         await accounts.lockAccount(trx, clientId);
@@ -45,6 +47,8 @@ function respondRoute(event: 'accept' | 'decline') {
         // an accepted connection starts strictly after the client's earlier history (what its new agency sees)
         const at = next === 'accepted' ? await connectionStart(trx, c.clientId, now) : now;
         await connections.setState(trx, c.id, { state: next, respondedAt: at, respondedBy: ctx.user.id });
+        // its new ancestors' daily aggregates get its records from the connection's start on (SPEC 2.2's cut)
+        if (next === 'accepted') await spendDaily.admitClient(trx, c.clientId);
         const agency = (await accounts.findAccount(trx, c.agencyId))!;
         const client = (await accounts.findAccount(trx, c.clientId))!;
         const entry = { action: `connection.${event}`, entityType: 'connection', entityId: c.id, after: { client: c.clientName, agency: c.agencyName, by: side } };

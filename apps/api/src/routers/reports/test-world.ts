@@ -81,11 +81,12 @@ export async function facts(db: Db) {
   for (const p of paths) (ancestors.get(p.descendant_id) ?? ancestors.set(p.descendant_id, new Set()).get(p.descendant_id)!).add(p.ancestor_id);
   const seatLinker = new Map((await sql<{ id: string; l: string }>`select id, linked_by_account_id as l from seats`.execute(db)).rows.map((r) => [r.id, r.l]));
   const dealOwner = new Map((await sql<{ id: string; o: string }>`select id, owner_account_id as o from deals`.execute(db)).rows.map((r) => [r.id, r.o]));
-  const accountsRows = (await sql<{ id: string; level: number; kind: string }>`select id, level, kind from accounts`.execute(db)).rows;
+  const accountsRows = (await sql<{ id: string; level: number; kind: string; parent_id: string | null }>`select id, level, kind, parent_id from accounts`.execute(db)).rows;
   const cut = new Map<string, Date | null>();
   for (const a of accountsRows) if (a.kind === 'client') cut.set(a.id, await connections.currentConnectionStart(db, a.id));
   const level = new Map(accountsRows.map((a) => [a.id, Number(a.level)]));
-  return { records, ancestors, seatLinker, dealOwner, cut, level };
+  const parent = new Map(accountsRows.map((a) => [a.id, a.parent_id]));
+  return { records, ancestors, seatLinker, dealOwner, cut, level, parent };
 }
 export type Facts = Awaited<ReturnType<typeof facts>>;
 
@@ -105,6 +106,21 @@ export function naiveVisible(f: Facts, viewerId: string, fromAbove: boolean, onl
     if (r.account_id !== viewerId) return false;
     return (r.deal_id !== null && f.dealOwner.get(r.deal_id) === viewerId) || f.seatLinker.get(r.seat_id) === viewerId;
   });
+}
+
+/**
+ * The account a report on `viewerId` shows for a record grouped by account ("rolled up per level"): the viewer's
+ * child on the path down to the attributed account, or the viewer itself for its own rows.
+ */
+export function childOf(f: Facts, viewerId: string, accountId: string): string {
+  let x = accountId;
+  while (x !== viewerId) {
+    const up = f.parent.get(x) ?? null;
+    if (up === viewerId) return x;
+    if (up === null) throw new Error(`${accountId} is not below ${viewerId}`);
+    x = up;
+  }
+  return viewerId;
 }
 
 export type Key = (r: RawRecord) => string;

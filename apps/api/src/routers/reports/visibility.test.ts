@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { codeOf, grant, type Caller } from '../../test-support';
-import { at, facts, ingest, naiveVisible, person, rec, rollAll, sumBy, type Person, type RawRecord } from './test-world';
+import { at, childOf, facts, ingest, naiveVisible, person, rec, rollAll, sumBy, type Facts, type Person, type RawRecord } from './test-world';
 
 const t = useTestDatabase({ resetEach: false });
 
@@ -141,7 +141,8 @@ beforeAll(async () => {
 }, 120_000);
 
 const GROUP = ['account', 'seat', 'deal', 'auctionType', 'campaign', 'dsp'] as const;
-const keyOfRaw = (r: RawRecord) => [r.account_id, r.seat_id, r.deal_id ?? '-', r.auction_type, r.campaign_id ?? '-', r.dsp, r.currency].join('|');
+/** The naive key: the account rolled up per level (the viewer's child on the path), then the other dimensions. */
+const keyOfRaw = (f: Facts, viewerId: string) => (r: RawRecord) => [childOf(f, viewerId, r.account_id), r.seat_id, r.deal_id ?? '-', r.auction_type, r.campaign_id ?? '-', r.dsp, r.currency].join('|');
 
 /** reports.run over the whole test period, as sums by the same key as the naive filter's. */
 async function reportSums(who: Person, accountId: string) {
@@ -159,7 +160,7 @@ async function expectMatches(who: Person, accountId: string, fromAbove: boolean)
   const f = await facts(t.db);
   const visible = naiveVisible(f, accountId, fromAbove);
   const got = await reportSums(who, accountId);
-  expect(got.rows).toEqual(sumBy(visible, keyOfRaw));
+  expect(got.rows).toEqual(sumBy(visible, keyOfRaw(f, accountId)));
   const totals = sumBy(visible, (r) => r.currency);
   expect(Object.fromEntries(got.totals.map((x) => [x.currency, [String(x.impressions), String(x.clicks), x.spendMicros]]))).toEqual(totals);
   return { visible, got };
@@ -191,6 +192,17 @@ describe('reports.run: the visibility matrix of SPEC 7 against a naive filter ov
     const res = await (await w.h1Admin.at(30)).reports.run({ accountId: w.H1.id, from: '2026-11-01', to: '2026-11-03', groupBy: ['day'] });
     expect(res.rows.map((x) => x.currency)).toEqual(['EUR', 'USD']);
     expect(res.rows.map((x) => x.spendMicros)).toEqual(res.totals.map((x) => x.spendMicros));
+  });
+
+  it('groups by account rolled up per level: a holding sees its agencies (and itself), an agency its clients; the filter drills down', async () => {
+    const h = await (await w.h1Admin.at(30)).reports.run({ accountId: w.H1.id, from: '2026-11-01', to: '2026-11-03', groupBy: ['account'] });
+    expect(new Set(h.rows.map((x) => x.accountName))).toEqual(new Set(['H1', 'A1', 'A2']));
+    const a = await (await w.a1Analyst.at(30)).reports.run({ accountId: w.A1.id, from: '2026-11-01', to: '2026-11-03', groupBy: ['account'] });
+    expect(new Set(a.rows.map((x) => x.accountName))).toEqual(new Set(['A1', 'a11', 'a12', 'P']));
+    // a holding filtering on a client sees that client's rows under its agency
+    const f = await facts(t.db);
+    const drill = await (await w.h1Admin.at(30)).reports.run({ accountId: w.H1.id, from: '2026-11-01', to: '2026-11-03', groupBy: ['account'], filters: { account: [w.a11.id] } });
+    expect(drill.rows.map((x) => [x.accountName, x.spendMicros])).toEqual([['A1', sumBy(naiveVisible(f, w.H1.id, false, w.a11.id), () => 'x').x![2]]]);
   });
 
   it('an L3 never receives an open-auction row or an ancestor\'s deal on a seat assigned from above', async () => {

@@ -130,6 +130,11 @@ function Controls({ search, input, set }: { search: ReportsSearch; input: RunInp
             </label>
           ))}
         </div>
+        {a.level < 3 && (
+          <p className="mt-1 text-xs text-slate-500">
+            Account groups by the accounts directly below {a.name} ({a.level === 1 ? 'its agencies' : 'its clients'}), each with everything below it; {a.name}'s own spend is its own row. Pick an account above to look further down.
+          </p>
+        )}
       </fieldset>
     </div>
   );

@@ -1,0 +1,134 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Trx } from '../connect';
+
+/**
+ * The daily aggregates per viewing level (`spend_daily`, migration 0009; STYLE.md "aggregate per hierarchy level ...
+ * at more than one resolution"). Invariant, for every L1/L2 account V of the CURRENT tree: V's rows equal the sum of
+ * the rolled-up raw records (seq up to their root's watermark) attributed to V or below, minus a premium client's
+ * records from before the start of its current connection (SPEC 2.2's cut, for rows reached from above), by
+ * (day in V's zone, V's child on the path to the attributed account or V itself, dsp, auction type, currency).
+ *
+ * It is kept by three writers, serialised by one tree lock:
+ * - the rollup (`rollupDaily`, in the rollup's transaction, holding the lock shared) adds each range;
+ * - a client leaving its agency (`withdrawClient`, before the move and the end of its connection) subtracts what it
+ *   contributed to its ancestors; a client arriving (`admitClient`, after the move and the new connection) adds its
+ *   already rolled-up records from the new connection's start; both hold the lock exclusively, so no rollup reads the
+ *   tree or the watermarks while they change.
+ */
+
+/** The lock that orders tree moves against rollups (any root): the rollup holds it shared, a move exclusively. */
+const TREE_LOCK = sql`7002, 0`;
+
+/** Taken first in a transaction that moves a client (before any row lock, so a rollup never waits on it holding one). */
+export async function lockTreeForMove(trx: Trx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${TREE_LOCK})`.execute(trx);
+}
+
+export async function lockTreeForRollup(trx: Trx): Promise<void> {
+  await sql`select pg_advisory_xact_lock_shared(${TREE_LOCK})`.execute(trx);
+}
+
+const KEYS = sql`root_id, viewer_id, day, child_id, dsp, auction_type, currency`;
+
+/**
+ * What the records (a subquery with account_id, occurred_at, dsp, auction_type, currency and the three sums) give
+ * each L1/L2 ancestor-or-self of their attributed account, by the aggregate's key. A premium client's records from
+ * before its current connection's start are not given to its ancestors (SPEC 2.2). The ancestors (viewer, its zone,
+ * the child on the path, the cut) are looked up once per attributed account, then hash-joined to the records.
+ */
+function contributions(records: RawBuilder<unknown>) {
+  return sql`
+    select * from (
+      with r as materialized (${records}),
+      anc as materialized (
+        select p.descendant_id as account_id, v.root_id, v.id as viewer_id, v.time_zone, coalesce(ch.ancestor_id, v.id) as child_id,
+          case when p.depth > 0 then (
+            select coalesce(k.responded_at, k.requested_at) from connections k
+            where k.client_id = p.descendant_id and k.state = 'accepted' and k.origin <> 'promotion'
+          ) end as cut
+        from account_paths p
+        join accounts v on v.id = p.ancestor_id and v.level < 3
+        left join account_paths ch on p.depth > 0 and ch.descendant_id = p.descendant_id and ch.depth = p.depth - 1
+        where p.descendant_id in (select distinct account_id from r)
+      )
+      select a.root_id, a.viewer_id, (r.occurred_at at time zone a.time_zone)::date as day, a.child_id, r.dsp, r.auction_type, r.currency,
+        sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.spend_micros) as spend_micros, count(*) as records
+      from r join anc a on a.account_id = r.account_id
+      where a.cut is null or r.occurred_at >= a.cut
+      group by 1, 2, 3, 4, 5, 6, 7
+    ) c`;
+}
+
+/** Adds the root's records with seq in (from, to] (the rollup's range); in the rollup's transaction. */
+export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
+  await lockTreeForRollup(trx);
+  const r = await sql<{ groups: string }>`
+    with up as (
+      insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records)
+      ${contributions(sql`
+        select account_id, occurred_at, dsp, auction_type, currency, impressions, clicks, spend_micros from spend_records
+        where root_id = ${rootId}::uuid and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint`)}
+      on conflict (${KEYS}) do update set
+        impressions = d.impressions + excluded.impressions, clicks = d.clicks + excluded.clicks,
+        spend_micros = d.spend_micros + excluded.spend_micros, records = d.records + excluded.records
+      returning 1
+    )
+    select count(*)::text as groups from up`.execute(trx);
+  return Number(r.rows[0]!.groups);
+}
+
+/** The client's records that are rolled up (up to the watermark of the root they were ingested in). */
+const rolledOf = (clientId: string) => sql`
+  select s.account_id, s.occurred_at, s.dsp, s.auction_type, s.currency, s.impressions, s.clicks, s.spend_micros
+  from spend_records s join spend_watermarks w on w.root_id = s.root_id and s.seq <= w.rolled_seq
+  where s.account_id = ${clientId}::uuid`;
+
+/**
+ * A client is about to leave its agency (disconnect, transfer): subtract from its current ancestors' aggregates what
+ * it gave them, that is its rolled-up records from its current connection's start (all of them without one). Call
+ * before the move and before the connection ends, in the move's transaction.
+ */
+export async function withdrawClient(trx: Trx, clientId: string): Promise<number> {
+  await lockTreeForMove(trx);
+  const r = await sql<{ expected: string; touched: string }>`
+    with c as materialized (${contributions(rolledOf(clientId))}),
+    gone as (
+      delete from spend_daily d using c
+      where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency) = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
+        and d.records = c.records
+      returning 1
+    ),
+    kept as (
+      update spend_daily d set impressions = d.impressions - c.impressions, clicks = d.clicks - c.clicks,
+        spend_micros = d.spend_micros - c.spend_micros, records = d.records - c.records
+      from c
+      where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency) = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
+        and d.records <> c.records
+      returning 1
+    )
+    select (select count(*) from c)::text as expected, ((select count(*) from gone) + (select count(*) from kept))::text as touched`.execute(trx);
+  const row = r.rows[0]!;
+  // every group the client gave must be there to take back: anything else means the invariant was broken
+  if (row.expected !== row.touched) throw new Error(`spend_daily: client ${clientId} contributed ${row.expected} groups, found ${row.touched}`);
+  return Number(row.expected);
+}
+
+/**
+ * A client has just arrived under an agency (accepted connection, transfer): add its already rolled-up records from
+ * the new connection's start (usually none) to its new ancestors. Call after the move and the new connection, in the
+ * move's transaction; records rolled up later reach them through the rollup, which applies the same cut.
+ */
+export async function admitClient(trx: Trx, clientId: string): Promise<number> {
+  await lockTreeForMove(trx);
+  const r = await sql<{ groups: string }>`
+    with up as (
+      insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records)
+      ${contributions(rolledOf(clientId))}
+      on conflict (${KEYS}) do update set
+        impressions = d.impressions + excluded.impressions, clicks = d.clicks + excluded.clicks,
+        spend_micros = d.spend_micros + excluded.spend_micros, records = d.records + excluded.records
+      returning 1
+    )
+    select count(*)::text as groups from up`.execute(trx);
+  return Number(r.rows[0]!.groups);
+}
