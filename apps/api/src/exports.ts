@@ -1,36 +1,40 @@
 import { TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { ZodError } from 'zod';
-import { isDomainError, metrics, microsToDecimal, type ReportDimension } from '@trellis/domain';
-import { reports, type Db } from '@trellis/db';
+import { isDomainError, type ReportDimension } from '@trellis/domain';
+import { copyOut, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
-import { csvLine, numberCell, textCell } from './lib/csv';
+import { crlfRecords, decimalSql, ratioSql, roundDivSql, textCellSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
-
-/** Rows fetched from the database cursor at a time: memory stays bounded whatever the report's size. */
-const FETCH = 10_000;
 
 /** The CSV header of a report: its grouping columns, then currency and the metrics (money in currency units). */
 export function csvHeader(groupBy: readonly ReportDimension[]): string[] {
   return [...groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]), 'currency', 'impressions', 'clicks', 'spend', 'ctr', 'ecpm'];
 }
 
-export function csvRow(raw: reports.RawRow, groupBy: readonly ReportDimension[]): string {
-  const r = reports.toRowOut(raw, groupBy);
-  const m = metrics(r.impressions, r.clicks, r.spendMicros);
-  const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d].map((c) => textCell(r[c] as string | null)));
-  return csvLine([
-    ...dims,
-    textCell(r.currency),
-    numberCell(r.impressions),
-    numberCell(r.clicks),
-    numberCell(microsToDecimal(r.spendMicros)),
-    numberCell(m.ctr),
-    m.ecpmMicros === null ? '' : numberCell(microsToDecimal(m.ecpmMicros)),
-  ]);
+/**
+ * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
+ * as `csvHeader` names it, by PostgreSQL: text cells escaped against formulas (`textCellSql`), money in currency units
+ * (`decimalSql`), CTR and eCPM as `metrics` computes them.
+ */
+export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
+  const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]).map((c) => sql`${textCellSql(sql.ref(`s.${c}`))} as ${sql.id(c)}`);
+  const i = sql`s.impressions::numeric`;
+  const m = sql`s.spend_micros::numeric`;
+  return sql`
+    select ${sql.join([
+      ...dims,
+      sql`${textCellSql(sql`s.currency`)} as currency`,
+      sql`s.impressions as impressions`,
+      sql`s.clicks as clicks`,
+      sql`${decimalSql(m)} as spend`,
+      sql`${ratioSql(sql`s.clicks::numeric`, i)} as ctr`,
+      sql`${decimalSql(roundDivSql(sql`${m} * 1000`, i))} as ecpm`,
+    ])}
+    from (${report}) s`;
 }
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */
@@ -50,7 +54,7 @@ const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /**
  * `GET /exports/report.csv?input=<reports.run input>` or `?reportId=<saved report>[&from&to&clientId]` (SPEC 10):
  * authenticated like the API (session cookie or bearer), checked exactly like reports.run / reports.runSaved, then
- * streamed from a database cursor with back-pressure: a header row, then one line per row.
+ * streamed from PostgreSQL's `COPY ... TO STDOUT` with back-pressure: a header row, then one line per row.
  */
 export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void }) {
   return async (req: Request, res: Response) => {
@@ -91,26 +95,30 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
   req.on('close', () => {
     closed = true;
   });
-  const write = (s: string) => (res.write(s) ? Promise.resolve() : new Promise<void>((resolve) => res.once('drain', resolve)));
-  await db.transaction().execute(async (trx) => {
-    await sql`set transaction read only`.execute(trx);
-    // the whole result is read: plan for all of it, not for the first tenth (the cursor default)
-    await sql`set local cursor_tuple_fraction = 1`.execute(trx);
-    const range = await reports.rangeInstants(trx, plan);
-    await sql`declare report_csv no scroll cursor for ${reports.reportStatement(plan, range)}`.execute(trx);
-    const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
-    res.setHeader('Cache-Control', 'no-store');
-    await write(csvLine(csvHeader(plan.groupBy)));
-    while (!closed) {
-      const batch = await sql<reports.RawRow>`fetch ${sql.raw(String(FETCH))} from report_csv`.execute(trx);
-      if (batch.rows.length === 0) break;
-      let chunk = '';
-      for (const row of batch.rows) chunk += csvRow(row, plan.groupBy);
-      await write(chunk);
-      if (batch.rows.length < FETCH) break;
+  const range = await reports.rangeInstants(db, plan);
+  const statement = csvStatement(reports.reportStatement(plan, range), plan.groupBy).compile(db);
+  const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
+  // headers are only sent with the first bytes: a statement failing before them still answers 500
+  res.status(200);
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
+  res.setHeader('Cache-Control', 'no-store');
+  const crlf = crlfRecords();
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+  // COPY ... TO STDOUT: PostgreSQL writes the CSV (header and quoting included); the stream is read with
+  // back-pressure, so memory stays flat whatever the size; a client gone away ends the COPY
+  await copyOut(db, statement, 'format csv, header true', async (rows) => {
+    for await (const chunk of rows) {
+      if (closed) return;
+      if (!res.write(crlf(chunk as Buffer))) await drained();
     }
   });
   res.end();
