@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import { isDomainError, type ReportDimension } from '@trellis/domain';
 import { copyOut, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
-import { crlfRecords, decimalSql, ratioSql, roundDivSql, textCellSql } from './lib/csv';
+import { crlfRecords, decimalOfUnitsSql, ratioSql, roundDivSql, textCellSql, unitsSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
@@ -22,19 +22,24 @@ export function csvHeader(groupBy: readonly ReportDimension[]): string[] {
  */
 export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
   const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]).map((c) => sql`${textCellSql(sql.ref(`s.${c}`))} as ${sql.id(c)}`);
-  const i = sql`s.impressions::numeric`;
-  const m = sql`s.spend_micros::numeric`;
+  // each sum is parsed once, and each number computed once, per row (OFFSET 0 keeps PostgreSQL from inlining the
+  // subquery's expressions into every place that uses them); the report's order passes through unchanged
+  const parsed = sql`select r.*, r.impressions::numeric as n_i, r.clicks::numeric as n_c, r.spend_micros::numeric as n_s from (${report}) r offset 0`;
+  const computed = sql`
+    select p.*, ${unitsSql(sql`p.n_s`)} as u_spend, ${ratioSql(sql`p.n_c`, sql`p.n_i`)} as ctr_text,
+      ${unitsSql(roundDivSql(sql`p.n_s * 1000`, sql`p.n_i`))} as u_ecpm
+    from (${parsed}) p offset 0`;
   return sql`
     select ${sql.join([
       ...dims,
       sql`${textCellSql(sql`s.currency`)} as currency`,
       sql`s.impressions as impressions`,
       sql`s.clicks as clicks`,
-      sql`${decimalSql(m)} as spend`,
-      sql`${ratioSql(sql`s.clicks::numeric`, i)} as ctr`,
-      sql`${decimalSql(roundDivSql(sql`${m} * 1000`, i))} as ecpm`,
+      sql`${decimalOfUnitsSql(sql`s.u_spend`)} as spend`,
+      sql`s.ctr_text as ctr`,
+      sql`${decimalOfUnitsSql(sql`s.u_ecpm`)} as ecpm`,
     ])}
-    from (${report}) s`;
+    from (${computed}) s`;
 }
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */

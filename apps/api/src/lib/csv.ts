@@ -34,8 +34,10 @@ export const csvLine = (cells: readonly string[]): string => `${cells.join(',')}
  */
 export const textCellSql = (v: RawBuilder<unknown>): RawBuilder<string | null> =>
   sql`nullif(case when left(${v}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${v} else ${v} end, '')`;
-export const decimalSql = (micros: RawBuilder<unknown>): RawBuilder<string | null> =>
-  sql`round(trim_scale(${micros} * 0.000001), greatest(scale(trim_scale(${micros} * 0.000001)), 2))::text`;
+/** Currency units of a whole number of micros (numeric), without trailing zeros: `decimalOfUnitsSql` writes it. */
+export const unitsSql = (micros: RawBuilder<unknown>): RawBuilder<unknown> => sql`trim_scale(${micros} * 0.000001)`;
+export const decimalOfUnitsSql = (units: RawBuilder<unknown>): RawBuilder<string | null> => sql`round(${units}, greatest(scale(${units}), 2))::text`;
+export const decimalSql = (micros: RawBuilder<unknown>): RawBuilder<string | null> => decimalOfUnitsSql(unitsSql(micros));
 /** round(a / b) half up for non-negative integers (domain `roundDiv`), null when b is not positive. */
 export const roundDivSql = (a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown> => sql`(case when ${b} > 0 then div(2 * ${a} + ${b}, 2 * ${b}) end)`;
 export const ratioSql = (clicks: RawBuilder<unknown>, impressions: RawBuilder<unknown>): RawBuilder<string | null> =>
