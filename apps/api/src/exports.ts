@@ -20,8 +20,13 @@ export function csvHeader(groupBy: readonly ReportDimension[]): string[] {
  * as `csvHeader` names it, by PostgreSQL: text cells escaped against formulas (`textCellSql`), money in currency units
  * (`decimalSql`), CTR and eCPM as `metrics` computes them.
  */
+/** Columns PostgreSQL writes itself (times, uuids, the auction-type enum): never a formula, a quote or a comma. */
+const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId', 'dealId', 'campaignId', 'auctionType']);
+
 export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
-  const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]).map((c) => sql`${textCellSql(sql.ref(`s.${c}`))} as ${sql.id(c)}`);
+  const dims = groupBy
+    .flatMap((d) => reports.DIMENSION_COLUMNS[d])
+    .map((c) => (GENERATED.has(c) ? sql`${sql.ref(`s.${c}`)} as ${sql.id(c)}` : sql`${textCellSql(sql.ref(`s.${c}`))} as ${sql.id(c)}`));
   // each sum is parsed once, and each number computed once, per row (OFFSET 0 keeps PostgreSQL from inlining the
   // subquery's expressions into every place that uses them); the report's order passes through unchanged
   const parsed = sql`select r.*, r.impressions::numeric as n_i, r.clicks::numeric as n_c, r.spend_micros::numeric as n_s from (${report}) r offset 0`;
