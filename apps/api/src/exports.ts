@@ -125,11 +125,18 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
   });
   // COPY ... TO STDOUT: PostgreSQL writes the CSV (header and quoting included); the stream is read with
   // back-pressure, so memory stays flat whatever the size; a client gone away ends the COPY
-  await copyOut(db, statement, 'format csv, header true', async (rows) => {
-    for await (const chunk of rows) {
-      if (closed) return;
-      if (!res.write(crlf(chunk as Buffer))) await drained();
-    }
-  });
+  await copyOut(
+    db,
+    statement,
+    'format csv, header true',
+    async (rows) => {
+      for await (const chunk of rows) {
+        if (closed) return;
+        if (!res.write(crlf(chunk as Buffer))) await drained();
+      }
+    },
+    // the grouping and the sort of a large export stay in memory (PostgreSQL's, bounded) instead of spilling to disk
+    { work_mem: '64MB' },
+  );
   res.end();
 }

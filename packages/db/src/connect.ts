@@ -84,19 +84,29 @@ export function inlineParameters(q: Pick<CompiledQuery, 'sql' | 'parameters'>): 
 }
 
 /**
- * Runs `COPY (query) TO STDOUT WITH (options)` on a client of its own and hands the stream to `consume`, which reads
+ * Runs `COPY (query) TO STDOUT WITH (options)` on a client of its own, in a read-only transaction, and hands the stream to `consume`, which reads
  * it with back-pressure (memory stays bounded whatever the size). A consumer that stops early or fails discards the
  * connection, which ends the COPY on the server.
  */
-export async function copyOut<T>(db: Db, query: Pick<CompiledQuery, 'sql' | 'parameters'>, options: string, consume: (rows: Readable) => Promise<T>): Promise<T> {
+export async function copyOut<T>(
+  db: Db,
+  query: Pick<CompiledQuery, 'sql' | 'parameters'>,
+  options: string,
+  consume: (rows: Readable) => Promise<T>,
+  settings: Record<string, string> = {},
+): Promise<T> {
   const pool = pools.get(db);
   if (!pool) throw new Error('copyOut needs a Db made by createDb');
   const client = await pool.connect();
   let finished = false;
   try {
+    // a read-only transaction of its own; `settings` (e.g. work_mem) hold for it alone
+    await client.query('begin transaction read only');
+    for (const [name, value] of Object.entries(settings)) await client.query('select set_config($1, $2, true)', [name, value]);
     const stream = client.query(copyTo(`copy (${inlineParameters(query)}) to stdout with (${options})`));
     const out = await consume(stream);
     finished = stream.readableEnded;
+    if (finished) await client.query('commit');
     return out;
   } finally {
     client.release(finished ? undefined : true);
