@@ -10,19 +10,15 @@ import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
 
-/** The CSV header of a report: its grouping columns, then currency and the metrics (money in currency units). */
-export function csvHeader(groupBy: readonly ReportDimension[]): string[] {
-  return [...groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]), 'currency', 'impressions', 'clicks', 'spend', 'ctr', 'ecpm'];
-}
-
-/**
- * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
- * as `csvHeader` names it, by PostgreSQL: text cells escaped against formulas (`textCellSql`), money in currency units
- * (`decimalSql`), CTR and eCPM as `metrics` computes them.
- */
 /** Columns PostgreSQL writes itself (times, uuids, the auction-type enum): never a formula, a quote or a comma. */
 const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId', 'dealId', 'campaignId', 'auctionType']);
 
+/**
+ * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
+ * by PostgreSQL under the CSV header's names (the grouping columns, then currency, impressions, clicks, spend, ctr,
+ * ecpm): text cells escaped against formulas (`textCellSql`), money in currency units (`decimalOfUnitsSql`), CTR and
+ * eCPM as `metrics` computes them.
+ */
 export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
   const dims = groupBy
     .flatMap((d) => reports.DIMENSION_COLUMNS[d])

@@ -15,16 +15,6 @@ export function textCell(v: string | null | undefined): string {
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-/** A number we produced ourselves (digits, a sign, a point): written as is. */
-export function numberCell(v: string | number | bigint | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  if (!/^-?\d+(\.\d+)?(e-?\d+)?$/.test(s)) throw new RangeError(`not a number cell: ${s}`);
-  return s;
-}
-
-export const csvLine = (cells: readonly string[]): string => `${cells.join(',')}\r\n`;
-
 /**
  * The same cells computed by PostgreSQL, for exports written by `COPY ... TO STDOUT WITH (FORMAT csv)` (which quotes a
  * cell with a comma, quote, CR or LF as RFC 4180 does and writes NULL as an empty cell): `textCellSql` is `textCell`
