@@ -1,36 +1,46 @@
 import { TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { ZodError } from 'zod';
-import { isDomainError, metrics, microsToDecimal, type ReportDimension } from '@trellis/domain';
-import { reports, type Db } from '@trellis/db';
+import { isDomainError, type ReportDimension } from '@trellis/domain';
+import { copyOut, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
-import { csvLine, numberCell, textCell } from './lib/csv';
+import { crlfRecords, decimalOfUnitsSql, ratioSql, roundDivSql, textCellSql, unitsSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
 
-/** Rows fetched from the database cursor at a time: memory stays bounded whatever the report's size. */
-const FETCH = 10_000;
+/** Columns PostgreSQL writes itself (times, uuids, the auction-type enum): never a formula, a quote or a comma. */
+const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId', 'dealId', 'campaignId', 'auctionType']);
 
-/** The CSV header of a report: its grouping columns, then currency and the metrics (money in currency units). */
-export function csvHeader(groupBy: readonly ReportDimension[]): string[] {
-  return [...groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]), 'currency', 'impressions', 'clicks', 'spend', 'ctr', 'ecpm'];
-}
-
-export function csvRow(raw: reports.RawRow, groupBy: readonly ReportDimension[]): string {
-  const r = reports.toRowOut(raw, groupBy);
-  const m = metrics(r.impressions, r.clicks, r.spendMicros);
-  const dims = groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d].map((c) => textCell(r[c] as string | null)));
-  return csvLine([
-    ...dims,
-    textCell(r.currency),
-    numberCell(r.impressions),
-    numberCell(r.clicks),
-    numberCell(microsToDecimal(r.spendMicros)),
-    numberCell(m.ctr),
-    m.ecpmMicros === null ? '' : numberCell(microsToDecimal(m.ecpmMicros)),
-  ]);
+/**
+ * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
+ * by PostgreSQL under the CSV header's names (the grouping columns, then currency, impressions, clicks, spend, ctr,
+ * ecpm): text cells escaped against formulas (`textCellSql`), money in currency units (`decimalOfUnitsSql`), CTR and
+ * eCPM as `metrics` computes them.
+ */
+export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
+  const dims = groupBy
+    .flatMap((d) => reports.DIMENSION_COLUMNS[d])
+    .map((c) => (GENERATED.has(c) ? sql`${sql.ref(`s.${c}`)} as ${sql.id(c)}` : sql`${textCellSql(sql.ref(`s.${c}`))} as ${sql.id(c)}`));
+  // each sum is parsed once, and each number computed once, per row (OFFSET 0 keeps PostgreSQL from inlining the
+  // subquery's expressions into every place that uses them); the report's order passes through unchanged
+  const parsed = sql`select r.*, r.impressions::numeric as n_i, r.clicks::numeric as n_c, r.spend_micros::numeric as n_s from (${report}) r offset 0`;
+  const computed = sql`
+    select p.*, ${unitsSql(sql`p.n_s`)} as u_spend, ${ratioSql(sql`p.n_c`, sql`p.n_i`)} as ctr_text,
+      ${unitsSql(roundDivSql(sql`p.n_s * 1000`, sql`p.n_i`))} as u_ecpm
+    from (${parsed}) p offset 0`;
+  return sql`
+    select ${sql.join([
+      ...dims,
+      sql`${textCellSql(sql`s.currency`)} as currency`,
+      sql`s.impressions as impressions`,
+      sql`s.clicks as clicks`,
+      sql`${decimalOfUnitsSql(sql`s.u_spend`)} as spend`,
+      sql`s.ctr_text as ctr`,
+      sql`${decimalOfUnitsSql(sql`s.u_ecpm`)} as ecpm`,
+    ])}
+    from (${computed}) s`;
 }
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */
@@ -50,7 +60,7 @@ const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /**
  * `GET /exports/report.csv?input=<reports.run input>` or `?reportId=<saved report>[&from&to&clientId]` (SPEC 10):
  * authenticated like the API (session cookie or bearer), checked exactly like reports.run / reports.runSaved, then
- * streamed from a database cursor with back-pressure: a header row, then one line per row.
+ * streamed from PostgreSQL's `COPY ... TO STDOUT` with back-pressure: a header row, then one line per row.
  */
 export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void }) {
   return async (req: Request, res: Response) => {
@@ -91,27 +101,38 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
   req.on('close', () => {
     closed = true;
   });
-  const write = (s: string) => (res.write(s) ? Promise.resolve() : new Promise<void>((resolve) => res.once('drain', resolve)));
-  await db.transaction().execute(async (trx) => {
-    await sql`set transaction read only`.execute(trx);
-    // the whole result is read: plan for all of it, not for the first tenth (the cursor default)
-    await sql`set local cursor_tuple_fraction = 1`.execute(trx);
-    const range = await reports.reportRange(trx, plan);
-    await sql`declare report_csv no scroll cursor for ${reports.reportStatement(plan, range)}`.execute(trx);
-    const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
-    res.setHeader('Cache-Control', 'no-store');
-    await write(csvLine(csvHeader(plan.groupBy)));
-    while (!closed) {
-      const batch = await sql<reports.RawRow>`fetch ${sql.raw(String(FETCH))} from report_csv`.execute(trx);
-      if (batch.rows.length === 0) break;
-      let chunk = '';
-      for (const row of batch.rows) chunk += csvRow(row, plan.groupBy);
-      await write(chunk);
-      if (batch.rows.length < FETCH) break;
-    }
+  const range = await reports.reportRange(db, plan);
+  const statement = csvStatement(reports.reportStatement(plan, range), plan.groupBy).compile(db);
+  const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
+  // headers are only sent with the first bytes: a statement failing before them still answers 500
+  res.status(200);
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
+  res.setHeader('Cache-Control', 'no-store');
+  const crlf = crlfRecords();
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
   });
+  // COPY ... TO STDOUT: PostgreSQL writes the CSV (header and quoting included); the stream is read with
+  // back-pressure, so memory stays flat whatever the size; a client gone away ends the COPY
+  await copyOut(
+    db,
+    statement,
+    'format csv, header true',
+    async (rows) => {
+      for await (const chunk of rows) {
+        if (closed) return;
+        if (!res.write(crlf(chunk as Buffer))) await drained();
+      }
+    },
+    // the grouping and the sort of a large export stay in memory (PostgreSQL's, bounded) instead of spilling to disk
+    { work_mem: '64MB' },
+  );
   res.end();
 }

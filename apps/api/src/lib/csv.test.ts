@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { metrics, microsToDecimal } from '@trellis/domain';
+import { copyOut, inlineParameters } from '@trellis/db';
+import { useTestDatabase } from '@trellis/db/testing';
+import { crlfRecords, decimalSql, ratioSql, roundDivSql, textCell, textCellSql } from './csv';
+
+const t = useTestDatabase({ resetEach: false });
+
+/** Reads a COPY ... (FORMAT csv) of one row through crlfRecords, fed in chunks of `size` bytes. */
+async function copyCsv(select: ReturnType<typeof sql>, size: number): Promise<string> {
+  return copyOut(t.db, select.compile(t.db), 'format csv', async (rows) => {
+    const parts: Buffer[] = [];
+    for await (const c of rows) parts.push(c as Buffer);
+    const all = Buffer.concat(parts);
+    const crlf = crlfRecords();
+    const out: Buffer[] = [];
+    for (let i = 0; i < all.length; i += size) out.push(crlf(all.subarray(i, i + size)));
+    return Buffer.concat(out).toString('utf8');
+  });
+}
+
+describe('CSV cells computed by PostgreSQL (the export)', () => {
+  it('writes money, CTR and eCPM exactly as the domain functions do, from zero to the bigint edge', async () => {
+    const edge = fc.oneof(fc.constantFrom(0n, 1n, 9n, 10n, 999_999n, 1_000_000n, 1_000_001n, 9_223_372_036_854_775_807n), fc.bigInt({ min: 0n, max: 10n ** 15n }));
+    const cases = fc.sample(fc.tuple(edge, fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 12n })), { numRuns: 400, seed: 7 });
+    cases.push([0n, 0n, 0n], [5n, 0n, 0n], [1_500_000n, 3n, 7n], [2n, 1n, 3n]);
+    const spend = cases.map(([s]) => s.toString());
+    const impressions = cases.map(([, i, c]) => (i > c ? i : c).toString());
+    const clicks = cases.map(([, i, c]) => (i > c ? c : i).toString());
+    const r = await sql<{ spend: string; ctr: string | null; ecpm: string | null }>`
+      select ${decimalSql(sql`x.s`)} as spend, ${ratioSql(sql`x.c`, sql`x.i`)} as ctr, ${decimalSql(roundDivSql(sql`x.s * 1000`, sql`x.i`))} as ecpm
+      from unnest(${spend}::numeric[], ${impressions}::numeric[], ${clicks}::numeric[]) with ordinality as x(s, i, c, n) order by x.n`.execute(t.db);
+    expect(r.rows).toEqual(
+      cases.map((_, k) => {
+        const m = metrics(BigInt(impressions[k]!), BigInt(clicks[k]!), BigInt(spend[k]!));
+        return { spend: microsToDecimal(BigInt(spend[k]!)), ctr: m.ctr === null ? null : String(m.ctr), ecpm: m.ecpmMicros === null ? null : microsToDecimal(m.ecpmMicros) };
+      }),
+    );
+  });
+
+  it('escapes and quotes text like textCell, with CRLF only between records, whatever the chunk boundaries', async () => {
+    const texts = ['plain', '', '=1+1', '+Client, "Quoted"', '-1', '@SUM(A1)', '\tx', '\rx', 'a\r\nb', 'line\nbreak', '"', 'é ü 中', 'a,b'];
+    const expected = `${texts.map((s) => textCell(s)).join(',')}\r\n${texts.map((s) => textCell(s)).join(',')}\r\n`;
+    const cells = texts.map((s) => textCellSql(sql`${s}::text`));
+    const select = sql`select ${sql.join(cells)} from generate_series(1, 2)`;
+    for (const size of [1, 2, 3, 7, 1000]) expect(await copyCsv(select, size)).toBe(expected);
+  });
+
+  it('inlines parameters as literals that PostgreSQL reads back as the same values (COPY takes no parameters)', async () => {
+    const texts = ["it's", 'back\\slash \\\' E', 'a"b', '$1 $2', '{a,b}', 'é', ''];
+    const arr = ['x', 'q"uote', 'com,ma', 'back\\', "o'k", 'NULL', ''];
+    const at = new Date('2026-03-29T01:30:00.123Z');
+    for (const text of texts) {
+      const q = sql<Record<string, unknown>>`select ${text}::text as t, ${arr}::text[] as a, ${at}::timestamptz as d, ${true}::boolean as b, ${42}::int as n, '$1' as lit, "q""t" from (select 1 as "q""t") z`.compile(t.db);
+      const byParams = await t.db.executeQuery(q);
+      const inlined = await sql.raw<Record<string, unknown>>(inlineParameters(q)).execute(t.db);
+      expect(inlined.rows).toEqual(byParams.rows);
+      expect(byParams.rows[0]!.t).toBe(text);
+      expect(byParams.rows[0]!.lit).toBe('$1');
+    }
+  });
+});
