@@ -8,10 +8,8 @@
  * Runs alone with `pnpm bench:spend`. Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +18,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { nameKey } from '@trellis/domain';
 import { accounts, createDb, migrateToLatest, seats, users, type Db } from '@trellis/db';
-import { startEmbeddedPostgres } from '@trellis/db/embedded';
+import { benchDatabase } from './bench-support';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -131,24 +129,9 @@ export interface SpendBench {
 }
 
 export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEND_RECORDS ?? 5_000_000)): Promise<SpendBench> {
-  let stop = async () => {};
-  let url = process.env.DATABASE_URL;
-  let dbName: string | undefined;
-  const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-spend-'));
-  await chmod(dir, 0o755);
-  if (!url) {
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-    stop = () => server.stop();
-    url = server.urlFor('postgres');
-  } else {
-    dbName = `trellis_bench_spend_${Date.now()}`;
-    const admin = createDb(url, { max: 1 });
-    await sql`create database ${sql.id(dbName)}`.execute(admin);
-    await admin.destroy();
-    const u = new URL(url);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-  }
+  const bench = await benchDatabase('spend');
+  const { dir } = bench;
+  const url = bench.url;
   const db = createDb(url, { max: 4 });
   try {
     await migrateToLatest(db);
@@ -200,13 +183,7 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
     };
   } finally {
     await db.destroy();
-    if (dbName && process.env.DATABASE_URL) {
-      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
-      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
-      await admin.destroy();
-    }
-    await stop();
-    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+    await bench.release();
   }
 }
 

@@ -15,18 +15,15 @@
  * `BENCH_ONLY=credits,spend,reports` (or a comma-separated list of 1-5, spend, reports) runs only those sections.
  * Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL. Not a test: it reports, it does not assert.
  */
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { ACTIONS, authorize, nameKey, ROLES, SeatDealIndex, type AccountFacts, type Actor, type Role } from '@trellis/domain';
 import { accounts, createDb, debitSpend, memberships, migrateToLatest, seats, type Db } from '@trellis/db';
-import { startEmbeddedPostgres } from '@trellis/db/embedded';
 import { createApp } from '@trellis/api/app';
 import { callerAt, userWithCaller } from '@trellis/api/test-support';
 import { benchSpend, printSpend } from './bench-spend';
+import { benchDatabase } from './bench-support';
 import { benchReports, printReports } from './bench-reports';
 
 /** A tiny deterministic PRNG, so every run measures the same work. */
@@ -153,28 +150,8 @@ async function timeRequests(url: string, headers: Record<string, string>, n: num
 }
 
 async function benchTree() {
-  let stop = async () => {};
-  let url = process.env.DATABASE_URL;
-  let dbName: string | undefined;
-  if (!url) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-'));
-    await chmod(dir, 0o755);
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-    stop = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-    url = server.urlFor('postgres');
-  } else {
-    dbName = `trellis_bench_${Date.now()}`;
-    const admin = createDb(url, { max: 1 });
-    await sql`create database ${sql.id(dbName)}`.execute(admin);
-    await admin.destroy();
-    const u = new URL(url);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-  }
-  const db = createDb(url, { max: 10 });
+  const bench = await benchDatabase('tree');
+  const db = createDb(bench.url, { max: 10 });
   let server: Server | undefined;
   try {
     await migrateToLatest(db);
@@ -230,50 +207,20 @@ async function benchTree() {
   } finally {
     await new Promise((r) => (server ? server.close(r) : r(null)));
     await db.destroy();
-    if (dbName && process.env.DATABASE_URL) {
-      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
-      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
-      await admin.destroy();
-    }
-    await stop();
+    await bench.release();
   }
 }
 
 /** A throw-away database for one bench section (the embedded server, or a new database on DATABASE_URL). */
 async function withBenchDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  let stop = async () => {};
-  let url = process.env.DATABASE_URL;
-  let dbName: string | undefined;
-  if (!url) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-'));
-    await chmod(dir, 0o755);
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-    stop = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-    url = server.urlFor('postgres');
-  } else {
-    dbName = `trellis_bench_${Date.now()}`;
-    const admin = createDb(url, { max: 1 });
-    await sql`create database ${sql.id(dbName)}`.execute(admin);
-    await admin.destroy();
-    const u = new URL(url);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-  }
-  const db = createDb(url, { max: 10 });
+  const bench = await benchDatabase('section');
+  const db = createDb(bench.url, { max: 10 });
   try {
     await migrateToLatest(db);
     return await fn(db);
   } finally {
     await db.destroy();
-    if (dbName && process.env.DATABASE_URL) {
-      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
-      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
-      await admin.destroy();
-    }
-    await stop();
+    await bench.release();
   }
 }
 
