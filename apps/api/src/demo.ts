@@ -1,4 +1,5 @@
 import { nameKey, type Role } from '@trellis/domain';
+import { sql } from 'kysely';
 import { accounts, debitSpend, type Db } from '@trellis/db';
 import { createContextInner } from './context';
 import { ensurePlatformOperator } from './bootstrap';
@@ -141,11 +142,34 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
 
   ids.set('Zenith Watches', zenith.client.id);
+  await backdateSeatMappings(db, holding.id, DEMO_MAPPED_DAYS);
   await seedCredits(db, ids, [...campaignClients, 'Zenith Watches'], async (email) => {
     const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
     return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
   });
   return { created: true };
+}
+
+/** How many days back the demo holding's seats are mapped as they are now (room for `pnpm start`'s 30-day backfill). */
+export const DEMO_MAPPED_DAYS = 31;
+
+/**
+ * Demo only (never a product path): the seats of the demo holding were placed seconds ago, so spend of the last days
+ * would be rejected as "seat not mapped" (SPEC 7). This moves each seat's whole mapping history back in time, keeping
+ * its order and its non-overlapping periods: the current holder's period starts `days` days ago, and the earlier
+ * periods of the seeding (linked at the holding, then assigned down) are squeezed into the seconds before that.
+ */
+async function backdateSeatMappings(db: Db, rootId: string, days: number) {
+  const base = new Date(Date.now() - days * 86_400_000);
+  await sql`
+    with ranked as (
+      select id, (row_number() over (partition by seat_id order by effective_from desc, id desc) - 1)::int as back
+      from seat_mappings where root_id = ${rootId}::uuid
+    )
+    update seat_mappings m set
+      effective_from = ${base}::timestamptz - make_interval(secs => r.back),
+      effective_to = case when m.effective_to is null then null else ${base}::timestamptz - make_interval(secs => r.back - 1) end
+    from ranked r where r.id = m.id`.execute(db);
 }
 
 /** Who tops up which demo client (the holding admin for the holding's clients; premium clients their own admin). */
