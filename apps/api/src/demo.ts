@@ -138,12 +138,15 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
     if (i % 3 === 0) await holdingAdmin.campaigns.create({ clientId: ids.get(c)!, name: `${c} seasonal burst`, budgetMicros: 2_500_000_000 });
   }
 
+  // The client the live demo's 30-day backfill feeds (see seedCredits): a campaign, a card and a top-up, no seeded history.
+  await holdingAdmin.campaigns.create({ clientId: ids.get(DEMO_FED_CLIENT)!, name: `${DEMO_FED_CLIENT} trail season`, budgetMicros: 20_000_000_000 });
+
   // One pending invitation, so the outbox and the invitations list have something to show.
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
 
   ids.set('Zenith Watches', zenith.client.id);
   await backdateSeatMappings(db, holding.id, DEMO_MAPPED_DAYS);
-  await seedCredits(db, ids, [...campaignClients, 'Zenith Watches'], async (email) => {
+  await seedCredits(db, ids, [...campaignClients, 'Zenith Watches', DEMO_FED_CLIENT], async (email) => {
     const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
     return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
   });
@@ -176,10 +179,16 @@ async function backdateSeatMappings(db: Db, rootId: string, days: number) {
 const PAYER: Record<string, string> = { 'Orbit Telecom': 'admin@bright.demo', 'Zenith Watches': 'admin@zenith.demo' };
 export const DEMO_LOW_BALANCE_CLIENT = 'Blue Harbor Bank';
 export const DEMO_OVERAGE_CLIENT = 'Citrus Mobile';
+/**
+ * The client whose past spend comes from `pnpm start`'s backfill (real records, rolled up and debited per day by the
+ * worker) rather than from seedCredits' history: it gets a card and a top-up here, and no debits.
+ */
+export const DEMO_FED_CLIENT = 'Delta Outdoor';
 
 /**
  * Credits for the demo clients (SPEC 6): a test card and top-ups each, and 30 days of spend written through
- * debitSpend (the path the spend worker uses), four postings a day. Blue Harbor Bank ends just above its low-balance
+ * debitSpend (the path the spend worker uses), four postings a day, for every client but DEMO_FED_CLIENT (whose
+ * 30 days come from the backfill of `pnpm start`, through spend.ingest and the worker). Blue Harbor Bank ends just above its low-balance
  * threshold; Citrus Mobile ran out of credit, so it has outstanding overage and its campaigns are paused.
  */
 async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], signIn: (email: string) => Promise<(at: Date) => Promise<ReturnType<typeof createCaller>>>) {
@@ -198,7 +207,7 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
     id: ids.get(name)!,
     // units of the client's currency a day (Fjord pays in NOK)
     daily: (name === 'Fjord Travel' ? 600 : 40 + ((i * 17) % 50)) * 1_000_000,
-    topUps: name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
+    topUps: name === DEMO_FED_CLIENT ? [[30, 5_000]] : name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
     cardId: '',
   }));
   for (const p of plan) {
@@ -217,7 +226,7 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
       }
     }
     for (const hour of [6, 12, 17, 22]) {
-      const items = plan.map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
+      const items = plan.filter((p) => p.name !== DEMO_FED_CLIENT).map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
       await db.transaction().execute((trx) => debitSpend(trx, items, { at: new Date(day + hour * 3_600_000) }));
     }
   }
