@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { anonymous } from './test-support';
 import { sql } from 'kysely';
 import { OUT_OF_CREDIT_REASON } from '@trellis/domain';
-import { DEMO_LOW_BALANCE_CLIENT, DEMO_OVERAGE_CLIENT, DEMO_PASSWORD, demoClientSignIns, demoSignIns, seedDemo } from './demo';
+import { DEMO_LOW_BALANCE_CLIENT, DEMO_MAPPED_DAYS, DEMO_OVERAGE_CLIENT, DEMO_PASSWORD, demoClientSignIns, demoSignIns, seedDemo } from './demo';
 import { createCaller } from './root';
 import { createContextInner } from './context';
 
@@ -65,6 +65,29 @@ describe('demo data', () => {
     expect(await seedDemo(t.db)).toEqual({ created: false });
     expect(Number((await t.db.selectFrom('accounts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBe(19);
   }, 60_000);
+
+  it("maps the demo holding's seats to their current holders from 31 days back, each seat's history in order and without overlaps", async () => {
+    const rows = await sql<{ seat: string; holder: string; from: Date; to: Date | null }>`
+      select s.external_id as seat, a.name as holder, m.effective_from as from, m.effective_to as to
+      from seat_mappings m join seats s on s.id = m.seat_id join accounts a on a.id = m.account_id
+      join accounts h on h.id = m.root_id and h.name = 'Northwind Group'
+      order by s.external_id, m.effective_from`.execute(t.db);
+    const bySeat = new Map<string, typeof rows.rows>();
+    for (const r of rows.rows) bySeat.set(r.seat, [...(bySeat.get(r.seat) ?? []), r]);
+    expect(bySeat.size).toBe(6);
+    const current = new Map([...bySeat].map(([seat, h]) => [seat, h.at(-1)!]));
+    expect(current.get('3310001')!.holder).toBe('Acme Foods'); // linked at the holding, assigned to Bright, then to Acme
+    expect(bySeat.get('3310001')!.map((r) => r.holder)).toEqual(['Northwind Group', 'Bright Media', 'Acme Foods']);
+    for (const [, history] of bySeat) {
+      const now = history.at(-1)!;
+      expect(now.to).toBeNull();
+      expect(now.from.getTime()).toBeLessThanOrEqual(Date.now() - (DEMO_MAPPED_DAYS - 0.01) * 86_400_000);
+      for (let i = 1; i < history.length; i++) expect(history[i - 1]!.to!.getTime()).toBe(history[i]!.from.getTime());
+    }
+    // the premium client's own seat, outside the demo holding, keeps its real history
+    const zenith = await sql<{ from: Date }>`select m.effective_from as from from seat_mappings m join seats s on s.id = m.seat_id where s.external_id = '7700991'`.execute(t.db);
+    expect(zenith.rows[0]!.from.getTime()).toBeGreaterThan(Date.now() - 3_600_000);
+  });
 
   it('lets every listed demo user sign in with the demo password', async () => {
     for (const s of [...demoSignIns(), ...demoClientSignIns()]) {

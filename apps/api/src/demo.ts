@@ -1,4 +1,5 @@
 import { nameKey, type Role } from '@trellis/domain';
+import { sql } from 'kysely';
 import { accounts, debitSpend, type Db } from '@trellis/db';
 import { createContextInner } from './context';
 import { ensurePlatformOperator } from './bootstrap';
@@ -137,25 +138,57 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
     if (i % 3 === 0) await holdingAdmin.campaigns.create({ clientId: ids.get(c)!, name: `${c} seasonal burst`, budgetMicros: 2_500_000_000 });
   }
 
+  // The client the live demo's 30-day backfill feeds (see seedCredits): a campaign, a card and a top-up, no seeded history.
+  await holdingAdmin.campaigns.create({ clientId: ids.get(DEMO_FED_CLIENT)!, name: `${DEMO_FED_CLIENT} trail season`, budgetMicros: 20_000_000_000 });
+
   // One pending invitation, so the outbox and the invitations list have something to show.
   await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
 
   ids.set('Zenith Watches', zenith.client.id);
-  await seedCredits(db, ids, [...campaignClients, 'Zenith Watches'], async (email) => {
+  await backdateSeatMappings(db, holding.id, DEMO_MAPPED_DAYS);
+  await seedCredits(db, ids, [...campaignClients, 'Zenith Watches', DEMO_FED_CLIENT], async (email) => {
     const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
     return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
   });
   return { created: true };
 }
 
+/** How many days back the demo holding's seats are mapped as they are now (room for `pnpm start`'s 30-day backfill). */
+export const DEMO_MAPPED_DAYS = 31;
+
+/**
+ * Demo only (never a product path): the seats of the demo holding were placed seconds ago, so spend of the last days
+ * would be rejected as "seat not mapped" (SPEC 7). This moves each seat's whole mapping history back in time, keeping
+ * its order and its non-overlapping periods: the current holder's period starts `days` days ago, and the earlier
+ * periods of the seeding (linked at the holding, then assigned down) are squeezed into the seconds before that.
+ */
+async function backdateSeatMappings(db: Db, rootId: string, days: number) {
+  const base = new Date(Date.now() - days * 86_400_000);
+  await sql`
+    with ranked as (
+      select id, (row_number() over (partition by seat_id order by effective_from desc, id desc) - 1)::int as back
+      from seat_mappings where root_id = ${rootId}::uuid
+    )
+    update seat_mappings m set
+      effective_from = ${base}::timestamptz - make_interval(secs => r.back),
+      effective_to = case when m.effective_to is null then null else ${base}::timestamptz - make_interval(secs => r.back - 1) end
+    from ranked r where r.id = m.id`.execute(db);
+}
+
 /** Who tops up which demo client (the holding admin for the holding's clients; premium clients their own admin). */
 const PAYER: Record<string, string> = { 'Orbit Telecom': 'admin@bright.demo', 'Zenith Watches': 'admin@zenith.demo' };
 export const DEMO_LOW_BALANCE_CLIENT = 'Blue Harbor Bank';
 export const DEMO_OVERAGE_CLIENT = 'Citrus Mobile';
+/**
+ * The client whose past spend comes from `pnpm start`'s backfill (real records, rolled up and debited per day by the
+ * worker) rather than from seedCredits' history: it gets a card and a top-up here, and no debits.
+ */
+export const DEMO_FED_CLIENT = 'Delta Outdoor';
 
 /**
  * Credits for the demo clients (SPEC 6): a test card and top-ups each, and 30 days of spend written through
- * debitSpend (the path the spend worker uses), four postings a day. Blue Harbor Bank ends just above its low-balance
+ * debitSpend (the path the spend worker uses), four postings a day, for every client but DEMO_FED_CLIENT (whose
+ * 30 days come from the backfill of `pnpm start`, through spend.ingest and the worker). Blue Harbor Bank ends just above its low-balance
  * threshold; Citrus Mobile ran out of credit, so it has outstanding overage and its campaigns are paused.
  */
 async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], signIn: (email: string) => Promise<(at: Date) => Promise<ReturnType<typeof createCaller>>>) {
@@ -174,7 +207,7 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
     id: ids.get(name)!,
     // units of the client's currency a day (Fjord pays in NOK)
     daily: (name === 'Fjord Travel' ? 600 : 40 + ((i * 17) % 50)) * 1_000_000,
-    topUps: name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
+    topUps: name === DEMO_FED_CLIENT ? [[30, 5_000]] : name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
     cardId: '',
   }));
   for (const p of plan) {
@@ -193,7 +226,7 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
       }
     }
     for (const hour of [6, 12, 17, 22]) {
-      const items = plan.map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
+      const items = plan.filter((p) => p.name !== DEMO_FED_CLIENT).map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
       await db.transaction().execute((trx) => debitSpend(trx, items, { at: new Date(day + hour * 3_600_000) }));
     }
   }

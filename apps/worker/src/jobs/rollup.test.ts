@@ -169,5 +169,38 @@ describe('rollup', () => {
     const sums = await sql<{ s: string }>`select sum(spend_micros)::text as s from spend_hourly`.execute(t.db);
     expect(sums.rows[0]!.s).toBe('21');
   });
-});
 
+  it("debits a late record into its own UTC day's usage bucket and today's at the cut, in one debit call per unit", async () => {
+    await t.reset();
+    const f = await spendFixture(t.db);
+    const rec = (id: string, at: Date, spendMicros: number) => ({
+      eventId: id, occurredAt: at.toISOString(), dsp: 'dv360', seatId: 'S1', auctionType: 'open_auction', campaignId: f.k1.id, impressions: 10, clicks: 0, spendMicros, currency: 'EUR',
+    });
+    const cut = hoursAfter(52); // 2026-03-03T04:00Z
+    // a record of 2026-03-01 arriving late, one of 2026-03-02 and one of today (2026-03-03)
+    await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records: [rec('late', hoursAfter(21.5), 700), rec('yesterday', hoursAfter(30), 500), rec('today', hoursAfter(51), 300)] }));
+    const r = await rollup(t.db, () => cut, { rootId: f.h.id });
+    expect(r?.records).toBe(3);
+    const entries = await sql<{ reference: string; amount: string; at: Date }>`
+      select reference, (-amount_micros + overage_micros)::text as amount, created_at as at from credit_entries where client_id = ${f.c1.id}::uuid and kind = 'spend' order by reference`.execute(t.db);
+    expect(entries.rows.map((e) => [e.reference.replace(/^spend:[^:]+:/, ''), e.amount, e.at.toISOString()])).toEqual([
+      [`0-${r!.to}:2026-03-01`, '700', '2026-03-01T12:00:00.000Z'],
+      [`0-${r!.to}:2026-03-02`, '500', '2026-03-02T12:00:00.000Z'],
+      [`0-${r!.to}:2026-03-03`, '300', cut.toISOString()],
+    ]);
+    const buckets = await sql<{ bucket: Date; spent: string }>`
+      select bucket, spent_micros::text as spent from credit_spend_buckets where client_id = ${f.c1.id}::uuid order by bucket`.execute(t.db);
+    expect(buckets.rows.map((b) => [b.bucket.toISOString(), b.spent])).toEqual([
+      ['2026-03-01T12:00:00.000Z', '700'],
+      ['2026-03-02T12:00:00.000Z', '500'],
+      ['2026-03-03T04:00:00.000Z', '300'],
+    ]);
+    // one debitSpend call for the unit: one audit entry for the client, carrying all three debits
+    const audit = await sql<{ after: { debits: number } }>`select after from audit_entries where action = 'credits.spend' and account_id = ${f.c1.id}::uuid`.execute(t.db);
+    expect(audit.rows.map((a) => a.after.debits)).toEqual([3]);
+    // exactly once: rolling up again changes nothing
+    expect(await rollup(t.db, () => cut, { rootId: f.h.id })).toBeNull();
+    const again = await sql<{ n: string }>`select count(*)::text as n from credit_entries where kind = 'spend'`.execute(t.db);
+    expect(again.rows[0]!.n).toBe('3');
+  });
+});

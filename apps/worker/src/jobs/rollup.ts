@@ -22,7 +22,8 @@ export interface RollupDone {
  * 2. find the highest sequence number no open transaction can still fill (a brief exclusive lock, in a transaction of
  *    its own, that waits out the root's in-flight writers, who hold it shared);
  * 3. aggregate (watermark, hi] into spend_hourly with one INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE;
- * 4. debit each client's credits for its spend in that range (reference `spend:<root>:<from>-<to>`);
+ * 4. debit each client's credits for its spend in that range, per UTC day of the spend (reference
+ *    `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, each dated in its day), in ONE debitSpend call (one lock order);
  * 5. advance the watermark.
  * Killed anywhere before the commit, nothing of it happened; the next unit starts from the same watermark.
  */
@@ -36,7 +37,7 @@ export async function rollup(db: Db, clock: () => Date, opts: RollupOptions = {}
     if (safe <= claim.rolledSeq) return null;
     const to = safe - claim.rolledSeq > maxRange ? claim.rolledSeq + maxRange : safe;
     // complete until the cut only when this unit reaches the safe end; otherwise until the last complete cut
-    const r = await spend.rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null);
+    const r = await spend.rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
     if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
     return { rootId: r.rootId, from: r.from.toString(), to: r.to.toString(), records: r.records, groups: r.groups, clientsDebited: r.debits.length };
   });

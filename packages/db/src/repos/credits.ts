@@ -166,6 +166,8 @@ export interface SpendDebit {
   amountMicros: bigint;
   /** The caller's idempotency key for this debit, unique per client (1-200 characters). */
   reference: string;
+  /** When this debit happened (its ledger entry and its 15-minute spend bucket); default: the call's `at`. */
+  at?: Date;
 }
 
 export interface ClientDebitSummary {
@@ -202,7 +204,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * - raises the low-balance mail once per crossing (to the client's admins and its agency's admins and operators);
  * - writes one spend entry per debit, the client's new balance, its 15-minute spend bucket and one audit entry per
  *   client, each with one set-based statement for the whole call.
- * Unknown client ids throw (nothing is applied). `opts.at` is the time the entries carry (default: now).
+ * Unknown client ids throw (nothing is applied). `opts.at` is the time the entries carry (default: now); an item's own
+ * `at` overrides it for that item's entry and spend bucket (the rollup debits late spend into its own day), while the
+ * balance, the audit entry and any pause carry `opts.at`.
  */
 export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: { at?: Date } = {}): Promise<DebitSpendResult> {
   const at = opts.at ?? new Date();
@@ -212,6 +216,7 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     }
     if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200 || it.reference.includes('\u0000')) throw new RangeError('debitSpend: reference must be 1-200 characters, without NUL');
     if (!UUID.test(it.clientId)) throw new RangeError(`debitSpend: clientId must be a uuid (reference ${it.reference})`);
+    if (it.at !== undefined && (!(it.at instanceof Date) || Number.isNaN(it.at.getTime()))) throw new RangeError(`debitSpend: at must be a valid Date (reference ${it.reference})`);
   }
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
 
@@ -247,7 +252,9 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       summary: { clientId: id, rootId: a.rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: a.balanceMicros, campaignsPaused: 0, lowBalanceAlert: false },
     });
   }
-  const e = { root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[] };
+  const e = { root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], at: [] as Date[] };
+  // the 15-minute spend buckets, per (client, bucket of the item's time)
+  const buckets = new Map<string, { root: string; client: string; bucket: Date; spent: bigint; over: bigint; debits: number }>();
   let skipped = 0;
   for (const it of items) {
     const clientId = it.clientId.toLowerCase();
@@ -270,11 +277,20 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     e.overage.push(d.overageMicros.toString());
     e.after.push(d.balanceAfterMicros.toString());
     e.ref.push(it.reference);
+    const itemAt = it.at ?? at;
+    e.at.push(itemAt);
+    const bucketAt = new Date(Math.floor(itemAt.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
+    const bk = `${clientId}\u0000${bucketAt.getTime()}`;
+    const b = buckets.get(bk) ?? { root: s.summary.rootId, client: clientId, bucket: bucketAt, spent: 0n, over: 0n, debits: 0 };
+    b.spent += it.amountMicros;
+    b.over += d.overageMicros;
+    b.debits++;
+    buckets.set(bk, b);
   }
   const touched = [...state.values()].filter((s) => s.summary.debits > 0);
   if (touched.length === 0) return { applied: 0, skipped, clients: [] };
 
-  const c = { root: [] as string[], client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[], spent: [] as string[], over: [] as string[], debits: [] as number[], audit: [] as string[] };
+  const c = { root: [] as string[], client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[], audit: [] as string[] };
   for (const s of touched) {
     const a = accountsById.get(s.summary.clientId)!;
     const low = lowBalanceCrossing({ armed: a.lowAlertArmed, thresholdMicros: a.lowBalanceMicros, balanceAfterMicros: s.balance });
@@ -285,9 +301,6 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     c.balance.push(s.balance.toString());
     c.overage.push((s.overageBefore + s.summary.overageMicros).toString());
     c.armed.push(low.armed);
-    c.spent.push(s.summary.spentMicros.toString());
-    c.over.push(s.summary.overageMicros.toString());
-    c.debits.push(s.summary.debits);
     c.audit.push(
       JSON.stringify({
         debits: s.summary.debits,
@@ -298,15 +311,15 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       }),
     );
   }
-  const bucket = new Date(Math.floor(at.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
+  const bk = [...buckets.values()];
 
   // 4. Entries, balances, spend buckets and audit: one statement for the whole call.
   await sql`
     with entries as (
       insert into credit_entries (root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, created_at)
-      select t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, ${at}::timestamptz
-      from unnest(${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[])
-        as t(root_id, client_id, amount, overage, after, reference)
+      select t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.at
+      from unnest(${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[], ${e.at.map((d) => d.toISOString())}::timestamptz[])
+        as t(root_id, client_id, amount, overage, after, reference, at)
       returning 1
     ), balances as (
       update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
@@ -315,8 +328,10 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       returning 1
     ), buckets as (
       insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
-      select t.root_id, t.client_id, ${bucket}::timestamptz, t.spent, t.over, t.debits
-      from unnest(${c.root}::uuid[], ${c.client}::uuid[], ${c.spent}::bigint[], ${c.over}::bigint[], ${c.debits}::int[]) as t(root_id, client_id, spent, over, debits)
+      select t.root_id, t.client_id, t.bucket, t.spent, t.over, t.debits
+      from unnest(${bk.map((b) => b.root)}::uuid[], ${bk.map((b) => b.client)}::uuid[], ${bk.map((b) => b.bucket.toISOString())}::timestamptz[],
+        ${bk.map((b) => b.spent.toString())}::bigint[], ${bk.map((b) => b.over.toString())}::bigint[], ${bk.map((b) => b.debits)}::int[])
+        as t(root_id, client_id, bucket, spent, over, debits)
       on conflict (root_id, client_id, bucket) do update set
         spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
         overage_micros = credit_spend_buckets.overage_micros + excluded.overage_micros,

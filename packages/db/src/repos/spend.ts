@@ -416,7 +416,8 @@ export interface RollupResult {
   to: bigint;
   records: number;
   groups: number;
-  debits: { clientId: string; amountMicros: bigint; reference: string }[];
+  /** One per (client, UTC day of occurred_at), reference `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, dated in its day. */
+  debits: { clientId: string; amountMicros: bigint; reference: string; at: Date }[];
 }
 
 /**
@@ -425,27 +426,39 @@ export interface RollupResult {
  * per-client spend of that range (for the debits) and advances the watermark; all in the caller's transaction, which
  * holds the watermark row.
  */
-export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date | null): Promise<RollupResult> {
+export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date | null, now: Date = new Date()): Promise<RollupResult> {
   // the tree (shared): no client moves while this range is added to its ancestors' daily aggregates
   await lockTreeForRollup(trx);
   const groups = await rollupStatement(trx, rootId, from, to);
   await rollupDaily(trx, rootId, from, to);
-  const perClient = await sql<{ client_id: string | null; spend: string; n: string }>`
-    select client_id, sum(spend_micros)::text as spend, count(*)::text as n from spend_records
+  // per client and UTC day of the spend, so a late (or backfilled) record is debited into its own day
+  const perClientDay = await sql<{ client_id: string | null; day: string; spend: string; n: string }>`
+    select client_id, to_char(date_trunc('day', occurred_at, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros)::text as spend, count(*)::text as n
+    from spend_records
     where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
-    group by client_id order by client_id`.execute(trx);
-  const records = perClient.rows.reduce((n, r) => n + Number(r.n), 0);
+    group by client_id, 2 order by client_id, 2`.execute(trx);
+  const records = perClientDay.rows.reduce((n, r) => n + Number(r.n), 0);
   await sql`
     update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = coalesce(${completeUntil}::timestamptz, complete_until),
       records_rolled = records_rolled + ${records}
     where root_id = ${rootId}`.execute(trx);
+  const today = now.toISOString().slice(0, 10);
   return {
     rootId,
     from,
     to,
     records,
     groups,
-    debits: perClient.rows.filter((r): r is typeof r & { client_id: string } => r.client_id !== null && BigInt(r.spend) > 0n).map((r) => ({ clientId: r.client_id, amountMicros: BigInt(r.spend), reference: `spend:${rootId}:${from}-${to}` })),
+    // a past day's debit is dated at its noon UTC (the same calendar day in every zone from UTC-11 to UTC+11); today's
+    // (or a future day's) at `now`, so no ledger entry is dated ahead of the rollup that wrote it
+    debits: perClientDay.rows
+      .filter((r): r is typeof r & { client_id: string } => r.client_id !== null && BigInt(r.spend) > 0n)
+      .map((r) => ({
+        clientId: r.client_id,
+        amountMicros: BigInt(r.spend),
+        reference: `spend:${rootId}:${from}-${to}:${r.day}`,
+        at: r.day < today ? new Date(`${r.day}T12:00:00.000Z`) : now,
+      })),
   };
 }
 

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@trellis/db/embedded';
+import { DEMO_FED_CLIENT, DEMO_PASSWORD } from './demo';
+
+/**
+ * Issue 11 item 6, with real processes: `scripts/start.ts` with the demo, its 30-day backfill through spend.ingest,
+ * the worker's rollup, and what the holding's reports and the fed client's credits show afterwards.
+ */
+const root = path.resolve(import.meta.dirname, '../../..');
+const dirs: string[] = [];
+
+function dataDir() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trellis-feed-'));
+  chmodSync(dir, 0o755); // the database server runs as `postgres` when we are root
+  dirs.push(dir);
+  return dir;
+}
+
+/** The processes whose environment names this data folder: what a start of it runs. */
+function processesOf(dir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (Number(p) === process.pid) continue;
+      if (!readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`TRELLIS_DATA_DIR=${dir}`)) continue;
+      out.push({ pid: Number(p), cmd: readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+    } catch {}
+  }
+  return out;
+}
+
+afterAll(() => {
+  for (const dir of dirs) {
+    for (const { pid } of processesOf(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function start(dir: string, port: number, env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRELLIS_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env: { ...clean, TRELLIS_DATA_DIR: dir, PORT: String(port), TRELLIS_DEMO: '0', TRELLIS_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return { child, exited, out: () => out };
+}
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 200))) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+const ready = (port: number, run: ReturnType<typeof start>) =>
+  until(`readiness on ${port}\n${run.out()}`, 120_000, async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return res.status === 200 ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+
+
+async function call<T>(base: string, name: string, input: unknown, token?: string): Promise<T> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const query = !['auth.signIn'].includes(name);
+  const res = query
+    ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+    : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
+  if (!body.result) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
+  return body.result.data;
+}
+
+interface Node { id: string; name: string; children: Node[] }
+const find = (n: Node, name: string): Node | undefined => (n.name === name ? n : n.children.map((c) => find(c, name)).find(Boolean));
+async function demoHolding(base: string, token: string): Promise<Node> {
+  const tree = await call<Node[] | Node>(base, 'accounts.tree', {}, token);
+  return (Array.isArray(tree) ? tree : [tree]).find((n) => n.name === 'Northwind Group')!;
+}
+
+const DAY = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+describe('pnpm start, live demo', () => {
+  it("backfills 30 days on first start: the holding's 30-day report has rows on 28+ days and the fed client's credits usage spreads over them", { timeout: 300_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const run = start(dir, port, { TRELLIS_DEMO: '1' });
+    try {
+      await ready(port, run);
+      const base = `http://127.0.0.1:${port}`;
+      await until(`the backfill to finish\n${run.out()}`, 180_000, () => (/backfill done: (\d+) accepted, 0 duplicates, 0 rejected/.test(run.out()) ? true : undefined));
+      expect(run.out()).toMatch(/backfill: \d+\/\d+ records sent/);
+      const { token } = await call<{ token: string }>(base, 'auth.signIn', { email: 'admin@northwind.demo', password: DEMO_PASSWORD });
+      const holding = await demoHolding(base, token);
+      const from = dayOf(Date.now() - 29 * DAY);
+      const to = dayOf(Date.now() + DAY); // the holding's day (Copenhagen) may be ahead of UTC's
+      // the worker rolls the backfill up: the report fills day by day
+      const days = await until('a 30-day report with rows on 28+ days', 90_000, async () => {
+        const r = await call<{ rows: { day: string; spendMicros: string }[] }>(base, 'reports.run', { accountId: holding.id, from, to, groupBy: ['day'] }, token);
+        const d = new Set(r.rows.filter((x) => BigInt(x.spendMicros) > 0n).map((x) => x.day));
+        return d.size >= 28 ? d : undefined;
+      });
+      expect(days.size).toBeGreaterThanOrEqual(28);
+      // the fed client: its usage per day comes from the backfill's records, debited by the worker into their own days
+      const fed = find(holding, DEMO_FED_CLIENT)!.id;
+      const usage = await until('the fed client\'s usage over 28+ days', 60_000, async () => {
+        const u = await call<{ items: { day: string; spentMicros: string }[] }>(base, 'credits.usage', { clientId: fed, from, to }, token);
+        return u.items.filter((i) => BigInt(i.spentMicros) > 0n).length >= 28 ? u.items : undefined;
+      });
+      const spent = usage.map((i) => BigInt(i.spentMicros));
+      const total = spent.reduce((a, b) => a + b, 0n);
+      const today = BigInt(usage.find((i) => i.day === dayOf(Date.now()))?.spentMicros ?? '0');
+      expect(today * 5n).toBeLessThan(total); // not all today: the worker dated each day's debit in its day
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
+  it('feeds nothing, backfill included, with TRELLIS_DEMO_SPEND=0', { timeout: 180_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const run = start(dir, port, { TRELLIS_DEMO: '1', TRELLIS_DEMO_SPEND: '0' });
+    try {
+      await ready(port, run);
+      const base = `http://127.0.0.1:${port}`;
+      await new Promise((r) => setTimeout(r, 3_000));
+      const { token } = await call<{ token: string }>(base, 'auth.signIn', { email: 'admin@northwind.demo', password: DEMO_PASSWORD });
+      const holding = await demoHolding(base, token);
+      const r = await call<{ rows: unknown[] }>(base, 'reports.run', { accountId: holding.id, from: dayOf(Date.now() - 29 * DAY), to: dayOf(Date.now() + DAY), groupBy: ['day'] }, token);
+      expect(r.rows).toEqual([]);
+      expect(existsSync(path.join(dir, 'demo-ingest-key'))).toBe(false);
+      expect(run.out()).not.toMatch(/demo spend|demo-spend/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+});
