@@ -48,6 +48,33 @@ describe('CSV cells computed by PostgreSQL (the export)', () => {
     for (const size of [1, 2, 3, 7, 1000]) expect(await copyCsv(select, size)).toBe(expected);
   });
 
+  it('turns LF into CRLF only outside quoted cells, like a byte-by-byte scan, whatever the text and the chunking', () => {
+    const naive = (text: string) => {
+      let quoted = false;
+      let out = '';
+      for (const ch of text) {
+        if (ch === '"') quoted = !quoted;
+        out += ch === '\n' && !quoted ? '\r\n' : ch;
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', 'é'), { maxLength: 60 }), fc.array(fc.nat(60), { maxLength: 6 }), (chars, cuts) => {
+        const all = Buffer.from(chars.join(''));
+        const at = [...new Set(cuts.map((c) => Math.min(c, all.length)))].sort((a, b) => a - b);
+        const crlf = crlfRecords();
+        const parts: Buffer[] = [];
+        let from = 0;
+        for (const c of [...at, all.length]) {
+          parts.push(crlf(all.subarray(from, c)));
+          from = c;
+        }
+        expect(Buffer.concat(parts).toString('utf8')).toBe(naive(chars.join('')));
+      }),
+      { numRuns: 500, seed: 11 },
+    );
+  });
+
   it('inlines parameters as literals that PostgreSQL reads back as the same values (COPY takes no parameters)', async () => {
     const texts = ["it's", 'back\\slash \\\' E', 'a"b', '$1 $2', '{a,b}', 'é', ''];
     const arr = ['x', 'q"uote', 'com,ma', 'back\\', "o'k", 'NULL', ''];

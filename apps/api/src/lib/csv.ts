@@ -41,18 +41,31 @@ export const ratioSql = (clicks: RawBuilder<unknown>, impressions: RawBuilder<un
 export function crlfRecords(): (chunk: Buffer) => Buffer {
   let quoted = false;
   return (chunk) => {
-    let lfs = 0;
+    // Buffer#indexOf (native) finds the next quote and line feed; quotes are rare, so each is looked up once
     const positions: number[] = [];
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (b === 0x22) quoted = !quoted;
-      else if (b === 0x0a && !quoted) {
-        positions.push(i);
-        lfs++;
+    let quote = chunk.indexOf(0x22);
+    let i = 0;
+    while (i < chunk.length) {
+      if (quoted) {
+        if (quote < 0) break;
+        quoted = false;
+        i = quote + 1;
+        quote = chunk.indexOf(0x22, i);
+        continue;
       }
+      const lf = chunk.indexOf(0x0a, i);
+      if (quote >= 0 && (lf < 0 || quote < lf)) {
+        quoted = true;
+        i = quote + 1;
+        quote = chunk.indexOf(0x22, i);
+        continue;
+      }
+      if (lf < 0) break;
+      positions.push(lf);
+      i = lf + 1;
     }
-    if (lfs === 0) return chunk;
-    const out = Buffer.allocUnsafe(chunk.length + lfs);
+    if (positions.length === 0) return chunk;
+    const out = Buffer.allocUnsafe(chunk.length + positions.length);
     let from = 0;
     let to = 0;
     for (const p of positions) {

@@ -325,11 +325,13 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
   const body = withTotals
     ? sql`(${rows}) union all (select ${sql.join([...dims.flatMap((d) => DIMENSION_COLUMNS[d].map((c) => sql`null as ${sql.id(c)}`)), sql`g.currency::text`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`])} from grouped g where g.total)`
     : rows;
+  // grouped is read twice with totals (rows and totals: computed once); without (the CSV export) once, streamed into
+  // the sort instead of being written to a tuple store first (~10 % of a large export's statement)
   return sql<RawRow>`
     with ${daily ? sql`` : sql`vis as materialized (${vis}),`}
     src as (${src}),
     keyed as (${keyed}),
-    grouped as materialized (${grouped})
+    grouped as ${withTotals ? sql`materialized` : sql`not materialized`} (${grouped})
     ${body}`;
 }
 
