@@ -10,10 +10,7 @@
  * set, else a throw-away embedded PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +19,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { nameKey } from '@trellis/domain';
 import { accounts, createDb, memberships, migrateToLatest, reports, spendDaily, type Db } from '@trellis/db';
-import { startEmbeddedPostgres } from '@trellis/db/embedded';
+import { benchDatabase } from './bench-support';
 import { createApp } from '@trellis/api/app';
 import { userWithCaller } from '@trellis/api/test-support';
 
@@ -129,24 +126,8 @@ export interface ReportBench {
 }
 
 export async function benchReports(records = Number(process.env.TRELLIS_BENCH_REPORT_RECORDS ?? 10_000_000)): Promise<ReportBench> {
-  let stop = async () => {};
-  let url = process.env.DATABASE_URL;
-  let dbName: string | undefined;
-  const dir = await mkdtemp(path.join(tmpdir(), 'trellis-bench-reports-'));
-  await chmod(dir, 0o755);
-  if (!url) {
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-    stop = () => server.stop();
-    url = server.urlFor('postgres');
-  } else {
-    dbName = `trellis_bench_reports_${Date.now()}`;
-    const admin = createDb(url, { max: 1 });
-    await sql`create database ${sql.id(dbName)}`.execute(admin);
-    await admin.destroy();
-    const u = new URL(url);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-  }
+  const bench = await benchDatabase('reports');
+  const url = bench.url;
   const db = createDb(url, { max: 10 });
   let server: Server | undefined;
   try {
@@ -235,13 +216,7 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
   } finally {
     await new Promise((r) => (server ? server.close(r) : r(null)));
     await db.destroy();
-    if (dbName && process.env.DATABASE_URL) {
-      const admin = createDb(process.env.DATABASE_URL, { max: 1 });
-      await sql`drop database if exists ${sql.id(dbName)} with (force)`.execute(admin);
-      await admin.destroy();
-    }
-    await stop();
-    await rm(dir, { recursive: true, force: true });
+    await bench.release();
   }
 }
 
