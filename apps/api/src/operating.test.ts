@@ -46,6 +46,20 @@ async function serve(extra: Partial<AppOptions> = {}) {
 }
 
 describe('request logs', () => {
+  it('survives a malformed escape in the path (one anonymous request must not stop the process) and logs it as an unknown procedure', async () => {
+    const s = await serve();
+    for (const bad of ['/trpc/auth.me%E0%A4%A', '/trpc/%', '/trpc/a,%ZZ', '/%E0%A4%A']) {
+      const res = await fetch(`${s.base}${bad}`);
+      expect(res.status, bad).toBeGreaterThanOrEqual(400);
+      expect(res.status, bad).toBeLessThan(500);
+    }
+    await new Promise((r) => setTimeout(r, 50)); // the observations run after the response
+    expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
+    const requests = s.logged().filter((l) => l.msg === 'request' && l.path === '/trpc');
+    expect(requests.length).toBe(3);
+    expect(requests.every((l) => String(l.procedure).split(',').every((p) => p === 'unknown'))).toBe(true);
+  });
+
   it('log each request once with its id (echoed in X-Request-Id), procedure, user, duration and outcome, and never a password, token or card number', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });

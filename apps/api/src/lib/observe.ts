@@ -134,11 +134,13 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; proced
       done = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const trpc = path.startsWith('/trpc/');
+      // the path is the caller's: a malformed escape (`%E0%A4%A`) must not throw here, where nothing would catch it
+      const called = trpc ? safeDecode(path.slice(6)).split(',') : [];
       const names = trpc
-        ? decodeURIComponent(path.slice(6)).split(',').map((p) => (opts.procedures.has(p) ? p : 'unknown'))
+        ? called.map((p) => (opts.procedures.has(p) ? p : 'unknown'))
         : [/^\/(healthz|readyz|metrics|exports\/report\.csv)$/.test(path) ? path : 'web'];
       const outcomes = names.map((p, i) => {
-        const raw = trpc ? decodeURIComponent(path.slice(6)).split(',')[i]! : p;
+        const raw = trpc ? called[i]! : p;
         // a failure tRPC could not pin on one call (an oversize or unparsable body) is every call's outcome
         return info.errors.get(raw) ?? info.errors.get('') ?? (res.statusCode >= 400 && info.errors.size === 0 ? outcomeOfStatus(res.statusCode) : 'ok');
       });
@@ -158,8 +160,16 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; proced
       else if (!trpc && names[0] !== 'web' && names[0] !== '/exports/report.csv' && res.statusCode < 400) opts.logger.debug(line, 'request'); // probes and scrapes
       else opts.logger.info(line, 'request');
     };
-    res.once('finish', finish);
-    res.once('close', finish);
+    // an observation runs after the response, where nothing catches: it must never take the process down
+    const observed = () => {
+      try {
+        finish();
+      } catch (e) {
+        opts.logger.error({ reqId: id, err: (e as Error).message }, 'request observation failed');
+      }
+    };
+    res.once('finish', observed);
+    res.once('close', observed);
     next();
   };
 }
@@ -241,4 +251,13 @@ export function readyzHandler(db: Db): RequestHandler {
     res.setHeader('Cache-Control', 'no-store');
     res.status(r.ready ? 200 : 503).json(r);
   };
+}
+
+/** decodeURIComponent that answers '' instead of throwing on a malformed escape. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '';
+  }
 }
