@@ -95,7 +95,7 @@ export function createApp(opts: AppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/readyz', readyzHandler(opts.db));
+  app.get('/readyz', readyzHandler(opts.db, logger));
   app.get('/metrics', metricsHandler({ metrics, token: opts.metricsToken }));
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
   app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, log: opts.log ?? ((l) => logger.error(l)) }));

@@ -166,6 +166,22 @@ describe('GET /metrics', () => {
 });
 
 describe('GET /readyz', () => {
+  it('names a database that does not answer without handing its error text (host, port, user) to an anonymous caller', async () => {
+    const { createDb } = await import('@trellis/db');
+    const dead = createDb('postgres://trellis_user:hunter2@127.0.0.1:1/nowhere', { max: 1 });
+    try {
+      const s = await serve({ db: dead });
+      const res = await fetch(`${s.base}/readyz`);
+      expect(res.status).toBe(503);
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({ ready: false, database: 'does not answer (the api log says why)' });
+      for (const secret of ['ECONNREFUSED', '127.0.0.1', 'trellis_user', 'hunter2']) expect(text).not.toContain(secret);
+      expect(s.logged().some((l) => l.msg === 'not ready' && String(l.err).includes('ECONNREFUSED'))).toBe(true);
+    } finally {
+      await dead.destroy();
+    }
+  });
+
   it('answers 200 only with a live worker and the expected schema, and 503 naming what is missing', { timeout: 150_000 }, async () => {
     const s = await serve();
     const ready = async () => {

@@ -221,14 +221,18 @@ export interface Readiness {
   worker: 'ok' | string;
 }
 
-/** The three things /readyz needs: the database answers, its schema is the code's, a worker beat within a minute. */
-export async function readiness(db: Db): Promise<Readiness> {
+/**
+ * The three things /readyz needs: the database answers, its schema is the code's, a worker beat within a minute.
+ * The answer is public: a driver's error text (host, port, user names) goes to `logError`, never into it.
+ */
+export async function readiness(db: Db, logError: (part: string, message: string) => void = () => {}): Promise<Readiness> {
   const r: Readiness = { ready: false, database: 'not checked', schema: 'not checked', worker: 'not checked' };
   try {
     await sql`select 1`.execute(db);
     r.database = 'ok';
   } catch (e) {
-    r.database = `does not answer: ${e instanceof Error ? e.message : String(e)}`;
+    r.database = 'does not answer (the api log says why)';
+    logError('database', e instanceof Error ? e.message : String(e));
     return r;
   }
   const applied = await appliedSchemaVersion(db).catch(() => null);
@@ -239,15 +243,16 @@ export async function readiness(db: Db): Promise<Readiness> {
     r.worker =
       age === null ? 'no worker has ever beaten its heart' : age <= HEARTBEAT_FRESH_SECONDS ? 'ok' : `last heartbeat ${Math.round(age)} s ago (more than ${HEARTBEAT_FRESH_SECONDS} s)`;
   } catch (e) {
-    r.worker = `unknown: ${e instanceof Error ? e.message : String(e)}`;
+    r.worker = 'unknown (the api log says why)';
+    logError('worker', e instanceof Error ? e.message : String(e));
   }
   r.ready = r.database === 'ok' && r.schema === 'ok' && r.worker === 'ok';
   return r;
 }
 
-export function readyzHandler(db: Db): RequestHandler {
+export function readyzHandler(db: Db, logger?: Logger): RequestHandler {
   return async (_req, res) => {
-    const r = await readiness(db);
+    const r = await readiness(db, (part, err) => logger?.warn({ part, err }, 'not ready'));
     res.setHeader('Cache-Control', 'no-store');
     res.status(r.ready ? 200 : 503).json(r);
   };
