@@ -96,7 +96,7 @@ export function createApp(opts: AppOptions): Express {
     res.json({ ok: true });
   });
   app.get('/readyz', readyzHandler(opts.db, logger));
-  app.get('/metrics', metricsHandler({ metrics, token: opts.metricsToken }));
+  app.get('/metrics', metricsHandler({ metrics, token: opts.metricsToken, behindProxy: opts.trustProxy !== undefined }));
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
   app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, log: opts.log ?? ((l) => logger.error(l)) }));
   app.use('/trpc', mutationsNeedJsonOrBearer);

@@ -152,9 +152,14 @@ describe('GET /metrics', () => {
     expect([...(await scrape()).keys()].some((k) => k.includes('no.such.thing'))).toBe(false);
   });
 
-  it('is hidden from callers coming through a proxy, and with TRELLIS_METRICS_TOKEN needs the token', async () => {
+  it('is hidden from callers coming through a proxy (a forwarding header, or TRELLIS_TRUST_PROXY set), and with TRELLIS_METRICS_TOKEN needs the token', async () => {
     const open = await serve();
     expect((await fetch(`${open.base}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(404);
+    expect((await fetch(`${open.base}/metrics`, { headers: { 'x-real-ip': '203.0.113.9' } })).status).toBe(404);
+    expect((await fetch(`${open.base}/metrics`)).status).toBe(200);
+    // behind a configured proxy (on this machine every caller is a loopback peer, with or without a header): token only
+    const proxied = await serve({ trustProxy: 'loopback' });
+    expect((await fetch(`${proxied.base}/metrics`)).status).toBe(404);
     const TOKEN = 'metrics-token-0123456789';
     const guarded = await serve({ metricsToken: TOKEN });
     expect((await fetch(`${guarded.base}/metrics`)).status).toBe(404);

@@ -189,10 +189,11 @@ export const noteError = (req: Request, procedure: string | undefined, code: str
 
 /**
  * `GET /metrics`: with `TRELLIS_METRICS_TOKEN` set, for a caller presenting it as a bearer token; without, only for a
- * caller on this machine talking to the api directly (loopback peer, no proxy's forwarding header). Anyone else
- * gets 404, as if there were nothing.
+ * caller on this machine talking to the api directly (loopback peer, no proxy's forwarding header), and never when a
+ * proxy is configured (`TRELLIS_TRUST_PROXY`: a proxy on this machine makes every caller a loopback peer, and not
+ * every proxy adds a forwarding header). Anyone else gets 404, as if there were nothing.
  */
-export function metricsHandler(opts: { metrics: Metrics; token?: string | undefined }): RequestHandler {
+export function metricsHandler(opts: { metrics: Metrics; token?: string | undefined; behindProxy?: boolean }): RequestHandler {
   const token = opts.token ? Buffer.from(opts.token) : null;
   return async (req, res) => {
     let allowed: boolean;
@@ -201,8 +202,8 @@ export function metricsHandler(opts: { metrics: Metrics; token?: string | undefi
       allowed = given.length === token.length && timingSafeEqual(given, token);
     } else {
       const peer = req.socket.remoteAddress ?? '';
-      const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
-      allowed = !forwarded && (peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1');
+      const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined;
+      allowed = !opts.behindProxy && !forwarded && (peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1');
     }
     if (!allowed) return void res.status(404).type('text/plain').send('Not found');
     res.setHeader('Content-Type', opts.metrics.registry.contentType);
