@@ -131,7 +131,7 @@ export async function insertEntries(trx: Trx, entries: readonly NewEntry[]): Pro
 }
 
 /** A client's ledger, newest first; `before` is the id cursor of the previous page. */
-export async function listEntries(db: Db, account: { rootId: string; clientId: string }, page: { limit: number; before?: string }): Promise<CreditEntry[]> {
+export async function listEntries(db: Db, account: { rootId: string; clientId: string }, page: { limit: number; before?: string; since?: Date | null }): Promise<CreditEntry[]> {
   let q = db
     .selectFrom('credit_entries as e')
     .leftJoin('users as u', 'u.id', 'e.actor_user_id')
@@ -142,6 +142,7 @@ export async function listEntries(db: Db, account: { rootId: string; clientId: s
     .orderBy('e.id', 'desc')
     .limit(page.limit);
   if (page.before !== undefined) q = q.where('e.id', '<', page.before);
+  if (page.since) q = q.where('e.created_at', '>=', page.since);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: String(r.id),
@@ -410,7 +411,7 @@ export async function spentSince(db: Db | Trx, clientId: string, since: Date): P
 }
 
 /** Spend per day from `from` to `to` (inclusive, 'YYYY-MM-DD' in the zone), days without spend as zero. */
-export async function usagePerDay(db: Db, clientId: string, timeZone: string, from: string, to: string): Promise<{ day: string; spentMicros: bigint }[]> {
+export async function usagePerDay(db: Db, clientId: string, timeZone: string, from: string, to: string, since: Date | null = null): Promise<{ day: string; spentMicros: bigint }[]> {
   const r = await sql<{ day: string; spent: string }>`
     with days as (select d::date as day from generate_series(${from}::date, ${to}::date, interval '1 day') d),
     spend as (
@@ -419,6 +420,7 @@ export async function usagePerDay(db: Db, clientId: string, timeZone: string, fr
       where b.client_id = ${clientId}::uuid
         and b.bucket >= (${from}::date)::timestamp at time zone ${timeZone}
         and b.bucket < ((${to}::date) + 1)::timestamp at time zone ${timeZone}
+        and (${since}::timestamptz is null or b.bucket >= ${since}::timestamptz)
       group by 1
     )
     select to_char(days.day, 'YYYY-MM-DD') as day, coalesce(spend.spent, 0)::text as spent
@@ -582,7 +584,28 @@ export async function addRefunded(trx: Trx, id: string, amountMicros: bigint, at
 }
 
 /** A client's top-ups, newest first. */
-export async function listTopUps(db: Db, clientId: string, limit: number): Promise<TopUp[]> {
-  const rows = await db.selectFrom('top_ups').selectAll().where('client_id', '=', clientId).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+/**
+ * SPEC 2.2's cut for credits: when the client is reached from above (not by one of `ownMembers`' accounts, i.e. the
+ * viewer is no member of the client itself) and it is connected to an agency by a request or transfer, the instant
+ * its current connection began; else null (the whole history).
+ */
+export async function historySince(db: Db | Trx, clientId: string, viewerIsOwnMember: boolean): Promise<Date | null> {
+  if (viewerIsOwnMember) return null;
+  const c = await db
+    .selectFrom('connections')
+    .select((eb) => eb.fn.coalesce('responded_at', 'requested_at').as('since'))
+    .where('client_id', '=', clientId)
+    .where('state', '=', 'accepted')
+    .where('origin', '<>', 'promotion')
+    .orderBy('requested_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return (c?.since as Date | null | undefined) ?? null;
+}
+
+export async function listTopUps(db: Db, clientId: string, limit: number, since: Date | null = null): Promise<TopUp[]> {
+  let q = db.selectFrom('top_ups').selectAll().where('client_id', '=', clientId);
+  if (since) q = q.where('created_at', '>=', since);
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
   return rows.map(toTopUp);
 }

@@ -307,6 +307,32 @@ describe('isolation of credits (SPEC 2.2, 3, 12)', () => {
   });
 });
 
+describe('credits of a premium client seen from its agency (SPEC 2.2)', () => {
+  it('show the agency only what happened since the current connection began: no earlier top-up, ledger entry or usage, and no refund of an earlier top-up', async () => {
+    const w = await world();
+    const pm = await w.pAdmin.caller.credits.addCard({ clientId: w.P.id, ...card() });
+    const early = await w.pAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 40_000_000, paymentMethodId: pm.id, idempotencyKey: 'before-connection' });
+    await t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: w.P.id, amountMicros: 1_000_000n, reference: 'early-spend' }]));
+    const request = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+    await w.admin.caller.connections.accept({ connectionId: request.id });
+    const today = new Date().toISOString().slice(0, 10);
+    const spent = async (c: Caller) => (await c.credits.usage({ clientId: w.P.id, from: today, to: today })).items.reduce((n, i) => n + BigInt(i.spentMicros), 0n);
+    // the client's own admin keeps its whole history
+    expect((await w.pAdmin.caller.credits.topUps({ clientId: w.P.id })).items.map((x) => x.id)).toEqual([early.id]);
+    expect((await w.pAdmin.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => e.kind).sort()).toEqual(['spend', 'top_up']);
+    expect(await spent(w.pAdmin.caller)).toBe(1_000_000n);
+    // the agency starts at the connection
+    expect((await w.aAnalyst.caller.credits.topUps({ clientId: w.P.id })).items).toEqual([]);
+    expect((await w.aAnalyst.caller.credits.ledger({ clientId: w.P.id })).items).toEqual([]);
+    expect(await spent(w.aAnalyst.caller)).toBe(0n);
+    expect(await codeOf(w.aOp.caller.credits.refund({ topUpId: early.id, amountMicros: 1_000_000, reason: 'not ours' }))).toBe('NOT_FOUND');
+    // what happens after the connection, it sees
+    const later = await w.aOp.caller.credits.topUp({ clientId: w.P.id, amountMicros: 5_000_000, paymentMethodId: pm.id, idempotencyKey: 'after-connection' });
+    expect((await w.aAnalyst.caller.credits.topUps({ clientId: w.P.id })).items.map((x) => x.id)).toEqual([later.id]);
+    expect((await w.aAnalyst.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => e.kind)).toEqual(['top_up']);
+  });
+});
+
 describe('card data', () => {
   it('never reaches the database, a log line or an error message', async () => {
     const w = await world();

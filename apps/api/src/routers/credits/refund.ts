@@ -21,6 +21,9 @@ export const refundRoute = authedProcedure
     if (!found) throw new DomainError('NOT_FOUND', MISSING);
     const { account, facts } = await loadVisibleAccountOf(ctx, found.clientId, MISSING);
     assertMay(ctx.actor, facts, 'credits.view');
+    // a top-up from before the client's current connection is not there for a viewer from above (SPEC 2.2)
+    const since = await credits.historySince(ctx.db, account.id, ctx.actor.memberships.has(account.id));
+    if (since && found.createdAt < since) throw new DomainError('NOT_FOUND', MISSING);
     assertMay(ctx.actor, { ...facts, archived: false }, 'credits.topUp');
     const amountMicros = parsePositiveMicros(input.amountMicros, 'amountMicros');
     const reason = input.reason.trim();

@@ -17,6 +17,7 @@ export const usageRoute = authedProcedure
     const span = (Date.parse(input.to) - Date.parse(input.from)) / 86_400_000;
     if (span < 0) throw new DomainError('INVALID_INPUT', 'to: must not be before from', { to: 'must not be before from' });
     if (span > 400) throw new DomainError('INVALID_INPUT', 'to: at most 400 days after from', { to: 'at most 400 days after from' });
-    const items = await credits.usagePerDay(ctx.db, account.id, account.timeZone, input.from, input.to);
+    const since = await credits.historySince(ctx.db, account.id, ctx.actor.memberships.has(account.id));
+    const items = await credits.usagePerDay(ctx.db, account.id, account.timeZone, input.from, input.to, since);
     return { timeZone: account.timeZone, currency: account.currency, items: items.map((i) => ({ day: i.day, spentMicros: i.spentMicros.toString() })) };
   });
