@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { launchChromium, rpc, signIn, startApi } from './support';
+import { launchChromium, northwindWithAgency, rpc, signIn, startApi } from './support';
 
 const t = useTestDatabase({ resetEach: false });
 let api: Awaited<ReturnType<typeof startApi>>;
@@ -14,11 +14,9 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
   browser = await launchChromium();
-  const { token: op } = await rpc<{ token: string }>(api.base, 'auth.signIn', OPERATOR);
-  ids.holding = (await rpc<{ id: string }>(api.base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' }, op)).id;
-  const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.holding, email: 'admin@northwind.test', role: 'admin' }, op);
-  const { token: hAdmin } = await rpc<{ token: string }>(api.base, 'members.acceptInvitation', { token: inv.token, name: 'Nora', password: 'holding admin password' });
-  ids.agency = (await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids.holding, name: 'Bright Media', kind: 'agency' }, hAdmin)).id;
+  const world = await northwindWithAgency(api.base, OPERATOR);
+  const { hAdmin, op } = world;
+  Object.assign(ids, { holding: world.holding, agency: world.agency });
   const aInv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.agency, email: AGENCY_ADMIN.email, role: 'admin' }, hAdmin);
   await rpc(api.base, 'members.acceptInvitation', { token: aInv.token, name: 'Ben', password: AGENCY_ADMIN.password });
   ids.premium = (await rpc<{ id: string }>(api.base, 'clients.createPremium', { name: 'Premium Foods', currency: 'EUR', timeZone: 'UTC' }, op)).id;

@@ -74,6 +74,19 @@ export async function rpc<T>(base: string, name: string, input: unknown, token?:
   return body.result.data;
 }
 
+/**
+ * The usual start of a browser test's world, made over HTTP as the installation's operator: the holding Northwind
+ * (EUR, UTC) with its admin Nora (signed in: `hAdmin`), and its agency Bright Media; `op` is the operator's session.
+ */
+export async function northwindWithAgency(base: string, operator: { email: string; password: string }): Promise<{ holding: string; agency: string; hAdmin: string; op: string }> {
+  const { token: op } = await rpc<{ token: string }>(base, 'auth.signIn', operator);
+  const holding = (await rpc<{ id: string }>(base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' }, op)).id;
+  const inv = await rpc<{ token: string }>(base, 'members.invite', { accountId: holding, email: 'admin@northwind.test', role: 'admin' }, op);
+  const { token: hAdmin } = await rpc<{ token: string }>(base, 'members.acceptInvitation', { token: inv.token, name: 'Nora', password: 'holding admin password' });
+  const agency = (await rpc<{ id: string }>(base, 'accounts.create', { parentId: holding, name: 'Bright Media', kind: 'agency' }, hAdmin)).id;
+  return { holding, agency, hAdmin, op };
+}
+
 /** A fresh browser context signed in through the sign-in page, waiting for the signed-in shell (the landing page). */
 export async function signIn(browser: Browser, base: string, who: { email: string; password: string }): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
