@@ -135,7 +135,8 @@ const instant = sql`(
  *   which must be an account of this root now;
  * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
  *   that DSP;
- * - the campaign: one whose client is the seat's account or a descendant; the record then belongs to that client;
+ * - the campaign: one whose client is the seat's account or a descendant, and was at occurredAt (a client connected
+ *   or transferred later is not covered before its connection); the record then belongs to that client;
  * - the currency of the attributed account;
  * - the event id, first seen in this root (ON CONFLICT DO NOTHING on spend_event_ids: two concurrent copies of a batch
  *   store it once; repeats within the batch count as duplicates).
@@ -209,10 +210,14 @@ export function ingestStatement(rootId: string, batchId: string) {
         join account_paths p on p.ancestor_id = d.owner_account_id
         join deal_dsps dd on dd.deal_id = d.id
       ) d on d.deal_id = t.deal_ext and d.descendant_id = sa.id and d.dsp = t.dsp
-      -- the campaign, when its client is the seat's account or one of its descendants
+      -- the campaign, when its client is the seat's account or one of its descendants, and was so at ts: a client
+      -- connected or transferred under the seat's account (SPEC 2.2) is covered from its current connection on, so
+      -- spend from before never reaches its credits
       left join (
-        select c.id, c.client_id, p.ancestor_id from campaigns c join account_paths p on p.descendant_id = c.client_id
-      ) cp on cp.id = t.campaign_ref and cp.ancestor_id = sa.id
+        select c.id, c.client_id, p.ancestor_id, coalesce(k.responded_at, k.requested_at) as since
+        from campaigns c join account_paths p on p.descendant_id = c.client_id
+        left join connections k on k.client_id = c.client_id and k.state = 'accepted' and k.origin <> 'promotion'
+      ) cp on cp.id = t.campaign_ref and cp.ancestor_id = sa.id and (cp.client_id = sa.id or cp.since is null or cp.since <= t.ts)
       left join accounts aa on aa.id = coalesce(cp.client_id, sa.id)
     ),
     judged as (

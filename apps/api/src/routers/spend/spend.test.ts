@@ -176,6 +176,30 @@ describe('spend.ingest', () => {
     expect(status.batches[0]).toMatchObject({ records: bad.length + 2, accepted: 2, rejected: bad.length, reasons: { malformed: bad.length } });
   });
 
+  it('covers a connected premium client\'s campaign on its agency\'s seat only from the connection on', async () => {
+    const w = await world();
+    const P = await w.op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'padmin@x.test', P, 'admin');
+    const kp = await pAdmin.caller.campaigns.create({ clientId: P.id, name: 'KP' });
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: w.A.id });
+    await w.aAdmin.caller.connections.accept({ connectionId: req.id });
+    const since = (await sql<{ at: Date }>`select responded_at as at from connections where id = ${req.id}`.execute(t.db)).rows[0]!.at;
+    const at = (ms: number) => new Date(since.getTime() + ms).toISOString();
+    // S2 is the agency's seat since before the connection: spend on it then was not P's
+    const res = await w.admin.caller.spend.ingest({
+      accountId: w.holding.id,
+      records: [
+        rec({ dsp: 'ttd', seatId: 'S2', campaignId: kp.id, occurredAt: at(-1) }),
+        rec({ dsp: 'ttd', seatId: 'S2', campaignId: kp.id, occurredAt: at(0) }),
+        rec({ dsp: 'ttd', seatId: 'S2', campaignId: kp.id, occurredAt: at(60_000) }),
+        rec({ dsp: 'ttd', seatId: 'S2', occurredAt: at(-1) }),
+      ],
+    });
+    expect(res.rejected.map((r) => [r.index, r.reason])).toEqual([[0, 'campaign_not_covered']]);
+    const attributed = await sql<{ account_id: string }>`select account_id from spend_records order by seq`.execute(t.db);
+    expect(attributed.rows.map((r) => r.account_id)).toEqual([P.id, P.id, w.A.id]);
+  });
+
   it('refuses an analyst (role), a non-root account (level), another holding (scope) and the platform operator', async () => {
     const w = await world();
     expect(await codeOf(w.hAnalyst.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe('FORBIDDEN');
