@@ -85,7 +85,7 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
               name: 'housekeeping',
               run: async () => {
                 const r = await housekeeping(opts.db, now);
-                return r.sessions + r.signInFailures + r.connectionsExpired > 0 ? r : null;
+                return r.sessions + r.signInFailures + r.connectionsExpired + r.partialsPurged > 0 ? r : null;
               },
               idleMs: 600_000,
             },

@@ -31,7 +31,8 @@ export async function lockTreeForRollup(trx: Trx): Promise<void> {
 const KEYS = sql`root_id, viewer_id, day, child_id, dsp, auction_type, currency`;
 
 /**
- * What the records (a subquery with account_id, occurred_at, dsp, auction_type, currency and the three sums) give
+ * What the records (a subquery with account_id, occurred_at, dsp, auction_type, currency, the three sums and the count
+ * of records: raw records, or partial aggregates with their quarter hour as occurred_at) give
  * each L1/L2 ancestor-or-self of their attributed account, by the aggregate's key. A premium client's records from
  * before its current connection's start are not given to its ancestors (SPEC 2.2). The ancestors (viewer, its zone,
  * the child on the path, the cut) are looked up once per attributed account, then hash-joined to the records.
@@ -52,22 +53,44 @@ function contributions(records: RawBuilder<unknown>) {
         where p.descendant_id in (select distinct account_id from r)
       )
       select a.root_id, a.viewer_id, (r.occurred_at at time zone a.time_zone)::date as day, a.child_id, r.dsp, r.auction_type, r.currency,
-        sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.spend_micros) as spend_micros, count(*) as records
+        sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.spend_micros) as spend_micros, sum(r.records) as records
       from r join anc a on a.account_id = r.account_id
       where a.cut is null or r.occurred_at >= a.cut
       group by 1, 2, 3, 4, 5, 6, 7
     ) c`;
 }
 
-/** Adds the root's records with seq in (from, to] (the rollup's range); in the rollup's transaction. */
+/**
+ * Adds the root's records with seq in (from, to] (the rollup's range) from their partial aggregates; in the rollup's
+ * transaction. A quarter hour that a SPEC 2.2 cut (the start of a client's current connection) splits cannot be judged
+ * as a whole: its partials are left out and its raw records read instead (rare: the quarter hour of a connection).
+ */
 export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
   await lockTreeForRollup(trx);
+  const range = (t: string) => sql`${sql.ref(`${t}.root_id`)} = ${rootId}::uuid and ${sql.ref(`${t}.seq`)} > ${from.toString()}::bigint and ${sql.ref(`${t}.seq`)} <= ${to.toString()}::bigint`;
+  const split = await sql<{ account_id: string; quarter: Date }>`
+    select distinct p.account_id, p.quarter from spend_partials p
+    join connections k on k.client_id = p.account_id and k.state = 'accepted' and k.origin <> 'promotion'
+    where ${range('p')} and coalesce(k.responded_at, k.requested_at) > p.quarter
+      and coalesce(k.responded_at, k.requested_at) < p.quarter + interval '15 minutes'`.execute(trx);
+  const partials = sql`
+    select account_id, quarter as occurred_at, dsp, auction_type, currency, impressions, clicks, spend_micros, records from spend_partials p
+    where ${range('p')}`;
+  const source =
+    split.rows.length === 0
+      ? partials
+      : sql`
+        with split (account_id, quarter) as (values ${sql.join(split.rows.map((x) => sql`(${x.account_id}::uuid, ${x.quarter}::timestamptz)`))})
+        select * from (${partials}) p where (p.account_id, p.occurred_at) not in (select account_id, quarter from split)
+        union all
+        select r.account_id, r.occurred_at, r.dsp, r.auction_type, r.currency, r.impressions, r.clicks, r.spend_micros, 1::bigint
+        from spend_records r join split x on x.account_id = r.account_id
+          and r.occurred_at >= x.quarter and r.occurred_at < x.quarter + interval '15 minutes'
+        where ${range('r')}`;
   const r = await sql<{ groups: string }>`
     with up as (
       insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records)
-      ${contributions(sql`
-        select account_id, occurred_at, dsp, auction_type, currency, impressions, clicks, spend_micros from spend_records
-        where root_id = ${rootId}::uuid and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint`)}
+      ${contributions(source)}
       on conflict (${KEYS}) do update set
         impressions = d.impressions + excluded.impressions, clicks = d.clicks + excluded.clicks,
         spend_micros = d.spend_micros + excluded.spend_micros, records = d.records + excluded.records
@@ -79,7 +102,7 @@ export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bi
 
 /** The client's records that are rolled up (up to the watermark of the root they were ingested in). */
 const rolledOf = (clientId: string) => sql`
-  select s.account_id, s.occurred_at, s.dsp, s.auction_type, s.currency, s.impressions, s.clicks, s.spend_micros
+  select s.account_id, s.occurred_at, s.dsp, s.auction_type, s.currency, s.impressions, s.clicks, s.spend_micros, 1::bigint as records
   from spend_records s join spend_watermarks w on w.root_id = s.root_id and s.seq <= w.rolled_seq
   where s.account_id = ${clientId}::uuid`;
 

@@ -374,10 +374,10 @@ export async function runReport(db: Db | Trx, plan: ReportPlan, maxRows: number)
  * (null before any record arrived and no rollup ran).
  */
 export async function completeUntil(db: Db | Trx, rootId: string, now: Date): Promise<Date | null> {
-  // the root's highest sequence number: one backward index step per monthly partition
+  // the root's highest sequence number of ingested partial aggregates (one per batch and group; rolled ones may be purged)
   const r = await sql<{ complete_until: Date | null; rolled_seq: string | null; hi: string | null }>`
     select w.complete_until, w.rolled_seq::text,
-      (select s.seq from spend_records s where s.root_id = ${rootId}::uuid order by s.seq desc limit 1)::text as hi
+      (select p.seq from spend_partials p where p.root_id = ${rootId}::uuid order by p.seq desc limit 1)::text as hi
     from (select 1) one left join spend_watermarks w on w.root_id = ${rootId}::uuid`.execute(db);
   const row = r.rows[0]!;
   const pending = row.hi !== null && BigInt(row.hi) > BigInt(row.rolled_seq ?? '0');

@@ -159,6 +159,9 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
   };
 }
 
+/** The quarter hour of a record's instant (the grain of spend_partials: the finest cut of any time zone's days). */
+export const QUARTER = sql`date_bin('15 minutes', occurred_at, timestamptz '2000-01-01 00:00:00+00')`;
+
 /** The one statement of `ingestStaged` (exported for EXPLAIN in the bench). */
 export function ingestStatement(rootId: string, batchId: string) {
   const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
@@ -247,7 +250,16 @@ export function ingestStatement(rootId: string, batchId: string) {
         case when f.account_kind = 'client' then f.account_id end, f.deal_uuid, f.auction_type, f.campaign_uuid, f.currency,
         f.impressions, f.clicks, f.spend_micros
       from firsts f join fresh using (event_id)
-      returning 1
+      returning account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency, impressions, clicks, spend_micros
+    ),
+    -- the batch's partial aggregates (migration 0011): what the worker's rollup sums instead of the raw records
+    parts as (
+      insert into spend_partials (root_id, account_id, client_id, quarter, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        impressions, clicks, spend_micros, records)
+      select ${rootId}::uuid, account_id, client_id, ${QUARTER}, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        sum(impressions), sum(clicks), sum(spend_micros), count(*)
+      from ins
+      group by account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency
     )
     select
       (select count(*) from ins)::text as accepted,
@@ -407,7 +419,7 @@ export async function claimRoot(trx: Trx, rootId?: string): Promise<{ rootId: st
   const r = await sql<{ root_id: string; rolled_seq: string }>`
     select w.root_id, w.rolled_seq::text from spend_watermarks w
     where (${rootId ?? null}::uuid is null or w.root_id = ${rootId ?? null}::uuid)
-      and exists (select 1 from spend_records s where s.root_id = w.root_id and s.seq > w.rolled_seq)
+      and exists (select 1 from spend_partials p where p.root_id = w.root_id and p.seq > w.rolled_seq)
     order by w.rolled_at nulls first
     limit 1
     for update of w skip locked`.execute(trx);
@@ -427,7 +439,8 @@ export interface RollupResult {
 
 /**
  * Rolls the root's records with seq in (from, to] into spend_hourly with one INSERT ... SELECT ... GROUP BY ... ON
- * CONFLICT DO UPDATE, and into each viewing level's daily aggregates (spend_daily, repos/daily.ts); returns the
+ * CONFLICT DO UPDATE over their partial aggregates (spend_partials, written by ingestion in the records' transaction),
+ * and into each viewing level's daily aggregates (spend_daily, repos/daily.ts); returns the
  * per-client spend of that range (for the debits) and advances the watermark; all in the caller's transaction, which
  * holds the watermark row.
  */
@@ -438,8 +451,8 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
   await rollupDaily(trx, rootId, from, to);
   // per client and UTC day of the spend, so a late (or backfilled) record is debited into its own day
   const perClientDay = await sql<{ client_id: string | null; day: string; spend: string; n: string }>`
-    select client_id, to_char(date_trunc('day', occurred_at, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros)::text as spend, count(*)::text as n
-    from spend_records
+    select client_id, to_char(date_trunc('day', quarter, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros)::text as spend, sum(records)::text as n
+    from spend_partials
     where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
     group by client_id, 2 order by client_id, 2`.execute(trx);
   const records = perClientDay.rows.reduce((n, r) => n + Number(r.n), 0);
@@ -472,11 +485,11 @@ async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigin
     with up as (
       insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
         impressions, clicks, spend_micros, records)
-      select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), count(*)
-      from spend_records
+      select root_id, account_id, date_trunc('hour', quarter, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), sum(records)
+      from spend_partials
       where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
-      group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency
+      group by root_id, account_id, date_trunc('hour', quarter, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency
       on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
         impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
         spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records
@@ -496,8 +509,8 @@ export interface SpendStatus {
 export async function status(db: Db, rootId: string, now: Date): Promise<SpendStatus> {
   const r = await sql<{ rolled_seq: string | null; complete_until: Date | null; pending: string; oldest: Date | null }>`
     select w.rolled_seq::text, w.complete_until,
-      (select count(*) from spend_records s where s.root_id = ${rootId} and s.seq > coalesce(w.rolled_seq, 0))::text as pending,
-      (select min(s.ingested_at) from spend_records s where s.root_id = ${rootId} and s.seq > coalesce(w.rolled_seq, 0)) as oldest
+      (select coalesce(sum(p.records), 0) from spend_partials p where p.root_id = ${rootId} and p.seq > coalesce(w.rolled_seq, 0))::text as pending,
+      (select min(p.created_at) from spend_partials p where p.root_id = ${rootId} and p.seq > coalesce(w.rolled_seq, 0)) as oldest
     from (select 1) one left join spend_watermarks w on w.root_id = ${rootId}`.execute(db);
   const row = r.rows[0]!;
   const pending = Number(row.pending);

@@ -17,6 +17,12 @@ async function rollAll(hours: number) {
 
 const t = useTestDatabase({ resetEach: false });
 
+/** Records naming a campaign whose client was not under the seat's account at occurredAt: each refused. */
+async function expectNotCovered(caller: Caller, records: ReturnType<typeof rec>[]) {
+  const res = await caller.spend.ingest({ accountId: w.H.id, records });
+  expect(res.rejected.map((x) => x.reason)).toEqual(records.map(() => 'campaign_not_covered'));
+}
+
 /**
  * The daily aggregates per viewing level (spend_daily) against the hourly/raw path, on a tree that moves: a +5:30
  * holding H, agencies A (-3:30) and B (Berlin), standard clients a1, a2 under A and b1 under B, a premium client P.
@@ -159,11 +165,15 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     await (await w.aAdmin.at(12.6)).connections.accept({ connectionId: req.id });
     await ingest(await w.hAdmin.at(20), w.H.id, [
       ...[13.1, 18.4].flatMap(w.everyone),
-      // P's spend through its campaign on A's seat: after the connection, and late (before it: never A's or H's)
-      ...[11, 12.5, 12.7, 19.9].map((hh) => w.r(hh, 'ttd', 'SA', w.kp.id)),
+      // P's spend through its campaign on A's seat after the connection
+      ...[12.7, 19.9].map((hh) => w.r(hh, 'ttd', 'SA', w.kp.id)),
+      // P's own seat, late: before the connection (12:36) never A's or H's; 12:30 and 12:42 share a quarter hour the cut splits
+      ...[11, 12.5, 12.7].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
       // a2's, rolled up only after its transfer below
       ...[14.2, 21.5].map((hh) => w.r(hh, 'ttd', 'SA', w.ka2.id)),
     ]);
+    // on A's seat before the connection P was not A's to cover: refused, never debited to P
+    await expectNotCovered(await w.hAdmin.at(20), [11, 12.5].map((hh) => w.r(hh, 'ttd', 'SA', w.kp.id)));
     const f = await expectDailyEqualsHourly('connected, not rolled up yet', false);
     expect(f.records.length).toBeGreaterThan(0);
     await rollAll(20);
@@ -177,9 +187,12 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     await ingest(await w.hAdmin.at(22), w.H.id, [w.r(21.8, 'ttd', 'Sa2', null)]);
     await (await w.op.at(22.3)).clients.transfer({ accountId: w.a2.id, agencyId: w.B.id });
     await ingest(await w.hAdmin.at(25), w.H.id, [
-      ...[15, 21.9, 23, 24.5].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)),
+      ...[23, 24.5].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)),
+      // a2's own seat, late: before the transfer never B's
+      ...[15, 22.1, 22.27].map((hh) => w.r(hh, 'ttd', 'Sa2', w.ka2.id)),
       ...[23.5].flatMap(w.everyone),
     ]);
+    await expectNotCovered(await w.hAdmin.at(25), [15, 21.9].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)));
     await expectDailyEqualsHourly('transferred, not rolled up yet', false);
     await rollAll(25);
     const f = await expectDailyEqualsHourly('transferred');
@@ -198,9 +211,11 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     const req = await (await w.pAdmin.at(30.4)).connections.request({ clientId: w.P.id, agencyId: w.B.id });
     await (await w.bAdmin.at(30.4)).connections.accept({ connectionId: req.id });
     await ingest(await w.hAdmin.at(34), w.H.id, [
-      ...[13, 28, 30.3, 30.5, 33].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)),
+      ...[30.5, 33].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)),
+      ...[13.2, 28.1, 30.3, 30.45].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
       ...[31.25].flatMap(w.everyone),
     ]);
+    await expectNotCovered(await w.hAdmin.at(34), [13, 28, 30.3].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)));
     await expectDailyEqualsHourly('reconnected, not rolled up yet', false);
     await rollAll(34);
     const f = await expectDailyEqualsHourly('reconnected');
