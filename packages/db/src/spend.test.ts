@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import * as m0011 from './migrations/20261126_0011_spend_partials';
 import * as spend from './repos/spend';
 import { useTestDatabase } from './testing';
 import { hoursAfter, spendFixture } from './testing/spend-fixture';
@@ -100,5 +101,38 @@ describe('spend ingestion (shared by the API and the CLI)', () => {
     await ingest(f.h.id, [rec()]);
     await expect(sql`update spend_records set spend_micros = 0`.execute(t.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from spend_records`.execute(t.db)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('partial aggregates (migration 0011)', () => {
+  it('writes per hour and batch the sums the rollup needs, with the sums before minute 15, 30 and 45', async () => {
+    const f = await spendFixture(t.db);
+    const at = (min: number) => new Date(hoursAfter(5).getTime() + min * 60_000).toISOString();
+    await ingest(f.h.id, [0, 14, 15, 29, 44, 45, 59, 60].map((m, i) => rec({ occurredAt: at(m), impressions: 10 + i, clicks: i, spendMicros: String(1000 * (i + 1)) })));
+    const rows = await sql<Record<string, string>>`
+      select hour, impressions::text, clicks::text, spend_micros::text, records::text, imp_15::text, imp_30::text, imp_45::text,
+        clk_15::text, spd_30::text, rec_15::text, rec_30::text, rec_45::text
+      from spend_partials order by hour`.execute(t.db);
+    expect(rows.rows).toEqual([
+      // minutes 0, 14 | 15, 29 | 44 | 45, 59 of hour 5 (impressions 10..16, clicks 0..6, spend 1000..7000)
+      { hour: hoursAfter(5), impressions: '91', clicks: '21', spend_micros: '28000', records: '7', imp_15: '21', imp_30: '46', imp_45: '60', clk_15: '1', spd_30: '10000', rec_15: '2', rec_30: '4', rec_45: '5' },
+      { hour: hoursAfter(6), impressions: '17', clicks: '7', spend_micros: '8000', records: '1', imp_15: '17', imp_30: '17', imp_45: '17', clk_15: '7', spd_30: '8000', rec_15: '1', rec_30: '1', rec_45: '1' },
+    ]);
+  });
+
+  it('the migration gives the records not rolled up yet their partials, and none to those rolled up', async () => {
+    const f = await spendFixture(t.db);
+    await ingest(f.h.id, [rec({ occurredAt: hoursAfter(5).toISOString() }), rec({ occurredAt: hoursAfter(6).toISOString() })]);
+    await t.db.transaction().execute(async (trx) => {
+      const claim = (await spend.claimRoot(trx, f.h.id))!;
+      await spend.rollupRange(trx, f.h.id, claim.rolledSeq, await spend.safeHighSeq(t.db, f.h.id), null);
+    });
+    await ingest(f.h.id, [rec({ occurredAt: hoursAfter(7).toISOString(), impressions: 7 }), rec({ occurredAt: hoursAfter(7.5).toISOString(), impressions: 8 })]);
+    const before = (await sql<Record<string, unknown>>`select hour, impressions, records, imp_30, imp_45 from spend_partials order by seq`.execute(t.db)).rows;
+    await sql`drop table spend_partials`.execute(t.db);
+    await m0011.up(t.db);
+    const after = (await sql<Record<string, unknown>>`select hour, impressions, records, imp_30, imp_45 from spend_partials order by seq`.execute(t.db)).rows;
+    expect(after).toEqual(before.slice(2));
+    expect(after).toEqual([{ hour: hoursAfter(7), impressions: '15', records: '2', imp_30: '7', imp_45: '15' }]);
   });
 });

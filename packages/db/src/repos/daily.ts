@@ -28,16 +28,31 @@ export async function lockTreeForRollup(trx: Trx): Promise<void> {
   await sql`select pg_advisory_xact_lock_shared(${TREE_LOCK})`.execute(trx);
 }
 
+/**
+ * The partial aggregates' sums of their records before minute 15, 30 and 45 of their UTC hour (migration 0011): what
+ * lets a zone whose days start mid-hour (a :15, :30 or :45 offset) cut an hour's partial exactly.
+ */
+export const PARTIAL_QUARTERS = ['imp', 'clk', 'spd', 'rec'].flatMap((m) => [15, 30, 45].map((q) => `${m}_${q}`));
+
 const KEYS = sql`root_id, viewer_id, day, child_id, dsp, auction_type, currency`;
 
 /**
- * What the records (a subquery with account_id, occurred_at, dsp, auction_type, currency, the three sums and the count
- * of records: raw records, or partial aggregates with their quarter hour as occurred_at) give
- * each L1/L2 ancestor-or-self of their attributed account, by the aggregate's key. A premium client's records from
- * before its current connection's start are not given to its ancestors (SPEC 2.2). The ancestors (viewer, its zone,
- * the child on the path, the cut) are looked up once per attributed account, then hash-joined to the records.
+ * What the records give each L1/L2 ancestor-or-self of their attributed account, by the aggregate's key. The records
+ * are a subquery with account_id, occurred_at, dsp, auction_type, currency, the three sums, the count of records, a
+ * flag `hourly` and the partials' sums before minute 15/30/45 (PARTIAL_QUARTERS): raw records (occurred_at exact,
+ * hourly false) or partial aggregates (occurred_at their UTC hour, hourly true). An hour that a zone's midnight cuts
+ * (only a :15/:30/:45 offset does) is split at that quarter into the two days. A premium client's records from before
+ * its current connection's start are not given to its ancestors (SPEC 2.2; the caller reads raw any hour such a cut
+ * splits). The ancestors (viewer, its zone, the child on the path, the cut) are looked up once per attributed
+ * account, then hash-joined to the records.
  */
 function contributions(records: RawBuilder<unknown>) {
+  // the viewer's local start of the row's hour, and whether its midnight falls inside the hour (then m, the local
+  // minute at the hour's start, is 15, 30 or 45 and the first 60 - m minutes belong to the earlier day)
+  const part = (m: string) => sql.raw(`case when x.m = 45 then x.${m}_15 when x.m = 30 then x.${m}_30 else x.${m}_45 end`);
+  const cols = (day: RawBuilder<unknown>, i: RawBuilder<unknown>, c: RawBuilder<unknown>, s: RawBuilder<unknown>, n: RawBuilder<unknown>) =>
+    sql`x.root_id, x.viewer_id, ${day} as day, x.child_id, x.dsp, x.auction_type, x.currency, ${i} as impressions, ${c} as clicks, ${s} as spend_micros, ${n} as records`;
+  const next = sql`(x.lt + interval '1 hour')::date`;
   return sql`
     select * from (
       with r as materialized (${records}),
@@ -51,41 +66,60 @@ function contributions(records: RawBuilder<unknown>) {
         join accounts v on v.id = p.ancestor_id and v.level < 3
         left join account_paths ch on p.depth > 0 and ch.descendant_id = p.descendant_id and ch.depth = p.depth - 1
         where p.descendant_id in (select distinct account_id from r)
+      ),
+      x0 as (
+        select a.root_id, a.viewer_id, a.child_id, r.*, r.occurred_at at time zone a.time_zone as lt
+        from r join anc a on a.account_id = r.account_id
+        where a.cut is null or r.occurred_at >= a.cut
+      ),
+      x as materialized (
+        select x0.*, extract(minute from x0.lt)::int as m,
+          x0.hourly and extract(minute from x0.lt) <> 0 and (x0.lt + interval '1 hour')::date <> x0.lt::date as split
+        from x0
+      ),
+      y as (
+        select ${cols(sql`x.lt::date`, sql`x.impressions`, sql`x.clicks`, sql`x.spend_micros`, sql`x.records`)} from x where not x.split
+        union all
+        select ${cols(sql`x.lt::date`, part('imp'), part('clk'), part('spd'), part('rec'))} from x where x.split
+        union all
+        select ${cols(next, sql`x.impressions - ${part('imp')}`, sql`x.clicks - ${part('clk')}`, sql`x.spend_micros - ${part('spd')}`, sql`x.records - ${part('rec')}`)}
+        from x where x.split
       )
-      select a.root_id, a.viewer_id, (r.occurred_at at time zone a.time_zone)::date as day, a.child_id, r.dsp, r.auction_type, r.currency,
-        sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.spend_micros) as spend_micros, sum(r.records) as records
-      from r join anc a on a.account_id = r.account_id
-      where a.cut is null or r.occurred_at >= a.cut
+      select root_id, viewer_id, day, child_id, dsp, auction_type, currency,
+        sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros, sum(records) as records
+      from y where records > 0
       group by 1, 2, 3, 4, 5, 6, 7
     ) c`;
 }
 
 /**
  * Adds the root's records with seq in (from, to] (the rollup's range) from their partial aggregates; in the rollup's
- * transaction. A quarter hour that a SPEC 2.2 cut (the start of a client's current connection) splits cannot be judged
- * as a whole: its partials are left out and its raw records read instead (rare: the quarter hour of a connection).
+ * transaction. An hour that a SPEC 2.2 cut (the start of a client's current connection) splits cannot be judged as a
+ * whole: its partials are left out and its raw records read instead (rare: the hour of a connection).
  */
 export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
   await lockTreeForRollup(trx);
   const range = (t: string) => sql`${sql.ref(`${t}.root_id`)} = ${rootId}::uuid and ${sql.ref(`${t}.seq`)} > ${from.toString()}::bigint and ${sql.ref(`${t}.seq`)} <= ${to.toString()}::bigint`;
-  const split = await sql<{ account_id: string; quarter: Date }>`
-    select distinct p.account_id, p.quarter from spend_partials p
+  const split = await sql<{ account_id: string; hour: Date }>`
+    select distinct p.account_id, p.hour from spend_partials p
     join connections k on k.client_id = p.account_id and k.state = 'accepted' and k.origin <> 'promotion'
-    where ${range('p')} and coalesce(k.responded_at, k.requested_at) > p.quarter
-      and coalesce(k.responded_at, k.requested_at) < p.quarter + interval '15 minutes'`.execute(trx);
+    where ${range('p')} and coalesce(k.responded_at, k.requested_at) > p.hour
+      and coalesce(k.responded_at, k.requested_at) < p.hour + interval '1 hour'`.execute(trx);
   const partials = sql`
-    select account_id, quarter as occurred_at, dsp, auction_type, currency, impressions, clicks, spend_micros, records from spend_partials p
+    select account_id, hour as occurred_at, dsp, auction_type, currency, impressions, clicks, spend_micros, records, true as hourly,
+      ${sql.join(PARTIAL_QUARTERS.map((c) => sql.ref(c)))}
+    from spend_partials p
     where ${range('p')}`;
   const source =
     split.rows.length === 0
       ? partials
       : sql`
-        with split (account_id, quarter) as (values ${sql.join(split.rows.map((x) => sql`(${x.account_id}::uuid, ${x.quarter}::timestamptz)`))})
-        select * from (${partials}) p where (p.account_id, p.occurred_at) not in (select account_id, quarter from split)
+        with split (account_id, hour) as (values ${sql.join(split.rows.map((x) => sql`(${x.account_id}::uuid, ${x.hour}::timestamptz)`))})
+        select * from (${partials}) p where (p.account_id, p.occurred_at) not in (select account_id, hour from split)
         union all
-        select r.account_id, r.occurred_at, r.dsp, r.auction_type, r.currency, r.impressions, r.clicks, r.spend_micros, 1::bigint
+        select r.account_id, r.occurred_at, r.dsp, r.auction_type, r.currency, r.impressions, r.clicks, r.spend_micros, 1::bigint, false, ${RAW_QUARTERS}
         from spend_records r join split x on x.account_id = r.account_id
-          and r.occurred_at >= x.quarter and r.occurred_at < x.quarter + interval '15 minutes'
+          and r.occurred_at >= x.hour and r.occurred_at < x.hour + interval '1 hour'
         where ${range('r')}`;
   const r = await sql<{ groups: string }>`
     with up as (
@@ -100,9 +134,13 @@ export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bi
   return Number(r.rows[0]!.groups);
 }
 
+/** A raw record's placeholders for the partials' quarter sums (unused: a raw record is never split). */
+const RAW_QUARTERS = sql.raw(PARTIAL_QUARTERS.map((c) => `0::bigint as ${c}`).join(', '));
+
 /** The client's records that are rolled up (up to the watermark of the root they were ingested in). */
 const rolledOf = (clientId: string) => sql`
-  select s.account_id, s.occurred_at, s.dsp, s.auction_type, s.currency, s.impressions, s.clicks, s.spend_micros, 1::bigint as records
+  select s.account_id, s.occurred_at, s.dsp, s.auction_type, s.currency, s.impressions, s.clicks, s.spend_micros, 1::bigint as records,
+    false as hourly, ${RAW_QUARTERS}
   from spend_records s join spend_watermarks w on w.root_id = s.root_id and s.seq <= w.rolled_seq
   where s.account_id = ${clientId}::uuid`;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery } from 'kysely';
 import type { Db, Trx } from '../connect';
 import type { Database } from '../schema';
-import { lockTreeForRollup, rollupDaily } from './daily';
+import { lockTreeForRollup, PARTIAL_QUARTERS, rollupDaily } from './daily';
 
 /**
  * Spend ingestion and rollup (SPEC 7). The API (`spend.ingest`) and the CLI (`trellis ingest`) share
@@ -144,6 +144,8 @@ const instant = sql`(
  */
 export async function ingestStaged(exec: Exec, rootId: string, batchId: string): Promise<IngestResult> {
   await exec(sql`select pg_advisory_xact_lock_shared(${lockKey(rootId)})`.compile(compiler));
+  // a batch's sorts and hashes (event ids, partial aggregates) in memory, not spilled to disk at the default 4 MB
+  await exec(sql`set local work_mem = '64MB'`.compile(compiler));
   await exec(sql`analyze ${sql.id(STAGING_TABLE)}`.compile(compiler));
   const rows = await exec<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>(
     ingestStatement(rootId, batchId).compile(compiler),
@@ -159,8 +161,15 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
   };
 }
 
-/** The quarter hour of a record's instant (the grain of spend_partials: the finest cut of any time zone's days). */
-export const QUARTER = sql`date_bin('15 minutes', occurred_at, timestamptz '2000-01-01 00:00:00+00')`;
+/** The sums of PARTIAL_QUARTERS over a batch's inserted records, in the same order. */
+const quarterSums = sql.join(
+  (['impressions', 'clicks', 'spend_micros', null] as const).flatMap((c) =>
+    [15, 30, 45].map((q) => {
+      const early = sql`occurred_at < date_trunc('hour', occurred_at, 'UTC') + ${sql.lit(`${q} minutes`)}::interval`;
+      return c ? sql`coalesce(sum(${sql.ref(c)}) filter (where ${early}), 0)` : sql`count(*) filter (where ${early})`;
+    }),
+  ),
+);
 
 /** The one statement of `ingestStaged` (exported for EXPLAIN in the bench). */
 export function ingestStatement(rootId: string, batchId: string) {
@@ -254,10 +263,10 @@ export function ingestStatement(rootId: string, batchId: string) {
     ),
     -- the batch's partial aggregates (migration 0011): what the worker's rollup sums instead of the raw records
     parts as (
-      insert into spend_partials (root_id, account_id, client_id, quarter, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        impressions, clicks, spend_micros, records)
-      select ${rootId}::uuid, account_id, client_id, ${QUARTER}, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        sum(impressions), sum(clicks), sum(spend_micros), count(*)
+      insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        impressions, clicks, spend_micros, records, ${sql.join(PARTIAL_QUARTERS.map((c) => sql.id(c)))})
+      select ${rootId}::uuid, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums}
       from ins
       group by account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency
     )
@@ -447,11 +456,13 @@ export interface RollupResult {
 export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date | null, now: Date = new Date()): Promise<RollupResult> {
   // the tree (shared): no client moves while this range is added to its ancestors' daily aggregates
   await lockTreeForRollup(trx);
+  // the range's groups fit in memory (the default 4 MB spills a few hundred thousand groups to disk)
+  await sql`set local work_mem = '128MB'`.execute(trx);
   const groups = await rollupStatement(trx, rootId, from, to);
   await rollupDaily(trx, rootId, from, to);
   // per client and UTC day of the spend, so a late (or backfilled) record is debited into its own day
   const perClientDay = await sql<{ client_id: string | null; day: string; spend: string; n: string }>`
-    select client_id, to_char(date_trunc('day', quarter, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros)::text as spend, sum(records)::text as n
+    select client_id, to_char(date_trunc('day', hour, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros)::text as spend, sum(records)::text as n
     from spend_partials
     where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
     group by client_id, 2 order by client_id, 2`.execute(trx);
@@ -485,11 +496,11 @@ async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigin
     with up as (
       insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
         impressions, clicks, spend_micros, records)
-      select root_id, account_id, date_trunc('hour', quarter, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+      select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
         min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), sum(records)
       from spend_partials
       where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
-      group by root_id, account_id, date_trunc('hour', quarter, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency
+      group by root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
       on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
         impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
         spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records
