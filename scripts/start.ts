@@ -125,7 +125,9 @@ async function cleanUpEarlierRun() {
   for (const [what, pid, marker] of [['watchdog', prev.watchdog, 'scripts/watchdog'], ['api', prev.api, 'apps/api/src/main'], ['worker', prev.worker, 'apps/worker/src/main']] as const) {
     if (ours(pid, marker)) await endProcess(pid!, what);
   }
-  if (ours(prev.database, 'postgres')) await endProcess(prev.database!, 'database server', 'SIGINT');
+  if (prev.database !== undefined && isOurServer(prev.database, embeddedDataDir(path.join(dataDir, 'postgres')))) {
+    await endProcess(prev.database, 'database server', 'SIGINT');
+  }
   rmSync(runFile, { force: true });
 }
 
@@ -134,8 +136,24 @@ async function stopStaleServer(clusterDir: string) {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid) || !cmdlineOf(pid).includes('postgres')) return; // PostgreSQL clears a stale lock file itself
+  if (!Number.isInteger(pid) || pid <= 0 || !isOurServer(pid, clusterDir)) return; // PostgreSQL clears a stale lock file itself
   await endProcess(pid, 'database server', 'SIGINT');
+}
+
+/**
+ * Whether a process is the PostgreSQL server of this data folder's cluster (`postgres -D <clusterDir>`): a pid from a
+ * stale file may since belong to any other process, another PostgreSQL server of this machine included.
+ */
+function isOurServer(pid: number, clusterDir: string): boolean {
+  if (!alive(pid)) return false;
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return false;
+  }
+  const d = args.indexOf('-D');
+  return d >= 0 && path.basename(args[0] ?? '') === 'postgres' && path.resolve(args[d + 1] ?? '') === path.resolve(clusterDir);
 }
 
 /** The process listening on a TCP port of this machine, from /proc (Linux), if this user may see it. */

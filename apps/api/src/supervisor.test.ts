@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,27 @@ describe('pnpm start supervision', () => {
     expect(run.out()).toContain(`ending the api left running by an earlier run (pid ${orphan.pid})`);
     run.child.kill('SIGTERM');
     expect(await run.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('never ends another program whose pid an earlier run\'s file names as its database server (a pid is reused)', { timeout: 180_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    // another program, even one whose command line says postgres, of another data folder
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'postgres', '-D', path.join(dir, 'elsewhere')], { stdio: 'ignore', detached: true });
+    const otherExit = new Promise((r) => other.once('exit', r));
+    try {
+      writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ supervisor: other.pid, database: other.pid, port }));
+      const run = start(dir, port);
+      await ready(port, run);
+      expect(run.out()).not.toContain('ending the database server');
+      expect(other.exitCode).toBe(null);
+      expect(() => process.kill(other.pid!, 0)).not.toThrow();
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      other.kill('SIGKILL');
+      await otherExit;
+    }
   });
 
   it('says what holds the port when another program does, and starts nothing', { timeout: 60_000 }, async () => {
