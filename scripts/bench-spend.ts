@@ -128,7 +128,7 @@ async function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv, unt
   return { seconds, peakMb: peakKb / 1024, out };
 }
 
-/** The rollup units the worker logged (`[worker] rollup {...}`, one per transaction): their count, records and time. */
+/** The rollup units the worker logged (`rollup {...}`, one per transaction): their count, records and time. */
 function rollupUnits(out: string) {
   const units = { count: 0, records: 0, ms: 0 };
   for (const line of out.split('\n')) {
@@ -138,7 +138,7 @@ function rollupUnits(out: string) {
     } catch {
       msg = line;
     }
-    const m = /\[worker\] rollup (\{.*\})/.exec(msg);
+    const m = /^(?:\[worker\] )?rollup (\{.*\})$/.exec(msg);
     if (!m) continue;
     const u = JSON.parse(m[1]!) as { records: number; ms: number };
     units.count++;
@@ -177,6 +177,7 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
     await sql`create table bench_bare_spend (event_id text primary key, occurred_at timestamptz, dsp text, seat_id text, deal_id text,
       auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text)`.execute(db);
     const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {}); // the server stops at the end (or on a failure): not an error of the bench
     await client.connect();
     const c0 = performance.now();
     await pipeline(createReadStream(file), client.query(copyFrom('copy bench_bare_spend from stdin (format csv, header true)')));
