@@ -100,7 +100,10 @@ export interface CreditEntry {
   amountMicros: bigint;
   overageMicros: bigint;
   balanceAfterMicros: bigint;
+  /** A spend entry's first reference (the references it covers are in `credit_spend_refs`, by entry id). */
   reference: string | null;
+  /** How many spend debits the entry covers (null for other kinds). */
+  debits: number | null;
   topUpId: string | null;
   reason: string | null;
   actorEmail: string | null;
@@ -151,6 +154,7 @@ export async function listEntries(db: Db, account: { rootId: string; clientId: s
     overageMicros: BigInt(r.overage_micros),
     balanceAfterMicros: BigInt(r.balance_after_micros),
     reference: r.reference,
+    debits: r.kind === 'spend' ? (r.debits ?? 1) : null,
     topUpId: r.top_up_id,
     reason: r.reason,
     actorEmail: r.actor_email,
@@ -199,12 +203,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
  * - locks each client's credit account once, in client-id order (after its account key, the order a client move
  *   takes them in), so two workers never deadlock, nor a worker and a disconnect;
- * - skips any item whose reference the client's ledger already holds (idempotent per reference);
- * - takes what each balance allows, records the rest as overage, and pauses every active campaign of a client that
- *   ran into overage ("paused: out of credit");
- * - raises the low-balance mail once per crossing (to the client's admins and its agency's admins and operators);
- * - writes one spend entry per debit, the client's new balance, its 15-minute spend bucket and one audit entry per
- *   client, each with one set-based statement for the whole call.
+ * - claims each item's reference in `credit_spend_refs` (insert ... on conflict do nothing, after the client's lock):
+ *   an item whose reference the client already holds, or that repeats one earlier in the call, is skipped
+ *   (idempotent per reference);
+ * - writes one spend entry per client and item time (`at`) for the call, the sum of those debits: the debit rule
+ *   takes what the balance allows and records the rest as overage (SPEC 6 holds for a sum as for its parts: what is
+ *   taken is min(balance, total) either way); each reference names the entry that covers it, and the entry keeps the
+ *   first one and how many it covers (`debits`);
+ * - pauses every active campaign of a client that ran into overage ("paused: out of credit"), and raises the
+ *   low-balance mail once per crossing (to the client's admins and its agency's admins and operators);
+ * - writes the clients' new balances, their 15-minute spend buckets and one audit entry per root for the call
+ *   (the clients, debits, amounts and the entries written: the ledger entries are the per-client record).
+ * Two statements in all, whatever the number of items: lock + claim, then entries + balances + buckets + audit.
  * Unknown client ids throw (nothing is applied). `opts.at` is the time the entries carry (default: now); an item's own
  * `at` overrides it for that item's entry and spend bucket (the rollup debits late spend into its own day), while the
  * balance, the audit entry and any pause carry `opts.at`.
@@ -221,106 +231,164 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   }
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
 
-  // 1. Lock every client once, in a fixed order.
-  const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
-  const locked = await lockClients(trx, clientIds);
-  const accountsById = new Map(locked.rows.map((r) => [r.client_id, toCreditAccount(r)]));
-  const missing = clientIds.filter((c) => !accountsById.has(c));
-  if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
-
-  // 2. References already in the ledger (read after the locks, so a concurrent call's entries are visible).
-  const seen = new Set<string>();
-  {
-    const roots = items.map((i) => accountsById.get(i.clientId.toLowerCase())!.rootId);
-    // a lateral probe per item keeps this on the reference index whatever the table's size or statistics
-    const rows = await sql<{ client_id: string; reference: string }>`
-      select t.client_id, t.reference
-      from unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
-      cross join lateral (
-        select 1 from credit_entries e
-        where e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference and e.reference is not null
-        limit 1
-      ) hit`.execute(trx);
-    for (const r of rows.rows) seen.add(`${r.client_id}\u0000${r.reference}`);
-  }
-
-  // 3. The debit rule, item by item in the caller's order, per client.
-  const state = new Map<string, { balance: bigint; summary: ClientDebitSummary; overageBefore: bigint }>();
-  for (const [id, a] of accountsById) {
-    state.set(id, {
-      balance: a.balanceMicros,
-      overageBefore: a.overageMicros,
-      summary: { clientId: id, rootId: a.rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: a.balanceMicros, campaignsPaused: 0, lowBalanceAlert: false },
-    });
-  }
-  const e = { root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], at: [] as Date[] };
-  // the 15-minute spend buckets, per (client, bucket of the item's time)
-  const buckets = new Map<string, { root: string; client: string; bucket: Date; spent: bigint; over: bigint; debits: number }>();
+  // The first item of each (client, reference), in the caller's order, grouped into one entry per (client, time).
+  type Group = { clientId: string; at: Date; id: string; sumMicros: bigint; debits: number; firstReference: string };
+  const groups = new Map<string, Group>();
+  const claims = { client: [] as string[], ref: [] as string[], group: [] as number[] };
+  const claimItems: { key: string; group: Group; amountMicros: bigint; reference: string }[] = [];
+  const firstOfReference = new Set<string>();
   let skipped = 0;
   for (const it of items) {
     const clientId = it.clientId.toLowerCase();
     const key = `${clientId}\u0000${it.reference}`;
-    if (seen.has(key)) {
+    if (firstOfReference.has(key)) {
       skipped++;
       continue;
     }
-    seen.add(key);
-    const s = state.get(clientId)!;
-    const d = applyDebit(s.balance, it.amountMicros);
+    firstOfReference.add(key);
+    const itemAt = it.at ?? at;
+    const gk = `${clientId}\u0000${itemAt.getTime()}`;
+    let g = groups.get(gk);
+    if (!g) groups.set(gk, (g = { clientId, at: itemAt, id: String(groups.size + 1), sumMicros: 0n, debits: 0, firstReference: '' }));
+    claims.client.push(clientId);
+    claims.ref.push(it.reference);
+    claims.group.push(Number(g.id));
+    claimItems.push({ key, group: g, amountMicros: it.amountMicros, reference: it.reference });
+  }
+  const groupList = [...groups.values()];
+
+  // 1. One statement: lock every client once, in a fixed order; take one ledger id per group; claim the references.
+  // A reference is claimed only after its client's lock (the join reads the locked rows), so it never waits on
+  // another call's claim; on conflict sees references committed by a call this one waited for.
+  const clientIds = [...new Set(claims.client)].sort();
+  const first = await sql<{ locked: [string, string, string, string, string, boolean][] | null; ids: [number, string][]; claimed: [string, string][] | null }>`
+    with locked as materialized (
+      select ca.client_id, ca.root_id, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed
+      from accounts a join credit_accounts ca on ca.client_id = a.id
+      where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca
+    ), ids as materialized (
+      select g, nextval(pg_get_serial_sequence('credit_entries', 'id')) as id from generate_series(1, ${groupList.length}::int) g
+    ), claimed as (
+      insert into credit_spend_refs (root_id, client_id, reference, entry_id)
+      select l.root_id, t.client_id, t.reference, ids.id
+      from unnest(${claims.client}::uuid[], ${claims.ref}::text[], ${claims.group}::int[]) as t(client_id, reference, g)
+      join locked l on l.client_id = t.client_id
+      join ids on ids.g = t.g
+      on conflict do nothing
+      returning client_id, reference
+    )
+    select
+      (select json_agg(json_build_array(client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed)) from locked) as locked,
+      (select json_agg(json_build_array(g, id::text)) from ids) as ids,
+      (select json_agg(json_build_array(client_id, reference)) from claimed) as claimed`.execute(trx);
+  const row = first.rows[0]!;
+  const accountsById = new Map(
+    (row.locked ?? []).map(([clientId, rootId, balance, overage, low, armed]) => [clientId, { rootId, balanceMicros: BigInt(balance), overageMicros: BigInt(overage), lowBalanceMicros: BigInt(low), lowAlertArmed: armed }]),
+  );
+  const missing = clientIds.filter((c) => !accountsById.has(c));
+  if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
+  const idOf = new Map(row.ids.map(([g, id]) => [String(g), id]));
+  for (const g of groupList) g.id = idOf.get(g.id)!;
+  const claimed = new Set((row.claimed ?? []).map(([c, r]) => `${c}\u0000${r}`));
+
+  // 2. The debit rule, per entry (the sum of its new debits) in the caller's order, per client.
+  for (const c of claimItems) {
+    if (!claimed.has(c.key)) {
+      skipped++;
+      continue;
+    }
+    if (c.group.debits === 0) c.group.firstReference = c.reference;
+    c.group.sumMicros += c.amountMicros;
+    c.group.debits++;
+  }
+  const state = new Map<string, { balance: bigint; summary: ClientDebitSummary }>();
+  const e = { id: [] as string[], root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], debits: [] as number[], at: [] as string[] };
+  // the 15-minute spend buckets, per (client, bucket of the entry's time)
+  const buckets = new Map<string, { root: string; client: string; bucket: Date; spent: bigint; over: bigint; debits: number }>();
+  let applied = 0;
+  for (const g of groupList) {
+    if (g.debits === 0) continue;
+    const a = accountsById.get(g.clientId)!;
+    let s = state.get(g.clientId);
+    if (!s) {
+      s = { balance: a.balanceMicros, summary: { clientId: g.clientId, rootId: a.rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: a.balanceMicros, campaignsPaused: 0, lowBalanceAlert: false } };
+      state.set(g.clientId, s);
+    }
+    const d = applyDebit(s.balance, g.sumMicros);
     s.balance = d.balanceAfterMicros;
-    s.summary.debits++;
-    s.summary.spentMicros += it.amountMicros;
+    s.summary.debits += g.debits;
+    s.summary.spentMicros += g.sumMicros;
     s.summary.takenMicros += d.takenMicros;
     s.summary.overageMicros += d.overageMicros;
-    e.root.push(s.summary.rootId);
-    e.client.push(clientId);
+    applied += g.debits;
+    e.id.push(g.id);
+    e.root.push(a.rootId);
+    e.client.push(g.clientId);
     e.amount.push((-d.takenMicros).toString());
     e.overage.push(d.overageMicros.toString());
     e.after.push(d.balanceAfterMicros.toString());
-    e.ref.push(it.reference);
-    const itemAt = it.at ?? at;
-    e.at.push(itemAt);
-    const bucketAt = new Date(Math.floor(itemAt.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
-    const bk = `${clientId}\u0000${bucketAt.getTime()}`;
-    const b = buckets.get(bk) ?? { root: s.summary.rootId, client: clientId, bucket: bucketAt, spent: 0n, over: 0n, debits: 0 };
-    b.spent += it.amountMicros;
+    e.ref.push(g.firstReference);
+    e.debits.push(g.debits);
+    e.at.push(g.at.toISOString());
+    const bucketAt = new Date(Math.floor(g.at.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
+    const bk = `${g.clientId}\u0000${bucketAt.getTime()}`;
+    const b = buckets.get(bk) ?? { root: a.rootId, client: g.clientId, bucket: bucketAt, spent: 0n, over: 0n, debits: 0 };
+    b.spent += g.sumMicros;
     b.over += d.overageMicros;
-    b.debits++;
+    b.debits += g.debits;
     buckets.set(bk, b);
   }
-  const touched = [...state.values()].filter((s) => s.summary.debits > 0);
+  const touched = [...state.values()].sort((x, y) => (x.summary.clientId < y.summary.clientId ? -1 : 1));
   if (touched.length === 0) return { applied: 0, skipped, clients: [] };
 
-  const c = { root: [] as string[], client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[], audit: [] as string[] };
+  const c = { client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
+  const roots = new Map<string, { clients: number; debits: number; entries: number; spent: bigint; taken: bigint; over: bigint }>();
   for (const s of touched) {
     const a = accountsById.get(s.summary.clientId)!;
     const low = lowBalanceCrossing({ armed: a.lowAlertArmed, thresholdMicros: a.lowBalanceMicros, balanceAfterMicros: s.balance });
     s.summary.balanceMicros = s.balance;
     s.summary.lowBalanceAlert = low.alert;
-    c.root.push(a.rootId);
-    c.client.push(a.clientId);
+    c.client.push(s.summary.clientId);
     c.balance.push(s.balance.toString());
-    c.overage.push((s.overageBefore + s.summary.overageMicros).toString());
+    c.overage.push((a.overageMicros + s.summary.overageMicros).toString());
     c.armed.push(low.armed);
-    c.audit.push(
-      JSON.stringify({
-        debits: s.summary.debits,
-        spentMicros: s.summary.spentMicros.toString(),
-        takenMicros: s.summary.takenMicros.toString(),
-        overageMicros: s.summary.overageMicros.toString(),
-        balanceMicros: s.balance.toString(),
-      }),
-    );
+    const r = roots.get(a.rootId) ?? { clients: 0, debits: 0, entries: 0, spent: 0n, taken: 0n, over: 0n };
+    r.clients++;
+    r.debits += s.summary.debits;
+    r.spent += s.summary.spentMicros;
+    r.taken += s.summary.takenMicros;
+    r.over += s.summary.overageMicros;
+    roots.set(a.rootId, r);
   }
+  const entriesOfRoot = new Map<string, string[]>();
+  for (let i = 0; i < e.id.length; i++) entriesOfRoot.set(e.root[i]!, [...(entriesOfRoot.get(e.root[i]!) ?? []), e.id[i]!]);
+  const audit = [...roots].map(([rootId, r]) => {
+    const ids = entriesOfRoot.get(rootId)!.map(BigInt).sort((x, y) => (x < y ? -1 : 1));
+    return {
+      rootId,
+      entityId: `${ids[0]}-${ids.at(-1)}`,
+      after: JSON.stringify({
+        clients: r.clients,
+        debits: r.debits,
+        entries: ids.length,
+        firstEntryId: ids[0]!.toString(),
+        lastEntryId: ids.at(-1)!.toString(),
+        spentMicros: r.spent.toString(),
+        takenMicros: r.taken.toString(),
+        overageMicros: r.over.toString(),
+      }),
+    };
+  });
   const bk = [...buckets.values()];
 
-  // 4. Entries, balances, spend buckets and audit: one statement for the whole call.
+  // 3. Entries (with the ids the references name), balances, spend buckets and audit: one statement.
   await sql`
     with entries as (
-      insert into credit_entries (root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, created_at)
-      select t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.at
-      from unnest(${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[], ${e.at.map((d) => d.toISOString())}::timestamptz[])
-        as t(root_id, client_id, amount, overage, after, reference, at)
+      insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at)
+      overriding system value
+      select t.id, t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.debits, t.at
+      from unnest(${e.id}::bigint[], ${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[], ${e.debits}::int[], ${e.at}::timestamptz[])
+        as t(id, root_id, client_id, amount, overage, after, reference, debits, at)
       returning 1
     ), balances as (
       update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
@@ -340,24 +408,24 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       returning 1
     ), audit as (
       insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
-      select t.root_id, t.client_id, null, 'credits.spend', 'credit_account', t.client_id::text, null, t.after, ${at}::timestamptz
-      from unnest(${c.root}::uuid[], ${c.client}::uuid[], ${c.audit}::jsonb[]) as t(root_id, client_id, after)
+      select t.root_id, t.root_id, null, 'credits.spend', 'credit_entries', t.entity_id, null, t.after, ${at}::timestamptz
+      from unnest(${audit.map((x) => x.rootId)}::uuid[], ${audit.map((x) => x.entityId)}::text[], ${audit.map((x) => x.after)}::jsonb[]) as t(root_id, entity_id, after)
       returning 1
     )
     select (select count(*) from entries) as entries, (select count(*) from balances) as balances,
            (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
 
-  // 5. Overage pauses every active campaign of the client, at once, with the reason shown.
+  // 4. Overage pauses every active campaign of the client, at once, with the reason shown.
   const overdrawn = touched.filter((s) => s.summary.overageMicros > 0n).map((s) => s.summary.clientId);
   if (overdrawn.length) {
     const paused = await pauseForLackOfCredit(trx, overdrawn, at);
     for (const s of touched) s.summary.campaignsPaused = paused.get(s.summary.clientId) ?? 0;
   }
-  // 6. One low-balance mail per crossing.
+  // 5. One low-balance mail per crossing.
   const alerts = touched.filter((s) => s.summary.lowBalanceAlert).map((s) => s.summary.clientId);
   if (alerts.length) await sendLowBalanceMails(trx, alerts);
 
-  return { applied: e.client.length, skipped, clients: touched.map((s) => s.summary) };
+  return { applied, skipped, clients: touched.map((s) => s.summary) };
 }
 
 /** Pauses every active campaign of the given clients ("paused: out of credit"), with an audit entry each. */
