@@ -35,18 +35,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   // The key check, once per insert statement over all its rows.
   await sql`
     create function credit_rows_check_account() returns trigger language plpgsql as $$
-    declare
-      wanted integer;
-      found integer;
     begin
-      select count(*) into wanted from (select distinct client_id, root_id from inserted) i;
-      select count(*) into found from (
-        select 1 from credit_accounts ca
-        where (ca.client_id, ca.root_id) in (select client_id, root_id from inserted)
-        for key share of ca
-      ) x;
-      if found <> wanted then
-        raise exception 'insert or update on table "%" violates its credit account key: a row names no credit account with its root', tg_table_name
+      if exists (
+        select 1 from (select distinct client_id, root_id from inserted) i
+        left join lateral (
+          select true as found from credit_accounts ca where ca.client_id = i.client_id and ca.root_id = i.root_id for key share of ca
+        ) ca on true
+        where ca.found is null
+      ) then
+        raise exception 'insert on table "%" violates its credit account key: a row names no credit account with its root', tg_table_name
           using errcode = 'foreign_key_violation';
       end if;
       return null;

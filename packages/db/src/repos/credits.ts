@@ -196,8 +196,12 @@ export interface DebitSpendResult {
   clients: ClientDebitSummary[];
 }
 
-const FIFTEEN_MINUTES = 15 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An array literal of values that need no quoting (uuids, numbers, booleans, ISO instants): cheaper than per-element escaping. */
+const pgArray = (values: readonly (string | number | boolean)[]) => `{${values.join(',')}}`;
+/** An array literal of arbitrary text (no NUL: references are checked for it). */
+const pgTextArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /**
  * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
@@ -232,87 +236,91 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
 
   // The first item of each (client, reference), in the caller's order, grouped into one entry per (client, time).
-  type Group = { clientId: string; at: Date; id: string; sumMicros: bigint; debits: number; firstReference: string };
+  // Clients are sent once, sorted; items name them by their 1-based position (so is an entry's time).
+  const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
+  const clientNo = new Map(clientIds.map((c, i) => [c, i + 1]));
+  type Group = { no: number; clientNo: number; atNo: number; id: string; sumMicros: bigint; debits: number; firstReference: string };
   const groups = new Map<string, Group>();
-  const claims = { client: [] as string[], ref: [] as string[], group: [] as number[] };
-  const claimItems: { key: string; group: Group; amountMicros: bigint; reference: string }[] = [];
+  const times = new Map<number, number>();
+  const claim = { client: [] as number[], ref: [] as string[], group: [] as number[], amount: [] as bigint[] };
   const firstOfReference = new Set<string>();
   let skipped = 0;
   for (const it of items) {
-    const clientId = it.clientId.toLowerCase();
-    const key = `${clientId}\u0000${it.reference}`;
+    const cn = clientNo.get(it.clientId.toLowerCase())!;
+    const key = `${cn}\u0000${it.reference}`;
     if (firstOfReference.has(key)) {
       skipped++;
       continue;
     }
     firstOfReference.add(key);
-    const itemAt = it.at ?? at;
-    const gk = `${clientId}\u0000${itemAt.getTime()}`;
+    const t = (it.at ?? at).getTime();
+    let atNo = times.get(t);
+    if (atNo === undefined) times.set(t, (atNo = times.size + 1));
+    const gk = `${cn}\u0000${atNo}`;
     let g = groups.get(gk);
-    if (!g) groups.set(gk, (g = { clientId, at: itemAt, id: String(groups.size + 1), sumMicros: 0n, debits: 0, firstReference: '' }));
-    claims.client.push(clientId);
-    claims.ref.push(it.reference);
-    claims.group.push(Number(g.id));
-    claimItems.push({ key, group: g, amountMicros: it.amountMicros, reference: it.reference });
+    if (!g) groups.set(gk, (g = { no: groups.size + 1, clientNo: cn, atNo, id: '', sumMicros: 0n, debits: 0, firstReference: '' }));
+    claim.client.push(cn);
+    claim.ref.push(it.reference);
+    claim.group.push(g.no);
+    claim.amount.push(it.amountMicros);
   }
   const groupList = [...groups.values()];
 
-  // 1. One statement: lock every client once, in a fixed order; take one ledger id per group; claim the references.
-  // A reference is claimed only after its client's lock (the join reads the locked rows), so it never waits on
-  // another call's claim; on conflict sees references committed by a call this one waited for.
-  const clientIds = [...new Set(claims.client)].sort();
-  const first = await sql<{ locked: [string, string, string, string, string, boolean][] | null; ids: [number, string][]; claimed: [string, string][] | null }>`
+  // 1. One statement: lock every client once, in a fixed order; take one ledger id per group; claim the references,
+  // answering the items whose reference the client already held. A reference is claimed only after its client's lock
+  // (the join reads the locked rows), so it never waits on another call's claim, and on conflict sees the references
+  // committed by a call this one waited for.
+  const first = await sql<{ locked: [string, string, string, string, string, boolean][] | null; ids: string[]; held: number[] | null }>`
     with locked as materialized (
       select ca.client_id, ca.root_id, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed
       from accounts a join credit_accounts ca on ca.client_id = a.id
-      where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca
+      where a.id = any(${pgArray(clientIds)}::uuid[]) order by a.id for key share of a for update of ca
     ), ids as materialized (
-      select g, nextval(pg_get_serial_sequence('credit_entries', 'id')) as id from generate_series(1, ${groupList.length}::int) g
+      select g, nextval('credit_entries_id_seq'::regclass) as id from generate_series(1, ${groupList.length}::int) g
+    ), items as (
+      select (${pgArray(clientIds)}::uuid[])[t.c] as client_id, t.reference, t.g, t.n
+      from unnest(${pgArray(claim.client)}::int[], ${pgTextArray(claim.ref)}::text[], ${pgArray(claim.group)}::int[]) with ordinality as t(c, reference, g, n)
     ), claimed as (
       insert into credit_spend_refs (root_id, client_id, reference, entry_id)
-      select l.root_id, t.client_id, t.reference, ids.id
-      from unnest(${claims.client}::uuid[], ${claims.ref}::text[], ${claims.group}::int[]) as t(client_id, reference, g)
-      join locked l on l.client_id = t.client_id
-      join ids on ids.g = t.g
+      select l.root_id, i.client_id, i.reference, ids.id
+      from items i join locked l on l.client_id = i.client_id join ids on ids.g = i.g
       on conflict do nothing
       returning client_id, reference
     )
     select
-      (select json_agg(json_build_array(client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed)) from locked) as locked,
-      (select json_agg(json_build_array(g, id::text)) from ids) as ids,
-      (select json_agg(json_build_array(client_id, reference)) from claimed) as claimed`.execute(trx);
+      (select json_agg(json_build_array(client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed) order by client_id) from locked) as locked,
+      (select json_agg(id::text order by g) from ids) as ids,
+      (select json_agg(i.n) from items i where not exists (select 1 from claimed c where c.client_id = i.client_id and c.reference = i.reference)) as held`.execute(trx);
   const row = first.rows[0]!;
-  const accountsById = new Map(
-    (row.locked ?? []).map(([clientId, rootId, balance, overage, low, armed]) => [clientId, { rootId, balanceMicros: BigInt(balance), overageMicros: BigInt(overage), lowBalanceMicros: BigInt(low), lowAlertArmed: armed }]),
-  );
-  const missing = clientIds.filter((c) => !accountsById.has(c));
-  if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
-  const idOf = new Map(row.ids.map(([g, id]) => [String(g), id]));
-  for (const g of groupList) g.id = idOf.get(g.id)!;
-  const claimed = new Set((row.claimed ?? []).map(([c, r]) => `${c}\u0000${r}`));
+  const locked = row.locked ?? [];
+  if (locked.length !== clientIds.length) {
+    const found = new Set(locked.map((l) => l[0]));
+    throw new RangeError(`debitSpend: no credit account for client(s) ${clientIds.filter((c) => !found.has(c)).join(', ')}`);
+  }
+  for (const g of groupList) g.id = row.ids[g.no - 1]!;
+  const held = new Set(row.held ?? []);
 
   // 2. The debit rule, per entry (the sum of its new debits) in the caller's order, per client.
-  for (const c of claimItems) {
-    if (!claimed.has(c.key)) {
+  for (let i = 0; i < claim.client.length; i++) {
+    if (held.has(i + 1)) {
       skipped++;
       continue;
     }
-    if (c.group.debits === 0) c.group.firstReference = c.reference;
-    c.group.sumMicros += c.amountMicros;
-    c.group.debits++;
+    const g = groupList[claim.group[i]! - 1]!;
+    if (g.debits === 0) g.firstReference = claim.ref[i]!;
+    g.sumMicros += claim.amount[i]!;
+    g.debits++;
   }
-  const state = new Map<string, { balance: bigint; summary: ClientDebitSummary }>();
-  const e = { id: [] as string[], root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], debits: [] as number[], at: [] as string[] };
-  // the 15-minute spend buckets, per (client, bucket of the entry's time)
-  const buckets = new Map<string, { root: string; client: string; bucket: Date; spent: bigint; over: bigint; debits: number }>();
+  const state = new Map<number, { balance: bigint; summary: ClientDebitSummary }>();
+  const e = { id: [] as string[], client: [] as number[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], debits: [] as number[], at: [] as number[] };
   let applied = 0;
   for (const g of groupList) {
     if (g.debits === 0) continue;
-    const a = accountsById.get(g.clientId)!;
-    let s = state.get(g.clientId);
+    let s = state.get(g.clientNo);
     if (!s) {
-      s = { balance: a.balanceMicros, summary: { clientId: g.clientId, rootId: a.rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: a.balanceMicros, campaignsPaused: 0, lowBalanceAlert: false } };
-      state.set(g.clientId, s);
+      const [clientId, rootId, balance] = locked[g.clientNo - 1]!;
+      s = { balance: BigInt(balance), summary: { clientId, rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: 0n, campaignsPaused: 0, lowBalanceAlert: false } };
+      state.set(g.clientNo, s);
     }
     const d = applyDebit(s.balance, g.sumMicros);
     s.balance = d.balanceAfterMicros;
@@ -322,85 +330,85 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     s.summary.overageMicros += d.overageMicros;
     applied += g.debits;
     e.id.push(g.id);
-    e.root.push(a.rootId);
-    e.client.push(g.clientId);
+    e.client.push(g.clientNo);
     e.amount.push((-d.takenMicros).toString());
     e.overage.push(d.overageMicros.toString());
     e.after.push(d.balanceAfterMicros.toString());
     e.ref.push(g.firstReference);
     e.debits.push(g.debits);
-    e.at.push(g.at.toISOString());
-    const bucketAt = new Date(Math.floor(g.at.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
-    const bk = `${g.clientId}\u0000${bucketAt.getTime()}`;
-    const b = buckets.get(bk) ?? { root: a.rootId, client: g.clientId, bucket: bucketAt, spent: 0n, over: 0n, debits: 0 };
-    b.spent += g.sumMicros;
-    b.over += d.overageMicros;
-    b.debits += g.debits;
-    buckets.set(bk, b);
+    e.at.push(g.atNo);
   }
-  const touched = [...state.values()].sort((x, y) => (x.summary.clientId < y.summary.clientId ? -1 : 1));
-  if (touched.length === 0) return { applied: 0, skipped, clients: [] };
+  if (state.size === 0) return { applied: 0, skipped, clients: [] };
+  const touched = [...state.entries()].sort((x, y) => x[0] - y[0]);
 
-  const c = { client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
-  const roots = new Map<string, { clients: number; debits: number; entries: number; spent: bigint; taken: bigint; over: bigint }>();
-  for (const s of touched) {
-    const a = accountsById.get(s.summary.clientId)!;
-    const low = lowBalanceCrossing({ armed: a.lowAlertArmed, thresholdMicros: a.lowBalanceMicros, balanceAfterMicros: s.balance });
+  const c = { client: [] as number[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
+  const roots = new Map<string, { clients: number; debits: number; entries: number; spent: bigint; taken: bigint; over: bigint; firstEntryId: bigint; lastEntryId: bigint }>();
+  for (const [cn, s] of touched) {
+    const [, , , overage, low, armed] = locked[cn - 1]!;
+    const crossing = lowBalanceCrossing({ armed, thresholdMicros: BigInt(low), balanceAfterMicros: s.balance });
     s.summary.balanceMicros = s.balance;
-    s.summary.lowBalanceAlert = low.alert;
-    c.client.push(s.summary.clientId);
+    s.summary.lowBalanceAlert = crossing.alert;
+    c.client.push(cn);
     c.balance.push(s.balance.toString());
-    c.overage.push((a.overageMicros + s.summary.overageMicros).toString());
-    c.armed.push(low.armed);
-    const r = roots.get(a.rootId) ?? { clients: 0, debits: 0, entries: 0, spent: 0n, taken: 0n, over: 0n };
+    c.overage.push((BigInt(overage) + s.summary.overageMicros).toString());
+    c.armed.push(crossing.armed);
+    const r = roots.get(s.summary.rootId) ?? { clients: 0, debits: 0, entries: 0, spent: 0n, taken: 0n, over: 0n, firstEntryId: -1n, lastEntryId: -1n };
     r.clients++;
     r.debits += s.summary.debits;
     r.spent += s.summary.spentMicros;
     r.taken += s.summary.takenMicros;
     r.over += s.summary.overageMicros;
-    roots.set(a.rootId, r);
+    roots.set(s.summary.rootId, r);
   }
-  const entriesOfRoot = new Map<string, string[]>();
-  for (let i = 0; i < e.id.length; i++) entriesOfRoot.set(e.root[i]!, [...(entriesOfRoot.get(e.root[i]!) ?? []), e.id[i]!]);
-  const audit = [...roots].map(([rootId, r]) => {
-    const ids = entriesOfRoot.get(rootId)!.map(BigInt).sort((x, y) => (x < y ? -1 : 1));
-    return {
-      rootId,
-      entityId: `${ids[0]}-${ids.at(-1)}`,
-      after: JSON.stringify({
-        clients: r.clients,
-        debits: r.debits,
-        entries: ids.length,
-        firstEntryId: ids[0]!.toString(),
-        lastEntryId: ids.at(-1)!.toString(),
-        spentMicros: r.spent.toString(),
-        takenMicros: r.taken.toString(),
-        overageMicros: r.over.toString(),
-      }),
-    };
-  });
-  const bk = [...buckets.values()];
+  for (let i = 0; i < e.id.length; i++) {
+    const r = roots.get(locked[e.client[i]! - 1]![1])!;
+    const id = BigInt(e.id[i]!);
+    r.entries++;
+    if (r.firstEntryId < 0n || id < r.firstEntryId) r.firstEntryId = id;
+    if (id > r.lastEntryId) r.lastEntryId = id;
+  }
+  const audit = [...roots].map(([rootId, r]) => ({
+    rootId,
+    entityId: `${r.firstEntryId}-${r.lastEntryId}`,
+    after: JSON.stringify({
+      clients: r.clients,
+      debits: r.debits,
+      entries: r.entries,
+      firstEntryId: r.firstEntryId.toString(),
+      lastEntryId: r.lastEntryId.toString(),
+      spentMicros: r.spent.toString(),
+      takenMicros: r.taken.toString(),
+      overageMicros: r.over.toString(),
+    }),
+  }));
+  const ats = [...times.keys()].map((t) => new Date(t).toISOString());
 
-  // 3. Entries (with the ids the references name), balances, spend buckets and audit: one statement.
+  // 3. Entries (with the ids their references name), balances, the 15-minute spend buckets of the entries (every
+  // time-zone offset is a multiple of 15 minutes) and the audit: one statement.
   await sql`
-    with entries as (
+    with clients as (
+      select n, ca.client_id, ca.root_id
+      from unnest(${pgArray(clientIds)}::uuid[]) with ordinality as u(client_id, n)
+      join credit_accounts ca on ca.client_id = u.client_id
+    ), entries as (
       insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at)
       overriding system value
-      select t.id, t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.debits, t.at
-      from unnest(${e.id}::bigint[], ${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[], ${e.debits}::int[], ${e.at}::timestamptz[])
-        as t(id, root_id, client_id, amount, overage, after, reference, debits, at)
-      returning 1
+      select t.id, c.root_id, c.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.debits, (${pgArray(ats)}::timestamptz[])[t.at]
+      from unnest(${pgArray(e.id)}::bigint[], ${pgArray(e.client)}::int[], ${pgArray(e.amount)}::bigint[], ${pgArray(e.overage)}::bigint[], ${pgArray(e.after)}::bigint[],
+        ${pgTextArray(e.ref)}::text[], ${pgArray(e.debits)}::int[], ${pgArray(e.at)}::int[])
+        as t(id, c, amount, overage, after, reference, debits, at)
+      join clients c on c.n = t.c
+      returning root_id, client_id, amount_micros, overage_micros, debits, created_at
     ), balances as (
       update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
-      from unnest(${c.client}::uuid[], ${c.balance}::bigint[], ${c.overage}::bigint[], ${c.armed}::boolean[]) as t(client_id, balance, overage, armed)
-      where ca.client_id = t.client_id
+      from unnest(${pgArray(c.client)}::int[], ${pgArray(c.balance)}::bigint[], ${pgArray(c.overage)}::bigint[], ${pgArray(c.armed)}::boolean[]) as t(c, balance, overage, armed)
+      join clients c on c.n = t.c
+      where ca.client_id = c.client_id
       returning 1
     ), buckets as (
       insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
-      select t.root_id, t.client_id, t.bucket, t.spent, t.over, t.debits
-      from unnest(${bk.map((b) => b.root)}::uuid[], ${bk.map((b) => b.client)}::uuid[], ${bk.map((b) => b.bucket.toISOString())}::timestamptz[],
-        ${bk.map((b) => b.spent.toString())}::bigint[], ${bk.map((b) => b.over.toString())}::bigint[], ${bk.map((b) => b.debits)}::int[])
-        as t(root_id, client_id, bucket, spent, over, debits)
+      select root_id, client_id, date_bin('15 minutes', created_at, timestamptz '1970-01-01Z'), sum(overage_micros - amount_micros), sum(overage_micros), sum(debits)
+      from entries group by 1, 2, 3
       on conflict (root_id, client_id, bucket) do update set
         spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
         overage_micros = credit_spend_buckets.overage_micros + excluded.overage_micros,
@@ -412,20 +420,20 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       from unnest(${audit.map((x) => x.rootId)}::uuid[], ${audit.map((x) => x.entityId)}::text[], ${audit.map((x) => x.after)}::jsonb[]) as t(root_id, entity_id, after)
       returning 1
     )
-    select (select count(*) from entries) as entries, (select count(*) from balances) as balances,
-           (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
+    select (select count(*) from balances) as balances, (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
 
   // 4. Overage pauses every active campaign of the client, at once, with the reason shown.
-  const overdrawn = touched.filter((s) => s.summary.overageMicros > 0n).map((s) => s.summary.clientId);
+  const summaries = touched.map(([, s]) => s.summary);
+  const overdrawn = summaries.filter((s) => s.overageMicros > 0n).map((s) => s.clientId);
   if (overdrawn.length) {
     const paused = await pauseForLackOfCredit(trx, overdrawn, at);
-    for (const s of touched) s.summary.campaignsPaused = paused.get(s.summary.clientId) ?? 0;
+    for (const s of summaries) s.campaignsPaused = paused.get(s.clientId) ?? 0;
   }
   // 5. One low-balance mail per crossing.
-  const alerts = touched.filter((s) => s.summary.lowBalanceAlert).map((s) => s.summary.clientId);
+  const alerts = summaries.filter((s) => s.lowBalanceAlert).map((s) => s.clientId);
   if (alerts.length) await sendLowBalanceMails(trx, alerts);
 
-  return { applied, skipped, clients: touched.map((s) => s.summary) };
+  return { applied, skipped, clients: summaries };
 }
 
 /** Pauses every active campaign of the given clients ("paused: out of credit"), with an audit entry each. */
