@@ -273,8 +273,10 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   const first = await sql<{ locked: [string, string, string, string, string, boolean][] | null; ids: string[]; held: number[] | null }>`
     with locked as materialized (
       select ca.client_id, ca.root_id, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed
-      from accounts a join credit_accounts ca on ca.client_id = a.id
-      where a.id = any(${pgArray(clientIds)}::uuid[]) order by a.id for key share of a for update of ca
+      from unnest(${pgArray(clientIds)}::uuid[]) as u(id)
+      join accounts a on a.id = u.id
+      join credit_accounts ca on ca.client_id = a.id
+      order by a.id for key share of a for update of ca
     ), ids as materialized (
       select g, nextval('credit_entries_id_seq'::regclass) as id from generate_series(1, ${groupList.length}::int) g
     ), items as (
@@ -341,14 +343,14 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   if (state.size === 0) return { applied: 0, skipped, clients: [] };
   const touched = [...state.entries()].sort((x, y) => x[0] - y[0]);
 
-  const c = { client: [] as number[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
+  const c = { client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
   const roots = new Map<string, { clients: number; debits: number; entries: number; spent: bigint; taken: bigint; over: bigint; firstEntryId: bigint; lastEntryId: bigint }>();
   for (const [cn, s] of touched) {
     const [, , , overage, low, armed] = locked[cn - 1]!;
     const crossing = lowBalanceCrossing({ armed, thresholdMicros: BigInt(low), balanceAfterMicros: s.balance });
     s.summary.balanceMicros = s.balance;
     s.summary.lowBalanceAlert = crossing.alert;
-    c.client.push(cn);
+    c.client.push(s.summary.clientId);
     c.balance.push(s.balance.toString());
     c.overage.push((BigInt(overage) + s.summary.overageMicros).toString());
     c.armed.push(crossing.armed);
@@ -382,28 +384,27 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     }),
   }));
   const ats = [...times.keys()].map((t) => new Date(t).toISOString());
+  // each client's root, by position in the (usually one-element) list of roots
+  const rootNos = new Map<string, number>();
+  for (const l of locked) if (!rootNos.has(l[1])) rootNos.set(l[1], rootNos.size + 1);
+  const rootIds = [...rootNos.keys()];
+  const rootNo = locked.map((l) => rootNos.get(l[1])!);
 
   // 3. Entries (with the ids their references name), balances, the 15-minute spend buckets of the entries (every
   // time-zone offset is a multiple of 15 minutes) and the audit: one statement.
   await sql`
-    with clients as (
-      select n, ca.client_id, ca.root_id
-      from unnest(${pgArray(clientIds)}::uuid[]) with ordinality as u(client_id, n)
-      join credit_accounts ca on ca.client_id = u.client_id
-    ), entries as (
+    with entries as (
       insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at)
       overriding system value
-      select t.id, c.root_id, c.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.debits, (${pgArray(ats)}::timestamptz[])[t.at]
+      select t.id, (${pgArray(rootIds)}::uuid[])[(${pgArray(rootNo)}::int[])[t.c]], (${pgArray(clientIds)}::uuid[])[t.c], 'spend', t.amount, t.overage, t.after, t.reference, t.debits, (${pgArray(ats)}::timestamptz[])[t.at]
       from unnest(${pgArray(e.id)}::bigint[], ${pgArray(e.client)}::int[], ${pgArray(e.amount)}::bigint[], ${pgArray(e.overage)}::bigint[], ${pgArray(e.after)}::bigint[],
         ${pgTextArray(e.ref)}::text[], ${pgArray(e.debits)}::int[], ${pgArray(e.at)}::int[])
         as t(id, c, amount, overage, after, reference, debits, at)
-      join clients c on c.n = t.c
       returning root_id, client_id, amount_micros, overage_micros, debits, created_at
     ), balances as (
       update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
-      from unnest(${pgArray(c.client)}::int[], ${pgArray(c.balance)}::bigint[], ${pgArray(c.overage)}::bigint[], ${pgArray(c.armed)}::boolean[]) as t(c, balance, overage, armed)
-      join clients c on c.n = t.c
-      where ca.client_id = c.client_id
+      from unnest(${pgArray(c.client)}::uuid[], ${pgArray(c.balance)}::bigint[], ${pgArray(c.overage)}::bigint[], ${pgArray(c.armed)}::boolean[]) as t(client_id, balance, overage, armed)
+      where ca.client_id = t.client_id
       returning 1
     ), buckets as (
       insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
