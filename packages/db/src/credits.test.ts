@@ -236,6 +236,11 @@ describe('debitSpend', () => {
       await expect(t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c.id, amountMicros: 1n, reference: 'ok' }, bad]))).rejects.toThrow(RangeError);
     }
     expect(await invariants(t.db, c.id)).toMatchObject({ balance: 970n, spendEntries: 30n });
+    // a caller that catches the refusal and commits its transaction has claimed no reference either
+    await t.db.transaction().execute(async (trx) => {
+      await expect(debitSpend(trx, [{ clientId: c.id, amountMicros: 1n, reference: 'caught' }, { clientId: '00000000-0000-4000-8000-000000000000', amountMicros: 5n, reference: 'z' }])).rejects.toThrow(/no credit account/);
+    });
+    expect(await t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c.id, amountMicros: 1n, reference: 'caught' }]))).toMatchObject({ applied: 1, skipped: 0 });
   });
 
   it('sends one low-balance mail per crossing to the client\'s admins and its agency\'s admins and operators', async () => {

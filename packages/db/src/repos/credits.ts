@@ -286,6 +286,9 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       insert into credit_spend_refs (root_id, client_id, reference, entry_id)
       select l.root_id, i.client_id, i.reference, ids.id
       from items i join locked l on l.client_id = i.client_id join ids on ids.g = i.g
+      -- an unknown client claims nothing for anyone (the call throws; a caller going on in its transaction finds no
+      -- reference taken by a debit that was never applied)
+      where (select count(*) from locked) = ${clientIds.length}
       on conflict do nothing
       returning client_id, reference
     )
