@@ -222,7 +222,7 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
       for (const [when, units] of p.topUps) {
         if (when !== daysAgo) continue;
         const caller = await (await payer(p.name))(new Date(day + 7 * 3_600_000));
-        await caller.credits.topUp({ clientId: p.id, amountMicros: String(units! * 1_000_000), paymentMethodId: p.cardId, idempotencyKey: `demo-${p.id}-${when}` });
+        await caller.credits.topUp({ clientId: p.id, amountMicros: String(units! * 1_000_000), paymentMethodId: p.cardId, idempotencyKey: `demo-top-up-${when}-days-ago` });
       }
     }
     for (const hour of [6, 12, 17, 22]) {

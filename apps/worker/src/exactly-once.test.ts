@@ -148,5 +148,12 @@ describe('exactly once with real processes', () => {
     for (const r of perClient.rows) expect(r.ledger, `client ${r.client_id}`).toBe(r.raw);
     const refs = await one(sql<{ n: string; d: string }>`select count(*)::text as n, count(distinct (client_id, reference))::text as d from credit_entries where kind = 'spend'`);
     expect(refs.n).toBe(refs.d);
+    // every debit reference names one spend entry of its client, and the entries cover exactly those references
+    const covered = await one(sql<{ refs: string; debits: string; orphans: string }>`
+      select (select count(*) from credit_spend_refs)::text as refs, (select coalesce(sum(debits), 0) from credit_entries where kind = 'spend')::text as debits,
+        (select count(*) from credit_spend_refs r where not exists (
+          select 1 from credit_entries e where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'))::text as orphans`);
+    expect(covered).toEqual({ refs: covered.debits, debits: covered.debits, orphans: '0' });
+    expect(Number(covered.refs)).toBeGreaterThan(0);
   }, 300_000);
 });

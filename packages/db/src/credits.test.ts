@@ -84,11 +84,32 @@ describe('credit accounts and the ledger in the database', () => {
     await credit(t.db, c.id, 100n);
     await t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c.id, amountMicros: 30n, reference: 'r1' }]));
     await t.db.transaction().execute((trx) => accounts.moveClient(trx, c.id, null));
-    for (const table of ['credit_accounts', 'credit_entries', 'credit_spend_buckets'] as const) {
+    for (const table of ['credit_accounts', 'credit_entries', 'credit_spend_buckets', 'credit_spend_refs'] as const) {
       const r = await sql<{ root_id: string }>`select distinct root_id::text from ${sql.id(table)} where client_id = ${c.id}::uuid`.execute(t.db);
       expect(r.rows.map((x) => x.root_id)).toEqual([c.id]);
     }
     expect(await invariants(t.db, c.id)).toMatchObject({ balance: 70n, sum: 70n });
+    // the reference still makes a repeat a no-op under the new root
+    expect(await t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c.id, amountMicros: 30n, reference: 'r1' }]))).toMatchObject({ applied: 0, skipped: 1 });
+  });
+
+  it('refuses a ledger entry or a spend reference that names no credit account with its root, and deleting an account that has entries', async () => {
+    const { h, cs } = await tree(2);
+    const [c0, c1] = cs as [accounts.Account, accounts.Account];
+    const other = await mk(t.db, null, 'holding', 'Other');
+    const entry = (clientId: string, rootId: string) =>
+      sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason) values (${rootId}::uuid, ${clientId}::uuid, 'adjustment', 5, 5, 'x')`.execute(t.db).catch((e) => e);
+    expect((await entry(c0.id, other.id)).message).toMatch(/credit account key/);
+    expect((await entry(h.id, h.id)).message).toMatch(/credit account key/);
+    const ref = (clientId: string, rootId: string) =>
+      sql`insert into credit_spend_refs (root_id, client_id, reference, entry_id) values (${rootId}::uuid, ${clientId}::uuid, 'r', 1)`.execute(t.db).catch((e) => e);
+    expect((await ref(c1.id, other.id)).message).toMatch(/credit account key/);
+    // one bad row among good ones fails the whole statement
+    const mixed = await sql`insert into credit_spend_refs (root_id, client_id, reference, entry_id) values (${h.id}::uuid, ${c0.id}::uuid, 'a', 1), (${other.id}::uuid, ${c1.id}::uuid, 'b', 1)`.execute(t.db).catch((e) => e);
+    expect(mixed.message).toMatch(/credit account key/);
+    expect(await sql`select 1 from credit_spend_refs`.execute(t.db)).toMatchObject({ rows: [] });
+    await credit(t.db, c0.id, 10n);
+    expect((await sql`delete from credit_accounts where client_id = ${c0.id}::uuid`.execute(t.db).catch((e) => e)).message).toMatch(/still has ledger entries/);
   });
 });
 
@@ -119,14 +140,78 @@ describe('debitSpend', () => {
     for (const k of [k0, k0b]) expect(await campaigns.findCampaign(t.db, k.id)).toMatchObject({ status: 'paused', pausedReason: OUT_OF_CREDIT_REASON });
     expect(await campaigns.findCampaign(t.db, k1.id)).toMatchObject({ status: 'active' });
     const entries = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 10 });
-    expect(entries.map((e) => [e.reference, e.amountMicros, e.overageMicros, e.balanceAfterMicros])).toEqual([
-      ['d', 0n, 5n, 0n],
-      ['c', -40n, 20n, 0n],
-      ['a', -60n, 0n, 40n],
-      [null, 100n, 0n, 100n],
+    expect(entries.map((e) => [e.reference, e.debits, e.amountMicros, e.overageMicros, e.balanceAfterMicros])).toEqual([
+      ['a', 3, -100n, 25n, 0n],
+      [null, null, 100n, 0n, 100n],
     ]);
-    const audit = await sql<{ action: string; n: string }>`select action, count(*)::text as n from audit_entries where account_id = ${c0.id}::uuid group by action order by action`.execute(t.db);
-    expect(audit.rows).toEqual([{ action: 'campaign.pause', n: '2' }, { action: 'credits.spend', n: '1' }]);
+    const audit = await sql<{ account_id: string; action: string; n: string }>`select account_id, action, count(*)::text as n from audit_entries group by 1, 2 order by 2, 1`.execute(t.db);
+    expect(audit.rows).toEqual([
+      { account_id: c0.id, action: 'campaign.pause', n: '2' },
+      { account_id: c0.rootId, action: 'credits.spend', n: '1' },
+    ]);
+    const spendAudit = await sql<{ after: Record<string, unknown> }>`select after from audit_entries where action = 'credits.spend'`.execute(t.db);
+    expect(spendAudit.rows[0]!.after).toMatchObject({ clients: 2, debits: 4, entries: 2, spentMicros: '135', takenMicros: '110', overageMicros: '25' });
+  });
+
+  it('writes one ledger entry per client per call, the sum of its debits, whose references name it; a retry of one of them adds nothing', async () => {
+    const { cs } = await tree(2);
+    const [c0, c1] = cs as [accounts.Account, accounts.Account];
+    await credit(t.db, c0.id, 1000n);
+    await credit(t.db, c1.id, 1000n);
+    const r = await t.db.transaction().execute((trx) =>
+      debitSpend(trx, [
+        { clientId: c0.id, amountMicros: 10n, reference: 'p' },
+        { clientId: c1.id, amountMicros: 7n, reference: 'p' },
+        { clientId: c0.id, amountMicros: 20n, reference: 'q' },
+        { clientId: c0.id, amountMicros: 30n, reference: 'r' },
+      ]),
+    );
+    expect(r).toMatchObject({ applied: 4, skipped: 0 });
+    const [spend] = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 1 });
+    expect(spend).toMatchObject({ kind: 'spend', amountMicros: -60n, balanceAfterMicros: 940n, reference: 'p', debits: 3 });
+    const refs = await sql<{ reference: string; entry_id: string }>`select reference, entry_id::text from credit_spend_refs where client_id = ${c0.id}::uuid order by reference`.execute(t.db);
+    expect(refs.rows).toEqual(['p', 'q', 'r'].map((reference) => ({ reference, entry_id: spend!.id })));
+    // a retry of one reference (and a repeat within the call) adds nothing; a new one is a new entry of its own
+    const again = await t.db.transaction().execute((trx) =>
+      debitSpend(trx, [
+        { clientId: c0.id, amountMicros: 20n, reference: 'q' },
+        { clientId: c0.id, amountMicros: 5n, reference: 's' },
+        { clientId: c0.id, amountMicros: 5n, reference: 's' },
+      ]),
+    );
+    expect(again).toMatchObject({ applied: 1, skipped: 2 });
+    const entries = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 10 });
+    expect(entries.map((e) => [e.kind, e.amountMicros, e.debits, e.reference])).toEqual([
+      ['spend', -5n, 1, 's'],
+      ['spend', -60n, 3, 'p'],
+      ['adjustment', 1000n, null, null],
+    ]);
+    expect(await invariants(t.db, c0.id)).toMatchObject({ balance: 935n, sum: 935n, spendEntries: 65n, bucketSpend: 65n });
+    expect(await invariants(t.db, c1.id)).toMatchObject({ balance: 993n, sum: 993n });
+  });
+
+  it('writes one entry per client and item time, so late spend stays in its own day', async () => {
+    const { cs } = await tree(1);
+    const c = cs[0]!;
+    await credit(t.db, c.id, 1000n);
+    const day1 = new Date('2026-11-20T10:00:00Z');
+    const day2 = new Date('2026-11-21T10:00:00Z');
+    await t.db.transaction().execute((trx) =>
+      debitSpend(trx, [
+        { clientId: c.id, amountMicros: 10n, reference: 'a', at: day1 },
+        { clientId: c.id, amountMicros: 20n, reference: 'b', at: day2 },
+        { clientId: c.id, amountMicros: 30n, reference: 'c', at: day1 },
+      ]),
+    );
+    const entries = await credits.listEntries(t.db, { rootId: c.rootId, clientId: c.id }, { limit: 10 });
+    expect(entries.filter((e) => e.kind === 'spend').map((e) => [e.createdAt.toISOString(), e.amountMicros, e.debits, e.balanceAfterMicros])).toEqual([
+      [day2.toISOString(), -20n, 1, 940n],
+      [day1.toISOString(), -40n, 2, 960n],
+    ]);
+    expect(await credits.usagePerDay(t.db, c.id, 'UTC', '2026-11-20', '2026-11-21')).toEqual([
+      { day: '2026-11-20', spentMicros: 40n },
+      { day: '2026-11-21', spentMicros: 20n },
+    ]);
   });
 
   it('is idempotent per reference, across calls and within one call, and refuses bad items before touching anything', async () => {
@@ -151,6 +236,11 @@ describe('debitSpend', () => {
       await expect(t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c.id, amountMicros: 1n, reference: 'ok' }, bad]))).rejects.toThrow(RangeError);
     }
     expect(await invariants(t.db, c.id)).toMatchObject({ balance: 970n, spendEntries: 30n });
+    // a caller that catches the refusal and commits its transaction has claimed no reference either
+    await t.db.transaction().execute(async (trx) => {
+      await expect(debitSpend(trx, [{ clientId: c.id, amountMicros: 1n, reference: 'caught' }, { clientId: '00000000-0000-4000-8000-000000000000', amountMicros: 5n, reference: 'z' }])).rejects.toThrow(/no credit account/);
+    });
+    expect(await t.db.transaction().execute((trx) => debitSpend(trx, [{ clientId: c.id, amountMicros: 1n, reference: 'caught' }]))).toMatchObject({ applied: 1, skipped: 0 });
   });
 
   it('sends one low-balance mail per crossing to the client\'s admins and its agency\'s admins and operators', async () => {
@@ -235,8 +325,13 @@ describe('debitSpend', () => {
       attributed += inv.bucketSpend;
     }
     expect(attributed).toBe(total);
-    const entries = await sql<{ n: string }>`select count(*)::text as n from credit_entries where kind = 'spend'`.execute(t.db);
-    expect(Number(entries.rows[0]!.n)).toBe(4 * 8 * 50 + 30 * 50);
+    // every debit is covered by exactly one entry of its client (refs and entries' counts agree), none twice
+    const covered = await sql<{ refs: string; debits: string; orphans: string }>`
+      select (select count(*) from credit_spend_refs)::text as refs,
+        (select sum(debits) from credit_entries where kind = 'spend')::text as debits,
+        (select count(*) from credit_spend_refs r where not exists (
+          select 1 from credit_entries e where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'))::text as orphans`.execute(t.db);
+    expect(covered.rows[0]).toEqual({ refs: String(4 * 8 * 50 + 30 * 50), debits: String(4 * 8 * 50 + 30 * 50), orphans: '0' });
   }, 90_000);
 });
 

@@ -272,6 +272,16 @@ export interface CreditEntriesTable {
   reason: string | null;
   actor_user_id: string | null;
   created_at: CreatedAt;
+  /** How many spend debits the entry covers (null: another kind, or one debit from before the refs table). */
+  debits: ColumnType<number | null, number | null | undefined, never>;
+}
+
+/** One row per spend debit reference: its idempotency key and the ledger entry that covers it. */
+export interface CreditSpendRefsTable {
+  root_id: string;
+  client_id: string;
+  reference: string;
+  entry_id: string;
 }
 
 export interface CreditSpendBucketsTable {
@@ -349,6 +359,7 @@ export interface Database {
   top_ups: TopUpsTable;
   credit_entries: CreditEntriesTable;
   credit_spend_buckets: CreditSpendBucketsTable;
+  credit_spend_refs: CreditSpendRefsTable;
   ingest_keys: IngestKeysTable;
   spend_batches: SpendBatchesTable;
   spend_watermarks: SpendWatermarksTable;

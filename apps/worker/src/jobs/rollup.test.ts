@@ -195,9 +195,9 @@ describe('rollup', () => {
       ['2026-03-02T12:00:00.000Z', '500'],
       ['2026-03-03T04:00:00.000Z', '300'],
     ]);
-    // one debitSpend call for the unit: one audit entry for the client, carrying all three debits
-    const audit = await sql<{ after: { debits: number } }>`select after from audit_entries where action = 'credits.spend' and account_id = ${f.c1.id}::uuid`.execute(t.db);
-    expect(audit.rows.map((a) => a.after.debits)).toEqual([3]);
+    // one debitSpend call for the unit: one audit entry for its root, carrying all three debits (three entries: one a day)
+    const audit = await sql<{ after: { debits: number; entries: number } }>`select after from audit_entries where action = 'credits.spend' and account_id = ${f.h.id}::uuid`.execute(t.db);
+    expect(audit.rows.map((a) => [a.after.debits, a.after.entries])).toEqual([[3, 3]]);
     // exactly once: rolling up again changes nothing
     expect(await rollup(t.db, () => cut, { rootId: f.h.id })).toBeNull();
     const again = await sql<{ n: string }>`select count(*)::text as n from credit_entries where kind = 'spend'`.execute(t.db);

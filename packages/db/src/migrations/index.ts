@@ -8,6 +8,7 @@ import * as m0006 from './20261125_0006_credits';
 import * as m0007 from './20261125_0007_spend';
 import * as m0008 from './20261125_0008_reports';
 import * as m0009 from './20261126_0009_report_aggregates';
+import * as m0010 from './20261126_0010_debit_refs';
 import * as m0011 from './20261126_0011_spend_partials';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
@@ -21,6 +22,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125_0007_spend': m0007,
   '20261125_0008_reports': m0008,
   '20261126_0009_report_aggregates': m0009,
+  '20261126_0010_debit_refs': m0010,
   '20261126_0011_spend_partials': m0011,
 };
 

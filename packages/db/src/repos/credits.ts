@@ -100,7 +100,10 @@ export interface CreditEntry {
   amountMicros: bigint;
   overageMicros: bigint;
   balanceAfterMicros: bigint;
+  /** A spend entry's first reference (the references it covers are in `credit_spend_refs`, by entry id). */
   reference: string | null;
+  /** How many spend debits the entry covers (null for other kinds). */
+  debits: number | null;
   topUpId: string | null;
   reason: string | null;
   actorEmail: string | null;
@@ -151,6 +154,7 @@ export async function listEntries(db: Db, account: { rootId: string; clientId: s
     overageMicros: BigInt(r.overage_micros),
     balanceAfterMicros: BigInt(r.balance_after_micros),
     reference: r.reference,
+    debits: r.kind === 'spend' ? (r.debits ?? 1) : null,
     topUpId: r.top_up_id,
     reason: r.reason,
     actorEmail: r.actor_email,
@@ -192,19 +196,29 @@ export interface DebitSpendResult {
   clients: ClientDebitSummary[];
 }
 
-const FIFTEEN_MINUTES = 15 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An array literal of values that need no quoting (uuids, numbers, booleans, ISO instants): cheaper than per-element escaping. */
+const pgArray = (values: readonly (string | number | boolean)[]) => `{${values.join(',')}}`;
+/** An array literal of arbitrary text (no NUL: references are checked for it). */
+const pgTextArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /**
  * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
  * - locks each client's credit account once, in client-id order (after its account key, the order a client move
  *   takes them in), so two workers never deadlock, nor a worker and a disconnect;
- * - skips any item whose reference the client's ledger already holds (idempotent per reference);
- * - takes what each balance allows, records the rest as overage, and pauses every active campaign of a client that
- *   ran into overage ("paused: out of credit");
- * - raises the low-balance mail once per crossing (to the client's admins and its agency's admins and operators);
- * - writes one spend entry per debit, the client's new balance, its 15-minute spend bucket and one audit entry per
- *   client, each with one set-based statement for the whole call.
+ * - claims each item's reference in `credit_spend_refs` (insert ... on conflict do nothing, after the client's lock):
+ *   an item whose reference the client already holds, or that repeats one earlier in the call, is skipped
+ *   (idempotent per reference);
+ * - writes one spend entry per client and item time (`at`) for the call, the sum of those debits: the debit rule
+ *   takes what the balance allows and records the rest as overage (SPEC 6 holds for a sum as for its parts: what is
+ *   taken is min(balance, total) either way); each reference names the entry that covers it, and the entry keeps the
+ *   first one and how many it covers (`debits`);
+ * - pauses every active campaign of a client that ran into overage ("paused: out of credit"), and raises the
+ *   low-balance mail once per crossing (to the client's admins and its agency's admins and operators);
+ * - writes the clients' new balances, their 15-minute spend buckets and one audit entry per root for the call
+ *   (the clients, debits, amounts and the entries written: the ledger entries are the per-client record).
+ * Two statements in all, whatever the number of items: lock + claim, then entries + balances + buckets + audit.
  * Unknown client ids throw (nothing is applied). `opts.at` is the time the entries carry (default: now); an item's own
  * `at` overrides it for that item's entry and spend bucket (the rollup debits late spend into its own day), while the
  * balance, the audit entry and any pause carry `opts.at`.
@@ -221,118 +235,184 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   }
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
 
-  // 1. Lock every client once, in a fixed order.
+  // The first item of each (client, reference), in the caller's order, grouped into one entry per (client, time).
+  // Clients are sent once, sorted; items name them by their 1-based position (so is an entry's time).
   const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
-  const locked = await lockClients(trx, clientIds);
-  const accountsById = new Map(locked.rows.map((r) => [r.client_id, toCreditAccount(r)]));
-  const missing = clientIds.filter((c) => !accountsById.has(c));
-  if (missing.length) throw new RangeError(`debitSpend: no credit account for client(s) ${missing.join(', ')}`);
-
-  // 2. References already in the ledger (read after the locks, so a concurrent call's entries are visible).
-  const seen = new Set<string>();
-  {
-    const roots = items.map((i) => accountsById.get(i.clientId.toLowerCase())!.rootId);
-    // a lateral probe per item keeps this on the reference index whatever the table's size or statistics
-    const rows = await sql<{ client_id: string; reference: string }>`
-      select t.client_id, t.reference
-      from unnest(${roots}::uuid[], ${items.map((i) => i.clientId.toLowerCase())}::uuid[], ${items.map((i) => i.reference)}::text[]) as t(root_id, client_id, reference)
-      cross join lateral (
-        select 1 from credit_entries e
-        where e.root_id = t.root_id and e.client_id = t.client_id and e.reference = t.reference and e.reference is not null
-        limit 1
-      ) hit`.execute(trx);
-    for (const r of rows.rows) seen.add(`${r.client_id}\u0000${r.reference}`);
-  }
-
-  // 3. The debit rule, item by item in the caller's order, per client.
-  const state = new Map<string, { balance: bigint; summary: ClientDebitSummary; overageBefore: bigint }>();
-  for (const [id, a] of accountsById) {
-    state.set(id, {
-      balance: a.balanceMicros,
-      overageBefore: a.overageMicros,
-      summary: { clientId: id, rootId: a.rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: a.balanceMicros, campaignsPaused: 0, lowBalanceAlert: false },
-    });
-  }
-  const e = { root: [] as string[], client: [] as string[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], at: [] as Date[] };
-  // the 15-minute spend buckets, per (client, bucket of the item's time)
-  const buckets = new Map<string, { root: string; client: string; bucket: Date; spent: bigint; over: bigint; debits: number }>();
+  const clientNo = new Map(clientIds.map((c, i) => [c, i + 1]));
+  type Group = { no: number; clientNo: number; atNo: number; id: string; sumMicros: bigint; debits: number; firstReference: string };
+  const groups = new Map<string, Group>();
+  const times = new Map<number, number>();
+  const claim = { client: [] as number[], ref: [] as string[], group: [] as number[], amount: [] as bigint[] };
+  const firstOfReference = new Set<string>();
   let skipped = 0;
   for (const it of items) {
-    const clientId = it.clientId.toLowerCase();
-    const key = `${clientId}\u0000${it.reference}`;
-    if (seen.has(key)) {
+    const cn = clientNo.get(it.clientId.toLowerCase())!;
+    const key = `${cn}\u0000${it.reference}`;
+    if (firstOfReference.has(key)) {
       skipped++;
       continue;
     }
-    seen.add(key);
-    const s = state.get(clientId)!;
-    const d = applyDebit(s.balance, it.amountMicros);
+    firstOfReference.add(key);
+    const t = (it.at ?? at).getTime();
+    let atNo = times.get(t);
+    if (atNo === undefined) times.set(t, (atNo = times.size + 1));
+    const gk = `${cn}\u0000${atNo}`;
+    let g = groups.get(gk);
+    if (!g) groups.set(gk, (g = { no: groups.size + 1, clientNo: cn, atNo, id: '', sumMicros: 0n, debits: 0, firstReference: '' }));
+    claim.client.push(cn);
+    claim.ref.push(it.reference);
+    claim.group.push(g.no);
+    claim.amount.push(it.amountMicros);
+  }
+  const groupList = [...groups.values()];
+
+  // 1. One statement: lock every client once, in a fixed order; take one ledger id per group; claim the references,
+  // answering the items whose reference the client already held. A reference is claimed only after its client's lock
+  // (the join reads the locked rows), so it never waits on another call's claim, and on conflict sees the references
+  // committed by a call this one waited for.
+  const first = await sql<{ locked: [string, string, string, string, string, boolean][] | null; ids: string[]; held: number[] | null }>`
+    with locked as materialized (
+      select ca.client_id, ca.root_id, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed
+      from unnest(${pgArray(clientIds)}::uuid[]) as u(id)
+      join accounts a on a.id = u.id
+      join credit_accounts ca on ca.client_id = a.id
+      order by a.id for key share of a for update of ca
+    ), ids as materialized (
+      select g, nextval('credit_entries_id_seq'::regclass) as id from generate_series(1, ${groupList.length}::int) g
+    ), items as (
+      select (${pgArray(clientIds)}::uuid[])[t.c] as client_id, t.reference, t.g, t.n
+      from unnest(${pgArray(claim.client)}::int[], ${pgTextArray(claim.ref)}::text[], ${pgArray(claim.group)}::int[]) with ordinality as t(c, reference, g, n)
+    ), claimed as (
+      insert into credit_spend_refs (root_id, client_id, reference, entry_id)
+      select l.root_id, i.client_id, i.reference, ids.id
+      from items i join locked l on l.client_id = i.client_id join ids on ids.g = i.g
+      -- an unknown client claims nothing for anyone (the call throws; a caller going on in its transaction finds no
+      -- reference taken by a debit that was never applied)
+      where (select count(*) from locked) = ${clientIds.length}
+      on conflict do nothing
+      returning client_id, reference
+    )
+    select
+      (select json_agg(json_build_array(client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed) order by client_id) from locked) as locked,
+      (select json_agg(id::text order by g) from ids) as ids,
+      (select json_agg(i.n) from items i where not exists (select 1 from claimed c where c.client_id = i.client_id and c.reference = i.reference)) as held`.execute(trx);
+  const row = first.rows[0]!;
+  const locked = row.locked ?? [];
+  if (locked.length !== clientIds.length) {
+    const found = new Set(locked.map((l) => l[0]));
+    throw new RangeError(`debitSpend: no credit account for client(s) ${clientIds.filter((c) => !found.has(c)).join(', ')}`);
+  }
+  for (const g of groupList) g.id = row.ids[g.no - 1]!;
+  const held = new Set(row.held ?? []);
+
+  // 2. The debit rule, per entry (the sum of its new debits) in the caller's order, per client.
+  for (let i = 0; i < claim.client.length; i++) {
+    if (held.has(i + 1)) {
+      skipped++;
+      continue;
+    }
+    const g = groupList[claim.group[i]! - 1]!;
+    if (g.debits === 0) g.firstReference = claim.ref[i]!;
+    g.sumMicros += claim.amount[i]!;
+    g.debits++;
+  }
+  const state = new Map<number, { balance: bigint; summary: ClientDebitSummary }>();
+  const e = { id: [] as string[], client: [] as number[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], debits: [] as number[], at: [] as number[] };
+  let applied = 0;
+  for (const g of groupList) {
+    if (g.debits === 0) continue;
+    let s = state.get(g.clientNo);
+    if (!s) {
+      const [clientId, rootId, balance] = locked[g.clientNo - 1]!;
+      s = { balance: BigInt(balance), summary: { clientId, rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: 0n, campaignsPaused: 0, lowBalanceAlert: false } };
+      state.set(g.clientNo, s);
+    }
+    const d = applyDebit(s.balance, g.sumMicros);
     s.balance = d.balanceAfterMicros;
-    s.summary.debits++;
-    s.summary.spentMicros += it.amountMicros;
+    s.summary.debits += g.debits;
+    s.summary.spentMicros += g.sumMicros;
     s.summary.takenMicros += d.takenMicros;
     s.summary.overageMicros += d.overageMicros;
-    e.root.push(s.summary.rootId);
-    e.client.push(clientId);
+    applied += g.debits;
+    e.id.push(g.id);
+    e.client.push(g.clientNo);
     e.amount.push((-d.takenMicros).toString());
     e.overage.push(d.overageMicros.toString());
     e.after.push(d.balanceAfterMicros.toString());
-    e.ref.push(it.reference);
-    const itemAt = it.at ?? at;
-    e.at.push(itemAt);
-    const bucketAt = new Date(Math.floor(itemAt.getTime() / FIFTEEN_MINUTES) * FIFTEEN_MINUTES);
-    const bk = `${clientId}\u0000${bucketAt.getTime()}`;
-    const b = buckets.get(bk) ?? { root: s.summary.rootId, client: clientId, bucket: bucketAt, spent: 0n, over: 0n, debits: 0 };
-    b.spent += it.amountMicros;
-    b.over += d.overageMicros;
-    b.debits++;
-    buckets.set(bk, b);
+    e.ref.push(g.firstReference);
+    e.debits.push(g.debits);
+    e.at.push(g.atNo);
   }
-  const touched = [...state.values()].filter((s) => s.summary.debits > 0);
-  if (touched.length === 0) return { applied: 0, skipped, clients: [] };
+  if (state.size === 0) return { applied: 0, skipped, clients: [] };
+  const touched = [...state.entries()].sort((x, y) => x[0] - y[0]);
 
-  const c = { root: [] as string[], client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[], audit: [] as string[] };
-  for (const s of touched) {
-    const a = accountsById.get(s.summary.clientId)!;
-    const low = lowBalanceCrossing({ armed: a.lowAlertArmed, thresholdMicros: a.lowBalanceMicros, balanceAfterMicros: s.balance });
+  const c = { client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
+  const roots = new Map<string, { clients: number; debits: number; entries: number; spent: bigint; taken: bigint; over: bigint; firstEntryId: bigint; lastEntryId: bigint }>();
+  for (const [cn, s] of touched) {
+    const [, , , overage, low, armed] = locked[cn - 1]!;
+    const crossing = lowBalanceCrossing({ armed, thresholdMicros: BigInt(low), balanceAfterMicros: s.balance });
     s.summary.balanceMicros = s.balance;
-    s.summary.lowBalanceAlert = low.alert;
-    c.root.push(a.rootId);
-    c.client.push(a.clientId);
+    s.summary.lowBalanceAlert = crossing.alert;
+    c.client.push(s.summary.clientId);
     c.balance.push(s.balance.toString());
-    c.overage.push((s.overageBefore + s.summary.overageMicros).toString());
-    c.armed.push(low.armed);
-    c.audit.push(
-      JSON.stringify({
-        debits: s.summary.debits,
-        spentMicros: s.summary.spentMicros.toString(),
-        takenMicros: s.summary.takenMicros.toString(),
-        overageMicros: s.summary.overageMicros.toString(),
-        balanceMicros: s.balance.toString(),
-      }),
-    );
+    c.overage.push((BigInt(overage) + s.summary.overageMicros).toString());
+    c.armed.push(crossing.armed);
+    const r = roots.get(s.summary.rootId) ?? { clients: 0, debits: 0, entries: 0, spent: 0n, taken: 0n, over: 0n, firstEntryId: -1n, lastEntryId: -1n };
+    r.clients++;
+    r.debits += s.summary.debits;
+    r.spent += s.summary.spentMicros;
+    r.taken += s.summary.takenMicros;
+    r.over += s.summary.overageMicros;
+    roots.set(s.summary.rootId, r);
   }
-  const bk = [...buckets.values()];
+  for (let i = 0; i < e.id.length; i++) {
+    const r = roots.get(locked[e.client[i]! - 1]![1])!;
+    const id = BigInt(e.id[i]!);
+    r.entries++;
+    if (r.firstEntryId < 0n || id < r.firstEntryId) r.firstEntryId = id;
+    if (id > r.lastEntryId) r.lastEntryId = id;
+  }
+  const audit = [...roots].map(([rootId, r]) => ({
+    rootId,
+    entityId: `${r.firstEntryId}-${r.lastEntryId}`,
+    after: JSON.stringify({
+      clients: r.clients,
+      debits: r.debits,
+      entries: r.entries,
+      firstEntryId: r.firstEntryId.toString(),
+      lastEntryId: r.lastEntryId.toString(),
+      spentMicros: r.spent.toString(),
+      takenMicros: r.taken.toString(),
+      overageMicros: r.over.toString(),
+    }),
+  }));
+  const ats = [...times.keys()].map((t) => new Date(t).toISOString());
+  // each client's root, by position in the (usually one-element) list of roots
+  const rootNos = new Map<string, number>();
+  for (const l of locked) if (!rootNos.has(l[1])) rootNos.set(l[1], rootNos.size + 1);
+  const rootIds = [...rootNos.keys()];
+  const rootNo = locked.map((l) => rootNos.get(l[1])!);
 
-  // 4. Entries, balances, spend buckets and audit: one statement for the whole call.
+  // 3. Entries (with the ids their references name), balances, the 15-minute spend buckets of the entries (every
+  // time-zone offset is a multiple of 15 minutes) and the audit: one statement.
   await sql`
     with entries as (
-      insert into credit_entries (root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, created_at)
-      select t.root_id, t.client_id, 'spend', t.amount, t.overage, t.after, t.reference, t.at
-      from unnest(${e.root}::uuid[], ${e.client}::uuid[], ${e.amount}::bigint[], ${e.overage}::bigint[], ${e.after}::bigint[], ${e.ref}::text[], ${e.at.map((d) => d.toISOString())}::timestamptz[])
-        as t(root_id, client_id, amount, overage, after, reference, at)
-      returning 1
+      insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at)
+      overriding system value
+      select t.id, (${pgArray(rootIds)}::uuid[])[(${pgArray(rootNo)}::int[])[t.c]], (${pgArray(clientIds)}::uuid[])[t.c], 'spend', t.amount, t.overage, t.after, t.reference, t.debits, (${pgArray(ats)}::timestamptz[])[t.at]
+      from unnest(${pgArray(e.id)}::bigint[], ${pgArray(e.client)}::int[], ${pgArray(e.amount)}::bigint[], ${pgArray(e.overage)}::bigint[], ${pgArray(e.after)}::bigint[],
+        ${pgTextArray(e.ref)}::text[], ${pgArray(e.debits)}::int[], ${pgArray(e.at)}::int[])
+        as t(id, c, amount, overage, after, reference, debits, at)
+      returning root_id, client_id, amount_micros, overage_micros, debits, created_at
     ), balances as (
       update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
-      from unnest(${c.client}::uuid[], ${c.balance}::bigint[], ${c.overage}::bigint[], ${c.armed}::boolean[]) as t(client_id, balance, overage, armed)
+      from unnest(${pgArray(c.client)}::uuid[], ${pgArray(c.balance)}::bigint[], ${pgArray(c.overage)}::bigint[], ${pgArray(c.armed)}::boolean[]) as t(client_id, balance, overage, armed)
       where ca.client_id = t.client_id
       returning 1
     ), buckets as (
       insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
-      select t.root_id, t.client_id, t.bucket, t.spent, t.over, t.debits
-      from unnest(${bk.map((b) => b.root)}::uuid[], ${bk.map((b) => b.client)}::uuid[], ${bk.map((b) => b.bucket.toISOString())}::timestamptz[],
-        ${bk.map((b) => b.spent.toString())}::bigint[], ${bk.map((b) => b.over.toString())}::bigint[], ${bk.map((b) => b.debits)}::int[])
-        as t(root_id, client_id, bucket, spent, over, debits)
+      select root_id, client_id, date_bin('15 minutes', created_at, timestamptz '1970-01-01Z'), sum(overage_micros - amount_micros), sum(overage_micros), sum(debits)
+      from entries group by 1, 2, 3
       on conflict (root_id, client_id, bucket) do update set
         spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
         overage_micros = credit_spend_buckets.overage_micros + excluded.overage_micros,
@@ -340,24 +420,24 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       returning 1
     ), audit as (
       insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
-      select t.root_id, t.client_id, null, 'credits.spend', 'credit_account', t.client_id::text, null, t.after, ${at}::timestamptz
-      from unnest(${c.root}::uuid[], ${c.client}::uuid[], ${c.audit}::jsonb[]) as t(root_id, client_id, after)
+      select t.root_id, t.root_id, null, 'credits.spend', 'credit_entries', t.entity_id, null, t.after, ${at}::timestamptz
+      from unnest(${audit.map((x) => x.rootId)}::uuid[], ${audit.map((x) => x.entityId)}::text[], ${audit.map((x) => x.after)}::jsonb[]) as t(root_id, entity_id, after)
       returning 1
     )
-    select (select count(*) from entries) as entries, (select count(*) from balances) as balances,
-           (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
+    select (select count(*) from balances) as balances, (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
 
-  // 5. Overage pauses every active campaign of the client, at once, with the reason shown.
-  const overdrawn = touched.filter((s) => s.summary.overageMicros > 0n).map((s) => s.summary.clientId);
+  // 4. Overage pauses every active campaign of the client, at once, with the reason shown.
+  const summaries = touched.map(([, s]) => s.summary);
+  const overdrawn = summaries.filter((s) => s.overageMicros > 0n).map((s) => s.clientId);
   if (overdrawn.length) {
     const paused = await pauseForLackOfCredit(trx, overdrawn, at);
-    for (const s of touched) s.summary.campaignsPaused = paused.get(s.summary.clientId) ?? 0;
+    for (const s of summaries) s.campaignsPaused = paused.get(s.clientId) ?? 0;
   }
-  // 6. One low-balance mail per crossing.
-  const alerts = touched.filter((s) => s.summary.lowBalanceAlert).map((s) => s.summary.clientId);
+  // 5. One low-balance mail per crossing.
+  const alerts = summaries.filter((s) => s.lowBalanceAlert).map((s) => s.clientId);
   if (alerts.length) await sendLowBalanceMails(trx, alerts);
 
-  return { applied: e.client.length, skipped, clients: touched.map((s) => s.summary) };
+  return { applied, skipped, clients: summaries };
 }
 
 /** Pauses every active campaign of the given clients ("paused: out of credit"), with an audit entry each. */

@@ -19,7 +19,10 @@ export const balanceRoute = authedProcedure
       lowBalanceMicros: micros,
       /** The balance is below the threshold (the billing view shows a banner). */
       lowBalance: z.boolean(),
-      /** Days the balance lasts at the last 7 days' average daily spend; null without spend. */
+      /**
+       * Days the balance lasts at the last 7 days' average daily spend; null without spend. Seen from above, a premium
+       * client's spend counts from its current connection on (so do spentLast7DaysMicros and the ledger).
+       */
       runwayDays: z.number().nullable(),
       spentLast7DaysMicros: micros,
     }),
@@ -27,7 +30,10 @@ export const balanceRoute = authedProcedure
   .query(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'credits.view');
     const acc = (await credits.findCreditAccount(ctx.db, account.id))!;
-    const spent = await credits.spentSince(ctx.db, account.id, new Date(ctx.now().getTime() - 7 * DAY));
+    // seen from above, a premium client's spend counts from its current connection on (SPEC 2.2), as its ledger does
+    const since = await credits.historySince(ctx.db, account.id, ctx.actor.memberships.has(account.id));
+    const weekAgo = new Date(ctx.now().getTime() - 7 * DAY);
+    const spent = await credits.spentSince(ctx.db, account.id, since && since > weekAgo ? since : weekAgo);
     return {
       clientId: account.id,
       balanceMicros: acc.balanceMicros.toString(),

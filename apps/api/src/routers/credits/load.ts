@@ -77,7 +77,9 @@ export const entryOut = z.object({
   amountMicros: micros,
   overageMicros: micros,
   balanceAfterMicros: micros,
+  /** A spend entry's first reference; `debits` says how many debits (references) the entry covers. */
   reference: z.string().nullable(),
+  debits: z.number().int().nullable(),
   topUpId: z.string().nullable(),
   reason: z.string().nullable(),
   actorEmail: z.string().nullable(),
@@ -90,6 +92,7 @@ export const toEntryOut = (e: CreditEntry): z.infer<typeof entryOut> => ({
   overageMicros: e.overageMicros.toString(),
   balanceAfterMicros: e.balanceAfterMicros.toString(),
   reference: e.reference,
+  debits: e.debits,
   topUpId: e.topUpId,
   reason: e.reason,
   actorEmail: e.actorEmail,

@@ -309,7 +309,16 @@ function Ledger() {
       col.accessor('amountMicros', { header: 'Amount', cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.getValue(), a.currency)}</span> }),
       col.accessor('overageMicros', { header: 'Overage', cell: (c) => (BigInt(c.getValue()) > 0n ? <span className="whitespace-nowrap tabular-nums text-red-800">{formatMoney(c.getValue(), a.currency)}</span> : null) }),
       col.accessor('balanceAfterMicros', { header: 'Balance after', cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.getValue(), a.currency)}</span> }),
-      col.display({ id: 'detail', header: 'Detail', cell: (c) => <span className="text-xs text-slate-600">{[c.row.original.reason, c.row.original.actorEmail].filter(Boolean).join(' · ')}</span> }),
+      col.display({
+        id: 'detail',
+        header: 'Detail',
+        cell: (c) => {
+          const e = c.row.original;
+          // a spend entry sums the debits of one worker call for this client
+          const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? `${e.debits} debits` : null;
+          return <span className="text-xs text-slate-600">{[e.reason, e.actorEmail, debits].filter(Boolean).join(' · ')}</span>;
+        },
+      }),
     ],
     [a.currency, a.timeZone],
   );
