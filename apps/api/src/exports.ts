@@ -5,42 +5,42 @@ import { ZodError } from 'zod';
 import { isDomainError, type ReportDimension } from '@trellis/domain';
 import { copyOut, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
-import { crlfRecords, decimalOfUnitsSql, ratioSql, roundDivSql, textCellSql, unitsSql } from './lib/csv';
+import { crlfRecords, ctrCellSql, ecpmCellSql, moneyCellSql, parsedSumsSql, textCellSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
 
-/** Columns PostgreSQL writes itself (times, uuids, the auction-type enum): never a formula, a quote or a comma. */
+/**
+ * Columns PostgreSQL writes itself (times, uuids, the auction-type enum) and the currency (an account's ISO 4217 code:
+ * `^[A-Z]{3}$` by the accounts' check, and every record's currency is its attributed account's): never a formula, a
+ * quote or a comma.
+ */
 const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId', 'dealId', 'campaignId', 'auctionType']);
 
 /**
  * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
  * by PostgreSQL under the CSV header's names (the grouping columns, then currency, impressions, clicks, spend, ctr,
- * ecpm): text cells escaped against formulas (`textCellSql`), money in currency units (`decimalOfUnitsSql`), CTR and
- * eCPM as `metrics` computes them.
+ * ecpm): text cells escaped against formulas (`textCellSql`), money in currency units (`moneyCellSql`), CTR and
+ * eCPM as `metrics` computes them (`ctrCellSql`, `ecpmCellSql`).
  */
 export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
   const dims = groupBy
     .flatMap((d) => reports.DIMENSION_COLUMNS[d])
-    .map((c) => (GENERATED.has(c) ? sql`${sql.ref(`s.${c}`)} as ${sql.id(c)}` : sql`${textCellSql(sql.ref(`s.${c}`))} as ${sql.id(c)}`));
-  // each sum is parsed once, and each number computed once, per row (OFFSET 0 keeps PostgreSQL from inlining the
-  // subquery's expressions into every place that uses them); the report's order passes through unchanged
-  const parsed = sql`select r.*, r.impressions::numeric as n_i, r.clicks::numeric as n_c, r.spend_micros::numeric as n_s from (${report}) r offset 0`;
-  const computed = sql`
-    select p.*, ${unitsSql(sql`p.n_s`)} as u_spend, ${ratioSql(sql`p.n_c`, sql`p.n_i`)} as ctr_text,
-      ${unitsSql(roundDivSql(sql`p.n_s * 1000`, sql`p.n_i`))} as u_ecpm
-    from (${parsed}) p offset 0`;
+    .map((c) => (GENERATED.has(c) ? sql`${sql.ref(`p.${c}`)} as ${sql.id(c)}` : sql`${textCellSql(sql.ref(`p.${c}`))} as ${sql.id(c)}`));
+  // the sums are parsed once per row (OFFSET 0 keeps PostgreSQL from inlining the subquery's expressions into every
+  // place that uses them); the report's order passes through unchanged
+  const parsed = sql`select r.*, ${parsedSumsSql('r')} from (${report}) r offset 0`;
   return sql`
     select ${sql.join([
       ...dims,
-      sql`${textCellSql(sql`s.currency`)} as currency`,
-      sql`s.impressions as impressions`,
-      sql`s.clicks as clicks`,
-      sql`${decimalOfUnitsSql(sql`s.u_spend`)} as spend`,
-      sql`s.ctr_text as ctr`,
-      sql`${decimalOfUnitsSql(sql`s.u_ecpm`)} as ecpm`,
+      sql`p.currency as currency`,
+      sql`p.impressions as impressions`,
+      sql`p.clicks as clicks`,
+      sql`${moneyCellSql(sql`p.spend_micros::numeric`)} as spend`,
+      sql`${ctrCellSql(sql`p.c8`, sql`p.i8`, sql`p.clicks::numeric`, sql`p.impressions::numeric`)} as ctr`,
+      sql`${ecpmCellSql(sql`p.s8`, sql`p.i8`, sql`p.spend_micros::numeric`, sql`p.impressions::numeric`)} as ecpm`,
     ])}
-    from (${computed}) s`;
+    from (${parsed}) p`;
 }
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */
@@ -102,7 +102,7 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
     closed = true;
   });
   const range = await reports.reportRange(db, plan);
-  const statement = csvStatement(reports.reportStatement(plan, range), plan.groupBy).compile(db);
+  const statement = csvStatement(reports.reportStatement(plan, range, { oneSort: true }), plan.groupBy).compile(db);
   const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
   // headers are only sent with the first bytes: a statement failing before them still answers 500
   res.status(200);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { metrics, microsToDecimal } from '@trellis/domain';
 import { copyOut, inlineParameters } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
-import { crlfRecords, decimalSql, ratioSql, roundDivSql, textCell, textCellSql } from './csv';
+import { crlfRecords, ctrCellSql, ecpmCellSql, moneyCellSql, parsedSumsSql, textCell, textCellSql } from './csv';
 
 const t = useTestDatabase({ resetEach: false });
 
@@ -22,22 +22,29 @@ async function copyCsv(select: ReturnType<typeof sql>, size: number): Promise<st
 }
 
 describe('CSV cells computed by PostgreSQL (the export)', () => {
-  it('writes money, CTR and eCPM exactly as the domain functions do, from zero to the bigint edge', async () => {
-    const edge = fc.oneof(fc.constantFrom(0n, 1n, 9n, 10n, 999_999n, 1_000_000n, 1_000_001n, 9_223_372_036_854_775_807n), fc.bigInt({ min: 0n, max: 10n ** 15n }));
-    const cases = fc.sample(fc.tuple(edge, fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 12n })), { numRuns: 400, seed: 7 });
-    cases.push([0n, 0n, 0n], [5n, 0n, 0n], [1_500_000n, 3n, 7n], [2n, 1n, 3n]);
+  it('writes money, CTR and eCPM exactly as the domain functions do, from zero to the bigint edge, on both the bigint and the numeric path', async () => {
+    const edge = fc.oneof(fc.constantFrom(0n, 1n, 9n, 10n, 999_999n, 1_000_000n, 1_000_001n, 999_999_999_999_999n, 10n ** 15n, 9_223_372_036_854_775_807n), fc.bigInt({ min: 0n, max: 10n ** 15n }));
+    const counts = fc.oneof(fc.constantFrom(0n, 1n, 999_999_999_999n, 10n ** 12n, 999_999_999_999_999n, 10n ** 15n, 10n ** 18n), fc.bigInt({ min: 0n, max: 10n ** 12n }));
+    const cases = fc.sample(fc.tuple(edge, counts, counts), { numRuns: 400, seed: 7 });
+    cases.push([0n, 0n, 0n], [5n, 0n, 0n], [1_500_000n, 3n, 7n], [2n, 1n, 3n], [10n ** 16n, 10n ** 13n, 10n ** 14n]);
     const spend = cases.map(([s]) => s.toString());
     const impressions = cases.map(([, i, c]) => (i > c ? i : c).toString());
     const clicks = cases.map(([, i, c]) => (i > c ? c : i).toString());
-    const r = await sql<{ spend: string; ctr: string | null; ecpm: string | null }>`
-      select ${decimalSql(sql`x.s`)} as spend, ${ratioSql(sql`x.c`, sql`x.i`)} as ctr, ${decimalSql(roundDivSql(sql`x.s * 1000`, sql`x.i`))} as ecpm
-      from unnest(${spend}::numeric[], ${impressions}::numeric[], ${clicks}::numeric[]) with ordinality as x(s, i, c, n) order by x.n`.execute(t.db);
-    expect(r.rows).toEqual(
+    // the sums arrive as text, as the report statement returns them; the bigint path takes the small ones
+    const r = await sql<{ small: boolean; spend: string; ctr: string | null; ecpm: string | null }>`
+      select p.i8 is not null as small, ${moneyCellSql(sql`p.spend_micros::numeric`)} as spend,
+        ${ctrCellSql(sql`p.c8`, sql`p.i8`, sql`p.clicks::numeric`, sql`p.impressions::numeric`)} as ctr,
+        ${ecpmCellSql(sql`p.s8`, sql`p.i8`, sql`p.spend_micros::numeric`, sql`p.impressions::numeric`)} as ecpm
+      from (select x.*, ${parsedSumsSql('x')} from unnest(${spend}::text[], ${impressions}::text[], ${clicks}::text[]) with ordinality as x(spend_micros, impressions, clicks, n)) p
+      order by p.n`.execute(t.db);
+    expect(r.rows.map(({ small: _, ...rest }) => rest)).toEqual(
       cases.map((_, k) => {
         const m = metrics(BigInt(impressions[k]!), BigInt(clicks[k]!), BigInt(spend[k]!));
         return { spend: microsToDecimal(BigInt(spend[k]!)), ctr: m.ctr === null ? null : String(m.ctr), ecpm: m.ecpmMicros === null ? null : microsToDecimal(m.ecpmMicros) };
       }),
     );
+    // both paths were taken
+    expect(new Set(r.rows.map((x) => x.small))).toEqual(new Set([true, false]));
   });
 
   it('escapes and quotes text like textCell, with CRLF only between records, whatever the chunk boundaries', async () => {

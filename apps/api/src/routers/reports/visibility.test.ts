@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ROW_VISIBILITY, type ReportDimension } from '@trellis/domain';
+import { accounts, reports } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { codeOf, grant, type Caller } from '../../test-support';
 import { at, childOf, facts, ingest, naiveVisible, person, rec, rollAll, sumBy, type Facts, type Person, type RawRecord } from './test-world';
@@ -229,6 +231,25 @@ describe('reports.run: the visibility matrix of SPEC 7 against a naive filter ov
     // the hour of the connection holds the records after it (9:39, 9:48, 9:54) and none of 9:33
     expect([String(hour9!.impressions), String(hour9!.clicks), hour9!.spendMicros]).toEqual(expected);
     expect(res.rows.every((x) => x.hour! >= at(9).toISOString())).toBe(true);
+  });
+
+  it.each([
+    ['H1 (L1)', 'H1', false],
+    ['A1 (L2), with the premium client connected mid-hour', 'A1', false],
+    ['P (premium L3) by its own members', 'P', false],
+    ['P (premium L3) from above: the connection\'s cut', 'P', true],
+    ['a11 (standard L3) from above', 'a11', true],
+  ] as const)('the CSV export\'s one-pass statement gives the rows of reports.run, in its order: %s', async (_l, acc, fromAbove) => {
+    const a = (await accounts.findAccount(t.db, w[acc].id))!;
+    const groupings: ReportDimension[][] = [['hour', 'seat', 'auctionType'], ['day', 'account', 'deal', 'campaign', 'dsp'], ['month', 'deal'], ['campaign', 'seat'], []];
+    for (const groupBy of groupings) {
+      const plan: reports.ReportPlan = { viewerId: a.id, rule: ROW_VISIBILITY[a.level], onlyAccountId: null, cutSelf: fromAbove, timeZone: a.timeZone, from: '2026-11-01', to: '2026-11-03', groupBy, filters: {} };
+      const range = await reports.reportRange(t.db, plan);
+      const run = await reports.runReport(t.db, plan, 100_000);
+      const oneSort = (await reports.reportStatement(plan, range, { oneSort: true }).execute(t.db)).rows.map((r) => reports.toRowOut(r, groupBy));
+      expect(oneSort, groupBy.join(',')).toEqual(run.rows);
+      expect(run.rows.length).toBeGreaterThan(0);
+    }
   });
 
   it.each([
