@@ -72,7 +72,8 @@ function contributions(records: RawBuilder<unknown>) {
         from r join anc a on a.account_id = r.account_id
         where a.cut is null or r.occurred_at >= a.cut
       ),
-      x as materialized (
+      -- inlined in each branch (a hash join per branch costs less than copying every wide row once more)
+      x as not materialized (
         select x0.*, extract(minute from x0.lt)::int as m,
           x0.hourly and extract(minute from x0.lt) <> 0 and (x0.lt + interval '1 hour')::date <> x0.lt::date as split
         from x0

@@ -458,15 +458,10 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
   await lockTreeForRollup(trx);
   // the range's groups fit in memory (the default 4 MB spills a few hundred thousand groups to disk)
   await sql`set local work_mem = '128MB'`.execute(trx);
-  const groups = await rollupStatement(trx, rootId, from, to);
+  // with each client's spend per UTC day of the range, so a late (or backfilled) record is debited into its own day
+  const { groups, perClientDay } = await rollupStatement(trx, rootId, from, to);
   await rollupDaily(trx, rootId, from, to);
-  // per client and UTC day of the spend, so a late (or backfilled) record is debited into its own day
-  const perClientDay = await sql<{ client_id: string | null; day: string; spend: string; n: string }>`
-    select client_id, to_char(date_trunc('day', hour, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros)::text as spend, sum(records)::text as n
-    from spend_partials
-    where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
-    group by client_id, 2 order by client_id, 2`.execute(trx);
-  const records = perClientDay.rows.reduce((n, r) => n + Number(r.n), 0);
+  const records = perClientDay.reduce((n, r) => n + Number(r.n), 0);
   await sql`
     update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = coalesce(${completeUntil}::timestamptz, complete_until),
       records_rolled = records_rolled + ${records}
@@ -480,7 +475,7 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
     groups,
     // a past day's debit is dated at its noon UTC (the same calendar day in every zone from UTC-11 to UTC+11); today's
     // (or a future day's) at `now`, so no ledger entry is dated ahead of the rollup that wrote it
-    debits: perClientDay.rows
+    debits: perClientDay
       .filter((r): r is typeof r & { client_id: string } => r.client_id !== null && BigInt(r.spend) > 0n)
       .map((r) => ({
         clientId: r.client_id,
@@ -491,23 +486,47 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
   };
 }
 
-async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
-  const r = await sql<{ groups: string }>`
-    with up as (
-      insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
-        impressions, clicks, spend_micros, records)
+interface PerClientDay {
+  client_id: string | null;
+  day: string;
+  spend: string;
+  n: string;
+}
+
+/**
+ * The range's hourly groups (one pass over its partials), upserted into spend_hourly; answers their count and, from the
+ * same groups, each client's spend per UTC day of the range (client_id follows the account: a group has one).
+ */
+async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<{ groups: number; perClientDay: PerClientDay[] }> {
+  const r = await sql<{ groups: string; per_day: PerClientDay[] | null }>`
+    with g as materialized (
       select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), sum(records)
+        min(client_id::text)::uuid as client_id, sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros,
+        sum(records) as records
       from spend_partials
       where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
       group by root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
+    ),
+    up as (
+      insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
+        impressions, clicks, spend_micros, records)
+      select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id, impressions, clicks, spend_micros, records
+      from g
+      -- in the unique key's order: both indexes of spend_hourly then grow page by page rather than at random
+      order by account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
       on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
         impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
         spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records
       returning 1
     )
-    select count(*)::text as groups from up`.execute(trx);
-  return Number(r.rows[0]!.groups);
+    select (select count(*) from up)::text as groups,
+      (select json_agg(json_build_object('client_id', client_id, 'day', day, 'spend', spend::text, 'n', n::text) order by client_id, day)
+       from (
+         select client_id, to_char(date_trunc('day', hour, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros) as spend, sum(records) as n
+         from g group by 1, 2
+       ) d) as per_day`.execute(trx);
+  const row = r.rows[0]!;
+  return { groups: Number(row.groups), perClientDay: row.per_day ?? [] };
 }
 
 export interface SpendStatus {
