@@ -161,8 +161,8 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
   };
 }
 
-/** The sums of PARTIAL_QUARTERS over a batch's inserted records, in the same order. */
-const quarterSums = sql.join(
+/** The sums of PARTIAL_QUARTERS over a batch's inserted records (a relation with occurred_at), in the same order. */
+export const quarterSums = sql.join(
   (['impressions', 'clicks', 'spend_micros', null] as const).flatMap((c) =>
     [15, 30, 45].map((q) => {
       const early = sql`occurred_at < date_trunc('hour', occurred_at, 'UTC') + ${sql.lit(`${q} minutes`)}::interval`;
