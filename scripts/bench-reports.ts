@@ -80,13 +80,7 @@ export async function seed(db: Db, records: number) {
     group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency`.execute(db);
   const hourlyMs = performance.now() - hourlyT0;
   // the partial aggregates ingestion writes beside the records (one batch: all of them), which the daily rollup reads
-  await sql`
-    insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-      impressions, clicks, spend_micros, records, ${sql.join(spendDaily.PARTIAL_QUARTERS.map((c) => sql.id(c)))})
-    select root_id, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-      sum(impressions), sum(clicks), sum(spend_micros), count(*), ${spend.quarterSums}
-    from spend_records where root_id = ${h}::uuid
-    group by root_id, account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency`.execute(db);
+  await spend.insertPartials(h, sql`(select * from spend_records where root_id = ${h}::uuid)`).execute(db);
   const hi = (await sql<{ hi: string }>`select max(seq)::text as hi from spend_partials where root_id = ${h}::uuid`.execute(db)).rows[0]!.hi;
   await sql`insert into spend_watermarks (root_id, rolled_seq, rolled_at, complete_until, records_rolled)
     select ${h}::uuid, ${hi}::bigint, now(), now(), count(*) from spend_records where root_id = ${h}::uuid`.execute(db);

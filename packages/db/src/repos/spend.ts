@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { Db, Trx } from '../connect';
 import type { Database } from '../schema';
 import { lockTreeForRollup, PARTIAL_QUARTERS, rollupDaily } from './daily';
@@ -161,8 +161,20 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
   };
 }
 
+/**
+ * Inserts into spend_partials the records of `records` (a relation with the raw records' columns, all of one root)
+ * summed per hour and group, with their quarter sums: what ingestion writes beside each batch.
+ */
+export const insertPartials = (rootId: string, records: RawBuilder<unknown>) => sql`
+  insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+    impressions, clicks, spend_micros, records, ${sql.join(PARTIAL_QUARTERS.map((c) => sql.id(c)))})
+  select ${rootId}::uuid, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+    sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums}
+  from ${records} r
+  group by account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency`;
+
 /** The sums of PARTIAL_QUARTERS over a batch's inserted records (a relation with occurred_at), in the same order. */
-export const quarterSums = sql.join(
+const quarterSums = sql.join(
   (['impressions', 'clicks', 'spend_micros', null] as const).flatMap((c) =>
     [15, 30, 45].map((q) => {
       const early = sql`occurred_at < date_trunc('hour', occurred_at, 'UTC') + ${sql.lit(`${q} minutes`)}::interval`;
@@ -262,14 +274,7 @@ export function ingestStatement(rootId: string, batchId: string) {
       returning account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency, impressions, clicks, spend_micros
     ),
     -- the batch's partial aggregates (migration 0011): what the worker's rollup sums instead of the raw records
-    parts as (
-      insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        impressions, clicks, spend_micros, records, ${sql.join(PARTIAL_QUARTERS.map((c) => sql.id(c)))})
-      select ${rootId}::uuid, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums}
-      from ins
-      group by account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency
-    )
+    parts as (${insertPartials(rootId, sql`ins`)})
     select
       (select count(*) from ins)::text as accepted,
       ((select count(*) from judged where reason is null) - (select count(*) from ins))::text as duplicates,
