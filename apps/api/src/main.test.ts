@@ -2,16 +2,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@trellis/db/embedded';
-import { useTestDatabase } from '@trellis/db/testing';
+import { tsNode, useTestDatabase } from '@trellis/db/testing';
 
 const t = useTestDatabase();
-const tsx = path.resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
 
 /** Runs the api process (main.ts) until /healthz answers or it exits; returns what it printed and its exit code. */
 async function runApi(env: Record<string, string>): Promise<{ out: string; exitCode: number | null }> {
   const port = await freePort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRELLIS_')));
-  const child = spawn(tsx, [path.join(import.meta.dirname, 'main.ts')], { env: { ...clean, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(...tsNode(path.join(import.meta.dirname, 'main.ts')), { env: { ...clean, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

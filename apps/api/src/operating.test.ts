@@ -5,14 +5,13 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '@trellis/db';
-import { useTestDatabase } from '@trellis/db/testing';
+import { tsNode, useTestDatabase } from '@trellis/db/testing';
 import { createApp, type AppOptions } from './app';
 import { createLogger } from './lib/log';
 import { holdingWithAdmin, TEST_PASSWORD } from './test-support';
 
 /** Issue 12: what an operator's log pipeline, Prometheus and load balancer see of the api. */
 const t = useTestDatabase();
-const tsx = path.resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
@@ -194,7 +193,7 @@ describe('GET /readyz', () => {
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     expect(await ready()).toEqual({ status: 503, body: { ready: false, database: 'ok', schema: 'ok', worker: 'no worker has ever beaten its heart' } });
-    const worker = spawn(tsx, [path.resolve(import.meta.dirname, '../../worker/src/main.ts')], {
+    const worker = spawn(...tsNode(path.resolve(import.meta.dirname, '../../worker/src/main.ts')), {
       env: { ...process.env, DATABASE_URL: t.url, TRELLIS_WORKER_HEARTBEAT_MS: '500' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

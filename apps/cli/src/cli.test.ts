@@ -5,16 +5,15 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hoursAfter, spendFixture, useTestDatabase } from '@trellis/db/testing';
+import { hoursAfter, spendFixture, tsNode, useTestDatabase } from '@trellis/db/testing';
 
 const t = useTestDatabase();
 const main = path.resolve(import.meta.dirname, 'main.ts');
-const tsx = path.resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 const dir = mkdtempSync(path.join(tmpdir(), 'trellis-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = spawn(tsx, [main, ...args], { env: { ...process.env, DATABASE_URL: t.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(...tsNode(main, ...args), { env: { ...process.env, DATABASE_URL: t.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seats, spend } from '@trellis/db';
-import { createTestDatabase, hoursAfter, spendFixture, type TestDatabase } from '@trellis/db/testing';
+import { createTestDatabase, hoursAfter, spendFixture, tsNode, type TestDatabase } from '@trellis/db/testing';
 
 /**
  * Exactly once, with real processes: two worker processes roll up while 210,000 records (duplicates, late records,
@@ -17,10 +17,9 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 const main = path.resolve(import.meta.dirname, 'main.ts');
-const tsx = path.resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 
 function startWorker(name: string) {
-  const child = spawn(tsx, [main], {
+  const child = spawn(...tsNode(main), {
     env: { ...process.env, DATABASE_URL: t.url, TRELLIS_WORKER_NAME: name, TRELLIS_WORKER_POLL_MS: '50', TRELLIS_WORKER_MAX_RANGE: '7000', TRELLIS_WORKER_HEARTBEAT_MS: '1000' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '@trellis/db';
-import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
+import { createTestDatabase, tsNode, type TestDatabase } from '@trellis/db/testing';
 
 /** The worker runs as its own process, against a real database. */
 let t: TestDatabase;
@@ -13,10 +13,9 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 const main = path.resolve(import.meta.dirname, 'main.ts');
-const tsx = path.resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 
 function startWorker(env: Record<string, string>) {
-  const child = spawn(tsx, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(...tsNode(main), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -12,7 +12,7 @@ import * as credits from './repos/credits';
 import { debitSpend } from './repos/credits';
 import * as memberships from './repos/memberships';
 import * as users from './repos/users';
-import { useTestDatabase } from './testing';
+import { tsNode, useTestDatabase } from './testing';
 
 const t = useTestDatabase();
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -300,7 +300,7 @@ describe('debitSpend', () => {
     const { cs } = await tree(40);
     for (const c of cs) await credit(t.db, c.id, 20_000n);
     const ids = cs.map((c) => c.id);
-    const child = promisify(execFile)(path.join(here, '../../../node_modules/.bin/tsx'), [path.join(here, 'testing/debit-worker.ts'), t.url, '99', '30', ids.join(',')], { timeout: 60_000 });
+    const child = promisify(execFile)(...tsNode(path.join(here, 'testing/debit-worker.ts'), t.url, '99', '30', ids.join(',')), { timeout: 60_000 });
     let seed = 3;
     const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
     let total = 0n;

@@ -1,5 +1,5 @@
 /**
- * A separate process applying spend debits (used by the credits concurrency test): `tsx debit-worker.ts <url> <seed>
+ * A separate process applying spend debits (used by the credits concurrency test): `node --import tsx debit-worker.ts <url> <seed>
  * <batches> <clientIds comma-separated>`. Prints one JSON line with what it applied.
  */
 import { createDb } from '../connect';
