@@ -6,6 +6,16 @@ import { limit, text } from './inputs';
 /** Output shapes: nothing leaves the api that is not named here (STYLE: every procedure has .output()). */
 export { id } from './inputs';
 export const iso = z.string();
+
+/**
+ * An output shape checked synchronously. tRPC validates a zod schema with `parseAsync`, about 7 times slower than
+ * `parse` (a promise per field): for outputs of thousands of rows (reports) that was a fifth of a request's time.
+ * Same check, same types, same "Output validation failed" on a mismatch.
+ */
+export const parsedBy =
+  <T extends z.ZodType>(schema: T) =>
+  (value: unknown): z.output<T> =>
+    schema.parse(value);
 export const role = z.enum(ROLES);
 
 export const accountOut = z.object({

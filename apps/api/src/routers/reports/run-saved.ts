@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authedProcedure } from '../../trpc';
+import { parsedBy } from '../shapes';
 import { planSaved } from './plan';
 import { execute } from './run';
 import { reportOut, runSavedInput } from './shape';
@@ -10,7 +11,7 @@ import { reportOut, runSavedInput } from './shape';
  */
 export const runSavedRoute = authedProcedure
   .input(runSavedInput)
-  .output(reportOut.extend({ name: z.string() }))
+  .output(parsedBy(reportOut.extend({ name: z.string() })))
   .query(async ({ ctx, input }) => {
     const planned = await planSaved(ctx, input);
     return { ...(await execute(ctx.db, planned, ctx.now())), name: planned.reportName };

@@ -1,5 +1,6 @@
 import { reports, type Db } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
+import { parsedBy } from '../shapes';
 import { planRun, type PlannedReport } from './plan';
 import { reportOut, runInput, toRowOut, toTotalOut, type ReportOut } from './shape';
 
@@ -27,5 +28,5 @@ export async function execute(db: Db, planned: PlannedReport, now: Date): Promis
  */
 export const runReportRoute = authedProcedure
   .input(runInput)
-  .output(reportOut)
+  .output(parsedBy(reportOut))
   .query(async ({ ctx, input }) => execute(ctx.db, await planRun(ctx, input), ctx.now()));

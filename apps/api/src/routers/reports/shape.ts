@@ -76,10 +76,25 @@ export const reportOut = z.object({
 });
 export type ReportOut = z.infer<typeof reportOut>;
 
+/** A report row as the API answers it (one fixed shape: see `reports.rowReader`). */
 export function toRowOut(r: reports.ReportRowOut): z.infer<typeof rowOut> {
   const m = metrics(r.impressions, r.clicks, r.spendMicros);
   return {
-    ...r,
+    hour: r.hour,
+    day: r.day,
+    month: r.month,
+    accountId: r.accountId,
+    accountName: r.accountName,
+    dsp: r.dsp,
+    seatId: r.seatId,
+    seatName: r.seatName,
+    dealId: r.dealId,
+    dealExternalId: r.dealExternalId,
+    dealName: r.dealName,
+    auctionType: r.auctionType,
+    campaignId: r.campaignId,
+    campaignName: r.campaignName,
+    currency: r.currency,
     impressions: Number(r.impressions),
     clicks: Number(r.clicks),
     spendMicros: r.spendMicros.toString(),

@@ -246,7 +246,7 @@ describe('reports.run: the visibility matrix of SPEC 7 against a naive filter ov
       const plan: reports.ReportPlan = { viewerId: a.id, rule: ROW_VISIBILITY[a.level], onlyAccountId: null, cutSelf: fromAbove, timeZone: a.timeZone, from: '2026-11-01', to: '2026-11-03', groupBy, filters: {} };
       const range = await reports.reportRange(t.db, plan);
       const run = await reports.runReport(t.db, plan, 100_000);
-      const oneSort = (await reports.reportStatement(plan, range, { oneSort: true }).execute(t.db)).rows.map((r) => reports.toRowOut(r, groupBy));
+      const oneSort = (await reports.reportStatement(plan, range, { oneSort: true }).execute(t.db)).rows.map(reports.rowReader(groupBy));
       expect(oneSort, groupBy.join(',')).toEqual(run.rows);
       expect(run.rows.length).toBeGreaterThan(0);
     }
