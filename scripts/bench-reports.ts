@@ -4,13 +4,16 @@
  *      SELECT ... GROUP BY on the rollups without the visibility predicate;
  *   9. the same for an L3 (a client) (target p95 <= 20 ms);
  *  10. the CSV export (target >= 200,000 rows/s, constant memory) vs COPY (the same rows) TO STDOUT.
+ * The api runs as its own process (apps/api/src/main.ts), as in the product; this script is its HTTP client.
  * 1 holding, 50 agencies, 5,000 clients, TRELLIS_BENCH_REPORT_RECORDS raw records (default 10,000,000) over 30 days,
  * rolled up into spend_hourly and spend_daily by the worker's statements (reports.run reads the holding's daily aggregate;
  * the bare SELECT on spend_daily is printed beside the baseline as the floor of that path). Runs alone with `pnpm bench:reports`; uses DATABASE_URL when
  * set, else a throw-away embedded PostgreSQL.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,8 +22,8 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { nameKey } from '@trellis/domain';
 import { accounts, createDb, memberships, migrateToLatest, reports, spend, spendDaily, type Db } from '@trellis/db';
+import { freePort } from '@trellis/db/embedded';
 import { benchDatabase } from './bench-support';
-import { createApp } from '@trellis/api/app';
 import { userWithCaller } from '@trellis/api/test-support';
 
 const DAYS = 30;
@@ -131,7 +134,7 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
   const bench = await benchDatabase('reports');
   const url = bench.url;
   const db = createDb(url, { max: 10 });
-  let server: Server | undefined;
+  let api: Api | undefined;
   try {
     await migrateToLatest(db);
     const t0 = performance.now();
@@ -139,9 +142,9 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     const seedMs = performance.now() - t0;
     const { user, token } = await userWithCaller(db, 'bench-reports@trellis.test');
     await memberships.insertMembership(db, { rootId: holdingId, accountId: holdingId, userId: user.id, role: 'analyst' });
-    server = createApp({ db, publicUrl: 'http://127.0.0.1' }).listen(0, '127.0.0.1');
-    await new Promise((r) => server!.once('listening', r));
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    // the api as the product runs it: its own process (main.ts), the bench being its HTTP client
+    api = await startApi(url);
+    const base = api.base;
     const headers = { authorization: `Bearer ${token}` };
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - (DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
@@ -182,11 +185,12 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     // CSV of every hour x seat x auction type of the 30 days (one seat per client: about a million rows at 10 M
     // records; by account the holding's rows would roll up into its 50 agencies)
     const csvInput = encodeURIComponent(JSON.stringify({ accountId: holdingId, from, to: today, groupBy: ['hour', 'seat', 'auctionType'] }));
-    let peak = process.memoryUsage().rss;
+    let peak = api.rssKb();
     const rss0 = peak;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const sampler = setInterval(() => (peak = Math.max(peak, api!.rssKb())), 50);
     const t1 = performance.now();
     const res = await fetch(`${base}/exports/report.csv?input=${csvInput}`, { headers });
+    if (!res.ok) throw new Error(`export: ${res.status} ${await res.text()}`);
     let lines = 0;
     const reader = res.body!.getReader();
     for (;;) {
@@ -212,14 +216,48 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     await client.end();
     return {
       records, hourly, daily, dailyMs, hourlyMs, seedMs, holding, holdingBase, holdingDaily, l3, l3Base, explain,
-      csv: { rows, perSecond: rows / csvSeconds, rssGrowthMb: (peak - rss0) / 1024 / 1024 },
+      csv: { rows, perSecond: rows / csvSeconds, rssGrowthMb: (peak - rss0) / 1024 },
       csvBase: { perSecond: copied / copySeconds },
     };
   } finally {
-    await new Promise((r) => (server ? server.close(r) : r(null)));
+    await api?.stop();
     await db.destroy();
     await bench.release();
   }
+}
+
+interface Api {
+  base: string;
+  /** The api process's resident memory now (VmRSS), in kB. */
+  rssKb: () => number;
+  stop: () => Promise<void>;
+}
+
+/** Starts `apps/api/src/main.ts` on the bench database (one node process, logging warnings only); waits for /healthz. */
+async function startApi(databaseUrl: string): Promise<Api> {
+  const port = await freePort();
+  const main = path.resolve(import.meta.dirname, '../apps/api/src/main.ts');
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), TRELLIS_LOG_LEVEL: 'warn', TRELLIS_DEMO: '0' };
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  const base = `http://127.0.0.1:${port}`;
+  for (const until = Date.now() + 60_000; ; ) {
+    if (child.exitCode !== null) throw new Error(`the api exited: ${out}`);
+    if (Date.now() > until) throw new Error(`the api did not answer /healthz within 60 s: ${out}`);
+    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 export function printReports(r: ReportBench) {

@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import { isDomainError, type ReportDimension } from '@trellis/domain';
 import { copyOut, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
-import { crlfRecords, ctrCellSql, ecpmCellSql, moneyCellSql, parsedSumsSql, textCellSql } from './lib/csv';
+import { csvRecords, textCellSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
@@ -19,28 +19,23 @@ const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId'
 
 /**
  * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
- * by PostgreSQL under the CSV header's names (the grouping columns, then currency, impressions, clicks, spend, ctr,
- * ecpm): text cells escaped against formulas (`textCellSql`), money in currency units (`moneyCellSql`), CTR and
- * eCPM as `metrics` computes them (`ctrCellSql`, `ecpmCellSql`).
+ * by PostgreSQL under the CSV header's names (the grouping columns, then currency, impressions, clicks, spend), text
+ * cells escaped against formulas (`textCellSql`), the sums as whole numbers (spend in micros): `csvRecords` writes
+ * the number cells (spend in currency units, ctr, ecpm) from them.
  */
 export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
   const dims = groupBy
     .flatMap((d) => reports.DIMENSION_COLUMNS[d])
     .map((c) => (GENERATED.has(c) ? sql`${sql.ref(`p.${c}`)} as ${sql.id(c)}` : sql`${textCellSql(sql.ref(`p.${c}`))} as ${sql.id(c)}`));
-  // the sums are parsed once per row (OFFSET 0 keeps PostgreSQL from inlining the subquery's expressions into every
-  // place that uses them); the report's order passes through unchanged
-  const parsed = sql`select r.*, ${parsedSumsSql('r')} from (${report}) r offset 0`;
   return sql`
     select ${sql.join([
       ...dims,
       sql`p.currency as currency`,
       sql`p.impressions as impressions`,
       sql`p.clicks as clicks`,
-      sql`${moneyCellSql(sql`p.spend_micros::numeric`)} as spend`,
-      sql`${ctrCellSql(sql`p.c8`, sql`p.i8`, sql`p.clicks::numeric`, sql`p.impressions::numeric`)} as ctr`,
-      sql`${ecpmCellSql(sql`p.s8`, sql`p.i8`, sql`p.spend_micros::numeric`, sql`p.impressions::numeric`)} as ecpm`,
+      sql`p.spend_micros as spend`,
     ])}
-    from (${parsed}) p`;
+    from (${report}) p`;
 }
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */
@@ -109,7 +104,7 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
   res.setHeader('Cache-Control', 'no-store');
-  const crlf = crlfRecords();
+  const records = csvRecords();
   const drained = () => new Promise<void>((resolve) => {
     const done = () => {
       res.off('drain', done);
@@ -126,13 +121,13 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
     statement,
     'format csv, header true',
     async (rows) => {
-      // COPY sends one message per row: gather them into writes of about 64 kB (one crlf pass, one write each),
-      // so Node's cost per row is a push, not a socket write
+      // COPY sends one message per row: gather them into writes of about 64 kB (one pass of csvRecords, one write
+      // each), so Node's cost per row is a push and its number cells, not a socket write
       let pending: Buffer[] = [];
       let size = 0;
       const flush = async () => {
         if (size === 0) return;
-        const out = crlf(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
+        const out = records.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
         pending = [];
         size = 0;
         if (!res.write(out)) await drained();
@@ -144,6 +139,7 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
         if (size >= 65_536) await flush();
       }
       if (!closed) await flush();
+      if (!closed && records.rest().length) throw new Error('export: COPY ended inside a record');
     },
     // the grouping and the sort of a large export stay in memory (PostgreSQL's, bounded) instead of spilling to disk;
     // no JIT: PostgreSQL's row estimates of the report are low, and compiling costs more than it saves at that size
