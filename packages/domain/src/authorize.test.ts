@@ -119,6 +119,18 @@ describe('authorize: level, role, standard-client limit', () => {
     for (const role of ROLES) expect.soft(code(actor([['A1', role]]), A1, action), role).toBe(expected[role]);
   });
 
+  it('lets only the agency or holding share reports with a client, never the client\'s own members (SPEC 7)', () => {
+    expect(code(actor([['A2', 'admin']]), A2, 'reports.share')).toBe('FORBIDDEN_BY_LEVEL');
+    expect(code(actor([['P', 'admin']]), P, 'reports.share')).toBe('FORBIDDEN_BY_LEVEL');
+    expect(code(actor([['A1', 'admin']]), A1, 'reports.share')).toBe('FORBIDDEN_BY_STANDARD_CLIENT_LIMIT');
+    expect(code(actor([['A', 'operator']]), A2, 'reports.share')).toBe('ok');
+    expect(code(actor([['H', 'admin']]), A1, 'reports.share')).toBe('ok');
+    expect(code(actor([['A2', 'admin'], ['A', 'operator']]), A2, 'reports.share')).toBe('ok');
+    expect(code(actor([['A', 'analyst']]), A2, 'reports.share')).toBe('FORBIDDEN_BY_ROLE');
+    expect(code({ ...actor([]), teamMemberships: new Map([['T', 'operator']]) }, { ...A2, teamId: 'T' }, 'reports.share')).toBe('ok');
+    expect(code(actor([['A2', 'admin']]), A2, 'reports.run')).toBe('ok');
+  });
+
   it('does not limit a premium client member, nor agency members acting on a standard client', () => {
     expect(code(actor([['A2', 'analyst']]), A2, 'deals.view')).toBe('ok');
     expect(code(actor([['A', 'operator']]), A1, 'campaigns.edit')).toBe('ok');
@@ -176,10 +188,13 @@ function naive(
   // a premium client's own member list: only memberships on the client itself may invite or manage (SPEC 2.2)
   const premiumOwn = target.kind === 'client' && target.tier === 'premium' && (action === 'members.invite' || action === 'members.manage');
   const premiumLimited = (id: string) => premiumOwn && id !== targetId;
-  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id) && !premiumLimited(id))) return 'ok';
+  // sharing a report with a client is its agency's (SPEC 7): a membership on the client itself never grants it there
+  const agencyLimited = (id: string) => id === targetId && target.kind === 'client' && action === 'reports.share';
+  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id) && !premiumLimited(id) && !agencyLimited(id))) return 'ok';
   if (!premiumOwn && teamCovering.some(([, role]) => roleOk(role))) return 'ok';
   if (covering.some(([id, role]) => roleOk(role) && standardLimited(id))) return 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT';
-  if (covering.some(([, role]) => roleOk(role)) || teamCovering.some(([, role]) => roleOk(role))) return 'FORBIDDEN_BY_PREMIUM_CLIENT';
+  if (premiumOwn && (covering.some(([, role]) => roleOk(role)) || teamCovering.some(([, role]) => roleOk(role)))) return 'FORBIDDEN_BY_PREMIUM_CLIENT';
+  if (covering.some(([id, role]) => roleOk(role) && agencyLimited(id))) return 'FORBIDDEN_BY_LEVEL';
   return 'FORBIDDEN_BY_ROLE';
 }
 

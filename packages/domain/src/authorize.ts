@@ -62,6 +62,15 @@ const PREMIUM_CLIENT_OWN = refusal(
  * the client's alone, so its agency and holding may not invite to it, re-role or remove its members.
  */
 export const PREMIUM_CLIENT_OWN_ACTIONS: ReadonlySet<Action> = new Set<Action>(['members.invite', 'members.manage']);
+/**
+ * What a client's own members may not do on the client account itself (SPEC 7: reports are "shared by agency members
+ * with a client's users"): there only a membership above the client, or a team of its agency, grants it.
+ */
+export const AGENCY_ONLY_ON_CLIENT_ACTIONS: ReadonlySet<Action> = new Set<Action>(['reports.share']);
+const AGENCY_ONLY_ON_CLIENT = refusal(
+  'FORBIDDEN_BY_LEVEL',
+  "Reports are shared with a client by its agency or holding; the client's own members may not share them.",
+);
 const BY_ROLE = new Map<Action, Refusal>(ACTIONS.map((a) => [a, refusal('FORBIDDEN_BY_ROLE', `Your role does not allow this (${a}).`)]));
 const BY_LEVEL = new Map<string, Refusal>();
 for (const [action, capability] of Object.entries(ACTION_NEEDS_CAPABILITY)) {
@@ -110,6 +119,7 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
   let limitedByStandardClient = false;
   const premiumOwnOnly = isPremiumClient(account) && PREMIUM_CLIENT_OWN_ACTIONS.has(action);
   let limitedByPremiumClient = false;
+  let limitedToAgency = false;
   for (const id of account.path) {
     const role = actor.memberships.get(id);
     if (role === undefined || !roleAllows(role, action)) continue;
@@ -119,6 +129,10 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
     }
     if (id === account.id && isStandardClient(account) && !STANDARD_CLIENT_MEMBER_ACTIONS.has(action)) {
       limitedByStandardClient = true;
+      continue;
+    }
+    if (id === account.id && account.kind === 'client' && AGENCY_ONLY_ON_CLIENT_ACTIONS.has(action)) {
+      limitedToAgency = true;
       continue;
     }
     best = role;
@@ -132,6 +146,7 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
   if (best !== undefined) return GRANT[best];
   if (limitedByStandardClient) return STANDARD_CLIENT_LIMIT;
   if (limitedByPremiumClient) return PREMIUM_CLIENT_OWN;
+  if (limitedToAgency) return AGENCY_ONLY_ON_CLIENT;
   return BY_ROLE.get(action)!;
 }
 

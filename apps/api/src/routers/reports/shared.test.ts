@@ -125,6 +125,18 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
     expect(await codeOf(c.reports.share({ reportId: saved.id, clientId: w.C2.id }))).toBe('ok');
   });
 
+  it('is shared by the agency, never by the client\'s own members (SPEC 7)', async () => {
+    const p = await w.pAdmin.at(60);
+    const own = await p.reports.save({ accountId: w.P.id, name: 'P by P', query });
+    expect(await codeOf(p.reports.share({ reportId: own.id, clientId: w.P.id }))).toBe('FORBIDDEN');
+    expect((await p.reports.shared({ accountId: w.P.id })).items).toEqual([]);
+    // the agency may share a report on the client with the client
+    const a = await w.aOperator.at(60);
+    const byAgency = await a.reports.save({ accountId: w.P.id, name: 'P by A', query });
+    expect(await codeOf(a.reports.share({ reportId: byAgency.id, clientId: w.P.id }))).toBe('ok');
+    expect((await p.reports.shared({ accountId: w.P.id })).items.map((r) => r.name)).toEqual(['P by A']);
+  });
+
   it('a preset range moves with the days, in the client\'s zone', async () => {
     const c = await w.aOperator.at(60);
     const saved = await c.reports.save({ accountId: w.A.id, name: 'Last 7', query: { groupBy: ['day'], range: { preset: 'last7' } } });

@@ -180,7 +180,16 @@ function SavedReports() {
   const clients = useMemo(() => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.kind === 'client') : []), [tree.data]);
   return (
     <Card>
-      <CardHeader title="Saved reports" description={can(a, 'reports.share') ? 'Share one with a client: its users can run and export it, not change it.' : 'Sharing with clients needs an operator or admin role.'} />
+      <CardHeader
+        title="Saved reports"
+        description={
+          can(a, 'reports.share')
+            ? 'Share one with a client: its users can run and export it, not change it.'
+            : a.kind === 'client'
+              ? undefined // a client's own members never share (SPEC 7: the agency shares with them)
+              : 'Sharing with clients needs an operator or admin role.'
+        }
+      />
       <CardBody>
         <FormError message={errorMessage(saved.error)} />
         {saved.data && saved.data.items.length === 0 && <Empty>No saved reports yet.</Empty>}
