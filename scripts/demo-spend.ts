@@ -146,11 +146,14 @@ export async function startDemoSpend(opts: { base: string; dataDir: string; log:
       const now = new Date();
       // busier in the day than at night, in the holding's own day (roughly)
       const shape = hourShape(now);
+      // a record on a quarter of the lanes a tick, ~0.04 units of the lane's currency each (0.4 for NOK): ~7 units a
+      // lane an hour at the busiest, about three times the backfill's pace. Enough for reports and balances to move
+      // by cents within a minute, while a seeded balance lasts days, not minutes.
       const records = all.flatMap((l) => {
-        if (Math.random() > 0.5) return [];
-        const impressions = Math.max(1, Math.round((200 + Math.random() * 800) * shape));
+        if (Math.random() > 0.25) return [];
+        const spendMicros = Math.max(1, Math.round(40_000 * (l.currency === 'NOK' ? 10 : 1) * shape * (0.5 + Math.random())));
+        const impressions = Math.max(1, Math.round((spendMicros * 1000) / l.cpmMicros));
         const clicks = Math.floor(impressions * Math.random() * 0.02);
-        const spendMicros = Math.max(1, Math.round((impressions * l.cpmMicros * (0.8 + Math.random() * 0.4)) / 1000));
         return [{ ...fieldsOf(l), eventId: `demo-${randomUUID()}`, occurredAt: now.toISOString(), impressions, clicks, spendMicros }];
       });
       if (records.length === 0) return;
