@@ -48,8 +48,11 @@ describe('browser: billing of a client', () => {
     // top up: the dialog shows the processor's answer
     await page.getByRole('button', { name: 'Top up…' }).first().click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Amount (EUR)').fill('100');
+    await dialog.getByLabel('Amount (EUR)').fill('0');
     await dialog.getByRole('button', { name: 'Charge card' }).click();
+    await dialog.getByText('must be more than zero').waitFor();
+    await dialog.getByLabel('Amount (EUR)').fill('100');
+    await dialog.getByRole('button', { name: 'Charge €100.00' }).click();
     await dialog.getByTestId('top-up-result').getByText('charged to Visa •••• 4242', { exact: false }).waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
     await page.getByTestId('balance').getByText('100.00').waitFor();
@@ -78,8 +81,10 @@ describe('browser: billing of a client', () => {
     await page.getByRole('button', { name: 'Top up…' }).first().click();
     await dialog.getByLabel('Amount (EUR)').fill('50');
     await dialog.getByLabel('Card', { exact: true }).selectOption({ label: 'Visa •••• 0002' });
-    await dialog.getByRole('button', { name: 'Charge card' }).click();
+    await dialog.getByRole('button', { name: 'Charge €50.00' }).click();
     await dialog.getByTestId('top-up-error').getByText('The card was declined by its bank. Try another card.').waitFor();
+    // once: not also under the card field
+    expect(await dialog.getByText('The card was declined by its bank. Try another card.').count()).toBe(1);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('balance').getByText('75.00').waitFor();
   });

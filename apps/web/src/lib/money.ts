@@ -59,7 +59,9 @@ export function parseMoney(raw: string, opts: { locale?: string; allowNegative?:
       else if (last.ch === decimal && group !== '.' && group !== ',') decimalAt = last.at; // e.g. a space-grouping locale
       else {
         const n = s.slice(0, last.at);
-        return { ok: false, error: `"${raw.trim()}" is ambiguous: write ${n}${s.slice(last.at + 1)} for the thousands, or ${n}${decimal}${s.slice(last.at + 1).replace(/0+$/, '') || '0'} for the decimal` };
+        // the decimal reading written so it cannot be grouping: trailing zeros dropped, or one added ("12.3450")
+        const frac = s.slice(last.at + 1).replace(/0+$/, '') || '0';
+        return { ok: false, error: `"${raw.trim()}" is ambiguous: write ${n}${s.slice(last.at + 1)} for the thousands, or ${n}${decimal}${frac.length === 3 ? `${frac}0` : frac} for the decimal` };
       }
     }
     intPart = decimalAt === null ? s : s.slice(0, decimalAt);

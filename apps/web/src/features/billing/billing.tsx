@@ -231,7 +231,10 @@ function AddCard() {
   );
 }
 
-const topUpSchema = z.object({ amount: moneyString(), paymentMethodId: z.string().min(1, 'add a card first') });
+const topUpSchema = z.object({
+  amount: moneyString().refine((v) => toMicros(v) !== '0', 'must be more than zero'),
+  paymentMethodId: z.string().min(1, 'add a card first'),
+});
 
 /**
  * The top-up dialog: one idempotency key per attempt, so a double click or a retry after a network error charges once;
@@ -253,12 +256,17 @@ function TopUpDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
     }
     onOpenChange(o);
   };
+  // the button names the amount it charges (the last look before the card is charged)
+  const typed = toMicros(form.watch('amount'));
+  const chargeLabel = typed && typed !== '0' ? `Charge ${formatMoney(typed, a.currency)}` : 'Charge card';
   const submit = form.handleSubmit(async (v) => {
     try {
       const r = await topUp.mutateAsync({ clientId: a.id, amountMicros: toMicros(v.amount)!, paymentMethodId: v.paymentMethodId, idempotencyKey: key });
       setPaid({ amount: r.amountMicros, card: cardLabel(usable.find((c) => c.id === r.paymentMethodId) ?? { brand: 'visa', last4: '????' }) });
     } catch (e) {
       applyServerErrors(form, e, { amountMicros: 'amount' });
+      // a decline names the card and is shown once, in the form's alert
+      if (form.getFieldState('paymentMethodId').error?.message === errorMessage(e)) form.clearErrors('paymentMethodId');
     } finally {
       setKey(crypto.randomUUID()); // the answer is final: a new attempt is a new top-up
     }
@@ -284,7 +292,7 @@ function TopUpDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
             <div data-testid="top-up-error"><FormError message={serverError(form)} /></div>
             <div className="flex justify-end gap-2 pt-2">
               <Button type="button" variant="secondary" onClick={() => close(false)}>Cancel</Button>
-              <Button type="submit" disabled={form.formState.isSubmitting}>{form.formState.isSubmitting ? 'Charging…' : 'Charge card'}</Button>
+              <Button type="submit" disabled={form.formState.isSubmitting}>{form.formState.isSubmitting ? 'Charging…' : chargeLabel}</Button>
             </div>
           </form>
         )}
