@@ -32,6 +32,18 @@ afterAll(async () => {
   await api?.stop();
 });
 
+/** What sticks out past a phone's width (for the message of a failing check). */
+const widest = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .map((e) => ({ e, right: e.getBoundingClientRect().right }))
+      .filter((x) => x.right > window.innerWidth + 1)
+      .sort((x, y) => y.right - x.right)
+      .slice(0, 4)
+      .map((x) => `${x.e.tagName.toLowerCase()}${x.e.getAttribute('data-testid') ? `[${x.e.getAttribute('data-testid')}]` : ''}.${(x.e.getAttribute('class') ?? '').split(' ').slice(0, 3).join('.')} ${Math.round(x.right)}px`)
+      .join(', '),
+  );
+
 /** axe-core on the page as it is: no serious or critical violation. */
 async function check(page: Page, what: string) {
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ resultTypes: ['violations'] }).analyze();
@@ -172,6 +184,10 @@ describe('browser: the product shell with the demo data', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-as').waitFor({ state: 'attached' });
+    // a top-up in the ledger (its detail names the actor)
+    const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@northwind.demo', password: PASSWORD });
+    const card = await rpc<{ id: string }>(api.base, 'credits.addCard', { clientId: ids['Blue Harbor Bank'], number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' }, token);
+    await rpc(api.base, 'credits.topUp', { clientId: ids['Blue Harbor Bank'], amountMicros: '12345678', paymentMethodId: card.id, idempotencyKey: 'phone-width-top-up' }, token);
     for (const [path, ready] of [
       ['/accounts', () => page.getByTestId('account-tree').getByRole('link', { name: 'Bright Media' }).waitFor()],
       [`/accounts/${ids['Bright Media']}`, () => page.getByTestId('sub-accounts').getByRole('link', { name: 'Acme Foods' }).waitFor()],
@@ -179,11 +195,19 @@ describe('browser: the product shell with the demo data', () => {
       [`/accounts/${ids['Bright Media']}/audit`, () => page.getByTestId('audit').getByRole('row').nth(1).waitFor()],
       [`/accounts/${ids['Bright Media']}/members`, () => page.getByTestId('members').getByRole('row').nth(1).waitFor()],
       [`/accounts/${ids['Bright Media']}/campaigns`, () => page.getByTestId('campaigns').getByRole('row').nth(1).waitFor()],
+      [`/accounts/${ids['Blue Harbor Bank']}/billing`, () => page.getByTestId('ledger').getByRole('row').nth(1).waitFor()],
+      [`/accounts/${ids['Bright Media']}/reports`, () => page.getByRole('heading', { name: 'Saved reports' }).waitFor()],
     ] as const) {
       await page.goto(`${api.base}${path}`);
       await ready();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), path).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${path}: ${await widest(page)}`).toBeLessThanOrEqual(0);
     }
+    // the top-up dialog
+    await page.goto(`${api.base}/accounts/${ids['Blue Harbor Bank']}/billing`);
+    await page.getByRole('button', { name: 'Top up…' }).first().click();
+    await page.getByRole('dialog').getByLabel('Card', { exact: true }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `top-up dialog: ${await widest(page)}`).toBeLessThanOrEqual(0);
+    await page.keyboard.press('Escape');
     // the sidebar collapses into a menu
     await page.getByRole('button', { name: 'Sections' }).click();
     await page.getByRole('dialog').getByRole('link', { name: 'Seats' }).click();

@@ -102,5 +102,20 @@ describe('browser: reports', () => {
     // and nothing else: no report configuration for a standard client's member
     await client.goto(`${api.base}/accounts/${ids.acme}/reports`);
     await client.getByText(/standard-client limit/).waitFor();
+
+    // a start day after the end day is said at once, naming the fields, and never sent
+    const refused: string[] = [];
+    page.on('response', (r) => void (r.status() >= 400 && refused.push(r.url())));
+    await page.goto(`${api.base}/accounts/${ids.bright}/reports?preset=custom&from=2026-12-31&to=2026-11-01`);
+    await page.getByText('From is after To: pick a start day on or before the end day.').waitFor();
+    expect(await page.getByTestId('report-rows').count()).toBe(0);
+    expect(refused).toEqual([]);
+
+    // on a phone, the totals and the saved reports with their shares stay within the screen
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${api.base}/accounts/${ids.bright}/reports`);
+    await page.getByTestId('total-EUR').waitFor();
+    await page.getByTestId('saved-Weekly spend').getByText('shared with Acme Foods').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
   });
 });

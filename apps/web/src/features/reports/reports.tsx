@@ -40,8 +40,12 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
   const navigate = useNavigate();
   const input = inputOf(search, a.id, a.timeZone);
   const dim = chartResolution(input.from, input.to);
-  const report = useQuery({ ...trpc.reports.run.queryOptions(input), placeholderData: keepPreviousData });
-  const series = useQuery({ ...trpc.reports.run.queryOptions({ ...input, groupBy: [dim] }), placeholderData: keepPreviousData });
+  // a range the API would refuse is said here, at once, instead of being sent (ISO days compare as text)
+  const rangeError = input.from > input.to ? 'From is after To: pick a start day on or before the end day.' : null;
+  const report = useQuery({ ...trpc.reports.run.queryOptions(input), placeholderData: keepPreviousData, enabled: rangeError === null });
+  const series = useQuery({ ...trpc.reports.run.queryOptions({ ...input, groupBy: [dim] }), placeholderData: keepPreviousData, enabled: rangeError === null });
+  // the API's refusal names its fields (e.g. "to: an hourly report spans at most 92 days")
+  const refused = Object.entries(fieldErrors(report.error)).map(([field, message]) => `${field}: ${message}`);
   const set = (patch: Partial<ReportsSearch>) => void navigate({ to: '.', search: (s: ReportsSearch) => ({ ...s, ...patch }), replace: true });
   return (
     <>
@@ -57,11 +61,15 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
         />
         <CardBody className="space-y-4">
           <Controls search={search} input={input} set={set} />
-          <FormError message={errorMessage(report.error)} />
-          {report.data && <CompleteUntil data={report.data} />}
-          <ReportChart series={series.data} dim={dim} timeZone={a.timeZone} currency={search.currency} onCurrency={(currency) => set({ currency })} />
-          <ReportTable data={report.data} timeZone={a.timeZone} loading={report.isPending} />
-          {report.data && <Totals data={report.data} />}
+          <FormError message={rangeError ?? (refused.length ? `${errorMessage(report.error)} ${refused.join('; ')}` : errorMessage(report.error))} />
+          {rangeError === null && !report.error && (
+            <>
+              {report.data && <CompleteUntil data={report.data} />}
+              <ReportChart series={series.data} dim={dim} timeZone={a.timeZone} currency={search.currency} onCurrency={(currency) => set({ currency })} />
+              <ReportTable data={report.data} timeZone={a.timeZone} loading={report.isPending} />
+              {report.data && <Totals data={report.data} />}
+            </>
+          )}
         </CardBody>
       </Card>
       <SaveReport search={search} />

@@ -115,31 +115,33 @@ export function ReportTable({ data, timeZone, loading }: { data: ReportData | un
 export function Totals({ data }: { data: ReportData }) {
   if (data.totals.length === 0) return null;
   return (
-    <table className="w-full text-sm" data-testid="report-totals">
-      <caption className="sr-only">Totals per currency</caption>
-      <thead>
-        <tr className="text-left text-slate-600">
-          <th className="py-1 pr-4 font-medium">Totals</th>
-          <th className="py-1 pr-4 font-medium">Impressions</th>
-          <th className="py-1 pr-4 font-medium">Clicks</th>
-          <th className="py-1 pr-4 font-medium">CTR</th>
-          <th className="py-1 pr-4 font-medium">Spend</th>
-          <th className="py-1 pr-4 font-medium">eCPM</th>
-        </tr>
-      </thead>
-      <tbody>
-        {data.totals.map((t) => (
-          <tr key={t.currency} className="border-t border-slate-100 tabular-nums" data-testid={`total-${t.currency}`}>
-            <th className="py-1 pr-4 text-left font-medium">{t.currency}</th>
-            <td className="py-1 pr-4">{integer.format(t.impressions)}</td>
-            <td className="py-1 pr-4">{integer.format(t.clicks)}</td>
-            <td className="py-1 pr-4">{t.ctr === null ? '—' : percent.format(t.ctr)}</td>
-            <td className="py-1 pr-4 font-semibold">{formatMoney(t.spendMicros, t.currency)}</td>
-            <td className="py-1 pr-4">{t.ecpmMicros === null ? '—' : formatMoney(t.ecpmMicros, t.currency)}</td>
+    <div className="overflow-x-auto">
+      <table className="w-full text-sm" data-testid="report-totals">
+        <caption className="sr-only">Totals per currency</caption>
+        <thead>
+          <tr className="text-left text-slate-600">
+            <th className="py-1 pr-4 font-medium">Totals</th>
+            <th className="py-1 pr-4 font-medium">Impressions</th>
+            <th className="py-1 pr-4 font-medium">Clicks</th>
+            <th className="py-1 pr-4 font-medium">CTR</th>
+            <th className="py-1 pr-4 font-medium">Spend</th>
+            <th className="py-1 pr-4 font-medium">eCPM</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {data.totals.map((t) => (
+            <tr key={t.currency} className="border-t border-slate-100 tabular-nums" data-testid={`total-${t.currency}`}>
+              <th className="py-1 pr-4 text-left font-medium">{t.currency}</th>
+              <td className="py-1 pr-4">{integer.format(t.impressions)}</td>
+              <td className="py-1 pr-4">{integer.format(t.clicks)}</td>
+              <td className="py-1 pr-4">{t.ctr === null ? '—' : percent.format(t.ctr)}</td>
+              <td className="py-1 pr-4 font-semibold">{formatMoney(t.spendMicros, t.currency)}</td>
+              <td className="py-1 pr-4">{t.ecpmMicros === null ? '—' : formatMoney(t.ecpmMicros, t.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
