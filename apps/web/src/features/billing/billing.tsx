@@ -58,7 +58,11 @@ export function BillingScreen() {
         </div>
       )}
       <Card>
-        <CardHeader title="Credits" description={`Prepaid credits of ${a.name}, in ${a.currency}. Spend is taken from the balance as it is reported.`} actions={topUpButton} />
+        <CardHeader
+          title="Credits"
+          description={`Prepaid credits of ${a.name}, in ${a.currency}. Spend is taken from the balance as it is reported.${canPay ? '' : ' Top-ups and cards need an operator or admin role.'}`}
+          actions={topUpButton}
+        />
         <CardBody>
           {b ? (
             <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">

@@ -31,6 +31,10 @@ function inputOf(search: ReportsSearch, accountId: string, timeZone: string): Ru
   return { accountId, ...days, groupBy: search.groupBy ?? ['day'], ...(Object.keys(filters).length ? { filters } : {}) };
 }
 
+/** Why a client's own report can be empty while its billing shows spend (SPEC 7's row rule for a client). */
+export const L3_EMPTY =
+  "No spend in this range on this client's own deals or on seats it linked itself. Spend on its agency's seats and deals is reported by the agency; its cost still shows under Billing.";
+
 export const exportHref = (q: { input: RunInput } | { reportId: string }) =>
   `/exports/report.csv?${new URLSearchParams('input' in q ? { input: JSON.stringify(q.input) } : { reportId: q.reportId })}`;
 
@@ -66,7 +70,7 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
             <>
               {report.data && <CompleteUntil data={report.data} />}
               <ReportChart series={series.data} dim={dim} timeZone={a.timeZone} currency={search.currency} onCurrency={(currency) => set({ currency })} />
-              <ReportTable data={report.data} timeZone={a.timeZone} loading={report.isPending} />
+              <ReportTable data={report.data} timeZone={a.timeZone} loading={report.isPending} empty={a.level === 3 ? L3_EMPTY : undefined} />
               {report.data && <Totals data={report.data} />}
             </>
           )}

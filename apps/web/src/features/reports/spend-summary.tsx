@@ -32,7 +32,9 @@ export function SpendSummary() {
         {now.isPending || before.isPending ? (
           <Skeleton className="h-6 w-64" />
         ) : currencies.length === 0 ? (
-          <p className="text-sm text-slate-600" data-testid="spend-summary">No spend in the last 14 days.</p>
+          <p className="text-sm text-slate-600" data-testid="spend-summary">
+            {a.level === 3 ? "No spend in the last 14 days on this client's own deals or on seats it linked itself (its agency reports the rest; its cost shows under Billing)." : 'No spend in the last 14 days.'}
+          </p>
         ) : (
           <ul className="space-y-1" data-testid="spend-summary">
             {currencies.map((c) => {

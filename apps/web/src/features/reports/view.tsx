@@ -81,7 +81,7 @@ export function chartPoints(data: ReportData | undefined, dim: 'hour' | 'day' | 
  */
 const NO_ROWS: Row[] = [];
 
-export function ReportTable({ data, timeZone, loading }: { data: ReportData | undefined; timeZone: string; loading: boolean }) {
+export function ReportTable({ data, timeZone, loading, empty }: { data: ReportData | undefined; timeZone: string; loading: boolean; empty?: string }) {
   const col = createColumnHelper<Row>();
   const dims = (data?.groupBy ?? []) as Dimension[];
   const columns = useMemo(
@@ -107,7 +107,7 @@ export function ReportTable({ data, timeZone, loading }: { data: ReportData | un
       noun={['row', 'rows']}
       filterPlaceholder="Filter rows"
       pageSize={50}
-      empty="No spend in this range for what you may see. Data arrives as the worker rolls it up."
+      empty={empty ?? 'No spend in this range for what you may see. Data arrives as the worker rolls it up.'}
     />
   );
 }
