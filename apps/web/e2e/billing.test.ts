@@ -72,6 +72,27 @@ describe('browser: billing of a client', () => {
     expect(await page.getByTestId('usage-days').textContent()).toContain(`${today}: €25.00`);
     await page.getByTestId('ledger').getByText('Spend').waitFor();
 
+    // a top-up made while reading an older page of the ledger brings it back to the newest page
+    const db2 = createDb(t.url, { max: 1 });
+    try {
+      const t0 = Date.now();
+      await db2.transaction().execute((trx) =>
+        debitSpend(trx, Array.from({ length: 24 }, (_, i) => ({ clientId: ids.client!, amountMicros: 10_000n, reference: `page-${i}`, at: new Date(t0 + i) }))),
+      );
+    } finally {
+      await db2.destroy();
+    }
+    await page.reload();
+    const ledger = page.getByTestId('ledger');
+    await page.getByRole('button', { name: 'Older' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Newer' }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Top up…' }).first().click();
+    await dialog.getByLabel('Amount (EUR)').fill('10');
+    await dialog.getByRole('button', { name: 'Charge €10.00' }).click();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Newer' }).isEnabled()).toBe(false);
+    await ledger.getByRole('row').nth(1).getByText('Top-up').waitFor();
+
     // a declined card: the decline shows next to the top-up form, and nothing is credited
     await form.getByLabel('Card number').fill('4000 0000 0000 0002');
     await form.getByLabel('Expiry').fill('12/30');
@@ -86,6 +107,6 @@ describe('browser: billing of a client', () => {
     // once: not also under the card field
     expect(await dialog.getByText('The card was declined by its bank. Try another card.').count()).toBe(1);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByTestId('balance').getByText('75.00').waitFor();
+    await page.getByTestId('balance').getByText('84.76').waitFor();
   });
 });

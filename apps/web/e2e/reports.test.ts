@@ -101,7 +101,7 @@ describe('browser: reports', () => {
     expect(sharedCsv).toContain(',EUR,6000,60,16.00,');
     // and nothing else: no report configuration for a standard client's member
     await client.goto(`${api.base}/accounts/${ids.acme}/reports`);
-    await client.getByText(/standard-client limit/).waitFor();
+    await client.getByText(/Standard-client limit/).waitFor();
 
     // a start day after the end day is said at once, naming the fields, and never sent
     const refused: string[] = [];

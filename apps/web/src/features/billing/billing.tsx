@@ -36,6 +36,8 @@ export function BillingScreen() {
   const balance = useQuery(trpc.credits.balance.queryOptions({ clientId: a.id }));
   const canPay = can(a, 'credits.topUp');
   const [topUpOpen, setTopUpOpen] = useState(false);
+  // a top-up of one's own brings the ledger back to its newest page, where the entry is
+  const [ledgerKey, setLedgerKey] = useState(0);
   const b = balance.data;
   const topUpButton = canPay && a.archivedAt === null ? <Button onClick={() => setTopUpOpen(true)}>Top up…</Button> : null;
   return (
@@ -84,8 +86,8 @@ export function BillingScreen() {
       <Usage />
       {canPay && a.archivedAt === null && b && <Threshold current={b.lowBalanceMicros} />}
       <Cards />
-      <Ledger />
-      <TopUpDialog open={topUpOpen} onOpenChange={setTopUpOpen} />
+      <Ledger key={ledgerKey} />
+      <TopUpDialog open={topUpOpen} onOpenChange={setTopUpOpen} onPaid={() => setLedgerKey((k) => k + 1)} />
     </>
   );
 }
@@ -244,7 +246,7 @@ const topUpSchema = z.object({
  * The top-up dialog: one idempotency key per attempt, so a double click or a retry after a network error charges once;
  * shows the processor's answer (the charge, or its decline next to the form).
  */
-function TopUpDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
+function TopUpDialog({ open, onOpenChange, onPaid }: { open: boolean; onOpenChange: (o: boolean) => void; onPaid?: () => void }) {
   const a = useAccount();
   const trpc = useTRPC();
   const cards = useQuery({ ...trpc.credits.cards.queryOptions({ clientId: a.id }), enabled: open });
@@ -267,6 +269,7 @@ function TopUpDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
     try {
       const r = await topUp.mutateAsync({ clientId: a.id, amountMicros: toMicros(v.amount)!, paymentMethodId: v.paymentMethodId, idempotencyKey: key });
       setPaid({ amount: r.amountMicros, card: cardLabel(usable.find((c) => c.id === r.paymentMethodId) ?? { brand: 'visa', last4: '????' }) });
+      onPaid?.();
     } catch (e) {
       applyServerErrors(form, e, { amountMicros: 'amount' });
       // a decline names the card and is shown once, in the form's alert

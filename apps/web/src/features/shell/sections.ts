@@ -14,7 +14,7 @@ const isStandardClient = (a: AccountView) => a.kind === 'client' && a.clientTier
 export function byAction(a: AccountView, action: Action, what: string, roleNeeded = 'an operator or admin'): Access {
   if (a.allowedActions.includes(action)) return OK;
   if (isStandardClient(a) && !a.platformOperator) {
-    return { ok: false, rule: 'standard-client', message: `${what} of a standard client are run by its agency: members of the client account itself manage its users only (standard-client limit).` };
+    return { ok: false, rule: 'standard-client', message: `${what} of a standard client are run by its agency: members of the client account itself manage its users only.` };
   }
   return { ok: false, rule: 'role', message: `${what} need ${roleNeeded} role on this account or above it; your role does not allow it.` };
 }
