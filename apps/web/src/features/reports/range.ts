@@ -30,8 +30,12 @@ export function presetDays(preset: Exclude<Preset, 'custom'>, timeZone: string, 
   }
 }
 
-/** The time resolution of the chart: hours over a day or two, days up to a quarter, months beyond. */
-export function chartResolution(from: string, to: string): 'hour' | 'day' | 'month' {
+/** The time resolution of the chart: the grouping's own time dimension if it has one, else hours over a day or two, days up to a quarter, months beyond. */
+export function chartResolution(from: string, to: string, groupBy: readonly string[] = []): 'hour' | 'day' | 'month' {
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY + 1;
+  // the table's own time grouping, when it has one (hours only as far as an hourly report reaches: 92 days)
+  if (groupBy.includes('month')) return 'month';
+  if (groupBy.includes('day')) return 'day';
+  if (groupBy.includes('hour') && days <= 92) return 'hour';
   return days <= 2 ? 'hour' : days <= 92 ? 'day' : 'month';
 }

@@ -43,7 +43,7 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const input = inputOf(search, a.id, a.timeZone);
-  const dim = chartResolution(input.from, input.to);
+  const dim = chartResolution(input.from, input.to, input.groupBy);
   // a range the API would refuse is said here, at once, instead of being sent (ISO days compare as text)
   const rangeError = input.from > input.to ? 'From is after To: pick a start day on or before the end day.' : null;
   const report = useQuery({ ...trpc.reports.run.queryOptions(input), placeholderData: keepPreviousData, enabled: rangeError === null });
