@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, microsToUnits, parseMoney, unitsToMicros } from './money';
+import { formatCents, formatMoney, microsToUnits, parseMoney, unitsToMicros } from './money';
 
 const en = (s: string) => parseMoney(s, { locale: 'en-US' });
 
@@ -50,4 +50,16 @@ describe('the money parser reads amounts as integer micros, locale-aware, by str
     expect(formatMoney('9223372036854775807', 'EUR', 'en-US')).toBe('€9,223,372,036,854.775807');
     expect(microsToUnits('2500000')).toBe('2.50');
   });
+});
+
+describe('headline figures are rounded to the cent, half away from zero, by bigint arithmetic', () => {
+  it.each([
+    ['2765666895', '€2,765.67'],
+    ['2765664999', '€2,765.66'],
+    ['2765665000', '€2,765.67'],
+    ['-6973846', '-€6.97'],
+    ['-6975000', '-€6.98'],
+    ['0', '€0.00'],
+    ['9223372036854775807', '€9,223,372,036,854.78'],
+  ])('%s micros -> %s', (micros, want) => expect(formatCents(micros, 'EUR', 'en-US')).toBe(want));
 });

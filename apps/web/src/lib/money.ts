@@ -120,6 +120,17 @@ export function formatMoney(micros: string | number | bigint, currency: string, 
   return f.format(microsToDecimal(String(micros)) as unknown as number);
 }
 
+/**
+ * Micros rounded to the cent (half away from zero) and formatted: for headline figures (a balance, a total), where
+ * "€2,765.67" reads better than "€2,765.666895". Ledgers and reports keep `formatMoney`'s every digit.
+ */
+export function formatCents(micros: string | number | bigint, currency: string, locale?: string): string {
+  const m = BigInt(micros);
+  const abs = m < 0n ? -m : m;
+  const cents = ((abs + 5_000n) / 10_000n) * 10_000n;
+  return formatMoney(m < 0n ? -cents : cents, currency, locale);
+}
+
 /** ISO 4217 currencies the pickers offer (Intl knows them all; a short list of common ones first). */
 export function currencies(): string[] {
   const common = ['EUR', 'USD', 'GBP', 'DKK', 'SEK', 'NOK', 'CHF', 'PLN', 'JPY', 'AUD', 'CAD'];

@@ -15,7 +15,7 @@ import { Empty } from '../../components/ui/empty';
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { applyServerErrors, serverError } from '../../lib/forms';
-import { formatMoney, microsToDecimal } from '../../lib/money';
+import { formatCents, formatMoney, microsToDecimal } from '../../lib/money';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { formatDateTime, isoDayIn } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
@@ -68,13 +68,13 @@ export function BillingScreen() {
         <CardBody>
           {b ? (
             <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-              <Stat label="Balance" testId="balance" value={formatMoney(b.balanceMicros, b.currency)} />
-              <Stat label="Outstanding overage" testId="overage" value={formatMoney(b.overageMicros, b.currency)} tone={BigInt(b.overageMicros) > 0n ? 'text-red-800' : undefined} />
+              <Stat label="Balance" testId="balance" value={formatCents(b.balanceMicros, b.currency)} exact={formatMoney(b.balanceMicros, b.currency)} />
+              <Stat label="Outstanding overage" testId="overage" value={formatCents(b.overageMicros, b.currency)} exact={formatMoney(b.overageMicros, b.currency)} tone={BigInt(b.overageMicros) > 0n ? 'text-red-800' : undefined} />
               <Stat
                 label="Runway"
                 testId="runway"
                 value={b.runwayDays === null ? 'no spend in 7 days' : `${b.runwayDays.toLocaleString(undefined, { maximumFractionDigits: 1 })} days`}
-                hint={b.runwayDays === null ? undefined : `at the last 7 days' average of ${formatMoney((BigInt(b.spentLast7DaysMicros) / 7n).toString(), b.currency)} a day`}
+                hint={b.runwayDays === null ? undefined : `at the last 7 days' average of ${formatCents((BigInt(b.spentLast7DaysMicros) / 7n).toString(), b.currency)} a day`}
               />
               <Stat label="Low-balance alert" testId="threshold" value={BigInt(b.lowBalanceMicros) > 0n ? `below ${formatMoney(b.lowBalanceMicros, b.currency)}` : 'off'} />
             </dl>
@@ -92,11 +92,11 @@ export function BillingScreen() {
   );
 }
 
-function Stat({ label, value, hint, testId, tone }: { label: string; value: string; hint?: string | undefined; testId: string; tone?: string | undefined }) {
+function Stat({ label, value, exact, hint, testId, tone }: { label: string; value: string; exact?: string; hint?: string | undefined; testId: string; tone?: string | undefined }) {
   return (
     <div>
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd data-testid={testId} className={`mt-1 text-xl font-semibold tabular-nums ${tone ?? 'text-slate-900'}`}>{value}</dd>
+      <dd data-testid={testId} title={exact !== undefined && exact !== value ? `exactly ${exact}` : undefined} className={`mt-1 text-xl font-semibold tabular-nums ${tone ?? 'text-slate-900'}`}>{value}</dd>
       {hint && <dd className="text-xs text-slate-600">{hint}</dd>}
     </div>
   );
@@ -116,7 +116,7 @@ function Usage() {
       <CardHeader title="Consumption, last 30 days" description={`Credits consumed per day (${a.timeZone}), overage included.`} />
       <CardBody>
         <FormError message={errorMessage(usage.error)} />
-        <p className="mb-2 text-sm text-slate-700">Total: <span data-testid="usage-total" className="font-semibold tabular-nums">{formatMoney(total.toString(), a.currency)}</span></p>
+        <p className="mb-2 text-sm text-slate-700">Total: <span data-testid="usage-total" className="font-semibold tabular-nums" title={`exactly ${formatMoney(total.toString(), a.currency)}`}>{formatCents(total.toString(), a.currency)}</span></p>
         {usage.data && (
           <Suspense fallback={<div className="h-56" />}>
             <UsageChart data={usage.data.items} currency={a.currency} />
