@@ -10,10 +10,8 @@
  * the bare SELECT on spend_daily is printed beside the baseline as the floor of that path). Runs alone with `pnpm bench:reports`; uses DATABASE_URL when
  * set, else a throw-away embedded PostgreSQL.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,8 +20,8 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { nameKey } from '@trellis/domain';
 import { accounts, createDb, memberships, migrateToLatest, reports, spend, spendDaily, type Db } from '@trellis/db';
-import { freePort } from '@trellis/db/embedded';
 import { benchDatabase } from './bench-support';
+import { startApiProcess, type ApiProcess } from '@trellis/api/api-process';
 import { userWithCaller } from '@trellis/api/test-support';
 
 const DAYS = 30;
@@ -136,7 +134,7 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
   const bench = await benchDatabase('reports');
   const url = bench.url;
   const db = createDb(url, { max: 10 });
-  let api: Api | undefined;
+  let api: ApiProcess | undefined;
   try {
     await migrateToLatest(db);
     const t0 = performance.now();
@@ -145,7 +143,7 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     const { user, token } = await userWithCaller(db, 'bench-reports@trellis.test');
     await memberships.insertMembership(db, { rootId: holdingId, accountId: holdingId, userId: user.id, role: 'analyst' });
     // the api as the product runs it: its own process (main.ts), the bench being its HTTP client
-    api = await startApi(url);
+    api = await startApiProcess({ DATABASE_URL: url, TRELLIS_LOG_LEVEL: 'warn', TRELLIS_DEMO: '0' });
     const base = api.base;
     const headers = { authorization: `Bearer ${token}` };
     const today = new Date().toISOString().slice(0, 10);
@@ -187,9 +185,9 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     // CSV of every hour x seat x auction type of the 30 days (one seat per client: about a million rows at 10 M
     // records; by account the holding's rows would roll up into its 50 agencies)
     const csvInput = encodeURIComponent(JSON.stringify({ accountId: holdingId, from, to: today, groupBy: ['hour', 'seat', 'auctionType'] }));
-    let peak = api.rssKb();
+    let peak = rssKb(api.pid);
     const rss0 = peak;
-    const sampler = setInterval(() => (peak = Math.max(peak, api!.rssKb())), 50);
+    const sampler = setInterval(() => (peak = Math.max(peak, rssKb(api!.pid))), 50);
     const t1 = performance.now();
     const res = await fetch(`${base}/exports/report.csv?input=${csvInput}`, { headers });
     if (!res.ok) throw new Error(`export: ${res.status} ${await res.text()}`);
@@ -228,39 +226,8 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
   }
 }
 
-interface Api {
-  base: string;
-  /** The api process's resident memory now (VmRSS), in kB. */
-  rssKb: () => number;
-  stop: () => Promise<void>;
-}
-
-/** Starts `apps/api/src/main.ts` on the bench database (one node process, logging warnings only); waits for /healthz. */
-async function startApi(databaseUrl: string): Promise<Api> {
-  const port = await freePort();
-  const main = path.resolve(import.meta.dirname, '../apps/api/src/main.ts');
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), TRELLIS_LOG_LEVEL: 'warn', TRELLIS_DEMO: '0' };
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => child.once('exit', r));
-  const base = `http://127.0.0.1:${port}`;
-  for (const until = Date.now() + 60_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`the api exited: ${out}`);
-    if (Date.now() > until) throw new Error(`the api did not answer /healthz within 60 s: ${out}`);
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    base,
-    rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+/** The api process's resident memory now (VmRSS), in kB. */
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 export function printReports(r: ReportBench) {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -23,11 +23,10 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { nameKey } from '@trellis/domain';
 import { accounts, createDb, migrateToLatest, seats, users, type Db } from '@trellis/db';
+import { tsNode } from '@trellis/db/testing/process';
 import { benchDatabase } from './bench-support';
 
 const root = path.resolve(import.meta.dirname, '..');
-// one node process per program (the tsx binary would add a parent relaying signals, and its memory)
-const tsx = ['--import', 'tsx'];
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -172,7 +171,7 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
     const env = { ...process.env, DATABASE_URL: url };
 
     // 5. the CLI, as an operator runs it
-    const cli = await measured(process.execPath, [...tsx, path.join(root, 'apps/cli/src/main.ts'), 'ingest', file, '--account', rootId], env);
+    const cli = await measured(...tsNode(path.join(root, 'apps/cli/src/main.ts'), 'ingest', file, '--account', rootId), env);
     if (!new RegExp(`accepted\\s+${records}\\b`).test(cli.out)) throw new Error(`CLI did not accept every record:\n${cli.out}`);
     // baseline: COPY of the same file into a bare table with a primary key
     await sql`create table bench_bare_spend (event_id text primary key, occurred_at timestamptz, dsp text, seat_id text, deal_id text,
@@ -185,7 +184,7 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
     const copySeconds = (performance.now() - c0) / 1000;
 
     // 6. the worker process rolls everything up
-    const worker = await measured(process.execPath, [...tsx, path.join(root, 'apps/worker/src/main.ts')], { ...env, TRELLIS_WORKER_POLL_MS: '20' }, async () => {
+    const worker = await measured(...tsNode(path.join(root, 'apps/worker/src/main.ts')), { ...env, TRELLIS_WORKER_POLL_MS: '20' }, async () => {
       const r = await sql<{ n: string }>`select coalesce(sum(records_rolled), 0)::text as n from spend_watermarks`.execute(db);
       return Number(r.rows[0]!.n) >= records;
     });

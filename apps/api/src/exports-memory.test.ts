@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@trellis/db/embedded';
-import { tsNode, useTestDatabase } from '@trellis/db/testing';
+import { useTestDatabase } from '@trellis/db/testing';
+import { startApiProcess, type ApiProcess } from './api-process';
 import { grant } from './test-support';
 import { person, T0, type Person } from './routers/reports/test-world';
 
@@ -18,7 +16,7 @@ const SEATS = 1000;
 const HOURS = 1000;
 let admin: Person;
 let holdingId: string;
-let api: { base: string; pid: number; out: () => string; stop: () => Promise<void> };
+let api: ApiProcess;
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,21 +38,7 @@ beforeAll(async () => {
       1000 + h, h % 13, 1234567 + h * 7919, 1
     from generate_series(0, ${HOURS - 1}::int) h cross join seats s where s.root_id = ${H.id}::uuid`.execute(t.db);
   await sql`analyze spend_hourly`.execute(t.db);
-  const port = await freePort();
-  const child = spawn(...tsNode(path.join(import.meta.dirname, 'main.ts')), {
-    env: { ...process.env, DATABASE_URL: t.url, PORT: String(port), TRELLIS_LOG_LEVEL: 'warn', TRELLIS_DEMO: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => child.once('exit', r));
-  const base = `http://127.0.0.1:${port}`;
-  for (const until = Date.now() + 60_000; ; await sleep(100)) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`the api did not start: ${out}`);
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
-  }
-  api = { base, pid: child.pid!, out: () => out, stop: async () => void (child.kill('SIGTERM'), await exited) };
+  api = await startApiProcess({ DATABASE_URL: t.url, TRELLIS_LOG_LEVEL: 'warn', TRELLIS_DEMO: '0' });
 }, 180_000);
 afterAll(() => api?.stop());
 
@@ -67,7 +51,7 @@ describe('the CSV export of a million rows', () => {
     let peak = rss0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKb(api.pid))), 50);
     const res = await fetch(`${api.base}/exports/report.csv?${new URLSearchParams({ input })}`, { headers: { authorization: `Bearer ${admin.token}` } });
-    expect(res.status, api.out()).toBe(200);
+    expect(res.status, api.output()).toBe(200);
     const reader = res.body!.getReader();
     let bytes = 0;
     let lines = 0;

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort } from '@trellis/db/embedded';
+import { startApiProcess } from '@trellis/api/api-process';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 
@@ -10,35 +9,7 @@ const repo = path.resolve(import.meta.dirname, '../../..');
 export async function startApi(env: Record<string, string>): Promise<{ base: string; stop: () => Promise<void>; output: () => string }> {
   const dist = path.join(repo, 'apps/web/dist');
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('apps/web/dist is missing: build the web app first (turbo does, before this test)');
-  const port = await freePort();
-  const child: ChildProcess = spawn(path.join(repo, 'node_modules/.bin/tsx'), [path.join(repo, 'apps/api/src/main.ts')], {
-    env: { ...process.env, ...env, PORT: String(port), TRELLIS_WEB_DIST: dist, TRELLIS_PUBLIC_URL: `http://127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const base = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`api exited early:\n${out}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {}
-    if (Date.now() > until) throw new Error(`api not ready in 60 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    base,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-    },
-  };
+  return startApiProcess({ ...env, TRELLIS_WEB_DIST: dist });
 }
 
 /** Debian's Chromium, headless, with the flags this closed network needs (TOOLCHAIN.md); Playwright gives it a fresh profile. */
