@@ -6,9 +6,10 @@
  * in the data folder (mode 0600).
  *
  * On first start (no key yet) a backfill of the last 30 days comes first, through the same `spend.ingest`, in batches
- * of 5,000 records (the seed maps the demo's seats 31 days back). It covers what the seeded credit history does not:
- * the spend of seats held by the holding and its agencies (no client is debited for it) and the campaign of
- * DEMO_FED_CLIENT, the one client without seeded history, which the worker then debits day by day.
+ * of 5,000 records (the seed maps the demo's seats 31 days back). It covers what the seeded month (the campaign
+ * clients' records, ingested and rolled up by `seedDemo`) does not: the spend of seats held by the holding and its
+ * agencies (no client is debited for it) and the campaign of DEMO_FED_CLIENT, the one client without seeded history,
+ * which the running worker then debits day by day.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -40,7 +40,7 @@ describe('demo data', () => {
     const multi = await t.db.selectFrom('deal_dsps').select(['deal_id', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('deal_id').having((eb) => eb.fn.countAll(), '>', 1).execute();
     expect(multi).toHaveLength(1);
 
-    // credits: a card and top-ups per campaign client, a month of spend through debitSpend, one client near its
+    // credits: a card and top-ups per campaign client, a month of spend (records, rolled up and debited), one client near its
     // low-balance threshold, one out of credit with overage and paused campaigns
     const credit = await sql<{ name: string; balance: string; overage: string; low: string; days: number; cards: number; top_ups: number }>`
       select a.name, ca.balance_micros::text as balance, ca.overage_micros::text as overage, ca.low_balance_micros::text as low,
@@ -84,9 +84,32 @@ describe('demo data', () => {
       expect(now.from.getTime()).toBeLessThanOrEqual(Date.now() - (DEMO_MAPPED_DAYS - 0.01) * 86_400_000);
       for (let i = 1; i < history.length; i++) expect(history[i - 1]!.to!.getTime()).toBe(history[i]!.from.getTime());
     }
-    // the premium client's own seat, outside the demo holding, keeps its real history
-    const zenith = await sql<{ from: Date }>`select m.effective_from as from from seat_mappings m join seats s on s.id = m.seat_id where s.external_id = '7700991'`.execute(t.db);
-    expect(zenith.rows[0]!.from.getTime()).toBeGreaterThan(Date.now() - 3_600_000);
+    // the standalone premium client's own seat (its own root), where its month of spend runs, is mapped as far back
+    const zenith = await sql<{ from: Date; to: Date | null }>`select m.effective_from as from, m.effective_to as to from seat_mappings m join seats s on s.id = m.seat_id where s.external_id = '7700991' order by m.effective_from`.execute(t.db);
+    expect(zenith.rows.at(-1)!.to).toBeNull();
+    expect(zenith.rows.at(-1)!.from.getTime()).toBeLessThanOrEqual(Date.now() - (DEMO_MAPPED_DAYS - 0.01) * 86_400_000);
+  });
+
+  it("tells the same month in billing and in reports: each seeded client's debits are its own spend records, rolled up", async () => {
+    // per client: the raw records, the hourly rollups and the ledger's spend (taken + overage) are one amount
+    const rows = await sql<{ name: string; raw: string; hourly: string; ledger: string; days: number }>`
+      select a.name,
+        (select coalesce(sum(spend_micros), 0) from spend_records r where r.client_id = a.id)::text as raw,
+        (select coalesce(sum(spend_micros), 0) from spend_hourly h where h.client_id = a.id)::text as hourly,
+        (select coalesce(sum(overage_micros - amount_micros), 0) from credit_entries e where e.client_id = a.id and e.kind = 'spend')::text as ledger,
+        (select count(distinct date_trunc('day', r.occurred_at, 'UTC'))::int from spend_records r where r.client_id = a.id) as days
+      from accounts a where a.kind = 'client' order by a.name`.execute(t.db);
+    const seeded = rows.rows.filter((r) => r.raw !== '0');
+    expect(seeded.map((r) => r.name)).toEqual(expect.arrayContaining(['Acme Foods', 'Citrus Mobile', 'Fjord Travel', 'Orbit Telecom', 'Zenith Watches']));
+    expect(seeded.length).toBeGreaterThanOrEqual(11);
+    for (const r of rows.rows) {
+      expect({ name: r.name, hourly: r.hourly, ledger: r.ledger }).toEqual({ name: r.name, hourly: r.raw, ledger: r.raw });
+      if (r.raw !== '0') expect(r.days).toBe(30);
+    }
+    // every watermark caught up: nothing waits for the worker
+    const pending = await sql<{ n: number }>`
+      select count(*)::int as n from spend_records r join spend_watermarks w on w.root_id = r.root_id where r.seq > w.rolled_seq`.execute(t.db);
+    expect(pending.rows[0]!.n).toBe(0);
   });
 
   it('lets every listed demo user sign in with the demo password', async () => {

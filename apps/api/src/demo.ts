@@ -1,6 +1,6 @@
 import { nameKey, type Role } from '@trellis/domain';
 import { sql } from 'kysely';
-import { accounts, debitSpend, type Db } from '@trellis/db';
+import { accounts, spend, type Db } from '@trellis/db';
 import { createContextInner } from './context';
 import { ensurePlatformOperator } from './bootstrap';
 import { createCaller } from './root';
@@ -146,6 +146,8 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
 
   ids.set('Zenith Watches', zenith.client.id);
   await backdateSeatMappings(db, holding.id, DEMO_MAPPED_DAYS);
+  await backdateSeatMappings(db, zenith.client.id, DEMO_MAPPED_DAYS);
+  await backdateConnection(db, orbit.client.id, DEMO_MAPPED_DAYS);
   await seedCredits(db, ids, [...campaignClients, 'Zenith Watches', DEMO_FED_CLIENT], async (email) => {
     const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
     return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
@@ -175,6 +177,30 @@ async function backdateSeatMappings(db: Db, rootId: string, days: number) {
     from ranked r where r.id = m.id`.execute(db);
 }
 
+/**
+ * Demo only (never a product path), like backdateSeatMappings: Orbit Telecom connected to Bright Media seconds ago,
+ * so its campaign's spend of the last days would be refused as "campaign not covered" (SPEC 2.2). This dates its
+ * accepted connection `days` days back, as if it had been connected then (what its agency may see starts there too).
+ */
+async function backdateConnection(db: Db, clientId: string, days: number) {
+  const at = new Date(Date.now() - days * 86_400_000);
+  await sql`
+    update connections set requested_at = ${new Date(at.getTime() - 60_000)}::timestamptz, responded_at = ${at}::timestamptz
+    where client_id = ${clientId}::uuid and state = 'accepted'`.execute(db);
+}
+
+/**
+ * Where a seeded client's spend runs (SPEC 7 attribution): on its own seat, or else naming its campaign on the
+ * holding's reserve seat (a seat of the holding covers every client below it).
+ */
+const OWN_SEAT: Record<string, { dsp: string; seatId: string }> = {
+  'Acme Foods': { dsp: 'dv360', seatId: '3310001' },
+  'Blue Harbor Bank': { dsp: 'ttd', seatId: 'nwg-ttd-01' },
+  'Iris Beauty': { dsp: 'ttd', seatId: 'nwg-ttd-02' },
+  'Zenith Watches': { dsp: 'dv360', seatId: '7700991' },
+};
+const RESERVE_SEAT = { dsp: 'dv360', seatId: '3310002' };
+
 /** Who tops up which demo client (the holding admin for the holding's clients; premium clients their own admin). */
 const PAYER: Record<string, string> = { 'Orbit Telecom': 'admin@bright.demo', 'Zenith Watches': 'admin@zenith.demo' };
 export const DEMO_LOW_BALANCE_CLIENT = 'Blue Harbor Bank';
@@ -186,10 +212,13 @@ export const DEMO_OVERAGE_CLIENT = 'Citrus Mobile';
 export const DEMO_FED_CLIENT = 'Delta Outdoor';
 
 /**
- * Credits for the demo clients (SPEC 6): a test card and top-ups each, and 30 days of spend written through
- * debitSpend (the path the spend worker uses), four postings a day, for every client but DEMO_FED_CLIENT (whose
- * 30 days come from the backfill of `pnpm start`, through spend.ingest and the worker). Blue Harbor Bank ends just above its low-balance
- * threshold; Citrus Mobile ran out of credit, so it has outstanding overage and its campaigns are paused.
+ * Credits for the demo clients (SPEC 6): a test card and top-ups each, and 30 days of spend for every client but
+ * DEMO_FED_CLIENT (whose 30 days come from the backfill of `pnpm start`, through spend.ingest and the worker). The
+ * spend is real: each day, four records a client go through ingestion (`spend.ingestBatch`, the API's path), and the
+ * worker's rollup unit (`spend.rollupUnit`) turns them into the hourly and daily aggregates and into that day's debit
+ * (through debitSpend, dated at the day's noon), after the day's top-ups. So billing and reports tell the same month.
+ * Blue Harbor Bank ends just above its low-balance threshold; Citrus Mobile ran out of credit, so it has outstanding
+ * overage and its campaigns are paused.
  */
 async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], signIn: (email: string) => Promise<(at: Date) => Promise<ReturnType<typeof createCaller>>>) {
   const DAY = 86_400_000;
@@ -209,7 +238,17 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
     daily: (name === 'Fjord Travel' ? 600 : 40 + ((i * 17) % 50)) * 1_000_000,
     topUps: name === DEMO_FED_CLIENT ? [[30, 5_000]] : name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
     cardId: '',
+    rootId: '',
+    currency: name === 'Fjord Travel' ? 'NOK' : 'EUR',
+    campaignId: null as string | null,
   }));
+  for (const p of plan) {
+    const a = await db.selectFrom('accounts').select('root_id').where('id', '=', p.id).executeTakeFirstOrThrow();
+    p.rootId = a.root_id;
+    const c = await db.selectFrom('campaigns').select('id').where('client_id', '=', p.id).orderBy('created_at').orderBy('id').executeTakeFirst();
+    p.campaignId = c?.id ?? null;
+    if (!OWN_SEAT[p.name] && !p.campaignId && p.name !== DEMO_FED_CLIENT) throw new Error(`demo: ${p.name} has neither a seat nor a campaign to spend on`);
+  }
   for (const p of plan) {
     const caller = await (await payer(p.name))(new Date(today.getTime() - 31 * DAY));
     const card = await caller.credits.addCard({ clientId: p.id, number: p.name === 'Fjord Travel' ? '5555555555554444' : '4242424242424242', expMonth: 12, expYear: today.getUTCFullYear() + 3, cvc: '123' });
@@ -225,9 +264,26 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
         await caller.credits.topUp({ clientId: p.id, amountMicros: String(units! * 1_000_000), paymentMethodId: p.cardId, idempotencyKey: `demo-top-up-${when}-days-ago` });
       }
     }
+    const byRoot = new Map<string, Record<string, unknown>[]>();
     for (const hour of [6, 12, 17, 22]) {
-      const items = plan.filter((p) => p.name !== DEMO_FED_CLIENT).map((p) => ({ clientId: p.id, amountMicros: BigInt(Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000), reference: `demo:${day / DAY}:${hour}` }));
-      await db.transaction().execute((trx) => debitSpend(trx, items, { at: new Date(day + hour * 3_600_000) }));
+      for (const [i, p] of plan.entries()) {
+        if (p.name === DEMO_FED_CLIENT) continue;
+        const spendMicros = Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000;
+        const impressions = Math.round((spendMicros * 1000) / (p.name === 'Fjord Travel' ? 20_000_000 : 2_000_000));
+        const lane = OWN_SEAT[p.name] ?? RESERVE_SEAT;
+        const records = byRoot.get(p.rootId) ?? [];
+        byRoot.set(p.rootId, records);
+        records.push({
+          eventId: `demo-seed-${i}-${day / DAY}-${hour}`, occurredAt: new Date(day + hour * 3_600_000 + i * 60_000).toISOString(),
+          dsp: lane.dsp, seatId: lane.seatId, dealId: null, auctionType: 'open_auction', campaignId: OWN_SEAT[p.name] ? null : p.campaignId,
+          impressions, clicks: Math.floor(impressions * 0.004), spendMicros, currency: p.currency,
+        });
+      }
+    }
+    for (const [rootId, records] of byRoot) {
+      const res = await db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId, records }));
+      if (res.rejected.length) throw new Error(`demo spend refused: ${JSON.stringify(res.rejected.slice(0, 3))}`);
+      while (await spend.rollupUnit(db, () => new Date(), { rootId }));
     }
   }
   // Blue Harbor Bank: a threshold just below its balance, so the next days of spend cross it.
