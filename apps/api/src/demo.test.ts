@@ -104,12 +104,33 @@ describe('demo data', () => {
     expect(seeded.length).toBeGreaterThanOrEqual(11);
     for (const r of rows.rows) {
       expect({ name: r.name, hourly: r.hourly, ledger: r.ledger }).toEqual({ name: r.name, hourly: r.raw, ledger: r.raw });
-      if (r.raw !== '0') expect(r.days).toBe(30);
+      if (r.raw !== '0' && r.name !== DEMO_OVERAGE_CLIENT) expect(r.days).toBe(30);
     }
     // every watermark caught up: nothing waits for the worker
     const pending = await sql<{ n: number }>`
       select count(*)::int as n from spend_records r join spend_watermarks w on w.root_id = r.root_id where r.seq > w.rolled_seq`.execute(t.db);
     expect(pending.rows[0]!.n).toBe(0);
+  });
+
+  it("stops a client's spend once its campaigns are paused for lack of credit, and shows two clients their month through a shared report", async () => {
+    // Citrus Mobile ran out: after the day its campaigns were paused, no more records (its DSPs stopped buying)
+    const citrus = await sql<{ out_day: Date; last: Date }>`
+      select (select date_trunc('day', min(e.created_at), 'UTC') from credit_entries e where e.client_id = a.id and e.kind = 'spend' and e.overage_micros > 0) as out_day,
+        (select max(r.occurred_at) from spend_records r where r.client_id = a.id) as last
+      from accounts a where a.name = ${DEMO_OVERAGE_CLIENT}`.execute(t.db);
+    const { out_day: outDay, last } = citrus.rows[0]!;
+    expect(outDay.getTime()).toBeLessThan(Date.now() - 5 * 86_400_000); // it ran out days ago
+    expect(last.getTime()).toBeLessThan(outDay.getTime() + 86_400_000); // and spent nothing after that day
+    // Acme Foods' and Orbit Telecom's admins run the report Bright Media shares with them: a month of their own spend
+    for (const email of ['admin@acme.demo', 'admin@orbit.demo']) {
+      const { token } = await (await anonymous(t.db, { clientAddress: email })).auth.signIn({ email, password: DEMO_PASSWORD });
+      const caller = createCaller(await createContextInner({ db: t.db, sessionToken: token }));
+      const clientId = (await caller.auth.me())!.memberships[0]!.accountId;
+      const shared = await caller.reports.shared({ accountId: clientId });
+      expect(shared.items.map((r) => r.name)).toEqual(['Spend by day, last 30 days']);
+      const run = await caller.reports.runSaved({ reportId: shared.items[0]!.id, clientId });
+      expect(run.rows.filter((r) => BigInt(r.spendMicros) > 0n).length).toBeGreaterThanOrEqual(28);
+    }
   });
 
   it('lets every listed demo user sign in with the demo password', async () => {

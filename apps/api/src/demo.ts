@@ -1,4 +1,4 @@
-import { nameKey, type Role } from '@trellis/domain';
+import { nameKey, OUT_OF_CREDIT_REASON, type Role } from '@trellis/domain';
 import { sql } from 'kysely';
 import { accounts, spend, type Db } from '@trellis/db';
 import { createContextInner } from './context';
@@ -152,6 +152,10 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
     const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
     return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
   });
+  // What a client's own users see of its spend (SPEC 7: an agency-run client's own report shows only its own seats
+  // and deals): the agency shares a 30-day report with two of its clients.
+  const monthly = await brightAdmin.reports.save({ accountId: ids.get('Bright Media')!, name: 'Spend by day, last 30 days', query: { groupBy: ['day'], range: { preset: 'last30' } } });
+  for (const c of ['Acme Foods', 'Orbit Telecom']) await brightAdmin.reports.share({ reportId: monthly.id, clientId: ids.get(c)! });
   return { created: true };
 }
 
@@ -264,10 +268,13 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
         await caller.credits.topUp({ clientId: p.id, amountMicros: String(units! * 1_000_000), paymentMethodId: p.cardId, idempotencyKey: `demo-top-up-${when}-days-ago` });
       }
     }
+    // a client whose campaigns were paused for lack of credit stops spending (its DSPs stop buying), as in life
+    const paused = await db.selectFrom('campaigns').select('client_id').distinct().where('status', '=', 'paused').where('paused_reason', '=', OUT_OF_CREDIT_REASON).execute();
+    const stopped = new Set(paused.map((c) => c.client_id));
     const byRoot = new Map<string, Record<string, unknown>[]>();
     for (const hour of [6, 12, 17, 22]) {
       for (const [i, p] of plan.entries()) {
-        if (p.name === DEMO_FED_CLIENT) continue;
+        if (p.name === DEMO_FED_CLIENT || stopped.has(p.id)) continue;
         const spendMicros = Math.round(((p.daily / 4) * (0.6 + rand() * 0.8)) / 10_000) * 10_000;
         const impressions = Math.round((spendMicros * 1000) / (p.name === 'Fjord Travel' ? 20_000_000 : 2_000_000));
         const lane = OWN_SEAT[p.name] ?? RESERVE_SEAT;
