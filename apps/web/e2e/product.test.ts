@@ -109,6 +109,18 @@ describe('browser: the product shell with the demo data', () => {
     await page.context().close();
   });
 
+  it("charts campaign budgets in each client's currency, never a NOK budget as euros", async () => {
+    const page = await as('admin@northwind.demo');
+    await page.goto(`${api.base}/accounts/${ids['Cobalt Digital']}`);
+    const nok = page.getByRole('region', { name: 'Budgets in NOK' });
+    await nok.waitFor();
+    await expect.poll(async () => (await nok.textContent()) ?? '').toMatch(/Fjord Travel: NOK\s?[\d,.]+ over 1 campaign/);
+    expect(await page.getByRole('region', { name: 'Budgets in EUR' }).textContent()).not.toContain('Fjord Travel');
+    await page.goto(`${api.base}/accounts/${ids['Cobalt Digital']}/campaigns`);
+    await expect.poll(async () => (await page.getByRole('row', { name: /Fjord Travel/ }).first().textContent()) ?? '').toMatch(/NOK/);
+    await page.context().close();
+  });
+
   it('shows every field error of a form submitted empty at once, next to each field', async () => {
     const page = await as('admin@bright.demo');
     await page.goto(`${api.base}/accounts/${ids['Bright Media']}/deals`);

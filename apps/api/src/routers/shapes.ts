@@ -218,7 +218,8 @@ export const connectionOut = z.object({
 
 export const campaignOut = z.object({
   id: z.string(),
-  client: z.object({ id: z.string(), name: z.string() }),
+  /** The budget is in the client's currency. */
+  client: z.object({ id: z.string(), name: z.string(), currency: z.string() }),
   name: z.string(),
   status: z.enum(['active', 'paused']),
   pausedReason: z.string().nullable(),
@@ -229,7 +230,7 @@ export const campaignOut = z.object({
 });
 export const toCampaignOut = (c: Campaign): z.infer<typeof campaignOut> => ({
   id: c.id,
-  client: { id: c.clientId, name: c.clientName },
+  client: { id: c.clientId, name: c.clientName, currency: c.clientCurrency },
   name: c.name,
   status: c.status,
   pausedReason: c.pausedReason,

@@ -7,6 +7,8 @@ export interface Campaign {
   rootId: string;
   clientId: string;
   clientName: string;
+  /** The client's currency: a budget is in it. */
+  clientCurrency: string;
   name: string;
   status: 'active' | 'paused';
   pausedReason: string | null;
@@ -21,13 +23,14 @@ const select = (db: Db | Trx) =>
     .selectFrom('campaigns as c')
     .innerJoin('accounts as a', 'a.id', 'c.client_id')
     .selectAll('c')
-    .select(['a.name as client_name', sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as('deal_ids')]);
+    .select(['a.name as client_name', 'a.currency as client_currency', sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as('deal_ids')]);
 type Row = Awaited<ReturnType<ReturnType<typeof select>['execute']>>[number];
 const toCampaign = (r: Row): Campaign => ({
   id: r.id,
   rootId: r.root_id,
   clientId: r.client_id,
   clientName: r.client_name,
+  clientCurrency: r.client_currency,
   name: r.name,
   status: r.status,
   pausedReason: r.paused_reason,

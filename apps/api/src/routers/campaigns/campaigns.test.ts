@@ -21,7 +21,7 @@ describe('campaigns', () => {
   it('belong to one client; an agency with no clients is told to create one first', async () => {
     const w = await world();
     const c = await w.aOperator.caller.campaigns.create({ clientId: w.C1.id, name: 'Spring', budgetMicros: '5000000' });
-    expect(c).toMatchObject({ client: { id: w.C1.id, name: 'C1' }, status: 'active', budgetMicros: '5000000' });
+    expect(c).toMatchObject({ client: { id: w.C1.id, name: 'C1', currency: 'EUR' }, status: 'active', budgetMicros: '5000000' });
     const none = await w.eOperator.caller.campaigns.create({ clientId: w.Empty.id, name: 'Nowhere' }).catch((e) => e);
     expect([none.code, none.message]).toEqual(['BAD_REQUEST', 'Empty Agency has no clients yet: create a client first, then its campaigns.']);
     expect(await codeOf(w.aOperator.caller.campaigns.create({ clientId: w.A.id, name: 'On the agency' }))).toBe('BAD_REQUEST');

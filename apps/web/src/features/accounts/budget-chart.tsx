@@ -19,7 +19,7 @@ export default function BudgetChart({ data, currency }: { data: { client: string
         </ResponsiveContainer>
       </div>
       <figcaption className="sr-only">
-        {data.map((d) => `${d.client}: ${formatMoney(d.micros, currency)} over ${d.count} campaign(s)`).join('; ')}
+        {data.map((d) => `${d.client}: ${formatMoney(d.micros, currency)} over ${d.count === 1 ? '1 campaign' : `${d.count} campaigns`}`).join('; ')}
       </figcaption>
     </figure>
   );

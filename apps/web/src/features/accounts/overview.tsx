@@ -99,28 +99,39 @@ function CampaignBudgets() {
   const a = useAccount();
   const trpc = useTRPC();
   const campaigns = useQuery(trpc.campaigns.list.queryOptions({ accountId: a.id }));
-  const byClient = useMemo(() => {
-    const m = new Map<string, { client: string; micros: bigint; count: number }>();
+  // a budget is in its client's currency: one chart per currency, the account's own first, never summed across
+  const byCurrency = useMemo(() => {
+    const m = new Map<string, Map<string, { client: string; micros: bigint; count: number }>>();
     for (const c of campaigns.data?.items ?? []) {
-      const e = m.get(c.client.id) ?? { client: c.client.name, micros: 0n, count: 0 };
+      const clients = m.get(c.client.currency) ?? new Map<string, { client: string; micros: bigint; count: number }>();
+      m.set(c.client.currency, clients);
+      const e = clients.get(c.client.id) ?? { client: c.client.name, micros: 0n, count: 0 };
       e.micros += BigInt(c.budgetMicros ?? '0');
       e.count++;
-      m.set(c.client.id, e);
+      clients.set(c.client.id, e);
     }
-    return [...m.values()].map((e) => ({ client: e.client, micros: e.micros.toString(), count: e.count }));
-  }, [campaigns.data]);
+    return [...m]
+      .sort(([x], [y]) => (x === a.currency ? -1 : y === a.currency ? 1 : x.localeCompare(y)))
+      .map(([currency, clients]) => ({ currency, data: [...clients.values()].map((e) => ({ client: e.client, micros: e.micros.toString(), count: e.count })) }));
+  }, [campaigns.data, a.currency]);
+  const several = byCurrency.length > 1;
   return (
     <Card>
-      <CardHeader title="Campaign budgets" description={`Planned budget per client, in ${a.currency}.`} />
-      <CardBody>
+      <CardHeader title="Campaign budgets" description={several ? "Planned budget per client, in each client's currency." : `Planned budget per client, in ${byCurrency[0]?.currency ?? a.currency}.`} />
+      <CardBody className="space-y-4">
         {campaigns.isPending ? (
           <Skeleton className="h-48 w-full" />
-        ) : byClient.length === 0 ? (
+        ) : byCurrency.length === 0 ? (
           <Empty>No campaigns yet.{can(a, 'campaigns.edit') ? ' ' : ''}{can(a, 'campaigns.edit') && <Link to="/accounts/$accountId/campaigns" params={{ accountId: a.id }} className="text-blue-700 underline">Create one</Link>}</Empty>
         ) : (
-          <Suspense fallback={<Skeleton className="h-48 w-full" />}>
-            <BudgetChart data={byClient} currency={a.currency} />
-          </Suspense>
+          byCurrency.map((g) => (
+            <section key={g.currency} aria-label={`Budgets in ${g.currency}`}>
+              {several && <h3 className="mb-1 text-sm font-medium text-slate-700">In {g.currency}</h3>}
+              <Suspense fallback={<Skeleton className="h-48 w-full" />}>
+                <BudgetChart data={g.data} currency={g.currency} />
+              </Suspense>
+            </section>
+          ))
         )}
       </CardBody>
     </Card>

@@ -52,7 +52,7 @@ export function CampaignsScreen() {
         id: 'budget',
         header: 'Budget',
         sortingFn: (x, y) => { const p = x.getValue<bigint>('budget'), q = y.getValue<bigint>('budget'); return p < q ? -1 : p > q ? 1 : 0; },
-        cell: (c) => <span className="whitespace-nowrap tabular-nums">{c.row.original.budgetMicros ? formatMoney(c.row.original.budgetMicros, a.currency) : <span className="text-slate-500">no budget</span>}</span>,
+        cell: (c) => <span className="whitespace-nowrap tabular-nums">{c.row.original.budgetMicros ? formatMoney(c.row.original.budgetMicros, c.row.original.client.currency) : <span className="text-slate-500">no budget</span>}</span>,
       }),
       ...(canEdit
         ? [col.display({
