@@ -92,6 +92,12 @@ describe('browser: billing of a client', () => {
     await dialog.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Newer' }).isEnabled()).toBe(false);
     await ledger.getByRole('row').nth(1).getByText('Top-up').waitFor();
+    // the two top-ups among 26 entries, on one page, and back to every entry
+    await page.getByLabel('Show').selectOption({ label: 'Top-ups, refunds and adjustments' });
+    await expect.poll(async () => (await ledger.getByRole('row').allTextContents()).slice(1).map((r) => (r.includes('Top-up') ? 'Top-up' : r))).toEqual(['Top-up', 'Top-up']);
+    expect(await page.getByRole('button', { name: 'Older', disabled: false }).count()).toBe(0);
+    await page.getByLabel('Show').selectOption({ label: 'All entries' });
+    await expect.poll(async () => (await ledger.getByRole('row').count()) - 1).toBe(20);
 
     // a declined card: the decline shows next to the top-up form, and nothing is credited
     await form.getByLabel('Card number').fill('4000 0000 0000 0002');

@@ -121,6 +121,8 @@ describe('credits.topUp', () => {
       ['a usage range backwards', () => w.aOp.caller.credits.usage({ clientId: w.C1.id, from: '2026-03-02', to: '2026-03-01' }), 'BAD_REQUEST', 'to'],
       ['a usage day that does not exist', () => w.aOp.caller.credits.usage({ clientId: w.C1.id, from: '2026-02-30', to: '2026-03-01' }), 'BAD_REQUEST', 'from'],
       ['a ledger cursor that is not one', () => w.aOp.caller.credits.ledger({ clientId: w.C1.id, cursor: "1' or 1=1" }), 'BAD_REQUEST', 'cursor'],
+      ['a ledger of an unknown entry kind', () => w.aOp.caller.credits.ledger({ clientId: w.C1.id, kinds: ['gift' as 'spend'] }), 'BAD_REQUEST', 'kinds.0'],
+      ['a ledger of no kind at all', () => w.aOp.caller.credits.ledger({ clientId: w.C1.id, kinds: [] }), 'BAD_REQUEST', 'kinds'],
       ['credits of an agency', () => w.aOp.caller.credits.balance({ clientId: w.A.id }), 'BAD_REQUEST', 'clientId'],
     ];
     const got: Record<string, string> = {};
@@ -229,6 +231,28 @@ describe('credits reads', () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(seen).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0', 'adjustment']);
+  });
+
+  it('pages the ledger of some kinds only: the adjustments among the spend entries, and the spend alone', async () => {
+    const w = await world();
+    await w.op.caller.credits.adjust({ clientId: w.C1.id, amountMicros: 1_000_000, reason: 'start' });
+    for (let i = 0; i < 5; i++) await debit(w.C1.id, 10n, `s${i}`);
+    await w.op.caller.credits.adjust({ clientId: w.C1.id, amountMicros: 500, reason: 'goodwill' });
+    for (let i = 5; i < 8; i++) await debit(w.C1.id, 10n, `s${i}`);
+    const all = async (kinds: ('spend' | 'adjustment' | 'top_up')[]) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const p = await w.aAnalyst.caller.credits.ledger({ clientId: w.C1.id, limit: 2, kinds, ...(cursor ? { cursor } : {}) });
+        seen.push(...p.items.map((e) => e.reference ?? e.reason ?? e.kind));
+        cursor = p.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    expect(await all(['adjustment', 'top_up'])).toEqual(['goodwill', 'start']);
+    expect(await all(['spend'])).toEqual(['s7', 's6', 's5', 's4', 's3', 's2', 's1', 's0']);
+    // a sibling agency filtering by kind reads no more than without the filter
+    expect(await codeOf(w.bOp.caller.credits.ledger({ clientId: w.C1.id, kinds: ['adjustment'] }))).toBe('NOT_FOUND');
   });
 
   it('answers usage per day in the client\'s zone and the runway at the last 7 days\' average', async () => {

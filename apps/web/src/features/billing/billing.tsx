@@ -310,13 +310,22 @@ function TopUpDialog({ open, onOpenChange, onPaid }: { open: boolean; onOpenChan
 
 const col = createColumnHelper<Entry>();
 
-/** The ledger, newest first, paged with the API's cursors. */
+/** Which entries the ledger shows: spend entries are many (one per worker run), the others few. */
+const LEDGER_VIEWS = {
+  all: { label: 'All entries', kinds: undefined },
+  payments: { label: 'Top-ups, refunds and adjustments', kinds: ['top_up', 'refund', 'adjustment', 'overage_settlement'] },
+  spend: { label: 'Spend only', kinds: ['spend'] },
+} as const satisfies Record<string, { label: string; kinds: readonly Entry['kind'][] | undefined }>;
+
+/** The ledger, newest first, paged with the API's cursors, all entries or some kinds. */
 function Ledger() {
   const a = useAccount();
   const trpc = useTRPC();
+  const [view, setView] = useState<keyof typeof LEDGER_VIEWS>('all');
   const [stack, setStack] = useState<(string | undefined)[]>([undefined]);
   const cursor = stack[stack.length - 1];
-  const ledger = useQuery(trpc.credits.ledger.queryOptions({ clientId: a.id, limit: 20, ...(cursor ? { cursor } : {}) }));
+  const kinds = LEDGER_VIEWS[view].kinds;
+  const ledger = useQuery(trpc.credits.ledger.queryOptions({ clientId: a.id, limit: 20, ...(cursor ? { cursor } : {}), ...(kinds ? { kinds: [...kinds] } : {}) }));
   const columns = useMemo(
     () => [
       col.accessor('createdAt', { header: 'When', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
@@ -340,7 +349,20 @@ function Ledger() {
   return (
     <Card>
       <CardHeader title="Ledger" description="Every change to the balance, newest first. Entries are never changed: a correction is a new entry." />
-      <CardBody>
+      <CardBody className="space-y-3">
+        <label className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
+          Show
+          <NativeSelect
+            className="w-auto"
+            value={view}
+            onChange={(e) => {
+              setView(e.target.value as keyof typeof LEDGER_VIEWS);
+              setStack([undefined]);
+            }}
+          >
+            {Object.entries(LEDGER_VIEWS).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
+          </NativeSelect>
+        </label>
         <FormError message={errorMessage(ledger.error)} />
         <DataTable
           caption={`Credit ledger of ${a.name}`}
@@ -349,7 +371,7 @@ function Ledger() {
           data={ledger.data?.items}
           loading={ledger.isPending}
           noun={['entry', 'entries']}
-          empty="No entries yet."
+          empty={view === 'all' ? 'No entries yet.' : `No ${view === 'spend' ? 'spend entries' : 'top-ups, refunds or adjustments'} yet.`}
           cursor={{
             hasPrevious: stack.length > 1,
             hasNext: Boolean(ledger.data?.nextCursor),
