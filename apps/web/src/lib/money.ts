@@ -121,8 +121,9 @@ export function formatMoney(micros: string | number | bigint, currency: string, 
 }
 
 /**
- * Micros rounded to the cent (half away from zero) and formatted: for headline figures (a balance, a total), where
- * "€2,765.67" reads better than "€2,765.666895". Ledgers and reports keep `formatMoney`'s every digit.
+ * Micros rounded to the cent (half away from zero) and formatted: what the screens show ("€2,765.67" reads better
+ * than "€2,765.666895"), with `formatMoney`'s every digit in a tooltip (components/money.tsx). The API and the CSV
+ * export keep every digit.
  */
 export function formatCents(micros: string | number | bigint, currency: string, locale?: string): string {
   const m = BigInt(micros);

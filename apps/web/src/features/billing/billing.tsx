@@ -15,6 +15,7 @@ import { Empty } from '../../components/ui/empty';
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { applyServerErrors, serverError } from '../../lib/forms';
+import { Money } from '../../components/money';
 import { formatCents, formatMoney, microsToDecimal } from '../../lib/money';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { formatDateTime, isoDayIn } from '../../lib/time';
@@ -330,9 +331,9 @@ function Ledger() {
     () => [
       col.accessor('createdAt', { header: 'When', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
       col.accessor('kind', { header: 'Entry', cell: (c) => <Badge tone={c.getValue() === 'top_up' ? 'green' : c.getValue() === 'spend' ? 'neutral' : c.getValue() === 'adjustment' ? 'violet' : 'amber'}>{KIND_LABEL[c.getValue()]}</Badge> }),
-      col.accessor('amountMicros', { header: 'Amount', cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.getValue(), a.currency)}</span> }),
-      col.accessor('overageMicros', { header: 'Overage', cell: (c) => (BigInt(c.getValue()) > 0n ? <span className="whitespace-nowrap tabular-nums text-red-800">{formatMoney(c.getValue(), a.currency)}</span> : null) }),
-      col.accessor('balanceAfterMicros', { header: 'Balance after', cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.getValue(), a.currency)}</span> }),
+      col.accessor('amountMicros', { header: 'Amount', cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} /> }),
+      col.accessor('overageMicros', { header: 'Overage', cell: (c) => (BigInt(c.getValue()) > 0n ? <Money className="whitespace-nowrap tabular-nums text-red-800" micros={c.getValue()} currency={a.currency} /> : null) }),
+      col.accessor('balanceAfterMicros', { header: 'Balance after', cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} /> }),
       col.display({
         id: 'detail',
         header: 'Detail',

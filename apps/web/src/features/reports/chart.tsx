@@ -1,5 +1,5 @@
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatMoney } from '../../lib/money';
+import { formatCents } from '../../lib/money';
 
 export interface ChartPoint {
   label: string;
@@ -24,7 +24,7 @@ export default function SpendChart({ points, currency }: { points: ChartPoint[];
             <XAxis dataKey="label" tick={{ fontSize: 12, fill: '#475569' }} tickLine={false} minTickGap={16} />
             <YAxis yAxisId="spend" tickFormatter={(v: number) => compactMoney.format(v)} tick={{ fontSize: 12, fill: '#475569' }} width={72} />
             <YAxis yAxisId="imp" orientation="right" tickFormatter={(v: number) => compact.format(v)} tick={{ fontSize: 12, fill: '#475569' }} width={56} />
-            <Tooltip formatter={(v, name, item) => (name === 'Spend' ? [formatMoney((item.payload as ChartPoint).spendMicros, currency), 'Spend'] : [compact.format(Number(v)), 'Impressions'])} />
+            <Tooltip formatter={(v, name, item) => (name === 'Spend' ? [formatCents((item.payload as ChartPoint).spendMicros, currency), 'Spend'] : [compact.format(Number(v)), 'Impressions'])} />
             <Legend />
             <Bar yAxisId="spend" dataKey="spend" name="Spend" fill="#1d4ed8" radius={[3, 3, 0, 0]} maxBarSize={28} />
             <Line yAxisId="imp" dataKey="impressions" name="Impressions" stroke="#b45309" strokeWidth={2} dot={false} type="monotone" />
@@ -32,7 +32,7 @@ export default function SpendChart({ points, currency }: { points: ChartPoint[];
         </ResponsiveContainer>
       </div>
       <figcaption className="sr-only">
-        {points.map((p) => `${p.label}: ${formatMoney(p.spendMicros, currency)}, ${p.impressions} impressions`).join('; ')}
+        {points.map((p) => `${p.label}: ${formatCents(p.spendMicros, currency)}, ${p.impressions} impressions`).join('; ')}
       </figcaption>
     </figure>
   );

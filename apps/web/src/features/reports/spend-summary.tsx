@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { Skeleton } from '../../components/ui/skeleton';
-import { formatMoney } from '../../lib/money';
+import { Money } from '../../components/money';
 import { useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
 import { presetDays } from './range';
@@ -43,9 +43,9 @@ export function SpendSummary() {
               const pm = changePermille(x, y);
               return (
                 <li key={c} className="text-sm">
-                  <span className="text-lg font-semibold tabular-nums">{formatMoney(x, c)}</span>{' '}
+                  <Money className="text-lg font-semibold tabular-nums" micros={x} currency={c} />{' '}
                   <span className="text-slate-600">
-                    against {formatMoney(y, c)} the 7 days before{pm === null ? '' : ` (${pm >= 0 ? '+' : ''}${(pm / 10).toFixed(1)} %)`}
+                    against <Money micros={y} currency={c} /> the 7 days before{pm === null ? '' : ` (${pm >= 0 ? '+' : ''}${(pm / 10).toFixed(1)} %)`}
                   </span>
                 </li>
               );

@@ -5,7 +5,7 @@ import { DataTable, type ColumnDef } from '../../components/ui/data-table';
 import { NativeSelect } from '../../components/ui/input';
 import { Skeleton } from '../../components/ui/skeleton';
 import { DSP_LABEL } from '../../lib/labels';
-import { formatMoney } from '../../lib/money';
+import { Money } from '../../components/money';
 import { formatDateTime } from '../../lib/time';
 import type { RouterOutputs } from '../../lib/trpc';
 import type { ChartPoint } from './chart';
@@ -90,8 +90,8 @@ export function ReportTable({ data, timeZone, loading, empty }: { data: ReportDa
       col.accessor('impressions', { header: 'Impressions', cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span> }),
       col.accessor('clicks', { header: 'Clicks', cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span> }),
       col.accessor((r) => r.ctr ?? -1, { id: 'ctr', header: 'CTR', cell: (c) => <span className="tabular-nums">{c.row.original.ctr === null ? '—' : percent.format(c.row.original.ctr)}</span> }),
-      col.accessor('spendMicros', { header: 'Spend', sortingFn: (x, y) => cmpBig(x.original.spendMicros, y.original.spendMicros), cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.getValue(), c.row.original.currency)}</span> }),
-      col.accessor((r) => r.ecpmMicros ?? '0', { id: 'ecpm', header: 'eCPM', sortingFn: (x, y) => cmpBig(x.original.ecpmMicros ?? '0', y.original.ecpmMicros ?? '0'), cell: (c) => <span className="whitespace-nowrap tabular-nums">{c.row.original.ecpmMicros === null ? '—' : formatMoney(c.row.original.ecpmMicros, c.row.original.currency)}</span> }),
+      col.accessor('spendMicros', { header: 'Spend', sortingFn: (x, y) => cmpBig(x.original.spendMicros, y.original.spendMicros), cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={c.row.original.currency} /> }),
+      col.accessor((r) => r.ecpmMicros ?? '0', { id: 'ecpm', header: 'eCPM', sortingFn: (x, y) => cmpBig(x.original.ecpmMicros ?? '0', y.original.ecpmMicros ?? '0'), cell: (c) => (c.row.original.ecpmMicros === null ? <span>—</span> : <Money className="whitespace-nowrap tabular-nums" micros={c.row.original.ecpmMicros} currency={c.row.original.currency} />) }),
       col.accessor('currency', { header: 'Currency' }),
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -135,8 +135,8 @@ export function Totals({ data }: { data: ReportData }) {
               <td className="py-1 pr-4">{integer.format(t.impressions)}</td>
               <td className="py-1 pr-4">{integer.format(t.clicks)}</td>
               <td className="py-1 pr-4">{t.ctr === null ? '—' : percent.format(t.ctr)}</td>
-              <td className="py-1 pr-4 font-semibold">{formatMoney(t.spendMicros, t.currency)}</td>
-              <td className="py-1 pr-4">{t.ecpmMicros === null ? '—' : formatMoney(t.ecpmMicros, t.currency)}</td>
+              <td className="py-1 pr-4 font-semibold"><Money micros={t.spendMicros} currency={t.currency} /></td>
+              <td className="py-1 pr-4">{t.ecpmMicros === null ? '—' : <Money micros={t.ecpmMicros} currency={t.currency} />}</td>
             </tr>
           ))}
         </tbody>
