@@ -562,14 +562,17 @@ export interface RollupDone {
  * 4. debit each client's credits for its spend in that range, per UTC day of the spend (reference
  *    `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, each dated in its day), in ONE debitSpend call (one lock order);
  * 5. advance the watermark.
- * Killed anywhere before the commit, nothing of it happened; the next unit starts from the same watermark.
+ * Killed anywhere before the commit, nothing of it happened; the next unit starts from the same watermark. A unit that
+ * fails still marks its root as just tried, so the next units take the other roots first.
  */
 export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions = {}): Promise<RollupDone | null> {
   const maxRange = opts.maxRange ?? 2_000_000n;
   const started = performance.now();
+  let claimed: string | null = null;
   const done = await db.transaction().execute(async (trx) => {
     const claim = await claimRoot(trx, opts.rootId);
     if (!claim) return null;
+    claimed = claim.rootId;
     const cutAt = clock();
     const safe = await safeHighSeq(db, claim.rootId); // its own short transaction, on another connection
     if (safe <= claim.rolledSeq) return null;
@@ -578,6 +581,11 @@ export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions 
     const r = await rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
     if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
     return { rootId: r.rootId, from: r.from.toString(), to: r.to.toString(), records: r.records, groups: r.groups, clientsDebited: r.debits.length };
+  }).catch(async (e: unknown) => {
+    // a root whose unit fails goes to the back of the queue (claimRoot takes the longest-waiting root first), so one
+    // tenant's bad data never holds up every other root's rollup, billing and completeUntil; then the error is thrown
+    if (claimed) await sql`update spend_watermarks set rolled_at = now() where root_id = ${claimed}`.execute(db).catch(() => undefined);
+    throw e;
   });
   return done && { ...done, ms: Math.round(performance.now() - started) };
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { spend } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from '../../app';
 import { createContextInner } from '../../context';
@@ -214,5 +215,22 @@ describe('spend.ingest', () => {
     expect(res.rejected.map((r) => r.reason)).toEqual(['unknown_seat']);
     expect(await count('spend_records')).toBe(0);
     expect(await codeOf(w.admin.caller.spend.ingest({ accountId: w.holding.id, records: Array.from({ length: 10_001 }, () => ({})) }))).toBe('BAD_REQUEST');
+  });
+
+  it('keeps rolling up every other root while one root\'s rollup unit fails again and again', async () => {
+    const w = await world();
+    await w.other.admin.caller.seats.link({ accountId: w.other.holding.id, dsp: 'dv360', seatId: 'S9' });
+    const otherRec = () => rec({ seatId: 'S9' });
+    await w.other.admin.caller.spend.ingest({ accountId: w.other.holding.id, records: [otherRec()] });
+    while (await spend.rollupUnit(t.db, () => new Date()));
+    // two batches whose sums fit a bigint each, but not together: this root's unit fails (numeric out of range) until fixed
+    const at = new Date(Date.now() + 1000).toISOString();
+    for (const b of [0, 1]) {
+      const records = Array.from({ length: 5_000 }, (_, i) => rec({ eventId: `huge-${b}-${i}`, dsp: 'ttd', seatId: 'S2', occurredAt: at, spendMicros: '1000000000000000' }));
+      expect((await w.admin.caller.spend.ingest({ accountId: w.holding.id, records })).accepted).toBe(5_000);
+    }
+    await w.other.admin.caller.spend.ingest({ accountId: w.other.holding.id, records: [otherRec()] });
+    for (let i = 0; i < 4; i++) await spend.rollupUnit(t.db, () => new Date()).catch(() => null);
+    expect((await w.other.admin.caller.spend.status({ accountId: w.other.holding.id })).pendingRecords).toBe(0);
   });
 });
