@@ -233,4 +233,29 @@ describe('spend.ingest', () => {
     for (let i = 0; i < 4; i++) await spend.rollupUnit(t.db, () => new Date()).catch(() => null);
     expect((await w.other.admin.caller.spend.status({ accountId: w.other.holding.id })).pendingRecords).toBe(0);
   });
+
+  it('rejects a record whose spend, impressions or clicks are above 10^15 as malformed, and stores its neighbours', async () => {
+    const w = await world();
+    const over = '1000000000000001';
+    const res = await w.admin.caller.spend.ingest({
+      accountId: w.holding.id,
+      records: [rec(), rec({ spendMicros: over }), rec({ impressions: over, clicks: 1 }), rec({ impressions: over, clicks: over }), rec({ spendMicros: '1000000000000000' })],
+    });
+    expect(res.accepted).toBe(2);
+    expect(res.rejected.map((r) => [r.index, r.reason, r.detail])).toEqual([
+      [1, 'malformed', 'spendMicros (at most 10^15)'],
+      [2, 'malformed', 'impressions (at most 10^15)'],
+      [3, 'malformed', 'impressions (at most 10^15)'],
+    ]);
+  });
+
+  it('rolls up and debits a client\'s day of spend above the largest single amount (10^15 micros)', async () => {
+    const w = await world();
+    const records = [rec({ spendMicros: '1000000000000000' }), rec({ spendMicros: '1000000000000000' }), rec({ spendMicros: 5 })];
+    expect((await w.admin.caller.spend.ingest({ accountId: w.holding.id, records })).accepted).toBe(3);
+    while (await spend.rollupUnit(t.db, () => new Date()));
+    expect((await w.admin.caller.spend.status({ accountId: w.holding.id })).pendingRecords).toBe(0);
+    const b = await w.admin.caller.credits.balance({ clientId: w.A1.id });
+    expect([b.balanceMicros, b.overageMicros]).toEqual(['0', '2000000000000005']);
+  });
 });
