@@ -377,6 +377,70 @@ describe('existence oracles over HTTP (item 8)', () => {
     }
     expect(mismatches).toEqual([]);
   });
+
+  it("answers another tenant's credit, report, ingest-key and spend ids exactly like ids that do not exist, to a tenant and to a platform operator", async () => {
+    const w = await world();
+    const o = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
+    const oa = await o.admin.caller.accounts.create({ parentId: o.holding.id, name: 'OA', kind: 'agency' });
+    const oc = await o.admin.caller.accounts.create({ parentId: oa.id, name: 'OC', kind: 'client' });
+    const card = await o.admin.caller.credits.addCard({ clientId: oc.id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' });
+    const topUp = await o.admin.caller.credits.topUp({ clientId: oc.id, amountMicros: 5_000_000, paymentMethodId: card.id, idempotencyKey: 'k1' });
+    const key = await o.admin.caller.ingestKeys.create({ accountId: o.holding.id, name: 'feed' });
+    const report = await o.admin.caller.reports.save({ accountId: oa.id, name: 'R', query: { groupBy: ['day'], range: { preset: 'last7' } } });
+    const campaign = await o.admin.caller.campaigns.create({ clientId: oc.id, name: 'C' });
+    const inv = await o.admin.caller.members.invite({ accountId: oa.id, email: 'x@other.test', role: 'analyst' });
+    const agencyMember = await memberOf(t.db, 'member@oa.test', oa, 'analyst');
+    const membership = (await o.admin.caller.members.list({ accountId: oa.id })).items.find((m) => m.userId === agencyMember.user.id)!;
+    const days = { from: '2026-11-01', to: '2026-11-02' };
+    const probes: [string, 'q' | 'm', (id: string) => unknown, string][] = [
+      ['campaigns.update', 'm', (id) => ({ campaignId: id, name: 'X' }), campaign.id],
+      ['members.setRole', 'm', (id) => ({ membershipId: id, role: 'operator' }), membership.id],
+      ['members.remove', 'm', (id) => ({ membershipId: id }), membership.id],
+      ['invitations.revoke', 'm', (id) => ({ invitationId: id }), inv.id],
+      ['credits.balance', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.ledger', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.usage', 'q', (id) => ({ clientId: id, ...days }), oc.id],
+      ['credits.cards', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.topUps', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.addCard', 'm', (id) => ({ clientId: id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' }), oc.id],
+      ['credits.removeCard', 'm', (id) => ({ paymentMethodId: id }), card.id],
+      ['credits.topUp', 'm', (id) => ({ clientId: id, amountMicros: 1, paymentMethodId: card.id, idempotencyKey: 'k2' }), oc.id],
+      ['credits.refund', 'm', (id) => ({ topUpId: id, amountMicros: 1, reason: 'probe' }), topUp.id],
+      ['credits.setLowBalance', 'm', (id) => ({ clientId: id, thresholdMicros: 1 }), oc.id],
+      ['ingestKeys.list', 'q', (id) => ({ accountId: id }), o.holding.id],
+      ['ingestKeys.create', 'm', (id) => ({ accountId: id, name: 'x' }), o.holding.id],
+      ['ingestKeys.revoke', 'm', (id) => ({ keyId: id }), key.id],
+      ['spend.status', 'q', (id) => ({ accountId: id }), o.holding.id],
+      ['spend.ingest', 'm', (id) => ({ accountId: id, records: [] }), o.holding.id],
+      ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['day'] }), oa.id],
+      ['reports.save', 'm', (id) => ({ accountId: id, name: 'x', query: { groupBy: [], range: { preset: 'today' } } }), oa.id],
+      ['reports.saved', 'q', (id) => ({ accountId: id }), oa.id],
+      ['reports.shared', 'q', (id) => ({ accountId: id }), oc.id],
+      ['reports.runSaved', 'q', (id) => ({ reportId: id }), report.id],
+      ['reports.share', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
+      ['reports.unshare', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
+    ];
+    const ask = async (token: string, name: string, kind: 'q' | 'm', input: unknown) => {
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const res = kind === 'q'
+        ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+        : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
+      const body = (await res.json()) as { error?: { message: string; data: { code: string; rule: string | null; fieldErrors: unknown } } };
+      return { status: res.status, message: body.error?.message, code: body.error?.data.code, rule: body.error?.data.rule, fields: body.error?.data.fieldErrors };
+    };
+    const mismatches: string[] = [];
+    for (const [who, token] of [['tenant', w.aAdmin.token], ['platform operator', w.op.token]] as const) {
+      for (const [name, kind, input, foreignId] of probes) {
+        const randomId = randomUUID();
+        const foreign = await ask(token, name, kind, input(foreignId));
+        const missing = await ask(token, name, kind, input(randomId));
+        if (JSON.stringify(foreign) !== JSON.stringify(missing) || foreign.code !== 'NOT_FOUND') {
+          mismatches.push(`${who} ${name}: foreign ${JSON.stringify(foreign)} vs missing ${JSON.stringify(missing)}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
 });
 
 describe('connections.searchTargets', () => {
