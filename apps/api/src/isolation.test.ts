@@ -195,6 +195,20 @@ describe("a premium client's history does not follow it to its next agency (item
     expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id, limit: 200 })).items.length).toBeGreaterThan(5);
   });
 
+  it('leaves no card the former agency placed on the client: neither the client nor its next agency can charge it', async () => {
+    const w = await world();
+    await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
+    const card = { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' };
+    const agencyCard = await w.aAdmin.caller.credits.addCard({ clientId: w.P.id, ...card });
+    const ownCard = await w.pAdmin.caller.credits.addCard({ clientId: w.P.id, ...card });
+    await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
+    expect((await w.pAdmin.caller.credits.cards({ clientId: w.P.id })).items.map((c) => c.id)).toEqual([ownCard.id]);
+    expect(await refusal(w.pAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'p1' }))).toBe('NOT_FOUND/NOT_FOUND');
+    await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
+    expect((await w.cAdmin.caller.credits.cards({ clientId: w.P.id })).items.map((c) => c.id)).toEqual([ownCard.id]);
+    expect(await refusal(w.cAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'c1' }))).toBe('NOT_FOUND/NOT_FOUND');
+  });
+
   it('cuts the history even when the next connection starts in the same millisecond as the disconnect', async () => {
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
