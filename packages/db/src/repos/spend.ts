@@ -140,7 +140,7 @@ const instant = sql`(
  * Validates, attributes and stores one staged batch of a root, in ONE statement (call inside a transaction):
  * - malformed fields (a number above 10^15 too), negative numbers, clicks above impressions;
  * - the seat (dsp, seat id) of this root, and the account it was mapped to at occurredAt (seat_mappings history),
- *   which must be an account of this root now and then (a client connected since was not);
+ *   which must be an account of this root now;
  * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
  *   that DSP;
  * - the campaign: one whose client is the seat's account or a descendant, and was at occurredAt (a client connected
@@ -238,11 +238,7 @@ export function ingestStatement(rootId: string, batchId: string) {
       left join seats st on t.pre is null and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
       -- the mapping in force at ts: holding periods [effective_from, effective_to) never overlap, so at most one row
       left join seat_mappings m on m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
-      -- an account of this root at ts too: a client connected later (a premium client's own seat comes with it) was
-      -- not, so its spend from before its current connection is not this root's to report (SPEC 2.2, 7)
       left join accounts sa on sa.id = m.account_id and sa.root_id = ${rootId}
-        and not exists (select 1 from connections sk where sk.client_id = sa.id and sk.state = 'accepted' and sk.origin <> 'promotion'
-          and coalesce(sk.responded_at, sk.requested_at) > t.ts)
       -- the deal with that id usable by the seat's account (its own or an ancestor's; one per branch, SPEC 5) on that DSP
       left join (
         select d.id, d.deal_id, p.descendant_id, dd.dsp from deals d
