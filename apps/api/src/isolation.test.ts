@@ -209,6 +209,18 @@ describe("a premium client's history does not follow it to its next agency (item
     expect(await refusal(w.cAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'c1' }))).toBe('NOT_FOUND/NOT_FOUND');
   });
 
+  it('leaves no report the former agency saved on the client for the next agency to read or run', async () => {
+    const w = await world();
+    await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
+    const query = { groupBy: ['day' as const], range: { preset: 'last7' as const } };
+    const agencys = await w.aAdmin.caller.reports.save({ accountId: w.P.id, name: 'Agency A pitch review', query });
+    const own = await w.pAdmin.caller.reports.save({ accountId: w.P.id, name: 'Own', query });
+    await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
+    await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
+    expect((await w.cAdmin.caller.reports.saved({ accountId: w.P.id })).items.map((r) => r.id)).toEqual([own.id]);
+    expect(await refusal(w.cAdmin.caller.reports.runSaved({ reportId: agencys.id }))).toBe('NOT_FOUND/NOT_FOUND');
+  });
+
   it('cuts the history even when the next connection starts in the same millisecond as the disconnect', async () => {
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
