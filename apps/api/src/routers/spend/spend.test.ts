@@ -258,4 +258,18 @@ describe('spend.ingest', () => {
     const b = await w.admin.caller.credits.balance({ clientId: w.A1.id });
     expect([b.balanceMicros, b.overageMicros]).toEqual(['0', '2000000000000005']);
   });
+
+  it('refuses the ingest key of a premium client while it is connected to an agency (no root then: FORBIDDEN by level), and takes it again after a disconnect', async () => {
+    const w = await world();
+    const P = await w.op.caller.clients.createPremium({ name: 'Premium With Key', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'padmin3@x.test', P, 'admin');
+    const k = await pAdmin.caller.ingestKeys.create({ accountId: P.id, name: 'own feed' });
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: w.A.id });
+    await w.aAdmin.caller.connections.accept({ connectionId: req.id });
+    const e = await (await keyCaller(k.key)).spend.ingest({ accountId: P.id, records: [rec()] }).catch((x) => x);
+    expect([e.code, e.cause?.code]).toEqual(['FORBIDDEN', 'FORBIDDEN_BY_LEVEL']);
+    expect(await count('spend_batches')).toBe(0);
+    await pAdmin.caller.connections.disconnect({ clientId: P.id });
+    expect(await codeOf((await keyCaller(k.key)).spend.ingest({ accountId: P.id, records: [] }))).toBe('ok');
+  });
 });
