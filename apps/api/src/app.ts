@@ -100,10 +100,11 @@ export function createApp(opts: AppOptions): Express {
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
   app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, log: opts.log ?? ((l) => logger.error(l)) }));
   app.use('/trpc', mutationsNeedJsonOrBearer);
+  const contextOf = createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) });
   const trpc = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
-      createContext: withUserNoted(createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) })),
+      createContext: withUserNoted(contextOf),
       maxBodySize,
       maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: p, req }) => {
@@ -111,10 +112,15 @@ export function createApp(opts: AppOptions): Express {
         if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? ((l: string) => logger.error(l)))(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
     });
-  // spend.ingest alone takes up to 10,000 records a call (a few MB of JSON); everything else at most 1 MB
+  // spend.ingest alone takes up to 10,000 records a call (a few MB of JSON); everything else at most 1 MB. The 16 MB
+  // only for a caller who is someone (a live ingest key or session), checked before the body is read: an anonymous
+  // body, refused anyway, stops at 1 MB, so nobody can make the api parse 16 MB requests without credentials
   const ingestCalls = trpc(16 * 1024 * 1024);
   const otherCalls = trpc(1024 * 1024);
-  app.use('/trpc', (req, res, next) => (req.path === '/spend.ingest' ? ingestCalls : otherCalls)(req, res, next));
+  app.use('/trpc', (req, res, next) => {
+    if (req.path !== '/spend.ingest') return otherCalls(req, res, next);
+    contextOf({ req, res }).then((c) => (c.user || c.ingestKey ? ingestCalls : otherCalls)(req, res, next), next);
+  });
   // Source maps are never served, even if a build left some beside the app.
   app.use((req, res, next) => (/\.map$/i.test(req.path) ? void res.status(404).end() : next()));
   const dist = opts.webDist;

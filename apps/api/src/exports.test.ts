@@ -134,10 +134,17 @@ describe('GET /exports/report.csv', () => {
     ['an unknown dimension', 'admin', () => input(w.H.id, ['colour']), 400],
     ['a report of nobody', 'admin', () => ({ reportId: '00000000-0000-4000-8000-000000000000' }), 404],
     ['a shared report for a sibling tenant', 'other', () => ({ reportId: w.reportId }), 404],
+    ['an hourly report ending on the last day of year 9999', 'admin', () => ({ input: JSON.stringify({ accountId: w.H.id, from: '9999-12-31', to: '9999-12-31', groupBy: ['hour'] }) }), 400],
+    ['a report saved on a real range, run for a day past 2199', 'admin', () => ({ reportId: w.reportId, from: '2200-01-01', to: '2200-01-01' }), 400],
   ] as const)('refuses %s', async (_l, who, q, status) => {
     const headers: Record<string, string> = who ? { cookie: `trellis_session=${w[who].token}` } : {};
     const res = await fetch(url(q()), { headers });
     expect(res.status).toBe(status);
     expect(((await res.json()) as { error: unknown }).error).toEqual(expect.any(String));
+  });
+
+  it('refuses through reports.run a day outside 1970-2199 as BAD_REQUEST naming the field', async () => {
+    const e = await (await w.admin.at(60)).reports.run({ accountId: w.H.id, from: '9999-12-31', to: '9999-12-31', groupBy: ['hour'] }).catch((x) => x);
+    expect([e.code, e.cause?.fields]).toEqual(['BAD_REQUEST', { from: expect.stringMatching(/1970/), to: expect.stringMatching(/1970/) }]);
   });
 });

@@ -90,4 +90,12 @@ describe('HTTP', () => {
     expect((await post('spend.ingest', bodyOf({ accountId: holdingId, records: [] }, 16 * MiB + 1), auth)).status).toBe(413);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
+
+  it('reads at most 1 MiB of a spend.ingest body from a caller with no live session or ingest key (413, not parsed)', async () => {
+    const body = bodyOf({ accountId: holdingId, records: [] }, 2 * MiB);
+    for (const headers of [{}, { authorization: 'Bearer trk_00000000000000000000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, { cookie: 'trellis_session=nobody' }] as Record<string, string>[]) {
+      expect((await post('spend.ingest', body, headers)).status).toBe(413);
+    }
+    expect((await post('spend.ingest', bodyOf({ accountId: holdingId, records: [] }, 1024))).status).toBe(401);
+  });
 });

@@ -195,6 +195,32 @@ describe("a premium client's history does not follow it to its next agency (item
     expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id, limit: 200 })).items.length).toBeGreaterThan(5);
   });
 
+  it('leaves no card the former agency placed on the client: neither the client nor its next agency can charge it', async () => {
+    const w = await world();
+    await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
+    const card = { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' };
+    const agencyCard = await w.aAdmin.caller.credits.addCard({ clientId: w.P.id, ...card });
+    const ownCard = await w.pAdmin.caller.credits.addCard({ clientId: w.P.id, ...card });
+    await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
+    expect((await w.pAdmin.caller.credits.cards({ clientId: w.P.id })).items.map((c) => c.id)).toEqual([ownCard.id]);
+    expect(await refusal(w.pAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'p1' }))).toBe('NOT_FOUND/NOT_FOUND');
+    await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
+    expect((await w.cAdmin.caller.credits.cards({ clientId: w.P.id })).items.map((c) => c.id)).toEqual([ownCard.id]);
+    expect(await refusal(w.cAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'c1' }))).toBe('NOT_FOUND/NOT_FOUND');
+  });
+
+  it('leaves no report the former agency saved on the client for the next agency to read or run', async () => {
+    const w = await world();
+    await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
+    const query = { groupBy: ['day' as const], range: { preset: 'last7' as const } };
+    const agencys = await w.aAdmin.caller.reports.save({ accountId: w.P.id, name: 'Agency A pitch review', query });
+    const own = await w.pAdmin.caller.reports.save({ accountId: w.P.id, name: 'Own', query });
+    await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
+    await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
+    expect((await w.cAdmin.caller.reports.saved({ accountId: w.P.id })).items.map((r) => r.id)).toEqual([own.id]);
+    expect(await refusal(w.cAdmin.caller.reports.runSaved({ reportId: agencys.id }))).toBe('NOT_FOUND/NOT_FOUND');
+  });
+
   it('cuts the history even when the next connection starts in the same millisecond as the disconnect', async () => {
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
@@ -373,6 +399,70 @@ describe('existence oracles over HTTP (item 8)', () => {
       const missing = await ask(name, kind, input(randomId)).then((a) => ({ ...a, message: a.message?.replaceAll(randomId, '<id>') }));
       if (JSON.stringify(foreign) !== JSON.stringify(missing) || (foreign.code !== 'NOT_FOUND' && name !== 'campaigns.create')) {
         mismatches.push(`${name}: foreign ${JSON.stringify(foreign)} vs missing ${JSON.stringify(missing)}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it("answers another tenant's credit, report, ingest-key and spend ids exactly like ids that do not exist, to a tenant and to a platform operator", async () => {
+    const w = await world();
+    const o = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
+    const oa = await o.admin.caller.accounts.create({ parentId: o.holding.id, name: 'OA', kind: 'agency' });
+    const oc = await o.admin.caller.accounts.create({ parentId: oa.id, name: 'OC', kind: 'client' });
+    const card = await o.admin.caller.credits.addCard({ clientId: oc.id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' });
+    const topUp = await o.admin.caller.credits.topUp({ clientId: oc.id, amountMicros: 5_000_000, paymentMethodId: card.id, idempotencyKey: 'k1' });
+    const key = await o.admin.caller.ingestKeys.create({ accountId: o.holding.id, name: 'feed' });
+    const report = await o.admin.caller.reports.save({ accountId: oa.id, name: 'R', query: { groupBy: ['day'], range: { preset: 'last7' } } });
+    const campaign = await o.admin.caller.campaigns.create({ clientId: oc.id, name: 'C' });
+    const inv = await o.admin.caller.members.invite({ accountId: oa.id, email: 'x@other.test', role: 'analyst' });
+    const agencyMember = await memberOf(t.db, 'member@oa.test', oa, 'analyst');
+    const membership = (await o.admin.caller.members.list({ accountId: oa.id })).items.find((m) => m.userId === agencyMember.user.id)!;
+    const days = { from: '2026-11-01', to: '2026-11-02' };
+    const probes: [string, 'q' | 'm', (id: string) => unknown, string][] = [
+      ['campaigns.update', 'm', (id) => ({ campaignId: id, name: 'X' }), campaign.id],
+      ['members.setRole', 'm', (id) => ({ membershipId: id, role: 'operator' }), membership.id],
+      ['members.remove', 'm', (id) => ({ membershipId: id }), membership.id],
+      ['invitations.revoke', 'm', (id) => ({ invitationId: id }), inv.id],
+      ['credits.balance', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.ledger', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.usage', 'q', (id) => ({ clientId: id, ...days }), oc.id],
+      ['credits.cards', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.topUps', 'q', (id) => ({ clientId: id }), oc.id],
+      ['credits.addCard', 'm', (id) => ({ clientId: id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' }), oc.id],
+      ['credits.removeCard', 'm', (id) => ({ paymentMethodId: id }), card.id],
+      ['credits.topUp', 'm', (id) => ({ clientId: id, amountMicros: 1, paymentMethodId: card.id, idempotencyKey: 'k2' }), oc.id],
+      ['credits.refund', 'm', (id) => ({ topUpId: id, amountMicros: 1, reason: 'probe' }), topUp.id],
+      ['credits.setLowBalance', 'm', (id) => ({ clientId: id, thresholdMicros: 1 }), oc.id],
+      ['ingestKeys.list', 'q', (id) => ({ accountId: id }), o.holding.id],
+      ['ingestKeys.create', 'm', (id) => ({ accountId: id, name: 'x' }), o.holding.id],
+      ['ingestKeys.revoke', 'm', (id) => ({ keyId: id }), key.id],
+      ['spend.status', 'q', (id) => ({ accountId: id }), o.holding.id],
+      ['spend.ingest', 'm', (id) => ({ accountId: id, records: [] }), o.holding.id],
+      ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['day'] }), oa.id],
+      ['reports.save', 'm', (id) => ({ accountId: id, name: 'x', query: { groupBy: [], range: { preset: 'today' } } }), oa.id],
+      ['reports.saved', 'q', (id) => ({ accountId: id }), oa.id],
+      ['reports.shared', 'q', (id) => ({ accountId: id }), oc.id],
+      ['reports.runSaved', 'q', (id) => ({ reportId: id }), report.id],
+      ['reports.share', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
+      ['reports.unshare', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
+    ];
+    const ask = async (token: string, name: string, kind: 'q' | 'm', input: unknown) => {
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const res = kind === 'q'
+        ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+        : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
+      const body = (await res.json()) as { error?: { message: string; data: { code: string; rule: string | null; fieldErrors: unknown } } };
+      return { status: res.status, message: body.error?.message, code: body.error?.data.code, rule: body.error?.data.rule, fields: body.error?.data.fieldErrors };
+    };
+    const mismatches: string[] = [];
+    for (const [who, token] of [['tenant', w.aAdmin.token], ['platform operator', w.op.token]] as const) {
+      for (const [name, kind, input, foreignId] of probes) {
+        const randomId = randomUUID();
+        const foreign = await ask(token, name, kind, input(foreignId));
+        const missing = await ask(token, name, kind, input(randomId));
+        if (JSON.stringify(foreign) !== JSON.stringify(missing) || foreign.code !== 'NOT_FOUND') {
+          mismatches.push(`${who} ${name}: foreign ${JSON.stringify(foreign)} vs missing ${JSON.stringify(missing)}`);
+        }
       }
     }
     expect(mismatches).toEqual([]);

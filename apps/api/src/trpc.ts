@@ -163,6 +163,16 @@ export function assertMay(actor: Actor, facts: AccountFacts, action: Action): Ro
 }
 
 /**
+ * assertMay on an account reached through another record (after loadVisibleAccountOf): a platform operator sees every
+ * account but is out of scope for most actions, and that refusal must read exactly as the record missing (SPEC 12).
+ */
+export function assertMayOf(actor: Actor, facts: AccountFacts, action: Action, missing: string): Role | 'platform-operator' {
+  const d = authorize(actor, facts, action);
+  if (!d.ok) throw d.code === 'OUT_OF_SCOPE' ? new DomainError('NOT_FOUND', missing) : refusalError(d);
+  return d.role;
+}
+
+/**
  * A procedure on one account: its input is `accountId` plus the given fields, all validated first; ctx is then
  * narrowed to the account after the scope check, with `may(action)` to assert the rest.
  */

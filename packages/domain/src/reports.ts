@@ -137,14 +137,24 @@ export function dayNumber(day: string): number | null {
 }
 export const dayOfNumber = (n: number): string => new Date(n * 86_400_000).toISOString().slice(0, 10);
 
+/**
+ * The days a report may cover (as credits.usage's): a range's end plus a day, in any zone, stays a time every layer
+ * reads back (the last days of year 9999 do not: their next midnight is in year 10000).
+ */
+const FIRST_REPORT_DAY = dayNumber('1970-01-01')!;
+const LAST_REPORT_DAY = dayNumber('2199-12-31')!;
+const REPORT_DAYS_MESSAGE = 'must be between 1970-01-01 and 2199-12-31';
+
 /** Checks a report query (SPEC 7); refuses with a message per field. */
 export function validateReportQuery(q: ReportQuery): ReportQuery {
   const fields: Record<string, string> = {};
   const from = dayNumber(q.from);
   const to = dayNumber(q.to);
   if (from === null) fields.from = 'must be a day (YYYY-MM-DD)';
+  else if (from < FIRST_REPORT_DAY || from > LAST_REPORT_DAY) fields.from = REPORT_DAYS_MESSAGE;
   if (to === null) fields.to = 'must be a day (YYYY-MM-DD)';
-  if (from !== null && to !== null) {
+  else if (to < FIRST_REPORT_DAY || to > LAST_REPORT_DAY) fields.to = REPORT_DAYS_MESSAGE;
+  if (!fields.from && !fields.to && from !== null && to !== null) {
     if (to < from) fields.to = 'must not be before from';
     else if (to - from + 1 > MAX_REPORT_DAYS) fields.to = `a report spans at most ${MAX_REPORT_DAYS} days`;
     else if (q.groupBy.includes('hour') && to - from + 1 > MAX_HOURLY_DAYS) fields.to = `an hourly report spans at most ${MAX_HOURLY_DAYS} days`;

@@ -1,5 +1,5 @@
 import { PAUSED_BY_DISCONNECT_REASON } from '@trellis/domain';
-import { accounts, audit, campaigns, connections, invitations, seats, spendDaily, type AccountWithPath, type Db, type Trx } from '@trellis/db';
+import { accounts, audit, campaigns, connections, credits, invitations, reports, seats, spendDaily, type AccountWithPath, type Db, type Trx } from '@trellis/db';
 import { recordAudit } from './audit';
 
 /** What a disconnect would do, right now: the seats that go back to the agency and the campaigns that pause. */
@@ -13,7 +13,7 @@ export async function planDetach(db: Db | Trx, client: AccountWithPath) {
 /**
  * Ends a client's tie to its agency, at once and completely (SPEC 2.2): seats that came from above go back to the
  * agency, campaigns using the agency's or holding's deals are paused with the reason and lose those deals, the
- * invitations the agency's side sent to the client are revoked, the connection is closed, and
+ * invitations the agency's side sent to the client are revoked, the cards and reports they added removed, the connection is closed, and
  * the client is moved out of the tree (or under `next`, for a transfer). The agency's and holding's members lose
  * every access with the move itself, since visibility follows the current tree, and the client's spend leaves their
  * daily aggregates. Both sides get an audit entry. The caller's transaction takes `spendDaily.lockTreeForMove` first.
@@ -38,9 +38,12 @@ export async function detachClient(
   // invitations its members sent to the client are revoked (team assignment is cleared by the move)
   const scrubbed = await campaigns.removeDealsOf(trx, client.id, client.path.slice(0, -1));
   const revoked = await invitations.revokePlacedFromAbove(trx, client.id, ctx.user.id, now);
+  // and the cards its members added (nobody after it may charge them) and the reports they saved on the client
+  const cardsRemoved = await credits.removePlacedFromAbove(trx, client.id, ctx.user.id, now);
+  const reportsDeleted = await reports.deletePlacedFromAbove(trx, client.id);
   const active = await connections.activeForClient(trx, client.id);
   if (active) await connections.setState(trx, active.id, { state: 'disconnected', endedAt: now, endedBy: ctx.user.id, endedBySide });
-  const summary = { client: client.name, agency: agency.name, endedBySide, seatsReturned, campaignsPaused: paused.length, campaignsWithDealsRemoved: scrubbed.length, invitationsRevoked: revoked.length };
+  const summary = { client: client.name, agency: agency.name, endedBySide, seatsReturned, campaignsPaused: paused.length, campaignsWithDealsRemoved: scrubbed.length, invitationsRevoked: revoked.length, cardsRemoved: cardsRemoved.length, reportsDeleted: reportsDeleted.length };
   await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, action: 'connection.disconnect', entityType: 'connection', entityId: active?.id ?? client.id, after: summary });
   await accounts.moveClient(trx, client.id, next);
   const moved = (await accounts.findAccount(trx, client.id))!;

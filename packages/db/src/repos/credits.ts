@@ -576,6 +576,23 @@ export async function removePaymentMethod(trx: Trx, id: string, by: string, at: 
   await trx.updateTable('payment_methods').set({ removed_at: at, removed_by: by }).where('id', '=', id).where('removed_at', 'is', null).execute();
 }
 
+/**
+ * Removes a client's cards added by anyone who is not a member of the client itself (its agency's or holding's
+ * members): what an agency placed on a client does not survive a disconnect or transfer (SPEC 2.2), so neither the
+ * client nor its next agency can charge the former agency's card. Past top-ups keep referring to them. Returns their ids.
+ */
+export async function removePlacedFromAbove(trx: Trx, clientId: string, by: string, at: Date): Promise<string[]> {
+  const rows = await trx
+    .updateTable('payment_methods as pm')
+    .set({ removed_at: at, removed_by: by })
+    .where('pm.client_id', '=', clientId)
+    .where('pm.removed_at', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'pm.created_by').where('m.account_id', '=', clientId))))
+    .returning('pm.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Top-ups
 

@@ -488,6 +488,21 @@ export async function savedOf(db: Db, accountId: string): Promise<(SavedReport &
   }));
 }
 
+/**
+ * Deletes the reports saved on a client by anyone who is not a member of the client itself (its agency's or holding's
+ * members), with their shares: what an agency placed on a client does not survive a disconnect or transfer (SPEC 2.2),
+ * so its next agency never reads them. Returns their ids.
+ */
+export async function deletePlacedFromAbove(trx: Trx, clientId: string): Promise<string[]> {
+  const rows = await trx
+    .deleteFrom('saved_reports as r')
+    .where('r.account_id', '=', clientId)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'r.created_by').where('m.account_id', '=', clientId))))
+    .returning('r.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Adds a share (idempotent); true when it is new. */
 export async function insertShare(trx: Trx, s: { rootId: string; reportId: string; clientId: string; by: string; at: Date }): Promise<boolean> {
   const r = await trx

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_AMOUNT_MICROS } from '@trellis/domain';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { Db, Trx } from '../connect';
 import type { Database } from '../schema';
@@ -119,6 +120,12 @@ const stagingSource = () => sql`select ${sql.join(STAGING_COLUMNS.map((c) => sql
 /** An integer field: a whole number PostgreSQL reads as bigint (cheap soft-error parse, no regex per row). */
 const int = (c: string) => sql`(s.${sql.raw(c)} is null or not pg_input_is_valid(s.${sql.raw(c)}, 'bigint'))`;
 /**
+ * The most one record may carry in each number (spend in micros, impressions, clicks): the largest single amount
+ * accepted anywhere (MAX_AMOUNT_MICROS, 10^15), so a batch's sums and a client's day of debits stay far inside a bigint.
+ */
+const RECORD_MAX = sql.raw(MAX_AMOUNT_MICROS.toString());
+const above = (c: string) => sql`s.${sql.raw(c)}::bigint > ${RECORD_MAX}`;
+/**
  * An ISO-8601 instant with its zone stated (Z or an offset): date at the start, the zone at the end, checked with
  * string positions (regexes cost more than the whole rest of the row), then parsed by PostgreSQL itself.
  */
@@ -131,7 +138,7 @@ const instant = sql`(
 
 /**
  * Validates, attributes and stores one staged batch of a root, in ONE statement (call inside a transaction):
- * - malformed fields, negative numbers, clicks above impressions;
+ * - malformed fields (a number above 10^15 too), negative numbers, clicks above impressions;
  * - the seat (dsp, seat id) of this root, and the account it was mapped to at occurredAt (seat_mappings history),
  *   which must be an account of this root now;
  * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
@@ -204,6 +211,9 @@ export function ingestStatement(rootId: string, batchId: string) {
           when ${int('impressions')} then 'malformed:impressions'
           when ${int('clicks')} then 'malformed:clicks'
           when ${int('spend_micros')} then 'malformed:spendMicros'
+          when ${above('impressions')} then 'malformed:impressions (at most 10^15)'
+          when ${above('clicks')} then 'malformed:clicks (at most 10^15)'
+          when ${above('spend_micros')} then 'malformed:spendMicros (at most 10^15)'
           when s.currency is null or octet_length(s.currency) <> 3 or translate(s.currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' then 'malformed:currency'
           when s.impressions::bigint < 0 or s.clicks::bigint < 0 or s.spend_micros::bigint < 0 then 'negative_number'
           when s.clicks::bigint > s.impressions::bigint then 'clicks_above_impressions'
@@ -448,7 +458,10 @@ export interface RollupResult {
   to: bigint;
   records: number;
   groups: number;
-  /** One per (client, UTC day of occurred_at), reference `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, dated in its day. */
+  /**
+   * One per (client, UTC day of occurred_at), reference `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, dated in its day (a
+   * day above 10^15 micros in parts of at most that, the later ones with `:2`, `:3`... appended).
+   */
   debits: { clientId: string; amountMicros: bigint; reference: string; at: Date }[];
 }
 
@@ -481,15 +494,25 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
     groups,
     // a past day's debit is dated at its noon UTC (the same calendar day in every zone from UTC-11 to UTC+11); today's
     // (or a future day's) at `now`, so no ledger entry is dated ahead of the rollup that wrote it
+    // (a day above the largest single debit, 10^15 micros, is debited in parts: `...:<day>`, `...:<day>:2`, ...)
     debits: perClientDay
       .filter((r): r is typeof r & { client_id: string } => r.client_id !== null && BigInt(r.spend) > 0n)
-      .map((r) => ({
-        clientId: r.client_id,
-        amountMicros: BigInt(r.spend),
-        reference: `spend:${rootId}:${from}-${to}:${r.day}`,
-        at: r.day < today ? new Date(`${r.day}T12:00:00.000Z`) : now,
-      })),
+      .flatMap((r) =>
+        debitParts(BigInt(r.spend)).map((amountMicros, k) => ({
+          clientId: r.client_id,
+          amountMicros,
+          reference: `spend:${rootId}:${from}-${to}:${r.day}${k === 0 ? '' : `:${k + 1}`}`,
+          at: r.day < today ? new Date(`${r.day}T12:00:00.000Z`) : now,
+        })),
+      ),
   };
+}
+
+/** An amount as debits of at most MAX_AMOUNT_MICROS each (debitSpend's bound for one debit). */
+function debitParts(total: bigint): bigint[] {
+  const parts: bigint[] = [];
+  for (let left = total; left > 0n; left -= MAX_AMOUNT_MICROS) parts.push(left < MAX_AMOUNT_MICROS ? left : MAX_AMOUNT_MICROS);
+  return parts;
 }
 
 interface PerClientDay {
@@ -562,14 +585,17 @@ export interface RollupDone {
  * 4. debit each client's credits for its spend in that range, per UTC day of the spend (reference
  *    `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, each dated in its day), in ONE debitSpend call (one lock order);
  * 5. advance the watermark.
- * Killed anywhere before the commit, nothing of it happened; the next unit starts from the same watermark.
+ * Killed anywhere before the commit, nothing of it happened; the next unit starts from the same watermark. A unit that
+ * fails still marks its root as just tried, so the next units take the other roots first.
  */
 export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions = {}): Promise<RollupDone | null> {
   const maxRange = opts.maxRange ?? 2_000_000n;
   const started = performance.now();
+  let claimed: string | null = null;
   const done = await db.transaction().execute(async (trx) => {
     const claim = await claimRoot(trx, opts.rootId);
     if (!claim) return null;
+    claimed = claim.rootId;
     const cutAt = clock();
     const safe = await safeHighSeq(db, claim.rootId); // its own short transaction, on another connection
     if (safe <= claim.rolledSeq) return null;
@@ -578,6 +604,11 @@ export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions 
     const r = await rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
     if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
     return { rootId: r.rootId, from: r.from.toString(), to: r.to.toString(), records: r.records, groups: r.groups, clientsDebited: r.debits.length };
+  }).catch(async (e: unknown) => {
+    // a root whose unit fails goes to the back of the queue (claimRoot takes the longest-waiting root first), so one
+    // tenant's bad data never holds up every other root's rollup, billing and completeUntil; then the error is thrown
+    if (claimed) await sql`update spend_watermarks set rolled_at = now() where root_id = ${claimed}`.execute(db).catch(() => undefined);
+    throw e;
   });
   return done && { ...done, ms: Math.round(performance.now() - started) };
 }

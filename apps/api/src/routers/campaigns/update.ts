@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertDealsUsable, assertMayResume, assertOwnerUnchanged, CAMPAIGN_STATUSES, DomainError, dealUsableBy, validateCampaign } from '@trellis/domain';
 import { campaigns, credits, deals } from "@trellis/db";
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
 import { micros, text } from '../inputs';
 
@@ -26,7 +26,7 @@ export const updateCampaignRoute = authedProcedure
     const found = await campaigns.findCampaign(ctx.db, input.campaignId);
     if (!found) throw new DomainError('NOT_FOUND', 'Campaign not found.');
     const { account, facts } = await loadVisibleAccountOf(ctx, found.clientId, 'Campaign not found.');
-    assertMay(ctx.actor, facts, 'campaigns.view');
+    assertMayOf(ctx.actor, facts, 'campaigns.view', 'Campaign not found.');
     assertMay(ctx.actor, facts, 'campaigns.edit');
     const v = validateCampaign({ name: input.name ?? found.name, budgetMicros: input.budgetMicros === undefined ? found.budgetMicros?.toString() ?? null : input.budgetMicros });
     if (input.status === 'active' && found.status === 'paused') {

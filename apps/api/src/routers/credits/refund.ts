@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertRefundAllowed, DomainError, lowBalanceCrossing, parsePositiveMicros } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id } from '../shapes';
 import { text } from '../inputs';
 import { amountIn, topUpOut, toTopUpOut } from './load';
@@ -20,7 +20,7 @@ export const refundRoute = authedProcedure
     const found = await credits.findTopUp(ctx.db, input.topUpId);
     if (!found) throw new DomainError('NOT_FOUND', MISSING);
     const { account, facts } = await loadVisibleAccountOf(ctx, found.clientId, MISSING);
-    assertMay(ctx.actor, facts, 'credits.view');
+    assertMayOf(ctx.actor, facts, 'credits.view', MISSING);
     // a top-up from before the client's current connection is not there for a viewer from above (SPEC 2.2)
     const since = await credits.historySince(ctx.db, account.id, ctx.actor.memberships.has(account.id));
     if (since && found.createdAt < since) throw new DomainError('NOT_FOUND', MISSING);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id } from '../shapes';
 import { paymentMethodOut, toPaymentMethodOut } from './load';
 
@@ -16,7 +16,7 @@ export const removeCardRoute = authedProcedure
     const pm = await credits.findPaymentMethod(ctx.db, input.paymentMethodId);
     if (!pm || pm.removedAt) throw new DomainError('NOT_FOUND', MISSING);
     const { account, facts } = await loadVisibleAccountOf(ctx, pm.clientId, MISSING);
-    assertMay(ctx.actor, facts, 'credits.view');
+    assertMayOf(ctx.actor, facts, 'credits.view', MISSING);
     assertMay(ctx.actor, { ...facts, archived: false }, 'paymentMethods.manage');
     return ctx.db.transaction().execute(async (trx) => {
       await credits.removePaymentMethod(trx, pm.id, ctx.user.id, ctx.now());

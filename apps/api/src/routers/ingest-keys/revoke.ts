@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { ingestKeys } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id } from '../inputs';
 import { ingestKeyOut, toIngestKeyOut } from './shape';
 
@@ -14,7 +14,7 @@ export const revokeIngestKeyRoute = authedProcedure
     const key = await ingestKeys.findKey(ctx.db, input.keyId);
     if (!key) throw new DomainError('NOT_FOUND', 'Ingest key not found.');
     const { facts } = await loadVisibleAccountOf(ctx, key.rootId, 'Ingest key not found.');
-    assertMay(ctx.actor, facts, 'ingestKeys.manage');
+    assertMayOf(ctx.actor, facts, 'ingestKeys.manage', 'Ingest key not found.');
     return ctx.db.transaction().execute(async (trx) => {
       const revoked = await ingestKeys.revokeKey(trx, { rootId: key.rootId, id: key.id, by: ctx.user.id, at: ctx.now() });
       const out = toIngestKeyOut(revoked);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertRevocable, DomainError } from '@trellis/domain';
 import { invitations } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id, invitationOut, toInvitationOut } from '../shapes';
 
 export const revokeInvitationRoute = authedProcedure
@@ -13,7 +13,7 @@ export const revokeInvitationRoute = authedProcedure
       const invitation = await invitations.lockInvitation(trx, input.invitationId);
       if (!invitation) throw new DomainError('NOT_FOUND', 'Invitation not found.');
       const { facts } = await loadVisibleAccountOf(ctx, invitation.accountId, 'Invitation not found.');
-      assertMay(ctx.actor, facts, 'members.invite');
+      assertMayOf(ctx.actor, facts, 'members.invite', 'Invitation not found.');
       const now = ctx.now();
       assertRevocable(invitation, now);
       const revoked = await invitations.markInvitationRevoked(trx, invitation.id, ctx.user.id, now);

@@ -1,6 +1,6 @@
 import { DomainError, keepsItsLastAdmin, type Actor, type Role } from '@trellis/domain';
 import { accounts, memberships, teams, type Db, type Trx } from '@trellis/db';
-import { assertMay, loadVisibleAccountOf } from '../../trpc';
+import { assertMayOf, loadVisibleAccountOf } from '../../trpc';
 
 /** A membership of an account, or of a team of an agency (then its accountId is the agency's). */
 export interface ManagedMembership {
@@ -28,7 +28,7 @@ export async function loadManagedMembership(ctx: { db: Db; actor: Actor }, membe
   const membership = await findAny(ctx.db, membershipId);
   if (!membership) throw new DomainError('NOT_FOUND', 'Membership not found.');
   const { account, facts } = await loadVisibleAccountOf(ctx, membership.accountId, 'Membership not found.');
-  assertMay(ctx.actor, facts, 'members.manage');
+  assertMayOf(ctx.actor, facts, 'members.manage', 'Membership not found.');
   return { membership, account };
 }
 

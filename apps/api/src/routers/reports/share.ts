@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
+import { assertMayOf, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
 import { id } from '../shapes';
 import { loadSaved } from './plan';
 
@@ -16,7 +16,7 @@ const shareOut = z.object({ reportId: z.string(), clientId: z.string(), shared: 
 async function shareTarget(ctx: Parameters<typeof loadSaved>[0], input: z.infer<typeof shareInput>) {
   const { report, owner } = await loadSaved(ctx, input.reportId);
   const { facts } = await loadVisibleAccountOf(ctx, owner.id, 'Report not found.');
-  assertMay(ctx.actor, facts, 'reports.share');
+  assertMayOf(ctx.actor, facts, 'reports.share', 'Report not found.');
   const { account: client } = await loadVisibleAccount(ctx, input.clientId);
   if (client.kind !== 'client' || !client.path.includes(owner.id)) {
     throw new DomainError('INVALID_INPUT', 'A report is shared with a client account under the report\'s account.', { clientId: 'must be a client under the report\'s account' });

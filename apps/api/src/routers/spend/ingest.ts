@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { DomainError, type Actor } from '@trellis/domain';
-import { memberships, spend, teams } from '@trellis/db';
+import { accounts, memberships, spend, teams } from '@trellis/db';
 import type { Context } from '../../context';
 import { assertMay, loadVisibleAccount, publicProcedure } from '../../trpc';
 import { assertRootAccount } from '../ingest-keys/shape';
@@ -22,6 +22,10 @@ export const ingestOut = z.object({
 export async function ingestCaller(ctx: Context, accountId: string): Promise<{ rootId: string; keyId: string | null; userId: string | null }> {
   if (ctx.ingestKey) {
     if (ctx.ingestKey.rootId !== accountId) throw new DomainError('NOT_FOUND', 'Account not found.');
+    // the key's account is a root still: a premium client's key rests while it is connected to an agency (SPEC 1)
+    const account = await accounts.findAccount(ctx.db, accountId);
+    if (!account) throw new DomainError('NOT_FOUND', 'Account not found.');
+    assertRootAccount(account);
     return { rootId: ctx.ingestKey.rootId, keyId: ctx.ingestKey.id, userId: null };
   }
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first, or send a live ingest key of this account as the bearer.' });

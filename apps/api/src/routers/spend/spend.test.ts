@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { spend } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from '../../app';
 import { createContextInner } from '../../context';
@@ -214,5 +215,61 @@ describe('spend.ingest', () => {
     expect(res.rejected.map((r) => r.reason)).toEqual(['unknown_seat']);
     expect(await count('spend_records')).toBe(0);
     expect(await codeOf(w.admin.caller.spend.ingest({ accountId: w.holding.id, records: Array.from({ length: 10_001 }, () => ({})) }))).toBe('BAD_REQUEST');
+  });
+
+  it('keeps rolling up every other root while one root\'s rollup unit fails again and again', async () => {
+    const w = await world();
+    await w.other.admin.caller.seats.link({ accountId: w.other.holding.id, dsp: 'dv360', seatId: 'S9' });
+    const otherRec = () => rec({ seatId: 'S9' });
+    await w.other.admin.caller.spend.ingest({ accountId: w.other.holding.id, records: [otherRec()] });
+    while (await spend.rollupUnit(t.db, () => new Date()));
+    // two batches whose sums fit a bigint each, but not together: this root's unit fails (numeric out of range) until fixed
+    const at = new Date(Date.now() + 1000).toISOString();
+    for (const b of [0, 1]) {
+      const records = Array.from({ length: 5_000 }, (_, i) => rec({ eventId: `huge-${b}-${i}`, dsp: 'ttd', seatId: 'S2', occurredAt: at, spendMicros: '1000000000000000' }));
+      expect((await w.admin.caller.spend.ingest({ accountId: w.holding.id, records })).accepted).toBe(5_000);
+    }
+    await w.other.admin.caller.spend.ingest({ accountId: w.other.holding.id, records: [otherRec()] });
+    for (let i = 0; i < 4; i++) await spend.rollupUnit(t.db, () => new Date()).catch(() => null);
+    expect((await w.other.admin.caller.spend.status({ accountId: w.other.holding.id })).pendingRecords).toBe(0);
+  });
+
+  it('rejects a record whose spend, impressions or clicks are above 10^15 as malformed, and stores its neighbours', async () => {
+    const w = await world();
+    const over = '1000000000000001';
+    const res = await w.admin.caller.spend.ingest({
+      accountId: w.holding.id,
+      records: [rec(), rec({ spendMicros: over }), rec({ impressions: over, clicks: 1 }), rec({ impressions: over, clicks: over }), rec({ spendMicros: '1000000000000000' })],
+    });
+    expect(res.accepted).toBe(2);
+    expect(res.rejected.map((r) => [r.index, r.reason, r.detail])).toEqual([
+      [1, 'malformed', 'spendMicros (at most 10^15)'],
+      [2, 'malformed', 'impressions (at most 10^15)'],
+      [3, 'malformed', 'impressions (at most 10^15)'],
+    ]);
+  });
+
+  it('rolls up and debits a client\'s day of spend above the largest single amount (10^15 micros)', async () => {
+    const w = await world();
+    const records = [rec({ spendMicros: '1000000000000000' }), rec({ spendMicros: '1000000000000000' }), rec({ spendMicros: 5 })];
+    expect((await w.admin.caller.spend.ingest({ accountId: w.holding.id, records })).accepted).toBe(3);
+    while (await spend.rollupUnit(t.db, () => new Date()));
+    expect((await w.admin.caller.spend.status({ accountId: w.holding.id })).pendingRecords).toBe(0);
+    const b = await w.admin.caller.credits.balance({ clientId: w.A1.id });
+    expect([b.balanceMicros, b.overageMicros]).toEqual(['0', '2000000000000005']);
+  });
+
+  it('refuses the ingest key of a premium client while it is connected to an agency (no root then: FORBIDDEN by level), and takes it again after a disconnect', async () => {
+    const w = await world();
+    const P = await w.op.caller.clients.createPremium({ name: 'Premium With Key', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'padmin3@x.test', P, 'admin');
+    const k = await pAdmin.caller.ingestKeys.create({ accountId: P.id, name: 'own feed' });
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: w.A.id });
+    await w.aAdmin.caller.connections.accept({ connectionId: req.id });
+    const e = await (await keyCaller(k.key)).spend.ingest({ accountId: P.id, records: [rec()] }).catch((x) => x);
+    expect([e.code, e.cause?.code]).toEqual(['FORBIDDEN', 'FORBIDDEN_BY_LEVEL']);
+    expect(await count('spend_batches')).toBe(0);
+    await pAdmin.caller.connections.disconnect({ clientId: P.id });
+    expect(await codeOf((await keyCaller(k.key)).spend.ingest({ accountId: P.id, records: [] }))).toBe('ok');
   });
 });
