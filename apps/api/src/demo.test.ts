@@ -15,7 +15,11 @@ afterAll(() => t.drop());
 
 describe('demo data', () => {
   it('builds a holding with 3 agencies and 12 clients, every role at every level, once', async () => {
-    expect(await seedDemo(t.db)).toEqual({ created: true });
+    expect(await seedDemo(t.db, { publicUrl: 'http://127.0.0.1:4567' })).toEqual({ created: true });
+    // the seeded invitation mails link to the installation's own address (a still-pending one must work)
+    const links = await t.db.selectFrom('mail_outbox').select('link').where('link', 'is not', null).execute();
+    expect(links.length).toBeGreaterThan(10);
+    for (const l of links) expect(l.link).toMatch(/^http:\/\/127\.0\.0\.1:4567\//);
     const counts = await t.db.selectFrom('accounts').select(['kind', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('kind').orderBy('kind').execute();
     expect(counts.map((c) => [c.kind, Number(c.n)])).toEqual([['agency', 3], ['client', 15], ['holding', 1]]);
     const states = await t.db.selectFrom('connections').select('state').orderBy('state').execute();

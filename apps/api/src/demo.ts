@@ -44,20 +44,22 @@ export function demoClientSignIns(): DemoSignIn[] {
  * Demo data, made through the api itself (so it carries its audit trail): a holding with three agencies and twelve
  * clients, a member of each role at each level, and a platform operator. Does nothing if the holding exists.
  */
-export async function seedDemo(db: Db): Promise<{ created: boolean }> {
+export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promise<{ created: boolean }> {
+  // the links of the seeded invitation mails point at the installation's own address
+  const context = (o: { sessionToken?: string; now?: () => Date } = {}) => createContextInner({ db, ...o, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
   const plan = demoSignIns().filter((p): p is DemoSignIn & { role: Role } => p.role !== 'platform operator' && !p.email.endsWith('@trellis.demo'));
   if (await accounts.siblingNameTaken(db, null, nameKey(HOLDING))) return { created: false };
 
   await ensurePlatformOperator(db, DEMO_OPERATOR, DEMO_PASSWORD);
   const as = async (email: string) => {
-    const anon = createCaller(await createContextInner({ db }));
+    const anon = createCaller(await context());
     const { token } = await anon.auth.signIn({ email, password: DEMO_PASSWORD });
-    return createCaller(await createContextInner({ db, sessionToken: token }));
+    return createCaller(await context({ sessionToken: token }));
   };
   const invite = async (caller: Awaited<ReturnType<typeof as>>, accountId: string, email: string, role: Role) => {
     const { token } = await caller.members.invite({ accountId, email, role });
     if (!token) throw new Error("the demo is seeded through the outbox mailer, which returns the token");
-    const anon = createCaller(await createContextInner({ db }));
+    const anon = createCaller(await context());
     const name = email.split('@')[0]!.replace(/^./, (c) => c.toUpperCase()) + ' ' + email.split('@')[1]!.split('.')[0];
     await anon.members.acceptInvitation({ token, name, password: DEMO_PASSWORD });
   };
@@ -129,7 +131,7 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
   for (const c of ['Acme Foods', 'Citrus Mobile']) await brightAdmin.teams.assignClient({ teamId: retail.id, clientId: ids.get(c)! });
   await brightAdmin.teams.assignClient({ teamId: finance.id, clientId: ids.get('Blue Harbor Bank')! });
   const teamInvite = await brightAdmin.members.invite({ teamId: retail.id, email: 'planner@bright.demo', role: 'operator' });
-  await (createCaller(await createContextInner({ db }))).members.acceptInvitation({ token: teamInvite.token!, name: 'Rita Planner', password: DEMO_PASSWORD });
+  await (createCaller(await context())).members.acceptInvitation({ token: teamInvite.token!, name: 'Rita Planner', password: DEMO_PASSWORD });
 
   const usable = async (clientName: string) => (await holdingAdmin.deals.list({ accountId: ids.get(clientName)!, limit: 3 })).items.map((d) => d.id);
   const campaignClients = AGENCIES.flatMap((a) => a.clients.slice(0, 3)).concat('Orbit Telecom');
@@ -149,8 +151,8 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
   await backdateSeatMappings(db, zenith.client.id, DEMO_MAPPED_DAYS);
   await backdateConnection(db, orbit.client.id, DEMO_MAPPED_DAYS);
   await seedCredits(db, ids, [...campaignClients, 'Zenith Watches', DEMO_FED_CLIENT], async (email) => {
-    const { token } = await createCaller(await createContextInner({ db })).auth.signIn({ email, password: DEMO_PASSWORD });
-    return (at: Date) => createContextInner({ db, sessionToken: token, now: () => at }).then(createCaller);
+    const { token } = await createCaller(await context()).auth.signIn({ email, password: DEMO_PASSWORD });
+    return (at: Date) => context({ sessionToken: token, now: () => at }).then(createCaller);
   });
   // What a client's own users see of its spend (SPEC 7: an agency-run client's own report shows only its own seats
   // and deals): the agency shares a 30-day report with two of its clients.

@@ -15,6 +15,7 @@ async function main() {
   log.level = env.TRELLIS_LOG_LEVEL;
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set (use `pnpm start` to run on the embedded database).');
   const db = createDb(env.DATABASE_URL, { applicationName: 'trellis-api' });
+  const publicUrl = env.TRELLIS_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   await withStartupLock(db, async () => {
     const applied = await migrateToLatest(db);
     if (applied.length) log.info({ migrations: applied }, `migrated: ${applied.join(', ')}`);
@@ -23,11 +24,10 @@ async function main() {
       log.info(`platform operator ${env.TRELLIS_ADMIN_EMAIL}: ${r}`);
     }
     if (env.TRELLIS_DEMO === '1') {
-      const { created } = await seedDemo(db);
+      const { created } = await seedDemo(db, { publicUrl });
       log.info(created ? 'demo data created' : 'demo data present');
     }
   });
-  const publicUrl = env.TRELLIS_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   const trustProxy = parseTrustProxy(env.TRELLIS_TRUST_PROXY);
   const mailer = env.TRELLIS_SMTP_URL ? smtpMailer(env.TRELLIS_SMTP_URL, env.TRELLIS_MAIL_FROM) : outboxMailer;
   if (env.TRELLIS_SMTP_URL) log.info(`mail is sent through ${new URL(env.TRELLIS_SMTP_URL).host}`);

@@ -50,9 +50,10 @@ afterAll(async () => {
 describe('browser: reports', () => {
   it('runs a report at the holding and at a client, changes grouping, exports CSV, shares with a client whose member then sees it', async () => {
     const page = await signIn(browser, api.base, ADMIN);
-    // the overview: spend of the last 7 days against the 7 before
+    // the overview: spend of the last 7 full days against the 7 before, and today so far (all of it today)
     await page.goto(`${api.base}/accounts/${ids.holding}`);
     await page.getByTestId('spend-summary').getByText('€32.00').waitFor();
+    expect(await page.getByTestId('spend-summary').textContent()).toMatch(/^€0\.00\s*against €0\.00 the 7 days before; today so far €32\.00$/);
     await page.goto(`${api.base}/accounts/${ids.holding}/reports`);
     await page.getByTestId('complete-until').getByText(/Data complete until/).waitFor();
     // totals of everything below the holding: 4 x (2.50 + 1.50 + 4.00) = 32.00

@@ -16,36 +16,43 @@ export function changePermille(now: bigint, before: bigint): number | null {
   return Number(((now - before) * 1000n) / before);
 }
 
-/** The overview's spend line: the last 7 days against the 7 before, per currency (never summed across them). */
+/**
+ * The overview's spend lines, per currency (never summed across them): the last 7 full days against the 7 before (the
+ * days Billing's runway averages), and today so far apart, so a morning does not read as a drop.
+ */
 export function SpendSummary() {
   const a = useAccount();
   const trpc = useTRPC();
-  const last = presetDays('last7', a.timeZone);
-  const previous = { from: shift(last.from, -7), to: shift(last.from, -1) };
+  const today = presetDays('today', a.timeZone);
+  const last = { from: shift(today.from, -7), to: shift(today.from, -1) };
+  const previous = { from: shift(today.from, -14), to: shift(today.from, -8) };
   const now = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...last, groupBy: [] }));
   const before = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...previous, groupBy: [] }));
-  const currencies = [...new Set([...(now.data?.totals ?? []), ...(before.data?.totals ?? [])].map((t) => t.currency))].sort();
+  const sofar = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...today, groupBy: [] }));
+  const totals = [now, before, sofar].flatMap((q) => q.data?.totals ?? []);
+  const currencies = [...new Set(totals.map((t) => t.currency))].sort();
+  const spend = (q: typeof now, c: string) => BigInt(q.data?.totals.find((t) => t.currency === c)?.spendMicros ?? '0');
   return (
     <Card>
-      <CardHeader title="Spend, last 7 days" description={`${last.from} – ${last.to} against ${previous.from} – ${previous.to} (${a.timeZone})`} actions={<Link to="/accounts/$accountId/reports" params={{ accountId: a.id }} className="text-sm text-blue-800 underline">Open reports</Link>} />
+      <CardHeader title="Spend, last 7 full days" description={`${last.from} – ${last.to} against ${previous.from} – ${previous.to}, and today so far (${a.timeZone})`} actions={<Link to="/accounts/$accountId/reports" params={{ accountId: a.id }} className="text-sm text-blue-800 underline">Open reports</Link>} />
       <CardBody>
-        {now.isPending || before.isPending ? (
+        {now.isPending || before.isPending || sofar.isPending ? (
           <Skeleton className="h-6 w-64" />
         ) : currencies.length === 0 ? (
           <p className="text-sm text-slate-600" data-testid="spend-summary">
-            {a.level === 3 ? "No spend in the last 14 days on this client's own deals or on seats it linked itself (its agency reports the rest; its cost shows under Billing)." : 'No spend in the last 14 days.'}
+            {a.level === 3 ? "No spend today or in the 14 days before on this client's own deals or on seats it linked itself (its agency reports the rest; its cost shows under Billing)." : 'No spend today or in the 14 days before.'}
           </p>
         ) : (
           <ul className="space-y-1" data-testid="spend-summary">
             {currencies.map((c) => {
-              const x = BigInt(now.data?.totals.find((t) => t.currency === c)?.spendMicros ?? '0');
-              const y = BigInt(before.data?.totals.find((t) => t.currency === c)?.spendMicros ?? '0');
+              const x = spend(now, c);
+              const y = spend(before, c);
               const pm = changePermille(x, y);
               return (
                 <li key={c} className="text-sm">
                   <Money className="text-lg font-semibold tabular-nums" micros={x} currency={c} />{' '}
                   <span className="text-slate-600">
-                    against <Money micros={y} currency={c} /> the 7 days before{pm === null ? '' : ` (${pm >= 0 ? '+' : ''}${(pm / 10).toFixed(1)} %)`}
+                    against <Money micros={y} currency={c} /> the 7 days before{pm === null ? '' : ` (${pm >= 0 ? '+' : ''}${(pm / 10).toFixed(1)} %)`}; today so far <Money micros={spend(sofar, c)} currency={c} />
                   </span>
                 </li>
               );
