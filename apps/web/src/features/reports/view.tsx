@@ -69,10 +69,27 @@ const sortKey = (d: Dimension, r: Row): string => (d === 'hour' ? (r.hour ?? '')
 
 const cmpBig = (x: string, y: string) => { const p = BigInt(x), q = BigInt(y); return p < q ? -1 : p > q ? 1 : 0; };
 
-/** Points of the chart from a report grouped by one time dimension, in one currency. */
+/**
+ * Points of the chart from a report grouped by one time dimension, in one currency. Days and months without spend
+ * are points at zero, so the axis spans the report's whole range (one day of spend in 30 is one bar among 30).
+ */
 export function chartPoints(data: ReportData | undefined, dim: 'hour' | 'day' | 'month', currency: string, timeZone: string): ChartPoint[] {
   if (!data) return [];
-  return data.rows.filter((r) => r.currency === currency).map((r) => ({ label: dimensionText(dim, r, timeZone), spendMicros: r.spendMicros, impressions: r.impressions }));
+  const rows = data.rows.filter((r) => r.currency === currency);
+  if (rows.length === 0) return [];
+  if (dim === 'hour') return rows.map((r) => ({ label: dimensionText(dim, r, timeZone), spendMicros: r.spendMicros, impressions: r.impressions }));
+  const key = (r: Row) => (dim === 'day' ? r.day : r.month) ?? '';
+  const byKey = new Map(rows.map((r) => [key(r), r]));
+  const keys: string[] = [];
+  for (let d = data.from; d <= data.to && keys.length <= 400; d = new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) {
+    const k = dim === 'day' ? d : d.slice(0, 7);
+    if (keys.at(-1) !== k) keys.push(k);
+  }
+  return keys.map((k) => {
+    const r = byKey.get(k);
+    const label = dimensionText(dim, dim === 'day' ? { ...rows[0]!, day: k } : { ...rows[0]!, month: k }, timeZone);
+    return { label, spendMicros: r?.spendMicros ?? '0', impressions: r?.impressions ?? 0 };
+  });
 }
 
 /**
