@@ -30,7 +30,7 @@ export function Overview() {
       {can(a, 'reports.run') && <SpendSummary />}
       {a.kind !== 'client' && <SubAccounts />}
       {can(a, 'campaigns.view') && <CampaignBudgets />}
-      {a.kind === 'client' && a.clientTier === 'standard' && !can(a, 'campaigns.view') && (
+      {a.kind === 'client' && a.clientTier === 'standard' && !can(a, 'campaigns.view') && !a.platformOperator && (
         <Card><CardBody><p className="text-sm text-slate-700">{a.name} is a standard client: its agency runs its campaigns, seats and deals. As a member of the client account you manage its users under Members{can(a, 'reports.viewShared') ? ' and see the reports the agency shares with you' : ''}.</p></CardBody></Card>
       )}
       {a.platformOperator && a.kind === 'client' && <OperatorClientActions />}

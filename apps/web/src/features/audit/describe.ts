@@ -29,8 +29,24 @@ const ACTION_LABEL: Record<string, string> = {
   'campaign.update': 'Campaign changed',
   'seat.assign-down': 'Seat assigned down',
   'seat.take-back': 'Seat taken back',
+  'campaign.pause': 'Campaign paused',
+  'credits.addCard': 'Card added',
+  'credits.removeCard': 'Card removed',
+  'credits.topUp': 'Credits topped up',
+  'credits.topUpDeclined': 'Top-up declined',
+  'credits.refund': 'Top-up refunded',
+  'credits.adjust': 'Credits adjusted',
+  'credits.setLowBalance': 'Low-balance alert changed',
+  'credits.spend': 'Spend debited',
+  'ingestKey.create': 'Ingest key created',
+  'ingestKey.revoke': 'Ingest key revoked',
+  'report.save': 'Report saved',
+  'report.share': 'Report shared',
+  'report.unshare': 'Report unshared',
 };
-export const actionLabel = (action: string) => ACTION_LABEL[action] ?? action.replace(/[._]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
+/** An action's label; one without its own reads "Credits top up" from "credits.topUp" (lower-cased words). */
+export const actionLabel = (action: string) =>
+  ACTION_LABEL[action] ?? action.replace(/[._]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
 
 const HIDDEN = /^(id|rootId|createdAt|updatedAt|token|tokenHash|passwordHash)$/;
 const label = (key: string) =>

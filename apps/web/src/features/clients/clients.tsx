@@ -99,7 +99,7 @@ function Teams({ canManage }: { canManage: boolean }) {
   });
   return (
     <Card>
-      <CardHeader title="Teams" description="A team membership covers every client of the team, with the team membership's role. Invite to a team from Members." />
+      <CardHeader title="Teams" description={`A team membership covers every client of the team, with the team membership's role.${can(a, 'members.invite') ? ' Invite to a team from Members.' : ''}`} />
       <CardBody className="space-y-4">
         <FormError message={errorMessage(teams.error)} />
         {teams.isSuccess && teams.data.items.length === 0 && <Empty>No teams yet.{canManage ? ' Create one below, then put clients in it.' : ''}</Empty>}

@@ -73,7 +73,7 @@ export function MembersScreen() {
   return (
     <>
       <Card>
-        <CardHeader title="Members" description={`People with a role on ${a.name} itself${a.kind === 'agency' ? ' or on one of its teams' : ''}. Members of the accounts above also reach it.`} />
+        <CardHeader title="Members" description={`People with a role on ${a.name} itself${a.kind === 'agency' ? ' or on one of its teams' : ''}.${a.parentId === null ? '' : ' Members of the accounts above also reach it.'}`} />
         <CardBody>
           <FormError message={errorMessage(members.error)} />
           <DataTable

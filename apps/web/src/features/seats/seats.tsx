@@ -51,7 +51,7 @@ export function SeatsScreen() {
     <>
       {canLink && <LinkSeat />}
       <Card>
-        <CardHeader title="Seats mapped here and below" description="A DSP seat is linked at level 1 and assigned down the tree; its history shows every holder." />
+        <CardHeader title="Seats mapped here and below" description={a.parentId === null && a.kind === 'client' ? 'A standalone client links its own DSP seats; each seat\'s history shows every holder.' : 'A DSP seat is linked at level 1 and assigned down the tree; its history shows every holder.'} />
         <CardBody>
           <FormError message={errorMessage(seats.error)} />
           <DataTable
