@@ -329,7 +329,7 @@ function Ledger() {
   const ledger = useQuery(trpc.credits.ledger.queryOptions({ clientId: a.id, limit: 20, ...(cursor ? { cursor } : {}), ...(kinds ? { kinds: [...kinds] } : {}) }));
   const columns = useMemo(
     () => [
-      col.accessor('createdAt', { header: 'When', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
+      col.accessor('createdAt', { header: `When (${a.timeZone})`, cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
       col.accessor('kind', { header: 'Entry', cell: (c) => <Badge tone={c.getValue() === 'top_up' ? 'green' : c.getValue() === 'spend' ? 'neutral' : c.getValue() === 'adjustment' ? 'violet' : 'amber'}>{KIND_LABEL[c.getValue()]}</Badge> }),
       col.accessor('amountMicros', { header: 'Amount', cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} /> }),
       col.accessor('overageMicros', { header: 'Overage', cell: (c) => (BigInt(c.getValue()) > 0n ? <Money className="whitespace-nowrap tabular-nums text-red-800" micros={c.getValue()} currency={a.currency} /> : null) }),
