@@ -51,7 +51,7 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
   });
   const columns = useMemo(
     () => [
-      col.accessor('at', { header: 'When', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
+      col.accessor('at', { header: `When (${a.timeZone})`, cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
       col.accessor((e) => e.actorEmail ?? 'system', { id: 'who', header: 'Who' }),
       col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What' }),
       col.accessor('accountName', { header: 'Account' }),

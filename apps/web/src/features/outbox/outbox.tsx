@@ -20,7 +20,7 @@ export function OutboxScreen() {
   const mail = useQuery(trpc.outbox.list.queryOptions({ limit: 100 }));
   const columns = useMemo(
     () => [
-      col.accessor('createdAt', { header: 'Sent', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span> }),
+      col.accessor('createdAt', { header: `Sent (${Intl.DateTimeFormat().resolvedOptions().timeZone})`, cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span> }),
       col.accessor('to', { header: 'To', cell: (c) => <span>to {c.getValue()}</span> }),
       col.accessor((m) => m.accountName ?? '', { id: 'account', header: 'Account' }),
       col.accessor('subject', {
