@@ -170,7 +170,7 @@ describe('rollup', () => {
     expect(sums.rows[0]!.s).toBe('21');
   });
 
-  it("debits a late record into its own UTC day's usage bucket and today's at the cut, in one debit call per unit", async () => {
+  it("debits a late record into its own day's usage bucket and today's at the cut, in one debit call per unit", async () => {
     await t.reset();
     const f = await spendFixture(t.db);
     const rec = (id: string, at: Date, spendMicros: number) => ({
@@ -202,5 +202,31 @@ describe('rollup', () => {
     expect(await rollup(t.db, () => cut, { rootId: f.h.id })).toBeNull();
     const again = await sql<{ n: string }>`select count(*)::text as n from credit_entries where kind = 'spend'`.execute(t.db);
     expect(again.rows[0]!.n).toBe('3');
+  });
+
+  it("debits each client's past days in its own zone, at their local noon: New York's evening and Kolkata's midnight at :30", async () => {
+    await t.reset();
+    const f = await spendFixture(t.db, { C1: 'America/New_York', C2: 'Asia/Kolkata' });
+    const rec = (id: string, at: Date, spendMicros: number, c: 1 | 2) => ({
+      eventId: id, occurredAt: at.toISOString(), dsp: c === 1 ? 'dv360' : 'ttd', seatId: c === 1 ? 'S1' : 'S2', auctionType: 'open_auction',
+      campaignId: (c === 1 ? f.k1 : f.k2).id, impressions: 10, clicks: 0, spendMicros, currency: 'EUR',
+    });
+    await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records: [
+      rec('ny-evening', new Date('2026-03-02T03:00:00Z'), 700, 1), // 22:00 on 1 March in New York
+      rec('ny-morning', new Date('2026-03-02T15:00:00Z'), 500, 1), // 10:00 on 2 March, New York's today at the cut
+      rec('in-late', new Date('2026-03-01T18:10:00Z'), 300, 2), // 23:40 on 1 March in Kolkata
+      rec('in-early', new Date('2026-03-01T18:40:00Z'), 200, 2), // 00:10 on 2 March in Kolkata: the same UTC hour
+    ] }));
+    const cut = new Date('2026-03-03T04:00:00Z'); // 23:00 on 2 March in New York, 09:30 on 3 March in Kolkata
+    expect((await rollup(t.db, () => cut, { rootId: f.h.id }))?.records).toBe(4);
+    const entries = await sql<{ client: string; reference: string; amount: string; at: Date }>`
+      select a.name as client, e.reference, (-e.amount_micros + e.overage_micros)::text as amount, e.created_at as at
+      from credit_entries e join accounts a on a.id = e.client_id where e.kind = 'spend' order by a.name, e.created_at`.execute(t.db);
+    expect(entries.rows.map((e) => [e.client, e.reference.replace(/^.*:/, ''), e.amount, e.at.toISOString()])).toEqual([
+      ['C1', '2026-03-01', '700', '2026-03-01T17:00:00.000Z'], // noon in New York
+      ['C1', '2026-03-02', '500', cut.toISOString()],
+      ['C2', '2026-03-01', '300', '2026-03-01T06:30:00.000Z'], // noon in Kolkata
+      ['C2', '2026-03-02', '200', '2026-03-02T06:30:00.000Z'],
+    ]);
   });
 });

@@ -477,23 +477,23 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
   await lockTreeForRollup(trx);
   // the range's groups fit in memory (the default 4 MB spills a few hundred thousand groups to disk)
   await sql`set local work_mem = '128MB'`.execute(trx);
-  // with each client's spend per UTC day of the range, so a late (or backfilled) record is debited into its own day
-  const { groups, perClientDay } = await rollupStatement(trx, rootId, from, to);
+  // with each client's spend per day of the range in the client's own zone, so a late (or backfilled) record is
+  // debited into its own day of the client's usage
+  const { groups, perClientDay } = await rollupStatement(trx, rootId, from, to, now);
   await rollupDaily(trx, rootId, from, to);
   const records = perClientDay.reduce((n, r) => n + Number(r.n), 0);
   await sql`
     update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = coalesce(${completeUntil}::timestamptz, complete_until),
       records_rolled = records_rolled + ${records}
     where root_id = ${rootId}`.execute(trx);
-  const today = now.toISOString().slice(0, 10);
   return {
     rootId,
     from,
     to,
     records,
     groups,
-    // a past day's debit is dated at its noon UTC (the same calendar day in every zone from UTC-11 to UTC+11); today's
-    // (or a future day's) at `now`, so no ledger entry is dated ahead of the rollup that wrote it
+    // a client's past day is debited at its local noon; today's (or a future day's) at `now`, so no ledger entry is
+    // dated ahead of the rollup that wrote it
     // (a day above the largest single debit, 10^15 micros, is debited in parts: `...:<day>`, `...:<day>:2`, ...)
     debits: perClientDay
       .filter((r): r is typeof r & { client_id: string } => r.client_id !== null && BigInt(r.spend) > 0n)
@@ -502,7 +502,7 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
           clientId: r.client_id,
           amountMicros,
           reference: `spend:${rootId}:${from}-${to}:${r.day}${k === 0 ? '' : `:${k + 1}`}`,
-          at: r.day < today ? new Date(`${r.day}T12:00:00.000Z`) : now,
+          at: r.at ? new Date(r.at) : now,
         })),
       ),
   };
@@ -517,21 +517,25 @@ function debitParts(total: bigint): bigint[] {
 
 interface PerClientDay {
   client_id: string | null;
+  /** The day in the client's zone (UTC for spend no client pays for). */
   day: string;
   spend: string;
   n: string;
+  /** The debit's time: the local noon of a past day, null for today or later. */
+  at: string | null;
 }
 
 /**
  * The range's hourly groups (one pass over its partials), upserted into spend_hourly; answers their count and, from the
- * same groups, each client's spend per UTC day of the range (client_id follows the account: a group has one).
+ * same groups, each client's spend per day of the range in its zone (client_id follows the account: a group has one).
  */
-async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<{ groups: number; perClientDay: PerClientDay[] }> {
+async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigint, now: Date): Promise<{ groups: number; perClientDay: PerClientDay[] }> {
   const r = await sql<{ groups: string; per_day: PerClientDay[] | null }>`
     with g as materialized (
       select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
         min(client_id::text)::uuid as client_id, sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros,
-        sum(records) as records
+        sum(records) as records, sum(spd_15) as spd_15, sum(spd_30) as spd_30, sum(spd_45) as spd_45,
+        sum(rec_15) as rec_15, sum(rec_30) as rec_30, sum(rec_45) as rec_45
       from spend_partials
       where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
       group by root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
@@ -547,13 +551,35 @@ async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigin
         impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
         spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records
       returning 1
+    ),
+    -- each group's hour in its client's zone (UTC for spend no client pays for); an hour that starts at 23:15, 23:30 or
+    -- 23:45 there is split at the local midnight by its quarter sums (every offset in use is a multiple of 15 minutes)
+    zoned as (
+      select g.client_id, coalesce(a.time_zone, 'UTC') as tz, g.hour at time zone coalesce(a.time_zone, 'UTC') as ls,
+        g.spend_micros, g.records, g.spd_15, g.spd_30, g.spd_45, g.rec_15, g.rec_30, g.rec_45
+      from g left join accounts a on a.id = g.client_id
+    ),
+    cut as (
+      select z.*, case when extract(hour from z.ls) = 23 and extract(minute from z.ls) > 0 then 60 - extract(minute from z.ls)::int else 0 end as k
+      from zoned z
+    ),
+    parts as (
+      select client_id, tz, ls::date as day,
+        case k when 0 then spend_micros when 15 then spd_15 when 30 then spd_30 else spd_45 end as spend,
+        case k when 0 then records when 15 then rec_15 when 30 then rec_30 else rec_45 end as n
+      from cut
+      union all
+      select client_id, tz, ls::date + 1,
+        spend_micros - case k when 15 then spd_15 when 30 then spd_30 else spd_45 end,
+        records - case k when 15 then rec_15 when 30 then rec_30 else rec_45 end
+      from cut where k > 0
     )
     select (select count(*) from up)::text as groups,
-      (select json_agg(json_build_object('client_id', client_id, 'day', day, 'spend', spend::text, 'n', n::text) order by client_id, day)
-       from (
-         select client_id, to_char(date_trunc('day', hour, 'UTC'), 'YYYY-MM-DD') as day, sum(spend_micros) as spend, sum(records) as n
-         from g group by 1, 2
-       ) d) as per_day`.execute(trx);
+      (select json_agg(json_build_object('client_id', client_id, 'day', to_char(day, 'YYYY-MM-DD'), 'spend', spend::text, 'n', n::text,
+         -- a past day of the client is dated at its local noon; today (or a later day) at the rollup's own time
+         'at', case when day < (${now}::timestamptz at time zone tz)::date
+           then to_char(((day + time '12:00') at time zone tz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end) order by client_id, day)
+       from (select client_id, tz, day, sum(spend) as spend, sum(n) as n from parts group by 1, 2, 3) d) as per_day`.execute(trx);
   const row = r.rows[0]!;
   return { groups: Number(row.groups), perClientDay: row.per_day ?? [] };
 }

@@ -14,7 +14,7 @@ export const hoursAfter = (h: number, base = T0) => new Date(base.getTime() + h 
  * by A from T0+10h, by C1 from T0+20h; a seat S2 on 'ttd' held by A from T0-1d; a deal 'DEAL-A' of A on dv360 and
  * ttd; a campaign K1 of C1 and K2 of C2. A second holding X with its own seat 'X1' on dv360. Zones: UTC unless given.
  */
-export async function spendFixture(db: Db, zones: { H?: string; A?: string } = {}) {
+export async function spendFixture(db: Db, zones: { H?: string; A?: string; C1?: string; C2?: string } = {}) {
   const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string, currency = 'EUR', timeZone = 'UTC') =>
     accounts.insertAccount(db, {
       parent: parent && { id: parent.id, rootId: parent.rootId, kind: parent.kind },
@@ -23,8 +23,8 @@ export async function spendFixture(db: Db, zones: { H?: string; A?: string } = {
     });
   const h = await mk(null, 'holding', 'H', 'EUR', zones.H);
   const a = await mk(h, 'agency', 'A', 'EUR', zones.A);
-  const c1 = await mk(a, 'client', 'C1');
-  const c2 = await mk(a, 'client', 'C2');
+  const c1 = await mk(a, 'client', 'C1', 'EUR', zones.C1);
+  const c2 = await mk(a, 'client', 'C2', 'EUR', zones.C2);
   const cu = await mk(a, 'client', 'CU', 'USD');
   const x = await mk(null, 'holding', 'X');
   const u = await users.insertUser(db, { email: `u${Math.random()}@x.test`, name: 'U', passwordHash: 'x' });
