@@ -245,12 +245,13 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
     topUps: name === DEMO_FED_CLIENT ? [[30, 5_000]] : name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
     cardId: '',
     rootId: '',
-    currency: name === 'Fjord Travel' ? 'NOK' : 'EUR',
+    currency: '',
     campaignId: null as string | null,
   }));
   for (const p of plan) {
-    const a = await db.selectFrom('accounts').select('root_id').where('id', '=', p.id).executeTakeFirstOrThrow();
+    const a = await db.selectFrom('accounts').select(['root_id', 'currency']).where('id', '=', p.id).executeTakeFirstOrThrow();
     p.rootId = a.root_id;
+    p.currency = a.currency;
     const c = await db.selectFrom('campaigns').select('id').where('client_id', '=', p.id).orderBy('created_at').orderBy('id').executeTakeFirst();
     p.campaignId = c?.id ?? null;
     if (!OWN_SEAT[p.name] && !p.campaignId && p.name !== DEMO_FED_CLIENT) throw new Error(`demo: ${p.name} has neither a seat nor a campaign to spend on`);

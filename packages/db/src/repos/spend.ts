@@ -459,7 +459,7 @@ export interface RollupResult {
   records: number;
   groups: number;
   /**
-   * One per (client, UTC day of occurred_at), reference `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, dated in its day (a
+   * One per (client, day of occurred_at in the client's zone), reference `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, dated in its day (a
    * day above 10^15 micros in parts of at most that, the later ones with `:2`, `:3`... appended).
    */
   debits: { clientId: string; amountMicros: bigint; reference: string; at: Date }[];
@@ -608,7 +608,7 @@ export interface RollupDone {
  * 2. find the highest sequence number no open transaction can still fill (a brief exclusive lock, in a transaction of
  *    its own, that waits out the root's in-flight writers, who hold it shared);
  * 3. aggregate (watermark, hi] into spend_hourly with one INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE;
- * 4. debit each client's credits for its spend in that range, per UTC day of the spend (reference
+ * 4. debit each client's credits for its spend in that range, per day of the spend in the client's zone (reference
  *    `spend:<root>:<from>-<to>:<YYYY-MM-DD>`, each dated in its day), in ONE debitSpend call (one lock order);
  * 5. advance the watermark.
  * Killed anywhere before the commit, nothing of it happened; the next unit starts from the same watermark. A unit that

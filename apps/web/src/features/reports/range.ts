@@ -11,7 +11,8 @@ export const PRESET_LABEL: Record<Preset, string> = {
 };
 
 const DAY = 86_400_000;
-const shift = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+/** A calendar day (YYYY-MM-DD) moved by whole days. */
+export const shiftDay = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
 /** The days a preset covers in the account's zone (both inclusive), as the server's presets do. */
 export function presetDays(preset: Exclude<Preset, 'custom'>, timeZone: string, now = new Date()): { from: string; to: string } {
@@ -20,11 +21,11 @@ export function presetDays(preset: Exclude<Preset, 'custom'>, timeZone: string, 
     case 'today':
       return { from: today, to: today };
     case 'yesterday':
-      return { from: shift(today, -1), to: shift(today, -1) };
+      return { from: shiftDay(today, -1), to: shiftDay(today, -1) };
     case 'last7':
-      return { from: shift(today, -6), to: today };
+      return { from: shiftDay(today, -6), to: today };
     case 'last30':
-      return { from: shift(today, -29), to: today };
+      return { from: shiftDay(today, -29), to: today };
     case 'thisMonth':
       return { from: `${today.slice(0, 8)}01`, to: today };
   }

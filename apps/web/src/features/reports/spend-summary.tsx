@@ -5,10 +5,7 @@ import { Skeleton } from '../../components/ui/skeleton';
 import { Money } from '../../components/money';
 import { useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
-import { presetDays } from './range';
-
-const DAY = 86_400_000;
-const shift = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+import { presetDays, shiftDay } from './range';
 
 /** The change from `before` to `now` in tenths of a percent, in integers (null when there was nothing before). */
 export function changePermille(now: bigint, before: bigint): number | null {
@@ -24,8 +21,8 @@ export function SpendSummary() {
   const a = useAccount();
   const trpc = useTRPC();
   const today = presetDays('today', a.timeZone);
-  const last = { from: shift(today.from, -7), to: shift(today.from, -1) };
-  const previous = { from: shift(today.from, -14), to: shift(today.from, -8) };
+  const last = { from: shiftDay(today.from, -7), to: shiftDay(today.from, -1) };
+  const previous = { from: shiftDay(today.from, -14), to: shiftDay(today.from, -8) };
   const now = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...last, groupBy: [] }));
   const before = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...previous, groupBy: [] }));
   const sofar = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...today, groupBy: [] }));

@@ -6,6 +6,7 @@ import { NativeSelect } from '../../components/ui/input';
 import { Skeleton } from '../../components/ui/skeleton';
 import { DSP_LABEL } from '../../lib/labels';
 import { Money } from '../../components/money';
+import { shiftDay } from './range';
 import { formatDateTime } from '../../lib/time';
 import type { RouterOutputs } from '../../lib/trpc';
 import type { ChartPoint } from './chart';
@@ -81,7 +82,7 @@ export function chartPoints(data: ReportData | undefined, dim: 'hour' | 'day' | 
   const key = (r: Row) => (dim === 'day' ? r.day : r.month) ?? '';
   const byKey = new Map(rows.map((r) => [key(r), r]));
   const keys: string[] = [];
-  for (let d = data.from; d <= data.to && keys.length <= 400; d = new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) {
+  for (let d = data.from; d <= data.to && keys.length <= 400; d = shiftDay(d, 1)) {
     const k = dim === 'day' ? d : d.slice(0, 7);
     if (keys.at(-1) !== k) keys.push(k);
   }
