@@ -1,0 +1,3 @@
+import { base } from '@trellis/eslint-config/base';
+
+export default base(import.meta.dirname);

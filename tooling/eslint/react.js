@@ -1,0 +1,19 @@
+// The React client: the base rules in the browser, plus the rules of hooks (a hook only at the top level of a
+// component or hook; effect and memo dependencies complete).
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import { defineConfig } from 'eslint/config';
+import { base } from './base.js';
+
+/** @param {string} tsconfigRootDir the package's directory (pass `import.meta.dirname`) */
+export function react(tsconfigRootDir) {
+  return defineConfig(base(tsconfigRootDir), {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  });
+}
