@@ -27,13 +27,40 @@ import { userWithCaller } from '@trellis/api/test-support';
 const DAYS = 30;
 
 export async function seed(db: Db, records: number) {
-  const holding = await accounts.insertAccount(db, { parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Report Bench', nameKey: nameKey('Report Bench'), currency: 'EUR', timeZone: 'UTC' });
+  const holding = await accounts.insertAccount(db, {
+    parent: null,
+    kind: 'holding',
+    level: 1,
+    clientTier: null,
+    name: 'Report Bench',
+    nameKey: nameKey('Report Bench'),
+    currency: 'EUR',
+    timeZone: 'UTC',
+  });
   await db.transaction().execute(async (trx) => {
     for (let a = 0; a < 50; a++) {
-      const agency = await accounts.insertAccount(trx, { parent: holding, kind: 'agency', level: 2, clientTier: null, name: `Agency ${a}`, nameKey: nameKey(`Agency ${a}`), currency: 'EUR', timeZone: 'UTC' });
+      const agency = await accounts.insertAccount(trx, {
+        parent: holding,
+        kind: 'agency',
+        level: 2,
+        clientTier: null,
+        name: `Agency ${a}`,
+        nameKey: nameKey(`Agency ${a}`),
+        currency: 'EUR',
+        timeZone: 'UTC',
+      });
       for (let c = 0; c < 100; c++) {
         const n = `Client ${a}-${c}`;
-        await accounts.insertAccount(trx, { parent: agency, kind: 'client', level: 3, clientTier: 'standard', name: n, nameKey: nameKey(n), currency: 'EUR', timeZone: 'UTC' });
+        await accounts.insertAccount(trx, {
+          parent: agency,
+          kind: 'client',
+          level: 3,
+          clientTier: 'standard',
+          name: n,
+          nameKey: nameKey(n),
+          currency: 'EUR',
+          timeZone: 'UTC',
+        });
       }
     }
   });
@@ -41,7 +68,9 @@ export async function seed(db: Db, records: number) {
   // one dv360 seat per client (linked by the holding), one deal per agency and one per client
   await sql`
     insert into seats (id, root_id, dsp, external_id, linked_by_account_id, created_at)
-    select gen_random_uuid(), ${h}::uuid, 'dv360', 'S-' || a.id::text, ${h}::uuid, timestamptz '2026-01-01' from accounts a where a.root_id = ${h}::uuid and a.level = 3`.execute(db);
+    select gen_random_uuid(), ${h}::uuid, 'dv360', 'S-' || a.id::text, ${h}::uuid, timestamptz '2026-01-01' from accounts a where a.root_id = ${h}::uuid and a.level = 3`.execute(
+    db,
+  );
   await sql`
     insert into deals (id, root_id, owner_account_id, deal_id, name, publisher, type, cpm_micros, currency, created_at)
     select gen_random_uuid(), ${h}::uuid, a.id, 'D-' || a.id::text, 'Deal of ' || a.name, 'Pub', 'private_auction', 1000000, 'EUR', timestamptz '2026-01-01'
@@ -69,7 +98,9 @@ export async function seed(db: Db, records: number) {
         case when g % 20 < 12 then null when g % 20 < 17 then b.agency_deal else b.client_deal end,
         case when g % 20 < 12 then 'open_auction' else 'private_auction' end,
         null, 'EUR', 100 + g % 900, g % 7, 1000 + (g * 31) % 2000000
-      from generate_series(${from}::bigint, ${to - 1}::bigint) g join bench_clients b on b.n = (g * 2654435761) % 5000`.execute(db);
+      from generate_series(${from}::bigint, ${to - 1}::bigint) g join bench_clients b on b.n = (g * 2654435761) % 5000`.execute(
+      db,
+    );
   }
   // the worker's rollup statement over all of it, and the watermark
   const hourlyT0 = performance.now();
@@ -78,11 +109,15 @@ export async function seed(db: Db, records: number) {
     select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
       min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), count(*)
     from spend_records where root_id = ${h}::uuid
-    group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency`.execute(db);
+    group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency`.execute(
+    db,
+  );
   const hourlyMs = performance.now() - hourlyT0;
   // the partial aggregates ingestion writes beside the records (one batch: all of them), which the daily rollup reads
   await spend.insertPartials(h, sql`(select * from spend_records where root_id = ${h}::uuid)`).execute(db);
-  const hi = (await sql<{ hi: string }>`select max(seq)::text as hi from spend_partials where root_id = ${h}::uuid`.execute(db)).rows[0]!.hi;
+  const hi = (
+    await sql<{ hi: string }>`select max(seq)::text as hi from spend_partials where root_id = ${h}::uuid`.execute(db)
+  ).rows[0]!.hi;
   await sql`insert into spend_watermarks (root_id, rolled_seq, rolled_at, complete_until, records_rolled)
     select ${h}::uuid, ${hi}::bigint, now(), now(), count(*) from spend_records where root_id = ${h}::uuid`.execute(db);
   // the daily aggregates per viewing level, by the worker's own statement over the same range
@@ -91,8 +126,11 @@ export async function seed(db: Db, records: number) {
   const dailyMs = performance.now() - dailyT0;
   // as autovacuum would have left tables loaded long before: else it starts on the 10 M fresh rows during the timings
   await sql`vacuum analyze`.execute(db);
-  const client = (await sql<{ id: string }>`select client_id as id from bench_clients where n = 17`.execute(db)).rows[0]!.id;
-  const hourly = Number((await sql<{ n: string }>`select count(*)::text as n from spend_hourly`.execute(db)).rows[0]!.n);
+  const client = (await sql<{ id: string }>`select client_id as id from bench_clients where n = 17`.execute(db))
+    .rows[0]!.id;
+  const hourly = Number(
+    (await sql<{ n: string }>`select count(*)::text as n from spend_hourly`.execute(db)).rows[0]!.n,
+  );
   const daily = Number((await sql<{ n: string }>`select count(*)::text as n from spend_daily`.execute(db)).rows[0]!.n);
   return { holdingId: h, clientId: client, hourly, daily, dailyMs, hourlyMs };
 }
@@ -130,7 +168,9 @@ export interface ReportBench {
   explain: string;
 }
 
-export async function benchReports(records = Number(process.env.TRELLIS_BENCH_REPORT_RECORDS ?? 10_000_000)): Promise<ReportBench> {
+export async function benchReports(
+  records = Number(process.env.TRELLIS_BENCH_REPORT_RECORDS ?? 10_000_000),
+): Promise<ReportBench> {
   const bench = await benchDatabase('reports');
   const url = bench.url;
   const db = createDb(url, { max: 10 });
@@ -141,7 +181,12 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     const { holdingId, clientId, hourly, daily, dailyMs, hourlyMs } = await seed(db, records);
     const seedMs = performance.now() - t0;
     const { user, token } = await userWithCaller(db, 'bench-reports@trellis.test');
-    await memberships.insertMembership(db, { rootId: holdingId, accountId: holdingId, userId: user.id, role: 'analyst' });
+    await memberships.insertMembership(db, {
+      rootId: holdingId,
+      accountId: holdingId,
+      userId: user.id,
+      role: 'analyst',
+    });
     // the api as the product runs it: its own process (main.ts), the bench being its HTTP client
     api = await startApiProcess({ DATABASE_URL: url, TRELLIS_LOG_LEVEL: 'warn', TRELLIS_DEMO: '0' });
     const base = api.base;
@@ -153,8 +198,12 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
       if (!res.ok) throw new Error(`${u}: ${res.status} ${await res.text()}`);
       return res.arrayBuffer();
     };
-    const run = (accountId: string, groupBy: string[]) => `${base}/trpc/reports.run?input=${encodeURIComponent(JSON.stringify({ accountId, from, to: today, groupBy }))}`;
-    const range = { fromAt: new Date(`${from}T00:00:00Z`), toAt: new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000) };
+    const run = (accountId: string, groupBy: string[]) =>
+      `${base}/trpc/reports.run?input=${encodeURIComponent(JSON.stringify({ accountId, from, to: today, groupBy }))}`;
+    const range = {
+      fromAt: new Date(`${from}T00:00:00Z`),
+      toAt: new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000),
+    };
 
     const holding = await timed(100, () => get(run(holdingId, ['day', 'account'])));
     const holdingBase = await timed(30, () =>
@@ -174,17 +223,34 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
           group by 1, 2 order by 1, 2`.execute(db),
     );
     const plan = {
-      viewerId: holdingId, rule: { accounts: 'self_and_descendants' as const, rows: 'all' as const }, onlyAccountId: null, cutSelf: false,
-      timeZone: 'UTC', from, to: today, groupBy: ['day', 'account'] as const, filters: {},
+      viewerId: holdingId,
+      rule: { accounts: 'self_and_descendants' as const, rows: 'all' as const },
+      onlyAccountId: null,
+      cutSelf: false,
+      timeZone: 'UTC',
+      from,
+      to: today,
+      groupBy: ['day', 'account'] as const,
+      filters: {},
     };
     // the source reports.run picks for it (spend_daily, the holding's own daily aggregate)
     const source = await reports.reportRange(db, plan);
-    const explained = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers off, costs off) ${reports.reportStatement(plan, source, { limit: 5001, totals: true })}`.execute(db);
-    const explain = explained.rows.map((r) => r['QUERY PLAN']).filter((l) => /Scan|Aggregate|Execution Time/.test(l)).slice(0, 12).join('\n      ');
+    const explained = await sql<{
+      'QUERY PLAN': string;
+    }>`explain (analyze, buffers off, costs off) ${reports.reportStatement(plan, source, { limit: 5001, totals: true })}`.execute(
+      db,
+    );
+    const explain = explained.rows
+      .map((r) => r['QUERY PLAN'])
+      .filter((l) => /Scan|Aggregate|Execution Time/.test(l))
+      .slice(0, 12)
+      .join('\n      ');
 
     // CSV of every hour x seat x auction type of the 30 days (one seat per client: about a million rows at 10 M
     // records; by account the holding's rows would roll up into its 50 agencies)
-    const csvInput = encodeURIComponent(JSON.stringify({ accountId: holdingId, from, to: today, groupBy: ['hour', 'seat', 'auctionType'] }));
+    const csvInput = encodeURIComponent(
+      JSON.stringify({ accountId: holdingId, from, to: today, groupBy: ['hour', 'seat', 'auctionType'] }),
+    );
     let peak = rssKb(api.pid);
     const rss0 = peak;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKb(api!.pid))), 50);
@@ -207,15 +273,33 @@ export async function benchReports(records = Number(process.env.TRELLIS_BENCH_RE
     let copied = 0;
     const t2 = performance.now();
     await pipeline(
-      client.query(copyTo(`copy (select date_trunc('hour', hour, 'UTC'), seat_id, auction_type, currency, sum(impressions), sum(clicks), sum(spend_micros)
+      client.query(
+        copyTo(`copy (select date_trunc('hour', hour, 'UTC'), seat_id, auction_type, currency, sum(impressions), sum(clicks), sum(spend_micros)
         from spend_hourly where root_id = '${holdingId}' and hour >= '${range.fromAt.toISOString()}' and hour < '${range.toAt.toISOString()}'
-        group by 1, 2, 3, 4 order by 1, 2, 3, 4) to stdout with (format csv)`)),
-      new Writable({ write(chunk: Buffer, _e, cb) { for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copied++; cb(); } }),
+        group by 1, 2, 3, 4 order by 1, 2, 3, 4) to stdout with (format csv)`),
+      ),
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copied++;
+          cb();
+        },
+      }),
     );
     const copySeconds = (performance.now() - t2) / 1000;
     await client.end();
     return {
-      records, hourly, daily, dailyMs, hourlyMs, seedMs, holding, holdingBase, holdingDaily, l3, l3Base, explain,
+      records,
+      hourly,
+      daily,
+      dailyMs,
+      hourlyMs,
+      seedMs,
+      holding,
+      holdingBase,
+      holdingDaily,
+      l3,
+      l3Base,
+      explain,
       csv: { rows, perSecond: rows / csvSeconds, rssGrowthMb: (peak - rss0) / 1024 },
       csvBase: { perSecond: copied / copySeconds },
     };
@@ -231,21 +315,41 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 
 export function printReports(r: ReportBench) {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  console.log(`\n9. reports.run over HTTP: 30-day holding report by day and account (1 holding, 50 agencies, 5,000 clients, ${fmt(r.records)} raw records, ${fmt(r.hourly)} hourly rollup rows, ${fmt(r.daily)} daily aggregate rows; seeded in ${fmt(r.seedMs)} ms)`);
-  console.log(`   the rollup's statements over all the records at once: hourly ${fmt(r.hourlyMs)} ms, daily per viewing level ${fmt(r.dailyMs)} ms`);
-  console.log(`   (the report's accounts are rolled up per level: the holding's 50 agencies; the baseline groups by the 5,000 attributed clients)`);
-  console.log(`   reports.run: p50 ${r.holding.p50.toFixed(1)} ms   p95 ${r.holding.p95.toFixed(1)} ms   (target p95 <= 50 ms)  ${r.holding.p95 <= 50 ? 'MET' : 'MISSED'}`);
-  console.log(`   baseline SELECT ... GROUP BY on spend_hourly without visibility (in-process): p50 ${r.holdingBase.p50.toFixed(1)} ms   p95 ${r.holdingBase.p95.toFixed(1)} ms`);
+  console.log(
+    `\n9. reports.run over HTTP: 30-day holding report by day and account (1 holding, 50 agencies, 5,000 clients, ${fmt(r.records)} raw records, ${fmt(r.hourly)} hourly rollup rows, ${fmt(r.daily)} daily aggregate rows; seeded in ${fmt(r.seedMs)} ms)`,
+  );
+  console.log(
+    `   the rollup's statements over all the records at once: hourly ${fmt(r.hourlyMs)} ms, daily per viewing level ${fmt(r.dailyMs)} ms`,
+  );
+  console.log(
+    `   (the report's accounts are rolled up per level: the holding's 50 agencies; the baseline groups by the 5,000 attributed clients)`,
+  );
+  console.log(
+    `   reports.run: p50 ${r.holding.p50.toFixed(1)} ms   p95 ${r.holding.p95.toFixed(1)} ms   (target p95 <= 50 ms)  ${r.holding.p95 <= 50 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `   baseline SELECT ... GROUP BY on spend_hourly without visibility (in-process): p50 ${r.holdingBase.p50.toFixed(1)} ms   p95 ${r.holdingBase.p95.toFixed(1)} ms`,
+  );
   console.log(`   ratio p95 / baseline: ${(r.holding.p95 / r.holdingBase.p95).toFixed(2)}`);
-  console.log(`   floor of the daily path: SELECT ... GROUP BY on spend_daily (the holding's rows, in-process): p50 ${r.holdingDaily.p50.toFixed(1)} ms   p95 ${r.holdingDaily.p95.toFixed(1)} ms`);
+  console.log(
+    `   floor of the daily path: SELECT ... GROUP BY on spend_daily (the holding's rows, in-process): p50 ${r.holdingDaily.p50.toFixed(1)} ms   p95 ${r.holdingDaily.p95.toFixed(1)} ms`,
+  );
   console.log(`   what the report reads (EXPLAIN ANALYZE):\n      ${r.explain}`);
   console.log(`\n10. reports.run over HTTP: 30-day L3 report by day`);
-  console.log(`   reports.run: p50 ${r.l3.p50.toFixed(1)} ms   p95 ${r.l3.p95.toFixed(1)} ms   (target p95 <= 20 ms)  ${r.l3.p95 <= 20 ? 'MET' : 'MISSED'}`);
-  console.log(`   baseline SELECT ... GROUP BY on spend_hourly for that account: p50 ${r.l3Base.p50.toFixed(1)} ms   p95 ${r.l3Base.p95.toFixed(1)} ms`);
+  console.log(
+    `   reports.run: p50 ${r.l3.p50.toFixed(1)} ms   p95 ${r.l3.p95.toFixed(1)} ms   (target p95 <= 20 ms)  ${r.l3.p95 <= 20 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `   baseline SELECT ... GROUP BY on spend_hourly for that account: p50 ${r.l3Base.p50.toFixed(1)} ms   p95 ${r.l3Base.p95.toFixed(1)} ms`,
+  );
   console.log(`   ratio p95 / baseline: ${(r.l3.p95 / r.l3Base.p95).toFixed(2)}`);
   console.log(`\n11. CSV export over HTTP of ${fmt(r.csv.rows)} rows (hour x seat x auction type)`);
-  console.log(`   export: ${fmt(r.csv.perSecond)} rows/s   (target >= 200,000)  ${r.csv.perSecond >= 200_000 ? 'MET' : 'MISSED'};   RSS growth of the api process ${r.csv.rssGrowthMb.toFixed(0)} MB`);
-  console.log(`   baseline COPY (same grouping) TO STDOUT: ${fmt(r.csvBase.perSecond)} rows/s   ratio ${(r.csv.perSecond / r.csvBase.perSecond).toFixed(2)}\n`);
+  console.log(
+    `   export: ${fmt(r.csv.perSecond)} rows/s   (target >= 200,000)  ${r.csv.perSecond >= 200_000 ? 'MET' : 'MISSED'};   RSS growth of the api process ${r.csv.rssGrowthMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `   baseline COPY (same grouping) TO STDOUT: ${fmt(r.csvBase.perSecond)} rows/s   ratio ${(r.csv.perSecond / r.csvBase.perSecond).toFixed(2)}\n`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

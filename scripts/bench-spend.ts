@@ -32,7 +32,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** A holding with 20 agencies of 10 clients; each client holds one dv360 seat, each agency one ttd seat. */
@@ -40,8 +40,13 @@ export async function seedSpendHolding(db: Db) {
   const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string) =>
     accounts.insertAccount(db, {
       parent: parent && { id: parent.id, rootId: parent.rootId, kind: parent.kind },
-      kind, level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3, clientTier: kind === 'client' ? 'standard' : null,
-      name, nameKey: nameKey(name), currency: 'EUR', timeZone: 'UTC',
+      kind,
+      level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3,
+      clientTier: kind === 'client' ? 'standard' : null,
+      name,
+      nameKey: nameKey(name),
+      currency: 'EUR',
+      timeZone: 'UTC',
     });
   const h = await mk(null, 'holding', 'Spend Bench');
   const u = await users.insertUser(db, { email: 'spend-bench@trellis.test', name: 'Bench', passwordHash: 'x' });
@@ -50,12 +55,28 @@ export async function seedSpendHolding(db: Db) {
   await db.transaction().execute(async (trx) => {
     for (let a = 0; a < 20; a++) {
       const agency = await mk(h, 'agency', `Agency ${a}`);
-      const s = await seats.insertSeat(trx, { rootId: h.id, dsp: 'ttd', externalId: `T${a}`, name: null, account: h, at: since, by: u.id });
+      const s = await seats.insertSeat(trx, {
+        rootId: h.id,
+        dsp: 'ttd',
+        externalId: `T${a}`,
+        name: null,
+        account: h,
+        at: since,
+        by: u.id,
+      });
       await seats.moveSeat(trx, s, agency, since, u.id);
       seatIds.push({ dsp: 'ttd', seatId: `T${a}` });
       for (let c = 0; c < 10; c++) {
         const client = await mk(agency, 'client', `Client ${a}-${c}`);
-        const cs = await seats.insertSeat(trx, { rootId: h.id, dsp: 'dv360', externalId: `D${a}x${c}`, name: null, account: h, at: since, by: u.id });
+        const cs = await seats.insertSeat(trx, {
+          rootId: h.id,
+          dsp: 'dv360',
+          externalId: `D${a}x${c}`,
+          name: null,
+          account: h,
+          at: since,
+          by: u.id,
+        });
         await seats.moveSeat(trx, cs, client, since, u.id);
         seatIds.push({ dsp: 'dv360', seatId: `D${a}x${c}` });
       }
@@ -89,7 +110,12 @@ export async function writeCsv(file: string, n: number, seatIds: { dsp: string; 
 }
 
 /** Runs a command in its own process group; returns its wall time and the peak RSS (VmHWM) of its processes. */
-async function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv, until?: (out: string) => Promise<boolean>) {
+async function measured(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  until?: (out: string) => Promise<boolean>,
+) {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -184,31 +210,45 @@ async function* lineChunks(file: string, size: number) {
  */
 async function ingestFloor(db: Db, url: string, file: string) {
   const floorRoot = await accounts.insertAccount(db, {
-    parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Floor Bench', nameKey: nameKey('Floor Bench'), currency: 'EUR', timeZone: 'UTC',
+    parent: null,
+    kind: 'holding',
+    level: 1,
+    clientTier: null,
+    name: 'Floor Bench',
+    nameKey: nameKey('Floor Bench'),
+    currency: 'EUR',
+    timeZone: 'UTC',
   });
-  const conns = await Promise.all([0, 1].map(async () => {
-    const c = new pg.Client({ connectionString: url });
-    c.on('error', () => {});
-    await c.connect();
-    return c;
-  }));
+  const conns = await Promise.all(
+    [0, 1].map(async () => {
+      const c = new pg.Client({ connectionString: url });
+      c.on('error', () => {});
+      await c.connect();
+      return c;
+    }),
+  );
   const ids = '00000000-0000-4000-8000-000000000000';
   const chunks = lineChunks(file, 50_000);
   const t0 = performance.now();
-  await Promise.all(conns.map(async (c) => {
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      await c.query('begin');
-      await c.query(`create temp table if not exists floor_staging (event_id text, occurred_at text, dsp text, seat_id text, deal_id text,
+  await Promise.all(
+    conns.map(async (c) => {
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        await c.query('begin');
+        await c.query(`create temp table if not exists floor_staging (event_id text, occurred_at text, dsp text, seat_id text, deal_id text,
         auction_type text, campaign_id text, impressions text, clicks text, spend_micros text, currency text) on commit delete rows`);
-      await pipeline(Readable.from([next.value]), c.query(copyFrom('copy floor_staging from stdin (format csv)')));
-      await c.query(`
+        await pipeline(Readable.from([next.value]), c.query(copyFrom('copy floor_staging from stdin (format csv)')));
+        await c.query(
+          `
         with ids as (insert into spend_event_ids (root_id, event_id) select $1::uuid, event_id from floor_staging)
         insert into spend_records (root_id, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id, auction_type, currency, impressions, clicks, spend_micros)
         select $1::uuid, occurred_at::timestamptz, event_id, $2::uuid, dsp, $2::uuid, $1::uuid, $1::uuid, auction_type, currency, impressions::bigint, clicks::bigint, spend_micros::bigint
-        from floor_staging`, [floorRoot.id, ids]);
-      await c.query('commit');
-    }
-  }));
+        from floor_staging`,
+          [floorRoot.id, ids],
+        );
+        await c.query('commit');
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   for (const c of conns) await c.end();
   return { seconds };
@@ -226,7 +266,9 @@ export interface SpendBench {
   floor: { seconds: number; perSecond: number };
 }
 
-export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEND_RECORDS ?? 5_000_000)): Promise<SpendBench> {
+export async function benchSpend(
+  records = Number(process.env.TRELLIS_BENCH_SPEND_RECORDS ?? 5_000_000),
+): Promise<SpendBench> {
   const bench = await benchDatabase('spend');
   const { dir } = bench;
   const url = bench.url;
@@ -239,28 +281,44 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
     const env = { ...process.env, DATABASE_URL: url };
 
     // 5. the CLI, as an operator runs it
-    const cli = await measured(...tsNode(path.join(root, 'apps/cli/src/main.ts'), 'ingest', file, '--account', rootId), env);
-    if (!new RegExp(`accepted\\s+${records}\\b`).test(cli.out)) throw new Error(`CLI did not accept every record:\n${cli.out}`);
+    const cli = await measured(
+      ...tsNode(path.join(root, 'apps/cli/src/main.ts'), 'ingest', file, '--account', rootId),
+      env,
+    );
+    if (!new RegExp(`accepted\\s+${records}\\b`).test(cli.out))
+      throw new Error(`CLI did not accept every record:\n${cli.out}`);
     // baseline: COPY of the same file into a bare table with a primary key
     await sql`create table bench_bare_spend (event_id text primary key, occurred_at timestamptz, dsp text, seat_id text, deal_id text,
-      auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text)`.execute(db);
+      auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text)`.execute(
+      db,
+    );
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => {}); // the server stops at the end (or on a failure): not an error of the bench
     await client.connect();
     const c0 = performance.now();
-    await pipeline(createReadStream(file), client.query(copyFrom('copy bench_bare_spend from stdin (format csv, header true)')));
+    await pipeline(
+      createReadStream(file),
+      client.query(copyFrom('copy bench_bare_spend from stdin (format csv, header true)')),
+    );
     const copySeconds = (performance.now() - c0) / 1000;
     // the baseline's 5 M fresh rows would draw autovacuum onto the cores while the worker is timed (~600k records/s
     // instead of ~1.4 M): the bench's own table, so it is vacuumed here, before the worker starts
     await client.query('vacuum analyze bench_bare_spend');
 
     // 6. the worker process rolls everything up
-    const worker = await measured(...tsNode(path.join(root, 'apps/worker/src/main.ts')), { ...env, TRELLIS_WORKER_POLL_MS: '20' }, async () => {
-      const r = await sql<{ n: string }>`select coalesce(sum(records_rolled), 0)::text as n from spend_watermarks`.execute(db);
-      return Number(r.rows[0]!.n) >= records;
-    });
+    const worker = await measured(
+      ...tsNode(path.join(root, 'apps/worker/src/main.ts')),
+      { ...env, TRELLIS_WORKER_POLL_MS: '20' },
+      async () => {
+        const r = await sql<{
+          n: string;
+        }>`select coalesce(sum(records_rolled), 0)::text as n from spend_watermarks`.execute(db);
+        return Number(r.rows[0]!.n) >= records;
+      },
+    );
     const units = rollupUnits(worker.out);
-    if (units.records !== records) throw new Error(`the worker's log accounts for ${units.records} records, not ${records}`);
+    if (units.records !== records)
+      throw new Error(`the worker's log accounts for ${units.records} records, not ${records}`);
     // baseline: one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT over the same rows, into an empty table with the same key
     await client.query(`create table bench_bare_hourly (like spend_hourly including all)`);
     const b0 = performance.now();
@@ -280,9 +338,20 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
     const floor = await ingestFloor(db, url, file);
     return {
       records,
-      cli: { seconds: cli.seconds, perSecond: records / cli.seconds, peakMb: cli.peakMb, summary: /^Ingested.*$/m.exec(cli.out)?.[0] ?? '' },
+      cli: {
+        seconds: cli.seconds,
+        perSecond: records / cli.seconds,
+        peakMb: cli.peakMb,
+        summary: /^Ingested.*$/m.exec(cli.out)?.[0] ?? '',
+      },
       copy: { seconds: copySeconds, perSecond: records / copySeconds },
-      worker: { seconds: units.ms / 1000, perSecond: records / (units.ms / 1000), units: units.count, wallSeconds: worker.seconds, peakMb: worker.peakMb },
+      worker: {
+        seconds: units.ms / 1000,
+        perSecond: records / (units.ms / 1000),
+        units: units.count,
+        wallSeconds: worker.seconds,
+        peakMb: worker.peakMb,
+      },
       bare: { seconds: bareSeconds, perSecond: records / bareSeconds },
       hourlyRows: Number(check.rows[0]!.n),
       floor: { seconds: floor.seconds, perSecond: records / floor.seconds },
@@ -296,19 +365,39 @@ export async function benchSpend(records = Number(process.env.TRELLIS_BENCH_SPEN
 export function printSpend(s: SpendBench) {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const met = (ok: boolean) => (ok ? 'MET' : 'MISSED');
-  console.log(`\n6. CLI ingest of a ${fmt(s.records)}-record CSV (pnpm trellis ingest; validate, attribute, de-duplicate, store)`);
-  console.log(`   CLI:  ${fmt(s.cli.perSecond)} records/s in ${s.cli.seconds.toFixed(1)} s   (target >= 250,000)  ${met(s.cli.perSecond >= 250_000)}`);
-  console.log(`   (process wall time incl. start-up; the CLI's own summary: ${s.cli.summary.replace(/^Ingested \S+ into \S+ /, '')})`);
-  console.log(`   baseline COPY into a bare table with a primary key: ${fmt(s.copy.perSecond)} records/s in ${s.copy.seconds.toFixed(1)} s`);
+  console.log(
+    `\n6. CLI ingest of a ${fmt(s.records)}-record CSV (pnpm trellis ingest; validate, attribute, de-duplicate, store)`,
+  );
+  console.log(
+    `   CLI:  ${fmt(s.cli.perSecond)} records/s in ${s.cli.seconds.toFixed(1)} s   (target >= 250,000)  ${met(s.cli.perSecond >= 250_000)}`,
+  );
+  console.log(
+    `   (process wall time incl. start-up; the CLI's own summary: ${s.cli.summary.replace(/^Ingested \S+ into \S+ /, '')})`,
+  );
+  console.log(
+    `   baseline COPY into a bare table with a primary key: ${fmt(s.copy.perSecond)} records/s in ${s.copy.seconds.toFixed(1)} s`,
+  );
   console.log(`   ratio CLI / COPY: ${(s.cli.perSecond / s.copy.perSecond).toFixed(3)}`);
-  console.log(`   floor, what any implementation can reach here (raw lines COPYed into staging, then only the event id and the record written; no check, no attribution, two connections like the CLI): ${fmt(s.floor.perSecond)} records/s   target / floor ${(250_000 / s.floor.perSecond).toFixed(2)}`);
-  console.log(`\n7. worker rollup of those records into ${fmt(s.hourlyRows)} hourly rows, daily aggregates and credit debits (the worker process)`);
-  console.log(`   worker: ${fmt(s.worker.perSecond)} records/s in ${s.worker.seconds.toFixed(1)} s over ${s.worker.units} rollup units, claim to commit   (target >= 1,000,000)  ${met(s.worker.perSecond >= 1_000_000)}`);
-  console.log(`   (the process from its start until every record is rolled up: ${s.worker.wallSeconds.toFixed(1)} s, ${fmt(s.records / s.worker.wallSeconds)} records/s)`);
-  console.log(`   baseline one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT: ${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`);
+  console.log(
+    `   floor, what any implementation can reach here (raw lines COPYed into staging, then only the event id and the record written; no check, no attribution, two connections like the CLI): ${fmt(s.floor.perSecond)} records/s   target / floor ${(250_000 / s.floor.perSecond).toFixed(2)}`,
+  );
+  console.log(
+    `\n7. worker rollup of those records into ${fmt(s.hourlyRows)} hourly rows, daily aggregates and credit debits (the worker process)`,
+  );
+  console.log(
+    `   worker: ${fmt(s.worker.perSecond)} records/s in ${s.worker.seconds.toFixed(1)} s over ${s.worker.units} rollup units, claim to commit   (target >= 1,000,000)  ${met(s.worker.perSecond >= 1_000_000)}`,
+  );
+  console.log(
+    `   (the process from its start until every record is rolled up: ${s.worker.wallSeconds.toFixed(1)} s, ${fmt(s.records / s.worker.wallSeconds)} records/s)`,
+  );
+  console.log(
+    `   baseline one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT: ${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`,
+  );
   console.log(`   ratio worker / baseline: ${(s.worker.perSecond / s.bare.perSecond).toFixed(3)}`);
   console.log(`\n8. peak RSS (target <= 300 MB each, whatever the file size)`);
-  console.log(`   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    worker: ${s.worker.peakMb.toFixed(0)} MB  ${met(s.worker.peakMb <= 300)}\n`);
+  console.log(
+    `   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    worker: ${s.worker.peakMb.toFixed(0)} MB  ${met(s.worker.peakMb <= 300)}\n`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {

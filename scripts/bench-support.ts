@@ -23,7 +23,14 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   const shared = process.env.DATABASE_URL;
   if (!shared) {
     const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-    return { url: server.urlFor('postgres'), dir, release: async () => { await server.stop(); await removeDir(); } };
+    return {
+      url: server.urlFor('postgres'),
+      dir,
+      release: async () => {
+        await server.stop();
+        await removeDir();
+      },
+    };
   }
   const dbName = `trellis_bench_${name.replace(/\W/g, '_')}_${Date.now()}`;
   const admin = createDb(shared, { max: 1 });

@@ -20,7 +20,16 @@
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { ACTIONS, authorize, nameKey, ROLES, SeatDealIndex, type AccountFacts, type Actor, type Role } from '@trellis/domain';
+import {
+  ACTIONS,
+  authorize,
+  nameKey,
+  ROLES,
+  SeatDealIndex,
+  type AccountFacts,
+  type Actor,
+  type Role,
+} from '@trellis/domain';
 import { accounts, createDb, debitSpend, memberships, migrateToLatest, seats, type Db } from '@trellis/db';
 import { createApp } from '@trellis/api/app';
 import { callerAt, userWithCaller } from '@trellis/api/test-support';
@@ -31,7 +40,7 @@ import { benchReports, printReports } from './bench-reports';
 /** A tiny deterministic PRNG, so every run measures the same work. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function benchAuthorize() {
@@ -40,10 +49,24 @@ function benchAuthorize() {
   const holding: AccountFacts = { id: 'h', kind: 'holding', level: 1, clientTier: null, archived: false, path: ['h'] };
   facts.push(holding);
   for (let a = 0; a < 99; a++) {
-    const agency: AccountFacts = { id: `a${a}`, kind: 'agency', level: 2, clientTier: null, archived: false, path: ['h', `a${a}`] };
+    const agency: AccountFacts = {
+      id: `a${a}`,
+      kind: 'agency',
+      level: 2,
+      clientTier: null,
+      archived: false,
+      path: ['h', `a${a}`],
+    };
     facts.push(agency);
     for (let c = 0; c < 100; c++) {
-      facts.push({ id: `a${a}c${c}`, kind: 'client', level: 3, clientTier: rand() < 0.2 ? 'premium' : 'standard', archived: false, path: ['h', `a${a}`, `a${a}c${c}`] });
+      facts.push({
+        id: `a${a}c${c}`,
+        kind: 'client',
+        level: 3,
+        clientTier: rand() < 0.2 ? 'premium' : 'standard',
+        archived: false,
+        path: ['h', `a${a}`, `a${a}c${c}`],
+      });
     }
   }
   const actors: Actor[] = [];
@@ -65,7 +88,8 @@ function benchAuthorize() {
   // Baseline: the same answers precomputed into a Set, then looked up: the floor any check can hope for.
   const allowed = new Set<number>();
   for (let i = 0; i < N; i++) {
-    if (authorize(actors[ua[i]!]!, facts[fa[i]!]!, ACTIONS[aa[i]!]!).ok) allowed.add((ua[i]! * 16384 + fa[i]!) * 32 + aa[i]!);
+    if (authorize(actors[ua[i]!]!, facts[fa[i]!]!, ACTIONS[aa[i]!]!).ok)
+      allowed.add((ua[i]! * 16384 + fa[i]!) * 32 + aa[i]!);
   }
   const run = (label: string, check: (i: number) => boolean) => {
     let yes = 0;
@@ -83,14 +107,41 @@ function benchAuthorize() {
 }
 
 async function seedBigHolding(db: Db) {
-  const holding = await accounts.insertAccount(db, { parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Bench Holding', nameKey: nameKey('Bench Holding'), currency: 'EUR', timeZone: 'UTC' });
+  const holding = await accounts.insertAccount(db, {
+    parent: null,
+    kind: 'holding',
+    level: 1,
+    clientTier: null,
+    name: 'Bench Holding',
+    nameKey: nameKey('Bench Holding'),
+    currency: 'EUR',
+    timeZone: 'UTC',
+  });
   await db.transaction().execute(async (trx) => {
     for (let a = 0; a < 50; a++) {
       const name = `Agency ${a}`;
-      const agency = await accounts.insertAccount(trx, { parent: holding, kind: 'agency', level: 2, clientTier: null, name, nameKey: nameKey(name), currency: 'EUR', timeZone: 'UTC' });
+      const agency = await accounts.insertAccount(trx, {
+        parent: holding,
+        kind: 'agency',
+        level: 2,
+        clientTier: null,
+        name,
+        nameKey: nameKey(name),
+        currency: 'EUR',
+        timeZone: 'UTC',
+      });
       for (let c = 0; c < 99; c++) {
         const cname = `Client ${a}-${c}`;
-        await accounts.insertAccount(trx, { parent: agency, kind: 'client', level: 3, clientTier: 'standard', name: cname, nameKey: nameKey(cname), currency: 'EUR', timeZone: 'UTC' });
+        await accounts.insertAccount(trx, {
+          parent: agency,
+          kind: 'client',
+          level: 3,
+          clientTier: 'standard',
+          name: cname,
+          nameKey: nameKey(cname),
+          currency: 'EUR',
+          timeZone: 'UTC',
+        });
       }
     }
   });
@@ -112,7 +163,9 @@ async function seedDealsAndSeats(db: Db, holdingId: string) {
     where a.root_id = ${holdingId}::uuid`.execute(db);
   await sql`
     insert into deal_dsps (deal_id, root_id, dsp)
-    select d.id, d.root_id, (${dsps})[1 + (abs(hashtext(d.id::text)) % 5)] from deals d where d.root_id = ${holdingId}::uuid`.execute(db);
+    select d.id, d.root_id, (${dsps})[1 + (abs(hashtext(d.id::text)) % 5)] from deals d where d.root_id = ${holdingId}::uuid`.execute(
+    db,
+  );
   await sql`
     insert into deal_dsps (deal_id, root_id, dsp)
     select d.id, d.root_id, 'dv360' from deals d join accounts a on a.id = d.owner_account_id
@@ -130,7 +183,9 @@ async function seedDealsAndSeats(db: Db, holdingId: string) {
     union all
     select ${holdingId}::uuid, s.id, s.dsp, cl.parent_id, 2, timestamptz '2026-02-01', timestamptz '2026-03-01' from s join cl on cl.n = s.n
     union all
-    select ${holdingId}::uuid, s.id, s.dsp, cl.id, 3, timestamptz '2026-03-01', null from s join cl on cl.n = s.n`.execute(db);
+    select ${holdingId}::uuid, s.id, s.dsp, cl.id, 3, timestamptz '2026-03-01', null from s join cl on cl.n = s.n`.execute(
+    db,
+  );
   await sql`analyze`.execute(db);
 }
 
@@ -161,7 +216,12 @@ async function benchTree() {
     const holding = await seedBigHolding(db);
     const seedMs = performance.now() - t0;
     const { user, token } = await userWithCaller(db, 'bench@trellis.test');
-    await memberships.insertMembership(db, { rootId: holding.id, accountId: holding.id, userId: user.id, role: 'analyst' });
+    await memberships.insertMembership(db, {
+      rootId: holding.id,
+      accountId: holding.id,
+      userId: user.id,
+      role: 'analyst',
+    });
     server = createApp({ db, publicUrl: 'http://127.0.0.1' }).listen(0, '127.0.0.1');
     await new Promise((r) => server!.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -180,7 +240,10 @@ async function benchTree() {
     const seatIds = [...new Set(indexInput.mappings.map((m) => m.seatId))];
     const rand = rng(7);
     const N = 1_000_000;
-    const qs = Array.from({ length: 4096 }, () => ({ seat: seatIds[Math.floor(rand() * seatIds.length)]!, at: new Date(Date.UTC(2026, 0, 1) + Math.floor(rand() * 150) * 86_400_000) }));
+    const qs = Array.from({ length: 4096 }, () => ({
+      seat: seatIds[Math.floor(rand() * seatIds.length)]!,
+      at: new Date(Date.UTC(2026, 0, 1) + Math.floor(rand() * 150) * 86_400_000),
+    }));
     const precomputed = new Map(qs.map((q, i) => [i, index.dealsAt(q.seat, q.at)]));
     const runLookups = (f: (i: number) => string[]) => {
       let found = 0;
@@ -195,17 +258,51 @@ async function benchTree() {
     const avgDeals = lookups.found / N;
     // the procedure itself, for reference: each call reads PostgreSQL
     const admin = await userWithCaller(db, 'bench-admin@trellis.test');
-    await memberships.insertMembership(db, { rootId: holding.id, accountId: holding.id, userId: admin.user.id, role: 'admin' });
+    await memberships.insertMembership(db, {
+      rootId: holding.id,
+      accountId: holding.id,
+      userId: admin.user.id,
+      role: 'admin',
+    });
     const caller = await callerAt(db, admin.token, new Date('2026-06-01T00:00:00Z'));
     const calls = 2000;
     const t3 = performance.now();
-    for (let i = 0; i < calls; i += 8) await Promise.all(qs.slice(i % 4000, (i % 4000) + 8).map((q) => caller.seats.deals({ seatId: q.seat, at: q.at.toISOString() })));
+    for (let i = 0; i < calls; i += 8)
+      await Promise.all(
+        qs.slice(i % 4000, (i % 4000) + 8).map((q) => caller.seats.deals({ seatId: q.seat, at: q.at.toISOString() })),
+      );
     const procedurePerSecond = calls / ((performance.now() - t3) / 1000);
     // deals.list for a client under the busy holding: its own 3 deals, its agency's 100, the holding's 150
-    const client = (await db.selectFrom('accounts').select(['id']).where('root_id', '=', holding.id).where('level', '=', 3).orderBy('name_key').limit(1).executeTakeFirstOrThrow()).id;
-    const dealList = await timeRequests(`${base}/trpc/deals.list?input=${encodeURIComponent(JSON.stringify({ accountId: client }))}`, headers, 300);
+    const client = (
+      await db
+        .selectFrom('accounts')
+        .select(['id'])
+        .where('root_id', '=', holding.id)
+        .where('level', '=', 3)
+        .orderBy('name_key')
+        .limit(1)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const dealList = await timeRequests(
+      `${base}/trpc/deals.list?input=${encodeURIComponent(JSON.stringify({ accountId: client }))}`,
+      headers,
+      300,
+    );
     const dealCount = Number((await sql<{ n: string }>`select count(*)::text as n from deals`.execute(db)).rows[0]!.n);
-    return { tree, health, seedMs, dealSeedMs, indexMs, lookups, lookupBase, avgDeals, procedurePerSecond, dealList, dealCount, seatCount: seatIds.length };
+    return {
+      tree,
+      health,
+      seedMs,
+      dealSeedMs,
+      indexMs,
+      lookups,
+      lookupBase,
+      avgDeals,
+      procedurePerSecond,
+      dealList,
+      dealCount,
+      seatCount: seatIds.length,
+    };
   } finally {
     await new Promise((r) => (server ? server.close(r) : r(null)));
     await db.destroy();
@@ -228,7 +325,11 @@ async function withBenchDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 
 async function timePosts(url: string, headers: Record<string, string>, n: number, body: (i: number) => unknown) {
   const post = async (i: number) => {
-    const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body(i)) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body(i)),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`${url}: ${res.status} ${text.slice(0, 200)}`);
   };
@@ -253,12 +354,18 @@ async function timePosts(url: string, headers: Record<string, string>, n: number
  *   debit rule folded into the statement. Neither is the product's path: they say what any implementation can reach.
  */
 async function debitFloors(db: Db, nextBatch: () => { clientId: string; amountMicros: bigint; reference: string }[]) {
-  await sql`create table floor_balances (client_id uuid primary key, root_id uuid not null, balance bigint not null check (balance >= 0))`.execute(db);
+  await sql`create table floor_balances (client_id uuid primary key, root_id uuid not null, balance bigint not null check (balance >= 0))`.execute(
+    db,
+  );
   await sql`insert into floor_balances select client_id, root_id, balance_micros from credit_accounts`.execute(db);
-  await sql`create table floor_refs (root_id uuid, client_id uuid, reference text, entry_id bigint, primary key (root_id, client_id, reference))`.execute(db);
+  await sql`create table floor_refs (root_id uuid, client_id uuid, reference text, entry_id bigint, primary key (root_id, client_id, reference))`.execute(
+    db,
+  );
   await sql`create table floor_entries (id bigint generated always as identity, root_id uuid, client_id uuid, amount bigint, balance_after bigint,
     reference text, debits int, created_at timestamptz, primary key (root_id, client_id, id))`.execute(db);
-  await sql`create table floor_buckets (root_id uuid, client_id uuid, bucket timestamptz, spent bigint, debits int, primary key (root_id, client_id, bucket))`.execute(db);
+  await sql`create table floor_buckets (root_id uuid, client_id uuid, bucket timestamptz, spent bigint, debits int, primary key (root_id, client_id, bucket))`.execute(
+    db,
+  );
   await sql`analyze`.execute(db);
   const items = (b: ReturnType<typeof nextBatch>) =>
     sql`select * from unnest(${b.map((i) => i.clientId)}::uuid[], ${b.map((i) => i.reference)}::text[], ${b.map((i) => i.amountMicros.toString())}::bigint[]) t(client_id, reference, amount)`;
@@ -294,7 +401,9 @@ async function debitFloors(db: Db, nextBatch: () => { clientId: string; amountMi
       select root_id, root_id, null, 'credits.spend', 'credit_entries', 'floor', null, '{}'::jsonb, now() from locked limit 1 returning 1)
     select (select count(*) from entries), (select count(*) from balances), (select count(*) from buckets), (select count(*) from audit)`;
   const run = async (statement: typeof bare, batches: number) => {
-    const work = Array.from({ length: batches }, () => nextBatch().map((d, i) => ({ ...d, reference: `${d.reference}-${batches}-${Math.random()}-${i}` })));
+    const work = Array.from({ length: batches }, () =>
+      nextBatch().map((d, i) => ({ ...d, reference: `${d.reference}-${batches}-${Math.random()}-${i}` })),
+    );
     const t0 = performance.now();
     for (const b of work) await db.transaction().execute((trx) => statement(b).execute(trx));
     return { n: batches * 500, ms: performance.now() - t0 };
@@ -309,28 +418,66 @@ async function debitFloors(db: Db, nextBatch: () => { clientId: string; amountMi
 async function benchCredits() {
   return withBenchDb(async (db) => {
     const CLIENTS = 1000;
-    const holding = await accounts.insertAccount(db, { parent: null, kind: 'holding', level: 1, clientTier: null, name: 'Credit Holding', nameKey: nameKey('Credit Holding'), currency: 'EUR', timeZone: 'UTC' });
+    const holding = await accounts.insertAccount(db, {
+      parent: null,
+      kind: 'holding',
+      level: 1,
+      clientTier: null,
+      name: 'Credit Holding',
+      nameKey: nameKey('Credit Holding'),
+      currency: 'EUR',
+      timeZone: 'UTC',
+    });
     const clientIds: string[] = [];
     await db.transaction().execute(async (trx) => {
       for (let a = 0; a < 10; a++) {
-        const agency = await accounts.insertAccount(trx, { parent: holding, kind: 'agency', level: 2, clientTier: null, name: `Agency ${a}`, nameKey: nameKey(`Agency ${a}`), currency: 'EUR', timeZone: 'UTC' });
+        const agency = await accounts.insertAccount(trx, {
+          parent: holding,
+          kind: 'agency',
+          level: 2,
+          clientTier: null,
+          name: `Agency ${a}`,
+          nameKey: nameKey(`Agency ${a}`),
+          currency: 'EUR',
+          timeZone: 'UTC',
+        });
         for (let c = 0; c < CLIENTS / 10; c++) {
-          const client = await accounts.insertAccount(trx, { parent: agency, kind: 'client', level: 3, clientTier: 'standard', name: `Client ${a}-${c}`, nameKey: nameKey(`Client ${a}-${c}`), currency: 'EUR', timeZone: 'UTC' });
+          const client = await accounts.insertAccount(trx, {
+            parent: agency,
+            kind: 'client',
+            level: 3,
+            clientTier: 'standard',
+            name: `Client ${a}-${c}`,
+            nameKey: nameKey(`Client ${a}-${c}`),
+            currency: 'EUR',
+            timeZone: 'UTC',
+          });
           clientIds.push(client.id);
         }
       }
     });
     // every client starts with a large balance, through the ledger (an adjustment each)
     const START = 100_000_000_000_000n;
-    await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason) select root_id, client_id, 'adjustment', ${START.toString()}::bigint, ${START.toString()}::bigint, 'bench' from credit_accounts`.execute(db);
+    await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason) select root_id, client_id, 'adjustment', ${START.toString()}::bigint, ${START.toString()}::bigint, 'bench' from credit_accounts`.execute(
+      db,
+    );
     await sql`update credit_accounts set balance_micros = ${START.toString()}::bigint`.execute(db);
     // the baseline's table: one row per client, debited by one conditional UPDATE per debit
-    await sql`create table bench_balances (id uuid primary key, balance bigint not null check (balance >= 0))`.execute(db);
-    await sql`insert into bench_balances select client_id, ${START.toString()}::bigint from credit_accounts`.execute(db);
+    await sql`create table bench_balances (id uuid primary key, balance bigint not null check (balance >= 0))`.execute(
+      db,
+    );
+    await sql`insert into bench_balances select client_id, ${START.toString()}::bigint from credit_accounts`.execute(
+      db,
+    );
     await sql`analyze`.execute(db);
 
     const rand = rng(11);
-    const batch = (n: number, pick: () => string, tag: string) => Array.from({ length: n }, (_, i) => ({ clientId: pick(), amountMicros: BigInt(1 + Math.floor(rand() * 1_000_000)), reference: `${tag}-${i}` }));
+    const batch = (n: number, pick: () => string, tag: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        clientId: pick(),
+        amountMicros: BigInt(1 + Math.floor(rand() * 1_000_000)),
+        reference: `${tag}-${i}`,
+      }));
     const spreadPick = () => clientIds[Math.floor(rand() * clientIds.length)]!;
     const hotPick = () => clientIds[0]!;
     const runDebits = async (batches: number, pick: () => string, tag: string) => {
@@ -342,17 +489,27 @@ async function benchCredits() {
     await runDebits(10, spreadPick, 'warm');
     const spread = await runDebits(200, spreadPick, 'spread');
     const hot = await runDebits(40, hotPick, 'hot');
-    const two = Array.from({ length: 2 }, (_, w) => Array.from({ length: 60 }, (_, b) => batch(500, spreadPick, `two-${w}-${b}`)));
+    const two = Array.from({ length: 2 }, (_, w) =>
+      Array.from({ length: 60 }, (_, b) => batch(500, spreadPick, `two-${w}-${b}`)),
+    );
     const t2 = performance.now();
-    await Promise.all(two.map(async (work) => {
-      for (const items of work) await db.transaction().execute((trx) => debitSpend(trx, items));
-    }));
+    await Promise.all(
+      two.map(async (work) => {
+        for (const items of work) await db.transaction().execute((trx) => debitSpend(trx, items));
+      }),
+    );
     const twoWorkers = { n: 2 * 60 * 500, ms: performance.now() - t2 };
 
     const baseline = async (n: number, pick: () => string) => {
-      const items = Array.from({ length: n }, () => ({ id: pick(), amount: String(1 + Math.floor(rand() * 1_000_000)) }));
+      const items = Array.from({ length: n }, () => ({
+        id: pick(),
+        amount: String(1 + Math.floor(rand() * 1_000_000)),
+      }));
       const t0 = performance.now();
-      for (const it of items) await sql`update bench_balances set balance = balance - ${it.amount}::bigint where id = ${it.id}::uuid and balance >= ${it.amount}::bigint`.execute(db);
+      for (const it of items)
+        await sql`update bench_balances set balance = balance - ${it.amount}::bigint where id = ${it.id}::uuid and balance >= ${it.amount}::bigint`.execute(
+          db,
+        );
       return { n, ms: performance.now() - t0 };
     };
     const baseSpread = await baseline(10_000, spreadPick);
@@ -361,8 +518,19 @@ async function benchCredits() {
 
     // credits.topUp over HTTP: an operator of the holding tops up clients with the test Visa
     const { user, token, caller } = await userWithCaller(db, 'bench-credits@trellis.test');
-    await memberships.insertMembership(db, { rootId: holding.id, accountId: holding.id, userId: user.id, role: 'operator' });
-    const cards = await Promise.all(clientIds.slice(0, 20).map((clientId) => caller.credits.addCard({ clientId, number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' })));
+    await memberships.insertMembership(db, {
+      rootId: holding.id,
+      accountId: holding.id,
+      userId: user.id,
+      role: 'operator',
+    });
+    const cards = await Promise.all(
+      clientIds
+        .slice(0, 20)
+        .map((clientId) =>
+          caller.credits.addCard({ clientId, number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' }),
+        ),
+    );
     const server = createApp({ db, publicUrl: 'http://127.0.0.1' }).listen(0, '127.0.0.1');
     try {
       await new Promise((r) => server.once('listening', r));
@@ -370,7 +538,12 @@ async function benchCredits() {
       const headers = { authorization: `Bearer ${token}` };
       const topUp = await timePosts(`${base}/trpc/credits.topUp`, headers, 500, (i) => {
         const card = cards[(i + 20) % cards.length]!;
-        return { clientId: card.clientId, amountMicros: '25000000', paymentMethodId: card.id, idempotencyKey: `bench-${i}` };
+        return {
+          clientId: card.clientId,
+          amountMicros: '25000000',
+          paymentMethodId: card.id,
+          idempotencyKey: `bench-${i}`,
+        };
       });
       const health = await timeRequests(`${base}/healthz`, {}, 500);
       return { clients: CLIENTS, spread, hot, twoWorkers, baseSpread, baseHot, floors, topUp, health };
@@ -381,44 +554,82 @@ async function benchCredits() {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,spend,reports').split(',').map((x) => x.trim().replace(/^credits$/, '5')));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? '1,2,3,4,5,spend,reports').split(',').map((x) => x.trim().replace(/^credits$/, '5')),
+);
 if (only.has('1')) {
-const a = benchAuthorize();
-console.log(`\n1. authorization checks, in-process, ${fmt(a.accounts)}-account tree, 1,000 members, ${ACTIONS.length} actions`);
-console.log(`   authorize():        ${fmt(a.real.perSecond)} checks/s   (target >= 1,000,000)  ${a.real.perSecond >= 1e6 ? 'MET' : 'MISSED'}`);
-console.log(`   baseline Set.has(): ${fmt(a.base.perSecond)} lookups/s`);
-console.log(`   ratio authorize / baseline: ${(a.real.perSecond / a.base.perSecond).toFixed(3)}`);
+  const a = benchAuthorize();
+  console.log(
+    `\n1. authorization checks, in-process, ${fmt(a.accounts)}-account tree, 1,000 members, ${ACTIONS.length} actions`,
+  );
+  console.log(
+    `   authorize():        ${fmt(a.real.perSecond)} checks/s   (target >= 1,000,000)  ${a.real.perSecond >= 1e6 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(`   baseline Set.has(): ${fmt(a.base.perSecond)} lookups/s`);
+  console.log(`   ratio authorize / baseline: ${(a.real.perSecond / a.base.perSecond).toFixed(3)}`);
 }
 if (['2', '3', '4'].some((x) => only.has(x))) {
-const t = await benchTree();
-console.log(`\n2. accounts.tree over HTTP, holding with 5,000 descendants (${fmt(t.tree.bytes)} bytes a response; seeded in ${fmt(t.seedMs)} ms)`);
-console.log(`   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`);
-console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
-console.log(`   ratio p99 tree / healthz: ${(t.tree.p99 / t.health.p99).toFixed(1)}`);
-console.log(`\n3. seats.deals lookups in-process: ${fmt(t.dealCount)} deals, ${fmt(t.seatCount)} seats with 3 mappings each (seeded in ${fmt(t.dealSeedMs)} ms; index built from the database in ${fmt(t.indexMs)} ms)`);
-console.log(`   SeatDealIndex.dealsAt(): ${fmt(t.lookups.perSecond)} lookups/s, ${t.avgDeals.toFixed(1)} deals an answer   (target >= 20,000)  ${t.lookups.perSecond >= 20_000 ? 'MET' : 'MISSED'}`);
-console.log(`   baseline Map.get() of precomputed answers: ${fmt(t.lookupBase.perSecond)} lookups/s`);
-console.log(`   ratio index / baseline: ${(t.lookups.perSecond / t.lookupBase.perSecond).toFixed(3)}`);
-console.log(`   for reference, the seats.deals procedure through createCaller (reads PostgreSQL): ${fmt(t.procedurePerSecond)} calls/s`);
-console.log(`\n4. deals.list over HTTP for a client under the busy holding (first page of 100 of its 253 usable deals)`);
-console.log(`   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`);
-console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
-console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
+  const t = await benchTree();
+  console.log(
+    `\n2. accounts.tree over HTTP, holding with 5,000 descendants (${fmt(t.tree.bytes)} bytes a response; seeded in ${fmt(t.seedMs)} ms)`,
+  );
+  console.log(
+    `   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
+  console.log(`   ratio p99 tree / healthz: ${(t.tree.p99 / t.health.p99).toFixed(1)}`);
+  console.log(
+    `\n3. seats.deals lookups in-process: ${fmt(t.dealCount)} deals, ${fmt(t.seatCount)} seats with 3 mappings each (seeded in ${fmt(t.dealSeedMs)} ms; index built from the database in ${fmt(t.indexMs)} ms)`,
+  );
+  console.log(
+    `   SeatDealIndex.dealsAt(): ${fmt(t.lookups.perSecond)} lookups/s, ${t.avgDeals.toFixed(1)} deals an answer   (target >= 20,000)  ${t.lookups.perSecond >= 20_000 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(`   baseline Map.get() of precomputed answers: ${fmt(t.lookupBase.perSecond)} lookups/s`);
+  console.log(`   ratio index / baseline: ${(t.lookups.perSecond / t.lookupBase.perSecond).toFixed(3)}`);
+  console.log(
+    `   for reference, the seats.deals procedure through createCaller (reads PostgreSQL): ${fmt(t.procedurePerSecond)} calls/s`,
+  );
+  console.log(
+    `\n4. deals.list over HTTP for a client under the busy holding (first page of 100 of its 253 usable deals)`,
+  );
+  console.log(
+    `   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
+  console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
 }
 if (only.has('5')) {
   const c = await benchCredits();
   const per = (x: { n: number; ms: number }) => (x.n / x.ms) * 1000;
   console.log(`\n5. credits (${fmt(c.clients)} clients)`);
-  console.log(`   debitSpend, ${fmt(c.spread.n)} debits over ${fmt(c.clients)} clients in batches of 500: ${fmt(per(c.spread))} debits/s   (target >= 50,000)  ${per(c.spread) >= 50_000 ? 'MET' : 'MISSED'}`);
-  console.log(`   baseline UPDATE ... WHERE balance >= $1 loop, one statement per debit, spread: ${fmt(per(c.baseSpread))} debits/s   ratio ${(per(c.spread) / per(c.baseSpread)).toFixed(1)}`);
-  console.log(`   debitSpend, ${fmt(c.hot.n)} debits on one hot client in batches of 500: ${fmt(per(c.hot))} debits/s   (target >= 5,000)  ${per(c.hot) >= 5_000 ? 'MET' : 'MISSED'}`);
-  console.log(`   baseline UPDATE loop on one hot row: ${fmt(per(c.baseHot))} debits/s   ratio ${(per(c.hot) / per(c.baseHot)).toFixed(1)}`);
+  console.log(
+    `   debitSpend, ${fmt(c.spread.n)} debits over ${fmt(c.clients)} clients in batches of 500: ${fmt(per(c.spread))} debits/s   (target >= 50,000)  ${per(c.spread) >= 50_000 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `   baseline UPDATE ... WHERE balance >= $1 loop, one statement per debit, spread: ${fmt(per(c.baseSpread))} debits/s   ratio ${(per(c.spread) / per(c.baseSpread)).toFixed(1)}`,
+  );
+  console.log(
+    `   debitSpend, ${fmt(c.hot.n)} debits on one hot client in batches of 500: ${fmt(per(c.hot))} debits/s   (target >= 5,000)  ${per(c.hot) >= 5_000 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `   baseline UPDATE loop on one hot row: ${fmt(per(c.baseHot))} debits/s   ratio ${(per(c.hot) / per(c.baseHot)).toFixed(1)}`,
+  );
   console.log(`   two workers at once, spread (disjoint batches, shared clients): ${fmt(per(c.twoWorkers))} debits/s`);
-  console.log(`   what any implementation can reach here (one statement a batch of 500, spread, no JavaScript between lock and write):`);
-  console.log(`     floor, the bare writes the rules require (no key check, no constraint): ${fmt(per(c.floors.bare))} debits/s   target / floor ${(50_000 / per(c.floors.bare)).toFixed(2)}`);
-  console.log(`     the same call on the real credit tables (their key checks, constraints, indexes): ${fmt(per(c.floors.oneStatement))} debits/s   target / that ${(50_000 / per(c.floors.oneStatement)).toFixed(2)}`);
-  console.log(`   credits.topUp over HTTP (test processor, ${c.topUp.n} top-ups): p50 ${c.topUp.p50.toFixed(1)} ms   p99 ${c.topUp.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${c.topUp.p99 <= 50 ? 'MET' : 'MISSED'}`);
-  console.log(`   baseline /healthz: p50 ${c.health.p50.toFixed(2)} ms   p99 ${c.health.p99.toFixed(2)} ms   ratio p99 topUp / healthz ${(c.topUp.p99 / c.health.p99).toFixed(1)}\n`);
+  console.log(
+    `   what any implementation can reach here (one statement a batch of 500, spread, no JavaScript between lock and write):`,
+  );
+  console.log(
+    `     floor, the bare writes the rules require (no key check, no constraint): ${fmt(per(c.floors.bare))} debits/s   target / floor ${(50_000 / per(c.floors.bare)).toFixed(2)}`,
+  );
+  console.log(
+    `     the same call on the real credit tables (their key checks, constraints, indexes): ${fmt(per(c.floors.oneStatement))} debits/s   target / that ${(50_000 / per(c.floors.oneStatement)).toFixed(2)}`,
+  );
+  console.log(
+    `   credits.topUp over HTTP (test processor, ${c.topUp.n} top-ups): p50 ${c.topUp.p50.toFixed(1)} ms   p99 ${c.topUp.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${c.topUp.p99 <= 50 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `   baseline /healthz: p50 ${c.health.p50.toFixed(2)} ms   p99 ${c.health.p99.toFixed(2)} ms   ratio p99 topUp / healthz ${(c.topUp.p99 / c.health.p99).toFixed(1)}\n`,
+  );
 }
 if (only.has('spend')) printSpend(await benchSpend());
 if (only.has('reports')) printReports(await benchReports());

@@ -62,7 +62,11 @@ function emit(line: string, to: NodeJS.WriteStream) {
   to.write(`${line}\n`);
 }
 const log = pino(
-  { level: process.env.TRELLIS_LOG_LEVEL ?? 'info', base: { service: 'start', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+  {
+    level: process.env.TRELLIS_LOG_LEVEL ?? 'info',
+    base: { service: 'start', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  },
   { write: (s: string) => emit(s.replace(/\n$/, ''), process.stdout) },
 );
 
@@ -104,10 +108,17 @@ async function endProcess(pid: number, what: string, sig: NodeJS.Signals = 'SIGT
       process.kill(target, 'SIGKILL');
     } catch {}
   }
-  for (const until = Date.now() + 5_000; Date.now() < until && alive(pid); ) await sleep(100);
+  for (const until = Date.now() + 5_000; Date.now() < until && alive(pid);) await sleep(100);
 }
 
-interface RunFile { supervisor: number; watchdog?: number; api?: number; worker?: number; database?: number; port: number }
+interface RunFile {
+  supervisor: number;
+  watchdog?: number;
+  api?: number;
+  worker?: number;
+  database?: number;
+  port: number;
+}
 
 /** Ends what an earlier run of this data folder left: refuses if that run's supervisor still lives. */
 async function cleanUpEarlierRun() {
@@ -118,11 +129,22 @@ async function cleanUpEarlierRun() {
   } catch {
     return rmSync(runFile, { force: true });
   }
-  if (prev.supervisor !== process.pid && alive(prev.supervisor) && cmdlineOf(prev.supervisor).includes('scripts/start')) {
-    throw new Error(`Trellis is already running from ${dataDir} (pid ${prev.supervisor}); stop it first (kill ${prev.supervisor})`);
+  if (
+    prev.supervisor !== process.pid &&
+    alive(prev.supervisor) &&
+    cmdlineOf(prev.supervisor).includes('scripts/start')
+  ) {
+    throw new Error(
+      `Trellis is already running from ${dataDir} (pid ${prev.supervisor}); stop it first (kill ${prev.supervisor})`,
+    );
   }
-  const ours = (pid: number | undefined, marker: string) => pid !== undefined && alive(pid) && cmdlineOf(pid).includes(marker);
-  for (const [what, pid, marker] of [['watchdog', prev.watchdog, 'scripts/watchdog'], ['api', prev.api, 'apps/api/src/main'], ['worker', prev.worker, 'apps/worker/src/main']] as const) {
+  const ours = (pid: number | undefined, marker: string) =>
+    pid !== undefined && alive(pid) && cmdlineOf(pid).includes(marker);
+  for (const [what, pid, marker] of [
+    ['watchdog', prev.watchdog, 'scripts/watchdog'],
+    ['api', prev.api, 'apps/api/src/main'],
+    ['worker', prev.worker, 'apps/worker/src/main'],
+  ] as const) {
     if (ours(pid, marker)) await endProcess(pid!, what);
   }
   if (prev.database !== undefined && isOurServer(prev.database, embeddedDataDir(path.join(dataDir, 'postgres')))) {
@@ -153,7 +175,11 @@ function isOurServer(pid: number, clusterDir: string): boolean {
     return false;
   }
   const d = args.indexOf('-D');
-  return d >= 0 && path.basename(args[0] ?? '') === 'postgres' && path.resolve(args[d + 1] ?? '') === path.resolve(clusterDir);
+  return (
+    d >= 0 &&
+    path.basename(args[0] ?? '') === 'postgres' &&
+    path.resolve(args[d + 1] ?? '') === path.resolve(clusterDir)
+  );
 }
 
 /** The process listening on a TCP port of this machine, from /proc (Linux), if this user may see it. */
@@ -200,17 +226,27 @@ const portFree = (p: number) =>
 async function claimPort() {
   if (await portFree(port)) return;
   const holder = holderOf(port);
-  if (holder && holder.cmdline.includes('apps/api/src/main') && envOf(holder.pid).includes(`TRELLIS_DATA_DIR=${dataDir}`)) {
+  if (
+    holder &&
+    holder.cmdline.includes('apps/api/src/main') &&
+    envOf(holder.pid).includes(`TRELLIS_DATA_DIR=${dataDir}`)
+  ) {
     await endProcess(holder.pid, 'api');
     if (await portFree(port)) return;
   }
-  const who = holder ? `pid ${holder.pid} (${holder.cmdline.slice(0, 160)})` : 'another process (not visible to this user)';
+  const who = holder
+    ? `pid ${holder.pid} (${holder.cmdline.slice(0, 160)})`
+    : 'another process (not visible to this user)';
   throw new Error(`port ${port} is in use by ${who}; stop it, or start on another port: PORT=3001 pnpm start`);
 }
 
 // ---- the processes ----
 function startWatchdog() {
-  watchdog = spawn(process.execPath, [path.join(root, 'scripts/watchdog.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], detached: true });
+  watchdog = spawn(process.execPath, [path.join(root, 'scripts/watchdog.mjs')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    detached: true,
+  });
   watchdog.unref();
   (watchdog.channel as { unref?: () => void } | undefined)?.unref?.();
 }
@@ -228,7 +264,17 @@ async function databaseUrl(): Promise<string> {
     dataDir: pgDir,
     detached: true,
     log: (l) => {
-      if (!stopping && /FATAL|PANIC|ERROR|\[embedded\]/.test(l)) for (const x of l.trim().split('\n')) emit(JSON.stringify({ level: /\[embedded\]/.test(x) ? 30 : 50, time: new Date().toISOString(), service: 'postgres', msg: x }), process.stderr);
+      if (!stopping && /FATAL|PANIC|ERROR|\[embedded\]/.test(l))
+        for (const x of l.trim().split('\n'))
+          emit(
+            JSON.stringify({
+              level: /\[embedded\]/.test(x) ? 30 : 50,
+              time: new Date().toISOString(),
+              service: 'postgres',
+              msg: x,
+            }),
+            process.stderr,
+          );
     },
   });
   tell({ database: embedded.pid });
@@ -250,7 +296,12 @@ async function databaseUrl(): Promise<string> {
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv) {
   // node itself (with tsx's loader), not the tsx wrapper: the IPC channel is then this process's to the real one
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  });
   const entry = { name, child, lastError: null as string | null };
   const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) => {
     let rest = '';
@@ -286,7 +337,13 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv) {
 function writeRunFile() {
   if (process.env.DATABASE_URL && !existsSync(dataDir)) return;
   const byName = Object.fromEntries(children.map((c) => [c.name, c.child.pid]));
-  const state: RunFile = { supervisor: process.pid, port, ...(watchdog?.pid ? { watchdog: watchdog.pid } : {}), ...byName, ...(embedded ? { database: embedded.pid } : {}) };
+  const state: RunFile = {
+    supervisor: process.pid,
+    port,
+    ...(watchdog?.pid ? { watchdog: watchdog.pid } : {}),
+    ...byName,
+    ...(embedded ? { database: embedded.pid } : {}),
+  };
   writeFileSync(runFile, `${JSON.stringify(state)}\n`);
   ownsRunFile = true;
 }
@@ -365,17 +422,23 @@ async function main() {
     return shutdown(1);
   }
   const lines = [``, `Trellis is running at ${base}`, ``];
-  if (process.env.TRELLIS_ADMIN_EMAIL) lines.push(`Platform operator: ${process.env.TRELLIS_ADMIN_EMAIL} (password from TRELLIS_ADMIN_PASSWORD)`);
+  if (process.env.TRELLIS_ADMIN_EMAIL)
+    lines.push(`Platform operator: ${process.env.TRELLIS_ADMIN_EMAIL} (password from TRELLIS_ADMIN_PASSWORD)`);
   if (demo === '1') {
     lines.push(`Demo sign-ins, all with the password "${DEMO_PASSWORD}":`);
-    for (const s of [...demoSignIns(), ...demoClientSignIns()]) lines.push(`  ${s.email.padEnd(26)} ${s.role.padEnd(18)} ${s.account}`);
+    for (const s of [...demoSignIns(), ...demoClientSignIns()])
+      lines.push(`  ${s.email.padEnd(26)} ${s.role.padEnd(18)} ${s.account}`);
   }
   lines.push(``, `Press Ctrl-C to stop (the database stops too).`, ``);
   if (pretty) console.log(lines.join('\n'));
   else log.info({ url: base }, lines.filter(Boolean).join(' | '));
   // the live demo: synthetic spend through an ingest key of the demo holding (issue 11)
   if (demo === '1' && process.env.TRELLIS_DEMO_SPEND !== '0' && !stopping) {
-    stopDemo = await startDemoSpend({ base: `http://127.0.0.1:${port}`, dataDir, log: (l) => log.info(l.replace(/^\[demo-spend\] /, 'demo spend: ')) });
+    stopDemo = await startDemoSpend({
+      base: `http://127.0.0.1:${port}`,
+      dataDir,
+      log: (l) => log.info(l.replace(/^\[demo-spend\] /, 'demo spend: ')),
+    });
     if (stopping) stopDemo();
   }
 }

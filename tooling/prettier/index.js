@@ -7,7 +7,7 @@
 const config = {
   printWidth: 120,
   singleQuote: true,
-  proseWrap: "preserve",
+  proseWrap: 'preserve',
 };
 
 export default config;

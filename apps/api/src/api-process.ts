@@ -32,7 +32,13 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   for (const until = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
     if (child.exitCode !== null) throw new Error(`the api exited early:\n${out}`);
     if (Date.now() > until) throw new Error(`the api did not answer /healthz within 60 s:\n${out}`);
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
   }
   return {
     base,

@@ -8,7 +8,15 @@ import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
 import { reportCsvHandler } from './exports';
 import { createLogger, type Logger } from './lib/log';
-import { createMetrics, metricsHandler, noteError, noteUser, observeRequests, readyzHandler, type Metrics } from './lib/observe';
+import {
+  createMetrics,
+  metricsHandler,
+  noteError,
+  noteUser,
+  observeRequests,
+  readyzHandler,
+  type Metrics,
+} from './lib/observe';
 import type { PaymentProvider } from './lib/payments';
 import { appRouter } from './root';
 
@@ -96,11 +104,19 @@ export function createApp(opts: AppOptions): Express {
     res.json({ ok: true });
   });
   app.get('/readyz', readyzHandler(opts.db, logger));
-  app.get('/metrics', metricsHandler({ metrics, token: opts.metricsToken, behindProxy: opts.trustProxy !== undefined }));
+  app.get(
+    '/metrics',
+    metricsHandler({ metrics, token: opts.metricsToken, behindProxy: opts.trustProxy !== undefined }),
+  );
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
   app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, log: opts.log ?? ((l) => logger.error(l)) }));
   app.use('/trpc', mutationsNeedJsonOrBearer);
-  const contextOf = createContextFactory({ db: opts.db, publicUrl: opts.publicUrl, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.payments ? { payments: opts.payments } : {}) });
+  const contextOf = createContextFactory({
+    db: opts.db,
+    publicUrl: opts.publicUrl,
+    ...(opts.mailer ? { mailer: opts.mailer } : {}),
+    ...(opts.payments ? { payments: opts.payments } : {}),
+  });
   const trpc = (maxBodySize: number) =>
     createExpressMiddleware({
       router: appRouter,
@@ -109,7 +125,8 @@ export function createApp(opts: AppOptions): Express {
       maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: p, req }) => {
         noteError(req, p, error.code);
-        if (error.code === 'INTERNAL_SERVER_ERROR') (opts.log ?? ((l: string) => logger.error(l)))(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          (opts.log ?? ((l: string) => logger.error(l)))(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
     });
   // spend.ingest alone takes up to 10,000 records a call (a few MB of JSON); everything else at most 1 MB. The 16 MB
@@ -136,7 +153,9 @@ export function createApp(opts: AppOptions): Express {
 }
 
 /** The tRPC context factory, noting the caller's user id for the request's log line. */
-function withUserNoted<O extends { req: Request }, C extends { user: { id: string } | null }>(factory: (o: O) => Promise<C>) {
+function withUserNoted<O extends { req: Request }, C extends { user: { id: string } | null }>(
+  factory: (o: O) => Promise<C>,
+) {
   return async (o: O) => {
     const ctx = await factory(o);
     noteUser(o.req, ctx.user?.id ?? null);

@@ -20,7 +20,12 @@ export async function ensurePlatformOperator(db: Db, email: string, password: st
   } catch (e) {
     throw new Error(`TRELLIS_ADMIN_PASSWORD is refused: ${e instanceof Error ? e.message : String(e)}`);
   }
-  await users.insertUser(db, { email: normalized, name: 'Platform operator', passwordHash: await hashPassword(password), platformOperator: true });
+  await users.insertUser(db, {
+    email: normalized,
+    name: 'Platform operator',
+    passwordHash: await hashPassword(password),
+    platformOperator: true,
+  });
   return 'created';
 }
 

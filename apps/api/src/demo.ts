@@ -10,9 +10,21 @@ export const DEMO_OPERATOR = 'operator@trellis.demo';
 const HOLDING = 'Northwind Group';
 
 const AGENCIES: { name: string; slug: string; clients: string[] }[] = [
-  { name: 'Bright Media', slug: 'bright', clients: ['Acme Foods', 'Blue Harbor Bank', 'Citrus Mobile', 'Delta Outdoor'] },
-  { name: 'Cobalt Digital', slug: 'cobalt', clients: ['Evergreen Energy', 'Fjord Travel', 'Granite Insurance', 'Helio Games'] },
-  { name: 'Meridian Partners', slug: 'meridian', clients: ['Iris Beauty', 'Juniper Homes', 'Kestrel Motors', 'Lumen Pharma'] },
+  {
+    name: 'Bright Media',
+    slug: 'bright',
+    clients: ['Acme Foods', 'Blue Harbor Bank', 'Citrus Mobile', 'Delta Outdoor'],
+  },
+  {
+    name: 'Cobalt Digital',
+    slug: 'cobalt',
+    clients: ['Evergreen Energy', 'Fjord Travel', 'Granite Insurance', 'Helio Games'],
+  },
+  {
+    name: 'Meridian Partners',
+    slug: 'meridian',
+    clients: ['Iris Beauty', 'Juniper Homes', 'Kestrel Motors', 'Lumen Pharma'],
+  },
 ];
 
 export interface DemoSignIn {
@@ -24,9 +36,13 @@ export interface DemoSignIn {
 /** Who can sign in to the demo (all with DEMO_PASSWORD). */
 export function demoSignIns(): DemoSignIn[] {
   const plan: DemoSignIn[] = [{ email: DEMO_OPERATOR, role: 'platform operator', account: '(installation)' }];
-  for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@northwind.demo`, role: r, account: HOLDING });
-  for (const a of AGENCIES) for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@${a.slug}.demo`, role: r, account: a.name });
-  for (const r of ['admin', 'operator', 'analyst'] as const) plan.push({ email: `${r}@acme.demo`, role: r, account: 'Acme Foods' });
+  for (const r of ['admin', 'operator', 'analyst'] as const)
+    plan.push({ email: `${r}@northwind.demo`, role: r, account: HOLDING });
+  for (const a of AGENCIES)
+    for (const r of ['admin', 'operator', 'analyst'] as const)
+      plan.push({ email: `${r}@${a.slug}.demo`, role: r, account: a.name });
+  for (const r of ['admin', 'operator', 'analyst'] as const)
+    plan.push({ email: `${r}@acme.demo`, role: r, account: 'Acme Foods' });
   return plan;
 }
 
@@ -46,8 +62,11 @@ export function demoClientSignIns(): DemoSignIn[] {
  */
 export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promise<{ created: boolean }> {
   // the links of the seeded invitation mails point at the installation's own address
-  const context = (o: { sessionToken?: string; now?: () => Date } = {}) => createContextInner({ db, ...o, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
-  const plan = demoSignIns().filter((p): p is DemoSignIn & { role: Role } => p.role !== 'platform operator' && !p.email.endsWith('@trellis.demo'));
+  const context = (o: { sessionToken?: string; now?: () => Date } = {}) =>
+    createContextInner({ db, ...o, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
+  const plan = demoSignIns().filter(
+    (p): p is DemoSignIn & { role: Role } => p.role !== 'platform operator' && !p.email.endsWith('@trellis.demo'),
+  );
   if (await accounts.siblingNameTaken(db, null, nameKey(HOLDING))) return { created: false };
 
   await ensurePlatformOperator(db, DEMO_OPERATOR, DEMO_PASSWORD);
@@ -58,14 +77,18 @@ export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promi
   };
   const invite = async (caller: Awaited<ReturnType<typeof as>>, accountId: string, email: string, role: Role) => {
     const { token } = await caller.members.invite({ accountId, email, role });
-    if (!token) throw new Error("the demo is seeded through the outbox mailer, which returns the token");
+    if (!token) throw new Error('the demo is seeded through the outbox mailer, which returns the token');
     const anon = createCaller(await context());
     const name = email.split('@')[0]!.replace(/^./, (c) => c.toUpperCase()) + ' ' + email.split('@')[1]!.split('.')[0];
     await anon.members.acceptInvitation({ token, name, password: DEMO_PASSWORD });
   };
 
   const operator = await as(DEMO_OPERATOR);
-  const holding = await operator.accounts.createHolding({ name: HOLDING, currency: 'EUR', timeZone: 'Europe/Copenhagen' });
+  const holding = await operator.accounts.createHolding({
+    name: HOLDING,
+    currency: 'EUR',
+    timeZone: 'Europe/Copenhagen',
+  });
   await invite(operator, holding.id, 'admin@northwind.demo', 'admin');
   const holdingAdmin = await as('admin@northwind.demo');
   const ids = new Map<string, string>([[HOLDING, holding.id]]);
@@ -73,7 +96,12 @@ export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promi
     const agency = await holdingAdmin.accounts.create({ parentId: holding.id, name: a.name, kind: 'agency' });
     ids.set(a.name, agency.id);
     for (const c of a.clients) {
-      const client = await holdingAdmin.accounts.create({ parentId: agency.id, name: c, kind: 'client', ...(c === 'Fjord Travel' ? { currency: 'NOK', timeZone: 'Europe/Oslo' } : {}) });
+      const client = await holdingAdmin.accounts.create({
+        parentId: agency.id,
+        name: c,
+        kind: 'client',
+        ...(c === 'Fjord Travel' ? { currency: 'NOK', timeZone: 'Europe/Oslo' } : {}),
+      });
       ids.set(c, client.id);
     }
   }
@@ -82,7 +110,8 @@ export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promi
     await invite(holdingAdmin, ids.get(p.account)!, p.email, p.role);
   }
   // Seats on three DSPs, spread down the tree, and deals at every level (one multi-DSP deal at the holding).
-  const seat = (dsp: 'dv360' | 'ttd' | 'xandr', seatId: string, name: string) => holdingAdmin.seats.link({ accountId: holding.id, dsp, seatId, name });
+  const seat = (dsp: 'dv360' | 'ttd' | 'xandr', seatId: string, name: string) =>
+    holdingAdmin.seats.link({ accountId: holding.id, dsp, seatId, name });
   const place = async (seatId: string, ...accountNames: string[]) => {
     for (const n of accountNames) await holdingAdmin.seats.assign({ seatId, accountId: ids.get(n)! });
   };
@@ -97,16 +126,46 @@ export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promi
   await place(ttd1.id, 'Bright Media', 'Blue Harbor Bank');
   await place(ttd2.id, 'Meridian Partners', 'Iris Beauty');
   await place(xa1.id, 'Bright Media');
-  const deal = (owner: string, name: string, publisher: string, type: 'preferred_deal' | 'private_auction' | 'programmatic_guaranteed', cpmMicros: number, dsps: string[], currency = 'EUR') =>
-    holdingAdmin.deals.create({ accountId: ids.get(owner)!, name, publisher, type, cpmMicros, currency, dsps, startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-12-31T23:59:59Z' });
-  await deal(HOLDING, 'Group premium video', 'StreamCo', 'programmatic_guaranteed', 18_500_000, ['dv360', 'ttd', 'xandr']);
+  const deal = (
+    owner: string,
+    name: string,
+    publisher: string,
+    type: 'preferred_deal' | 'private_auction' | 'programmatic_guaranteed',
+    cpmMicros: number,
+    dsps: string[],
+    currency = 'EUR',
+  ) =>
+    holdingAdmin.deals.create({
+      accountId: ids.get(owner)!,
+      name,
+      publisher,
+      type,
+      cpmMicros,
+      currency,
+      dsps,
+      startsAt: '2026-01-01T00:00:00Z',
+      endsAt: '2026-12-31T23:59:59Z',
+    });
+  await deal(HOLDING, 'Group premium video', 'StreamCo', 'programmatic_guaranteed', 18_500_000, [
+    'dv360',
+    'ttd',
+    'xandr',
+  ]);
   await deal(HOLDING, 'Group news PMP', 'Daily Planet', 'private_auction', 4_200_000, ['dv360']);
   await deal('Bright Media', 'Bright retail PMP', 'ShopNet', 'private_auction', 3_100_000, ['dv360']);
   await deal('Cobalt Digital', 'Cobalt travel preferred', 'Wanderlust Media', 'preferred_deal', 5_000_000, ['ttd']);
   await deal('Meridian Partners', 'Meridian beauty PMP', 'Glow Network', 'private_auction', 6_750_000, ['ttd']);
   await deal('Acme Foods', 'Acme recipes exclusive', 'Kitchen Stories', 'preferred_deal', 7_250_000, ['dv360']);
   await deal('Fjord Travel', 'Fjord Nordic outdoor', 'Nordic Daily', 'private_auction', 42_000_000, ['ttd'], 'NOK');
-  await operator.deals.create({ accountId: ids.get('Iris Beauty')!, name: 'Glow publisher offer', publisher: 'Glow Network', type: 'preferred_deal', cpmMicros: 9_000_000, currency: 'EUR', dsps: ['ttd'] });
+  await operator.deals.create({
+    accountId: ids.get('Iris Beauty')!,
+    name: 'Glow publisher offer',
+    publisher: 'Glow Network',
+    type: 'preferred_deal',
+    cpmMicros: 9_000_000,
+    currency: 'EUR',
+    dsps: ['ttd'],
+  });
 
   // Client organisations: premium clients (one connected, one with a pending request, one standalone), teams, campaigns.
   const premium = async (name: string, adminEmail: string) => {
@@ -116,35 +175,83 @@ export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promi
   };
   const brightAdmin = await as('admin@bright.demo');
   const orbit = await premium('Orbit Telecom', 'admin@orbit.demo');
-  const orbitReq = await orbit.admin.connections.request({ clientId: orbit.client.id, agencyId: ids.get('Bright Media')! });
+  const orbitReq = await orbit.admin.connections.request({
+    clientId: orbit.client.id,
+    agencyId: ids.get('Bright Media')!,
+  });
   await brightAdmin.connections.accept({ connectionId: orbitReq.id });
   ids.set('Orbit Telecom', orbit.client.id);
   const nova = await premium('Nova Apparel', 'admin@nova.demo');
   await nova.admin.connections.request({ clientId: nova.client.id, agencyId: ids.get('Cobalt Digital')! });
   const zenith = await premium('Zenith Watches', 'admin@zenith.demo');
-  await zenith.admin.seats.link({ accountId: zenith.client.id, dsp: 'dv360', seatId: '7700991', name: 'Zenith own DV360' });
-  await zenith.admin.deals.create({ accountId: zenith.client.id, name: 'Zenith luxury PMP', publisher: 'Luxe Weekly', type: 'private_auction', cpmMicros: 12_000_000, currency: 'EUR', dsps: ['dv360'] });
-  await zenith.admin.campaigns.create({ clientId: zenith.client.id, name: 'Zenith autumn launch', budgetMicros: 40_000_000_000 });
+  await zenith.admin.seats.link({
+    accountId: zenith.client.id,
+    dsp: 'dv360',
+    seatId: '7700991',
+    name: 'Zenith own DV360',
+  });
+  await zenith.admin.deals.create({
+    accountId: zenith.client.id,
+    name: 'Zenith luxury PMP',
+    publisher: 'Luxe Weekly',
+    type: 'private_auction',
+    cpmMicros: 12_000_000,
+    currency: 'EUR',
+    dsps: ['dv360'],
+  });
+  await zenith.admin.campaigns.create({
+    clientId: zenith.client.id,
+    name: 'Zenith autumn launch',
+    budgetMicros: 40_000_000_000,
+  });
 
   const retail = await brightAdmin.teams.create({ agencyId: ids.get('Bright Media')!, name: 'Retail' });
   const finance = await brightAdmin.teams.create({ agencyId: ids.get('Bright Media')!, name: 'Finance' });
-  for (const c of ['Acme Foods', 'Citrus Mobile']) await brightAdmin.teams.assignClient({ teamId: retail.id, clientId: ids.get(c)! });
+  for (const c of ['Acme Foods', 'Citrus Mobile'])
+    await brightAdmin.teams.assignClient({ teamId: retail.id, clientId: ids.get(c)! });
   await brightAdmin.teams.assignClient({ teamId: finance.id, clientId: ids.get('Blue Harbor Bank')! });
-  const teamInvite = await brightAdmin.members.invite({ teamId: retail.id, email: 'planner@bright.demo', role: 'operator' });
-  await (createCaller(await context())).members.acceptInvitation({ token: teamInvite.token!, name: 'Rita Planner', password: DEMO_PASSWORD });
+  const teamInvite = await brightAdmin.members.invite({
+    teamId: retail.id,
+    email: 'planner@bright.demo',
+    role: 'operator',
+  });
+  await createCaller(await context()).members.acceptInvitation({
+    token: teamInvite.token!,
+    name: 'Rita Planner',
+    password: DEMO_PASSWORD,
+  });
 
-  const usable = async (clientName: string) => (await holdingAdmin.deals.list({ accountId: ids.get(clientName)!, limit: 3 })).items.map((d) => d.id);
+  const usable = async (clientName: string) =>
+    (await holdingAdmin.deals.list({ accountId: ids.get(clientName)!, limit: 3 })).items.map((d) => d.id);
   const campaignClients = AGENCIES.flatMap((a) => a.clients.slice(0, 3)).concat('Orbit Telecom');
   for (const [i, c] of campaignClients.entries()) {
-    await holdingAdmin.campaigns.create({ clientId: ids.get(c)!, name: `${c} always-on`, budgetMicros: (i + 1) * 5_000_000_000, dealIds: (await usable(c)).slice(0, 1) });
-    if (i % 3 === 0) await holdingAdmin.campaigns.create({ clientId: ids.get(c)!, name: `${c} seasonal burst`, budgetMicros: 2_500_000_000 });
+    await holdingAdmin.campaigns.create({
+      clientId: ids.get(c)!,
+      name: `${c} always-on`,
+      budgetMicros: (i + 1) * 5_000_000_000,
+      dealIds: (await usable(c)).slice(0, 1),
+    });
+    if (i % 3 === 0)
+      await holdingAdmin.campaigns.create({
+        clientId: ids.get(c)!,
+        name: `${c} seasonal burst`,
+        budgetMicros: 2_500_000_000,
+      });
   }
 
   // The client the live demo's 30-day backfill feeds (see seedCredits): a campaign, a card and a top-up, no seeded history.
-  await holdingAdmin.campaigns.create({ clientId: ids.get(DEMO_FED_CLIENT)!, name: `${DEMO_FED_CLIENT} trail season`, budgetMicros: 20_000_000_000 });
+  await holdingAdmin.campaigns.create({
+    clientId: ids.get(DEMO_FED_CLIENT)!,
+    name: `${DEMO_FED_CLIENT} trail season`,
+    budgetMicros: 20_000_000_000,
+  });
 
   // One pending invitation, so the outbox and the invitations list have something to show.
-  await holdingAdmin.members.invite({ accountId: ids.get('Bright Media')!, email: 'new.planner@bright.demo', role: 'operator' });
+  await holdingAdmin.members.invite({
+    accountId: ids.get('Bright Media')!,
+    email: 'new.planner@bright.demo',
+    role: 'operator',
+  });
 
   ids.set('Zenith Watches', zenith.client.id);
   await backdateSeatMappings(db, holding.id, DEMO_MAPPED_DAYS);
@@ -156,8 +263,13 @@ export async function seedDemo(db: Db, opts: { publicUrl?: string } = {}): Promi
   });
   // What a client's own users see of its spend (SPEC 7: an agency-run client's own report shows only its own seats
   // and deals): the agency shares a 30-day report with two of its clients.
-  const monthly = await brightAdmin.reports.save({ accountId: ids.get('Bright Media')!, name: 'Spend by day, last 30 days', query: { groupBy: ['day'], range: { preset: 'last30' } } });
-  for (const c of ['Acme Foods', 'Orbit Telecom']) await brightAdmin.reports.share({ reportId: monthly.id, clientId: ids.get(c)! });
+  const monthly = await brightAdmin.reports.save({
+    accountId: ids.get('Bright Media')!,
+    name: 'Spend by day, last 30 days',
+    query: { groupBy: ['day'], range: { preset: 'last30' } },
+  });
+  for (const c of ['Acme Foods', 'Orbit Telecom'])
+    await brightAdmin.reports.share({ reportId: monthly.id, clientId: ids.get(c)! });
   return { created: true };
 }
 
@@ -226,7 +338,12 @@ export const DEMO_FED_CLIENT = 'Delta Outdoor';
  * Blue Harbor Bank ends just above its low-balance threshold; Citrus Mobile ran out of credit, so it has outstanding
  * overage and its campaigns are paused.
  */
-async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], signIn: (email: string) => Promise<(at: Date) => Promise<ReturnType<typeof createCaller>>>) {
+async function seedCredits(
+  db: Db,
+  ids: Map<string, string>,
+  clients: string[],
+  signIn: (email: string) => Promise<(at: Date) => Promise<ReturnType<typeof createCaller>>>,
+) {
   const DAY = 86_400_000;
   const today = new Date(Math.floor(Date.now() / DAY) * DAY);
   const payers = new Map<string, (at: Date) => Promise<ReturnType<typeof createCaller>>>();
@@ -236,29 +353,56 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
     return payers.get(email)!;
   };
   let seed = 20261125;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const plan = clients.map((name, i) => ({
     name,
     id: ids.get(name)!,
     // units of the client's currency a day (Fjord pays in NOK)
     daily: (name === 'Fjord Travel' ? 600 : 40 + ((i * 17) % 50)) * 1_000_000,
-    topUps: name === DEMO_FED_CLIENT ? [[30, 5_000]] : name === DEMO_OVERAGE_CLIENT ? [[30, 900]] : name === DEMO_LOW_BALANCE_CLIENT ? [[30, 2_000]] : [[30, 2_500], [12, 1_500]],
+    topUps:
+      name === DEMO_FED_CLIENT
+        ? [[30, 5_000]]
+        : name === DEMO_OVERAGE_CLIENT
+          ? [[30, 900]]
+          : name === DEMO_LOW_BALANCE_CLIENT
+            ? [[30, 2_000]]
+            : [
+                [30, 2_500],
+                [12, 1_500],
+              ],
     cardId: '',
     rootId: '',
     currency: '',
     campaignId: null as string | null,
   }));
   for (const p of plan) {
-    const a = await db.selectFrom('accounts').select(['root_id', 'currency']).where('id', '=', p.id).executeTakeFirstOrThrow();
+    const a = await db
+      .selectFrom('accounts')
+      .select(['root_id', 'currency'])
+      .where('id', '=', p.id)
+      .executeTakeFirstOrThrow();
     p.rootId = a.root_id;
     p.currency = a.currency;
-    const c = await db.selectFrom('campaigns').select('id').where('client_id', '=', p.id).orderBy('created_at').orderBy('id').executeTakeFirst();
+    const c = await db
+      .selectFrom('campaigns')
+      .select('id')
+      .where('client_id', '=', p.id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .executeTakeFirst();
     p.campaignId = c?.id ?? null;
-    if (!OWN_SEAT[p.name] && !p.campaignId && p.name !== DEMO_FED_CLIENT) throw new Error(`demo: ${p.name} has neither a seat nor a campaign to spend on`);
+    if (!OWN_SEAT[p.name] && !p.campaignId && p.name !== DEMO_FED_CLIENT)
+      throw new Error(`demo: ${p.name} has neither a seat nor a campaign to spend on`);
   }
   for (const p of plan) {
     const caller = await (await payer(p.name))(new Date(today.getTime() - 31 * DAY));
-    const card = await caller.credits.addCard({ clientId: p.id, number: p.name === 'Fjord Travel' ? '5555555555554444' : '4242424242424242', expMonth: 12, expYear: today.getUTCFullYear() + 3, cvc: '123' });
+    const card = await caller.credits.addCard({
+      clientId: p.id,
+      number: p.name === 'Fjord Travel' ? '5555555555554444' : '4242424242424242',
+      expMonth: 12,
+      expYear: today.getUTCFullYear() + 3,
+      cvc: '123',
+    });
     p.cardId = card.id;
     if (p.name === 'Fjord Travel') for (const t of p.topUps) t[1]! *= 10;
   }
@@ -268,11 +412,22 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
       for (const [when, units] of p.topUps) {
         if (when !== daysAgo) continue;
         const caller = await (await payer(p.name))(new Date(day + 7 * 3_600_000));
-        await caller.credits.topUp({ clientId: p.id, amountMicros: String(units! * 1_000_000), paymentMethodId: p.cardId, idempotencyKey: `demo-top-up-${when}-days-ago` });
+        await caller.credits.topUp({
+          clientId: p.id,
+          amountMicros: String(units! * 1_000_000),
+          paymentMethodId: p.cardId,
+          idempotencyKey: `demo-top-up-${when}-days-ago`,
+        });
       }
     }
     // a client whose campaigns were paused for lack of credit stops spending (its DSPs stop buying), as in life
-    const paused = await db.selectFrom('campaigns').select('client_id').distinct().where('status', '=', 'paused').where('paused_reason', '=', OUT_OF_CREDIT_REASON).execute();
+    const paused = await db
+      .selectFrom('campaigns')
+      .select('client_id')
+      .distinct()
+      .where('status', '=', 'paused')
+      .where('paused_reason', '=', OUT_OF_CREDIT_REASON)
+      .execute();
     const stopped = new Set(paused.map((c) => c.client_id));
     const byRoot = new Map<string, Record<string, unknown>[]>();
     for (const hour of [6, 12, 17, 22]) {
@@ -284,9 +439,17 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
         const records = byRoot.get(p.rootId) ?? [];
         byRoot.set(p.rootId, records);
         records.push({
-          eventId: `demo-seed-${i}-${day / DAY}-${hour}`, occurredAt: new Date(day + hour * 3_600_000 + i * 60_000).toISOString(),
-          dsp: lane.dsp, seatId: lane.seatId, dealId: null, auctionType: 'open_auction', campaignId: OWN_SEAT[p.name] ? null : p.campaignId,
-          impressions, clicks: Math.floor(impressions * 0.004), spendMicros, currency: p.currency,
+          eventId: `demo-seed-${i}-${day / DAY}-${hour}`,
+          occurredAt: new Date(day + hour * 3_600_000 + i * 60_000).toISOString(),
+          dsp: lane.dsp,
+          seatId: lane.seatId,
+          dealId: null,
+          auctionType: 'open_auction',
+          campaignId: OWN_SEAT[p.name] ? null : p.campaignId,
+          impressions,
+          clicks: Math.floor(impressions * 0.004),
+          spendMicros,
+          currency: p.currency,
         });
       }
     }
@@ -300,8 +463,15 @@ async function seedCredits(db: Db, ids: Map<string, string>, clients: string[], 
   const low = plan.find((p) => p.name === DEMO_LOW_BALANCE_CLIENT)!;
   const caller = await (await payer(low.name))(today);
   const balance = BigInt((await caller.credits.balance({ clientId: low.id })).balanceMicros);
-  await caller.credits.setLowBalance({ clientId: low.id, thresholdMicros: (((balance * 9n) / 10n / 1_000_000n) * 1_000_000n).toString() });
+  await caller.credits.setLowBalance({
+    clientId: low.id,
+    thresholdMicros: (((balance * 9n) / 10n / 1_000_000n) * 1_000_000n).toString(),
+  });
   for (const p of plan.filter((x) => x.name !== DEMO_LOW_BALANCE_CLIENT && x.name !== DEMO_OVERAGE_CLIENT)) {
-    await (await (await payer(p.name))(today)).credits.setLowBalance({ clientId: p.id, thresholdMicros: String(p.daily * 3) });
+    await (
+      await (
+        await payer(p.name)
+      )(today)
+    ).credits.setLowBalance({ clientId: p.id, thresholdMicros: String(p.daily * 3) });
   }
 }

@@ -43,50 +43,58 @@ beforeAll(async () => {
 afterAll(() => api?.stop());
 
 describe('the CSV export of a million rows', () => {
-  it('stops PostgreSQL while the client stops reading, stays within bounded memory, and delivers every row', { timeout: 240_000 }, async () => {
-    const from = new Date(T0).toISOString().slice(0, 10);
-    const to = new Date(T0 + (HOURS - 1) * 3_600_000).toISOString().slice(0, 10);
-    const input = JSON.stringify({ accountId: holdingId, from, to, groupBy: ['hour', 'seat'] });
-    const rss0 = rssKb(api.pid);
-    let peak = rss0;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssKb(api.pid))), 50);
-    const res = await fetch(`${api.base}/exports/report.csv?${new URLSearchParams({ input })}`, { headers: { authorization: `Bearer ${admin.token}` } });
-    expect(res.status, api.output()).toBe(200);
-    const reader = res.body!.getReader();
-    let bytes = 0;
-    let lines = 0;
-    const read = async () => {
-      const { done, value } = await reader.read();
-      if (value) {
-        bytes += value.length;
-        for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++;
+  it(
+    'stops PostgreSQL while the client stops reading, stays within bounded memory, and delivers every row',
+    { timeout: 240_000 },
+    async () => {
+      const from = new Date(T0).toISOString().slice(0, 10);
+      const to = new Date(T0 + (HOURS - 1) * 3_600_000).toISOString().slice(0, 10);
+      const input = JSON.stringify({ accountId: holdingId, from, to, groupBy: ['hour', 'seat'] });
+      const rss0 = rssKb(api.pid);
+      let peak = rss0;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssKb(api.pid))), 50);
+      const res = await fetch(`${api.base}/exports/report.csv?${new URLSearchParams({ input })}`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      expect(res.status, api.output()).toBe(200);
+      const reader = res.body!.getReader();
+      let bytes = 0;
+      let lines = 0;
+      const read = async () => {
+        const { done, value } = await reader.read();
+        if (value) {
+          bytes += value.length;
+          for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++;
+        }
+        return !done;
+      };
+      await read();
+      // the client stops reading: COPY must stall far short of the million rows (it fills the buffers and waits)
+      const copied = async () => {
+        const r = await sql<{
+          n: string | null;
+        }>`select max(tuples_processed)::text as n from pg_stat_progress_copy where command = 'COPY TO'`.execute(t.db);
+        return r.rows[0]?.n === null || r.rows[0]?.n === undefined ? null : Number(r.rows[0].n);
+      };
+      for (const until = Date.now() + 60_000; (await copied()) === null && Date.now() < until;) await sleep(100);
+      // wait until COPY stands still (two readings a second apart agree), however loaded the machine
+      let stalled = await copied();
+      for (const until = Date.now() + 30_000; Date.now() < until;) {
+        await sleep(1000);
+        const next = await copied();
+        if (next === stalled) break;
+        stalled = next;
       }
-      return !done;
-    };
-    await read();
-    // the client stops reading: COPY must stall far short of the million rows (it fills the buffers and waits)
-    const copied = async () => {
-      const r = await sql<{ n: string | null }>`select max(tuples_processed)::text as n from pg_stat_progress_copy where command = 'COPY TO'`.execute(t.db);
-      return r.rows[0]?.n === null || r.rows[0]?.n === undefined ? null : Number(r.rows[0].n);
-    };
-    for (const until = Date.now() + 60_000; (await copied()) === null && Date.now() < until; ) await sleep(100);
-    // wait until COPY stands still (two readings a second apart agree), however loaded the machine
-    let stalled = await copied();
-    for (const until = Date.now() + 30_000; Date.now() < until; ) {
-      await sleep(1000);
-      const next = await copied();
-      if (next === stalled) break;
-      stalled = next;
-    }
-    // it stood still far short of the million rows (null: no COPY left running, it sent everything into the api)
-    expect(stalled ?? Infinity).toBeLessThan((SEATS * HOURS) / 4);
-    while (await read()) {
-      /* drain */
-    }
-    clearInterval(sampler);
-    expect(lines).toBe(SEATS * HOURS + 1);
-    // the export (~190 MB) is far bigger than what the api's memory grew by (~25 MB measured)
-    expect(bytes).toBeGreaterThan(150 * 1024 * 1024);
-    expect((peak - rss0) / 1024).toBeLessThan(100);
-  });
+      // it stood still far short of the million rows (null: no COPY left running, it sent everything into the api)
+      expect(stalled ?? Infinity).toBeLessThan((SEATS * HOURS) / 4);
+      while (await read()) {
+        /* drain */
+      }
+      clearInterval(sampler);
+      expect(lines).toBe(SEATS * HOURS + 1);
+      // the export (~190 MB) is far bigger than what the api's memory grew by (~25 MB measured)
+      expect(bytes).toBeGreaterThan(150 * 1024 * 1024);
+      expect((peak - rss0) / 1024).toBeLessThan(100);
+    },
+  );
 });

@@ -50,7 +50,16 @@ function parseCsv(text: string): string[][] {
 const HOSTILE = '=HYPERLINK("http://evil.test","click, here")';
 let server: Server;
 let base: string;
-let w: { admin: Person; analyst: Person; clientMember: Person; other: Person; H: { id: string }; A: { id: string }; C: { id: string }; reportId: string };
+let w: {
+  admin: Person;
+  analyst: Person;
+  clientMember: Person;
+  other: Person;
+  H: { id: string };
+  A: { id: string };
+  C: { id: string };
+  reportId: string;
+};
 
 beforeAll(async () => {
   const db = t.db;
@@ -74,11 +83,28 @@ beforeAll(async () => {
   const k2 = await h.campaigns.create({ clientId: C.id, name: '@SUM(A1)' });
   const records = [];
   for (let hh = 1; hh < 48; hh += 0.75) {
-    for (const campaignId of [k.id, k2.id, null]) records.push(rec({ occurredAt: at(hh), dsp: 'dv360', seatId: 'S1', dealId: null, auctionType: 'open_auction', campaignId, currency: 'EUR' }));
+    for (const campaignId of [k.id, k2.id, null])
+      records.push(
+        rec({
+          occurredAt: at(hh),
+          dsp: 'dv360',
+          seatId: 'S1',
+          dealId: null,
+          auctionType: 'open_auction',
+          campaignId,
+          currency: 'EUR',
+        }),
+      );
   }
   await ingest(h, H.id, records);
   await rollAll(db);
-  const saved = await (await admin.at(60)).reports.save({ accountId: A.id, name: 'Shared one', query: { groupBy: ['day', 'campaign'], range: { from: '2026-11-01', to: '2026-11-04' } } });
+  const saved = await (
+    await admin.at(60)
+  ).reports.save({
+    accountId: A.id,
+    name: 'Shared one',
+    query: { groupBy: ['day', 'campaign'], range: { from: '2026-11-01', to: '2026-11-04' } },
+  });
   await (await admin.at(60)).reports.share({ reportId: saved.id, clientId: C.id });
   w = { admin, analyst, clientMember, other, H, A, C, reportId: saved.id };
   server = createApp({ db, publicUrl: 'http://localhost' }).listen(0);
@@ -88,37 +114,82 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const url = (q: Record<string, string>) => `${base}/exports/report.csv?${new URLSearchParams(q)}`;
-const input = (accountId: string, groupBy: string[]) => ({ input: JSON.stringify({ accountId, from: '2026-11-01', to: '2026-11-04', groupBy }) });
+const input = (accountId: string, groupBy: string[]) => ({
+  input: JSON.stringify({ accountId, from: '2026-11-01', to: '2026-11-04', groupBy }),
+});
 
 describe('GET /exports/report.csv', () => {
   it('equals the rows of reports.run: a header, money in currency units beside its currency', async () => {
     const groupBy = ['hour', 'account', 'campaign', 'auctionType'] as const;
-    const res = await fetch(url(input(w.H.id, [...groupBy])), { headers: { cookie: `trellis_session=${w.admin.token}` } });
+    const res = await fetch(url(input(w.H.id, [...groupBy])), {
+      headers: { cookie: `trellis_session=${w.admin.token}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     const csv = parseCsv(await res.text());
-    expect(csv[0]).toEqual(['hour', 'accountId', 'accountName', 'campaignId', 'campaignName', 'auctionType', 'currency', 'impressions', 'clicks', 'spend', 'ctr', 'ecpm']);
-    const run = await (await w.admin.at(60)).reports.run({ accountId: w.H.id, from: '2026-11-01', to: '2026-11-04', groupBy: [...groupBy] });
+    expect(csv[0]).toEqual([
+      'hour',
+      'accountId',
+      'accountName',
+      'campaignId',
+      'campaignName',
+      'auctionType',
+      'currency',
+      'impressions',
+      'clicks',
+      'spend',
+      'ctr',
+      'ecpm',
+    ]);
+    const run = await (
+      await w.admin.at(60)
+    ).reports.run({ accountId: w.H.id, from: '2026-11-01', to: '2026-11-04', groupBy: [...groupBy] });
     expect(run.rows.length).toBeGreaterThan(100);
     const unescape = (s: string) => (s.startsWith("'") ? s.slice(1) : s);
-    expect(csv.slice(1).map((r) => [r[0], r[1], unescape(r[2]!), r[3], unescape(r[4]!), r[5], r[6], r[7], r[8], r[9], r[10], r[11]])).toEqual(
-      run.rows.map((r) => [r.hour, r.accountId, r.accountName, r.campaignId ?? '', r.campaignName ?? '', r.auctionType, r.currency, String(r.impressions), String(r.clicks), microsToDecimal(BigInt(r.spendMicros)), r.ctr === null ? '' : String(r.ctr), r.ecpmMicros === null ? '' : microsToDecimal(BigInt(r.ecpmMicros))]),
+    expect(
+      csv
+        .slice(1)
+        .map((r) => [r[0], r[1], unescape(r[2]!), r[3], unescape(r[4]!), r[5], r[6], r[7], r[8], r[9], r[10], r[11]]),
+    ).toEqual(
+      run.rows.map((r) => [
+        r.hour,
+        r.accountId,
+        r.accountName,
+        r.campaignId ?? '',
+        r.campaignName ?? '',
+        r.auctionType,
+        r.currency,
+        String(r.impressions),
+        String(r.clicks),
+        microsToDecimal(BigInt(r.spendMicros)),
+        r.ctr === null ? '' : String(r.ctr),
+        r.ecpmMicros === null ? '' : microsToDecimal(BigInt(r.ecpmMicros)),
+      ]),
     );
   });
 
   it('escapes a hostile name so no spreadsheet reads it as a formula, and quotes it by RFC 4180', async () => {
     // at the agency, whose report by account lists its clients (the holding's would list the agency)
-    const res = await fetch(url(input(w.A.id, ['account', 'campaign'])), { headers: { authorization: `Bearer ${w.admin.token}` } });
+    const res = await fetch(url(input(w.A.id, ['account', 'campaign'])), {
+      headers: { authorization: `Bearer ${w.admin.token}` },
+    });
     const text = await res.text();
     expect(text).toContain(`"'${HOSTILE.replaceAll('"', '""')}"`);
     expect(text).toContain(`"'+Client, ""Quoted"""`);
     expect(text).toContain(`'@SUM(A1)`);
     for (const row of parseCsv(text).slice(1)) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
-    expect([textCell('-1'), textCell('\tx'), textCell('a\r\nb'), textCell('plain')]).toEqual(["'-1", "'\tx", '"a\r\nb"', 'plain']);
+    expect([textCell('-1'), textCell('\tx'), textCell('a\r\nb'), textCell('plain')]).toEqual([
+      "'-1",
+      "'\tx",
+      '"a\r\nb"',
+      'plain',
+    ]);
   });
 
-  it('exports a saved report shared with a client for that client\'s member, only the client\'s rows', async () => {
-    const res = await fetch(url({ reportId: w.reportId }), { headers: { cookie: `trellis_session=${w.clientMember.token}` } });
+  it("exports a saved report shared with a client for that client's member, only the client's rows", async () => {
+    const res = await fetch(url({ reportId: w.reportId }), {
+      headers: { cookie: `trellis_session=${w.clientMember.token}` },
+    });
     expect(res.status).toBe(200);
     const csv = parseCsv(await res.text());
     const run = await (await w.clientMember.at(60)).reports.runSaved({ reportId: w.reportId });
@@ -129,13 +200,23 @@ describe('GET /exports/report.csv', () => {
   it.each([
     ['no session', null, () => input(w.H.id, ['day']), 401],
     ['another tenant', 'other', () => input(w.H.id, ['day']), 404],
-    ['a standard client\'s member on its client', 'clientMember', () => input(w.C.id, ['day']), 403],
+    ["a standard client's member on its client", 'clientMember', () => input(w.C.id, ['day']), 403],
     ['malformed input', 'admin', () => ({ input: '{not json' }), 400],
     ['an unknown dimension', 'admin', () => input(w.H.id, ['colour']), 400],
     ['a report of nobody', 'admin', () => ({ reportId: '00000000-0000-4000-8000-000000000000' }), 404],
     ['a shared report for a sibling tenant', 'other', () => ({ reportId: w.reportId }), 404],
-    ['an hourly report ending on the last day of year 9999', 'admin', () => ({ input: JSON.stringify({ accountId: w.H.id, from: '9999-12-31', to: '9999-12-31', groupBy: ['hour'] }) }), 400],
-    ['a report saved on a real range, run for a day past 2199', 'admin', () => ({ reportId: w.reportId, from: '2200-01-01', to: '2200-01-01' }), 400],
+    [
+      'an hourly report ending on the last day of year 9999',
+      'admin',
+      () => ({ input: JSON.stringify({ accountId: w.H.id, from: '9999-12-31', to: '9999-12-31', groupBy: ['hour'] }) }),
+      400,
+    ],
+    [
+      'a report saved on a real range, run for a day past 2199',
+      'admin',
+      () => ({ reportId: w.reportId, from: '2200-01-01', to: '2200-01-01' }),
+      400,
+    ],
   ] as const)('refuses %s', async (_l, who, q, status) => {
     const headers: Record<string, string> = who ? { cookie: `trellis_session=${w[who].token}` } : {};
     const res = await fetch(url(q()), { headers });
@@ -144,7 +225,14 @@ describe('GET /exports/report.csv', () => {
   });
 
   it('refuses through reports.run a day outside 1970-2199 as BAD_REQUEST naming the field', async () => {
-    const e = await (await w.admin.at(60)).reports.run({ accountId: w.H.id, from: '9999-12-31', to: '9999-12-31', groupBy: ['hour'] }).catch((x) => x);
-    expect([e.code, e.cause?.fields]).toEqual(['BAD_REQUEST', { from: expect.stringMatching(/1970/), to: expect.stringMatching(/1970/) }]);
+    const e = await (
+      await w.admin.at(60)
+    ).reports
+      .run({ accountId: w.H.id, from: '9999-12-31', to: '9999-12-31', groupBy: ['hour'] })
+      .catch((x) => x);
+    expect([e.code, e.cause?.fields]).toEqual([
+      'BAD_REQUEST',
+      { from: expect.stringMatching(/1970/), to: expect.stringMatching(/1970/) },
+    ]);
   });
 });

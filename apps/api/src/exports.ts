@@ -15,7 +15,16 @@ import { runInput, runSavedInput } from './routers/reports/shape';
  * `^[A-Z]{3}$` by the accounts' check, and every record's currency is its attributed account's): never a formula, a
  * quote or a comma.
  */
-const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId', 'dealId', 'campaignId', 'auctionType']);
+const GENERATED = new Set<string>([
+  'hour',
+  'day',
+  'month',
+  'accountId',
+  'seatId',
+  'dealId',
+  'campaignId',
+  'auctionType',
+]);
 
 /**
  * The export's statement: the report's own statement (the rows `reports.run` returns, in its order), each row written
@@ -23,10 +32,17 @@ const GENERATED = new Set<string>(['hour', 'day', 'month', 'accountId', 'seatId'
  * cells escaped against formulas (`textCellSql`), the sums as whole numbers (spend in micros): `csvRecords` writes
  * the number cells (spend in currency units, ctr, ecpm) from them.
  */
-export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readonly ReportDimension[]): RawBuilder<Record<string, string | null>> {
+export function csvStatement(
+  report: RawBuilder<reports.RawRow>,
+  groupBy: readonly ReportDimension[],
+): RawBuilder<Record<string, string | null>> {
   const dims = groupBy
     .flatMap((d) => reports.DIMENSION_COLUMNS[d])
-    .map((c) => (GENERATED.has(c) ? sql`${sql.ref(`p.${c}`)} as ${sql.id(c)}` : sql`${textCellSql(sql.ref(`p.${c}`))} as ${sql.id(c)}`));
+    .map((c) =>
+      GENERATED.has(c)
+        ? sql`${sql.ref(`p.${c}`)} as ${sql.id(c)}`
+        : sql`${textCellSql(sql.ref(`p.${c}`))} as ${sql.id(c)}`,
+    );
   return sql`
     select ${sql.join([
       ...dims,
@@ -40,10 +56,18 @@ export function csvStatement(report: RawBuilder<reports.RawRow>, groupBy: readon
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */
 function refusal(e: unknown): { status: number; message: string } | null {
-  if (e instanceof ZodError) return { status: 400, message: e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
+  if (e instanceof ZodError)
+    return { status: 400, message: e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
   if (e instanceof SyntaxError) return { status: 400, message: 'input: must be URL-encoded JSON' };
   if (isDomainError(e)) {
-    const status = e.code === 'OUT_OF_SCOPE' || e.code === 'NOT_FOUND' ? 404 : e.code === 'INVALID_INPUT' ? 400 : e.code.startsWith('FORBIDDEN') ? 403 : 409;
+    const status =
+      e.code === 'OUT_OF_SCOPE' || e.code === 'NOT_FOUND'
+        ? 404
+        : e.code === 'INVALID_INPUT'
+          ? 400
+          : e.code.startsWith('FORBIDDEN')
+            ? 403
+            : 409;
     return { status, message: e.code === 'OUT_OF_SCOPE' ? 'Account not found.' : e.message };
   }
   if (e instanceof TRPCError && e.code === 'UNAUTHORIZED') return { status: 401, message: e.message };
@@ -62,7 +86,10 @@ export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void })
     let planned: PlannedReport & { reportName?: string };
     try {
       const token = sessionTokenOf(req);
-      const ctx = await createContextInner({ db: deps.db, sessionToken: token && !isIngestKeyToken(token) ? token : null });
+      const ctx = await createContextInner({
+        db: deps.db,
+        sessionToken: token && !isIngestKeyToken(token) ? token : null,
+      });
       if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
       const actx = { db: deps.db, actor: await actorOf(deps.db, ctx.user), now: ctx.now };
       const input = one(req.query.input);
@@ -70,7 +97,15 @@ export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void })
       if (input !== undefined && input.length > 20_000) throw new SyntaxError('too long');
       planned =
         reportId !== undefined
-          ? await planSaved(actx, runSavedInput.parse({ reportId, from: one(req.query.from), to: one(req.query.to), clientId: one(req.query.clientId) }))
+          ? await planSaved(
+              actx,
+              runSavedInput.parse({
+                reportId,
+                from: one(req.query.from),
+                to: one(req.query.to),
+                clientId: one(req.query.clientId),
+              }),
+            )
           : await planRun(actx, runInput.parse(JSON.parse(input ?? 'null')));
     } catch (e) {
       const r = refusal(e);
@@ -105,15 +140,16 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
   res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
   res.setHeader('Cache-Control', 'no-store');
   const records = csvRecords();
-  const drained = () => new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   // COPY ... TO STDOUT: PostgreSQL writes the CSV (header and quoting included); the stream is read with
   // back-pressure, so memory stays flat whatever the size; a client gone away ends the COPY
   await copyOut(

@@ -5,7 +5,15 @@ import { useTestDatabase } from '@trellis/db/testing';
 import { pgErrorCode, type Db } from '@trellis/db';
 import { createApp } from './app';
 import { appRouter } from './root';
-import { anonymous, grant, memberOf, holdingWithAdmin, userWithCaller, TEST_PASSWORD, type Caller } from './test-support';
+import {
+  anonymous,
+  grant,
+  memberOf,
+  holdingWithAdmin,
+  userWithCaller,
+  TEST_PASSWORD,
+  type Caller,
+} from './test-support';
 import { encodeCursor } from './routers/inputs';
 
 /**
@@ -20,14 +28,27 @@ import { encodeCursor } from './routers/inputs';
 const t = useTestDatabase({ resetEach: false });
 
 // The 4xx codes of SPEC 9, plus PAYMENT_REQUIRED (a declined card, credits).
-const ALLOWED = new Set(['ok', 'BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHORIZED', 'CONFLICT', 'TOO_MANY_REQUESTS', 'PAYLOAD_TOO_LARGE', 'PAYMENT_REQUIRED']);
+const ALLOWED = new Set([
+  'ok',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHORIZED',
+  'CONFLICT',
+  'TOO_MANY_REQUESTS',
+  'PAYLOAD_TOO_LARGE',
+  'PAYMENT_REQUIRED',
+]);
 
 const deep = (n: number): unknown => {
   let v: unknown = 'x';
   for (let i = 0; i < n; i++) v = { a: v };
   return v;
 };
-const proto = () => JSON.parse('{"__proto__": {"isAdmin": true, "platformOperator": true}, "constructor": {"prototype": {"x": 1}}}') as unknown;
+const proto = () =>
+  JSON.parse(
+    '{"__proto__": {"isAdmin": true, "platformOperator": true}, "constructor": {"prototype": {"x": 1}}}',
+  ) as unknown;
 
 /** Values that must never reach the database as they are, or that probe type confusion. */
 const HOSTILE: [string, unknown][] = [
@@ -111,13 +132,26 @@ const BASE: Record<string, Base> = {
   'auth.signIn': { input: () => ({ email: 'signin@x.test', password: TEST_PASSWORD }) },
   'auth.signOut': { freshSession: true, input: () => ({}) },
   'auth.me': { input: () => ({}) },
-  'accounts.createHolding': { as: 'operator', input: () => ({ name: 'New Holding', currency: 'EUR', timeZone: 'UTC' }) },
-  'accounts.create': { input: (w) => ({ parentId: w.holding.id, name: 'New Agency', kind: 'agency', currency: 'EUR', timeZone: 'Europe/Copenhagen' }) },
+  'accounts.createHolding': {
+    as: 'operator',
+    input: () => ({ name: 'New Holding', currency: 'EUR', timeZone: 'UTC' }),
+  },
+  'accounts.create': {
+    input: (w) => ({
+      parentId: w.holding.id,
+      name: 'New Agency',
+      kind: 'agency',
+      currency: 'EUR',
+      timeZone: 'Europe/Copenhagen',
+    }),
+  },
   'accounts.get': { input: (w) => ({ accountId: w.A.id }) },
   'accounts.tree': { input: (w) => ({ accountId: w.holding.id, includeArchived: false }) },
   'accounts.archive': { input: (w) => ({ accountId: w.archiveMe.id }) },
   'members.invite': { input: (w) => ({ accountId: w.A.id, email: 'invitee@x.test', role: 'analyst' }) },
-  'members.acceptInvitation': { input: (w) => ({ token: w.inviteToAccept.token, name: 'New Person', password: 'a long new password 42' }) },
+  'members.acceptInvitation': {
+    input: (w) => ({ token: w.inviteToAccept.token, name: 'New Person', password: 'a long new password 42' }),
+  },
   'members.list': { input: (w) => ({ accountId: w.A.id, limit: 1, cursor: w.cursors.members }) },
   'members.setRole': { input: (w) => ({ membershipId: w.roleMe.id, role: 'operator' }) },
   'members.remove': { input: (w) => ({ membershipId: w.removeMe.id }) },
@@ -132,7 +166,18 @@ const BASE: Record<string, Base> = {
   'seats.deals': { input: (w) => ({ seatId: w.seat.id, at: '2026-06-01T00:00:00Z' }) },
   'seats.targets': { input: (w) => ({ seatId: w.seat.id }) },
   'deals.create': {
-    input: (w) => ({ accountId: w.A.id, name: 'Deal', publisher: 'Publisher', type: 'private_auction', cpmMicros: '1500000', currency: 'EUR', dsps: ['dv360'], startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-12-31T00:00:00Z', dealId: 'HOSTILE-1' }),
+    input: (w) => ({
+      accountId: w.A.id,
+      name: 'Deal',
+      publisher: 'Publisher',
+      type: 'private_auction',
+      cpmMicros: '1500000',
+      currency: 'EUR',
+      dsps: ['dv360'],
+      startsAt: '2026-01-01T00:00:00Z',
+      endsAt: '2026-12-31T00:00:00Z',
+      dealId: 'HOSTILE-1',
+    }),
   },
   'deals.list': { input: (w) => ({ accountId: w.holding.id, limit: 1, cursor: w.cursors.deals }) },
   'deals.get': { input: (w) => ({ dealId: w.deal.id }) },
@@ -150,16 +195,30 @@ const BASE: Record<string, Base> = {
   'teams.create': { input: (w) => ({ agencyId: w.A.id, name: 'New Team' }) },
   'teams.assignClient': { input: (w) => ({ teamId: w.team.id, clientId: w.C1.id }) },
   'teams.list': { input: (w) => ({ agencyId: w.A.id }) },
-  'campaigns.create': { input: (w) => ({ clientId: w.C1.id, name: 'Campaign', budgetMicros: '5000000', dealIds: [w.deal.id] }) },
+  'campaigns.create': {
+    input: (w) => ({ clientId: w.C1.id, name: 'Campaign', budgetMicros: '5000000', dealIds: [w.deal.id] }),
+  },
   'campaigns.list': { input: (w) => ({ accountId: w.C1.id }) },
   'invitations.preview': { input: (w) => ({ token: w.inviteToRevoke.token }) },
-  'credits.addCard': { input: (w) => ({ clientId: w.C1.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' }) },
+  'credits.addCard': {
+    input: (w) => ({ clientId: w.C1.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' }),
+  },
   'credits.removeCard': { input: (w) => ({ paymentMethodId: w.removeCard.id }) },
   'credits.cards': { input: (w) => ({ clientId: w.C1.id }) },
-  'credits.topUp': { input: (w) => ({ clientId: w.C1.id, amountMicros: '5000000', paymentMethodId: w.card.id, idempotencyKey: 'hostile-1' }) },
+  'credits.topUp': {
+    input: (w) => ({
+      clientId: w.C1.id,
+      amountMicros: '5000000',
+      paymentMethodId: w.card.id,
+      idempotencyKey: 'hostile-1',
+    }),
+  },
   'credits.topUps': { input: (w) => ({ clientId: w.C1.id }) },
   'credits.refund': { input: (w) => ({ topUpId: w.topUp.id, amountMicros: '1000000', reason: 'Refund' }) },
-  'credits.adjust': { as: 'operator', input: (w) => ({ clientId: w.C1.id, amountMicros: '-1000', reason: 'Adjustment' }) },
+  'credits.adjust': {
+    as: 'operator',
+    input: (w) => ({ clientId: w.C1.id, amountMicros: '-1000', reason: 'Adjustment' }),
+  },
   'credits.setLowBalance': { input: (w) => ({ clientId: w.C1.id, thresholdMicros: '1000000' }) },
   'credits.balance': { input: (w) => ({ clientId: w.C1.id }) },
   'credits.ledger': { input: (w) => ({ clientId: w.C1.id, limit: 1, cursor: w.cursors.ledger }) },
@@ -168,17 +227,50 @@ const BASE: Record<string, Base> = {
   'ingestKeys.list': { input: (w) => ({ accountId: w.holding.id }) },
   'ingestKeys.revoke': { input: (w) => ({ keyId: w.ingestKey.id }) },
   'spend.ingest': {
-    input: (w) => ({ accountId: w.holding.id, records: [{ eventId: 'h-1', occurredAt: '2026-06-01T10:00:00Z', dsp: 'dv360', seatId: 'seat-1', dealId: null, auctionType: 'open_auction', campaignId: null, impressions: 10, clicks: 1, spendMicros: 1000, currency: 'EUR' }] }),
+    input: (w) => ({
+      accountId: w.holding.id,
+      records: [
+        {
+          eventId: 'h-1',
+          occurredAt: '2026-06-01T10:00:00Z',
+          dsp: 'dv360',
+          seatId: 'seat-1',
+          dealId: null,
+          auctionType: 'open_auction',
+          campaignId: null,
+          impressions: 10,
+          clicks: 1,
+          spendMicros: 1000,
+          currency: 'EUR',
+        },
+      ],
+    }),
   },
   'spend.status': { input: (w) => ({ accountId: w.holding.id }) },
-  'reports.run': { input: (w) => ({ accountId: w.holding.id, from: '2026-01-01', to: '2026-01-31', groupBy: ['day', 'account'], filters: { auctionType: ['open_auction'], dsp: ['dv360'], account: [w.A.id] } }) },
-  'reports.save': { input: (w) => ({ accountId: w.A.id, name: 'Weekly', query: { groupBy: ['day'], filters: { dsp: ['dv360'] }, range: { preset: 'last7' } } }) },
+  'reports.run': {
+    input: (w) => ({
+      accountId: w.holding.id,
+      from: '2026-01-01',
+      to: '2026-01-31',
+      groupBy: ['day', 'account'],
+      filters: { auctionType: ['open_auction'], dsp: ['dv360'], account: [w.A.id] },
+    }),
+  },
+  'reports.save': {
+    input: (w) => ({
+      accountId: w.A.id,
+      name: 'Weekly',
+      query: { groupBy: ['day'], filters: { dsp: ['dv360'] }, range: { preset: 'last7' } },
+    }),
+  },
   'reports.saved': { input: (w) => ({ accountId: w.A.id }) },
   'reports.runSaved': { input: (w) => ({ reportId: w.report.id, from: '2026-01-01', to: '2026-01-31' }) },
   'reports.share': { input: (w) => ({ reportId: w.report.id, clientId: w.C1.id }) },
   'reports.unshare': { input: (w) => ({ reportId: w.sharedReport.id, clientId: w.C1.id }) },
   'reports.shared': { input: (w) => ({ accountId: w.C1.id }) },
-  'campaigns.update': { input: (w) => ({ campaignId: w.campaign.id, name: 'Renamed', status: 'active', budgetMicros: '6000000' }) },
+  'campaigns.update': {
+    input: (w) => ({ campaignId: w.campaign.id, name: 'Renamed', status: 'active', budgetMicros: '6000000' }),
+  },
 };
 
 /** A holding with two agencies, standard and premium clients, a team, a seat, a deal, a campaign, invitations, requests. */
@@ -206,21 +298,72 @@ async function seed(db: Db) {
   const { P: requestMe } = await premium('Request me');
   const team = await a.teams.create({ agencyId: A.id, name: 'Team' });
   const seat = await a.seats.link({ accountId: holding.id, dsp: 'dv360', seatId: 'seat-1' });
-  const deal = await a.deals.create({ accountId: holding.id, name: 'Holding deal', publisher: 'P', type: 'private_auction', cpmMicros: 1_000_000, currency: 'EUR', dsps: ['dv360'] });
-  await a.deals.create({ accountId: holding.id, name: 'Second deal', publisher: 'P', type: 'private_auction', cpmMicros: 2_000_000, currency: 'EUR', dsps: ['ttd'] });
-  const campaign = await a.campaigns.create({ clientId: C1.id, name: 'Campaign', budgetMicros: '1000000', dealIds: [deal.id] });
+  const deal = await a.deals.create({
+    accountId: holding.id,
+    name: 'Holding deal',
+    publisher: 'P',
+    type: 'private_auction',
+    cpmMicros: 1_000_000,
+    currency: 'EUR',
+    dsps: ['dv360'],
+  });
+  await a.deals.create({
+    accountId: holding.id,
+    name: 'Second deal',
+    publisher: 'P',
+    type: 'private_auction',
+    cpmMicros: 2_000_000,
+    currency: 'EUR',
+    dsps: ['ttd'],
+  });
+  const campaign = await a.campaigns.create({
+    clientId: C1.id,
+    name: 'Campaign',
+    budgetMicros: '1000000',
+    dealIds: [deal.id],
+  });
   const roleMe = await grant(db, (await userWithCaller(db, 'role-me@x.test')).user.id, A, 'analyst');
   const removeMe = await grant(db, (await userWithCaller(db, 'remove-me@x.test')).user.id, A, 'analyst');
   const inviteToAccept = await a.members.invite({ accountId: A.id, email: 'accept-me@x.test', role: 'analyst' });
   const inviteToRevoke = await a.members.invite({ accountId: A.id, email: 'revoke-me@x.test', role: 'analyst' });
   await userWithCaller(db, 'signin@x.test');
-  const card = await a.credits.addCard({ clientId: C1.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' });
-  const removeCard = await a.credits.addCard({ clientId: C1.id, number: '5555555555554444', expMonth: 12, expYear: 2030, cvc: '123' });
-  const topUp = await a.credits.topUp({ clientId: C1.id, amountMicros: '50000000', paymentMethodId: card.id, idempotencyKey: 'seed-1' });
-  await a.credits.topUp({ clientId: C1.id, amountMicros: '60000000', paymentMethodId: card.id, idempotencyKey: 'seed-2' });
+  const card = await a.credits.addCard({
+    clientId: C1.id,
+    number: '4242424242424242',
+    expMonth: 12,
+    expYear: 2030,
+    cvc: '123',
+  });
+  const removeCard = await a.credits.addCard({
+    clientId: C1.id,
+    number: '5555555555554444',
+    expMonth: 12,
+    expYear: 2030,
+    cvc: '123',
+  });
+  const topUp = await a.credits.topUp({
+    clientId: C1.id,
+    amountMicros: '50000000',
+    paymentMethodId: card.id,
+    idempotencyKey: 'seed-1',
+  });
+  await a.credits.topUp({
+    clientId: C1.id,
+    amountMicros: '60000000',
+    paymentMethodId: card.id,
+    idempotencyKey: 'seed-2',
+  });
   const ingestKey = await a.ingestKeys.create({ accountId: holding.id, name: 'Seed feed' });
-  const report = await a.reports.save({ accountId: A.id, name: 'Seed report', query: { groupBy: ['day'], range: { from: '2026-01-01', to: '2026-01-31' } } });
-  const sharedReport = await a.reports.save({ accountId: A.id, name: 'Seed shared', query: { groupBy: ['account'], range: { preset: 'last30' } } });
+  const report = await a.reports.save({
+    accountId: A.id,
+    name: 'Seed report',
+    query: { groupBy: ['day'], range: { from: '2026-01-01', to: '2026-01-31' } },
+  });
+  const sharedReport = await a.reports.save({
+    accountId: A.id,
+    name: 'Seed shared',
+    query: { groupBy: ['account'], range: { preset: 'last30' } },
+  });
   await a.reports.share({ reportId: sharedReport.id, clientId: C1.id });
   const cursors = {
     ledger: (await a.credits.ledger({ clientId: C1.id, limit: 1 })).nextCursor!,
@@ -230,7 +373,36 @@ async function seed(db: Db) {
     deals: (await a.deals.list({ accountId: holding.id, limit: 1 })).nextCursor!,
   };
   for (const [k, v] of Object.entries(cursors)) if (!v) throw new Error(`the seed has no second page of ${k}`);
-  return { op, holding, admin, A, B, C1, archiveMe, promoteMe, transferMe, disconnectMe, toAccept, toDecline, requestMe, team, seat, deal, campaign, roleMe, removeMe, inviteToAccept, inviteToRevoke, card, removeCard, topUp, ingestKey, report, sharedReport, cursors };
+  return {
+    op,
+    holding,
+    admin,
+    A,
+    B,
+    C1,
+    archiveMe,
+    promoteMe,
+    transferMe,
+    disconnectMe,
+    toAccept,
+    toDecline,
+    requestMe,
+    team,
+    seat,
+    deal,
+    campaign,
+    roleMe,
+    removeMe,
+    inviteToAccept,
+    inviteToRevoke,
+    card,
+    removeCard,
+    topUp,
+    ingestKey,
+    report,
+    sharedReport,
+    cursors,
+  };
 }
 
 type Procedure = { _def: { type: 'query' | 'mutation' | 'subscription'; inputs: unknown[] } };
@@ -239,7 +411,8 @@ const NAMES = Object.keys(PROCEDURES).sort();
 
 /** The keys an input object schema declares (through optional/default wrappers), so optional fields get fuzzed too. */
 function declaredKeys(schema: unknown): string[] {
-  let s = schema as { _zod?: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } } | undefined;
+  let s = schema as
+    { _zod?: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } } | undefined;
   for (let i = 0; i < 5 && s?._zod; i++) {
     const def = s._zod.def;
     if (def.type === 'object') return Object.keys(def.shape ?? {});
@@ -248,7 +421,8 @@ function declaredKeys(schema: unknown): string[] {
   return [];
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Every variant: each field (and each array element and nested field) replaced by each hostile value, then the whole. */
 function variants(name: string, base: unknown): [string, unknown][] {
@@ -276,10 +450,16 @@ const callProcedure = (caller: Caller, name: string, input: unknown) => {
 
 /** Row counts and newest row versions of every tenant table: changes when anything is committed there. */
 async function fingerprintQuery(db: Db) {
-  const { rows } = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = 'public' order by tablename`.execute(db);
+  const { rows } = await sql<{
+    tablename: string;
+  }>`select tablename from pg_tables where schemaname = 'public' order by tablename`.execute(db);
   // Tables a refused sign-in or an expired session may legitimately write; everything else must stand still.
-  const tables = rows.map((r) => r.tablename).filter((n) => !/kysely|session|sign_in|throttle|attempt|heartbeat|rate_limit/.test(n));
-  const parts = tables.map((n) => sql`(select count(*)::text || ':' || coalesce(max(xmin::text::bigint), 0)::text from ${sql.id(n)})`);
+  const tables = rows
+    .map((r) => r.tablename)
+    .filter((n) => !/kysely|session|sign_in|throttle|attempt|heartbeat|rate_limit/.test(n));
+  const parts = tables.map(
+    (n) => sql`(select count(*)::text || ':' || coalesce(max(xmin::text::bigint), 0)::text from ${sql.id(n)})`,
+  );
   const query = sql<{ f: string }>`select concat_ws(',', ${sql.join(parts)}) as f`;
   return async () => (await query.execute(db)).rows[0]!.f;
 }
@@ -300,55 +480,65 @@ describe('the hostile-input corpus', () => {
     expect(Object.keys(BASE).filter((n) => !PROCEDURES[n])).toEqual([]);
   });
 
-  it.each(NAMES)('answers %s with a 4xx for every hostile input, as a member and anonymously, and half-writes nothing', async (name) => {
-    const base = BASE[name];
-    if (!base) throw new Error(`no base input for ${name}: add one to BASE`);
-    const input = base.input(w);
-    const failures: string[] = [];
-    let known = await fingerprint();
-    const seen: Record<string, number> = {};
-    let n = 0;
-    const callers: Record<'member' | 'anonymous', () => Promise<Caller>> = {
-      member: async () => {
-        if (base.as === 'operator') return w.op.caller;
-        // A procedure that ends the session gets a fresh holding admin per call.
-        return base.freshSession ? (await memberOf(t.db, `admin-${name.replace(/\W/g, '').toLowerCase()}-${n++}@x.test`, w.holding, 'admin')).caller : w.admin.caller;
-      },
-      anonymous: () => anonymous(t.db),
-    };
-    for (const who of ['member', 'anonymous'] as const) {
-      for (const [label, value] of variants(name, input)) {
-        const caller = await callers[who]();
-        let code: string;
-        let err: unknown;
-        try {
-          await callProcedure(caller, name, value);
-          code = 'ok';
-        } catch (e) {
-          err = e;
-          code = (e as { code?: string }).code ?? `not a TRPCError: ${String(e)}`;
+  it.each(NAMES)(
+    'answers %s with a 4xx for every hostile input, as a member and anonymously, and half-writes nothing',
+    async (name) => {
+      const base = BASE[name];
+      if (!base) throw new Error(`no base input for ${name}: add one to BASE`);
+      const input = base.input(w);
+      const failures: string[] = [];
+      let known = await fingerprint();
+      const seen: Record<string, number> = {};
+      let n = 0;
+      const callers: Record<'member' | 'anonymous', () => Promise<Caller>> = {
+        member: async () => {
+          if (base.as === 'operator') return w.op.caller;
+          // A procedure that ends the session gets a fresh holding admin per call.
+          return base.freshSession
+            ? (await memberOf(t.db, `admin-${name.replace(/\W/g, '').toLowerCase()}-${n++}@x.test`, w.holding, 'admin'))
+                .caller
+            : w.admin.caller;
+        },
+        anonymous: () => anonymous(t.db),
+      };
+      for (const who of ['member', 'anonymous'] as const) {
+        for (const [label, value] of variants(name, input)) {
+          const caller = await callers[who]();
+          let code: string;
+          let err: unknown;
+          try {
+            await callProcedure(caller, name, value);
+            code = 'ok';
+          } catch (e) {
+            err = e;
+            code = (e as { code?: string }).code ?? `not a TRPCError: ${String(e)}`;
+          }
+          seen[code] = (seen[code] ?? 0) + 1;
+          if (!ALLOWED.has(code)) {
+            failures.push(
+              `${who} ${label}: ${code} ${(err as Error | undefined)?.cause?.toString().slice(0, 160) ?? ''}`,
+            );
+            continue;
+          }
+          // The safety net in trpc.ts answered: the value reached PostgreSQL, so an input block is missing.
+          if (pgErrorCode((err as Error | undefined)?.cause)) {
+            failures.push(`${who} ${label}: ${code}, but only after PostgreSQL refused it: ${(err as Error).cause}`);
+            continue;
+          }
+          // A refusal before the handler ran (bad input, not signed in) cannot have written anything.
+          if (code !== 'ok' && (isInputRefusal(err) || code === 'UNAUTHORIZED' || code === 'TOO_MANY_REQUESTS'))
+            continue;
+          const now = await fingerprint();
+          if (code !== 'ok' && now !== known)
+            failures.push(`${who} ${label}: refused with ${code} but changed the database`);
+          known = now;
         }
-        seen[code] = (seen[code] ?? 0) + 1;
-        if (!ALLOWED.has(code)) {
-          failures.push(`${who} ${label}: ${code} ${(err as Error | undefined)?.cause?.toString().slice(0, 160) ?? ''}`);
-          continue;
-        }
-        // The safety net in trpc.ts answered: the value reached PostgreSQL, so an input block is missing.
-        if (pgErrorCode((err as Error | undefined)?.cause)) {
-          failures.push(`${who} ${label}: ${code}, but only after PostgreSQL refused it: ${(err as Error).cause}`);
-          continue;
-        }
-        // A refusal before the handler ran (bad input, not signed in) cannot have written anything.
-        if (code !== 'ok' && (isInputRefusal(err) || code === 'UNAUTHORIZED' || code === 'TOO_MANY_REQUESTS')) continue;
-        const now = await fingerprint();
-        if (code !== 'ok' && now !== known) failures.push(`${who} ${label}: refused with ${code} but changed the database`);
-        known = now;
       }
-    }
-    expect(failures).toEqual([]);
-    // The corpus really ran: most variants were refused as bad input, and anonymous callers got no further.
-    expect(seen.BAD_REQUEST ?? 0).toBeGreaterThan(0);
-  });
+      expect(failures).toEqual([]);
+      // The corpus really ran: most variants were refused as bad input, and anonymous callers got no further.
+      expect(seen.BAD_REQUEST ?? 0).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('hostile requests over HTTP', () => {
@@ -363,13 +553,21 @@ describe('hostile requests over HTTP', () => {
 
   /** Replaces every string in a value with the same string carrying a NUL. */
   const withNul = (v: unknown): unknown =>
-    typeof v === 'string' ? `${v}\u0000` : Array.isArray(v) ? v.map(withNul) : isPlainObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withNul(x)])) : v;
+    typeof v === 'string'
+      ? `${v}\u0000`
+      : Array.isArray(v)
+        ? v.map(withNul)
+        : isPlainObject(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withNul(x)]))
+          : v;
 
   it('answers malformed, NUL-laden and oversize requests to every procedure with a 4xx, and keeps serving', async () => {
     const failures: string[] = [];
     for (const name of NAMES) {
       // A holding admin of its own per procedure (auth.signOut ends its session).
-      const auth = { authorization: `Bearer ${(await memberOf(t.db, `http-${name.replace(/\W/g, '').toLowerCase()}@x.test`, w.holding, 'admin')).token}` };
+      const auth = {
+        authorization: `Bearer ${(await memberOf(t.db, `http-${name.replace(/\W/g, '').toLowerCase()}@x.test`, w.holding, 'admin')).token}`,
+      };
       const type = PROCEDURES[name]!._def.type;
       const input = BASE[name]!.input(w);
       const json = { ...auth, 'content-type': 'application/json' };
@@ -380,25 +578,80 @@ describe('hostile requests over HTTP', () => {
           ? [
               ['bad percent-encoding', () => fetch(url('input=%E0%A4%A'), { headers: auth }), true],
               ['not JSON', () => fetch(url(`input=${encodeURIComponent('{not json')}`), { headers: auth }), true],
-              ['a 100 kB query string', () => fetch(url(`input=${encodeURIComponent(JSON.stringify({ x: 'y'.repeat(100_000) }))}`), { headers: auth }), true],
-              ['NUL in every string', () => fetch(url(`input=${encodeURIComponent(JSON.stringify(withNul(input)))}`), { headers: auth }), false],
-              ['a batch of hostile inputs', () => fetch(`${baseUrl}/trpc/${name},${name}?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: withNul(input), 1: deep(1000) }))}`, { headers: auth }), false],
+              [
+                'a 100 kB query string',
+                () =>
+                  fetch(url(`input=${encodeURIComponent(JSON.stringify({ x: 'y'.repeat(100_000) }))}`), {
+                    headers: auth,
+                  }),
+                true,
+              ],
+              [
+                'NUL in every string',
+                () => fetch(url(`input=${encodeURIComponent(JSON.stringify(withNul(input)))}`), { headers: auth }),
+                false,
+              ],
+              [
+                'a batch of hostile inputs',
+                () =>
+                  fetch(
+                    `${baseUrl}/trpc/${name},${name}?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: withNul(input), 1: deep(1000) }))}`,
+                    { headers: auth },
+                  ),
+                false,
+              ],
             ]
           : [
-              ['not JSON', () => fetch(`${baseUrl}/trpc/${name}`, { method: 'POST', body: '{not json', headers: json }), true],
+              [
+                'not JSON',
+                () => fetch(`${baseUrl}/trpc/${name}`, { method: 'POST', body: '{not json', headers: json }),
+                true,
+              ],
               // Under the body limit (spend.ingest takes megabytes) a big body is only one more input to refuse or ignore.
-              ['a 2 MB body', () => fetch(`${baseUrl}/trpc/${name}`, { method: 'POST', body: JSON.stringify({ x: 'y'.repeat(2_000_000) }), headers: json }), false],
-              ['NUL in every string', () => fetch(`${baseUrl}/trpc/${name}`, { method: 'POST', body: JSON.stringify(withNul(input)), headers: json }), false],
-              ['a batch of hostile inputs', () => fetch(`${baseUrl}/trpc/${name},${name}?batch=1`, { method: 'POST', body: JSON.stringify({ 0: withNul(input), 1: deep(1000) }), headers: json }), false],
+              [
+                'a 2 MB body',
+                () =>
+                  fetch(`${baseUrl}/trpc/${name}`, {
+                    method: 'POST',
+                    body: JSON.stringify({ x: 'y'.repeat(2_000_000) }),
+                    headers: json,
+                  }),
+                false,
+              ],
+              [
+                'NUL in every string',
+                () =>
+                  fetch(`${baseUrl}/trpc/${name}`, {
+                    method: 'POST',
+                    body: JSON.stringify(withNul(input)),
+                    headers: json,
+                  }),
+                false,
+              ],
+              [
+                'a batch of hostile inputs',
+                () =>
+                  fetch(`${baseUrl}/trpc/${name},${name}?batch=1`, {
+                    method: 'POST',
+                    body: JSON.stringify({ 0: withNul(input), 1: deep(1000) }),
+                    headers: json,
+                  }),
+                false,
+              ],
             ];
       for (const [label, send, refused] of requests) {
         const res = await send();
         const body = await res.text();
-        if (res.status >= 500 || body.includes('INTERNAL_SERVER_ERROR') || (refused && res.status < 400)) failures.push(`${name} ${label}: ${res.status} ${body.slice(0, 200)}`);
+        if (res.status >= 500 || body.includes('INTERNAL_SERVER_ERROR') || (refused && res.status < 400))
+          failures.push(`${name} ${label}: ${res.status} ${body.slice(0, 200)}`);
       }
     }
     // Over any body limit: refused before parsing.
-    const huge = await fetch(`${baseUrl}/trpc/auth.signIn`, { method: 'POST', body: JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(20_000_000) }), headers: { 'content-type': 'application/json' } });
+    const huge = await fetch(`${baseUrl}/trpc/auth.signIn`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(20_000_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
     if (huge.status !== 413) failures.push(`a 20 MB body: ${huge.status}`);
     expect(failures).toEqual([]);
     expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);

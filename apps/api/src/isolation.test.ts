@@ -27,7 +27,13 @@ async function world() {
 }
 type World = Awaited<ReturnType<typeof world>>;
 
-async function connect(w: World, client: { id: string }, agency: { id: string }, agencyAdmin: Caller, clientAdmin: Caller) {
+async function connect(
+  w: World,
+  client: { id: string },
+  agency: { id: string },
+  agencyAdmin: Caller,
+  clientAdmin: Caller,
+) {
   const req = await clientAdmin.connections.request({ clientId: client.id, agencyId: agency.id });
   return agencyAdmin.connections.accept({ connectionId: req.id });
 }
@@ -46,29 +52,45 @@ describe("a connected premium client's own members and archiving are the client'
   it("does not let an agency remove a connected premium client's last own admin", async () => {
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
-    const own = (await w.aAdmin.caller.members.list({ accountId: w.P.id })).items.find((m) => m.email === 'admin@p.test')!;
+    const own = (await w.aAdmin.caller.members.list({ accountId: w.P.id })).items.find(
+      (m) => m.email === 'admin@p.test',
+    )!;
     const before = await snapshot(t.db);
-    expect(await refusal(w.aAdmin.caller.members.remove({ membershipId: own.id }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
-    expect(await refusal(w.hAdmin.caller.members.remove({ membershipId: own.id }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
+    expect(await refusal(w.aAdmin.caller.members.remove({ membershipId: own.id }))).toBe(
+      'FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT',
+    );
+    expect(await refusal(w.hAdmin.caller.members.remove({ membershipId: own.id }))).toBe(
+      'FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT',
+    );
     expect(await snapshot(t.db)).toEqual(before);
     // nor may the client's own admin leave it without an admin while it is connected
     const last = await w.pAdmin.caller.members.remove({ membershipId: own.id }).catch((e) => e);
     expect([last.code, last.cause?.code]).toEqual(['CONFLICT', 'LAST_ROOT_ADMIN']);
   });
 
-  it("does not let an agency or its holding invite onto, or re-role members of, a connected premium client", async () => {
+  it('does not let an agency or its holding invite onto, or re-role members of, a connected premium client', async () => {
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
-    const analyst = (await w.aAdmin.caller.members.list({ accountId: w.P.id })).items.find((m) => m.email === 'analyst@p.test')!;
+    const analyst = (await w.aAdmin.caller.members.list({ accountId: w.P.id })).items.find(
+      (m) => m.email === 'analyst@p.test',
+    )!;
     const before = await snapshot(t.db);
-    expect(await refusal(w.aAdmin.caller.members.invite({ accountId: w.P.id, email: 'admin@a.test', role: 'admin' }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
-    expect(await refusal(w.hAdmin.caller.members.invite({ accountId: w.P.id, email: 'spy@h.test', role: 'analyst' }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
-    expect(await refusal(w.aAdmin.caller.members.setRole({ membershipId: analyst.id, role: 'admin' }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
+    expect(
+      await refusal(w.aAdmin.caller.members.invite({ accountId: w.P.id, email: 'admin@a.test', role: 'admin' })),
+    ).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
+    expect(
+      await refusal(w.hAdmin.caller.members.invite({ accountId: w.P.id, email: 'spy@h.test', role: 'analyst' })),
+    ).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
+    expect(await refusal(w.aAdmin.caller.members.setRole({ membershipId: analyst.id, role: 'admin' }))).toBe(
+      'FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT',
+    );
     expect(await snapshot(t.db)).toEqual(before);
     // the agency still operates the client through its own memberships, and the client's own admin manages its users
     expect(await codeOf(w.aAdmin.caller.campaigns.create({ clientId: w.P.id, name: 'Run by A' }))).toBe('ok');
     expect(await codeOf(w.pAdmin.caller.members.setRole({ membershipId: analyst.id, role: 'operator' }))).toBe('ok');
-    expect(await codeOf(w.pAdmin.caller.members.invite({ accountId: w.P.id, email: 'new@p.test', role: 'analyst' }))).toBe('ok');
+    expect(
+      await codeOf(w.pAdmin.caller.members.invite({ accountId: w.P.id, email: 'new@p.test', role: 'analyst' })),
+    ).toBe('ok');
     const granted = await w.aAdmin.caller.accounts.get({ accountId: w.P.id });
     expect(granted.allowedActions).not.toContain('members.invite');
     expect(granted.allowedActions).toContain('campaigns.edit');
@@ -78,8 +100,12 @@ describe("a connected premium client's own members and archiving are the client'
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
     expect((await w.aAdmin.caller.accounts.get({ accountId: w.P.id })).canArchive).toBe(false);
-    expect(await refusal(w.aAdmin.caller.accounts.archive({ accountId: w.P.id }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
-    expect(await refusal(w.hAdmin.caller.accounts.archive({ accountId: w.P.id }))).toBe('FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT');
+    expect(await refusal(w.aAdmin.caller.accounts.archive({ accountId: w.P.id }))).toBe(
+      'FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT',
+    );
+    expect(await refusal(w.hAdmin.caller.accounts.archive({ accountId: w.P.id }))).toBe(
+      'FORBIDDEN/FORBIDDEN_BY_PREMIUM_CLIENT',
+    );
     expect((await w.pAdmin.caller.accounts.get({ accountId: w.P.id })).archivedAt).toBeNull();
     expect((await w.pAdmin.caller.accounts.get({ accountId: w.P.id })).canArchive).toBe(true);
     // a standard client stays the agency's to archive
@@ -94,18 +120,28 @@ describe("a connected premium client's own members and archiving are the client'
     const sAdmin = await memberOf(t.db, 'admin@grown.test', S, 'admin');
     await w.aAdmin.caller.members.invite({ accountId: S.id, email: 'planted@a.test', role: 'admin' });
     await w.op.caller.clients.promote({ accountId: S.id });
-    const ownInvite = await sAdmin.caller.members.invite({ accountId: S.id, email: 'colleague@grown.test', role: 'analyst' });
+    const ownInvite = await sAdmin.caller.members.invite({
+      accountId: S.id,
+      email: 'colleague@grown.test',
+      role: 'analyst',
+    });
     const team = await w.aAdmin.caller.teams.create({ agencyId: w.A.id, name: 'Crew' });
     await w.aAdmin.caller.teams.assignClient({ teamId: team.id, clientId: S.id });
     const crew = await userWithCaller(t.db, 'crew@a.test');
-    await t.db.transaction().execute((trx) => teams.insertTeamMembership(trx, { rootId: w.holding.id, teamId: team.id, userId: crew.user.id, role: 'admin' }));
+    await t.db
+      .transaction()
+      .execute((trx) =>
+        teams.insertTeamMembership(trx, { rootId: w.holding.id, teamId: team.id, userId: crew.user.id, role: 'admin' }),
+      );
     expect(await codeOf(crew.caller.accounts.get({ accountId: S.id }))).toBe('ok');
 
     await sAdmin.caller.connections.disconnect({ clientId: S.id });
     const pending = (await sAdmin.caller.invitations.list({ accountId: S.id })).items.map((i) => i.email);
     expect(pending).toEqual([ownInvite.email]);
     expect(await codeOf(crew.caller.accounts.get({ accountId: S.id }))).toBe('NOT_FOUND');
-    expect((await sAdmin.caller.members.list({ accountId: S.id })).items.map((m) => m.email)).toEqual(['admin@grown.test']);
+    expect((await sAdmin.caller.members.list({ accountId: S.id })).items.map((m) => m.email)).toEqual([
+      'admin@grown.test',
+    ]);
   });
 });
 
@@ -118,11 +154,18 @@ describe('the outbox shows each user only the mail they sent (item 4)', () => {
     const opMail = await w.op.caller.outbox.list({});
     expect(opMail.items.map((m) => m.to)).toEqual(['first@p.test']);
     expect(JSON.stringify(opMail)).not.toContain(inv.token);
-    expect(opMail.items[0]).toMatchObject({ accountId: w.P.id, accountName: 'Premium P', state: 'pending', link: first.link });
+    expect(opMail.items[0]).toMatchObject({
+      accountId: w.P.id,
+      accountName: 'Premium P',
+      state: 'pending',
+      link: first.link,
+    });
     // the holding admin administers the agency, but does not read the agency admin's mail
     expect((await w.hAdmin.caller.outbox.list({})).items.map((m) => m.to)).toEqual(['new@h.test']);
     await w.aAdmin.caller.invitations.revoke({ invitationId: inv.id });
-    expect((await w.aAdmin.caller.outbox.list({})).items.map((m) => [m.to, m.accountName, m.state])).toEqual([['new@a.test', 'Agency A', 'revoked']]);
+    expect((await w.aAdmin.caller.outbox.list({})).items.map((m) => [m.to, m.accountName, m.state])).toEqual([
+      ['new@a.test', 'Agency A', 'revoked'],
+    ]);
     expect((await w.pAdmin.caller.outbox.list({})).items).toEqual([]);
   });
 });
@@ -135,7 +178,16 @@ describe('team memberships are members like any other (item 5)', () => {
     const team = await w.aAdmin.caller.teams.create({ agencyId: w.A.id, name: 'Crew' });
     await w.aAdmin.caller.teams.assignClient({ teamId: team.id, clientId: S.id });
     const planner = await userWithCaller(t.db, 'planner@a.test');
-    const tm = await t.db.transaction().execute((trx) => teams.insertTeamMembership(trx, { rootId: w.holding.id, teamId: team.id, userId: planner.user.id, role: 'operator' }));
+    const tm = await t.db
+      .transaction()
+      .execute((trx) =>
+        teams.insertTeamMembership(trx, {
+          rootId: w.holding.id,
+          teamId: team.id,
+          userId: planner.user.id,
+          role: 'operator',
+        }),
+      );
     return { ...w, S, team, planner, tm };
   }
 
@@ -161,7 +213,9 @@ describe('team memberships are members like any other (item 5)', () => {
 
   it('re-roles and removes a team membership, with audit entries, for admins of the agency only', async () => {
     const w = await withTeam();
-    expect(await codeOf(w.aAnalyst.caller.members.setRole({ membershipId: w.tm.id, role: 'analyst' }))).toBe('FORBIDDEN');
+    expect(await codeOf(w.aAnalyst.caller.members.setRole({ membershipId: w.tm.id, role: 'analyst' }))).toBe(
+      'FORBIDDEN',
+    );
     expect(await codeOf(w.cAdmin.caller.members.remove({ membershipId: w.tm.id }))).toBe('NOT_FOUND');
     const changed = await w.aAdmin.caller.members.setRole({ membershipId: w.tm.id, role: 'analyst' });
     expect(changed).toMatchObject({ id: w.tm.id, role: 'analyst', teamName: 'Crew' });
@@ -169,7 +223,10 @@ describe('team memberships are members like any other (item 5)', () => {
     expect(await w.hAdmin.caller.members.remove({ membershipId: w.tm.id })).toEqual({ id: w.tm.id, removed: true });
     expect(await codeOf(w.planner.caller.accounts.get({ accountId: w.S.id }))).toBe('NOT_FOUND');
     const audit = (await w.aAdmin.caller.audit.list({ accountId: w.A.id })).items.filter((e) => e.entityId === w.tm.id);
-    expect(audit.map((e) => [e.action, e.entityType])).toEqual([['membership.remove', 'teamMembership'], ['membership.setRole', 'teamMembership']]);
+    expect(audit.map((e) => [e.action, e.entityType])).toEqual([
+      ['membership.remove', 'teamMembership'],
+      ['membership.setRole', 'teamMembership'],
+    ]);
   });
 });
 
@@ -177,21 +234,34 @@ describe("a premium client's history does not follow it to its next agency (item
   it('shows the next agency nothing from before its connection nor about the former agency', async () => {
     const w = await world();
     await connect(w, w.P, w.A, w.aAdmin.caller, w.pAdmin.caller);
-    const aDeal = await w.aAdmin.caller.deals.create({ accountId: w.A.id, name: 'A deal', publisher: 'Pub', type: 'preferred_deal', cpmMicros: 1_000_000, currency: 'EUR', dsps: ['dv360'] });
+    const aDeal = await w.aAdmin.caller.deals.create({
+      accountId: w.A.id,
+      name: 'A deal',
+      publisher: 'Pub',
+      type: 'preferred_deal',
+      cpmMicros: 1_000_000,
+      currency: 'EUR',
+      dsps: ['dv360'],
+    });
     const campaign = await w.aAdmin.caller.campaigns.create({ clientId: w.P.id, name: 'On A', dealIds: [aDeal.id] });
     await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
     await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
 
     const conns = (await w.cAdmin.caller.connections.list({ accountId: w.C.id })).items;
     expect(conns.map((c) => [c.agency.name, c.state])).toEqual([['Agency C', 'accepted']]);
-    expect((await w.cAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual(['Agency C']);
+    expect((await w.cAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual([
+      'Agency C',
+    ]);
     const audit = (await w.h2.admin.caller.audit.list({ accountId: w.P.id, limit: 200 })).items;
     expect(audit.map((e) => e.action)).toEqual(['connection.accept']);
     const seen = (await w.cAdmin.caller.campaigns.list({ accountId: w.P.id })).items.find((c) => c.id === campaign.id)!;
     expect(seen.dealIds).toEqual([]);
     expect(JSON.stringify([conns, audit, seen])).not.toMatch(/Agency A|admin@a\.test/);
     // the client's own members keep its whole history
-    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual(['Agency C', 'Agency A']);
+    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual([
+      'Agency C',
+      'Agency A',
+    ]);
     expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id, limit: 200 })).items.length).toBeGreaterThan(5);
   });
 
@@ -203,10 +273,28 @@ describe("a premium client's history does not follow it to its next agency (item
     const ownCard = await w.pAdmin.caller.credits.addCard({ clientId: w.P.id, ...card });
     await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
     expect((await w.pAdmin.caller.credits.cards({ clientId: w.P.id })).items.map((c) => c.id)).toEqual([ownCard.id]);
-    expect(await refusal(w.pAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'p1' }))).toBe('NOT_FOUND/NOT_FOUND');
+    expect(
+      await refusal(
+        w.pAdmin.caller.credits.topUp({
+          clientId: w.P.id,
+          amountMicros: 1_000_000,
+          paymentMethodId: agencyCard.id,
+          idempotencyKey: 'p1',
+        }),
+      ),
+    ).toBe('NOT_FOUND/NOT_FOUND');
     await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
     expect((await w.cAdmin.caller.credits.cards({ clientId: w.P.id })).items.map((c) => c.id)).toEqual([ownCard.id]);
-    expect(await refusal(w.cAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 1_000_000, paymentMethodId: agencyCard.id, idempotencyKey: 'c1' }))).toBe('NOT_FOUND/NOT_FOUND');
+    expect(
+      await refusal(
+        w.cAdmin.caller.credits.topUp({
+          clientId: w.P.id,
+          amountMicros: 1_000_000,
+          paymentMethodId: agencyCard.id,
+          idempotencyKey: 'c1',
+        }),
+      ),
+    ).toBe('NOT_FOUND/NOT_FOUND');
   });
 
   it('leaves no report the former agency saved on the client for the next agency to read or run', async () => {
@@ -242,9 +330,16 @@ describe('a client has one open request at a time (item 7)', () => {
     const late = await w.aAdmin.caller.connections.accept({ connectionId: toA.id }).catch((e) => e);
     expect([late.code, late.message]).toEqual(['CONFLICT', 'This request is no longer open.']);
     // A sees only its own request, now cancelled; C sees only its own
-    expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => [c.id, c.state])).toEqual([[toA.id, 'cancelled']]);
-    expect((await w.cAdmin.caller.connections.list({ accountId: w.C.id })).items.map((c) => [c.id, c.state])).toEqual([[fromC.id, 'requested']]);
-    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.state)).toEqual(['requested', 'cancelled']);
+    expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => [c.id, c.state])).toEqual([
+      [toA.id, 'cancelled'],
+    ]);
+    expect((await w.cAdmin.caller.connections.list({ accountId: w.C.id })).items.map((c) => [c.id, c.state])).toEqual([
+      [fromC.id, 'requested'],
+    ]);
+    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.state)).toEqual([
+      'requested',
+      'cancelled',
+    ]);
   });
 
   it('accepting one request leaves the client no other open request, and rivals see nothing of it', async () => {
@@ -252,12 +347,23 @@ describe('a client has one open request at a time (item 7)', () => {
     await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
     const toB = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.B.id });
     await w.bAdmin.caller.connections.accept({ connectionId: toB.id });
-    const open = await t.db.selectFrom('connections').select('state').where('client_id', '=', w.P.id).where('state', '=', 'requested').execute();
+    const open = await t.db
+      .selectFrom('connections')
+      .select('state')
+      .where('client_id', '=', w.P.id)
+      .where('state', '=', 'requested')
+      .execute();
     expect(open).toEqual([]);
     // B's admin operates the client but sees none of its requests to A
-    expect((await w.bAdmin.caller.connections.list({ accountId: w.B.id })).items.map((c) => c.agency.name)).toEqual(['Agency B']);
-    expect((await w.bAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual(['Agency B']);
-    expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => c.state)).toEqual(['cancelled']);
+    expect((await w.bAdmin.caller.connections.list({ accountId: w.B.id })).items.map((c) => c.agency.name)).toEqual([
+      'Agency B',
+    ]);
+    expect((await w.bAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.agency.name)).toEqual([
+      'Agency B',
+    ]);
+    expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => c.state)).toEqual([
+      'cancelled',
+    ]);
   });
 });
 
@@ -265,38 +371,68 @@ describe('existence oracles (item 8)', () => {
   it('answers connections.request the same for every kind of account in another tenant as for a random id', async () => {
     const w = await world();
     const other = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
-    const oAgency = await other.admin.caller.accounts.create({ parentId: other.holding.id, name: 'OA', kind: 'agency' });
+    const oAgency = await other.admin.caller.accounts.create({
+      parentId: other.holding.id,
+      name: 'OA',
+      kind: 'agency',
+    });
     const oStd = await other.admin.caller.accounts.create({ parentId: oAgency.id, name: 'OS', kind: 'client' });
     const oPrem = await w.op.caller.clients.createPremium({ name: 'Taken', currency: 'EUR', timeZone: 'UTC' });
     const oPremAdmin = await memberOf(t.db, 'admin@taken.test', oPrem, 'admin');
     await connect(w, oPrem, oAgency, other.admin.caller, oPremAdmin.caller);
     const archivedPrem = await w.op.caller.clients.createPremium({ name: 'Gone', currency: 'EUR', timeZone: 'UTC' });
     await w.op.caller.accounts.archive({ accountId: archivedPrem.id });
-    const answer = async (p: Promise<unknown>) => p.then(() => 'ok', (e) => `${e.code}: ${e.message}`);
+    const answer = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e) => `${e.code}: ${e.message}`,
+      );
     // an agency naming a client
     const asAgency = [other.holding.id, oAgency.id, oStd.id, oPrem.id, archivedPrem.id, randomUUID()];
-    const agencyAnswers = await Promise.all(asAgency.map((id) => answer(w.aAdmin.caller.connections.request({ clientId: id, agencyId: w.A.id }))));
+    const agencyAnswers = await Promise.all(
+      asAgency.map((id) => answer(w.aAdmin.caller.connections.request({ clientId: id, agencyId: w.A.id }))),
+    );
     expect(new Set(agencyAnswers)).toEqual(new Set(['NOT_FOUND: Account not found.']));
     // a client naming an agency
     const asClient = [other.holding.id, oStd.id, oPrem.id, randomUUID()];
-    const clientAnswers = await Promise.all(asClient.map((id) => answer(w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: id }))));
+    const clientAnswers = await Promise.all(
+      asClient.map((id) => answer(w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: id }))),
+    );
     expect(new Set(clientAnswers)).toEqual(new Set(['NOT_FOUND: Account not found.']));
     // a caller whose own client may not ask learns that first, whatever the other id is
     const std = await w.aAdmin.caller.accounts.create({ parentId: w.A.id, name: 'Std', kind: 'client' });
-    const stdAnswers = await Promise.all([oAgency.id, other.holding.id, randomUUID()].map((id) => answer(w.aAdmin.caller.connections.request({ clientId: std.id, agencyId: id }))));
-    expect(new Set(stdAnswers)).toEqual(new Set(['FORBIDDEN: A standard client changes agency only by a platform-operator transfer.']));
+    const stdAnswers = await Promise.all(
+      [oAgency.id, other.holding.id, randomUUID()].map((id) =>
+        answer(w.aAdmin.caller.connections.request({ clientId: std.id, agencyId: id })),
+      ),
+    );
+    expect(new Set(stdAnswers)).toEqual(
+      new Set(['FORBIDDEN: A standard client changes agency only by a platform-operator transfer.']),
+    );
   });
 
   it('lets sibling agencies reuse a deal id without learning of each other, and keeps it unique within a branch', async () => {
     const w = await world();
     const deal = (accountId: string, dealId: string, caller = w.hAdmin.caller) =>
-      caller.deals.create({ accountId, name: 'D', publisher: 'Pub', type: 'preferred_deal', cpmMicros: 1_000_000, currency: 'EUR', dsps: ['dv360'], dealId });
+      caller.deals.create({
+        accountId,
+        name: 'D',
+        publisher: 'Pub',
+        type: 'preferred_deal',
+        cpmMicros: 1_000_000,
+        currency: 'EUR',
+        dsps: ['dv360'],
+        dealId,
+      });
     const std = await w.aAdmin.caller.accounts.create({ parentId: w.A.id, name: 'Std', kind: 'client' });
     expect(await codeOf(deal(w.A.id, 'SAME-1', w.aAdmin.caller))).toBe('ok');
     expect(await codeOf(deal(w.B.id, 'SAME-1', w.bAdmin.caller))).toBe('ok');
     // within the branch: the agency's own id, its holding's and its client's all collide
     const again = await deal(w.A.id, 'SAME-1', w.aAdmin.caller).catch((e) => e);
-    expect([again.code, again.message]).toEqual(['CONFLICT', 'A deal with id SAME-1 already exists for this account, above or below it.']);
+    expect([again.code, again.message]).toEqual([
+      'CONFLICT',
+      'A deal with id SAME-1 already exists for this account, above or below it.',
+    ]);
     expect(await codeOf(deal(std.id, 'SAME-1', w.aAdmin.caller))).toBe('CONFLICT');
     expect(await codeOf(deal(w.holding.id, 'SAME-1'))).toBe('CONFLICT');
     expect(await codeOf(deal(w.holding.id, 'TOP-1'))).toBe('ok');
@@ -304,7 +440,9 @@ describe('existence oracles (item 8)', () => {
     expect(await codeOf(deal(std.id, 'LOW-1', w.aAdmin.caller))).toBe('ok');
     expect(await codeOf(deal(w.B.id, 'LOW-1', w.bAdmin.caller))).toBe('ok');
     // concurrent inserts in one branch: exactly one wins
-    const race = await Promise.all([deal(w.A.id, 'RACE-1', w.aAdmin.caller), deal(std.id, 'RACE-1', w.aAdmin.caller)].map(codeOf));
+    const race = await Promise.all(
+      [deal(w.A.id, 'RACE-1', w.aAdmin.caller), deal(std.id, 'RACE-1', w.aAdmin.caller)].map(codeOf),
+    );
     expect(race.sort()).toEqual(['CONFLICT', 'ok']);
   });
 });
@@ -326,7 +464,15 @@ describe('existence oracles over HTTP (item 8)', () => {
     const oa = await o.admin.caller.accounts.create({ parentId: o.holding.id, name: 'OA', kind: 'agency' });
     const oc = await o.admin.caller.accounts.create({ parentId: oa.id, name: 'OC', kind: 'client' });
     const seat = await o.admin.caller.seats.link({ accountId: o.holding.id, dsp: 'ttd', seatId: 'other-seat' });
-    const deal = await o.admin.caller.deals.create({ accountId: oa.id, name: 'D', publisher: 'Pub', type: 'preferred_deal', cpmMicros: 1, currency: 'EUR', dsps: ['dv360'] });
+    const deal = await o.admin.caller.deals.create({
+      accountId: oa.id,
+      name: 'D',
+      publisher: 'Pub',
+      type: 'preferred_deal',
+      cpmMicros: 1,
+      currency: 'EUR',
+      dsps: ['dv360'],
+    });
     const campaign = await o.admin.caller.campaigns.create({ clientId: oc.id, name: 'C' });
     const team = await o.admin.caller.teams.create({ agencyId: oa.id, name: 'T' });
     const inv = await o.admin.caller.members.invite({ accountId: oa.id, email: 'x@other.test', role: 'analyst' });
@@ -355,7 +501,20 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['seats.assign', 'm', (id) => ({ seatId: id, accountId: w.A.id }), seat.id],
       ['deals.list', 'q', (id) => ({ accountId: id }), oa.id],
       ['deals.get', 'q', (id) => ({ dealId: id }), deal.id],
-      ['deals.create', 'm', (id) => ({ accountId: id, name: 'D', publisher: 'P', type: 'preferred_deal', cpmMicros: 1, currency: 'EUR', dsps: ['dv360'] }), oa.id],
+      [
+        'deals.create',
+        'm',
+        (id) => ({
+          accountId: id,
+          name: 'D',
+          publisher: 'P',
+          type: 'preferred_deal',
+          cpmMicros: 1,
+          currency: 'EUR',
+          dsps: ['dv360'],
+        }),
+        oa.id,
+      ],
       ['seats.link', 'm', (id) => ({ accountId: id, dsp: 'ttd', seatId: 'probe' }), o.holding.id],
       ['connections.request', 'm', (id) => ({ clientId: id, agencyId: w.A.id }), oc.id],
       ['campaigns.list', 'q', (id) => ({ accountId: id }), oc.id],
@@ -374,11 +533,19 @@ describe('existence oracles over HTTP (item 8)', () => {
     ];
     const ask = async (name: string, kind: 'q' | 'm', input: unknown) => {
       const headers = { authorization: `Bearer ${w.aAdmin.token}`, 'content-type': 'application/json' };
-      const res = kind === 'q'
-        ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
-        : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
-      const body = (await res.json()) as { error?: { message: string; data: { code: string; rule: string | null; httpStatus: number } } };
-      return { status: res.status, message: body.error?.message, code: body.error?.data.code, rule: body.error?.data.rule };
+      const res =
+        kind === 'q'
+          ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+          : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
+      const body = (await res.json()) as {
+        error?: { message: string; data: { code: string; rule: string | null; httpStatus: number } };
+      };
+      return {
+        status: res.status,
+        message: body.error?.message,
+        code: body.error?.data.code,
+        rule: body.error?.data.rule,
+      };
     };
     // the second id of a procedure whose first id is the caller's own
     const ownSeat = await w.hAdmin.caller.seats.link({ accountId: w.holding.id, dsp: 'ttd', seatId: 'own-seat' });
@@ -395,9 +562,18 @@ describe('existence oracles over HTTP (item 8)', () => {
     for (const [name, kind, input, foreignId] of probes) {
       // a message may echo the id it was given; apart from that, the answers must be identical
       const randomId = randomUUID();
-      const foreign = await ask(name, kind, input(foreignId)).then((a) => ({ ...a, message: a.message?.replaceAll(foreignId, '<id>') }));
-      const missing = await ask(name, kind, input(randomId)).then((a) => ({ ...a, message: a.message?.replaceAll(randomId, '<id>') }));
-      if (JSON.stringify(foreign) !== JSON.stringify(missing) || (foreign.code !== 'NOT_FOUND' && name !== 'campaigns.create')) {
+      const foreign = await ask(name, kind, input(foreignId)).then((a) => ({
+        ...a,
+        message: a.message?.replaceAll(foreignId, '<id>'),
+      }));
+      const missing = await ask(name, kind, input(randomId)).then((a) => ({
+        ...a,
+        message: a.message?.replaceAll(randomId, '<id>'),
+      }));
+      if (
+        JSON.stringify(foreign) !== JSON.stringify(missing) ||
+        (foreign.code !== 'NOT_FOUND' && name !== 'campaigns.create')
+      ) {
         mismatches.push(`${name}: foreign ${JSON.stringify(foreign)} vs missing ${JSON.stringify(missing)}`);
       }
     }
@@ -409,14 +585,31 @@ describe('existence oracles over HTTP (item 8)', () => {
     const o = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
     const oa = await o.admin.caller.accounts.create({ parentId: o.holding.id, name: 'OA', kind: 'agency' });
     const oc = await o.admin.caller.accounts.create({ parentId: oa.id, name: 'OC', kind: 'client' });
-    const card = await o.admin.caller.credits.addCard({ clientId: oc.id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' });
-    const topUp = await o.admin.caller.credits.topUp({ clientId: oc.id, amountMicros: 5_000_000, paymentMethodId: card.id, idempotencyKey: 'k1' });
+    const card = await o.admin.caller.credits.addCard({
+      clientId: oc.id,
+      number: '4242424242424242',
+      expMonth: 12,
+      expYear: 2040,
+      cvc: '123',
+    });
+    const topUp = await o.admin.caller.credits.topUp({
+      clientId: oc.id,
+      amountMicros: 5_000_000,
+      paymentMethodId: card.id,
+      idempotencyKey: 'k1',
+    });
     const key = await o.admin.caller.ingestKeys.create({ accountId: o.holding.id, name: 'feed' });
-    const report = await o.admin.caller.reports.save({ accountId: oa.id, name: 'R', query: { groupBy: ['day'], range: { preset: 'last7' } } });
+    const report = await o.admin.caller.reports.save({
+      accountId: oa.id,
+      name: 'R',
+      query: { groupBy: ['day'], range: { preset: 'last7' } },
+    });
     const campaign = await o.admin.caller.campaigns.create({ clientId: oc.id, name: 'C' });
     const inv = await o.admin.caller.members.invite({ accountId: oa.id, email: 'x@other.test', role: 'analyst' });
     const agencyMember = await memberOf(t.db, 'member@oa.test', oa, 'analyst');
-    const membership = (await o.admin.caller.members.list({ accountId: oa.id })).items.find((m) => m.userId === agencyMember.user.id)!;
+    const membership = (await o.admin.caller.members.list({ accountId: oa.id })).items.find(
+      (m) => m.userId === agencyMember.user.id,
+    )!;
     const days = { from: '2026-11-01', to: '2026-11-02' };
     const probes: [string, 'q' | 'm', (id: string) => unknown, string][] = [
       ['campaigns.update', 'm', (id) => ({ campaignId: id, name: 'X' }), campaign.id],
@@ -428,9 +621,19 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['credits.usage', 'q', (id) => ({ clientId: id, ...days }), oc.id],
       ['credits.cards', 'q', (id) => ({ clientId: id }), oc.id],
       ['credits.topUps', 'q', (id) => ({ clientId: id }), oc.id],
-      ['credits.addCard', 'm', (id) => ({ clientId: id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' }), oc.id],
+      [
+        'credits.addCard',
+        'm',
+        (id) => ({ clientId: id, number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' }),
+        oc.id,
+      ],
       ['credits.removeCard', 'm', (id) => ({ paymentMethodId: id }), card.id],
-      ['credits.topUp', 'm', (id) => ({ clientId: id, amountMicros: 1, paymentMethodId: card.id, idempotencyKey: 'k2' }), oc.id],
+      [
+        'credits.topUp',
+        'm',
+        (id) => ({ clientId: id, amountMicros: 1, paymentMethodId: card.id, idempotencyKey: 'k2' }),
+        oc.id,
+      ],
       ['credits.refund', 'm', (id) => ({ topUpId: id, amountMicros: 1, reason: 'probe' }), topUp.id],
       ['credits.setLowBalance', 'm', (id) => ({ clientId: id, thresholdMicros: 1 }), oc.id],
       ['ingestKeys.list', 'q', (id) => ({ accountId: id }), o.holding.id],
@@ -439,7 +642,12 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['spend.status', 'q', (id) => ({ accountId: id }), o.holding.id],
       ['spend.ingest', 'm', (id) => ({ accountId: id, records: [] }), o.holding.id],
       ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['day'] }), oa.id],
-      ['reports.save', 'm', (id) => ({ accountId: id, name: 'x', query: { groupBy: [], range: { preset: 'today' } } }), oa.id],
+      [
+        'reports.save',
+        'm',
+        (id) => ({ accountId: id, name: 'x', query: { groupBy: [], range: { preset: 'today' } } }),
+        oa.id,
+      ],
       ['reports.saved', 'q', (id) => ({ accountId: id }), oa.id],
       ['reports.shared', 'q', (id) => ({ accountId: id }), oc.id],
       ['reports.runSaved', 'q', (id) => ({ reportId: id }), report.id],
@@ -448,14 +656,26 @@ describe('existence oracles over HTTP (item 8)', () => {
     ];
     const ask = async (token: string, name: string, kind: 'q' | 'm', input: unknown) => {
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-      const res = kind === 'q'
-        ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
-        : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
-      const body = (await res.json()) as { error?: { message: string; data: { code: string; rule: string | null; fieldErrors: unknown } } };
-      return { status: res.status, message: body.error?.message, code: body.error?.data.code, rule: body.error?.data.rule, fields: body.error?.data.fieldErrors };
+      const res =
+        kind === 'q'
+          ? await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+          : await fetch(`${base}/trpc/${name}`, { method: 'POST', headers, body: JSON.stringify(input) });
+      const body = (await res.json()) as {
+        error?: { message: string; data: { code: string; rule: string | null; fieldErrors: unknown } };
+      };
+      return {
+        status: res.status,
+        message: body.error?.message,
+        code: body.error?.data.code,
+        rule: body.error?.data.rule,
+        fields: body.error?.data.fieldErrors,
+      };
     };
     const mismatches: string[] = [];
-    for (const [who, token] of [['tenant', w.aAdmin.token], ['platform operator', w.op.token]] as const) {
+    for (const [who, token] of [
+      ['tenant', w.aAdmin.token],
+      ['platform operator', w.op.token],
+    ] as const) {
       for (const [name, kind, input, foreignId] of probes) {
         const randomId = randomUUID();
         const foreign = await ask(token, name, kind, input(foreignId));
@@ -474,24 +694,41 @@ describe('connections.searchTargets', () => {
     const w = await world();
     const found = await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'agency' });
     expect(found.items).toEqual([{ id: w.B.id, name: 'Agency B', kind: 'agency', holdingName: 'H' }]);
-    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'Premium' })).items).toEqual([]);
-    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'Agency C' })).items).toEqual([]);
-    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: w.P.id })).items).toEqual([{ id: w.P.id, name: 'Premium P', kind: 'client', holdingName: null }]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'Premium' })).items).toEqual(
+      [],
+    );
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: 'Agency C' })).items).toEqual(
+      [],
+    );
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: w.P.id })).items).toEqual([
+      { id: w.P.id, name: 'Premium P', kind: 'client', holdingName: null },
+    ]);
     // once connected elsewhere, the id finds nothing, like a random one
     await connect(w, w.P, w.C, w.cAdmin.caller, w.pAdmin.caller);
     expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: w.P.id })).items).toEqual([]);
-    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: randomUUID() })).items).toEqual([]);
+    expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: randomUUID() })).items).toEqual(
+      [],
+    );
     expect((await w.aAdmin.caller.connections.searchTargets({ fromAccountId: w.A.id, q: '%' })).items).toEqual([]);
   });
 
   it('finds for a premium client an agency by exact id or invitation link, never by name', async () => {
     const w = await world();
-    const byLink = await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: `http://localhost:3000/connect/${w.C.id}` });
+    const byLink = await w.pAdmin.caller.connections.searchTargets({
+      fromAccountId: w.P.id,
+      q: `http://localhost:3000/connect/${w.C.id}`,
+    });
     expect(byLink.items).toEqual([{ id: w.C.id, name: 'Agency C', kind: 'agency', holdingName: 'H2' }]);
     expect((await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: 'Agency' })).items).toEqual([]);
-    expect((await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.h2.holding.id })).items).toEqual([]);
-    expect(await codeOf(w.pAnalyst.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.C.id }))).toBe('FORBIDDEN');
-    expect(await codeOf(w.cAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.C.id }))).toBe('NOT_FOUND');
+    expect(
+      (await w.pAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.h2.holding.id })).items,
+    ).toEqual([]);
+    expect(await codeOf(w.pAnalyst.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.C.id }))).toBe(
+      'FORBIDDEN',
+    );
+    expect(await codeOf(w.cAdmin.caller.connections.searchTargets({ fromAccountId: w.P.id, q: w.C.id }))).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -504,7 +741,13 @@ describe('a transferred standard client', () => {
     const audit = (await w.cAdmin.caller.audit.list({ accountId: S.id })).items;
     expect(JSON.stringify(audit)).not.toMatch(/Agency A|admin@a\.test/);
     expect(await codeOf(w.op.caller.clients.promote({ accountId: S.id }))).toBe('ok');
-    expect((await w.cAdmin.caller.connections.list({ accountId: S.id })).items.map((c) => [c.agency.name, c.origin, c.state])).toEqual([['Agency C', 'transfer', 'accepted']]);
+    expect(
+      (await w.cAdmin.caller.connections.list({ accountId: S.id })).items.map((c) => [
+        c.agency.name,
+        c.origin,
+        c.state,
+      ]),
+    ).toEqual([['Agency C', 'transfer', 'accepted']]);
   });
 });
 
@@ -515,13 +758,29 @@ describe('one open request per client, in the database too', () => {
     const fromA = await w.aAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
     await t.db.updateTable('connections').set({ state: 'cancelled' }).where('id', '=', fromA.id).execute();
     const toC = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id });
-    await t.db.updateTable('connections').set({ state: 'requested' }).where('id', '=', fromA.id).execute().catch(() => undefined);
-    const open = await t.db.selectFrom('connections').select('id').where('client_id', '=', w.P.id).where('state', '=', 'requested').execute();
+    await t.db
+      .updateTable('connections')
+      .set({ state: 'requested' })
+      .where('id', '=', fromA.id)
+      .execute()
+      .catch(() => undefined);
+    const open = await t.db
+      .selectFrom('connections')
+      .select('id')
+      .where('client_id', '=', w.P.id)
+      .where('state', '=', 'requested')
+      .execute();
     // the database itself keeps one open request per client
     expect(open.map((o) => o.id)).toEqual([toC.id]);
     const answers = await Promise.all([
-      w.cAdmin.caller.connections.accept({ connectionId: toC.id }).then(() => 'ok', (e) => `${e.code}: ${e.message}`),
-      w.pAdmin.caller.connections.accept({ connectionId: fromA.id }).then(() => 'ok', (e) => `${e.code}: ${e.message}`),
+      w.cAdmin.caller.connections.accept({ connectionId: toC.id }).then(
+        () => 'ok',
+        (e) => `${e.code}: ${e.message}`,
+      ),
+      w.pAdmin.caller.connections.accept({ connectionId: fromA.id }).then(
+        () => 'ok',
+        (e) => `${e.code}: ${e.message}`,
+      ),
     ]);
     expect(answers).toEqual(['ok', 'CONFLICT: This request is no longer open.']);
   });

@@ -10,7 +10,11 @@ const t = useTestDatabase();
 async function runApi(env: Record<string, string>): Promise<{ out: string; exitCode: number | null }> {
   const port = await freePort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRELLIS_')));
-  const child = spawn(...tsNode(path.join(import.meta.dirname, 'main.ts')), { env: { ...clean, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(...tsNode(path.join(import.meta.dirname, 'main.ts')), {
+    env: { ...clean, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -39,7 +43,11 @@ describe('the api process', () => {
   });
 
   it('refuses to start with a guessable TRELLIS_ADMIN_PASSWORD, saying why', { timeout: 90_000 }, async () => {
-    const run = await runApi({ DATABASE_URL: t.url, TRELLIS_ADMIN_EMAIL: 'root@x.test', TRELLIS_ADMIN_PASSWORD: 'password12' });
+    const run = await runApi({
+      DATABASE_URL: t.url,
+      TRELLIS_ADMIN_EMAIL: 'root@x.test',
+      TRELLIS_ADMIN_PASSWORD: 'password12',
+    });
     expect(run.exitCode).toBe(1);
     expect(run.out).toMatch(/TRELLIS_ADMIN_PASSWORD is refused: This password is too easy to guess/);
     expect(await t.db.selectFrom('users').select('email').execute()).toEqual([]);

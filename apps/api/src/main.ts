@@ -32,7 +32,11 @@ async function main() {
   const mailer = env.TRELLIS_SMTP_URL ? smtpMailer(env.TRELLIS_SMTP_URL, env.TRELLIS_MAIL_FROM) : outboxMailer;
   if (env.TRELLIS_SMTP_URL) log.info(`mail is sent through ${new URL(env.TRELLIS_SMTP_URL).host}`);
   const app = createApp({
-    db, publicUrl, webDist: env.TRELLIS_WEB_DIST ?? defaultWebDist(), mailer, logger: log,
+    db,
+    publicUrl,
+    webDist: env.TRELLIS_WEB_DIST ?? defaultWebDist(),
+    mailer,
+    logger: log,
     metrics: createMetrics({ db, processMetrics: true }),
     ...(env.TRELLIS_METRICS_TOKEN ? { metricsToken: env.TRELLIS_METRICS_TOKEN } : {}),
     ...(trustProxy !== undefined ? { trustProxy } : {}),

@@ -26,7 +26,12 @@ async function serve(extra: Partial<AppOptions> = {}) {
       done();
     },
   });
-  const app = createApp({ db: t.db, publicUrl: 'http://localhost', logger: createLogger('api', { level: 'debug', destination }), ...extra });
+  const app = createApp({
+    db: t.db,
+    publicUrl: 'http://localhost',
+    logger: createLogger('api', { level: 'debug', destination }),
+    ...extra,
+  });
   const server = app.listen(0, '127.0.0.1');
   servers.push(server);
   await new Promise((r) => server.once('listening', r));
@@ -56,13 +61,25 @@ describe('request logs', () => {
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
     const requests = s.logged().filter((l) => l.msg === 'request' && l.path === '/trpc');
     expect(requests.length).toBe(3);
-    expect(requests.every((l) => String(l.procedure).split(',').every((p) => p === 'unknown'))).toBe(true);
+    expect(
+      requests.every((l) =>
+        String(l.procedure)
+          .split(',')
+          .every((p) => p === 'unknown'),
+      ),
+    ).toBe(true);
   });
 
   it('log each request once with its id (echoed in X-Request-Id), procedure, user, duration and outcome, and never a password, token or card number', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
-    const client = await admin.caller.accounts.create({ parentId: agency.id, name: 'C', kind: 'client', currency: 'EUR', timeZone: 'UTC' });
+    const client = await admin.caller.accounts.create({
+      parentId: agency.id,
+      name: 'C',
+      kind: 'client',
+      currency: 'EUR',
+      timeZone: 'UTC',
+    });
     const s = await serve();
 
     const wrong = await s.call('auth.signIn', { email: 'admin@holding.test', password: 'not the password at all' });
@@ -71,12 +88,22 @@ describe('request logs', () => {
     const session: string = signIn.data.token;
     expect(session).toMatch(/.{20,}/);
     const CARD = '4242424242424242';
-    const card = await s.call('credits.addCard', { clientId: client.id, number: CARD, expMonth: 12, expYear: 2030, cvc: '987' }, session);
+    const card = await s.call(
+      'credits.addCard',
+      { clientId: client.id, number: CARD, expMonth: 12, expYear: 2030, cvc: '987' },
+      session,
+    );
     expect(card.code).toBe('ok');
-    const topUp = await s.call('credits.topUp', { clientId: client.id, amountMicros: 25_000_000, paymentMethodId: card.data.id, idempotencyKey: 'log-test-1' }, session);
+    const topUp = await s.call(
+      'credits.topUp',
+      { clientId: client.id, amountMicros: 25_000_000, paymentMethodId: card.data.id, idempotencyKey: 'log-test-1' },
+      session,
+    );
     expect(topUp.code).toBe('ok');
     const inv = await admin.caller.members.invite({ accountId: holding.id, email: 'new@x.test', role: 'analyst' });
-    const preview = await fetch(`${s.base}/trpc/invitations.preview?input=${encodeURIComponent(JSON.stringify({ token: inv.token }))}`);
+    const preview = await fetch(
+      `${s.base}/trpc/invitations.preview?input=${encodeURIComponent(JSON.stringify({ token: inv.token }))}`,
+    );
     expect(preview.status).toBe(200);
     const NEW_PASSWORD = 'a brand new long passphrase 77';
     const accept = await s.call('members.acceptInvitation', { token: inv.token, name: 'New', password: NEW_PASSWORD });
@@ -88,14 +115,36 @@ describe('request logs', () => {
     expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     const all = s.lines.join('\n');
-    for (const secret of [TEST_PASSWORD, NEW_PASSWORD, session, accept.data.token, inv.token!, CARD, CARD.slice(-8), '987']) {
+    for (const secret of [
+      TEST_PASSWORD,
+      NEW_PASSWORD,
+      session,
+      accept.data.token,
+      inv.token!,
+      CARD,
+      CARD.slice(-8),
+      '987',
+    ]) {
       expect(all).not.toContain(secret);
     }
     const requests = s.logged().filter((l) => l.msg === 'request');
     const byId = (id: string | null) => requests.filter((l) => l.reqId === id);
     for (const r of [wrong, signIn, card, topUp, accept]) expect(byId(r.id)).toHaveLength(1);
-    expect(byId(wrong.id)[0]).toMatchObject({ procedure: 'auth.signIn', outcome: 'UNAUTHORIZED', status: 401, userId: null, path: '/trpc', level: 30 });
-    expect(byId(card.id)[0]).toMatchObject({ procedure: 'credits.addCard', outcome: 'ok', status: 200, userId: admin.user.id, method: 'POST' });
+    expect(byId(wrong.id)[0]).toMatchObject({
+      procedure: 'auth.signIn',
+      outcome: 'UNAUTHORIZED',
+      status: 401,
+      userId: null,
+      path: '/trpc',
+      level: 30,
+    });
+    expect(byId(card.id)[0]).toMatchObject({
+      procedure: 'credits.addCard',
+      outcome: 'ok',
+      status: 200,
+      userId: admin.user.id,
+      method: 'POST',
+    });
     expect(byId(topUp.id)[0]).toMatchObject({ procedure: 'credits.topUp', outcome: 'ok', userId: admin.user.id });
     expect(byId(card.id)[0]!.ms).toEqual(expect.any(Number));
     expect(byId('trace-abc.123')[0]).toMatchObject({ procedure: '/healthz', outcome: 'ok', level: 20 }); // probes log at debug
@@ -107,7 +156,10 @@ function parsePrometheus(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* /.test(line)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line);
+    const m =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(
+        line,
+      );
     if (!m) throw new Error(`not Prometheus text: ${line}`);
     samples.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
   }
@@ -130,22 +182,39 @@ describe('GET /metrics', () => {
     expect(before.get('trellis_worker_rollup_lag_records')).toBe(0);
     expect(before.get('trellis_credit_debits')).toBe(0);
     expect((await s.call('auth.signIn', { email: 'admin@holding.test', password: TEST_PASSWORD })).code).toBe('ok');
-    for (let i = 0; i < 2; i++) expect((await s.call('auth.signIn', { email: 'admin@holding.test', password: 'wrong wrong wrong' })).code).toBe('UNAUTHORIZED');
+    for (let i = 0; i < 2; i++)
+      expect((await s.call('auth.signIn', { email: 'admin@holding.test', password: 'wrong wrong wrong' })).code).toBe(
+        'UNAUTHORIZED',
+      );
     const after = await scrape();
     expect(after.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="ok"}')).toBe(1);
-    expect(after.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="UNAUTHORIZED"}')).toBe(2);
+    expect(
+      after.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="UNAUTHORIZED"}'),
+    ).toBe(2);
     expect(after.get('trellis_http_request_duration_seconds_count{procedure="/metrics",outcome="ok"}')).toBe(1);
     expect(after.get('trellis_sign_in_failures_total')).toBe(2);
     expect(after.get('trellis_sign_in_lockouts_total')).toBe(0);
     // a refusal before any call ran is the outcome of the calls named, never 'ok'
-    const junk = await fetch(`${s.base}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const junk = await fetch(`${s.base}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(junk.status).toBe(400);
-    const refused = await fetch(`${s.base}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const refused = await fetch(`${s.base}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(refused.status).toBe(415);
     const third = await scrape();
     expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="ok"}')).toBe(1);
-    expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="http_415"}')).toBe(1);
-    expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="BAD_REQUEST"}')).toBe(1);
+    expect(third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="http_415"}')).toBe(
+      1,
+    );
+    expect(
+      third.get('trellis_http_request_duration_seconds_count{procedure="auth.signIn",outcome="BAD_REQUEST"}'),
+    ).toBe(1);
     // an unknown procedure name never becomes a label of its own
     await s.call('no.such.thing', {});
     expect([...(await scrape()).keys()].some((k) => k.includes('no.such.thing'))).toBe(false);
@@ -162,8 +231,13 @@ describe('GET /metrics', () => {
     const TOKEN = 'metrics-token-0123456789';
     const guarded = await serve({ metricsToken: TOKEN });
     expect((await fetch(`${guarded.base}/metrics`)).status).toBe(404);
-    expect((await fetch(`${guarded.base}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456788' } })).status).toBe(404);
-    const ok = await fetch(`${guarded.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' } });
+    expect(
+      (await fetch(`${guarded.base}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456788' } }))
+        .status,
+    ).toBe(404);
+    const ok = await fetch(`${guarded.base}/metrics`, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' },
+    });
     expect(ok.status).toBe(200);
     expect(parsePrometheus(await ok.text()).size).toBeGreaterThan(0);
   });
@@ -186,38 +260,69 @@ describe('GET /readyz', () => {
     }
   });
 
-  it('answers 200 only with a live worker and the expected schema, and 503 naming what is missing', { timeout: 150_000 }, async () => {
-    const s = await serve();
-    const ready = async () => {
-      const res = await fetch(`${s.base}/readyz`);
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
-    expect(await ready()).toEqual({ status: 503, body: { ready: false, database: 'ok', schema: 'ok', worker: 'no worker has ever beaten its heart' } });
-    const worker = spawn(...tsNode(path.resolve(import.meta.dirname, '../../worker/src/main.ts')), {
-      env: { ...process.env, DATABASE_URL: t.url, TRELLIS_WORKER_HEARTBEAT_MS: '500' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let workerOut = '';
-    worker.stdout.on('data', (d) => (workerOut += d));
-    worker.stderr.on('data', (d) => (workerOut += d));
-    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
-    try {
-      let r = await ready();
-      for (const until = Date.now() + 90_000; r.status !== 200 && Date.now() < until; r = await ready()) await new Promise((x) => setTimeout(x, 200));
-      expect(r, workerOut).toEqual({ status: 200, body: { ready: true, database: 'ok', schema: 'ok', worker: 'ok' } });
-      // the schema the code expects, not merely some schema
-      await sql`insert into kysely_migration (name, timestamp) values ('99991231_9999_future', now()::text)`.execute(t.db);
-      expect(await ready()).toMatchObject({ status: 503, body: { ready: false, schema: `is 99991231_9999_future, expected ${SCHEMA_VERSION}`, worker: 'ok' } });
-      await sql`delete from kysely_migration where name = '99991231_9999_future'`.execute(t.db);
-    } finally {
-      process.kill(-worker.pid!, 'SIGTERM');
-    }
-    expect(await exited).toBe(0);
-    expect(await ready(), workerOut).toMatchObject({ status: 503, body: { ready: false, database: 'ok', worker: 'no worker has ever beaten its heart' } });
-    // a worker that died without a word: its heartbeat grows old
-    await t.db.insertInto('worker_heartbeats').values({ worker_id: 'gone:1', pid: 1, started_at: new Date(Date.now() - 600_000), beat_at: new Date(Date.now() - 90_000), schema_version: SCHEMA_VERSION }).execute();
-    expect(await ready()).toMatchObject({ status: 503, body: { worker: expect.stringMatching(/^last heartbeat 9\d s ago \(more than 60 s\)$/) } });
-    expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
-  });
+  it(
+    'answers 200 only with a live worker and the expected schema, and 503 naming what is missing',
+    { timeout: 150_000 },
+    async () => {
+      const s = await serve();
+      const ready = async () => {
+        const res = await fetch(`${s.base}/readyz`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      expect(await ready()).toEqual({
+        status: 503,
+        body: { ready: false, database: 'ok', schema: 'ok', worker: 'no worker has ever beaten its heart' },
+      });
+      const worker = spawn(...tsNode(path.resolve(import.meta.dirname, '../../worker/src/main.ts')), {
+        env: { ...process.env, DATABASE_URL: t.url, TRELLIS_WORKER_HEARTBEAT_MS: '500' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let workerOut = '';
+      worker.stdout.on('data', (d) => (workerOut += d));
+      worker.stderr.on('data', (d) => (workerOut += d));
+      const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+      try {
+        let r = await ready();
+        for (const until = Date.now() + 90_000; r.status !== 200 && Date.now() < until; r = await ready())
+          await new Promise((x) => setTimeout(x, 200));
+        expect(r, workerOut).toEqual({
+          status: 200,
+          body: { ready: true, database: 'ok', schema: 'ok', worker: 'ok' },
+        });
+        // the schema the code expects, not merely some schema
+        await sql`insert into kysely_migration (name, timestamp) values ('99991231_9999_future', now()::text)`.execute(
+          t.db,
+        );
+        expect(await ready()).toMatchObject({
+          status: 503,
+          body: { ready: false, schema: `is 99991231_9999_future, expected ${SCHEMA_VERSION}`, worker: 'ok' },
+        });
+        await sql`delete from kysely_migration where name = '99991231_9999_future'`.execute(t.db);
+      } finally {
+        process.kill(-worker.pid!, 'SIGTERM');
+      }
+      expect(await exited).toBe(0);
+      expect(await ready(), workerOut).toMatchObject({
+        status: 503,
+        body: { ready: false, database: 'ok', worker: 'no worker has ever beaten its heart' },
+      });
+      // a worker that died without a word: its heartbeat grows old
+      await t.db
+        .insertInto('worker_heartbeats')
+        .values({
+          worker_id: 'gone:1',
+          pid: 1,
+          started_at: new Date(Date.now() - 600_000),
+          beat_at: new Date(Date.now() - 90_000),
+          schema_version: SCHEMA_VERSION,
+        })
+        .execute();
+      expect(await ready()).toMatchObject({
+        status: 503,
+        body: { worker: expect.stringMatching(/^last heartbeat 9\d s ago \(more than 60 s\)$/) },
+      });
+      expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
+    },
+  );
 });

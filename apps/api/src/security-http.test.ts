@@ -47,7 +47,10 @@ describe('HTTP security', () => {
     const base = await serve();
     await userWithCaller(t.db, 'ana@x.test');
     const before = hashingStats().hashed;
-    const res = await signInBatch(base, [...Array.from({ length: MAX_BATCH_SIZE }, (_, i) => `wrong ${i}`), TEST_PASSWORD]);
+    const res = await signInBatch(base, [
+      ...Array.from({ length: MAX_BATCH_SIZE }, (_, i) => `wrong ${i}`),
+      TEST_PASSWORD,
+    ]);
     expect(res.status).toBe(400);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(hashingStats().hashed).toBe(before);
@@ -75,19 +78,33 @@ describe('HTTP security', () => {
     const base = await serve();
     const { token } = await userWithCaller(t.db, 'ana@x.test');
     const cookie = `trellis_session=${token}`;
-    const res = await fetch(`${base}/trpc/auth.signOut`, { method: 'POST', headers: { 'content-type': type, cookie }, body });
+    const res = await fetch(`${base}/trpc/auth.signOut`, {
+      method: 'POST',
+      headers: { 'content-type': type, cookie },
+      body,
+    });
     expect(res.status).toBe(415);
     const me = await fetch(`${base}/trpc/auth.me`, { headers: { cookie } });
-    expect(((await me.json()) as { result: { data: { user: { email: string } } | null } }).result.data?.user.email).toBe('ana@x.test');
+    expect(
+      ((await me.json()) as { result: { data: { user: { email: string } } | null } }).result.data?.user.email,
+    ).toBe('ana@x.test');
   });
 
   it('still takes a JSON mutation with the cookie, and one with the bearer token', async () => {
     const base = await serve();
     const a = await userWithCaller(t.db, 'ana@x.test');
     const b = await userWithCaller(t.db, 'bo@x.test');
-    const byJson = await fetch(`${base}/trpc/auth.signOut`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `trellis_session=${a.token}` }, body: '{}' });
+    const byJson = await fetch(`${base}/trpc/auth.signOut`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `trellis_session=${a.token}` },
+      body: '{}',
+    });
     expect(byJson.status).toBe(200);
-    const byBearer = await fetch(`${base}/trpc/auth.signOut`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${b.token}` }, body: '{}' });
+    const byBearer = await fetch(`${base}/trpc/auth.signOut`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${b.token}` },
+      body: '{}',
+    });
     expect(byBearer.status).toBe(200);
     const gone = await fetch(`${base}/trpc/auth.me`, { headers: { authorization: `Bearer ${b.token}` } });
     expect(((await gone.json()) as { result: { data: unknown } }).result.data).toBeNull();
@@ -132,13 +149,25 @@ describe('HTTP security', () => {
   it('behind a trusted proxy, throttles by the forwarded client address and marks the cookie Secure over HTTPS', async () => {
     const base = await serve({ trustProxy: 'loopback' });
     await userWithCaller(t.db, 'ana@x.test');
-    for (let i = 0; i < 6; i++) await signInBatch(base, [`wrong ${i}`], { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' });
-    const attacker = await signInBatch(base, [TEST_PASSWORD], { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' });
-    expect(((await attacker.json()) as [{ error: { data: { code: string } } }])[0].error.data.code).toBe('TOO_MANY_REQUESTS');
-    const user = await signInBatch(base, [TEST_PASSWORD], { 'x-forwarded-for': '198.51.100.2', 'x-forwarded-proto': 'https' });
+    for (let i = 0; i < 6; i++)
+      await signInBatch(base, [`wrong ${i}`], { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' });
+    const attacker = await signInBatch(base, [TEST_PASSWORD], {
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+    });
+    expect(((await attacker.json()) as [{ error: { data: { code: string } } }])[0].error.data.code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
+    const user = await signInBatch(base, [TEST_PASSWORD], {
+      'x-forwarded-for': '198.51.100.2',
+      'x-forwarded-proto': 'https',
+    });
     expect(user.status).toBe(200);
     expect(user.headers.get('set-cookie')).toMatch(/trellis_session=[^;]+;.*Secure/i);
-    const plain = await signInBatch(base, [TEST_PASSWORD], { 'x-forwarded-for': '198.51.100.3', 'x-forwarded-proto': 'http' });
+    const plain = await signInBatch(base, [TEST_PASSWORD], {
+      'x-forwarded-for': '198.51.100.3',
+      'x-forwarded-proto': 'http',
+    });
     expect(plain.headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
   });
 });

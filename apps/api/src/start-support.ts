@@ -46,7 +46,9 @@ export function releaseStarts() {
 }
 
 export function start(dir: string, port: number, env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRELLIS_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('TRELLIS_') && k !== 'DATABASE_URL' && k !== 'PORT'),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
     env: { ...clean, TRELLIS_DATA_DIR: dir, PORT: String(port), TRELLIS_DEMO: '0', TRELLIS_LOG_FORMAT: 'json', ...env },
@@ -55,11 +57,17 @@ export function start(dir: string, port: number, env: Record<string, string> = {
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, exited, out: () => out };
 }
 
-export async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+export async function until<T>(
+  what: string,
+  ms: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
   for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 200))) {
     const v = await probe();
     if (v !== undefined) return v;
@@ -76,4 +84,3 @@ export const ready = (port: number, run: ReturnType<typeof start>) =>
       return undefined;
     }
   });
-

@@ -25,85 +25,117 @@ const errorLines = (out: string) =>
   });
 
 describe('pnpm start supervision', () => {
-  it('leaves no api, worker or database behind when the supervisor is killed -9, and starts again on the same folder and port; SIGTERM then stops it quietly with exit 0', { timeout: 300_000 }, async () => {
-    const dir = dataDir();
-    const port = await freePort();
-    const first = start(dir, port);
-    await ready(port, first);
-    const kinds = (dir: string) => processesOf(dir).map((p) => p.cmd);
-    expect(kinds(dir).some((c) => c.includes('apps/api/src/main.ts'))).toBe(true);
-    expect(kinds(dir).some((c) => c.includes('apps/worker/src/main.ts'))).toBe(true);
-    expect(kinds(dir).some((c) => /\/postgres -D /.test(c))).toBe(true);
+  it(
+    'leaves no api, worker or database behind when the supervisor is killed -9, and starts again on the same folder and port; SIGTERM then stops it quietly with exit 0',
+    { timeout: 300_000 },
+    async () => {
+      const dir = dataDir();
+      const port = await freePort();
+      const first = start(dir, port);
+      await ready(port, first);
+      const kinds = (dir: string) => processesOf(dir).map((p) => p.cmd);
+      expect(kinds(dir).some((c) => c.includes('apps/api/src/main.ts'))).toBe(true);
+      expect(kinds(dir).some((c) => c.includes('apps/worker/src/main.ts'))).toBe(true);
+      expect(kinds(dir).some((c) => /\/postgres -D /.test(c))).toBe(true);
 
-    first.child.kill('SIGKILL');
-    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    await until(`the processes of the first start to end: ${JSON.stringify(processesOf(dir))}`, 20_000, () => (processesOf(dir).length === 0 ? true : undefined));
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      await until(`the processes of the first start to end: ${JSON.stringify(processesOf(dir))}`, 20_000, () =>
+        processesOf(dir).length === 0 ? true : undefined,
+      );
 
-    const second = start(dir, port);
-    await ready(port, second);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toEqual({ code: 0, signal: null });
-    expect(errorLines(second.out())).toEqual([]);
-    expect(second.out()).not.toMatch(/idle connection error|terminating connection/);
-    expect(processesOf(dir)).toEqual([]);
-    expect(existsSync(path.join(dir, 'run.json'))).toBe(false);
-  });
+      const second = start(dir, port);
+      await ready(port, second);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+      expect(errorLines(second.out())).toEqual([]);
+      expect(second.out()).not.toMatch(/idle connection error|terminating connection/);
+      expect(processesOf(dir)).toEqual([]);
+      expect(existsSync(path.join(dir, 'run.json'))).toBe(false);
+    },
+  );
 
-  it('stops everything with a non-zero exit and the crashing process\'s last error when the worker crashes', { timeout: 180_000 }, async () => {
-    const dir = dataDir();
-    const port = await freePort();
-    const run = start(dir, port, { TRELLIS_WORKER_HEARTBEAT_MS: '5' });
-    expect(await run.exited).toEqual({ code: 1, signal: null });
-    expect(run.out()).toMatch(/worker exited with code 1: failed: TRELLIS_WORKER_HEARTBEAT_MS must be an integer >= 100; stopping everything/);
-    expect(processesOf(dir)).toEqual([]);
-  });
+  it(
+    "stops everything with a non-zero exit and the crashing process's last error when the worker crashes",
+    { timeout: 180_000 },
+    async () => {
+      const dir = dataDir();
+      const port = await freePort();
+      const run = start(dir, port, { TRELLIS_WORKER_HEARTBEAT_MS: '5' });
+      expect(await run.exited).toEqual({ code: 1, signal: null });
+      expect(run.out()).toMatch(
+        /worker exited with code 1: failed: TRELLIS_WORKER_HEARTBEAT_MS must be an integer >= 100; stopping everything/,
+      );
+      expect(processesOf(dir)).toEqual([]);
+    },
+  );
 
-  it('ends an api an earlier crashed run of the same data folder left holding the port, then starts', { timeout: 180_000 }, async () => {
-    const dir = dataDir();
-    const port = await freePort();
-    // an orphan of an older run: a process of that folder's start, `apps/api/src/main.ts`, still listening on the port
-    const orphan = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000)`, 'apps/api/src/main.ts'], {
-      env: { ...process.env, TRELLIS_DATA_DIR: dir },
-      stdio: 'ignore',
-      detached: true,
-    });
-    const orphanGone = new Promise((r) => orphan.once('exit', r));
-    await until('the orphan to listen', 10_000, async () => {
-      try {
-        await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(200) });
-      } catch (e) {
-        return (e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ? undefined : true;
-      }
-      return true;
-    });
-    const run = start(dir, port);
-    await ready(port, run);
-    await orphanGone;
-    expect(run.out()).toContain(`ending the api left running by an earlier run (pid ${orphan.pid})`);
-    run.child.kill('SIGTERM');
-    expect(await run.exited).toEqual({ code: 0, signal: null });
-  });
-
-  it('never ends another program whose pid an earlier run\'s file names as its database server (a pid is reused)', { timeout: 180_000 }, async () => {
-    const dir = dataDir();
-    const port = await freePort();
-    // another program, even one whose command line says postgres, of another data folder
-    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'postgres', '-D', path.join(dir, 'elsewhere')], { stdio: 'ignore', detached: true });
-    const otherExit = new Promise((r) => other.once('exit', r));
-    try {
-      writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ supervisor: other.pid, database: other.pid, port }));
+  it(
+    'ends an api an earlier crashed run of the same data folder left holding the port, then starts',
+    { timeout: 180_000 },
+    async () => {
+      const dir = dataDir();
+      const port = await freePort();
+      // an orphan of an older run: a process of that folder's start, `apps/api/src/main.ts`, still listening on the port
+      const orphan = spawn(
+        process.execPath,
+        [
+          '-e',
+          `require('node:net').createServer().listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000)`,
+          'apps/api/src/main.ts',
+        ],
+        {
+          env: { ...process.env, TRELLIS_DATA_DIR: dir },
+          stdio: 'ignore',
+          detached: true,
+        },
+      );
+      const orphanGone = new Promise((r) => orphan.once('exit', r));
+      await until('the orphan to listen', 10_000, async () => {
+        try {
+          await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(200) });
+        } catch (e) {
+          return (e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ? undefined : true;
+        }
+        return true;
+      });
       const run = start(dir, port);
       await ready(port, run);
-      expect(run.out()).not.toContain('ending the database server');
-      expect(other.exitCode).toBe(null);
-      expect(() => process.kill(other.pid!, 0)).not.toThrow();
+      await orphanGone;
+      expect(run.out()).toContain(`ending the api left running by an earlier run (pid ${orphan.pid})`);
       run.child.kill('SIGTERM');
       expect(await run.exited).toEqual({ code: 0, signal: null });
-    } finally {
-      other.kill('SIGKILL');
-      await otherExit;
-    }
-  });
+    },
+  );
+
+  it(
+    "never ends another program whose pid an earlier run's file names as its database server (a pid is reused)",
+    { timeout: 180_000 },
+    async () => {
+      const dir = dataDir();
+      const port = await freePort();
+      // another program, even one whose command line says postgres, of another data folder
+      const other = spawn(
+        process.execPath,
+        ['-e', 'setInterval(() => {}, 1000)', 'postgres', '-D', path.join(dir, 'elsewhere')],
+        { stdio: 'ignore', detached: true },
+      );
+      const otherExit = new Promise((r) => other.once('exit', r));
+      try {
+        writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ supervisor: other.pid, database: other.pid, port }));
+        const run = start(dir, port);
+        await ready(port, run);
+        expect(run.out()).not.toContain('ending the database server');
+        expect(other.exitCode).toBe(null);
+        expect(() => process.kill(other.pid!, 0)).not.toThrow();
+        run.child.kill('SIGTERM');
+        expect(await run.exited).toEqual({ code: 0, signal: null });
+      } finally {
+        other.kill('SIGKILL');
+        await otherExit;
+      }
+    },
+  );
 
   it('says what holds the port when another program does, and starts nothing', { timeout: 60_000 }, async () => {
     const dir = dataDir();

@@ -12,15 +12,29 @@ const testHash = () => (hash ??= hashPassword(TEST_PASSWORD));
 export type Caller = ReturnType<typeof createCaller>;
 
 /** A user with a live session, and a caller acting as them (through the same context the HTTP adapter builds). */
-export async function userWithCaller(db: Db, email: string, opts: { platformOperator?: boolean; now?: () => Date } = {}) {
-  const user = await users.insertUser(db, { email, name: email.split('@')[0]!, passwordHash: await testHash(), platformOperator: opts.platformOperator ?? false });
+export async function userWithCaller(
+  db: Db,
+  email: string,
+  opts: { platformOperator?: boolean; now?: () => Date } = {},
+) {
+  const user = await users.insertUser(db, {
+    email,
+    name: email.split('@')[0]!,
+    passwordHash: await testHash(),
+    platformOperator: opts.platformOperator ?? false,
+  });
   const token = newToken();
-  await sessions.insertSession(db, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + 60 * 86_400_000) });
+  await sessions.insertSession(db, {
+    tokenHash: hashToken(token),
+    userId: user.id,
+    expiresAt: new Date(Date.now() + 60 * 86_400_000),
+  });
   const ctx: ContextInnerOptions = { db, sessionToken: token, ...(opts.now ? { now: opts.now } : {}) };
   return { user, token, caller: createCaller(await createContextInner(ctx)) };
 }
 
-export const anonymous = async (db: Db, opts: Omit<ContextInnerOptions, 'db'> = {}) => createCaller(await createContextInner({ db, ...opts }));
+export const anonymous = async (db: Db, opts: Omit<ContextInnerOptions, 'db'> = {}) =>
+  createCaller(await createContextInner({ db, ...opts }));
 
 export async function grant(db: Db, userId: string, account: { id: string; rootId: string }, role: Role) {
   return memberships.insertMembership(db, { rootId: account.rootId, accountId: account.id, userId, role });
@@ -38,26 +52,59 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
 
 /** Row counts of every table, to show a refused request changed nothing. */
 export async function snapshot(db: Db): Promise<Record<string, number>> {
-  const tables = ['accounts', 'account_paths', 'users', 'memberships', 'invitations', 'audit_entries', 'mail_outbox', 'seats', 'seat_mappings', 'deals', 'deal_dsps', 'connections', 'teams', 'team_memberships', 'campaigns', 'campaign_deals'];
+  const tables = [
+    'accounts',
+    'account_paths',
+    'users',
+    'memberships',
+    'invitations',
+    'audit_entries',
+    'mail_outbox',
+    'seats',
+    'seat_mappings',
+    'deals',
+    'deal_dsps',
+    'connections',
+    'teams',
+    'team_memberships',
+    'campaigns',
+    'campaign_deals',
+  ];
   const out: Record<string, number> = {};
   for (const t of tables) {
     const r = await sql<{ n: string }>`select count(*)::text as n from ${sql.id(t)}`.execute(db);
     out[t] = Number(r.rows[0]!.n);
   }
-  const inv = await sql<{ s: string }>`select coalesce(string_agg(id::text || coalesce(accepted_at::text, '') || coalesce(revoked_at::text, ''), ',' order by id), '') as s from invitations`.execute(db);
-  const mem = await sql<{ s: string }>`select coalesce(string_agg(id::text || role, ',' order by id), '') as s from memberships`.execute(db);
-  const acc = await sql<{ s: string }>`select coalesce(string_agg(id::text || name || coalesce(archived_at::text, ''), ',' order by id), '') as s from accounts`.execute(db);
+  const inv = await sql<{
+    s: string;
+  }>`select coalesce(string_agg(id::text || coalesce(accepted_at::text, '') || coalesce(revoked_at::text, ''), ',' order by id), '') as s from invitations`.execute(
+    db,
+  );
+  const mem = await sql<{
+    s: string;
+  }>`select coalesce(string_agg(id::text || role, ',' order by id), '') as s from memberships`.execute(db);
+  const acc = await sql<{
+    s: string;
+  }>`select coalesce(string_agg(id::text || name || coalesce(archived_at::text, ''), ',' order by id), '') as s from accounts`.execute(
+    db,
+  );
   out[`invitations:${inv.rows[0]!.s}`] = 1;
   out[`memberships:${mem.rows[0]!.s}`] = 1;
   out[`accounts:${acc.rows[0]!.s}`] = 1;
-  const map = await sql<{ s: string }>`select coalesce(string_agg(seat_id::text || account_id::text || coalesce(effective_to::text, ''), ',' order by id), '') as s from seat_mappings`.execute(db);
+  const map = await sql<{
+    s: string;
+  }>`select coalesce(string_agg(seat_id::text || account_id::text || coalesce(effective_to::text, ''), ',' order by id), '') as s from seat_mappings`.execute(
+    db,
+  );
   out[`seat_mappings:${map.rows[0]!.s}`] = 1;
   return out;
 }
 
 /** A holding created by a platform operator, with an admin. */
 export async function holdingWithAdmin(db: Db, name = 'Holding', adminEmail = 'admin@holding.test') {
-  const op = await userWithCaller(db, `op-${name.toLowerCase().replace(/\W/g, '')}@trellis.test`, { platformOperator: true });
+  const op = await userWithCaller(db, `op-${name.toLowerCase().replace(/\W/g, '')}@trellis.test`, {
+    platformOperator: true,
+  });
   const holding = await op.caller.accounts.createHolding({ name, currency: 'EUR', timeZone: 'Europe/Copenhagen' });
   const admin = await userWithCaller(db, adminEmail);
   await grant(db, admin.user.id, holding, 'admin');

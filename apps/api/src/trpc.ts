@@ -76,7 +76,9 @@ const t = initTRPC.context<Context>().create({
       error.code === 'INTERNAL_SERVER_ERROR'
         ? 'Something went wrong on our side; nothing was changed.'
         : error.cause instanceof ZodError && fields
-          ? Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')
+          ? Object.entries(fields)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('; ')
           : shape.message;
     return {
       ...shape,
@@ -87,7 +89,11 @@ const t = initTRPC.context<Context>().create({
         path: shape.data.path,
         /** The rule that refused, e.g. FORBIDDEN_BY_LEVEL. */
         // Out of scope reads exactly like missing (SPEC 12): the same code, message and rule on the wire.
-        rule: isDomainError(error.cause) ? (error.cause.code === 'OUT_OF_SCOPE' ? 'NOT_FOUND' : error.cause.code) : null,
+        rule: isDomainError(error.cause)
+          ? error.cause.code === 'OUT_OF_SCOPE'
+            ? 'NOT_FOUND'
+            : error.cause.code
+          : null,
         fieldErrors: fields ?? null,
       },
     };
@@ -112,7 +118,11 @@ const mapErrors = t.middleware(async ({ next }) => {
   }
   if (BAD_DATA.has(pgErrorCode(cause) ?? '')) {
     // A safety net only: the input blocks in routers/inputs.ts should refuse such a value before any query.
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'A value in the request cannot be stored (invalid text, number or date).', cause });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'A value in the request cannot be stored (invalid text, number or date).',
+      cause,
+    });
   }
   return result;
 });
@@ -146,7 +156,11 @@ export async function loadVisibleAccount(
 }
 
 /** loadVisibleAccount for an account reached through another record: any refusal reads as that record missing. */
-export async function loadVisibleAccountOf(ctx: { db: Context['db']; actor: Actor }, accountId: string, missing: string) {
+export async function loadVisibleAccountOf(
+  ctx: { db: Context['db']; actor: Actor },
+  accountId: string,
+  missing: string,
+) {
   try {
     return await loadVisibleAccount(ctx, accountId);
   } catch (e) {
@@ -166,7 +180,12 @@ export function assertMay(actor: Actor, facts: AccountFacts, action: Action): Ro
  * assertMay on an account reached through another record (after loadVisibleAccountOf): a platform operator sees every
  * account but is out of scope for most actions, and that refusal must read exactly as the record missing (SPEC 12).
  */
-export function assertMayOf(actor: Actor, facts: AccountFacts, action: Action, missing: string): Role | 'platform-operator' {
+export function assertMayOf(
+  actor: Actor,
+  facts: AccountFacts,
+  action: Action,
+  missing: string,
+): Role | 'platform-operator' {
   const d = authorize(actor, facts, action);
   if (!d.ok) throw d.code === 'OUT_OF_SCOPE' ? new DomainError('NOT_FOUND', missing) : refusalError(d);
   return d.role;

@@ -13,7 +13,11 @@ const dir = mkdtempSync(path.join(tmpdir(), 'trellis-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = spawn(...tsNode(main, ...args), { env: { ...process.env, DATABASE_URL: t.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(...tsNode(main, ...args), {
+    env: { ...process.env, DATABASE_URL: t.url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -23,10 +27,36 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 const HEADER = 'eventId,occurredAt,dsp,seatId,dealId,auctionType,campaignId,impressions,clicks,spendMicros,currency';
 const at = (h: number) => hoursAfter(h).toISOString();
 const line = (id: string, over: Partial<Record<string, string>> = {}) => {
-  const r = { eventId: id, occurredAt: at(5), dsp: 'dv360', seatId: 'S1', dealId: '', auctionType: 'open_auction', campaignId: '', impressions: '10', clicks: '1', spendMicros: '1000', currency: 'EUR', ...over };
-  return [r.eventId, r.occurredAt, r.dsp, r.seatId, r.dealId, r.auctionType, r.campaignId, r.impressions, r.clicks, r.spendMicros, r.currency].join(',');
+  const r = {
+    eventId: id,
+    occurredAt: at(5),
+    dsp: 'dv360',
+    seatId: 'S1',
+    dealId: '',
+    auctionType: 'open_auction',
+    campaignId: '',
+    impressions: '10',
+    clicks: '1',
+    spendMicros: '1000',
+    currency: 'EUR',
+    ...over,
+  };
+  return [
+    r.eventId,
+    r.occurredAt,
+    r.dsp,
+    r.seatId,
+    r.dealId,
+    r.auctionType,
+    r.campaignId,
+    r.impressions,
+    r.clicks,
+    r.spendMicros,
+    r.currency,
+  ].join(',');
 };
-const count = async () => Number((await sql<{ n: string }>`select count(*)::text as n from spend_records`.execute(t.db)).rows[0]!.n);
+const count = async () =>
+  Number((await sql<{ n: string }>`select count(*)::text as n from spend_records`.execute(t.db)).rows[0]!.n);
 
 describe('trellis ingest', () => {
   it('rejects every bad row with its line number and reason, malformed CSV included, and stores the good ones', async () => {
@@ -44,7 +74,13 @@ describe('trellis ingest', () => {
       ['campaign_not_covered', line('k1', { occurredAt: at(25), campaignId: f.k2.id })],
       ['currency_mismatch', line('cur', { currency: 'USD' })],
     ];
-    const rows = [HEADER, line('good-1'), ...bad.map((b) => b[1]), line('good-2', { seatId: 'S2', dsp: 'ttd', campaignId: f.k2.id }), '"good-3",' + line('x').split(',').slice(1).join(',')];
+    const rows = [
+      HEADER,
+      line('good-1'),
+      ...bad.map((b) => b[1]),
+      line('good-2', { seatId: 'S2', dsp: 'ttd', campaignId: f.k2.id }),
+      '"good-3",' + line('x').split(',').slice(1).join(','),
+    ];
     const text = rows.join('\n') + '\n';
     // raw invalid UTF-8 bytes in place of the replacement character
     const bytes = Buffer.from(text.replace('S\uFFFD1', 'S__1'), 'utf8');
@@ -59,7 +95,14 @@ describe('trellis ingest', () => {
     expect(run.output()).toMatch(/rejected\s+11/);
     const rejects = readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n');
     expect(rejects[0]).toBe('line,eventId,reason,detail');
-    expect(rejects.slice(1).map((r) => r.split(',').slice(0, 3).filter((_, k) => k !== 1))).toEqual(bad.map((b, k) => [String(k + 3), b[0]]));
+    expect(
+      rejects.slice(1).map((r) =>
+        r
+          .split(',')
+          .slice(0, 3)
+          .filter((_, k) => k !== 1),
+      ),
+    ).toEqual(bad.map((b, k) => [String(k + 3), b[0]]));
     expect(rejects.join('\n')).toMatch(/wrong column count/);
     expect(rejects.join('\n')).toMatch(/bad UTF-8/);
     expect(await count()).toBe(3);
@@ -71,12 +114,32 @@ describe('trellis ingest', () => {
     expect(await count()).toBe(3);
   }, 60_000);
 
-  it('reads NDJSON, and refuses another holding\'s seats (unknown to it)', async () => {
+  it("reads NDJSON, and refuses another holding's seats (unknown to it)", async () => {
     const f = await spendFixture(t.db);
     const recs = [
-      { eventId: 'j1', occurredAt: at(5), dsp: 'dv360', seatId: 'S1', auctionType: 'open_auction', impressions: 1, clicks: 0, spendMicros: 5, currency: 'EUR' },
+      {
+        eventId: 'j1',
+        occurredAt: at(5),
+        dsp: 'dv360',
+        seatId: 'S1',
+        auctionType: 'open_auction',
+        impressions: 1,
+        clicks: 0,
+        spendMicros: 5,
+        currency: 'EUR',
+      },
       'not json',
-      { eventId: 'j2', occurredAt: at(5), dsp: 'dv360', seatId: 'X1', auctionType: 'open_auction', impressions: 1, clicks: 0, spendMicros: 5, currency: 'EUR' },
+      {
+        eventId: 'j2',
+        occurredAt: at(5),
+        dsp: 'dv360',
+        seatId: 'X1',
+        auctionType: 'open_auction',
+        impressions: 1,
+        clicks: 0,
+        spendMicros: 5,
+        currency: 'EUR',
+      },
     ];
     const file = path.join(dir, 'spend.ndjson');
     writeFileSync(file, recs.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n'));
@@ -95,12 +158,15 @@ describe('trellis ingest', () => {
     const file = path.join(dir, 'big.csv');
     writeFileSync(file, rows.join('\n') + '\n');
     const first = cli(['ingest', file, '--account', f.h.id, '--chunk', '2000']);
-    for (let waited = 0; (await count()) === 0 && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; (await count()) === 0 && waited < 60_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.exited;
     // a COMMIT sent just before the kill may still be finishing on the server: wait until its sessions are gone
     for (let waited = 0; waited < 30_000; waited += 20) {
-      const r = await sql<{ n: string }>`select count(*)::text as n from pg_stat_activity where application_name = 'trellis-cli'`.execute(t.db);
+      const r = await sql<{
+        n: string;
+      }>`select count(*)::text as n from pg_stat_activity where application_name = 'trellis-cli'`.execute(t.db);
       if (r.rows[0]!.n === '0') break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -111,7 +177,13 @@ describe('trellis ingest', () => {
     expect(await second.exited, second.output()).toBe(0);
     expect(second.output()).toMatch(new RegExp(`accepted\\s+${N - partial}\\b`));
     expect(second.output()).toMatch(new RegExp(`duplicates\\s+${partial}\\b`));
-    const sums = await sql<{ n: string; s: string; d: string }>`select count(*)::text as n, sum(spend_micros)::text as s, count(distinct event_id)::text as d from spend_records`.execute(t.db);
+    const sums = await sql<{
+      n: string;
+      s: string;
+      d: string;
+    }>`select count(*)::text as n, sum(spend_micros)::text as s, count(distinct event_id)::text as d from spend_records`.execute(
+      t.db,
+    );
     const expectedSum = Array.from({ length: N }, (_, k) => 1000 + (k % 97)).reduce((a, b) => a + b, 0);
     expect(sums.rows[0]).toEqual({ n: String(N), s: String(expectedSum), d: String(N) });
   }, 120_000);
@@ -120,7 +192,10 @@ describe('trellis ingest', () => {
     const f = await spendFixture(t.db);
     const file = path.join(dir, 'one.csv');
     writeFileSync(file, `${HEADER}\n${line('a')}\n`);
-    const none = cli(['ingest', file, '--account', f.h.id], { DATABASE_URL: '', TRELLIS_DATA_DIR: path.join(dir, 'nowhere') });
+    const none = cli(['ingest', file, '--account', f.h.id], {
+      DATABASE_URL: '',
+      TRELLIS_DATA_DIR: path.join(dir, 'nowhere'),
+    });
     expect(await none.exited).toBe(1);
     expect(none.output()).toMatch(/Set DATABASE_URL/);
     const notRoot = cli(['ingest', file, '--account', f.a.id]);

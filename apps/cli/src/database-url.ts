@@ -16,15 +16,20 @@ export function databaseUrl(env: NodeJS.ProcessEnv, repoRoot: string): string {
   const howTo =
     'Set DATABASE_URL (postgres://user:password@host:port/database), or start Trellis with `pnpm start` ' +
     `(its embedded database keeps its data in ${dataDir}; set TRELLIS_DATA_DIR if it uses another folder).`;
-  if (!existsSync(pidFile)) throw new NoDatabaseError(`No database: DATABASE_URL is not set and no embedded server is running in ${pgDir}. ${howTo}`);
+  if (!existsSync(pidFile))
+    throw new NoDatabaseError(
+      `No database: DATABASE_URL is not set and no embedded server is running in ${pgDir}. ${howTo}`,
+    );
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!Number.isInteger(port) || port <= 0) throw new NoDatabaseError(`Cannot read the port of the embedded server from ${pidFile}. ${howTo}`);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new NoDatabaseError(`Cannot read the port of the embedded server from ${pidFile}. ${howTo}`);
   try {
     process.kill(pid, 0);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new NoDatabaseError(`The embedded server in ${pgDir} is not running (stale ${pidFile}). ${howTo}`);
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH')
+      throw new NoDatabaseError(`The embedded server in ${pgDir} is not running (stale ${pidFile}). ${howTo}`);
   }
   const passwordFile = `${path.resolve(pgDir)}.password`;
   const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : 'trellis';

@@ -50,7 +50,12 @@ const REQUIRED = FIELDS.filter((f) => f !== 'dealId' && f !== 'campaignId');
 const MAX_LINE = 64 * 1024;
 
 /** A staged row: line number, the 11 fields in RECORD_FIELDS order, and why it is malformed (or null). */
-const malformedRow = (line: number, why: string, eventId: string | null = null): Row => [String(line), eventId, ...FIELDS.slice(1).map(() => null), why];
+const malformedRow = (line: number, why: string, eventId: string | null = null): Row => [
+  String(line),
+  eventId,
+  ...FIELDS.slice(1).map(() => null),
+  why,
+];
 
 function fieldProblem(v: string): string | null {
   if (v.includes('\uFFFD')) return 'bad UTF-8';
@@ -74,7 +79,8 @@ function csvRow(line: number, text: string, columns: number[], width: number): R
   const fields = csvFields(text);
   if (typeof fields === 'string') return malformedRow(line, fields);
   const eventId = columns[0]! >= 0 ? (fields[columns[0]!] ?? null) : null;
-  if (fields.length !== width) return malformedRow(line, `wrong column count (${fields.length}, header has ${width})`, eventId);
+  if (fields.length !== width)
+    return malformedRow(line, `wrong column count (${fields.length}, header has ${width})`, eventId);
   const row: Row = [String(line)];
   for (const c of columns) {
     const v = c >= 0 ? fields[c]! : '';
@@ -111,7 +117,10 @@ function ndjsonRow(line: number, text: string): Row {
 }
 
 /** COPY text format: backslash escapes, \N for null. */
-const copyValue = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')));
+const copyValue = (v: string | null) =>
+  v === null
+    ? '\\N'
+    : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 
 const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
@@ -128,7 +137,15 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   const base = gz ? opts.file.slice(0, -3) : opts.file;
   const format = opts.format ?? (/\.(nd)?jsonl?$|\.ndjson$/i.test(base) ? 'ndjson' : 'csv');
   const rejectsFile = `${opts.file}.rejects.csv`;
-  const p: Progress = { lines: 0, records: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0, bytesTotal: statSync(opts.file).size };
+  const p: Progress = {
+    lines: 0,
+    records: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    bytesRead: 0,
+    bytesTotal: statSync(opts.file).size,
+  };
   const reasons: Record<string, number> = {};
 
   const connect = async () => {
@@ -138,7 +155,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   };
   const execOn =
     (c: pg.Client): spend.Exec =>
-    async <R,>(q: { sql: string; parameters: readonly unknown[] }) =>
+    async <R>(q: { sql: string; parameters: readonly unknown[] }) =>
       (await c.query(q.sql, q.parameters as unknown[])).rows as R[];
   const client = await connect();
   const exec = execOn(client);
@@ -148,10 +165,19 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   const rejects = createWriteStream(rejectsFile);
   rejects.write('line,eventId,reason,detail\n');
   try {
-    const account = await client.query<{ ok: boolean }>('select id = root_id as ok from accounts where id = $1', [opts.rootId]);
+    const account = await client.query<{ ok: boolean }>('select id = root_id as ok from accounts where id = $1', [
+      opts.rootId,
+    ]);
     if (!account.rows[0]) throw new FileError(`No account ${opts.rootId} in this database.`);
-    if (!account.rows[0].ok) throw new FileError(`Account ${opts.rootId} is not a root account (a holding or a standalone premium client): spend goes to the root.`);
-    const batchId = await spend.openBatch(exec, { rootId: opts.rootId, source: 'cli', fileName: path.basename(opts.file) });
+    if (!account.rows[0].ok)
+      throw new FileError(
+        `Account ${opts.rootId} is not a root account (a holding or a standalone premium client): spend goes to the root.`,
+      );
+    const batchId = await spend.openBatch(exec, {
+      rootId: opts.rootId,
+      source: 'cli',
+      fileName: path.basename(opts.file),
+    });
     for (let i = 1; i < Math.max(1, opts.parallel ?? 2); i++) workers.push(await connect());
     idle.push(...workers);
 
@@ -176,7 +202,9 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
       await c.query('begin');
       try {
         await ex(spend.createStagingTable());
-        const stream = c.query(copyFrom(`copy ${spend.STAGING_TABLE} (${spend.STAGING_COLUMNS.join(', ')}) from stdin`));
+        const stream = c.query(
+          copyFrom(`copy ${spend.STAGING_TABLE} (${spend.STAGING_COLUMNS.join(', ')}) from stdin`),
+        );
         await pipeline(Readable.from([data]), stream);
         const res = await spend.ingestStaged(ex, opts.rootId, batchId);
         await spend.addToBatch(ex, opts.rootId, batchId, n, res);
@@ -188,7 +216,8 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
         p.rejected += res.rejected.length;
         for (const r of res.rejected) {
           reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
-          if (!rejects.write(`${r.index},${csvCell(r.eventId ?? '')},${r.reason},${csvCell(r.detail ?? '')}\n`)) await once(rejects, 'drain');
+          if (!rejects.write(`${r.index},${csvCell(r.eventId ?? '')},${r.reason},${csvCell(r.detail ?? '')}\n`))
+            await once(rejects, 'drain');
         }
         opts.onProgress?.(p);
       } catch (e) {
@@ -228,25 +257,37 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
       p.lines++;
       const n = p.lines;
       if (format === 'csv' && columns === null) {
-        const header = (csvFields(line.replace(/^\uFEFF/, '')) as string[] | string);
+        const header = csvFields(line.replace(/^\uFEFF/, '')) as string[] | string;
         if (typeof header === 'string') throw new FileError(`The header row cannot be read (${header}).`);
         const names = header.map((h) => h.trim());
         const missing = REQUIRED.filter((f) => !names.includes(f));
-        if (missing.length) throw new FileError(`The header row must name ${FIELDS.join(', ')}; missing: ${missing.join(', ')}.`);
+        if (missing.length)
+          throw new FileError(`The header row must name ${FIELDS.join(', ')}; missing: ${missing.join(', ')}.`);
         columns = FIELDS.map((f) => names.indexOf(f));
         width = names.length;
         continue;
       }
       if (line.trim() === '') continue;
       const row =
-        line.length > MAX_LINE ? malformedRow(n, 'line too long') : format === 'csv' ? csvRow(n, line, columns!, width) : ndjsonRow(n, line);
+        line.length > MAX_LINE
+          ? malformedRow(n, 'line too long')
+          : format === 'csv'
+            ? csvRow(n, line, columns!, width)
+            : ndjsonRow(n, line);
       buffer.push(row.map(copyValue).join('\t') + '\n');
       if (buffer.length >= chunkSize) await flush();
     }
     if (format === 'csv' && columns === null) throw new FileError('The file is empty: a CSV needs a header row.');
     await flush();
     await drain();
-    return { ...p, batchId, rejectsFile, reasons, seconds: (Date.now() - started) / 1000, databaseSeconds: dbMs / 1000 };
+    return {
+      ...p,
+      batchId,
+      rejectsFile,
+      reasons,
+      seconds: (Date.now() - started) / 1000,
+      databaseSeconds: dbMs / 1000,
+    };
   } finally {
     rejects.end();
     await once(rejects, 'finish').catch(() => {});

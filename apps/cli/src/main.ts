@@ -13,29 +13,45 @@ program
   .command('ingest')
   .description('Ingest a spend file (CSV with a header row, or NDJSON; .gz accepted) into a root account')
   .argument('<file>', 'the file')
-  .requiredOption('--account <rootId>', 'the root account (holding or standalone premium client) the spend belongs to', (v) => {
-    if (!UUID.test(v)) throw new InvalidArgumentError('must be an account id (uuid)');
-    return v.toLowerCase();
-  })
+  .requiredOption(
+    '--account <rootId>',
+    'the root account (holding or standalone premium client) the spend belongs to',
+    (v) => {
+      if (!UUID.test(v)) throw new InvalidArgumentError('must be an account id (uuid)');
+      return v.toLowerCase();
+    },
+  )
   .option('--format <format>', 'csv or ndjson (default: from the file name)', (v) => {
     if (v !== 'csv' && v !== 'ndjson') throw new InvalidArgumentError('must be csv or ndjson');
     return v as 'csv' | 'ndjson';
   })
-  .option('--chunk <records>', 'records per transaction', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('must be an integer from 1 to 1,000,000');
-    return n;
-  }, 50_000)
-  .option('--parallel <connections>', 'chunks in flight at once, each on its own connection', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('must be an integer from 1 to 16');
-    return n;
-  }, 2)
+  .option(
+    '--chunk <records>',
+    'records per transaction',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+        throw new InvalidArgumentError('must be an integer from 1 to 1,000,000');
+      return n;
+    },
+    50_000,
+  )
+  .option(
+    '--parallel <connections>',
+    'chunks in flight at once, each on its own connection',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('must be an integer from 1 to 16');
+      return n;
+    },
+    2,
+  )
   .action(async (file: string, o: { account: string; format?: 'csv' | 'ndjson'; chunk: number; parallel: number }) => {
     const url = databaseUrl(process.env, repoRoot);
     const tty = process.stderr.isTTY;
     const bar = new SingleBar({
-      format: '{bar} {percentage}% | {records} records, {rate}/s | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}',
+      format:
+        '{bar} {percentage}% | {records} records, {rate}/s | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}',
       hideCursor: true,
       stream: process.stderr,
       noTTYOutput: false,
@@ -44,14 +60,27 @@ program
     let started = false;
     process.once('SIGINT', () => {
       bar.stop();
-      console.error('\nInterrupted. Run the same command again: committed records come back as duplicates, the rest is stored.');
+      console.error(
+        '\nInterrupted. Run the same command again: committed records come back as duplicates, the rest is stored.',
+      );
       process.exit(130);
     });
     const res = await ingestFile({
-      url, file, rootId: o.account, chunkSize: o.chunk, parallel: o.parallel, ...(o.format ? { format: o.format } : {}),
+      url,
+      file,
+      rootId: o.account,
+      chunkSize: o.chunk,
+      parallel: o.parallel,
+      ...(o.format ? { format: o.format } : {}),
       onProgress: (p) => {
         if (!tty) return;
-        const payload = { records: p.records, rate: Math.round(p.records / Math.max(0.001, (Date.now() - t0) / 1000)), accepted: p.accepted, duplicates: p.duplicates, rejected: p.rejected };
+        const payload = {
+          records: p.records,
+          rate: Math.round(p.records / Math.max(0.001, (Date.now() - t0) / 1000)),
+          accepted: p.accepted,
+          duplicates: p.duplicates,
+          rejected: p.rejected,
+        };
         if (!started) {
           bar.start(p.bytesTotal, p.bytesRead, payload);
           started = true;
@@ -63,17 +92,28 @@ program
       bar.stop();
     }
     const rate = Math.round(res.records / Math.max(0.001, res.seconds));
-    console.log(`Ingested ${file} into ${o.account} in ${res.seconds.toFixed(1)} s (${rate} records/s; ${res.databaseSeconds.toFixed(1)} s in database transactions over ${o.parallel} connections):`);
+    console.log(
+      `Ingested ${file} into ${o.account} in ${res.seconds.toFixed(1)} s (${rate} records/s; ${res.databaseSeconds.toFixed(1)} s in database transactions over ${o.parallel} connections):`,
+    );
     console.log(`  records    ${res.records}`);
     console.log(`  accepted   ${res.accepted}`);
     console.log(`  duplicates ${res.duplicates}`);
-    console.log(`  rejected   ${res.rejected}${res.rejected ? ` (${Object.entries(res.reasons).map(([k, v]) => `${k}: ${v}`).join(', ')}); each with its line and reason in ${res.rejectsFile}` : ''}`);
+    console.log(
+      `  rejected   ${res.rejected}${
+        res.rejected
+          ? ` (${Object.entries(res.reasons)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')}); each with its line and reason in ${res.rejectsFile}`
+          : ''
+      }`,
+    );
     console.log(`  batch      ${res.batchId}`);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof NoDatabaseError || e instanceof FileError) console.error(e.message);
-  else if ((e as NodeJS.ErrnoException).code === 'ENOENT') console.error(`No such file: ${(e as NodeJS.ErrnoException).path}`);
+  else if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+    console.error(`No such file: ${(e as NodeJS.ErrnoException).path}`);
   else console.error(`trellis: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -12,13 +12,30 @@ const AGENCY_ADMIN = { email: 'admin@bright.test', password: 'agency admin passw
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
+  api = await startApi({
+    DATABASE_URL: t.url,
+    TRELLIS_DEMO: '0',
+    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
+    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
+  });
   browser = await launchChromium();
   const world = await northwindWithAgency(api.base, OPERATOR);
   const { hAdmin } = world;
   Object.assign(ids, { holding: world.holding, agency: world.agency });
-  ids.client = (await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids.agency, name: 'Acme Foods', kind: 'client' }, hAdmin)).id;
-  const aInv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.agency, email: AGENCY_ADMIN.email, role: 'admin' }, hAdmin);
+  ids.client = (
+    await rpc<{ id: string }>(
+      api.base,
+      'accounts.create',
+      { parentId: ids.agency, name: 'Acme Foods', kind: 'client' },
+      hAdmin,
+    )
+  ).id;
+  const aInv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: ids.agency, email: AGENCY_ADMIN.email, role: 'admin' },
+    hAdmin,
+  );
   await rpc(api.base, 'members.acceptInvitation', { token: aInv.token, name: 'Ben', password: AGENCY_ADMIN.password });
 });
 afterAll(async () => {
@@ -61,7 +78,11 @@ describe('browser: billing of a client', () => {
     // spend arrives through the worker's path; the balance, ledger and chart follow
     const db = createDb(t.url, { max: 1 });
     try {
-      await db.transaction().execute((trx) => debitSpend(trx, [{ clientId: ids.client!, amountMicros: 25_000_000n, reference: 'browser-test' }]));
+      await db
+        .transaction()
+        .execute((trx) =>
+          debitSpend(trx, [{ clientId: ids.client!, amountMicros: 25_000_000n, reference: 'browser-test' }]),
+        );
     } finally {
       await db.destroy();
     }
@@ -77,7 +98,15 @@ describe('browser: billing of a client', () => {
     try {
       const t0 = Date.now();
       await db2.transaction().execute((trx) =>
-        debitSpend(trx, Array.from({ length: 24 }, (_, i) => ({ clientId: ids.client!, amountMicros: 10_000n, reference: `page-${i}`, at: new Date(t0 + i) }))),
+        debitSpend(
+          trx,
+          Array.from({ length: 24 }, (_, i) => ({
+            clientId: ids.client!,
+            amountMicros: 10_000n,
+            reference: `page-${i}`,
+            at: new Date(t0 + i),
+          })),
+        ),
       );
     } finally {
       await db2.destroy();
@@ -94,7 +123,11 @@ describe('browser: billing of a client', () => {
     await ledger.getByRole('row').nth(1).getByText('Top-up').waitFor();
     // the two top-ups among 26 entries, on one page, and back to every entry
     await page.getByLabel('Show').selectOption({ label: 'Top-ups, refunds and adjustments' });
-    await expect.poll(async () => (await ledger.getByRole('row').allTextContents()).slice(1).map((r) => (r.includes('Top-up') ? 'Top-up' : r))).toEqual(['Top-up', 'Top-up']);
+    await expect
+      .poll(async () =>
+        (await ledger.getByRole('row').allTextContents()).slice(1).map((r) => (r.includes('Top-up') ? 'Top-up' : r)),
+      )
+      .toEqual(['Top-up', 'Top-up']);
     expect(await page.getByRole('button', { name: 'Older', disabled: false }).count()).toBe(0);
     await page.getByLabel('Show').selectOption({ label: 'All entries' });
     await expect.poll(async () => (await ledger.getByRole('row').count()) - 1).toBe(20);
@@ -109,7 +142,10 @@ describe('browser: billing of a client', () => {
     await dialog.getByLabel('Amount (EUR)').fill('50');
     await dialog.getByLabel('Card', { exact: true }).selectOption({ label: 'Visa •••• 0002' });
     await dialog.getByRole('button', { name: 'Charge €50.00' }).click();
-    await dialog.getByTestId('top-up-error').getByText('The card was declined by its bank. Try another card.').waitFor();
+    await dialog
+      .getByTestId('top-up-error')
+      .getByText('The card was declined by its bank. Try another card.')
+      .waitFor();
     // once: not also under the card field
     expect(await dialog.getByText('The card was declined by its bank. Try another card.').count()).toBe(1);
     await dialog.getByRole('button', { name: 'Cancel' }).click();

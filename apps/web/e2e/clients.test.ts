@@ -12,22 +12,43 @@ const CLIENT_ADMIN = { email: 'admin@premium.test', password: 'client admin pass
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
+  api = await startApi({
+    DATABASE_URL: t.url,
+    TRELLIS_DEMO: '0',
+    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
+    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
+  });
   browser = await launchChromium();
   const world = await northwindWithAgency(api.base, OPERATOR);
   const { hAdmin, op } = world;
   Object.assign(ids, { holding: world.holding, agency: world.agency });
-  const aInv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.agency, email: AGENCY_ADMIN.email, role: 'admin' }, hAdmin);
+  const aInv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: ids.agency, email: AGENCY_ADMIN.email, role: 'admin' },
+    hAdmin,
+  );
   await rpc(api.base, 'members.acceptInvitation', { token: aInv.token, name: 'Ben', password: AGENCY_ADMIN.password });
-  ids.premium = (await rpc<{ id: string }>(api.base, 'clients.createPremium', { name: 'Premium Foods', currency: 'EUR', timeZone: 'UTC' }, op)).id;
-  const pInv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.premium, email: CLIENT_ADMIN.email, role: 'admin' }, op);
+  ids.premium = (
+    await rpc<{ id: string }>(
+      api.base,
+      'clients.createPremium',
+      { name: 'Premium Foods', currency: 'EUR', timeZone: 'UTC' },
+      op,
+    )
+  ).id;
+  const pInv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: ids.premium, email: CLIENT_ADMIN.email, role: 'admin' },
+    op,
+  );
   await rpc(api.base, 'members.acceptInvitation', { token: pInv.token, name: 'Pia', password: CLIENT_ADMIN.password });
 });
 afterAll(async () => {
   await browser?.close();
   await api?.stop();
 });
-
 
 describe('browser: a premium client connects, is operated, and disconnects', () => {
   it('shows the agency the client while connected and nothing after the client disconnects', async () => {
@@ -57,7 +78,10 @@ describe('browser: a premium client connects, is operated, and disconnects', () 
 
     await client.goto(`${api.base}/accounts/${ids.premium}/connections`);
     await client.getByRole('button', { name: 'Disconnect from the agency…' }).click();
-    await client.getByTestId('disconnect-confirm').getByText('remove every access of Bright Media', { exact: false }).waitFor();
+    await client
+      .getByTestId('disconnect-confirm')
+      .getByText('remove every access of Bright Media', { exact: false })
+      .waitFor();
     await client.getByRole('button', { name: 'Disconnect now' }).click();
     await client.getByTestId('connections-history').getByText('disconnected').waitFor();
     await client.goto(`${api.base}/accounts`);
@@ -65,7 +89,8 @@ describe('browser: a premium client connects, is operated, and disconnects', () 
 
     await agency.goto(`${api.base}/accounts`);
     await agency.getByTestId('account-tree').getByRole('link', { name: 'Bright Media' }).waitFor();
-    if ((await agency.getByTestId('account-tree').getByText('Premium Foods').count()) !== 0) throw new Error('the agency still sees the client');
+    if ((await agency.getByTestId('account-tree').getByText('Premium Foods').count()) !== 0)
+      throw new Error('the agency still sees the client');
     await agency.goto(`${api.base}/accounts/${ids.premium}`);
     await agency.getByText('This account does not exist or is not yours to see.').waitFor();
     await agency.goto(`${api.base}/accounts/${ids.agency}/campaigns`);

@@ -11,12 +11,27 @@ const ADMIN = { email: 'admin@northwind.test', password: 'holding admin password
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
+  api = await startApi({
+    DATABASE_URL: t.url,
+    TRELLIS_DEMO: '0',
+    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
+    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
+  });
   browser = await launchChromium();
   // A holding and its first admin, made over plain HTTP the way an operator's script would.
   const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', OPERATOR);
-  const holding = await rpc<{ id: string }>(api.base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'Europe/Copenhagen' }, token);
-  const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: holding.id, email: ADMIN.email, role: 'admin' }, token);
+  const holding = await rpc<{ id: string }>(
+    api.base,
+    'accounts.createHolding',
+    { name: 'Northwind', currency: 'EUR', timeZone: 'Europe/Copenhagen' },
+    token,
+  );
+  const inv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: holding.id, email: ADMIN.email, role: 'admin' },
+    token,
+  );
   await rpc(api.base, 'members.acceptInvitation', { token: inv.token, name: 'Nora Admin', password: ADMIN.password });
 });
 afterAll(async () => {

@@ -13,7 +13,9 @@ const ids: Record<string, string> = {};
 type Node = { id: string; name: string; children: Node[] };
 
 async function query<T>(name: string, input: unknown, token: string): Promise<T> {
-  const res = await fetch(`${api.base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${api.base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return ((await res.json()) as { result: { data: T } }).result.data;
 }
 /** spend.ingest over plain HTTP with an ingest key as the bearer, as a customer's system sends it. */
@@ -26,17 +28,35 @@ async function ingest(key: string, records: unknown[]): Promise<{ status: number
   return { status: res.status, body: await res.json() };
 }
 async function axe(page: Page, what: string) {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ resultTypes: ['violations'] }).analyze();
+  const r = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .options({ resultTypes: ['violations'] })
+    .analyze();
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), what).toEqual([]);
+  expect(
+    bad.map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    ),
+    what,
+  ).toEqual([]);
 }
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Account sections' });
 
 beforeAll(async () => {
   api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '1' });
   browser = await launchChromium();
-  const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@northwind.demo', password: PASSWORD });
-  const walk = (n: Node) => { ids[n.name] = n.id; n.children.forEach(walk); };
+  const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', {
+    email: 'admin@northwind.demo',
+    password: PASSWORD,
+  });
+  const walk = (n: Node) => {
+    ids[n.name] = n.id;
+    n.children.forEach(walk);
+  };
   (await query<Node[]>('accounts.tree', {}, token)).forEach(walk);
   ids.holding = ids['Northwind Group']!;
   ids.currency = (await query<{ currency: string }>('accounts.get', { accountId: ids['Acme Foods'] }, token)).currency;
@@ -78,14 +98,32 @@ describe('browser: the Ingestion page of a root account', () => {
 
     // a small batch over HTTP with the key: one good record on a demo seat, one rejected
     const now = new Date().toISOString();
-    const base = { occurredAt: now, dsp: 'dv360', seatId: '3310001', dealId: null, auctionType: 'open_auction', campaignId: null, spendMicros: 1_250_000, currency: ids.currency };
+    const base = {
+      occurredAt: now,
+      dsp: 'dv360',
+      seatId: '3310001',
+      dealId: null,
+      auctionType: 'open_auction',
+      campaignId: null,
+      spendMicros: 1_250_000,
+      currency: ids.currency,
+    };
     const sent = await ingest(key, [
       { ...base, eventId: 'web-test-1', impressions: 1000, clicks: 10 },
       { ...base, eventId: 'web-test-2', impressions: 5, clicks: 9 },
     ]);
     expect(sent.status).toBe(200);
-    const result = sent.body.result.data as { batchId: string; accepted: number; duplicates: number; rejected: { index: number; reason: string }[] };
-    expect(result).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, reason: 'clicks_above_impressions' }] });
+    const result = sent.body.result.data as {
+      batchId: string;
+      accepted: number;
+      duplicates: number;
+      rejected: { index: number; reason: string }[];
+    };
+    expect(result).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ index: 1, reason: 'clicks_above_impressions' }],
+    });
 
     // the page refreshes itself (no reload): the batch with its counts and reason, the key's use, the backlog
     const batch = page.getByTestId(`batch-${result.batchId}`);
@@ -93,7 +131,9 @@ describe('browser: the Ingestion page of a root account', () => {
     expect(await batch.getByTestId('accepted').textContent()).toBe('1');
     expect(await batch.getByTestId('duplicates').textContent()).toBe('0');
     expect(await batch.getByTestId('rejected').textContent()).toBe('1');
-    expect(await batch.getByTestId('reasons').textContent()).toContain('More clicks than impressions (clicks_above_impressions) × 1');
+    expect(await batch.getByTestId('reasons').textContent()).toContain(
+      'More clicks than impressions (clicks_above_impressions) × 1',
+    );
     expect(await batch.textContent()).toContain('key Browser feed');
     await expect.poll(() => row.getByRole('cell').nth(4).textContent(), { timeout: 25_000 }).toBe('1');
     expect(await row.textContent()).not.toContain('never');
@@ -131,7 +171,10 @@ describe('browser: the Ingestion page of a root account', () => {
     await nav(agency).getByRole('link', { name: 'Members' }).waitFor();
     expect(await nav(agency).getByRole('link').allTextContents()).not.toContain('Ingestion');
     await agency.goto(`${api.base}/accounts/${ids['Bright Media']}/ingestion`);
-    await agency.getByTestId('section-refused').getByText('Ingestion belongs to the root account', { exact: false }).waitFor();
+    await agency
+      .getByTestId('section-refused')
+      .getByText('Ingestion belongs to the root account', { exact: false })
+      .waitFor();
     expect(await agency.getByTestId('section-refused').textContent()).toContain('Level rule:');
     await agency.context().close();
 

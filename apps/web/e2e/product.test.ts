@@ -16,15 +16,28 @@ type Node = { id: string; name: string; children: Node[] };
 beforeAll(async () => {
   api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '1' });
   browser = await launchChromium();
-  const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@northwind.demo', password: PASSWORD });
-  const res = await fetch(`${api.base}/trpc/accounts.tree?input=${encodeURIComponent('{}')}`, { headers: { authorization: `Bearer ${token}` } });
+  const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', {
+    email: 'admin@northwind.demo',
+    password: PASSWORD,
+  });
+  const res = await fetch(`${api.base}/trpc/accounts.tree?input=${encodeURIComponent('{}')}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const forest = ((await res.json()) as { result: { data: Node[] } }).result.data;
-  const walk = (n: Node) => { ids[n.name] = n.id; n.children.forEach(walk); };
+  const walk = (n: Node) => {
+    ids[n.name] = n.id;
+    n.children.forEach(walk);
+  };
   forest.forEach(walk);
-  const deals = await fetch(`${api.base}/trpc/deals.list?input=${encodeURIComponent(JSON.stringify({ accountId: ids['Bright Media'] }))}`, { headers: { authorization: `Bearer ${token}` } });
+  const deals = await fetch(
+    `${api.base}/trpc/deals.list?input=${encodeURIComponent(JSON.stringify({ accountId: ids['Bright Media'] }))}`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
   ids.deal = ((await deals.json()) as { result: { data: { items: { id: string }[] } } }).result.data.items[0]!.id;
   const zen = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@zenith.demo', password: PASSWORD });
-  const zr = await fetch(`${api.base}/trpc/accounts.tree?input=${encodeURIComponent('{}')}`, { headers: { authorization: `Bearer ${zen.token}` } });
+  const zr = await fetch(`${api.base}/trpc/accounts.tree?input=${encodeURIComponent('{}')}`, {
+    headers: { authorization: `Bearer ${zen.token}` },
+  });
   ids['Zenith Watches'] = ((await zr.json()) as { result: { data: Node[] } }).result.data[0]!.id;
 }, 180_000);
 afterAll(async () => {
@@ -40,22 +53,43 @@ const widest = (page: Page) =>
       .filter((x) => x.right > window.innerWidth + 1)
       .sort((x, y) => y.right - x.right)
       .slice(0, 4)
-      .map((x) => `${x.e.tagName.toLowerCase()}${x.e.getAttribute('data-testid') ? `[${x.e.getAttribute('data-testid')}]` : ''}.${(x.e.getAttribute('class') ?? '').split(' ').slice(0, 3).join('.')} ${Math.round(x.right)}px`)
+      .map(
+        (x) =>
+          `${x.e.tagName.toLowerCase()}${x.e.getAttribute('data-testid') ? `[${x.e.getAttribute('data-testid')}]` : ''}.${(x.e.getAttribute('class') ?? '').split(' ').slice(0, 3).join('.')} ${Math.round(x.right)}px`,
+      )
       .join(', '),
   );
 
 /** axe-core on the page as it is: no serious or critical violation. */
 async function check(page: Page, what: string) {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ resultTypes: ['violations'] }).analyze();
+  const r = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .options({ resultTypes: ['violations'] })
+    .analyze();
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), what).toEqual([]);
+  expect(
+    bad.map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    ),
+    what,
+  ).toEqual([]);
 }
 const accountName = (page: Page) => page.getByTestId('account-name').textContent();
 const treeLinks = (page: Page) => page.getByTestId('account-tree').getByRole('link').allTextContents();
 
 describe('browser: the product shell with the demo data', () => {
   it('lands each demo user where they belong: their one account, the team clients, or the tree', async () => {
-    for (const [email, name] of [['admin@northwind.demo', 'Northwind Group'], ['analyst@bright.demo', 'Bright Media'], ['admin@acme.demo', 'Acme Foods'], ['admin@orbit.demo', 'Orbit Telecom'], ['admin@zenith.demo', 'Zenith Watches']] as const) {
+    for (const [email, name] of [
+      ['admin@northwind.demo', 'Northwind Group'],
+      ['analyst@bright.demo', 'Bright Media'],
+      ['admin@acme.demo', 'Acme Foods'],
+      ['admin@orbit.demo', 'Orbit Telecom'],
+      ['admin@zenith.demo', 'Zenith Watches'],
+    ] as const) {
       const page = await as(email);
       await expect.poll(() => accountName(page), { message: email }).toContain(name);
       await page.context().close();
@@ -114,10 +148,20 @@ describe('browser: the product shell with the demo data', () => {
     await page.goto(`${api.base}/accounts/${ids['Cobalt Digital']}`);
     const nok = page.getByRole('region', { name: 'Budgets in NOK' });
     await nok.waitFor();
-    await expect.poll(async () => (await nok.textContent()) ?? '').toMatch(/Fjord Travel: NOK\s?[\d,.]+ over 1 campaign/);
+    await expect
+      .poll(async () => (await nok.textContent()) ?? '')
+      .toMatch(/Fjord Travel: NOK\s?[\d,.]+ over 1 campaign/);
     expect(await page.getByRole('region', { name: 'Budgets in EUR' }).textContent()).not.toContain('Fjord Travel');
     await page.goto(`${api.base}/accounts/${ids['Cobalt Digital']}/campaigns`);
-    await expect.poll(async () => (await page.getByRole('row', { name: /Fjord Travel/ }).first().textContent()) ?? '').toMatch(/NOK/);
+    await expect
+      .poll(
+        async () =>
+          (await page
+            .getByRole('row', { name: /Fjord Travel/ })
+            .first()
+            .textContent()) ?? '',
+      )
+      .toMatch(/NOK/);
     await page.context().close();
   });
 
@@ -126,7 +170,9 @@ describe('browser: the product shell with the demo data', () => {
     await page.goto(`${api.base}/accounts/${ids['Bright Media']}/deals`);
     await page.getByRole('button', { name: 'Create deal' }).click();
     const form = page.getByRole('form', { name: 'Create a deal' });
-    await expect.poll(() => form.locator('.field-error').allTextContents()).toEqual(['required', 'required', 'required']);
+    await expect
+      .poll(() => form.locator('.field-error').allTextContents())
+      .toEqual(['required', 'required', 'required']);
     for (const label of ['Deal name', 'Publisher', 'CPM (EUR)']) {
       const input = form.getByLabel(label);
       expect(await input.getAttribute('aria-invalid')).toBe('true');
@@ -197,28 +243,64 @@ describe('browser: the product shell with the demo data', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-as').waitFor({ state: 'attached' });
     // a top-up in the ledger (its detail names the actor)
-    const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@northwind.demo', password: PASSWORD });
-    const card = await rpc<{ id: string }>(api.base, 'credits.addCard', { clientId: ids['Blue Harbor Bank'], number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' }, token);
-    await rpc(api.base, 'credits.topUp', { clientId: ids['Blue Harbor Bank'], amountMicros: '12345678', paymentMethodId: card.id, idempotencyKey: 'phone-width-top-up' }, token);
+    const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', {
+      email: 'admin@northwind.demo',
+      password: PASSWORD,
+    });
+    const card = await rpc<{ id: string }>(
+      api.base,
+      'credits.addCard',
+      { clientId: ids['Blue Harbor Bank'], number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' },
+      token,
+    );
+    await rpc(
+      api.base,
+      'credits.topUp',
+      {
+        clientId: ids['Blue Harbor Bank'],
+        amountMicros: '12345678',
+        paymentMethodId: card.id,
+        idempotencyKey: 'phone-width-top-up',
+      },
+      token,
+    );
     for (const [path, ready] of [
       ['/accounts', () => page.getByTestId('account-tree').getByRole('link', { name: 'Bright Media' }).waitFor()],
-      [`/accounts/${ids['Bright Media']}`, () => page.getByTestId('sub-accounts').getByRole('link', { name: 'Acme Foods' }).waitFor()],
+      [
+        `/accounts/${ids['Bright Media']}`,
+        () => page.getByTestId('sub-accounts').getByRole('link', { name: 'Acme Foods' }).waitFor(),
+      ],
       [`/accounts/${ids['Bright Media']}/deals`, () => page.getByTestId('deals').getByRole('row').nth(1).waitFor()],
       [`/accounts/${ids['Bright Media']}/audit`, () => page.getByTestId('audit').getByRole('row').nth(1).waitFor()],
       [`/accounts/${ids['Bright Media']}/members`, () => page.getByTestId('members').getByRole('row').nth(1).waitFor()],
-      [`/accounts/${ids['Bright Media']}/campaigns`, () => page.getByTestId('campaigns').getByRole('row').nth(1).waitFor()],
-      [`/accounts/${ids['Blue Harbor Bank']}/billing`, () => page.getByTestId('ledger').getByRole('row').nth(1).waitFor()],
-      [`/accounts/${ids['Bright Media']}/reports`, () => page.getByRole('heading', { name: 'Saved reports' }).waitFor()],
+      [
+        `/accounts/${ids['Bright Media']}/campaigns`,
+        () => page.getByTestId('campaigns').getByRole('row').nth(1).waitFor(),
+      ],
+      [
+        `/accounts/${ids['Blue Harbor Bank']}/billing`,
+        () => page.getByTestId('ledger').getByRole('row').nth(1).waitFor(),
+      ],
+      [
+        `/accounts/${ids['Bright Media']}/reports`,
+        () => page.getByRole('heading', { name: 'Saved reports' }).waitFor(),
+      ],
     ] as const) {
       await page.goto(`${api.base}${path}`);
       await ready();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${path}: ${await widest(page)}`).toBeLessThanOrEqual(0);
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+        `${path}: ${await widest(page)}`,
+      ).toBeLessThanOrEqual(0);
     }
     // the top-up dialog
     await page.goto(`${api.base}/accounts/${ids['Blue Harbor Bank']}/billing`);
     await page.getByRole('button', { name: 'Top up…' }).first().click();
     await page.getByRole('dialog').getByLabel('Card', { exact: true }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `top-up dialog: ${await widest(page)}`).toBeLessThanOrEqual(0);
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      `top-up dialog: ${await widest(page)}`,
+    ).toBeLessThanOrEqual(0);
     await page.keyboard.press('Escape');
     // the sidebar collapses into a menu
     await page.getByRole('button', { name: 'Sections' }).click();
@@ -232,8 +314,16 @@ describe('browser: the product shell with the demo data', () => {
     await anon.goto(api.base);
     await anon.getByLabel('Email').waitFor();
     await check(anon, 'sign-in');
-    const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@bright.demo', password: PASSWORD });
-    const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids['Bright Media'], email: 'axe@bright.demo', role: 'analyst' }, token);
+    const { token } = await rpc<{ token: string }>(api.base, 'auth.signIn', {
+      email: 'admin@bright.demo',
+      password: PASSWORD,
+    });
+    const inv = await rpc<{ token: string }>(
+      api.base,
+      'members.invite',
+      { accountId: ids['Bright Media'], email: 'axe@bright.demo', role: 'analyst' },
+      token,
+    );
     await anon.goto(`${api.base}/invite/${inv.token}`);
     await anon.getByLabel('Your name').waitFor();
     await check(anon, 'invitation');

@@ -13,30 +13,130 @@ const CLIENT = { email: 'viewer@acme.test', password: 'acme viewer password' };
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
+  api = await startApi({
+    DATABASE_URL: t.url,
+    TRELLIS_DEMO: '0',
+    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
+    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
+  });
   browser = await launchChromium();
   const { token: op } = await rpc<{ token: string }>(api.base, 'auth.signIn', OPERATOR);
-  const h = await rpc<{ id: string }>(api.base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' }, op);
-  const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: h.id, email: ADMIN.email, role: 'admin' }, op);
-  const { token } = await rpc<{ token: string }>(api.base, 'members.acceptInvitation', { token: inv.token, name: 'Nora', password: ADMIN.password });
+  const h = await rpc<{ id: string }>(
+    api.base,
+    'accounts.createHolding',
+    { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' },
+    op,
+  );
+  const inv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: h.id, email: ADMIN.email, role: 'admin' },
+    op,
+  );
+  const { token } = await rpc<{ token: string }>(api.base, 'members.acceptInvitation', {
+    token: inv.token,
+    name: 'Nora',
+    password: ADMIN.password,
+  });
   ids.holding = h.id;
-  for (const [key, parentKey, name, kind] of [['bright', 'holding', 'Bright Media', 'agency'], ['acme', 'bright', 'Acme Foods', 'client'], ['blue', 'bright', 'Blue Harbor', 'client']] as const) {
-    ids[key] = (await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids[parentKey], name, kind }, token)).id;
+  for (const [key, parentKey, name, kind] of [
+    ['bright', 'holding', 'Bright Media', 'agency'],
+    ['acme', 'bright', 'Acme Foods', 'client'],
+    ['blue', 'bright', 'Blue Harbor', 'client'],
+  ] as const) {
+    ids[key] = (
+      await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids[parentKey], name, kind }, token)
+    ).id;
   }
-  const cinv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.acme, email: CLIENT.email, role: 'analyst' }, token);
+  const cinv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: ids.acme, email: CLIENT.email, role: 'analyst' },
+    token,
+  );
   await rpc(api.base, 'members.acceptInvitation', { token: cinv.token, name: 'Vic', password: CLIENT.password });
-  const seat = await rpc<{ id: string }>(api.base, 'seats.link', { accountId: ids.holding, dsp: 'ttd', seatId: 'TTD-1' }, token);
+  const seat = await rpc<{ id: string }>(
+    api.base,
+    'seats.link',
+    { accountId: ids.holding, dsp: 'ttd', seatId: 'TTD-1' },
+    token,
+  );
   await rpc(api.base, 'seats.assign', { seatId: seat.id, accountId: ids.bright }, token);
-  const dv = await rpc<{ id: string }>(api.base, 'seats.link', { accountId: ids.holding, dsp: 'dv360', seatId: 'DV-1' }, token);
+  const dv = await rpc<{ id: string }>(
+    api.base,
+    'seats.link',
+    { accountId: ids.holding, dsp: 'dv360', seatId: 'DV-1' },
+    token,
+  );
   await rpc(api.base, 'seats.assign', { seatId: dv.id, accountId: ids.acme }, token);
-  await rpc(api.base, 'deals.create', { accountId: ids.acme, name: 'Acme direct', publisher: 'Pub', type: 'preferred_deal', cpmMicros: 3_000_000, currency: 'EUR', dsps: ['dv360'], dealId: 'ACME-1' }, token);
-  const kAcme = await rpc<{ id: string }>(api.base, 'campaigns.create', { clientId: ids.acme, name: 'Acme spring' }, token);
-  const kBlue = await rpc<{ id: string }>(api.base, 'campaigns.create', { clientId: ids.blue, name: 'Blue summer' }, token);
+  await rpc(
+    api.base,
+    'deals.create',
+    {
+      accountId: ids.acme,
+      name: 'Acme direct',
+      publisher: 'Pub',
+      type: 'preferred_deal',
+      cpmMicros: 3_000_000,
+      currency: 'EUR',
+      dsps: ['dv360'],
+      dealId: 'ACME-1',
+    },
+    token,
+  );
+  const kAcme = await rpc<{ id: string }>(
+    api.base,
+    'campaigns.create',
+    { clientId: ids.acme, name: 'Acme spring' },
+    token,
+  );
+  const kBlue = await rpc<{ id: string }>(
+    api.base,
+    'campaigns.create',
+    { clientId: ids.blue, name: 'Blue summer' },
+    token,
+  );
   const at = Date.now() + 2_000;
   const records = [0, 1, 2, 3].flatMap((i) => [
-    { eventId: `a${i}`, occurredAt: new Date(at + i * 1000).toISOString(), dsp: 'ttd', seatId: 'TTD-1', dealId: null, auctionType: 'open_auction', campaignId: kAcme.id, impressions: 1000, clicks: 10, spendMicros: 2_500_000, currency: 'EUR' },
-    { eventId: `d${i}`, occurredAt: new Date(at + i * 1000).toISOString(), dsp: 'dv360', seatId: 'DV-1', dealId: 'ACME-1', auctionType: 'preferred_deal', campaignId: kAcme.id, impressions: 500, clicks: 5, spendMicros: 1_500_000, currency: 'EUR' },
-    { eventId: `b${i}`, occurredAt: new Date(at + i * 1000).toISOString(), dsp: 'ttd', seatId: 'TTD-1', dealId: null, auctionType: 'open_auction', campaignId: kBlue.id, impressions: 2000, clicks: 20, spendMicros: 4_000_000, currency: 'EUR' },
+    {
+      eventId: `a${i}`,
+      occurredAt: new Date(at + i * 1000).toISOString(),
+      dsp: 'ttd',
+      seatId: 'TTD-1',
+      dealId: null,
+      auctionType: 'open_auction',
+      campaignId: kAcme.id,
+      impressions: 1000,
+      clicks: 10,
+      spendMicros: 2_500_000,
+      currency: 'EUR',
+    },
+    {
+      eventId: `d${i}`,
+      occurredAt: new Date(at + i * 1000).toISOString(),
+      dsp: 'dv360',
+      seatId: 'DV-1',
+      dealId: 'ACME-1',
+      auctionType: 'preferred_deal',
+      campaignId: kAcme.id,
+      impressions: 500,
+      clicks: 5,
+      spendMicros: 1_500_000,
+      currency: 'EUR',
+    },
+    {
+      eventId: `b${i}`,
+      occurredAt: new Date(at + i * 1000).toISOString(),
+      dsp: 'ttd',
+      seatId: 'TTD-1',
+      dealId: null,
+      auctionType: 'open_auction',
+      campaignId: kBlue.id,
+      impressions: 2000,
+      clicks: 20,
+      spendMicros: 4_000_000,
+      currency: 'EUR',
+    },
   ]);
   const res = await rpc<{ accepted: number }>(api.base, 'spend.ingest', { accountId: ids.holding, records }, token);
   expect(res.accepted).toBe(12);
@@ -53,9 +153,14 @@ describe('browser: reports', () => {
     // the overview: spend of the last 7 full days against the 7 before, and today so far (all of it today)
     await page.goto(`${api.base}/accounts/${ids.holding}`);
     await page.getByTestId('spend-summary').getByText('€32.00').waitFor();
-    expect(await page.getByTestId('spend-summary').textContent()).toMatch(/^€0\.00\s*against €0\.00 the 7 days before; today so far €32\.00$/);
+    expect(await page.getByTestId('spend-summary').textContent()).toMatch(
+      /^€0\.00\s*against €0\.00 the 7 days before; today so far €32\.00$/,
+    );
     await page.goto(`${api.base}/accounts/${ids.holding}/reports`);
-    await page.getByTestId('complete-until').getByText(/Data complete until/).waitFor();
+    await page
+      .getByTestId('complete-until')
+      .getByText(/Data complete until/)
+      .waitFor();
     // totals of everything below the holding: 4 x (2.50 + 1.50 + 4.00) = 32.00
     await page.getByTestId('total-EUR').getByText('€32.00').waitFor();
     await page.getByTestId('report-chart').waitFor();
@@ -97,7 +202,9 @@ describe('browser: reports', () => {
     // the agency's visibility restricted to Acme's own rows: open auction included, Blue Harbor never
     await client.getByTestId('total-EUR').getByText('€16.00').waitFor();
     expect(await client.getByTestId('report-rows').textContent()).not.toContain('Blue');
-    const sharedCsv = await (await client.request.get(`${api.base}${await client.getByTestId('export-csv').getAttribute('href')}`)).text();
+    const sharedCsv = await (
+      await client.request.get(`${api.base}${await client.getByTestId('export-csv').getAttribute('href')}`)
+    ).text();
     expect(sharedCsv.split('\r\n')[0]).toBe('day,currency,impressions,clicks,spend,ctr,ecpm');
     expect(sharedCsv).toContain(',EUR,6000,60,16.00,');
     // and nothing else: no report configuration for a standard client's member

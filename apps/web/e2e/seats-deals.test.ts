@@ -12,24 +12,53 @@ const SIBLING = { email: 'planner@cobalt.test', password: 'sibling password 1' }
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startApi({ DATABASE_URL: t.url, TRELLIS_DEMO: '0', TRELLIS_ADMIN_EMAIL: OPERATOR.email, TRELLIS_ADMIN_PASSWORD: OPERATOR.password });
+  api = await startApi({
+    DATABASE_URL: t.url,
+    TRELLIS_DEMO: '0',
+    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
+    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
+  });
   browser = await launchChromium();
   const { token: op } = await rpc<{ token: string }>(api.base, 'auth.signIn', OPERATOR);
-  const h = await rpc<{ id: string }>(api.base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'Europe/Copenhagen' }, op);
-  const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: h.id, email: ADMIN.email, role: 'admin' }, op);
-  const { token } = await rpc<{ token: string }>(api.base, 'members.acceptInvitation', { token: inv.token, name: 'Nora', password: ADMIN.password });
+  const h = await rpc<{ id: string }>(
+    api.base,
+    'accounts.createHolding',
+    { name: 'Northwind', currency: 'EUR', timeZone: 'Europe/Copenhagen' },
+    op,
+  );
+  const inv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: h.id, email: ADMIN.email, role: 'admin' },
+    op,
+  );
+  const { token } = await rpc<{ token: string }>(api.base, 'members.acceptInvitation', {
+    token: inv.token,
+    name: 'Nora',
+    password: ADMIN.password,
+  });
   ids.holding = h.id;
-  for (const [key, parentKey, name, kind] of [['bright', 'holding', 'Bright Media', 'agency'], ['cobalt', 'holding', 'Cobalt Digital', 'agency'], ['acme', 'bright', 'Acme Foods', 'client']] as const) {
-    ids[key] = (await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids[parentKey], name, kind }, token)).id;
+  for (const [key, parentKey, name, kind] of [
+    ['bright', 'holding', 'Bright Media', 'agency'],
+    ['cobalt', 'holding', 'Cobalt Digital', 'agency'],
+    ['acme', 'bright', 'Acme Foods', 'client'],
+  ] as const) {
+    ids[key] = (
+      await rpc<{ id: string }>(api.base, 'accounts.create', { parentId: ids[parentKey], name, kind }, token)
+    ).id;
   }
-  const sib = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: ids.cobalt, email: SIBLING.email, role: 'admin' }, token);
+  const sib = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: ids.cobalt, email: SIBLING.email, role: 'admin' },
+    token,
+  );
   await rpc(api.base, 'members.acceptInvitation', { token: sib.token, name: 'Sam', password: SIBLING.password });
 });
 afterAll(async () => {
   await browser?.close();
   await api?.stop();
 });
-
 
 describe('browser: seats and deals down the tree', () => {
   it('links a seat at the holding, assigns it to an agency then a client, and a deal at the agency reaches the client but not the sibling', async () => {
@@ -48,7 +77,12 @@ describe('browser: seats and deals down the tree', () => {
 
     const picker = row.getByLabel('New holder of The Trade Desk TTD-555');
     await picker.waitFor();
-    expect(await picker.locator('option').allTextContents()).toEqual(['Assign to…', 'Acme Foods', 'Bright Media', 'Cobalt Digital']);
+    expect(await picker.locator('option').allTextContents()).toEqual([
+      'Assign to…',
+      'Acme Foods',
+      'Bright Media',
+      'Cobalt Digital',
+    ]);
     await picker.selectOption({ label: 'Bright Media' });
     await row.getByRole('button', { name: 'Assign' }).click();
     await row.getByText('mapped to Bright Media').waitFor();
@@ -58,16 +92,22 @@ describe('browser: seats and deals down the tree', () => {
     const agencyPicker = agencyRow.getByLabel('New holder of The Trade Desk TTD-555');
     await agencyPicker.waitFor();
     // only legal targets are offered: the agency's own client, or back to the holding
-    expect(await agencyPicker.locator('option').allTextContents()).toEqual(['Assign to…', 'Acme Foods', 'Northwind (take back)']);
+    expect(await agencyPicker.locator('option').allTextContents()).toEqual([
+      'Assign to…',
+      'Acme Foods',
+      'Northwind (take back)',
+    ]);
     await agencyPicker.selectOption({ label: 'Acme Foods' });
     await agencyRow.getByRole('button', { name: 'Assign' }).click();
     await agencyRow.getByText('mapped to Acme Foods').waitFor();
     await agencyRow.getByRole('button', { name: 'History' }).click();
-    await expect.poll(() => page.getByTestId('history-TTD-555').locator('li').allTextContents()).toEqual([
-      expect.stringMatching(/^Acme Foods: from .* \(current\)$/),
-      expect.stringMatching(/^Bright Media: from .* to /),
-      expect.stringMatching(/^Northwind: from .* to /),
-    ]);
+    await expect
+      .poll(() => page.getByTestId('history-TTD-555').locator('li').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^Acme Foods: from .* \(current\)$/),
+        expect.stringMatching(/^Bright Media: from .* to /),
+        expect.stringMatching(/^Northwind: from .* to /),
+      ]);
 
     await page.goto(`${api.base}/accounts/${ids.bright}/deals`);
     await page.getByLabel('Deal name').fill('Bright Spring PMP');

@@ -33,7 +33,9 @@ async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
   });
   await page.addInitScript(() => {
     (window as unknown as { __csp: string[] }).__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   return async () => [...fromConsole, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp))];
 }
@@ -46,9 +48,19 @@ describe('browser: security', () => {
     // one account: the admin lands on it
     await expect.poll(() => holdingAdmin.getByTestId('account-name').textContent()).toContain('Northwind Group');
 
-    const { token: adminToken } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@northwind.demo', password: DEMO_PASSWORD });
-    const holdingId = (await query<{ id: string; name: string }[]>('accounts.tree', adminToken)).find((n) => n.name === 'Northwind Group')!.id;
-    const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: holdingId, email: 'admin@zenith.demo', role: 'analyst' }, adminToken);
+    const { token: adminToken } = await rpc<{ token: string }>(api.base, 'auth.signIn', {
+      email: 'admin@northwind.demo',
+      password: DEMO_PASSWORD,
+    });
+    const holdingId = (await query<{ id: string; name: string }[]>('accounts.tree', adminToken)).find(
+      (n) => n.name === 'Northwind Group',
+    )!.id;
+    const inv = await rpc<{ token: string }>(
+      api.base,
+      'members.invite',
+      { accountId: holdingId, email: 'admin@zenith.demo', role: 'analyst' },
+      adminToken,
+    );
 
     const invitee = await signIn(browser, api.base, { email: 'admin@zenith.demo', password: DEMO_PASSWORD });
     const inviteeViolations = await watchCsp(invitee);
@@ -62,9 +74,19 @@ describe('browser: security', () => {
   });
 
   it('tells a signed-out visitor whose email has an account to sign in first, without asking for that password', async () => {
-    const { token: adminToken } = await rpc<{ token: string }>(api.base, 'auth.signIn', { email: 'admin@bright.demo', password: DEMO_PASSWORD });
-    const bright = (await query<{ id: string; name: string }[]>('accounts.tree', adminToken)).find((n) => n.name === 'Bright Media')!;
-    const inv = await rpc<{ token: string }>(api.base, 'members.invite', { accountId: bright.id, email: 'analyst@cobalt.demo', role: 'analyst' }, adminToken);
+    const { token: adminToken } = await rpc<{ token: string }>(api.base, 'auth.signIn', {
+      email: 'admin@bright.demo',
+      password: DEMO_PASSWORD,
+    });
+    const bright = (await query<{ id: string; name: string }[]>('accounts.tree', adminToken)).find(
+      (n) => n.name === 'Bright Media',
+    )!;
+    const inv = await rpc<{ token: string }>(
+      api.base,
+      'members.invite',
+      { accountId: bright.id, email: 'analyst@cobalt.demo', role: 'analyst' },
+      adminToken,
+    );
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${api.base}/invite/${inv.token}`);
     await page.getByLabel('Your name').fill('Someone');

@@ -6,9 +6,12 @@ import { startApiProcess } from '@trellis/api/api-process';
 const repo = path.resolve(import.meta.dirname, '../../..');
 
 /** The real api process (it migrates, creates the operator, and serves the built web app), on 127.0.0.1. */
-export async function startApi(env: Record<string, string>): Promise<{ base: string; stop: () => Promise<void>; output: () => string }> {
+export async function startApi(
+  env: Record<string, string>,
+): Promise<{ base: string; stop: () => Promise<void>; output: () => string }> {
   const dist = path.join(repo, 'apps/web/dist');
-  if (!existsSync(path.join(dist, 'index.html'))) throw new Error('apps/web/dist is missing: build the web app first (turbo does, before this test)');
+  if (!existsSync(path.join(dist, 'index.html')))
+    throw new Error('apps/web/dist is missing: build the web app first (turbo does, before this test)');
   return startApiProcess({ ...env, TRELLIS_WEB_DIST: dist });
 }
 
@@ -16,7 +19,9 @@ export async function startApi(env: Record<string, string>): Promise<{ base: str
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({
     executablePath,
@@ -49,12 +54,38 @@ export async function rpc<T>(base: string, name: string, input: unknown, token?:
  * The usual start of a browser test's world, made over HTTP as the installation's operator: the holding Northwind
  * (EUR, UTC) with its admin Nora (signed in: `hAdmin`), and its agency Bright Media; `op` is the operator's session.
  */
-export async function northwindWithAgency(base: string, operator: { email: string; password: string }): Promise<{ holding: string; agency: string; hAdmin: string; op: string }> {
+export async function northwindWithAgency(
+  base: string,
+  operator: { email: string; password: string },
+): Promise<{ holding: string; agency: string; hAdmin: string; op: string }> {
   const { token: op } = await rpc<{ token: string }>(base, 'auth.signIn', operator);
-  const holding = (await rpc<{ id: string }>(base, 'accounts.createHolding', { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' }, op)).id;
-  const inv = await rpc<{ token: string }>(base, 'members.invite', { accountId: holding, email: 'admin@northwind.test', role: 'admin' }, op);
-  const { token: hAdmin } = await rpc<{ token: string }>(base, 'members.acceptInvitation', { token: inv.token, name: 'Nora', password: 'holding admin password' });
-  const agency = (await rpc<{ id: string }>(base, 'accounts.create', { parentId: holding, name: 'Bright Media', kind: 'agency' }, hAdmin)).id;
+  const holding = (
+    await rpc<{ id: string }>(
+      base,
+      'accounts.createHolding',
+      { name: 'Northwind', currency: 'EUR', timeZone: 'UTC' },
+      op,
+    )
+  ).id;
+  const inv = await rpc<{ token: string }>(
+    base,
+    'members.invite',
+    { accountId: holding, email: 'admin@northwind.test', role: 'admin' },
+    op,
+  );
+  const { token: hAdmin } = await rpc<{ token: string }>(base, 'members.acceptInvitation', {
+    token: inv.token,
+    name: 'Nora',
+    password: 'holding admin password',
+  });
+  const agency = (
+    await rpc<{ id: string }>(
+      base,
+      'accounts.create',
+      { parentId: holding, name: 'Bright Media', kind: 'agency' },
+      hAdmin,
+    )
+  ).id;
   return { holding, agency, hAdmin, op };
 }
 

@@ -20,7 +20,14 @@ const main = path.resolve(import.meta.dirname, 'main.ts');
 
 function startWorker(name: string) {
   const child = spawn(...tsNode(main), {
-    env: { ...process.env, DATABASE_URL: t.url, TRELLIS_WORKER_NAME: name, TRELLIS_WORKER_POLL_MS: '50', TRELLIS_WORKER_MAX_RANGE: '7000', TRELLIS_WORKER_HEARTBEAT_MS: '1000' },
+    env: {
+      ...process.env,
+      DATABASE_URL: t.url,
+      TRELLIS_WORKER_NAME: name,
+      TRELLIS_WORKER_POLL_MS: '50',
+      TRELLIS_WORKER_MAX_RANGE: '7000',
+      TRELLIS_WORKER_HEARTBEAT_MS: '1000',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -71,8 +78,16 @@ describe('exactly once with real processes', () => {
         };
       });
       // X1 belongs to holding X: those go there, the rest to H (records of the other holding are rejected)
-      await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records: records.filter((r) => r.seatId !== 'X1') }));
-      await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.x.id, records: records.filter((r) => r.seatId === 'X1') }));
+      await t.db
+        .transaction()
+        .execute((trx) =>
+          spend.ingestBatch(trx, { rootId: f.h.id, records: records.filter((r) => r.seatId !== 'X1') }),
+        );
+      await t.db
+        .transaction()
+        .execute((trx) =>
+          spend.ingestBatch(trx, { rootId: f.x.id, records: records.filter((r) => r.seatId === 'X1') }),
+        );
       if (i === 10) {
         // wait until worker a is inside a rollup transaction, then kill -9 it there
         const deadline = Date.now() + 30_000;
@@ -98,7 +113,10 @@ describe('exactly once with real processes', () => {
       const h = await spend.status(t.db, f.h.id, new Date());
       const x = await spend.status(t.db, f.x.id, new Date());
       if (h.pendingRecords === 0 && x.pendingRecords === 0) break;
-      if (Date.now() > deadline) throw new Error(`not rolled up: ${h.pendingRecords} + ${x.pendingRecords} pending\n${a.output()}\n${b.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `not rolled up: ${h.pendingRecords} + ${x.pendingRecords} pending\n${a.output()}\n${b.output()}`,
+        );
       await sleep(200);
     }
     process.kill(-a.child.pid!, 'SIGTERM');
@@ -108,8 +126,19 @@ describe('exactly once with real processes', () => {
     expect(a.output() + b.output()).toMatch(/rollup \{/);
 
     const one = async <R>(q: ReturnType<typeof sql<R>>) => (await q.execute(t.db)).rows[0]!;
-    const raw = await one(sql<{ n: string; spend: string; events: string }>`select count(*)::text as n, sum(spend_micros)::text as spend, count(distinct (root_id, event_id))::text as events from spend_records`);
-    const rolled = await one(sql<{ n: string; spend: string }>`select sum(records)::text as n, sum(spend_micros)::text as spend from spend_hourly`);
+    const raw = await one(
+      sql<{
+        n: string;
+        spend: string;
+        events: string;
+      }>`select count(*)::text as n, sum(spend_micros)::text as spend, count(distinct (root_id, event_id))::text as events from spend_records`,
+    );
+    const rolled = await one(
+      sql<{
+        n: string;
+        spend: string;
+      }>`select sum(records)::text as n, sum(spend_micros)::text as spend from spend_hourly`,
+    );
     expect(Number(raw.n)).toBeGreaterThan(200_000 * 0.9);
     expect(raw.events).toBe(raw.n);
     expect(rolled).toEqual({ n: raw.n, spend: raw.spend });
@@ -142,10 +171,17 @@ describe('exactly once with real processes', () => {
     const perClient = await sql<{ client_id: string; raw: string; ledger: string | null }>`
       select r.client_id, r.raw::text, l.ledger::text from
         (select client_id, sum(spend_micros) as raw from spend_records where client_id is not null group by client_id) r
-        left join (select client_id, sum(-amount_micros) + sum(overage_micros) as ledger from credit_entries where kind = 'spend' group by client_id) l using (client_id)`.execute(t.db);
+        left join (select client_id, sum(-amount_micros) + sum(overage_micros) as ledger from credit_entries where kind = 'spend' group by client_id) l using (client_id)`.execute(
+      t.db,
+    );
     expect(perClient.rows.length).toBeGreaterThanOrEqual(2);
     for (const r of perClient.rows) expect(r.ledger, `client ${r.client_id}`).toBe(r.raw);
-    const refs = await one(sql<{ n: string; d: string }>`select count(*)::text as n, count(distinct (client_id, reference))::text as d from credit_entries where kind = 'spend'`);
+    const refs = await one(
+      sql<{
+        n: string;
+        d: string;
+      }>`select count(*)::text as n, count(distinct (client_id, reference))::text as d from credit_entries where kind = 'spend'`,
+    );
     expect(refs.n).toBe(refs.d);
     // every debit reference names one spend entry of its client, and the entries cover exactly those references
     const covered = await one(sql<{ refs: string; debits: string; orphans: string }>`

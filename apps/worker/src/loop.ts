@@ -71,6 +71,7 @@ export function startLoop(jobs: Job[], log: (line: string) => void): Loop {
       for (const w of [...wakers]) w();
       await Promise.all(runners);
     },
-    idle: () => new Promise<void>((resolve) => idleWaiters.push({ pending: new Set(jobs.map((j) => j.name)), resolve })),
+    idle: () =>
+      new Promise<void>((resolve) => idleWaiters.push({ pending: new Set(jobs.map((j) => j.name)), resolve })),
   };
 }

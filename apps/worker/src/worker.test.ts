@@ -15,7 +15,11 @@ afterAll(() => t.drop());
 const main = path.resolve(import.meta.dirname, 'main.ts');
 
 function startWorker(env: Record<string, string>) {
-  const child = spawn(...tsNode(main), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(...tsNode(main), {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -30,7 +34,8 @@ describe('worker process', () => {
     let beats: { beat_at: Date; schema_version: string }[] = [];
     while (Date.now() < deadline) {
       beats = await t.db.selectFrom('worker_heartbeats').select(['beat_at', 'schema_version']).execute();
-      if (beats.length && Date.now() - beats[0]!.beat_at.getTime() < 1000 && w.output().split('heartbeat').length > 3) break;
+      if (beats.length && Date.now() - beats[0]!.beat_at.getTime() < 1000 && w.output().split('heartbeat').length > 3)
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(beats).toHaveLength(1);
@@ -43,7 +48,9 @@ describe('worker process', () => {
   }, 60_000);
 
   it('refuses to run against a schema newer than its own', async () => {
-    await sql`insert into kysely_migration (name, timestamp) values ('99991231_9999_future', now()::text)`.execute(t.db);
+    await sql`insert into kysely_migration (name, timestamp) values ('99991231_9999_future', now()::text)`.execute(
+      t.db,
+    );
     try {
       const w = startWorker({ DATABASE_URL: t.url });
       expect(await w.exited).toBe(1);

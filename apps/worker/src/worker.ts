@@ -32,10 +32,14 @@ export async function waitForSchema(db: Db, waitMs: number, log: (l: string) => 
     const applied = await appliedSchemaVersion(db);
     if (applied === SCHEMA_VERSION) return;
     if (applied !== null && applied > SCHEMA_VERSION) {
-      throw new SchemaMismatchError(`database schema ${applied} is newer than this worker's ${SCHEMA_VERSION}; upgrade the worker`);
+      throw new SchemaMismatchError(
+        `database schema ${applied} is newer than this worker's ${SCHEMA_VERSION}; upgrade the worker`,
+      );
     }
     if (Date.now() >= deadline) {
-      throw new SchemaMismatchError(`database schema is ${applied ?? 'empty'}, expected ${SCHEMA_VERSION}; run the api (it migrates) first`);
+      throw new SchemaMismatchError(
+        `database schema is ${applied ?? 'empty'}, expected ${SCHEMA_VERSION}; run the api (it migrates) first`,
+      );
     }
     log(`[worker] waiting for schema ${SCHEMA_VERSION} (database has ${applied ?? 'none'})`);
     await new Promise((r) => setTimeout(r, 1000));
@@ -46,7 +50,9 @@ export async function waitForSchema(db: Db, waitMs: number, log: (l: string) => 
  * The worker process: checks the schema, beats every `heartbeatMs` (a row in worker_heartbeats and a log line), and
  * runs its jobs (spend rollup with credit debits, partitions ahead, housekeeping) in one loop until stopped.
  */
-export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Promise<void>; workerId: string; loop: Loop | null }> {
+export async function runWorker(
+  opts: WorkerOptions,
+): Promise<{ stop: () => Promise<void>; workerId: string; loop: Loop | null }> {
   const now = opts.now ?? (() => new Date());
   await waitForSchema(opts.db, opts.schemaWaitMs, opts.log);
   const workerId = `${hostname()}:${process.pid}`;
@@ -55,7 +61,13 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
     const at = now();
     await opts.db
       .insertInto('worker_heartbeats')
-      .values({ worker_id: workerId, pid: process.pid, started_at: startedAt, beat_at: at, schema_version: SCHEMA_VERSION })
+      .values({
+        worker_id: workerId,
+        pid: process.pid,
+        started_at: startedAt,
+        beat_at: at,
+        schema_version: SCHEMA_VERSION,
+      })
       .onConflict((oc) => oc.column('worker_id').doUpdateSet({ beat_at: at }))
       .execute();
     opts.log(`[worker] heartbeat ${at.toISOString()} (schema ${SCHEMA_VERSION})`);
@@ -72,7 +84,11 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
       ? null
       : startLoop(
           [
-            { name: 'rollup', run: () => rollup(opts.db, now, opts.maxRange ? { maxRange: opts.maxRange } : {}), idleMs: opts.pollMs ?? 1000 },
+            {
+              name: 'rollup',
+              run: () => rollup(opts.db, now, opts.maxRange ? { maxRange: opts.maxRange } : {}),
+              idleMs: opts.pollMs ?? 1000,
+            },
             {
               name: 'partitions',
               run: async () => {
@@ -101,7 +117,11 @@ export async function runWorker(opts: WorkerOptions): Promise<{ stop: () => Prom
       await loop?.stop();
       await pending;
       // a stopped worker says so at once (readiness needs a live one), rather than looking alive for another minute
-      await opts.db.deleteFrom('worker_heartbeats').where('worker_id', '=', workerId).execute().catch(() => {});
+      await opts.db
+        .deleteFrom('worker_heartbeats')
+        .where('worker_id', '=', workerId)
+        .execute()
+        .catch(() => {});
     },
   };
 }

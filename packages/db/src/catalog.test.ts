@@ -42,7 +42,9 @@ describe('catalog', () => {
         and not c.relispartition
         and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'root_id' and not a.attisdropped)
       order by 1, 2`.execute(t.db);
-    const offenders = r.rows.filter((row) => !row.columns.includes('root_id')).map((row) => `${row.table_name}.${row.index_name} (${row.columns.join(', ')})`);
+    const offenders = r.rows
+      .filter((row) => !row.columns.includes('root_id'))
+      .map((row) => `${row.table_name}.${row.index_name} (${row.columns.join(', ')})`);
     expect(r.rows.map((row) => row.table_name)).toContain('spend_records');
     expect(offenders.filter((o) => !(o.split('.')[0]! in LEGACY))).toEqual([]);
   });

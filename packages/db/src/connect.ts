@@ -46,7 +46,11 @@ function literal(v: unknown): string {
   }
   if (v instanceof Date) return `'${v.toISOString()}'`;
   if (Array.isArray(v)) {
-    const items = v.map((x) => (x === null || x === undefined ? 'NULL' : `"${String(x instanceof Date ? x.toISOString() : x).replace(/[\\"]/g, (c) => `\\${c}`)}"`));
+    const items = v.map((x) =>
+      x === null || x === undefined
+        ? 'NULL'
+        : `"${String(x instanceof Date ? x.toISOString() : x).replace(/[\\"]/g, (c) => `\\${c}`)}"`,
+    );
     return quote(`{${items.join(',')}}`);
   }
   if (typeof v === 'string') return quote(v);
@@ -105,7 +109,8 @@ export async function copyOut<T>(
   try {
     // a read-only transaction of its own; `settings` (e.g. work_mem) hold for it alone
     await client.query('begin transaction read only');
-    for (const [name, value] of Object.entries(settings)) await client.query('select set_config($1, $2, true)', [name, value]);
+    for (const [name, value] of Object.entries(settings))
+      await client.query('select set_config($1, $2, true)', [name, value]);
     const stream = client.query(copyTo(`copy (${inlineParameters(query)}) to stdout with (${options})`));
     const out = await consume(stream);
     finished = stream.readableEnded;

@@ -1,6 +1,22 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, linkSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -78,7 +94,10 @@ export function reachableBy(target: string, uid: number, gid: number): boolean {
 /** PostgreSQL refuses to run as root: as root, it runs as the `postgres` user (created if missing). */
 function serverUser(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
-  const ids = () => ({ uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) });
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+  });
   try {
     return ids();
   } catch {
@@ -114,7 +133,12 @@ function mirror(from: string, to: string) {
  * are mirrored (hard links) and the data kept under `rootFallbackDir` (default /var/lib/trellis), one folder per
  * requested data folder, and a note saying so is logged.
  */
-function placement(dataDir: string, user: { uid: number; gid: number } | null, fallback: string, log: (l: string) => void) {
+function placement(
+  dataDir: string,
+  user: { uid: number; gid: number } | null,
+  fallback: string,
+  log: (l: string) => void,
+) {
   const native = nativeDir();
   if (!user) return { bin: path.join(native.dir, 'bin'), dataDir };
   let bin = path.join(native.dir, 'bin');
@@ -134,7 +158,10 @@ function placement(dataDir: string, user: { uid: number; gid: number } | null, f
     bin = path.join(mirrored, 'bin');
   }
   const moved = dataPlacement(dataDir, user, fallback);
-  if (moved !== dataDir) log(`[embedded] ${path.dirname(dataDir)} is not reachable by the postgres user; keeping the database in ${moved}\n`);
+  if (moved !== dataDir)
+    log(
+      `[embedded] ${path.dirname(dataDir)} is not reachable by the postgres user; keeping the database in ${moved}\n`,
+    );
   return { bin, dataDir: moved };
 }
 
@@ -142,7 +169,9 @@ function dataPlacement(dataDir: string, user: { uid: number; gid: number } | nul
   if (!user || reachableBy(dataDir, user.uid, user.gid)) return dataDir;
   const moved = path.join(fallback, `data-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
   if (!reachableBy(moved, user.uid, user.gid)) {
-    throw new Error(`The postgres user cannot enter ${path.dirname(dataDir)} nor ${fallback}: run Trellis from a folder other users can enter, or set DATABASE_URL.`);
+    throw new Error(
+      `The postgres user cannot enter ${path.dirname(dataDir)} nor ${fallback}: run Trellis from a folder other users can enter, or set DATABASE_URL.`,
+    );
   }
   return moved;
 }
@@ -152,7 +181,10 @@ export function embeddedDataDir(dataDir: string, rootFallbackDir = '/var/lib/tre
   const requested = path.resolve(dataDir);
   if (process.getuid?.() !== 0) return requested;
   try {
-    const ids = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
+    const ids = {
+      uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+      gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+    };
     return dataPlacement(requested, ids, rootFallbackDir);
   } catch {
     return requested;
@@ -161,12 +193,18 @@ export function embeddedDataDir(dataDir: string, rootFallbackDir = '/var/lib/tre
 
 function run(bin: string, args: string[], user: { uid: number; gid: number } | null): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, {
+      ...(user ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (out += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(bin)} failed (${code}): ${out.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(bin)} failed (${code}): ${out.trim()}`)),
+    );
   });
 }
 
@@ -210,16 +248,30 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (user) chownSync(pwfile, user.uid, user.gid);
     try {
-      await run(path.join(bin, 'initdb'), [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], user);
+      await run(
+        path.join(bin, 'initdb'),
+        [
+          `--pgdata=${dataDir}`,
+          '--auth=scram-sha-256',
+          `--username=${USER}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        user,
+      );
     } finally {
       await rm(pwfile, { force: true });
     }
   }
 
   const flags = [
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=200',
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
     ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
   ];
   const server: ChildProcess = spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), ...flags], {
@@ -240,7 +292,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     });
     server.stdout!.on('data', (d: Buffer) => log(d.toString()));
     server.once('error', reject);
-    server.once('exit', (code) => reject(new Error(`postgres exited (${code}) before it was ready: ${out.trim().split('\n').slice(-3).join(' ')}`)));
+    server.once('exit', (code) =>
+      reject(new Error(`postgres exited (${code}) before it was ready: ${out.trim().split('\n').slice(-3).join(' ')}`)),
+    );
   });
 
   if (legacy) {
@@ -252,7 +306,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password = fresh;
   }
 
-  const urlFor = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     if (server.exitCode === null && server.signalCode === null) {

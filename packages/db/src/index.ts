@@ -29,9 +29,26 @@ export type { Connection } from './repos/connections';
 export type { Campaign } from './repos/campaigns';
 export * as credits from './repos/credits';
 export { debitSpend } from './repos/credits';
-export type { CreditAccount, CreditEntry, PaymentMethod, TopUp, SpendDebit, DebitSpendResult, ClientDebitSummary } from './repos/credits';
+export type {
+  CreditAccount,
+  CreditEntry,
+  PaymentMethod,
+  TopUp,
+  SpendDebit,
+  DebitSpendResult,
+  ClientDebitSummary,
+} from './repos/credits';
 export type { IngestKey } from './repos/ingest-keys';
-export type { IngestResult, Reject, RejectReason, BatchSummary, RollupResult, RollupOptions, RollupDone, SpendStatus } from './repos/spend';
+export type {
+  IngestResult,
+  Reject,
+  RejectReason,
+  BatchSummary,
+  RollupResult,
+  RollupOptions,
+  RollupDone,
+  SpendStatus,
+} from './repos/spend';
 export * as reports from './repos/reports';
 export type { ReportPlan, ReportRowOut, ReportResult, SavedReport } from './repos/reports';
 export * as spendDaily from './repos/daily';

@@ -12,8 +12,13 @@ async function tree() {
   const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string) =>
     accounts.insertAccount(t.db, {
       parent: parent && { id: parent.id, rootId: parent.rootId, kind: parent.kind },
-      kind, level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3, clientTier: kind === 'client' ? 'standard' : null,
-      name, nameKey: nameKey(name), currency: 'EUR', timeZone: 'UTC',
+      kind,
+      level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3,
+      clientTier: kind === 'client' ? 'standard' : null,
+      name,
+      nameKey: nameKey(name),
+      currency: 'EUR',
+      timeZone: 'UTC',
     });
   const h = await mk(null, 'holding', 'H');
   const a = await mk(h, 'agency', 'A');
@@ -26,7 +31,19 @@ const at = (s: string) => new Date(`2026-01-${s}T00:00:00Z`);
 describe('seat mappings in the database', () => {
   it('answers who held a seat at any time from the history', async () => {
     const { h, a, c, u } = await tree();
-    const seat = await t.db.transaction().execute((trx) => seats.insertSeat(trx, { rootId: h.id, dsp: 'dv360', externalId: '111', name: null, account: h, at: at('01'), by: u.id }));
+    const seat = await t.db
+      .transaction()
+      .execute((trx) =>
+        seats.insertSeat(trx, {
+          rootId: h.id,
+          dsp: 'dv360',
+          externalId: '111',
+          name: null,
+          account: h,
+          at: at('01'),
+          by: u.id,
+        }),
+      );
     await t.db.transaction().execute((trx) => seats.moveSeat(trx, seat, a, at('10'), u.id));
     const s2 = (await seats.findSeat(t.db, seat.id))!;
     await t.db.transaction().execute((trx) => seats.moveSeat(trx, s2, c, at('20'), u.id));
@@ -39,17 +56,34 @@ describe('seat mappings in the database', () => {
     expect((await seats.seatHistory(t.db, seat.id)).map((r) => r.accountName)).toEqual(['C', 'A', 'H']);
     // the in-memory index built from the same rows answers the same
     const index = new SeatDealIndex(await seats.seatDealIndexInput(t.db, h.id));
-    for (const d of ['05', '10', '15', '25']) expect(index.holderAt(seat.id, at(d))).toBe(await seats.holderAt(t.db, seat.id, at(d)));
+    for (const d of ['05', '10', '15', '25'])
+      expect(index.holderAt(seat.id, at(d))).toBe(await seats.holderAt(t.db, seat.id, at(d)));
   });
 
   it('refuses a second seat with the same DSP and id anywhere, and a second current seat per DSP on an L3', async () => {
     const { h, c, u } = await tree();
-    const link = (id: string) => t.db.transaction().execute((trx) => seats.insertSeat(trx, { rootId: h.id, dsp: 'ttd', externalId: id, name: null, account: h, at: at('01'), by: u.id }));
+    const link = (id: string) =>
+      t.db
+        .transaction()
+        .execute((trx) =>
+          seats.insertSeat(trx, {
+            rootId: h.id,
+            dsp: 'ttd',
+            externalId: id,
+            name: null,
+            account: h,
+            at: at('01'),
+            by: u.id,
+          }),
+        );
     const s1 = await link('a1');
     expect(pgErrorCode(await link('a1').catch((e) => e))).toBe('23505');
     const s2 = await link('a2');
     await t.db.transaction().execute((trx) => seats.moveSeat(trx, s1, c, at('02'), u.id));
-    const err = await t.db.transaction().execute((trx) => seats.moveSeat(trx, s2, c, at('03'), u.id)).catch((e) => e);
+    const err = await t.db
+      .transaction()
+      .execute((trx) => seats.moveSeat(trx, s2, c, at('03'), u.id))
+      .catch((e) => e);
     expect(pgErrorCode(err)).toBe('23505');
     expect((await seats.findSeat(t.db, s2.id))!.holderAccountId).toBe(h.id);
   });

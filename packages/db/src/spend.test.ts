@@ -34,7 +34,12 @@ describe('spend ingestion (shared by the API and the CLI)', () => {
       rec({ eventId: 'a', occurredAt: hoursAfter(10).toISOString() }),
       rec({ eventId: 'c1', occurredAt: hoursAfter(25).toISOString() }),
       rec({ eventId: 'k2', occurredAt: hoursAfter(12).toISOString(), campaignId: f.k2.id }),
-      rec({ eventId: 'deal', occurredAt: hoursAfter(25).toISOString(), dealId: 'DEAL-A', auctionType: 'private_auction' }),
+      rec({
+        eventId: 'deal',
+        occurredAt: hoursAfter(25).toISOString(),
+        dealId: 'DEAL-A',
+        auctionType: 'private_auction',
+      }),
     ]);
     expect(res).toMatchObject({ accepted: 5, duplicates: 0, rejected: [] });
     const rows = await sql<{ event_id: string; account_id: string; client_id: string | null; deal_id: string | null }>`
@@ -62,7 +67,10 @@ describe('spend ingestion (shared by the API and the CLI)', () => {
       ['unknown_seat', rec({ seatId: 'X1' })], // a seat of another holding reads as unknown
       ['seat_not_mapped', rec({ occurredAt: hoursAfter(-48).toISOString() })],
       ['deal_not_usable', rec({ dealId: 'NOPE', auctionType: 'private_auction' })],
-      ['deal_not_usable', rec({ occurredAt: hoursAfter(5).toISOString(), dealId: 'DEAL-A', auctionType: 'private_auction' })], // seat at H then: A's deal is not H's
+      [
+        'deal_not_usable',
+        rec({ occurredAt: hoursAfter(5).toISOString(), dealId: 'DEAL-A', auctionType: 'private_auction' }),
+      ], // seat at H then: A's deal is not H's
       ['campaign_not_covered', rec({ occurredAt: hoursAfter(25).toISOString(), campaignId: f.k2.id })], // seat at C1, campaign of C2
       ['campaign_not_covered', rec({ campaignId: '00000000-0000-4000-8000-000000000000' })],
       ['currency_mismatch', rec({ currency: 'USD' })],
@@ -75,13 +83,24 @@ describe('spend ingestion (shared by the API and the CLI)', () => {
     const n = await sql<{ n: string }>`select count(*)::text as n from spend_records`.execute(t.db);
     expect(n.rows[0]!.n).toBe('2');
     const batches = await spend.recentBatches(t.db, f.h.id);
-    expect(batches[0]).toMatchObject({ records: cases.length + 2, accepted: 2, rejected: cases.length, reasons: { malformed: 6, unknown_seat: 2 } });
+    expect(batches[0]).toMatchObject({
+      records: cases.length + 2,
+      accepted: 2,
+      rejected: cases.length,
+      reasons: { malformed: 6, unknown_seat: 2 },
+    });
   });
 
   it('counts a repeated event id as a duplicate, within a batch and across batches, and stores it once', async () => {
     const f = await spendFixture(t.db);
-    expect(await ingest(f.h.id, [rec({ eventId: 'x' }), rec({ eventId: 'x' }), rec({ eventId: 'y' })])).toMatchObject({ accepted: 2, duplicates: 1 });
-    expect(await ingest(f.h.id, [rec({ eventId: 'x' }), rec({ eventId: 'z' })])).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(await ingest(f.h.id, [rec({ eventId: 'x' }), rec({ eventId: 'x' }), rec({ eventId: 'y' })])).toMatchObject({
+      accepted: 2,
+      duplicates: 1,
+    });
+    expect(await ingest(f.h.id, [rec({ eventId: 'x' }), rec({ eventId: 'z' })])).toMatchObject({
+      accepted: 1,
+      duplicates: 1,
+    });
     // the same event id in another holding is that holding's own
     expect(await ingest(f.x.id, [rec({ eventId: 'x', seatId: 'X1' })])).toMatchObject({ accepted: 1, duplicates: 0 });
   });
@@ -108,30 +127,77 @@ describe('partial aggregates (migration 0011)', () => {
   it('writes per hour and batch the sums the rollup needs, with the sums before minute 15, 30 and 45', async () => {
     const f = await spendFixture(t.db);
     const at = (min: number) => new Date(hoursAfter(5).getTime() + min * 60_000).toISOString();
-    await ingest(f.h.id, [0, 14, 15, 29, 44, 45, 59, 60].map((m, i) => rec({ occurredAt: at(m), impressions: 10 + i, clicks: i, spendMicros: String(1000 * (i + 1)) })));
+    await ingest(
+      f.h.id,
+      [0, 14, 15, 29, 44, 45, 59, 60].map((m, i) =>
+        rec({ occurredAt: at(m), impressions: 10 + i, clicks: i, spendMicros: String(1000 * (i + 1)) }),
+      ),
+    );
     const rows = await sql<Record<string, string>>`
       select hour, impressions::text, clicks::text, spend_micros::text, records::text, imp_15::text, imp_30::text, imp_45::text,
         clk_15::text, spd_30::text, rec_15::text, rec_30::text, rec_45::text
       from spend_partials order by hour`.execute(t.db);
     expect(rows.rows).toEqual([
       // minutes 0, 14 | 15, 29 | 44 | 45, 59 of hour 5 (impressions 10..16, clicks 0..6, spend 1000..7000)
-      { hour: hoursAfter(5), impressions: '91', clicks: '21', spend_micros: '28000', records: '7', imp_15: '21', imp_30: '46', imp_45: '60', clk_15: '1', spd_30: '10000', rec_15: '2', rec_30: '4', rec_45: '5' },
-      { hour: hoursAfter(6), impressions: '17', clicks: '7', spend_micros: '8000', records: '1', imp_15: '17', imp_30: '17', imp_45: '17', clk_15: '7', spd_30: '8000', rec_15: '1', rec_30: '1', rec_45: '1' },
+      {
+        hour: hoursAfter(5),
+        impressions: '91',
+        clicks: '21',
+        spend_micros: '28000',
+        records: '7',
+        imp_15: '21',
+        imp_30: '46',
+        imp_45: '60',
+        clk_15: '1',
+        spd_30: '10000',
+        rec_15: '2',
+        rec_30: '4',
+        rec_45: '5',
+      },
+      {
+        hour: hoursAfter(6),
+        impressions: '17',
+        clicks: '7',
+        spend_micros: '8000',
+        records: '1',
+        imp_15: '17',
+        imp_30: '17',
+        imp_45: '17',
+        clk_15: '7',
+        spd_30: '8000',
+        rec_15: '1',
+        rec_30: '1',
+        rec_45: '1',
+      },
     ]);
   });
 
   it('the migration gives the records not rolled up yet their partials, and none to those rolled up', async () => {
     const f = await spendFixture(t.db);
-    await ingest(f.h.id, [rec({ occurredAt: hoursAfter(5).toISOString() }), rec({ occurredAt: hoursAfter(6).toISOString() })]);
+    await ingest(f.h.id, [
+      rec({ occurredAt: hoursAfter(5).toISOString() }),
+      rec({ occurredAt: hoursAfter(6).toISOString() }),
+    ]);
     await t.db.transaction().execute(async (trx) => {
       const claim = (await spend.claimRoot(trx, f.h.id))!;
       await spend.rollupRange(trx, f.h.id, claim.rolledSeq, await spend.safeHighSeq(t.db, f.h.id), null);
     });
-    await ingest(f.h.id, [rec({ occurredAt: hoursAfter(7).toISOString(), impressions: 7 }), rec({ occurredAt: hoursAfter(7.5).toISOString(), impressions: 8 })]);
-    const before = (await sql<Record<string, unknown>>`select hour, impressions, records, imp_30, imp_45 from spend_partials order by seq`.execute(t.db)).rows;
+    await ingest(f.h.id, [
+      rec({ occurredAt: hoursAfter(7).toISOString(), impressions: 7 }),
+      rec({ occurredAt: hoursAfter(7.5).toISOString(), impressions: 8 }),
+    ]);
+    const before = (
+      await sql<
+        Record<string, unknown>
+      >`select hour, impressions, records, imp_30, imp_45 from spend_partials order by seq`.execute(t.db)
+    ).rows;
     await sql`drop table spend_partials`.execute(t.db);
     await m0011.up(t.db);
-    const after = (await sql<Record<string, unknown>>`select hour, impressions, records, imp_30, imp_45 from spend_partials order by seq`.execute(t.db)).rows;
+    const after = (
+      await sql<
+        Record<string, unknown>
+      >`select hour, impressions, records, imp_30, imp_45 from spend_partials order by seq`.execute(t.db)
+    ).rows;
     expect(after).toEqual(before.slice(2));
     expect(after).toEqual([{ hour: hoursAfter(7), impressions: '15', records: '2', imp_30: '7', imp_45: '15' }]);
   });

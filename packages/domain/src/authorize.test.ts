@@ -6,7 +6,13 @@ import { ACTIONS, ROLES, type Action, type Role } from './roles';
 
 // A small tree: holding H > agencies A, B > clients A1 (standard), A2 (premium, connected), B1 (standard);
 // a standalone premium client P.
-const acct = (id: string, kind: AccountKind, path: string[], tier: ClientTier | null = null, archived = false): AccountFacts => ({
+const acct = (
+  id: string,
+  kind: AccountKind,
+  path: string[],
+  tier: ClientTier | null = null,
+  archived = false,
+): AccountFacts => ({
   id,
   kind,
   level: ({ holding: 1, agency: 2, client: 3 } as const)[kind],
@@ -58,7 +64,14 @@ describe('authorize: scope', () => {
     expect(code(op, H, 'members.invite')).toBe('ok');
     expect(code(op, P, 'members.invite')).toBe('ok');
     expect(code(op, A, 'members.invite')).toBe('OUT_OF_SCOPE');
-    for (const action of ['deals.view', 'credits.view', 'reports.run', 'campaigns.view', 'seats.view', 'audit.view'] as const) {
+    for (const action of [
+      'deals.view',
+      'credits.view',
+      'reports.run',
+      'campaigns.view',
+      'seats.view',
+      'audit.view',
+    ] as const) {
       expect(code(op, H, action)).toBe('OUT_OF_SCOPE');
     }
   });
@@ -85,7 +98,10 @@ describe('authorize: level, role, standard-client limit', () => {
   });
 
   it('takes the strongest covering membership', () => {
-    const both = actor([['H', 'analyst'], ['A', 'admin']]);
+    const both = actor([
+      ['H', 'analyst'],
+      ['A', 'admin'],
+    ]);
     expect(code(both, A1, 'accounts.archiveSub')).toBe('FORBIDDEN_BY_LEVEL');
     expect(code(both, A, 'members.invite')).toBe('ok');
     expect(code(both, B, 'members.invite')).toBe('FORBIDDEN_BY_ROLE');
@@ -106,35 +122,107 @@ describe('authorize: level, role, standard-client limit', () => {
     ['members.invite', { admin: 'ok', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' }],
     ['members.manage', { admin: 'ok', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' }],
     ['reports.viewShared', { admin: 'ok', operator: 'ok', analyst: 'ok' }],
-    ['reports.run', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
-    ['deals.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
-    ['seats.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
-    ['campaigns.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
-    ['credits.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT' }],
-    ['campaigns.edit', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_ROLE' }],
-    ['credits.topUp', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', analyst: 'FORBIDDEN_BY_ROLE' }],
-    ['audit.view', { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' }],
+    [
+      'reports.run',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+      },
+    ],
+    [
+      'deals.view',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+      },
+    ],
+    [
+      'seats.view',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+      },
+    ],
+    [
+      'campaigns.view',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+      },
+    ],
+    [
+      'credits.view',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+      },
+    ],
+    [
+      'campaigns.edit',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_ROLE',
+      },
+    ],
+    [
+      'credits.topUp',
+      {
+        admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        operator: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT',
+        analyst: 'FORBIDDEN_BY_ROLE',
+      },
+    ],
+    [
+      'audit.view',
+      { admin: 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT', operator: 'FORBIDDEN_BY_ROLE', analyst: 'FORBIDDEN_BY_ROLE' },
+    ],
   ];
   it.each(STANDARD_CLIENT_MATRIX)('limits a standard client member on %s', (action, expected) => {
     for (const role of ROLES) expect.soft(code(actor([['A1', role]]), A1, action), role).toBe(expected[role]);
   });
 
-  it('lets only the agency or holding share reports with a client, never the client\'s own members (SPEC 7)', () => {
+  it("lets only the agency or holding share reports with a client, never the client's own members (SPEC 7)", () => {
     expect(code(actor([['A2', 'admin']]), A2, 'reports.share')).toBe('FORBIDDEN_BY_LEVEL');
     expect(code(actor([['P', 'admin']]), P, 'reports.share')).toBe('FORBIDDEN_BY_LEVEL');
     expect(code(actor([['A1', 'admin']]), A1, 'reports.share')).toBe('FORBIDDEN_BY_STANDARD_CLIENT_LIMIT');
     expect(code(actor([['A', 'operator']]), A2, 'reports.share')).toBe('ok');
     expect(code(actor([['H', 'admin']]), A1, 'reports.share')).toBe('ok');
-    expect(code(actor([['A2', 'admin'], ['A', 'operator']]), A2, 'reports.share')).toBe('ok');
+    expect(
+      code(
+        actor([
+          ['A2', 'admin'],
+          ['A', 'operator'],
+        ]),
+        A2,
+        'reports.share',
+      ),
+    ).toBe('ok');
     expect(code(actor([['A', 'analyst']]), A2, 'reports.share')).toBe('FORBIDDEN_BY_ROLE');
-    expect(code({ ...actor([]), teamMemberships: new Map([['T', 'operator']]) }, { ...A2, teamId: 'T' }, 'reports.share')).toBe('ok');
+    expect(
+      code({ ...actor([]), teamMemberships: new Map([['T', 'operator']]) }, { ...A2, teamId: 'T' }, 'reports.share'),
+    ).toBe('ok');
     expect(code(actor([['A2', 'admin']]), A2, 'reports.run')).toBe('ok');
   });
 
   it('does not limit a premium client member, nor agency members acting on a standard client', () => {
     expect(code(actor([['A2', 'analyst']]), A2, 'deals.view')).toBe('ok');
     expect(code(actor([['A', 'operator']]), A1, 'campaigns.edit')).toBe('ok');
-    expect(code(actor([['A1', 'admin'], ['A', 'analyst']]), A1, 'deals.view')).toBe('ok');
+    expect(
+      code(
+        actor([
+          ['A1', 'admin'],
+          ['A', 'analyst'],
+        ]),
+        A1,
+        'deals.view',
+      ),
+    ).toBe('ok');
   });
 });
 
@@ -161,9 +249,23 @@ function naive(
 ): string {
   const target = accounts.get(targetId)!;
   const isRoot = target.parent === null;
-  const newWork = ['accounts.createSub', 'deals.edit', 'campaigns.edit', 'seats.assign', 'seats.link', 'seats.reclaim', 'deals.createForPublisher', 'credits.topUp', 'paymentMethods.manage', 'members.invite'];
+  const newWork = [
+    'accounts.createSub',
+    'deals.edit',
+    'campaigns.edit',
+    'seats.assign',
+    'seats.link',
+    'seats.reclaim',
+    'deals.createForPublisher',
+    'credits.topUp',
+    'paymentMethods.manage',
+    'members.invite',
+  ];
   if (platformOperator) {
-    const opMay = action === 'account.view' || action === 'deals.createForPublisher' || (isRoot && (action === 'members.invite' || action === 'members.view'));
+    const opMay =
+      action === 'account.view' ||
+      action === 'deals.createForPublisher' ||
+      (isRoot && (action === 'members.invite' || action === 'members.view'));
     if (opMay) return target.archived && newWork.includes(action) ? 'ACCOUNT_ARCHIVED' : 'ok';
   }
   const isAncestorOrSelf = (a: string, b: string): boolean => {
@@ -175,25 +277,62 @@ function naive(
   const teamCovering = teamMemberships.filter(([team]) => target.team !== null && target.team === team);
   if (covering.length === 0 && teamCovering.length === 0) return 'OUT_OF_SCOPE';
   const level = target.kind === 'holding' ? 1 : target.kind === 'agency' ? 2 : 3;
-  if ((action === 'accounts.createSub' || action === 'accounts.archiveSub' || action === 'seats.assign' || action === 'teams.manage') && level === 3) return 'FORBIDDEN_BY_LEVEL';
-  if ((action === 'seats.link' || action === 'seats.reclaim') && level !== 1 && !(level === 3 && isRoot)) return 'FORBIDDEN_BY_LEVEL';
+  if (
+    (action === 'accounts.createSub' ||
+      action === 'accounts.archiveSub' ||
+      action === 'seats.assign' ||
+      action === 'teams.manage') &&
+    level === 3
+  )
+    return 'FORBIDDEN_BY_LEVEL';
+  if ((action === 'seats.link' || action === 'seats.reclaim') && level !== 1 && !(level === 3 && isRoot))
+    return 'FORBIDDEN_BY_LEVEL';
   if (target.archived && newWork.includes(action)) return 'ACCOUNT_ARCHIVED';
-  const adminOnly = ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'seats.reclaim', 'connections.manage', 'teams.manage', 'ingestKeys.manage', 'audit.view'];
-  const readOnly = ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'connections.view', 'reports.run', 'reports.viewShared'];
+  const adminOnly = [
+    'members.invite',
+    'members.manage',
+    'accounts.createSub',
+    'accounts.archiveSub',
+    'seats.link',
+    'seats.reclaim',
+    'connections.manage',
+    'teams.manage',
+    'ingestKeys.manage',
+    'audit.view',
+  ];
+  const readOnly = [
+    'account.view',
+    'members.view',
+    'deals.view',
+    'seats.view',
+    'campaigns.view',
+    'credits.view',
+    'connections.view',
+    'reports.run',
+    'reports.viewShared',
+  ];
   const roleOk = (role: Role) =>
-    action !== 'deals.createForPublisher' && (role === 'admin' || (role === 'operator' && !adminOnly.includes(action)) || readOnly.includes(action));
+    action !== 'deals.createForPublisher' &&
+    (role === 'admin' || (role === 'operator' && !adminOnly.includes(action)) || readOnly.includes(action));
   const standardLimited = (id: string) =>
-    id === targetId && target.kind === 'client' && target.tier === 'standard' &&
+    id === targetId &&
+    target.kind === 'client' &&
+    target.tier === 'standard' &&
     !['account.view', 'members.view', 'members.invite', 'members.manage', 'reports.viewShared'].includes(action);
   // a premium client's own member list: only memberships on the client itself may invite or manage (SPEC 2.2)
-  const premiumOwn = target.kind === 'client' && target.tier === 'premium' && (action === 'members.invite' || action === 'members.manage');
+  const premiumOwn =
+    target.kind === 'client' &&
+    target.tier === 'premium' &&
+    (action === 'members.invite' || action === 'members.manage');
   const premiumLimited = (id: string) => premiumOwn && id !== targetId;
   // sharing a report with a client is its agency's (SPEC 7): a membership on the client itself never grants it there
   const agencyLimited = (id: string) => id === targetId && target.kind === 'client' && action === 'reports.share';
-  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id) && !premiumLimited(id) && !agencyLimited(id))) return 'ok';
+  if (covering.some(([id, role]) => roleOk(role) && !standardLimited(id) && !premiumLimited(id) && !agencyLimited(id)))
+    return 'ok';
   if (!premiumOwn && teamCovering.some(([, role]) => roleOk(role))) return 'ok';
   if (covering.some(([id, role]) => roleOk(role) && standardLimited(id))) return 'FORBIDDEN_BY_STANDARD_CLIENT_LIMIT';
-  if (premiumOwn && (covering.some(([, role]) => roleOk(role)) || teamCovering.some(([, role]) => roleOk(role)))) return 'FORBIDDEN_BY_PREMIUM_CLIENT';
+  if (premiumOwn && (covering.some(([, role]) => roleOk(role)) || teamCovering.some(([, role]) => roleOk(role))))
+    return 'FORBIDDEN_BY_PREMIUM_CLIENT';
   if (covering.some(([id, role]) => roleOk(role) && agencyLimited(id))) return 'FORBIDDEN_BY_LEVEL';
   return 'FORBIDDEN_BY_ROLE';
 }
@@ -201,7 +340,13 @@ function naive(
 const treeArb = fc
   .record({
     holdings: fc.array(
-      fc.array(fc.array(fc.record({ premium: fc.boolean(), archived: fc.boolean(), team: fc.constantFrom(null, 't1', 't2') }), { maxLength: 3 }), { maxLength: 3 }),
+      fc.array(
+        fc.array(
+          fc.record({ premium: fc.boolean(), archived: fc.boolean(), team: fc.constantFrom(null, 't1', 't2') }),
+          { maxLength: 3 },
+        ),
+        { maxLength: 3 },
+      ),
       { minLength: 1, maxLength: 2 },
     ),
     standalone: fc.array(fc.boolean(), { maxLength: 2 }),
@@ -214,14 +359,30 @@ const treeArb = fc
       accounts.set(hid, { id: hid, parent: null, kind: 'holding', tier: null, archived: false, team: null });
       agencies.forEach((clients, a) => {
         const aid = `${hid}a${a}`;
-        accounts.set(aid, { id: aid, parent: hid, kind: 'agency', tier: null, archived: archivedAgency && a === 1, team: null });
+        accounts.set(aid, {
+          id: aid,
+          parent: hid,
+          kind: 'agency',
+          tier: null,
+          archived: archivedAgency && a === 1,
+          team: null,
+        });
         clients.forEach((c, i) => {
           const cid = `${aid}c${i}`;
-          accounts.set(cid, { id: cid, parent: aid, kind: 'client', tier: c.premium ? 'premium' : 'standard', archived: c.archived, team: c.team && `${aid}${c.team}` });
+          accounts.set(cid, {
+            id: cid,
+            parent: aid,
+            kind: 'client',
+            tier: c.premium ? 'premium' : 'standard',
+            archived: c.archived,
+            team: c.team && `${aid}${c.team}`,
+          });
         });
       });
     });
-    standalone.forEach((archived, i) => accounts.set(`p${i}`, { id: `p${i}`, parent: null, kind: 'client', tier: 'premium', archived, team: null }));
+    standalone.forEach((archived, i) =>
+      accounts.set(`p${i}`, { id: `p${i}`, parent: null, kind: 'client', tier: 'premium', archived, team: null }),
+    );
     return accounts;
   });
 
@@ -229,13 +390,26 @@ function facts(accounts: Map<string, NaiveAccount>, id: string): AccountFacts {
   const path: string[] = [];
   for (let cur: string | null = id; cur !== null; cur = accounts.get(cur)!.parent) path.unshift(cur);
   const a = accounts.get(id)!;
-  return { id, kind: a.kind, level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind] as Level, clientTier: a.tier, archived: a.archived, path, teamId: a.team };
+  return {
+    id,
+    kind: a.kind,
+    level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind] as Level,
+    clientTier: a.tier,
+    archived: a.archived,
+    path,
+    teamId: a.team,
+  };
 }
 
 describe('authorize: team memberships (SPEC 2.3)', () => {
   const T1 = { ...A1, teamId: 'team-1' };
   const T2 = { ...A2, teamId: 'team-2' };
-  const teamOperator: Actor = { userId: 'u', platformOperator: false, memberships: new Map(), teamMemberships: new Map([['team-1', 'operator']]) };
+  const teamOperator: Actor = {
+    userId: 'u',
+    platformOperator: false,
+    memberships: new Map(),
+    teamMemberships: new Map([['team-1', 'operator']]),
+  };
   it('covers every client of the team with the team role, and nothing else', () => {
     expect(code(teamOperator, T1, 'campaigns.edit')).toBe('ok');
     expect(code(teamOperator, T1, 'members.invite')).toBe('FORBIDDEN_BY_ROLE');
@@ -254,18 +428,33 @@ describe('authorize against a naive reference', () => {
           const teams = [...new Set([...accounts.values()].flatMap((a) => (a.team ? [a.team] : [])))];
           return fc.record({
             accounts: fc.constant(accounts),
-            memberships: fc.uniqueArray(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...ROLES)), { maxLength: 4, selector: ([id]) => id }),
-            teamMemberships: teams.length ? fc.uniqueArray(fc.tuple(fc.constantFrom(...teams), fc.constantFrom(...ROLES)), { maxLength: 2, selector: ([id]) => id }) : fc.constant([] as [string, Role][]),
+            memberships: fc.uniqueArray(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...ROLES)), {
+              maxLength: 4,
+              selector: ([id]) => id,
+            }),
+            teamMemberships: teams.length
+              ? fc.uniqueArray(fc.tuple(fc.constantFrom(...teams), fc.constantFrom(...ROLES)), {
+                  maxLength: 2,
+                  selector: ([id]) => id,
+                })
+              : fc.constant([] as [string, Role][]),
             platformOperator: fc.boolean(),
           });
         }),
         ({ accounts, memberships, teamMemberships, platformOperator }) => {
-          const a: Actor = { userId: 'u', platformOperator, memberships: new Map(memberships), teamMemberships: new Map(teamMemberships) };
+          const a: Actor = {
+            userId: 'u',
+            platformOperator,
+            memberships: new Map(memberships),
+            teamMemberships: new Map(teamMemberships),
+          };
           for (const id of accounts.keys()) {
             const f = facts(accounts, id);
             for (const action of ACTIONS) {
               const d = authorize(a, f, action);
-              expect(d.ok ? 'ok' : d.code, `${id} ${action}`).toBe(naive(accounts, memberships, platformOperator, id, action, teamMemberships));
+              expect(d.ok ? 'ok' : d.code, `${id} ${action}`).toBe(
+                naive(accounts, memberships, platformOperator, id, action, teamMemberships),
+              );
             }
           }
         },

@@ -71,11 +71,16 @@ const AGENCY_ONLY_ON_CLIENT = refusal(
   'FORBIDDEN_BY_LEVEL',
   "Reports are shared with a client by its agency or holding; the client's own members may not share them.",
 );
-const BY_ROLE = new Map<Action, Refusal>(ACTIONS.map((a) => [a, refusal('FORBIDDEN_BY_ROLE', `Your role does not allow this (${a}).`)]));
+const BY_ROLE = new Map<Action, Refusal>(
+  ACTIONS.map((a) => [a, refusal('FORBIDDEN_BY_ROLE', `Your role does not allow this (${a}).`)]),
+);
 const BY_LEVEL = new Map<string, Refusal>();
 for (const [action, capability] of Object.entries(ACTION_NEEDS_CAPABILITY)) {
   for (const level of [1, 2, 3] as const) {
-    BY_LEVEL.set(`${action}:${level}`, refusal('FORBIDDEN_BY_LEVEL', `A level-${level} account may not do this (${capability}).`));
+    BY_LEVEL.set(
+      `${action}:${level}`,
+      refusal('FORBIDDEN_BY_LEVEL', `A level-${level} account may not do this (${capability}).`),
+    );
   }
 }
 
@@ -108,7 +113,13 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
   if (!covered) return OUT_OF_SCOPE;
 
   const capability = ACTION_NEEDS_CAPABILITY[action];
-  if (capability !== undefined && !levelAllows(capability, { level: account.level, standaloneClient: account.level === 3 && account.path.length === 1 })) {
+  if (
+    capability !== undefined &&
+    !levelAllows(capability, {
+      level: account.level,
+      standaloneClient: account.level === 3 && account.path.length === 1,
+    })
+  ) {
     return BY_LEVEL.get(`${action}:${account.level}`)!;
   }
   if (account.archived && NEW_WORK_ACTIONS.has(action)) {
@@ -150,7 +161,10 @@ export function authorize(actor: Actor, account: AccountFacts, action: Action): 
   return BY_ROLE.get(action)!;
 }
 
-const ONLY_PLATFORM_OPERATOR = refusal('FORBIDDEN_PLATFORM_OPERATOR_ONLY', 'Only a platform operator may archive a root account.');
+const ONLY_PLATFORM_OPERATOR = refusal(
+  'FORBIDDEN_PLATFORM_OPERATOR_ONLY',
+  'Only a platform operator may archive a root account.',
+);
 
 /**
  * Who may archive an account (SPEC 2, 2.2, 3): a sub-account by an admin of its parent (`accounts.archiveSub` there),
@@ -166,7 +180,9 @@ export function archiveDecision(actor: Actor, account: AccountFacts, parent: Acc
   }
   if (parent === null) return ONLY_PLATFORM_OPERATOR;
   const d = authorize(actor, parent, 'accounts.archiveSub');
-  return !d.ok && d.code === 'OUT_OF_SCOPE' ? refusal('FORBIDDEN_BY_SCOPE', 'Only an admin of the parent account may archive this account.') : d;
+  return !d.ok && d.code === 'OUT_OF_SCOPE'
+    ? refusal('FORBIDDEN_BY_SCOPE', 'Only an admin of the parent account may archive this account.')
+    : d;
 }
 
 /** authorize, throwing the refusal. Returns the role that granted the action. */

@@ -13,7 +13,9 @@ describe('campaign rules (SPEC 6)', () => {
   });
 
   it('tells an agency without clients to create one first', () => {
-    expect(() => assertCampaignOwner({ kind: 'agency', name: 'Bright' }, 0)).toThrow('Bright has no clients yet: create a client first');
+    expect(() => assertCampaignOwner({ kind: 'agency', name: 'Bright' }, 0)).toThrow(
+      'Bright has no clients yet: create a client first',
+    );
   });
 
   it('refuses any update naming a client, even the same one', () => {
@@ -23,7 +25,10 @@ describe('campaign rules (SPEC 6)', () => {
   });
 
   it('keeps budgets as integer micros and deals usable by the client', () => {
-    expect(validateCampaign({ name: ' Spring ', budgetMicros: '5000000' })).toEqual({ name: 'Spring', budgetMicros: 5_000_000n });
+    expect(validateCampaign({ name: ' Spring ', budgetMicros: '5000000' })).toEqual({
+      name: 'Spring',
+      budgetMicros: 5_000_000n,
+    });
     expect(codeOf(() => validateCampaign({ name: 'x', budgetMicros: 1.5 }))).toBe('INVALID_INPUT');
     expect(codeOf(() => validateCampaign({ name: 'x', budgetMicros: -1 }))).toBe('INVALID_INPUT');
     expect(codeOf(() => assertDealsUsable([{ id: 'd', name: 'D', usable: false }]))).toBe('DEAL_NOT_USABLE');

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { assertMayDisconnect, assertMayRequest, closeOtherRequests, CONNECTION_REQUEST_TTL_MS, currentState, transition, type ConnectionEvent, type ConnectionState, type Side } from './connections';
+import {
+  assertMayDisconnect,
+  assertMayRequest,
+  closeOtherRequests,
+  CONNECTION_REQUEST_TTL_MS,
+  currentState,
+  transition,
+  type ConnectionEvent,
+  type ConnectionState,
+  type Side,
+} from './connections';
 import { codeOf } from './test-support';
 
 const requestedAt = new Date('2026-11-01T00:00:00Z');
@@ -19,14 +29,25 @@ const TABLE: [ConnectionState, Side, ConnectionEvent, Side, string][] = [];
 const STATES: ConnectionState[] = ['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'];
 const EVENTS: ConnectionEvent[] = ['accept', 'decline', 'disconnect'];
 const SIDES: Side[] = ['client', 'agency'];
-for (const state of STATES) for (const requestedBy of SIDES) for (const event of EVENTS) for (const by of SIDES) {
-  let want: string;
-  if (state === 'requested') want = event === 'disconnect' ? 'CONNECTION_INVALID' : by === requestedBy ? 'CONNECTION_INVALID' : event === 'accept' ? 'accepted' : 'declined';
-  else if (state === 'accepted') want = event === 'disconnect' ? 'disconnected' : 'CONNECTION_INVALID';
-  else if (state === 'expired') want = 'CONNECTION_EXPIRED';
-  else want = 'CONNECTION_INVALID';
-  TABLE.push([state, requestedBy, event, by, want]);
-}
+for (const state of STATES)
+  for (const requestedBy of SIDES)
+    for (const event of EVENTS)
+      for (const by of SIDES) {
+        let want: string;
+        if (state === 'requested')
+          want =
+            event === 'disconnect'
+              ? 'CONNECTION_INVALID'
+              : by === requestedBy
+                ? 'CONNECTION_INVALID'
+                : event === 'accept'
+                  ? 'accepted'
+                  : 'declined';
+        else if (state === 'accepted') want = event === 'disconnect' ? 'disconnected' : 'CONNECTION_INVALID';
+        else if (state === 'expired') want = 'CONNECTION_EXPIRED';
+        else want = 'CONNECTION_INVALID';
+        TABLE.push([state, requestedBy, event, by, want]);
+      }
 
 describe('the connection state machine (SPEC 2.2)', () => {
   it.each(TABLE)('%s (asked by %s) + %s by %s -> %s', (state, requestedBy, event, by, want) => {
@@ -36,9 +57,11 @@ describe('the connection state machine (SPEC 2.2)', () => {
   });
 
   it('expires a request exactly 14 days after it was sent', () => {
-    expect(currentState({ state: "requested", requestedBySide: "client", requestedAt }, new Date(late.getTime() - 1))).toBe('requested');
-    expect(currentState({ state: "requested", requestedBySide: "client", requestedAt }, late)).toBe('expired');
-    expect(currentState({ state: "accepted", requestedBySide: "client", requestedAt }, late)).toBe('accepted');
+    expect(
+      currentState({ state: 'requested', requestedBySide: 'client', requestedAt }, new Date(late.getTime() - 1)),
+    ).toBe('requested');
+    expect(currentState({ state: 'requested', requestedBySide: 'client', requestedAt }, late)).toBe('expired');
+    expect(currentState({ state: 'accepted', requestedBySide: 'client', requestedAt }, late)).toBe('accepted');
   });
 
   it.each([
@@ -52,22 +75,40 @@ describe('the connection state machine (SPEC 2.2)', () => {
 
   it('refuses to answer a cancelled request without saying why', () => {
     const cancelled = { state: 'cancelled' as const, requestedBySide: 'client' as const, requestedAt };
-    const e = (() => { try { transition(cancelled, 'accept', 'agency', fresh); } catch (x) { return x as { code: string; message: string }; } })();
+    const e = (() => {
+      try {
+        transition(cancelled, 'accept', 'agency', fresh);
+      } catch (x) {
+        return x as { code: string; message: string };
+      }
+    })();
     expect([e?.code, e?.message]).toEqual(['CONNECTION_INVALID', 'This request is no longer open.']);
   });
 
   it('closes every other open request of a client: expired past 14 days, cancelled otherwise', () => {
     const open = [
       { id: 'new', state: 'requested' as const, requestedBySide: 'client' as const, requestedAt },
-      { id: 'old', state: 'requested' as const, requestedBySide: 'agency' as const, requestedAt: new Date(requestedAt.getTime() - CONNECTION_REQUEST_TTL_MS) },
+      {
+        id: 'old',
+        state: 'requested' as const,
+        requestedBySide: 'agency' as const,
+        requestedAt: new Date(requestedAt.getTime() - CONNECTION_REQUEST_TTL_MS),
+      },
       { id: 'done', state: 'declined' as const, requestedBySide: 'client' as const, requestedAt },
     ];
-    expect(closeOtherRequests(open, fresh)).toEqual([{ id: 'new', state: 'cancelled' }, { id: 'old', state: 'expired' }]);
+    expect(closeOtherRequests(open, fresh)).toEqual([
+      { id: 'new', state: 'cancelled' },
+      { id: 'old', state: 'expired' },
+    ]);
   });
 
   it('lets only a connected premium client disconnect', () => {
     expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: 'a' }))).toBe('ok');
-    expect(codeOf(() => assertMayDisconnect({ clientTier: 'standard', connectedAgencyId: 'a' }))).toBe('FORBIDDEN_FOR_STANDARD_CLIENT');
-    expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: null }))).toBe('CONNECTION_INVALID');
+    expect(codeOf(() => assertMayDisconnect({ clientTier: 'standard', connectedAgencyId: 'a' }))).toBe(
+      'FORBIDDEN_FOR_STANDARD_CLIENT',
+    );
+    expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: null }))).toBe(
+      'CONNECTION_INVALID',
+    );
   });
 });

@@ -50,20 +50,36 @@ export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side,
 }
 
 /** Who may ask: only a premium client connects by request (a standard client moves only by transfer), and only when free. */
-export function assertMayRequest(client: { clientTier: 'standard' | 'premium' | null; connectedAgencyId: string | null; archived: boolean }): void {
+export function assertMayRequest(client: {
+  clientTier: 'standard' | 'premium' | null;
+  connectedAgencyId: string | null;
+  archived: boolean;
+}): void {
   if (client.clientTier !== 'premium') {
-    throw new DomainError('FORBIDDEN_FOR_STANDARD_CLIENT', 'A standard client changes agency only by a platform-operator transfer.');
+    throw new DomainError(
+      'FORBIDDEN_FOR_STANDARD_CLIENT',
+      'A standard client changes agency only by a platform-operator transfer.',
+    );
   }
   if (client.archived) throw new DomainError('ACCOUNT_ARCHIVED', 'This client is archived.');
   if (client.connectedAgencyId !== null) {
-    throw new DomainError('CLIENT_ALREADY_CONNECTED', 'This client is already connected to an agency; it must disconnect first.');
+    throw new DomainError(
+      'CLIENT_ALREADY_CONNECTED',
+      'This client is already connected to an agency; it must disconnect first.',
+    );
   }
 }
 
 /** Only a premium connection may be ended by either side; a standard client belongs to its agency. */
-export function assertMayDisconnect(client: { clientTier: 'standard' | 'premium' | null; connectedAgencyId: string | null }): void {
+export function assertMayDisconnect(client: {
+  clientTier: 'standard' | 'premium' | null;
+  connectedAgencyId: string | null;
+}): void {
   if (client.clientTier !== 'premium') {
-    throw new DomainError('FORBIDDEN_FOR_STANDARD_CLIENT', 'A standard client cannot disconnect; a platform operator may transfer it.');
+    throw new DomainError(
+      'FORBIDDEN_FOR_STANDARD_CLIENT',
+      'A standard client cannot disconnect; a platform operator may transfer it.',
+    );
   }
   if (client.connectedAgencyId === null) throw invalid('This client is not connected to an agency.');
 }
@@ -83,5 +99,8 @@ export function closeOtherRequests<T extends ConnectionFacts & { id: string }>(
 ): { id: string; state: 'expired' | 'cancelled' }[] {
   return open
     .filter((c) => c.state === 'requested')
-    .map((c) => ({ id: c.id, state: currentState(c, now) === 'expired' ? ('expired' as const) : ('cancelled' as const) }));
+    .map((c) => ({
+      id: c.id,
+      state: currentState(c, now) === 'expired' ? ('expired' as const) : ('cancelled' as const),
+    }));
 }

@@ -69,53 +69,102 @@ describe('amounts', () => {
 
 describe('debits (SPEC 6)', () => {
   it.each([
-    ['within the balance', 100n, 30n, { takenMicros: 30n, overageMicros: 0n, balanceAfterMicros: 70n, pauseCampaigns: false }],
-    ['exactly the balance', 100n, 100n, { takenMicros: 100n, overageMicros: 0n, balanceAfterMicros: 0n, pauseCampaigns: false }],
-    ['one micro over the balance', 100n, 101n, { takenMicros: 100n, overageMicros: 1n, balanceAfterMicros: 0n, pauseCampaigns: true }],
-    ['on an empty balance', 0n, 5n, { takenMicros: 0n, overageMicros: 5n, balanceAfterMicros: 0n, pauseCampaigns: true }],
+    [
+      'within the balance',
+      100n,
+      30n,
+      { takenMicros: 30n, overageMicros: 0n, balanceAfterMicros: 70n, pauseCampaigns: false },
+    ],
+    [
+      'exactly the balance',
+      100n,
+      100n,
+      { takenMicros: 100n, overageMicros: 0n, balanceAfterMicros: 0n, pauseCampaigns: false },
+    ],
+    [
+      'one micro over the balance',
+      100n,
+      101n,
+      { takenMicros: 100n, overageMicros: 1n, balanceAfterMicros: 0n, pauseCampaigns: true },
+    ],
+    [
+      'on an empty balance',
+      0n,
+      5n,
+      { takenMicros: 0n, overageMicros: 5n, balanceAfterMicros: 0n, pauseCampaigns: true },
+    ],
   ] as const)('take what the balance allows: %s', (_l, balance, amount, want) => {
     expect(applyDebit(balance, amount)).toEqual(want);
   });
 
   it('never lets the balance go negative and loses nothing (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { maxLength: 50 }), (start, debits) => {
-        let balance = start;
-        let taken = 0n;
-        let overage = 0n;
-        for (const d of debits) {
-          const r = applyDebit(balance, d);
-          expect(r.balanceAfterMicros).toBeGreaterThanOrEqual(0n);
-          balance = r.balanceAfterMicros;
-          taken += r.takenMicros;
-          overage += r.overageMicros;
-        }
-        const spent = debits.reduce((a, b) => a + b, 0n);
-        expect(taken + overage).toBe(spent);
-        expect(start - taken).toBe(balance);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { maxLength: 50 }),
+        (start, debits) => {
+          let balance = start;
+          let taken = 0n;
+          let overage = 0n;
+          for (const d of debits) {
+            const r = applyDebit(balance, d);
+            expect(r.balanceAfterMicros).toBeGreaterThanOrEqual(0n);
+            balance = r.balanceAfterMicros;
+            taken += r.takenMicros;
+            overage += r.overageMicros;
+          }
+          const spent = debits.reduce((a, b) => a + b, 0n);
+          expect(taken + overage).toBe(spent);
+          expect(start - taken).toBe(balance);
+        },
+      ),
     );
   });
 });
 
 describe('top-ups settle overage first (SPEC 6)', () => {
   it.each([
-    ['no overage', { balanceMicros: 10n, overageMicros: 0n }, 50n, { settledMicros: 0n, overageAfterMicros: 0n, balanceAfterMicros: 60n }],
-    ['overage smaller than the top-up', { balanceMicros: 0n, overageMicros: 20n }, 50n, { settledMicros: 20n, overageAfterMicros: 0n, balanceAfterMicros: 30n }],
-    ['overage equal to the top-up', { balanceMicros: 0n, overageMicros: 50n }, 50n, { settledMicros: 50n, overageAfterMicros: 0n, balanceAfterMicros: 0n }],
-    ['overage larger than the top-up', { balanceMicros: 0n, overageMicros: 80n }, 50n, { settledMicros: 50n, overageAfterMicros: 30n, balanceAfterMicros: 0n }],
+    [
+      'no overage',
+      { balanceMicros: 10n, overageMicros: 0n },
+      50n,
+      { settledMicros: 0n, overageAfterMicros: 0n, balanceAfterMicros: 60n },
+    ],
+    [
+      'overage smaller than the top-up',
+      { balanceMicros: 0n, overageMicros: 20n },
+      50n,
+      { settledMicros: 20n, overageAfterMicros: 0n, balanceAfterMicros: 30n },
+    ],
+    [
+      'overage equal to the top-up',
+      { balanceMicros: 0n, overageMicros: 50n },
+      50n,
+      { settledMicros: 50n, overageAfterMicros: 0n, balanceAfterMicros: 0n },
+    ],
+    [
+      'overage larger than the top-up',
+      { balanceMicros: 0n, overageMicros: 80n },
+      50n,
+      { settledMicros: 50n, overageAfterMicros: 30n, balanceAfterMicros: 0n },
+    ],
   ] as const)('%s', (_l, state, amount, want) => {
     expect(applyTopUp(state, amount)).toEqual(want);
   });
 
   it('keeps top-ups = balance + settled overage (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10n ** 12n }), (balance, overage, amount) => {
-        const r = applyTopUp({ balanceMicros: balance, overageMicros: overage }, amount);
-        expect(r.balanceAfterMicros - balance + r.settledMicros).toBe(amount);
-        expect(r.overageAfterMicros + r.settledMicros).toBe(overage);
-        expect(r.overageAfterMicros > 0n && r.balanceAfterMicros > balance).toBe(false);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        fc.bigInt({ min: 1n, max: 10n ** 12n }),
+        (balance, overage, amount) => {
+          const r = applyTopUp({ balanceMicros: balance, overageMicros: overage }, amount);
+          expect(r.balanceAfterMicros - balance + r.settledMicros).toBe(amount);
+          expect(r.overageAfterMicros + r.settledMicros).toBe(overage);
+          expect(r.overageAfterMicros > 0n && r.balanceAfterMicros > balance).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -123,10 +172,26 @@ describe('top-ups settle overage first (SPEC 6)', () => {
 describe('refunds, adjustments and resuming', () => {
   it.each([
     ['part of a top-up', { topUpMicros: 100n, refundedMicros: 0n, balanceMicros: 100n, amountMicros: 40n }, 'ok'],
-    ['the rest of a partly refunded top-up', { topUpMicros: 100n, refundedMicros: 60n, balanceMicros: 100n, amountMicros: 40n }, 'ok'],
-    ['more than is left of the top-up', { topUpMicros: 100n, refundedMicros: 60n, balanceMicros: 100n, amountMicros: 41n }, 'REFUND_TOO_LARGE'],
-    ['more than the top-up', { topUpMicros: 100n, refundedMicros: 0n, balanceMicros: 500n, amountMicros: 101n }, 'REFUND_TOO_LARGE'],
-    ['more than the balance', { topUpMicros: 100n, refundedMicros: 0n, balanceMicros: 30n, amountMicros: 31n }, 'REFUND_TOO_LARGE'],
+    [
+      'the rest of a partly refunded top-up',
+      { topUpMicros: 100n, refundedMicros: 60n, balanceMicros: 100n, amountMicros: 40n },
+      'ok',
+    ],
+    [
+      'more than is left of the top-up',
+      { topUpMicros: 100n, refundedMicros: 60n, balanceMicros: 100n, amountMicros: 41n },
+      'REFUND_TOO_LARGE',
+    ],
+    [
+      'more than the top-up',
+      { topUpMicros: 100n, refundedMicros: 0n, balanceMicros: 500n, amountMicros: 101n },
+      'REFUND_TOO_LARGE',
+    ],
+    [
+      'more than the balance',
+      { topUpMicros: 100n, refundedMicros: 0n, balanceMicros: 30n, amountMicros: 31n },
+      'REFUND_TOO_LARGE',
+    ],
     ['zero', { topUpMicros: 100n, refundedMicros: 0n, balanceMicros: 100n, amountMicros: 0n }, 'INVALID_INPUT'],
   ] as const)('a refund of %s: %s', (_l, r, want) => {
     expect(codeOf(() => assertRefundAllowed(r))).toBe(want);
@@ -162,11 +227,31 @@ describe('runway and low balance (SPEC 6)', () => {
   });
 
   it.each([
-    ['armed, stays above', { armed: true, thresholdMicros: 100n, balanceAfterMicros: 100n }, { alert: false, armed: true }],
-    ['armed, crosses below: one alert', { armed: true, thresholdMicros: 100n, balanceAfterMicros: 99n }, { alert: true, armed: false }],
-    ['disarmed, still below: no second alert', { armed: false, thresholdMicros: 100n, balanceAfterMicros: 50n }, { alert: false, armed: false }],
-    ['disarmed, back at the threshold: re-armed', { armed: false, thresholdMicros: 100n, balanceAfterMicros: 100n }, { alert: false, armed: true }],
-    ['threshold zero: never alerts', { armed: true, thresholdMicros: 0n, balanceAfterMicros: 0n }, { alert: false, armed: true }],
+    [
+      'armed, stays above',
+      { armed: true, thresholdMicros: 100n, balanceAfterMicros: 100n },
+      { alert: false, armed: true },
+    ],
+    [
+      'armed, crosses below: one alert',
+      { armed: true, thresholdMicros: 100n, balanceAfterMicros: 99n },
+      { alert: true, armed: false },
+    ],
+    [
+      'disarmed, still below: no second alert',
+      { armed: false, thresholdMicros: 100n, balanceAfterMicros: 50n },
+      { alert: false, armed: false },
+    ],
+    [
+      'disarmed, back at the threshold: re-armed',
+      { armed: false, thresholdMicros: 100n, balanceAfterMicros: 100n },
+      { alert: false, armed: true },
+    ],
+    [
+      'threshold zero: never alerts',
+      { armed: true, thresholdMicros: 0n, balanceAfterMicros: 0n },
+      { alert: false, armed: true },
+    ],
   ] as const)('low balance: %s', (_l, s, want) => {
     expect(lowBalanceCrossing(s)).toEqual(want);
   });
@@ -211,7 +296,11 @@ describe('cards (SPEC 6)', () => {
 
   it.each([
     ['a valid Visa, spaces allowed', { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '123' }, 'ok'],
-    ['expiring this month (valid through its end)', { number: '4242424242424242', expMonth: 11, expYear: 2026, cvc: '123' }, 'ok'],
+    [
+      'expiring this month (valid through its end)',
+      { number: '4242424242424242', expMonth: 11, expYear: 2026, cvc: '123' },
+      'ok',
+    ],
     ['expired last month', { number: '4242424242424242', expMonth: 10, expYear: 2026, cvc: '123' }, 'CARD_INVALID'],
     ['expired last year', { number: '4242424242424242', expMonth: 12, expYear: 2025, cvc: '123' }, 'CARD_INVALID'],
     ['failing Luhn', { number: '4242424242424241', expMonth: 12, expYear: 2030, cvc: '123' }, 'CARD_INVALID'],
@@ -220,14 +309,23 @@ describe('cards (SPEC 6)', () => {
     ['an unknown brand', { number: '1234567812345670', expMonth: 12, expYear: 2030, cvc: '123' }, 'CARD_INVALID'],
     ['month 13', { number: '4242424242424242', expMonth: 13, expYear: 2030, cvc: '123' }, 'INVALID_INPUT'],
     ['a two-digit CVC', { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '12' }, 'INVALID_INPUT'],
-    ['a four-digit CVC on a Visa', { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '1234' }, 'INVALID_INPUT'],
+    [
+      'a four-digit CVC on a Visa',
+      { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '1234' },
+      'INVALID_INPUT',
+    ],
     ['a four-digit CVC on an Amex', { number: '378282246310005', expMonth: 12, expYear: 2030, cvc: '1234' }, 'ok'],
   ] as const)('validates %s: %s', (_l, card, want) => {
     expect(codeOf(() => validateCard(card, now))).toBe(want);
   });
 
   it('keeps brand, last four and expiry, and never echoes the number or CVC in an error', () => {
-    expect(validateCard({ number: '5555-5555-5555-4444', expMonth: 1, expYear: 2031, cvc: '987' }, now)).toMatchObject({ brand: 'mastercard', last4: '4444', expMonth: 1, expYear: 2031 });
+    expect(validateCard({ number: '5555-5555-5555-4444', expMonth: 1, expYear: 2031, cvc: '987' }, now)).toMatchObject({
+      brand: 'mastercard',
+      last4: '4444',
+      expMonth: 1,
+      expYear: 2031,
+    });
     for (const card of [
       { number: '4242424242424241', expMonth: 1, expYear: 2020, cvc: '98' },
       { number: '4242424242424242', expMonth: 1, expYear: 2020, cvc: '9876' },

@@ -39,7 +39,8 @@ export function entrySignValid(kind: EntryKind, amountMicros: bigint): boolean {
 /** The largest single amount accepted anywhere (10^15 micros = one billion currency units): no sum can overflow. */
 export const MAX_AMOUNT_MICROS = 1_000_000_000_000_000n;
 
-const invalid = (field: string, message: string) => new DomainError('INVALID_INPUT', `${field}: ${message}`, { [field]: message });
+const invalid = (field: string, message: string) =>
+  new DomainError('INVALID_INPUT', `${field}: ${message}`, { [field]: message });
 
 /** A positive whole number of micros (a number or a string of digits), at most MAX_AMOUNT_MICROS. */
 export function parsePositiveMicros(raw: unknown, field = 'amountMicros'): bigint {
@@ -61,7 +62,10 @@ export function parsePositiveMicros(raw: unknown, field = 'amountMicros'): bigin
 /** A non-zero whole number of micros, either sign (adjustments). */
 export function parseSignedMicros(raw: unknown, field = 'amountMicros'): bigint {
   const negative = (typeof raw === 'number' && raw < 0) || (typeof raw === 'string' && raw.trim().startsWith('-'));
-  const magnitude = parsePositiveMicros(typeof raw === 'number' ? Math.abs(raw) : typeof raw === 'string' ? raw.trim().replace(/^-/, '') : raw, field);
+  const magnitude = parsePositiveMicros(
+    typeof raw === 'number' ? Math.abs(raw) : typeof raw === 'string' ? raw.trim().replace(/^-/, '') : raw,
+    field,
+  );
   return negative ? -magnitude : magnitude;
 }
 
@@ -83,7 +87,12 @@ export function applyDebit(balanceMicros: bigint, amountMicros: bigint): DebitRe
   if (balanceMicros < 0n) throw new RangeError('a balance is never negative');
   const takenMicros = amountMicros < balanceMicros ? amountMicros : balanceMicros;
   const overageMicros = amountMicros - takenMicros;
-  return { takenMicros, overageMicros, balanceAfterMicros: balanceMicros - takenMicros, pauseCampaigns: overageMicros > 0n };
+  return {
+    takenMicros,
+    overageMicros,
+    balanceAfterMicros: balanceMicros - takenMicros,
+    pauseCampaigns: overageMicros > 0n,
+  };
 }
 
 export interface TopUpResult {
@@ -105,14 +114,27 @@ export function applyTopUp(state: { balanceMicros: bigint; overageMicros: bigint
 }
 
 /** A refund returns part or all of one top-up, never more than what is left of it and never more than the balance. */
-export function assertRefundAllowed(r: { topUpMicros: bigint; refundedMicros: bigint; balanceMicros: bigint; amountMicros: bigint }): void {
+export function assertRefundAllowed(r: {
+  topUpMicros: bigint;
+  refundedMicros: bigint;
+  balanceMicros: bigint;
+  amountMicros: bigint;
+}): void {
   if (r.amountMicros <= 0n) throw invalid('amountMicros', 'must be more than zero');
   const left = r.topUpMicros - r.refundedMicros;
   if (r.amountMicros > left) {
-    throw new DomainError('REFUND_TOO_LARGE', `A refund may return at most what is left of the top-up (${left} micros).`, { amountMicros: `at most ${left} micros (what is left of this top-up)` });
+    throw new DomainError(
+      'REFUND_TOO_LARGE',
+      `A refund may return at most what is left of the top-up (${left} micros).`,
+      { amountMicros: `at most ${left} micros (what is left of this top-up)` },
+    );
   }
   if (r.amountMicros > r.balanceMicros) {
-    throw new DomainError('REFUND_TOO_LARGE', `A refund may return at most the current balance (${r.balanceMicros} micros).`, { amountMicros: `at most ${r.balanceMicros} micros (the balance)` });
+    throw new DomainError(
+      'REFUND_TOO_LARGE',
+      `A refund may return at most the current balance (${r.balanceMicros} micros).`,
+      { amountMicros: `at most ${r.balanceMicros} micros (the balance)` },
+    );
   }
 }
 
@@ -122,7 +144,9 @@ export function assertAdjustmentAllowed(a: { balanceMicros: bigint; amountMicros
   if (reason.length < 3 || reason.length > 500) throw invalid('reason', 'say why, in 3-500 characters');
   if (a.balanceMicros + a.amountMicros < 0n) {
     // the message does not say the balance: the platform operator who adjusts reads no ledger
-    throw new DomainError('INSUFFICIENT_CREDIT', 'An adjustment may not take the balance below zero.', { amountMicros: 'would take the balance below zero' });
+    throw new DomainError('INSUFFICIENT_CREDIT', 'An adjustment may not take the balance below zero.', {
+      amountMicros: 'would take the balance below zero',
+    });
   }
   return reason;
 }
@@ -142,7 +166,10 @@ export function runwayDays(balanceMicros: bigint, spentLast7DaysMicros: bigint):
  * The low-balance rule: one alert per crossing downward, not one per debit. Below means balance < threshold (so a
  * threshold of 0 never alerts); the alert is armed again once the balance is back at or above the threshold.
  */
-export function lowBalanceCrossing(s: { armed: boolean; thresholdMicros: bigint; balanceAfterMicros: bigint }): { alert: boolean; armed: boolean } {
+export function lowBalanceCrossing(s: { armed: boolean; thresholdMicros: bigint; balanceAfterMicros: bigint }): {
+  alert: boolean;
+  armed: boolean;
+} {
   const below = s.balanceAfterMicros < s.thresholdMicros;
   return { alert: s.armed && below, armed: !below };
 }
@@ -156,7 +183,11 @@ export function parseThreshold(raw: unknown): bigint {
 /** A campaign paused for lack of credit may be resumed only once the balance is above zero. */
 export function assertMayResume(c: { pausedReason: string | null }, balanceMicros: bigint): void {
   if (c.pausedReason === OUT_OF_CREDIT_REASON && balanceMicros <= 0n) {
-    throw new DomainError('INSUFFICIENT_CREDIT', 'This campaign was paused because the client ran out of credit: top up first, then resume it.', { status: 'top up first' });
+    throw new DomainError(
+      'INSUFFICIENT_CREDIT',
+      'This campaign was paused because the client ran out of credit: top up first, then resume it.',
+      { status: 'top up first' },
+    );
   }
 }
 
@@ -218,16 +249,20 @@ export function validateCard(input: CardInput, now: Date): ValidCard {
   const fields: Record<string, string> = {};
   let brand: CardBrand | null = null;
   if (!/^\d{12,19}$/.test(digits) || !luhnValid(digits)) fields.number = 'is not a valid card number';
-  else if ((brand = cardBrand(digits)) === null) fields.number = 'is not a card brand we accept (Visa, Mastercard, Amex, Discover)';
-  if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12) fields.expMonth = 'must be a month, 1-12';
-  if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100) fields.expYear = 'must be a four-digit year';
+  else if ((brand = cardBrand(digits)) === null)
+    fields.number = 'is not a card brand we accept (Visa, Mastercard, Amex, Discover)';
+  if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12)
+    fields.expMonth = 'must be a month, 1-12';
+  if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100)
+    fields.expYear = 'must be a four-digit year';
   if (!fields.expMonth && !fields.expYear) {
     const y = now.getUTCFullYear();
     const m = now.getUTCMonth() + 1;
     if (input.expYear < y || (input.expYear === y && input.expMonth < m)) fields.expYear = 'the card has expired';
   }
   const cvcLength = brand === 'amex' ? 4 : 3;
-  if (!new RegExp(`^\\d{${brand === null ? '3,4' : cvcLength}}$`).test(input.cvc)) fields.cvc = brand === null ? 'must be 3 or 4 digits' : `must be ${cvcLength} digits`;
+  if (!new RegExp(`^\\d{${brand === null ? '3,4' : cvcLength}}$`).test(input.cvc))
+    fields.cvc = brand === null ? 'must be 3 or 4 digits' : `must be ${cvcLength} digits`;
   const keys = Object.keys(fields);
   if (keys.length) {
     const code = fields.number || fields.expYear === 'the card has expired' ? 'CARD_INVALID' : 'INVALID_INPUT';
@@ -243,7 +278,11 @@ export const cardExpired = (c: { expMonth: number; expYear: number }, now: Date)
 /** The outcome of a provider charge, as the product reports it. */
 export type ChargeOutcome =
   | { readonly status: 'succeeded'; readonly chargeId: string }
-  | { readonly status: 'declined'; readonly reason: 'card_declined' | 'insufficient_funds' | 'expired_card' | 'processing_error'; readonly chargeId: string | null };
+  | {
+      readonly status: 'declined';
+      readonly reason: 'card_declined' | 'insufficient_funds' | 'expired_card' | 'processing_error';
+      readonly chargeId: string | null;
+    };
 
 /** The readable message for a provider decline (never with card data). */
 export function declineMessage(reason: Extract<ChargeOutcome, { status: 'declined' }>['reason']): string {

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dealSource, dealTermsVisibleTo, dealUsableBy, parseMicros, seatMayTransact, validateDeal, type DealInput } from './deals';
+import {
+  dealSource,
+  dealTermsVisibleTo,
+  dealUsableBy,
+  parseMicros,
+  seatMayTransact,
+  validateDeal,
+  type DealInput,
+} from './deals';
 import { codeOf } from './test-support';
 
 const base: DealInput = {
@@ -48,7 +56,14 @@ describe('deal creation rules (SPEC 5)', () => {
 });
 
 // H > A > (A1, A2); H > B > B1
-const paths: Record<string, string[]> = { H: ['H'], A: ['H', 'A'], A1: ['H', 'A', 'A1'], A2: ['H', 'A', 'A2'], B: ['H', 'B'], B1: ['H', 'B', 'B1'] };
+const paths: Record<string, string[]> = {
+  H: ['H'],
+  A: ['H', 'A'],
+  A1: ['H', 'A', 'A1'],
+  A2: ['H', 'A', 'A2'],
+  B: ['H', 'B'],
+  B1: ['H', 'B', 'B1'],
+};
 const deal = (owner: string) => ({ ownerId: owner, ownerPath: paths[owner]! });
 const acct = (id: string) => ({ id, path: paths[id]! });
 
@@ -71,7 +86,12 @@ describe('who may use and see a deal (SPEC 5)', () => {
   });
 
   it('lets a seat transact only while mapped to an account that may use the deal, on its DSP, in its flight', () => {
-    const d = { ...deal('A'), dsps: ['dv360'], startsAt: new Date('2026-03-01T00:00:00Z'), endsAt: new Date('2026-03-31T00:00:00Z') };
+    const d = {
+      ...deal('A'),
+      dsps: ['dv360'],
+      startsAt: new Date('2026-03-01T00:00:00Z'),
+      endsAt: new Date('2026-03-31T00:00:00Z'),
+    };
     const mid = new Date('2026-03-15T00:00:00Z');
     expect(seatMayTransact({ dsp: 'dv360', holderPath: paths.A1! }, d, mid)).toBe(true);
     expect(seatMayTransact({ dsp: 'dv360', holderPath: paths.B1! }, d, mid)).toBe(false);
@@ -83,7 +103,8 @@ describe('who may use and see a deal (SPEC 5)', () => {
   it('never shows a sibling branch a deal: property against a naive reference', () => {
     const ids = Object.keys(paths);
     const parent = (id: string) => (paths[id]!.length > 1 ? paths[id]!.at(-2)! : null);
-    const isAncestorOrSelf = (a: string, b: string): boolean => a === b || (parent(b) !== null && isAncestorOrSelf(a, parent(b)!));
+    const isAncestorOrSelf = (a: string, b: string): boolean =>
+      a === b || (parent(b) !== null && isAncestorOrSelf(a, parent(b)!));
     fc.assert(
       fc.property(fc.constantFrom(...ids), fc.constantFrom(...ids), (owner, viewer) => {
         const related = isAncestorOrSelf(owner, viewer) || isAncestorOrSelf(viewer, owner);

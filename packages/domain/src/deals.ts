@@ -69,13 +69,25 @@ export function validateDeal(input: DealInput, owner: { level: Level }): ValidDe
   const unknown = dsps.find((d) => !(DSPS as readonly string[]).includes(d));
   if (unknown !== undefined) throw invalid('dsps', `unknown DSP "${unknown}"`);
   if (dsps.length > 1 && owner.level !== 1) {
-    throw new DomainError('FORBIDDEN_BY_LEVEL', 'Only a level-1 deal may span several DSPs; name one DSP.', { dsps: 'one DSP below level 1' });
+    throw new DomainError('FORBIDDEN_BY_LEVEL', 'Only a level-1 deal may span several DSPs; name one DSP.', {
+      dsps: 'one DSP below level 1',
+    });
   }
   if (input.startsAt && input.endsAt && input.endsAt.getTime() < input.startsAt.getTime()) {
     throw invalid('endsAt', 'the flight ends before it starts');
   }
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(input.dealId)) throw invalid('dealId', '1-64 letters, digits or . _ -');
-  return { name, publisher, type: input.type, cpmMicros, currency, dsps: dsps as Dsp[], startsAt: input.startsAt, endsAt: input.endsAt, dealId: input.dealId };
+  return {
+    name,
+    publisher,
+    type: input.type,
+    cpmMicros,
+    currency,
+    dsps: dsps as Dsp[],
+    startsAt: input.startsAt,
+    endsAt: input.endsAt,
+    dealId: input.dealId,
+  };
 }
 
 export interface DealPlace {
@@ -85,18 +97,21 @@ export interface DealPlace {
 }
 
 /** A deal is usable by its owner and the owner's descendants, and by no one else (an L3's deal: that L3 alone). */
-export const dealUsableBy = (deal: DealPlace, accountPath: readonly string[]): boolean => accountPath.includes(deal.ownerId);
+export const dealUsableBy = (deal: DealPlace, accountPath: readonly string[]): boolean =>
+  accountPath.includes(deal.ownerId);
 
 /** Terms are visible to those who may use the deal and to the owner's ancestors; never to a sibling branch. */
 export const dealTermsVisibleTo = (deal: DealPlace, account: { id: string; path: readonly string[] }): boolean =>
   dealUsableBy(deal, account.path) || deal.ownerPath.includes(account.id);
 
 /** Where a deal in an account's list comes from. */
-export const dealSource = (deal: DealPlace, accountId: string): 'owned' | 'inherited' => (deal.ownerId === accountId ? 'owned' : 'inherited');
+export const dealSource = (deal: DealPlace, accountId: string): 'owned' | 'inherited' =>
+  deal.ownerId === accountId ? 'owned' : 'inherited';
 
 /** A deal's flight covers an instant (open ends are unbounded). */
 export const flightCovers = (deal: { startsAt: Date | null; endsAt: Date | null }, at: Date): boolean =>
-  (deal.startsAt === null || deal.startsAt.getTime() <= at.getTime()) && (deal.endsAt === null || at.getTime() <= deal.endsAt.getTime());
+  (deal.startsAt === null || deal.startsAt.getTime() <= at.getTime()) &&
+  (deal.endsAt === null || at.getTime() <= deal.endsAt.getTime());
 
 /**
  * A seat may transact on a deal at an instant only while it is mapped to an account that may use the deal, on one of

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './test-support';
-import { assertArchivable, buildForest, coveringTops, nameKey, newChildShape, validateAccountName, validateCurrency, validateTimeZone } from './hierarchy';
+import {
+  assertArchivable,
+  buildForest,
+  coveringTops,
+  nameKey,
+  newChildShape,
+  validateAccountName,
+  validateCurrency,
+  validateTimeZone,
+} from './hierarchy';
 import type { AccountKind } from './levels';
-
 
 describe('tree rules (SPEC 2)', () => {
   it.each<[AccountKind, AccountKind, string]>([
@@ -53,17 +61,32 @@ describe('tree rules (SPEC 2)', () => {
 
 describe('forest building', () => {
   const row = (id: string, parentId: string | null, kind: AccountKind) => ({
-    id, parentId, name: id, kind, level: ({ holding: 1, agency: 2, client: 3 } as const)[kind], clientTier: null, archived: false,
+    id,
+    parentId,
+    name: id,
+    kind,
+    level: ({ holding: 1, agency: 2, client: 3 } as const)[kind],
+    clientTier: null,
+    archived: false,
   });
   // rows in display order, as the repository returns them (by name), children before or after their parent
-  const rows = [row('A', 'H', 'agency'), row('A1', 'A', 'client'), row('B', 'H', 'agency'), row('H', null, 'holding'), row('X', null, 'holding')];
+  const rows = [
+    row('A', 'H', 'agency'),
+    row('A1', 'A', 'client'),
+    row('B', 'H', 'agency'),
+    row('H', null, 'holding'),
+    row('X', null, 'holding'),
+  ];
 
   it('nests rows under the tops, siblings in the order of the rows, and drops rows outside the tops', () => {
     const forest = buildForest(rows, ['H']);
     expect(forest.map((n) => n.id)).toEqual(['H']);
     expect(forest[0]!.children.map((c) => c.id)).toEqual(['A', 'B']);
     expect(forest[0]!.children[0]!.children.map((c) => c.id)).toEqual(['A1']);
-    expect(buildForest(rows, ['A', 'X']).map((n) => [n.id, n.children.length])).toEqual([['A', 1], ['X', 0]]);
+    expect(buildForest(rows, ['A', 'X']).map((n) => [n.id, n.children.length])).toEqual([
+      ['A', 1],
+      ['X', 0],
+    ]);
   });
 
   it('keeps only the outermost memberships as tops', () => {

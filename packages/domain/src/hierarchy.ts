@@ -19,7 +19,8 @@ const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency
 const TIME_ZONES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
 
 export function validateCurrency(code: string): string {
-  if (!/^[A-Z]{3}$/.test(code) || !CURRENCIES.has(code)) throw invalid('currency', `"${code}" is not an ISO 4217 currency code.`);
+  if (!/^[A-Z]{3}$/.test(code) || !CURRENCIES.has(code))
+    throw invalid('currency', `"${code}" is not an ISO 4217 currency code.`);
   return code;
 }
 
@@ -97,7 +98,15 @@ export interface TreeNode extends Omit<TreeRow, 'parentId'> {
 export function buildForest(rows: readonly TreeRow[], topIds: readonly string[]): TreeNode[] {
   const nodes = new Map<string, TreeNode>();
   for (const r of rows) {
-    nodes.set(r.id, { id: r.id, name: r.name, kind: r.kind, level: r.level, clientTier: r.clientTier, archived: r.archived, children: [] });
+    nodes.set(r.id, {
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      level: r.level,
+      clientTier: r.clientTier,
+      archived: r.archived,
+      children: [],
+    });
   }
   const tops = new Set(topIds);
   const forest: TreeNode[] = [];
@@ -112,7 +121,13 @@ export function buildForest(rows: readonly TreeRow[], topIds: readonly string[])
 /** The smallest set of accounts whose subtrees cover all the given ones: membership accounts under no other. */
 export function coveringTops(accountPaths: ReadonlyMap<string, readonly string[]>): string[] {
   const ids = new Set(accountPaths.keys());
-  return [...ids].filter((id) => !accountPaths.get(id)!.slice(0, -1).some((a) => ids.has(a)));
+  return [...ids].filter(
+    (id) =>
+      !accountPaths
+        .get(id)!
+        .slice(0, -1)
+        .some((a) => ids.has(a)),
+  );
 }
 
 function invalid(field: string, message: string): DomainError {

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './test-support';
-import { assertInvitationUsable, assertKeepsAnAdmin, assertSignInAllowed, throttleAddress, INVITATION_TTL_MS, keepsItsLastAdmin, validatePassword } from './members';
+import {
+  assertInvitationUsable,
+  assertKeepsAnAdmin,
+  assertSignInAllowed,
+  throttleAddress,
+  INVITATION_TTL_MS,
+  keepsItsLastAdmin,
+  validatePassword,
+} from './members';
 import type { Role } from './roles';
-
 
 describe('the last admin of a root account (SPEC 3)', () => {
   it.each<[string, Role, Role | null, boolean, number, string]>([
@@ -40,10 +47,22 @@ describe('sign-in', () => {
   it.each([
     { label: 'a fifth attempt of one address at one email', a: { pair: 5, email: 5, address: 5 }, ok: true },
     { label: 'a sixth attempt of one address at one email', a: { pair: 6, email: 5, address: 5 }, ok: false },
-    { label: 'a second attempt at an email many addresses guessed at', a: { pair: 2, email: 11, address: 2 }, ok: false },
+    {
+      label: 'a second attempt at an email many addresses guessed at',
+      a: { pair: 2, email: 11, address: 2 },
+      ok: false,
+    },
     { label: 'a first attempt at an email many addresses guessed at', a: { pair: 1, email: 40, address: 1 }, ok: true },
-    { label: 'a second attempt from an address that guessed at many emails', a: { pair: 2, email: 2, address: 31 }, ok: false },
-    { label: 'a first attempt from that address at an email it never tried', a: { pair: 1, email: 1, address: 90 }, ok: true },
+    {
+      label: 'a second attempt from an address that guessed at many emails',
+      a: { pair: 2, email: 2, address: 31 },
+      ok: false,
+    },
+    {
+      label: 'a first attempt from that address at an email it never tried',
+      a: { pair: 1, email: 1, address: 90 },
+      ok: true,
+    },
   ])('sign-in throttle: $label -> allowed $ok', ({ a, ok }) => {
     expect(codeOf(() => assertSignInAllowed(a))).toBe(ok ? 'ok' : 'TOO_MANY_ATTEMPTS');
   });

@@ -37,7 +37,11 @@ export interface MembershipChange {
  * connected under an agency, since its own membership list is the client's alone and it must leave with an admin
  * (SPEC 2.2).
  */
-export function keepsItsLastAdmin(account: { parentId: string | null; kind: string; clientTier: string | null }): boolean {
+export function keepsItsLastAdmin(account: {
+  parentId: string | null;
+  kind: string;
+  clientTier: string | null;
+}): boolean {
   return account.parentId === null || (account.kind === 'client' && account.clientTier === 'premium');
 }
 
@@ -45,10 +49,7 @@ export function keepsItsLastAdmin(account: { parentId: string | null; kind: stri
 export function assertKeepsAnAdmin(change: MembershipChange): void {
   const losesAdmin = change.currentRole === 'admin' && change.nextRole !== 'admin';
   if (change.onRoot && losesAdmin && change.rootAdminCount <= 1) {
-    throw new DomainError(
-      'LAST_ROOT_ADMIN',
-      'This is the last admin of the account; make someone else admin first.',
-    );
+    throw new DomainError('LAST_ROOT_ADMIN', 'This is the last admin of the account; make someone else admin first.');
   }
 }
 
@@ -99,12 +100,20 @@ export function assertInvitationUsable(inv: InvitationFacts, now: Date): void {
  */
 export type Acceptance = { kind: 'signed-in-user' } | { kind: 'new-user' };
 
-export function decideAcceptance(f: { invitedEmail: string; signedInEmail: string | null; emailHasAccount: boolean }): Acceptance {
+export function decideAcceptance(f: {
+  invitedEmail: string;
+  signedInEmail: string | null;
+  emailHasAccount: boolean;
+}): Acceptance {
   if (f.signedInEmail !== null) {
     if (normalizeEmail(f.signedInEmail) === normalizeEmail(f.invitedEmail)) return { kind: 'signed-in-user' };
-    throw new DomainError('INVITATION_FOR_ANOTHER_USER', `This invitation is for ${f.invitedEmail}; sign out and sign in as that user`);
+    throw new DomainError(
+      'INVITATION_FOR_ANOTHER_USER',
+      `This invitation is for ${f.invitedEmail}; sign out and sign in as that user`,
+    );
   }
-  if (f.emailHasAccount) throw new DomainError('INVITATION_NEEDS_SIGN_IN', `Sign in as ${f.invitedEmail} to accept this invitation`);
+  if (f.emailHasAccount)
+    throw new DomainError('INVITATION_NEEDS_SIGN_IN', `Sign in as ${f.invitedEmail} to accept this invitation`);
   return { kind: 'new-user' };
 }
 
@@ -124,7 +133,10 @@ export function assertRevocable(inv: InvitationFacts, now: Date): void {
  * another address, out of the right password.
  */
 export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
-export const SIGN_IN_LIMITS = { perAddressAndEmail: 5, perEmail: 10, perAddress: 30 } as const satisfies Record<string, number>;
+export const SIGN_IN_LIMITS = { perAddressAndEmail: 5, perEmail: 10, perAddress: 30 } as const satisfies Record<
+  string,
+  number
+>;
 
 export interface SignInAttempts {
   pair: number;
@@ -149,8 +161,12 @@ export function throttleAddress(ip: string): string {
   const [head = '', tail] = ip.split('%')[0]!.toLowerCase().split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+  const groups =
+    tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
 }
 
 export function assertSignInAllowed(a: SignInAttempts): void {

@@ -59,26 +59,31 @@ describe('the row-visibility table of SPEC 7', () => {
     ['L3 standalone', L3root, 'self', null, 'self', 'open_auction', true],
     ['L3 standalone', L3root, 'self', 'self', 'self', 'programmatic_guaranteed', true],
     ['L3 standalone', L3root, 'self', 'other', 'other', 'private_auction', false],
-  ] as const)('%s: a row attributed to %s, deal by %s, seat linked by %s, %s -> %s', (_label, viewer, account, dealOwner, seatLinker, auctionType, want) => {
-    expect(rowVisible(viewer, row({ account, dealOwner, seatLinker, auctionType }))).toBe(want);
-  });
+  ] as const)(
+    '%s: a row attributed to %s, deal by %s, seat linked by %s, %s -> %s',
+    (_label, viewer, account, dealOwner, seatLinker, auctionType, want) => {
+      expect(rowVisible(viewer, row({ account, dealOwner, seatLinker, auctionType }))).toBe(want);
+    },
+  );
 
   it.each([
     ['L1', L1, 'descendant'],
     ['L2', L2, 'descendant'],
     ['L3 (reached from above)', L3, 'self'],
   ] as const)('%s: never a premium client row from before its current connection', (_l, viewer, account) => {
-    expect(rowVisible(viewer, row({ account, dealOwner: 'self', seatLinker: 'self', beforeCurrentConnection: true }))).toBe(false);
+    expect(
+      rowVisible(viewer, row({ account, dealOwner: 'self', seatLinker: 'self', beforeCurrentConnection: true })),
+    ).toBe(false);
   });
 
-  it('a shared report: the sharer\'s visibility restricted to the client\'s own rows', () => {
+  it("a shared report: the sharer's visibility restricted to the client's own rows", () => {
     const r = row({ account: 'descendant', dealOwner: null, seatLinker: 'other' });
     expect(sharedRowVisible(L2, { ...r, attributedToSharedClient: true })).toBe(true);
     expect(sharedRowVisible(L2, { ...r, attributedToSharedClient: false })).toBe(false);
     expect(sharedRowVisible(L3, { ...r, account: 'self', attributedToSharedClient: true })).toBe(false);
   });
 
-  it('equals a naive reading of the spec\'s sentences on every combination of facts', () => {
+  it("equals a naive reading of the spec's sentences on every combination of facts", () => {
     const naive = (v: ReportViewer, r: RowFacts): boolean => {
       if (r.beforeCurrentConnection) return false;
       // "L1/L2: everything attributed to A or any descendant"

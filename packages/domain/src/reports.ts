@@ -83,7 +83,10 @@ export function rowVisible(viewer: ReportViewer, row: RowFacts): boolean {
  * A shared report (SPEC 7): evaluated with the sharer's visibility (the report's account) restricted to the rows
  * attributed to the client it is shared with.
  */
-export function sharedRowVisible(reportAccount: ReportViewer, row: RowFacts & { attributedToSharedClient: boolean }): boolean {
+export function sharedRowVisible(
+  reportAccount: ReportViewer,
+  row: RowFacts & { attributedToSharedClient: boolean },
+): boolean {
   return row.attributedToSharedClient && rowVisible(reportAccount, row);
 }
 
@@ -100,11 +103,28 @@ function unreachable(x: never): never {
  * agency's its clients), or A itself for A's own spend. The `account` filter takes any account A may see and keeps
  * its whole subtree (a drill-down).
  */
-export const REPORT_DIMENSIONS = ['hour', 'day', 'month', 'account', 'dsp', 'seat', 'deal', 'auctionType', 'campaign'] as const;
+export const REPORT_DIMENSIONS = [
+  'hour',
+  'day',
+  'month',
+  'account',
+  'dsp',
+  'seat',
+  'deal',
+  'auctionType',
+  'campaign',
+] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 export const TIME_DIMENSIONS = ['hour', 'day', 'month'] as const satisfies readonly ReportDimension[];
 /** Filters: on the same dimensions except time (the range is the time filter). */
-export const FILTER_DIMENSIONS = ['account', 'dsp', 'seat', 'deal', 'auctionType', 'campaign'] as const satisfies readonly ReportDimension[];
+export const FILTER_DIMENSIONS = [
+  'account',
+  'dsp',
+  'seat',
+  'deal',
+  'auctionType',
+  'campaign',
+] as const satisfies readonly ReportDimension[];
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 export type ReportFilters = Partial<Record<FilterDimension, readonly string[]>>;
 
@@ -132,7 +152,8 @@ export function dayNumber(day: string): number | null {
   if (!m) return null;
   const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const d = new Date(t);
-  if (d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3])) return null;
+  if (d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3]))
+    return null;
   return t / 86_400_000;
 }
 export const dayOfNumber = (n: number): string => new Date(n * 86_400_000).toISOString().slice(0, 10);
@@ -157,15 +178,18 @@ export function validateReportQuery(q: ReportQuery): ReportQuery {
   if (!fields.from && !fields.to && from !== null && to !== null) {
     if (to < from) fields.to = 'must not be before from';
     else if (to - from + 1 > MAX_REPORT_DAYS) fields.to = `a report spans at most ${MAX_REPORT_DAYS} days`;
-    else if (q.groupBy.includes('hour') && to - from + 1 > MAX_HOURLY_DAYS) fields.to = `an hourly report spans at most ${MAX_HOURLY_DAYS} days`;
+    else if (q.groupBy.includes('hour') && to - from + 1 > MAX_HOURLY_DAYS)
+      fields.to = `an hourly report spans at most ${MAX_HOURLY_DAYS} days`;
   }
   if (new Set(q.groupBy).size !== q.groupBy.length) fields.groupBy = 'names a dimension twice';
-  for (const g of q.groupBy) if (!(REPORT_DIMENSIONS as readonly string[]).includes(g)) fields.groupBy = `unknown dimension ${g}`;
+  for (const g of q.groupBy)
+    if (!(REPORT_DIMENSIONS as readonly string[]).includes(g)) fields.groupBy = `unknown dimension ${g}`;
   for (const [k, v] of Object.entries(q.filters)) {
     if (!(FILTER_DIMENSIONS as readonly string[]).includes(k)) fields[`filters.${k}`] = 'unknown filter';
     else if (!v || v.length === 0) fields[`filters.${k}`] = 'names no value';
     else if (v.length > MAX_FILTER_VALUES) fields[`filters.${k}`] = `at most ${MAX_FILTER_VALUES} values`;
-    else if (k === 'auctionType' && v.some((x) => !(AUCTION_TYPES as readonly string[]).includes(x))) fields[`filters.${k}`] = 'unknown auction type';
+    else if (k === 'auctionType' && v.some((x) => !(AUCTION_TYPES as readonly string[]).includes(x)))
+      fields[`filters.${k}`] = 'unknown auction type';
   }
   if (Object.keys(fields).length) throw new DomainError('INVALID_INPUT', 'The report query is not valid.', fields);
   return q;
@@ -231,7 +255,9 @@ export function totalsByCurrency(rows: Iterable<Sums>): (Sums & Metrics)[] {
     t.spendMicros += r.spendMicros;
     by.set(r.currency, t);
   }
-  return [...by.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)).map((t) => ({ ...t, ...metrics(t.impressions, t.clicks, t.spendMicros) }));
+  return [...by.values()]
+    .sort((a, b) => (a.currency < b.currency ? -1 : 1))
+    .map((t) => ({ ...t, ...metrics(t.impressions, t.clicks, t.spendMicros) }));
 }
 
 /** Micros as a decimal amount of currency units ("1234.5", "0.000001"), exact, at least two decimals. */

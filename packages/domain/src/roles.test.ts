@@ -3,14 +3,54 @@ import { ACTIONS, ROLE_TABLE, roleAllows, type Action } from './roles';
 
 // SPEC 3, row by row: the actions of the row, then admin, operator, analyst.
 const SPEC_3: [string, Action[], boolean, boolean, boolean][] = [
-  ['view the account, its tree, its deals, seats, campaigns, credits', ['account.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'members.view', 'connections.view'], true, true, true],
+  [
+    'view the account, its tree, its deals, seats, campaigns, credits',
+    ['account.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'members.view', 'connections.view'],
+    true,
+    true,
+    true,
+  ],
   ['run, save and export reports', ['reports.run', 'reports.viewShared'], true, true, true],
-  ['create or edit deals, campaigns; assign seats to sub-accounts; share reports', ['deals.edit', 'campaigns.edit', 'seats.assign', 'reports.share'], true, true, false],
+  [
+    'create or edit deals, campaigns; assign seats to sub-accounts; share reports',
+    ['deals.edit', 'campaigns.edit', 'seats.assign', 'reports.share'],
+    true,
+    true,
+    false,
+  ],
   ['top up credits; manage payment methods', ['credits.topUp', 'paymentMethods.manage'], true, true, false],
-  ['invite, change, remove members; create and archive sub-accounts; link seats; connect and disconnect; ingest keys', ['members.invite', 'members.manage', 'accounts.createSub', 'accounts.archiveSub', 'seats.link', 'seats.reclaim', 'connections.manage', 'teams.manage', 'ingestKeys.manage'], true, false, false],
+  [
+    'invite, change, remove members; create and archive sub-accounts; link seats; connect and disconnect; ingest keys',
+    [
+      'members.invite',
+      'members.manage',
+      'accounts.createSub',
+      'accounts.archiveSub',
+      'seats.link',
+      'seats.reclaim',
+      'connections.manage',
+      'teams.manage',
+      'ingestKeys.manage',
+    ],
+    true,
+    false,
+    false,
+  ],
   ['see audit entries (SPEC 8: admins)', ['audit.view'], true, false, false],
-  ['create a publisher-initiated deal (platform operators only, no member role)', ['deals.createForPublisher'], false, false, false],
-  ['push spend and see ingestion status (SPEC 10: operator or better on the root)', ['spend.ingest'], true, true, false],
+  [
+    'create a publisher-initiated deal (platform operators only, no member role)',
+    ['deals.createForPublisher'],
+    false,
+    false,
+    false,
+  ],
+  [
+    'push spend and see ingestion status (SPEC 10: operator or better on the root)',
+    ['spend.ingest'],
+    true,
+    true,
+    false,
+  ],
 ];
 
 describe('role table (SPEC 3)', () => {

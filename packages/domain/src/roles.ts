@@ -41,7 +41,15 @@ type Row = { readonly actions: readonly Action[]; readonly roles: Record<Role, b
 /** The role table of SPEC 3, one entry per row of the spec (plus the audit rule of SPEC 8). */
 export const ROLE_TABLE = {
   'view the account, its tree, its deals, seats, campaigns, credits': {
-    actions: ['account.view', 'members.view', 'deals.view', 'seats.view', 'campaigns.view', 'credits.view', 'connections.view'],
+    actions: [
+      'account.view',
+      'members.view',
+      'deals.view',
+      'seats.view',
+      'campaigns.view',
+      'credits.view',
+      'connections.view',
+    ],
     roles: { admin: true, operator: true, analyst: true },
   },
   'run, save and export reports': {

@@ -4,7 +4,11 @@ import { seatMayTransact } from './deals';
 import { SeatDealIndex } from './seat-deal-index';
 
 const paths = new Map<string, string[]>([
-  ['H', ['H']], ['A', ['H', 'A']], ['A1', ['H', 'A', 'A1']], ['B', ['H', 'B']], ['B1', ['H', 'B', 'B1']],
+  ['H', ['H']],
+  ['A', ['H', 'A']],
+  ['A1', ['H', 'A', 'A1']],
+  ['B', ['H', 'B']],
+  ['B1', ['H', 'B', 'B1']],
 ]);
 const day = (d: number) => new Date(Date.UTC(2026, 0, d));
 
@@ -38,21 +42,55 @@ describe('SeatDealIndex', () => {
     const accountIds = [...paths.keys()];
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.constantFrom(...accountIds), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.record({ owner: fc.constantFrom(...accountIds), dsp: fc.constantFrom('dv360', 'ttd'), start: fc.option(fc.integer({ min: 0, max: 30 })), len: fc.integer({ min: 0, max: 30 }) }), { maxLength: 8 }),
+        fc.array(fc.tuple(fc.constantFrom(...accountIds), fc.integer({ min: 1, max: 5 })), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.array(
+          fc.record({
+            owner: fc.constantFrom(...accountIds),
+            dsp: fc.constantFrom('dv360', 'ttd'),
+            start: fc.option(fc.integer({ min: 0, max: 30 })),
+            len: fc.integer({ min: 0, max: 30 }),
+          }),
+          { maxLength: 8 },
+        ),
         fc.integer({ min: 0, max: 40 }),
         (hops, dealSpecs, atDay) => {
           let t = 1;
           const mappings = hops.map(([accountId, len], i) => {
-            const m = { seatId: 's', dsp: 'dv360', accountId, from: day(t), to: i === hops.length - 1 ? null : day(t + len) };
+            const m = {
+              seatId: 's',
+              dsp: 'dv360',
+              accountId,
+              from: day(t),
+              to: i === hops.length - 1 ? null : day(t + len),
+            };
             t += len;
             return m;
           });
-          const deals = dealSpecs.map((d, i) => ({ id: `d${i}`, ownerId: d.owner, dsps: [d.dsp], startsAt: d.start === null ? null : day(d.start), endsAt: d.start === null ? null : day(d.start + d.len) }));
+          const deals = dealSpecs.map((d, i) => ({
+            id: `d${i}`,
+            ownerId: d.owner,
+            dsps: [d.dsp],
+            startsAt: d.start === null ? null : day(d.start),
+            endsAt: d.start === null ? null : day(d.start + d.len),
+          }));
           const at = day(atDay);
-          const live = mappings.find((m) => m.from.getTime() <= at.getTime() && (m.to === null || at.getTime() < m.to.getTime()));
+          const live = mappings.find(
+            (m) => m.from.getTime() <= at.getTime() && (m.to === null || at.getTime() < m.to.getTime()),
+          );
           const want = live
-            ? deals.filter((d) => seatMayTransact({ dsp: 'dv360', holderPath: paths.get(live.accountId)! }, { ...d, ownerPath: paths.get(d.ownerId)! }, at)).map((d) => d.id).sort()
+            ? deals
+                .filter((d) =>
+                  seatMayTransact(
+                    { dsp: 'dv360', holderPath: paths.get(live.accountId)! },
+                    { ...d, ownerPath: paths.get(d.ownerId)! },
+                    at,
+                  ),
+                )
+                .map((d) => d.id)
+                .sort()
             : [];
           expect(new SeatDealIndex({ paths, mappings, deals }).dealsAt('s', at).sort()).toEqual(want);
         },

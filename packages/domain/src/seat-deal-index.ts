@@ -10,7 +10,13 @@ export interface SeatDealIndexInput {
   /** Every account's path, root first, this account last. */
   paths: ReadonlyMap<string, readonly string[]>;
   mappings: readonly { seatId: string; dsp: string; accountId: string; from: Date; to: Date | null }[];
-  deals: readonly { id: string; ownerId: string; dsps: readonly string[]; startsAt: Date | null; endsAt: Date | null }[];
+  deals: readonly {
+    id: string;
+    ownerId: string;
+    dsps: readonly string[];
+    startsAt: Date | null;
+    endsAt: Date | null;
+  }[];
 }
 
 interface Period {
@@ -28,7 +34,11 @@ export class SeatDealIndex {
   constructor(private readonly input: SeatDealIndexInput) {
     for (const m of input.mappings) {
       const entry = this.periods.get(m.seatId) ?? { dsp: m.dsp, periods: [] };
-      entry.periods.push({ from: m.from.getTime(), to: m.to?.getTime() ?? Number.POSITIVE_INFINITY, accountId: m.accountId });
+      entry.periods.push({
+        from: m.from.getTime(),
+        to: m.to?.getTime() ?? Number.POSITIVE_INFINITY,
+        accountId: m.accountId,
+      });
       this.periods.set(m.seatId, entry);
     }
     for (const e of this.periods.values()) e.periods.sort((a, b) => a.from - b.from);

@@ -32,7 +32,7 @@ describe('seat moves (SPEC 4)', () => {
     ['L1 takes a seat back from an agency', A, H, 'H', 'reclaim-to-root on H (seats.reclaim)'],
     ['sideways between clients', A1, A2, 'A', 'FORBIDDEN_BY_SEAT_RULE'],
     ['sideways between agencies', A, B, 'H', 'FORBIDDEN_BY_SEAT_RULE'],
-    ['sideways into another agency\'s client', A, B1, 'H', 'FORBIDDEN_BY_SEAT_RULE'],
+    ["sideways into another agency's client", A, B1, 'H', 'FORBIDDEN_BY_SEAT_RULE'],
     ['up from a client to another agency', A1, B, 'A', 'FORBIDDEN_BY_SEAT_RULE'],
     ['to where it already sits', A, A, 'H', 'SEAT_ALREADY_THERE'],
   ] as const)('%s', (_label, holder, target, previous, expected) => {
@@ -58,15 +58,21 @@ describe('seat moves (SPEC 4)', () => {
     const parentOf = (p: SeatPlace) => (p.path.length > 1 ? p.path.at(-2)! : null);
     const isAncestor = (a: string, p: SeatPlace): boolean => p.path.slice(0, -1).includes(a);
     fc.assert(
-      fc.property(fc.constantFrom(...all), fc.constantFrom(...all), fc.option(fc.constantFrom('H', 'A', 'B', 'A1')), (holder, target, prev) => {
-        let want: string;
-        if (holder.id === target.id) want = 'SEAT_ALREADY_THERE';
-        else if (isAncestor(holder.id, target)) want = `assign-down on ${holder.id} (seats.assign)`;
-        else if (holder.level === 3 && parentOf(holder) === target.id && prev === target.id) want = `take-back-to-agency on ${target.id} (seats.assign)`;
-        else if (target.id === 'H') want = 'reclaim-to-root on H (seats.reclaim)';
-        else want = 'FORBIDDEN_BY_SEAT_RULE';
-        expect(move(holder, target, prev)).toBe(want);
-      }),
+      fc.property(
+        fc.constantFrom(...all),
+        fc.constantFrom(...all),
+        fc.option(fc.constantFrom('H', 'A', 'B', 'A1')),
+        (holder, target, prev) => {
+          let want: string;
+          if (holder.id === target.id) want = 'SEAT_ALREADY_THERE';
+          else if (isAncestor(holder.id, target)) want = `assign-down on ${holder.id} (seats.assign)`;
+          else if (holder.level === 3 && parentOf(holder) === target.id && prev === target.id)
+            want = `take-back-to-agency on ${target.id} (seats.assign)`;
+          else if (target.id === 'H') want = 'reclaim-to-root on H (seats.reclaim)';
+          else want = 'FORBIDDEN_BY_SEAT_RULE';
+          expect(move(holder, target, prev)).toBe(want);
+        },
+      ),
       { numRuns: 500 },
     );
   });

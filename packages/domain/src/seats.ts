@@ -17,7 +17,9 @@ export const DSP_LABEL: Record<Dsp, string> = {
 export function validateExternalSeatId(raw: string): string {
   const id = raw.trim();
   if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) {
-    throw new DomainError('INVALID_INPUT', 'A seat id is 1-64 letters, digits or . _ : -', { seatId: '1-64 letters, digits or . _ : -' });
+    throw new DomainError('INVALID_INPUT', 'A seat id is 1-64 letters, digits or . _ : -', {
+      seatId: '1-64 letters, digits or . _ : -',
+    });
   }
   return id;
 }
@@ -42,11 +44,20 @@ export type SeatMove =
  * Which kind of move taking a seat from `holder` to `target` is, and on which account (with which action) the actor
  * must be authorized for it. Anything else (sideways, upward other than the two take-backs) is refused (SPEC 4).
  */
-export function classifySeatMove(seat: { linkedBy: string; holder: SeatPlace; previousHolder: string | null }, target: SeatPlace): SeatMove {
+export function classifySeatMove(
+  seat: { linkedBy: string; holder: SeatPlace; previousHolder: string | null },
+  target: SeatPlace,
+): SeatMove {
   const { holder } = seat;
-  if (target.id === holder.id) throw new DomainError('SEAT_ALREADY_THERE', 'The seat is already mapped to this account.');
+  if (target.id === holder.id)
+    throw new DomainError('SEAT_ALREADY_THERE', 'The seat is already mapped to this account.');
   if (target.path.includes(holder.id)) return { kind: 'assign-down', authorizeOn: holder.id, action: 'seats.assign' };
-  if (target.level === 2 && holder.level === 3 && holder.path.at(-2) === target.id && seat.previousHolder === target.id) {
+  if (
+    target.level === 2 &&
+    holder.level === 3 &&
+    holder.path.at(-2) === target.id &&
+    seat.previousHolder === target.id
+  ) {
     return { kind: 'take-back-to-agency', authorizeOn: target.id, action: 'seats.assign' };
   }
   if (target.level === 1 && target.id === seat.linkedBy && holder.path.includes(target.id)) {
@@ -60,8 +71,12 @@ export function classifySeatMove(seat: { linkedBy: string; holder: SeatPlace; pr
 
 /** A seat may go to an account only while it is active and, at level 3, holds no other seat on that DSP (SPEC 4). */
 export function assertSeatTarget(target: { level: Level; archived: boolean }, seatsOnSameDsp: number): void {
-  if (target.archived) throw new DomainError('ACCOUNT_ARCHIVED', 'That account is archived and accepts no seat assignments.');
+  if (target.archived)
+    throw new DomainError('ACCOUNT_ARCHIVED', 'That account is archived and accepts no seat assignments.');
   if (target.level === 3 && seatsOnSameDsp > 0) {
-    throw new DomainError('SEAT_ONE_PER_DSP', 'A level-3 account holds at most one seat per DSP, and this one already has a seat on that DSP.');
+    throw new DomainError(
+      'SEAT_ONE_PER_DSP',
+      'A level-3 account holds at most one seat per DSP, and this one already has a seat on that DSP.',
+    );
   }
 }

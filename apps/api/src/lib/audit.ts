@@ -4,7 +4,15 @@ import { audit, type Trx } from '@trellis/db';
 export function recordAudit(
   trx: Trx,
   ctx: { user: { id: string } | null; now: () => Date },
-  entry: { rootId: string; accountId: string; action: string; entityType: string; entityId: string; before?: unknown; after?: unknown },
+  entry: {
+    rootId: string;
+    accountId: string;
+    action: string;
+    entityType: string;
+    entityId: string;
+    before?: unknown;
+    after?: unknown;
+  },
 ): Promise<void> {
   return audit.writeAudit(trx, {
     ...entry,

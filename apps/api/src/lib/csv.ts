@@ -32,7 +32,12 @@ export const textCellSql = (v: RawBuilder<unknown>): RawBuilder<string | null> =
  * time, while the api's core waited.
  */
 export function numberCells(impressions: string, clicks: string, spend: string): string {
-  if (impressions.length > 15 || clicks.length > 9 || spend.length > 12 || !(DIGITS.test(impressions) && DIGITS.test(clicks) && DIGITS.test(spend))) {
+  if (
+    impressions.length > 15 ||
+    clicks.length > 9 ||
+    spend.length > 12 ||
+    !(DIGITS.test(impressions) && DIGITS.test(clicks) && DIGITS.test(spend))
+  ) {
     const m = metrics(BigInt(impressions), BigInt(clicks), BigInt(spend));
     return `${impressions},${clicks},${microsToDecimal(BigInt(spend))},${m.ctr ?? ''},${m.ecpmMicros === null ? '' : microsToDecimal(m.ecpmMicros)}`;
   }

@@ -1,5 +1,18 @@
 import { PAUSED_BY_DISCONNECT_REASON } from '@trellis/domain';
-import { accounts, audit, campaigns, connections, credits, invitations, reports, seats, spendDaily, type AccountWithPath, type Db, type Trx } from '@trellis/db';
+import {
+  accounts,
+  audit,
+  campaigns,
+  connections,
+  credits,
+  invitations,
+  reports,
+  seats,
+  spendDaily,
+  type AccountWithPath,
+  type Db,
+  type Trx,
+} from '@trellis/db';
 import { recordAudit } from './audit';
 
 /** What a disconnect would do, right now: the seats that go back to the agency and the campaigns that pause. */
@@ -33,7 +46,8 @@ export async function detachClient(
   // the client's own seats stay with it; those that came from above go back to the agency
   for (const seat of returning) await seats.moveSeat(trx, seat, agency, now, ctx.user.id);
   const seatsReturned = returning.length;
-  for (const c of paused) await campaigns.updateCampaign(trx, c.id, { status: 'paused', pausedReason: PAUSED_BY_DISCONNECT_REASON, at: now });
+  for (const c of paused)
+    await campaigns.updateCampaign(trx, c.id, { status: 'paused', pausedReason: PAUSED_BY_DISCONNECT_REASON, at: now });
   // nothing of the agency stays behind: its and the holding's deals come off the client's campaigns, and the
   // invitations its members sent to the client are revoked (team assignment is cleared by the move)
   const scrubbed = await campaigns.removeDealsOf(trx, client.id, client.path.slice(0, -1));
@@ -42,12 +56,42 @@ export async function detachClient(
   const cardsRemoved = await credits.removePlacedFromAbove(trx, client.id, ctx.user.id, now);
   const reportsDeleted = await reports.deletePlacedFromAbove(trx, client.id);
   const active = await connections.activeForClient(trx, client.id);
-  if (active) await connections.setState(trx, active.id, { state: 'disconnected', endedAt: now, endedBy: ctx.user.id, endedBySide });
-  const summary = { client: client.name, agency: agency.name, endedBySide, seatsReturned, campaignsPaused: paused.length, campaignsWithDealsRemoved: scrubbed.length, invitationsRevoked: revoked.length, cardsRemoved: cardsRemoved.length, reportsDeleted: reportsDeleted.length };
-  await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, action: 'connection.disconnect', entityType: 'connection', entityId: active?.id ?? client.id, after: summary });
+  if (active)
+    await connections.setState(trx, active.id, {
+      state: 'disconnected',
+      endedAt: now,
+      endedBy: ctx.user.id,
+      endedBySide,
+    });
+  const summary = {
+    client: client.name,
+    agency: agency.name,
+    endedBySide,
+    seatsReturned,
+    campaignsPaused: paused.length,
+    campaignsWithDealsRemoved: scrubbed.length,
+    invitationsRevoked: revoked.length,
+    cardsRemoved: cardsRemoved.length,
+    reportsDeleted: reportsDeleted.length,
+  };
+  await recordAudit(trx, ctx, {
+    rootId: agency.rootId,
+    accountId: agency.id,
+    action: 'connection.disconnect',
+    entityType: 'connection',
+    entityId: active?.id ?? client.id,
+    after: summary,
+  });
   await accounts.moveClient(trx, client.id, next);
   const moved = (await accounts.findAccount(trx, client.id))!;
-  await recordAudit(trx, ctx, { rootId: moved.rootId, accountId: client.id, action: 'connection.disconnect', entityType: 'connection', entityId: active?.id ?? client.id, after: summary });
+  await recordAudit(trx, ctx, {
+    rootId: moved.rootId,
+    accountId: client.id,
+    action: 'connection.disconnect',
+    entityType: 'connection',
+    entityId: active?.id ?? client.id,
+    after: summary,
+  });
   return { seatsReturned, campaignsPaused: paused.length };
 }
 

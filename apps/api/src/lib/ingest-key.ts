@@ -12,7 +12,8 @@ export interface IngestKeyCaller {
 
 export const isIngestKeyToken = (token: string): boolean => token.startsWith(INGEST_KEY_PREFIX);
 
-const uuidOf = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+const uuidOf = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
 export function newIngestKey(rootId: string): { key: string; hash: string; prefix: string } {
   const key = `${INGEST_KEY_PREFIX}${rootId.replace(/-/g, '').toLowerCase()}_${newToken()}`;

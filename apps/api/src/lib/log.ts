@@ -11,8 +11,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * Secrets never reach a log line: nothing logs request bodies or query strings, and these keys are blanked should
  * an object carrying them ever be logged.
  */
-const REDACT = ['password', 'token', 'cardNumber', 'card', 'cvc', 'authorization', 'cookie', 'key']
-  .flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const REDACT = ['password', 'token', 'cardNumber', 'card', 'cvc', 'authorization', 'cookie', 'key'].flatMap((k) => [
+  k,
+  `*.${k}`,
+  `*.*.${k}`,
+]);
 
 /** Where a process's log lines go: pretty in a terminal (unless TRELLIS_LOG_FORMAT=json), JSON lines anywhere else. */
 export function logDestination(): DestinationStream {
@@ -27,7 +30,10 @@ export function logDestination(): DestinationStream {
  * it writes JSON, which the supervisor pretty-prints when its own output is a terminal; anywhere else (systemd, a
  * container, a file) the lines stay JSON for the log pipeline.
  */
-export function createLogger(service: string, opts: { level?: string | undefined; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  service: string,
+  opts: { level?: string | undefined; destination?: DestinationStream } = {},
+): Logger {
   const level = (LOG_LEVELS as readonly string[]).includes(opts.level ?? '') ? opts.level! : 'info';
   return pino(
     {

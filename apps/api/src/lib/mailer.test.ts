@@ -35,7 +35,9 @@ describe('mail through SMTP (TRELLIS_SMTP_URL)', () => {
   it('sends the invitation link only to the invitee: the inviter gets no token and the outbox copy has no link', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const mailer = smtpMailer(`smtp://127.0.0.1:${port}`, 'Trellis <no-reply@trellis.test>');
-    const caller = createCaller(await createContextInner({ db: t.db, sessionToken: admin.token, mailer, publicUrl: 'https://trellis.example' }));
+    const caller = createCaller(
+      await createContextInner({ db: t.db, sessionToken: admin.token, mailer, publicUrl: 'https://trellis.example' }),
+    );
     const inv = await caller.members.invite({ accountId: holding.id, email: 'invitee@x.test', role: 'analyst' });
     expect(inv.token).toBeNull();
     expect(inv.link).toBeNull();
@@ -48,7 +50,9 @@ describe('mail through SMTP (TRELLIS_SMTP_URL)', () => {
     expect(rows[0]!.link).toBeNull();
     expect(JSON.stringify(rows)).not.toContain(link![1]);
 
-    const accepted = await (await anonymous(t.db)).members.acceptInvitation({ token: link![1]!, name: 'Invitee', password: 'a long new password' });
+    const accepted = await (
+      await anonymous(t.db)
+    ).members.acceptInvitation({ token: link![1]!, name: 'Invitee', password: 'a long new password' });
     expect(accepted.membership.accountId).toBe(holding.id);
   });
 
@@ -56,7 +60,9 @@ describe('mail through SMTP (TRELLIS_SMTP_URL)', () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const mailer = smtpMailer('smtp://127.0.0.1:1', 'Trellis <no-reply@trellis.test>');
     const caller = createCaller(await createContextInner({ db: t.db, sessionToken: admin.token, mailer }));
-    const e = await caller.members.invite({ accountId: holding.id, email: 'invitee@x.test', role: 'analyst' }).catch((x) => x);
+    const e = await caller.members
+      .invite({ accountId: holding.id, email: 'invitee@x.test', role: 'analyst' })
+      .catch((x) => x);
     expect(e.code).toBe('SERVICE_UNAVAILABLE');
     expect(await t.db.selectFrom('invitations').selectAll().execute()).toEqual([]);
     expect(await t.db.selectFrom('mail_outbox').selectAll().execute()).toEqual([]);

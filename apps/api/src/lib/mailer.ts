@@ -42,7 +42,11 @@ export function smtpMailer(url: string, from: string): Mailer {
           text: mail.link ? `${mail.body}\n\n${mail.link}\n` : `${mail.body}\n`,
         });
       } catch (e) {
-        throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The mail could not be sent; nothing was changed. Try again later.', cause: e });
+        throw new TRPCError({
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'The mail could not be sent; nothing was changed. Try again later.',
+          cause: e,
+        });
       }
     },
   };

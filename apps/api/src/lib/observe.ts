@@ -38,10 +38,24 @@ export function createMetrics(opts: { db: Db; processMetrics?: boolean }): Metri
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const signInFailures = new client.Counter({ name: 'trellis_sign_in_failures_total', help: 'Sign-ins refused for a wrong email or password', registers: [registry] });
-  const lockouts = new client.Counter({ name: 'trellis_sign_in_lockouts_total', help: 'Sign-ins refused because the address or account is throttled', registers: [registry] });
+  const signInFailures = new client.Counter({
+    name: 'trellis_sign_in_failures_total',
+    help: 'Sign-ins refused for a wrong email or password',
+    registers: [registry],
+  });
+  const lockouts = new client.Counter({
+    name: 'trellis_sign_in_lockouts_total',
+    help: 'Sign-ins refused because the address or account is throttled',
+    registers: [registry],
+  });
   const db = opts.db;
-  const fromDb = <T>(name: string, help: string, labelNames: string[], read: () => Promise<T>, set: (g: client.Gauge, v: T) => void) =>
+  const fromDb = <T>(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => Promise<T>,
+    set: (g: client.Gauge, v: T) => void,
+  ) =>
     new client.Gauge({
       name,
       help,
@@ -59,14 +73,25 @@ export function createMetrics(opts: { db: Db; processMetrics?: boolean }): Metri
     'trellis_spend_records_ingested',
     'Spend records accepted since the database was created (a counter in effect: take its rate for the ingest rate)',
     [],
-    async () => (await sql<{ v: string }>`select case when is_called then last_value else 0 end::text as v from spend_seq`.execute(db)).rows[0]?.v ?? '0',
+    async () =>
+      (
+        await sql<{
+          v: string;
+        }>`select case when is_called then last_value else 0 end::text as v from spend_seq`.execute(db)
+      ).rows[0]?.v ?? '0',
     (g, v) => g.set(Number(v)),
   );
   fromDb(
     'trellis_spend_batches',
     'Ingest batches received, by source (api or cli)',
     ['source'],
-    async () => (await sql<{ source: string; n: string }>`select source, count(*)::text as n from spend_batches group by source`.execute(db)).rows,
+    async () =>
+      (
+        await sql<{
+          source: string;
+          n: string;
+        }>`select source, count(*)::text as n from spend_batches group by source`.execute(db)
+      ).rows,
     (g, rows) => {
       g.reset();
       for (const r of rows) g.set({ source: r.source }, Number(r.n));
@@ -79,7 +104,9 @@ export function createMetrics(opts: { db: Db; processMetrics?: boolean }): Metri
     async () =>
       (
         await sql<{ n: string }>`select coalesce(sum(l.n), 0)::text as n from spend_watermarks w
-          cross join lateral (select sum(p.records) as n from spend_partials p where p.root_id = w.root_id and p.seq > w.rolled_seq) l`.execute(db)
+          cross join lateral (select sum(p.records) as n from spend_partials p where p.root_id = w.root_id and p.seq > w.rolled_seq) l`.execute(
+          db,
+        )
       ).rows[0]?.n ?? '0',
     (g, v) => g.set(Number(v)),
   );
@@ -87,21 +114,30 @@ export function createMetrics(opts: { db: Db; processMetrics?: boolean }): Metri
     'trellis_worker_heartbeat_age_seconds',
     'Seconds since the freshest worker heartbeat (absent: no worker ever beat)',
     [],
-    async () => (await sql<{ s: number | null }>`select extract(epoch from now() - max(beat_at))::float8 as s from worker_heartbeats`.execute(db)).rows[0]?.s ?? null,
+    async () =>
+      (
+        await sql<{
+          s: number | null;
+        }>`select extract(epoch from now() - max(beat_at))::float8 as s from worker_heartbeats`.execute(db)
+      ).rows[0]?.s ?? null,
     (g, v) => (v === null ? g.reset() : g.set(v)),
   );
   fromDb(
     'trellis_credit_debits',
     'Spend debits posted to client credit balances (count; a counter in effect)',
     [],
-    async () => (await sql<{ n: string }>`select coalesce(sum(debits), 0)::text as n from credit_spend_buckets`.execute(db)).rows[0]?.n ?? '0',
+    async () =>
+      (await sql<{ n: string }>`select coalesce(sum(debits), 0)::text as n from credit_spend_buckets`.execute(db))
+        .rows[0]?.n ?? '0',
     (g, v) => g.set(Number(v)),
   );
   fromDb(
     'trellis_credit_debited_micros',
     'Spend debited from client credit balances, in micros of each client currency summed (a counter in effect)',
     [],
-    async () => (await sql<{ n: string }>`select coalesce(sum(spent_micros), 0)::text as n from credit_spend_buckets`.execute(db)).rows[0]?.n ?? '0',
+    async () =>
+      (await sql<{ n: string }>`select coalesce(sum(spent_micros), 0)::text as n from credit_spend_buckets`.execute(db))
+        .rows[0]?.n ?? '0',
     (g, v) => g.set(Number(v)),
   );
   return {
@@ -119,7 +155,11 @@ export function createMetrics(opts: { db: Db; processMetrics?: boolean }): Metri
  * in the response, and, once the response is sent, one log line and one observation per procedure called: method,
  * path (never the query string, which carries tRPC query inputs), status, procedure, user id, duration, outcome.
  */
-export function observeRequests(opts: { logger: Logger; metrics: Metrics; procedures: ReadonlySet<string> }): RequestHandler {
+export function observeRequests(opts: {
+  logger: Logger;
+  metrics: Metrics;
+  procedures: ReadonlySet<string>;
+}): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -142,7 +182,11 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; proced
       const outcomes = names.map((p, i) => {
         const raw = trpc ? called[i]! : p;
         // a failure tRPC could not pin on one call (an oversize or unparsable body) is every call's outcome
-        return info.errors.get(raw) ?? info.errors.get('') ?? (res.statusCode >= 400 && info.errors.size === 0 ? outcomeOfStatus(res.statusCode) : 'ok');
+        return (
+          info.errors.get(raw) ??
+          info.errors.get('') ??
+          (res.statusCode >= 400 && info.errors.size === 0 ? outcomeOfStatus(res.statusCode) : 'ok')
+        );
       });
       names.forEach((p, i) => opts.metrics.observe(p, outcomes[i]!, seconds));
       const line = {
@@ -157,7 +201,8 @@ export function observeRequests(opts: { logger: Logger; metrics: Metrics; proced
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (res.statusCode >= 500) opts.logger.error(line, 'request');
-      else if (!trpc && names[0] !== 'web' && names[0] !== '/exports/report.csv' && res.statusCode < 400) opts.logger.debug(line, 'request'); // probes and scrapes
+      else if (!trpc && names[0] !== 'web' && names[0] !== '/exports/report.csv' && res.statusCode < 400)
+        opts.logger.debug(line, 'request'); // probes and scrapes
       else opts.logger.info(line, 'request');
     };
     // an observation runs after the response, where nothing catches: it must never take the process down
@@ -193,7 +238,11 @@ export const noteError = (req: Request, procedure: string | undefined, code: str
  * proxy is configured (`TRELLIS_TRUST_PROXY`: a proxy on this machine makes every caller a loopback peer, and not
  * every proxy adds a forwarding header). Anyone else gets 404, as if there were nothing.
  */
-export function metricsHandler(opts: { metrics: Metrics; token?: string | undefined; behindProxy?: boolean }): RequestHandler {
+export function metricsHandler(opts: {
+  metrics: Metrics;
+  token?: string | undefined;
+  behindProxy?: boolean;
+}): RequestHandler {
   const token = opts.token ? Buffer.from(opts.token) : null;
   return async (req, res) => {
     let allowed: boolean;
@@ -202,8 +251,12 @@ export function metricsHandler(opts: { metrics: Metrics; token?: string | undefi
       allowed = given.length === token.length && timingSafeEqual(given, token);
     } else {
       const peer = req.socket.remoteAddress ?? '';
-      const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined;
-      allowed = !opts.behindProxy && !forwarded && (peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1');
+      const forwarded =
+        req.headers['x-forwarded-for'] !== undefined ||
+        req.headers.forwarded !== undefined ||
+        req.headers['x-real-ip'] !== undefined;
+      allowed =
+        !opts.behindProxy && !forwarded && (peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1');
     }
     if (!allowed) return void res.status(404).type('text/plain').send('Not found');
     res.setHeader('Content-Type', opts.metrics.registry.contentType);
@@ -226,7 +279,10 @@ export interface Readiness {
  * The three things /readyz needs: the database answers, its schema is the code's, a worker beat within a minute.
  * The answer is public: a driver's error text (host, port, user names) goes to `logError`, never into it.
  */
-export async function readiness(db: Db, logError: (part: string, message: string) => void = () => {}): Promise<Readiness> {
+export async function readiness(
+  db: Db,
+  logError: (part: string, message: string) => void = () => {},
+): Promise<Readiness> {
   const r: Readiness = { ready: false, database: 'not checked', schema: 'not checked', worker: 'not checked' };
   try {
     await sql`select 1`.execute(db);
@@ -239,10 +295,16 @@ export async function readiness(db: Db, logError: (part: string, message: string
   const applied = await appliedSchemaVersion(db).catch(() => null);
   r.schema = applied === SCHEMA_VERSION ? 'ok' : `is ${applied ?? 'empty'}, expected ${SCHEMA_VERSION}`;
   try {
-    const beat = await sql<{ age: number | null }>`select extract(epoch from now() - max(beat_at))::float8 as age from worker_heartbeats`.execute(db);
+    const beat = await sql<{
+      age: number | null;
+    }>`select extract(epoch from now() - max(beat_at))::float8 as age from worker_heartbeats`.execute(db);
     const age = beat.rows[0]?.age ?? null;
     r.worker =
-      age === null ? 'no worker has ever beaten its heart' : age <= HEARTBEAT_FRESH_SECONDS ? 'ok' : `last heartbeat ${Math.round(age)} s ago (more than ${HEARTBEAT_FRESH_SECONDS} s)`;
+      age === null
+        ? 'no worker has ever beaten its heart'
+        : age <= HEARTBEAT_FRESH_SECONDS
+          ? 'ok'
+          : `last heartbeat ${Math.round(age)} s ago (more than ${HEARTBEAT_FRESH_SECONDS} s)`;
   } catch (e) {
     r.worker = 'unknown (the api log says why)';
     logError('worker', e instanceof Error ? e.message : String(e));

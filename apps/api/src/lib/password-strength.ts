@@ -18,10 +18,18 @@ const zxcvbn = () =>
  */
 export function assertStrongPassword(password: string, related: readonly string[] = []): void {
   validatePassword(password);
-  const words = related.flatMap((r) => [r.toLowerCase(), ...r.toLowerCase().split('@')[0]!.split(/[^\p{L}\p{N}]+/u)]);
+  const words = related.flatMap((r) => [
+    r.toLowerCase(),
+    ...r
+      .toLowerCase()
+      .split('@')[0]!
+      .split(/[^\p{L}\p{N}]+/u),
+  ]);
   const result = zxcvbn().check(password, [...new Set(words.filter((w) => w.length >= 3))]);
   if (result.score >= MIN_PASSWORD_SCORE) return;
   const why = [result.feedback.warning, ...result.feedback.suggestions].filter((s): s is string => !!s);
   const reason = why.length ? why.join(' ') : 'It is too easy to guess.';
-  throw new DomainError('INVALID_INPUT', `This password is too easy to guess. ${reason}`, { password: `too easy to guess: ${reason}` });
+  throw new DomainError('INVALID_INPUT', `This password is too easy to guess. ${reason}`, {
+    password: `too easy to guess: ${reason}`,
+  });
 }

@@ -11,9 +11,26 @@ import type { CardBrand, ChargeOutcome } from '@trellis/domain';
 export interface PaymentProvider {
   readonly name: string;
   /** Stores the card with the provider; returns its opaque reference, or a decline. */
-  addCard(card: { digits: string; brand: CardBrand; expMonth: number; expYear: number; cvc: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: 'card_declined' }>;
-  charge(req: { ref: string; amountMicros: bigint; currency: string; idempotencyKey: string; description: string }): Promise<ChargeOutcome>;
-  refund(req: { chargeId: string; amountMicros: bigint; currency: string; idempotencyKey: string }): Promise<{ ok: true; refundId: string } | { ok: false; reason: string }>;
+  addCard(card: {
+    digits: string;
+    brand: CardBrand;
+    expMonth: number;
+    expYear: number;
+    cvc: string;
+  }): Promise<{ ok: true; ref: string } | { ok: false; reason: 'card_declined' }>;
+  charge(req: {
+    ref: string;
+    amountMicros: bigint;
+    currency: string;
+    idempotencyKey: string;
+    description: string;
+  }): Promise<ChargeOutcome>;
+  refund(req: {
+    chargeId: string;
+    amountMicros: bigint;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<{ ok: true; refundId: string } | { ok: false; reason: string }>;
 }
 
 /** What a call to the test processor looked like (for tests: how often was it charged, with what). */
@@ -63,9 +80,18 @@ export function createLocalTestProcessor(): PaymentProvider & { readonly calls: 
       const outcome: ChargeOutcome =
         behaviour === 'ok'
           ? { status: 'succeeded', chargeId: id('ch') }
-          : { status: 'declined', reason: behaviour === 'nofunds' ? 'insufficient_funds' : 'card_declined', chargeId: null };
+          : {
+              status: 'declined',
+              reason: behaviour === 'nofunds' ? 'insufficient_funds' : 'card_declined',
+              chargeId: null,
+            };
       charges.set(req.idempotencyKey, outcome);
-      log({ kind: 'charge', idempotencyKey: req.idempotencyKey, amountMicros: req.amountMicros, outcome: outcome.status === 'succeeded' ? 'succeeded' : outcome.reason });
+      log({
+        kind: 'charge',
+        idempotencyKey: req.idempotencyKey,
+        amountMicros: req.amountMicros,
+        outcome: outcome.status === 'succeeded' ? 'succeeded' : outcome.reason,
+      });
       return outcome;
     },
     async refund(req) {

@@ -21,7 +21,10 @@ async function inHashingQueue<T>(work: () => Promise<T>): Promise<T> {
   if (running >= HASHING.concurrency) {
     if (waiting.length >= HASHING.maxWaiting) {
       stats.refused++;
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'The server is busy checking passwords; try again in a moment.' });
+      throw new TRPCError({
+        code: 'TOO_MANY_REQUESTS',
+        message: 'The server is busy checking passwords; try again in a moment.',
+      });
     }
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else {

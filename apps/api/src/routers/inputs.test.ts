@@ -135,10 +135,13 @@ describe('the PostgreSQL safety net in mapErrors', () => {
   });
   const callerOf = createCallerFactory(raw);
 
-  it.each(['nul', 'bigint', 'date', 'uuid'] as const)('answers a %s PostgreSQL refuses with BAD_REQUEST', async (name) => {
-    const caller = callerOf(await createContextInner({ db: t.db }));
-    expect(await codeOf(caller[name]())).toBe('BAD_REQUEST');
-  });
+  it.each(['nul', 'bigint', 'date', 'uuid'] as const)(
+    'answers a %s PostgreSQL refuses with BAD_REQUEST',
+    async (name) => {
+      const caller = callerOf(await createContextInner({ db: t.db }));
+      expect(await codeOf(caller[name]())).toBe('BAD_REQUEST');
+    },
+  );
 
   it('leaves a server bug a server error', async () => {
     const caller = callerOf(await createContextInner({ db: t.db }));

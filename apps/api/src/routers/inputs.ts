@@ -32,7 +32,10 @@ export function text(max: number, opts: { min?: number; multiline?: boolean } = 
       .normalize('NFC')
       // Cheap bound first, so a megabyte string is not spread into code points.
       .max(max * 2, { message: `must be at most ${max} characters` })
-      .refine((s) => codePoints(s) >= min, { message: min === 1 ? 'must not be empty' : `must be at least ${min} characters`, abort: true })
+      .refine((s) => codePoints(s) >= min, {
+        message: min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
+        abort: true,
+      })
       .refine((s) => codePoints(s) <= max, { message: `must be at most ${max} characters`, abort: true })
       .refine((s) => !control.test(s), { message: 'must not contain control characters' })
       .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode text' })
@@ -71,19 +74,25 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 /** An ISO-8601 instant with an offset, a real calendar date, in years 1..9999 UTC (what PostgreSQL and Date agree on). */
 export const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 date and time with an offset' })
-  .refine((s) => {
-    const t = Date.parse(s);
-    return Number.isFinite(t) && t >= FIRST_INSTANT && t <= LAST_INSTANT;
-  }, { message: 'is outside the supported range of dates' });
+  .refine(
+    (s) => {
+      const t = Date.parse(s);
+      return Number.isFinite(t) && t >= FIRST_INSTANT && t <= LAST_INSTANT;
+    },
+    { message: 'is outside the supported range of dates' },
+  );
 
 /** A calendar day, YYYY-MM-DD, that exists (no 30 February), years 1..9999. */
 export const day = z
   .string({ message: 'must be a day, YYYY-MM-DD' })
   .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, { message: 'must be a day, YYYY-MM-DD' })
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return Number.isFinite(d.getTime()) && d.toISOString().startsWith(s) && s >= '0001-01-01';
-  }, { message: 'must be a real day' });
+  .refine(
+    (s) => {
+      const d = new Date(`${s}T00:00:00Z`);
+      return Number.isFinite(d.getTime()) && d.toISOString().startsWith(s) && s >= '0001-01-01';
+    },
+    { message: 'must be a real day' },
+  );
 
 /** The range of a PostgreSQL bigint. */
 export const BIGINT_MIN = -(2n ** 63n);
@@ -102,7 +111,10 @@ export function micros(opts: { min?: bigint; max?: bigint } = {}) {
       let value: bigint;
       if (typeof raw === 'number') {
         if (!Number.isSafeInteger(raw)) {
-          ctx.addIssue({ code: 'custom', message: 'must be a whole number of micros (as a string of digits above 2^53)' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be a whole number of micros (as a string of digits above 2^53)',
+          });
           return z.NEVER;
         }
         value = BigInt(raw);
@@ -128,13 +140,19 @@ export function micros(opts: { min?: bigint; max?: bigint } = {}) {
 
 /** A page size. */
 export const limit = (max: number, fallback: number) =>
-  z.number({ message: 'must be a whole number' }).int({ message: 'must be a whole number' }).min(1).max(max).default(fallback);
+  z
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(1)
+    .max(max)
+    .default(fallback);
 
 /** A cursor that is a row's numeric id (bigserial), as a string. */
 export const serialCursor = z.string().regex(/^[0-9]{1,18}$/, { message: 'must be a cursor from a previous page' });
 
 /** Encodes a cursor for `nextCursor`; `cursor(shape)` reads it back. */
-export const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+export const encodeCursor = (value: unknown): string =>
+  Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /**
  * An opaque list cursor: base64url of JSON, decoded and checked against `shape` (use the blocks above inside it,

@@ -138,7 +138,8 @@ export const toAuditOut = (e: AuditEntry): z.infer<typeof auditEntryOut> => ({
 export const userOut = z.object({ id: z.string(), email: z.string(), name: z.string(), platformOperator: z.boolean() });
 
 /** A list page: `{ items, nextCursor }`, nextCursor null on the last page (SPEC 10). */
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 export const pageInput = { cursor: text(500, { min: 0 }).optional(), limit: limit(200, 50) };
 
 /** Cuts a fetched `limit + 1` rows into a page, with the cursor taken from the last item kept. */

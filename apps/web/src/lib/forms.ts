@@ -7,7 +7,11 @@ import { errorMessage, errorRule, fieldErrors } from './trpc';
  * form level ("This seat is already linked in Trellis."); input validation does not (its fields say it all).
  * `fieldMap` renames api fields to form fields (`cpmMicros` -> `cpm`).
  */
-export function applyServerErrors<T extends FieldValues>(form: UseFormReturn<T>, error: unknown, fieldMap: Record<string, Path<T>> = {}) {
+export function applyServerErrors<T extends FieldValues>(
+  form: UseFormReturn<T>,
+  error: unknown,
+  fieldMap: Record<string, Path<T>> = {},
+) {
   const fields = fieldErrors(error);
   const known = new Set(Object.keys(form.getValues()));
   const unplaced: string[] = [];
@@ -25,4 +29,5 @@ export function applyServerErrors<T extends FieldValues>(form: UseFormReturn<T>,
 }
 
 /** The form-level message set by applyServerErrors. */
-export const serverError = (form: UseFormReturn<any>): string | undefined => (form.formState.errors.root as { server?: { message?: string } } | undefined)?.server?.message;
+export const serverError = (form: UseFormReturn<any>): string | undefined =>
+  (form.formState.errors.root as { server?: { message?: string } } | undefined)?.server?.message;

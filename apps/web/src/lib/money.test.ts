@@ -22,7 +22,9 @@ describe('the money parser reads amounts as integer micros, locale-aware, by str
     expect(parseMoney('1.000', { locale: 'de-DE' })).toEqual({ ok: true, micros: '1000000000' });
     // the hint's decimal reading is never the ambiguous input again
     const hint = parseMoney('12.345', { locale: 'en-US' });
-    expect(!hint.ok && hint.error).toBe('"12.345" is ambiguous: write 12345 for the thousands, or 12.3450 for the decimal');
+    expect(!hint.ok && hint.error).toBe(
+      '"12.345" is ambiguous: write 12345 for the thousands, or 12.3450 for the decimal',
+    );
     expect(parseMoney('12.3450', { locale: 'en-US' })).toEqual({ ok: true, micros: '12345000' });
     expect(parseMoney('1.000,50', { locale: 'de-DE' })).toEqual({ ok: true, micros: '1000500000' });
   });

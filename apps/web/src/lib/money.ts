@@ -34,7 +34,8 @@ export function parseMoney(raw: string, opts: { locale?: string; allowNegative?:
     s = s.slice(1).trim();
   }
   if (/[eE]/.test(s)) return { ok: false, error: 'write the amount in digits, e.g. 1000 (no exponent)' };
-  if (!/^[\d.,' ]+$/.test(s) || !/\d/.test(s)) return { ok: false, error: opts.allowNegative ? 'an amount with at most 6 decimals' : NON_NEGATIVE };
+  if (!/^[\d.,' ]+$/.test(s) || !/\d/.test(s))
+    return { ok: false, error: opts.allowNegative ? 'an amount with at most 6 decimals' : NON_NEGATIVE };
   const { group, decimal } = separators(opts.locale);
   const marks = [...s.matchAll(/[.,' ]/g)].map((m) => ({ ch: m[0], at: m.index }));
   let intPart = s;
@@ -46,29 +47,40 @@ export function parseMoney(raw: string, opts: { locale?: string; allowNegative?:
     if (kinds.size > 1) {
       // Two kinds of mark: the last one is the decimal mark, the others group ("1.000,50", "1,000.50").
       decimalAt = last.at;
-      if (marks.slice(0, -1).some((m) => m.ch === last.ch)) return { ok: false, error: `cannot read "${raw.trim()}": use one decimal mark` };
+      if (marks.slice(0, -1).some((m) => m.ch === last.ch))
+        return { ok: false, error: `cannot read "${raw.trim()}": use one decimal mark` };
     } else if (marks.length > 1) {
       // The same mark several times can only be grouping ("1,000,000").
-      if (last.ch !== ' ' && last.ch !== "'" && last.ch !== ',' && last.ch !== '.') return { ok: false, error: NON_NEGATIVE };
+      if (last.ch !== ' ' && last.ch !== "'" && last.ch !== ',' && last.ch !== '.')
+        return { ok: false, error: NON_NEGATIVE };
       decimalAt = null;
     } else {
       const after = s.length - last.at - 1;
       if (last.ch === ' ' || last.ch === "'") decimalAt = null;
-      else if (after !== 3) decimalAt = last.at; // "2.5", "12,75", "0.000001": cannot be grouping
-      else if (last.ch === group) decimalAt = null; // "1,000" in English: one thousand
-      else if (last.ch === decimal && group !== '.' && group !== ',') decimalAt = last.at; // e.g. a space-grouping locale
+      else if (after !== 3)
+        decimalAt = last.at; // "2.5", "12,75", "0.000001": cannot be grouping
+      else if (last.ch === group)
+        decimalAt = null; // "1,000" in English: one thousand
+      else if (last.ch === decimal && group !== '.' && group !== ',')
+        decimalAt = last.at; // e.g. a space-grouping locale
       else {
         const n = s.slice(0, last.at);
         // the decimal reading written so it cannot be grouping: trailing zeros dropped, or one added ("12.3450")
         const frac = s.slice(last.at + 1).replace(/0+$/, '') || '0';
-        return { ok: false, error: `"${raw.trim()}" is ambiguous: write ${n}${s.slice(last.at + 1)} for the thousands, or ${n}${decimal}${frac.length === 3 ? `${frac}0` : frac} for the decimal` };
+        return {
+          ok: false,
+          error: `"${raw.trim()}" is ambiguous: write ${n}${s.slice(last.at + 1)} for the thousands, or ${n}${decimal}${frac.length === 3 ? `${frac}0` : frac} for the decimal`,
+        };
       }
     }
     intPart = decimalAt === null ? s : s.slice(0, decimalAt);
     fracPart = decimalAt === null ? '' : s.slice(decimalAt + 1);
     // Grouping must be in threes after the first group.
     const groups = intPart.split(/[.,' ]/);
-    if (groups.length > 1 && (groups[0]!.length === 0 || groups[0]!.length > 3 || groups.slice(1).some((g) => g.length !== 3))) {
+    if (
+      groups.length > 1 &&
+      (groups[0]!.length === 0 || groups[0]!.length > 3 || groups.slice(1).some((g) => g.length !== 3))
+    ) {
       return { ok: false, error: `cannot read "${raw.trim()}": group thousands in threes, or leave them out` };
     }
     intPart = groups.join('');
@@ -110,7 +122,12 @@ export function formatMoney(micros: string | number | bigint, currency: string, 
   let f = formatters.get(key);
   if (!f) {
     try {
-      f = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 6 });
+      f = new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        minimumFractionDigits: 2,
+        maximumFractionDigits: 6,
+      });
     } catch {
       f = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 6 });
     }

@@ -14,10 +14,15 @@ function fmt(timeZone: string | undefined, opts: Intl.DateTimeFormatOptions): In
   return f;
 }
 
-export const formatDateTime = (iso: string, timeZone?: string) => fmt(timeZone, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
-export const formatDate = (iso: string, timeZone?: string) => fmt(timeZone, { dateStyle: 'medium' }).format(new Date(iso));
+export const formatDateTime = (iso: string, timeZone?: string) =>
+  fmt(timeZone, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+export const formatDate = (iso: string, timeZone?: string) =>
+  fmt(timeZone, { dateStyle: 'medium' }).format(new Date(iso));
 /** The calendar day (YYYY-MM-DD) an instant falls on in a zone, for date filters. */
-export const dayIn = (iso: string, timeZone?: string) => fmt(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(iso)).reduce((acc, p) => ({ ...acc, [p.type]: p.value }), {} as Record<string, string>);
+export const dayIn = (iso: string, timeZone?: string) =>
+  fmt(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(iso))
+    .reduce((acc, p) => ({ ...acc, [p.type]: p.value }), {} as Record<string, string>);
 export const isoDayIn = (iso: string, timeZone?: string) => {
   const p = dayIn(iso, timeZone);
   return `${p.year}-${p.month}-${p.day}`;
@@ -37,8 +42,19 @@ export function zonedToIso(day: string, time: string, timeZone: string): string 
   const guess = Date.UTC(y, m - 1, d, hh, mm, ss);
   const offsetAt = (t: number) => {
     const p = dayIn(new Date(t).toISOString(), timeZone);
-    const parts = fmt(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(t)).reduce((acc, x) => ({ ...acc, [x.type]: x.value }), {} as Record<string, string>);
-    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - t;
+    const parts = fmt(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(t))
+      .reduce((acc, x) => ({ ...acc, [x.type]: x.value }), {} as Record<string, string>);
+    return (
+      Date.UTC(
+        Number(p.year),
+        Number(p.month) - 1,
+        Number(p.day),
+        Number(parts.hour),
+        Number(parts.minute),
+        Number(parts.second),
+      ) - t
+    );
   };
   const first = guess - offsetAt(guess);
   return new Date(guess - offsetAt(first)).toISOString();

@@ -12,7 +12,8 @@ export function makeClients() {
       queries: {
         staleTime: 10_000,
         // Refusals are answers, not outages: do not retry them.
-        retry: (count, error) => !(error instanceof TRPCClientError && error.data?.httpStatus && error.data.httpStatus < 500) && count < 2,
+        retry: (count, error) =>
+          !(error instanceof TRPCClientError && error.data?.httpStatus && error.data.httpStatus < 500) && count < 2,
       },
     },
     // Every change may show up anywhere (lists, counts, the audit trail): refetch what is on screen after each one.

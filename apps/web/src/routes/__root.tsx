@@ -22,15 +22,41 @@ function Root() {
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const me = useQuery(trpc.auth.me.queryOptions());
   let body;
-  if (PUBLIC.test(pathname)) body = me.data ? <AppShell me={me.data}><Outlet /></AppShell> : <main id="main" className="min-h-screen bg-slate-50 px-4 py-10"><Outlet /></main>;
+  if (PUBLIC.test(pathname))
+    body = me.data ? (
+      <AppShell me={me.data}>
+        <Outlet />
+      </AppShell>
+    ) : (
+      <main id="main" className="min-h-screen bg-slate-50 px-4 py-10">
+        <Outlet />
+      </main>
+    );
   else if (me.isPending) body = <ShellSkeleton />;
-  else if (me.error) body = <main id="main" className="p-6"><FormError message={errorMessage(me.error)} /></main>;
-  else if (!me.data) body = <Suspense fallback={<ShellSkeleton />}><SignInPage /></Suspense>;
-  else body = <AppShell me={me.data}><Outlet /></AppShell>;
+  else if (me.error)
+    body = (
+      <main id="main" className="p-6">
+        <FormError message={errorMessage(me.error)} />
+      </main>
+    );
+  else if (!me.data)
+    body = (
+      <Suspense fallback={<ShellSkeleton />}>
+        <SignInPage />
+      </Suspense>
+    );
+  else
+    body = (
+      <AppShell me={me.data}>
+        <Outlet />
+      </AppShell>
+    );
   return (
     <>
       {body}
-      <Suspense fallback={null}><Toaster position="bottom-right" richColors closeButton /></Suspense>
+      <Suspense fallback={null}>
+        <Toaster position="bottom-right" richColors closeButton />
+      </Suspense>
     </>
   );
 }
@@ -53,7 +79,11 @@ function NotFound() {
     <Card className="mx-auto max-w-lg">
       <CardBody>
         <h1 className="text-lg font-semibold">This page does not exist</h1>
-        <p className="mt-1 text-sm text-slate-700"><Link to="/accounts" className="text-blue-700 underline">Back to your accounts</Link></p>
+        <p className="mt-1 text-sm text-slate-700">
+          <Link to="/accounts" className="text-blue-700 underline">
+            Back to your accounts
+          </Link>
+        </p>
       </CardBody>
     </Card>
   );

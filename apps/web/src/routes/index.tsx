@@ -16,6 +16,7 @@ function Landing() {
   const tree = useQuery(trpc.accounts.tree.queryOptions({ includeArchived: search.archived ?? false }));
   if (me.isPending || tree.isPending) return <SkeletonRows rows={6} />;
   const forest = Array.isArray(tree.data) ? tree.data : tree.data ? [tree.data] : [];
-  if (!me.data?.user.platformOperator && forest.length === 1) return <Navigate to="/accounts/$accountId" params={{ accountId: forest[0]!.id }} replace />;
+  if (!me.data?.user.platformOperator && forest.length === 1)
+    return <Navigate to="/accounts/$accountId" params={{ accountId: forest[0]!.id }} replace />;
   return <TreeScreen search={search} onSearch={(s) => void navigate({ search: s, replace: true })} />;
 }

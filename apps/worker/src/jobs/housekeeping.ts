@@ -17,12 +17,20 @@ export async function housekeeping(
   const now = clock();
   return db.transaction().execute(async (trx) => {
     const s = await sql`delete from sessions where expires_at <= ${now}`.execute(trx);
-    const f = await sql`delete from sign_in_counters where window_start < ${new Date(now.getTime() - SIGN_IN_FAILURE_KEEP_MS)}`.execute(trx);
+    const f =
+      await sql`delete from sign_in_counters where window_start < ${new Date(now.getTime() - SIGN_IN_FAILURE_KEEP_MS)}`.execute(
+        trx,
+      );
     const c = await sql`
       update connections set state = 'expired'
-      where state = 'requested' and requested_at <= ${new Date(now.getTime() - CONNECTION_REQUEST_TTL_MS)}`.execute(trx);
+      where state = 'requested' and requested_at <= ${new Date(now.getTime() - CONNECTION_REQUEST_TTL_MS)}`.execute(
+      trx,
+    );
     // a rolled partial is never read again (the watermark only advances), so this cannot race a rollup
-    const p = await sql`delete from spend_partials p using spend_watermarks w where p.root_id = w.root_id and p.seq <= w.rolled_seq`.execute(trx);
+    const p =
+      await sql`delete from spend_partials p using spend_watermarks w where p.root_id = w.root_id and p.seq <= w.rolled_seq`.execute(
+        trx,
+      );
     return {
       sessions: Number(s.numAffectedRows ?? 0),
       signInFailures: Number(f.numAffectedRows ?? 0),

@@ -57,7 +57,9 @@ export async function up(db: Kysely<any>): Promise<void> {
         union all select new.root_id, new.id, new.id, 0;
       return new;
     end $$`.execute(db);
-  await sql`create trigger accounts_paths after insert on accounts for each row execute function accounts_write_paths()`.execute(db);
+  await sql`create trigger accounts_paths after insert on accounts for each row execute function accounts_write_paths()`.execute(
+    db,
+  );
   await sql`
     create function accounts_fixed_shape() returns trigger language plpgsql as $$
     begin
@@ -170,7 +172,18 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['worker_heartbeats', 'sign_in_failures', 'mail_outbox', 'audit_entries', 'invitations', 'memberships', 'sessions', 'users', 'account_paths', 'accounts']) {
+  for (const t of [
+    'worker_heartbeats',
+    'sign_in_failures',
+    'mail_outbox',
+    'audit_entries',
+    'invitations',
+    'memberships',
+    'sessions',
+    'users',
+    'account_paths',
+    'accounts',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
   await sql`drop function if exists accounts_write_paths, accounts_fixed_shape`.execute(db);

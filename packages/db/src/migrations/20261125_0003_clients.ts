@@ -20,7 +20,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
       return new;
     end $$`.execute(db);
-  await sql`create trigger accounts_shape before update on accounts for each row execute function accounts_fixed_shape()`.execute(db);
+  await sql`create trigger accounts_shape before update on accounts for each row execute function accounts_fixed_shape()`.execute(
+    db,
+  );
   await sql`
     create function accounts_move_paths() returns trigger language plpgsql as $$
     begin
@@ -45,15 +47,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     ['deals', 'owner_account_id'],
   ] as const) {
     await sql`alter table ${sql.id(table)} drop constraint ${sql.id(`${table}_${column}_root_id_fkey`)}`.execute(db);
-    await sql`alter table ${sql.id(table)} add foreign key (${sql.id(column)}, root_id) references accounts (id, root_id) on update cascade`.execute(db);
+    await sql`alter table ${sql.id(table)} add foreign key (${sql.id(column)}, root_id) references accounts (id, root_id) on update cascade`.execute(
+      db,
+    );
   }
   // A seat's history stays with the seat (its root), whoever held it.
   await sql`alter table seats add unique (id, root_id)`.execute(db);
   await sql`alter table seat_mappings drop constraint seat_mappings_account_id_root_id_fkey`.execute(db);
   await sql`alter table seat_mappings add foreign key (account_id) references accounts (id)`.execute(db);
-  await sql`alter table seat_mappings add foreign key (seat_id, root_id) references seats (id, root_id) on update cascade`.execute(db);
+  await sql`alter table seat_mappings add foreign key (seat_id, root_id) references seats (id, root_id) on update cascade`.execute(
+    db,
+  );
   await sql`alter table deals add unique (id, root_id)`.execute(db);
-  await sql`alter table deal_dsps add foreign key (deal_id, root_id) references deals (id, root_id) on update cascade`.execute(db);
+  await sql`alter table deal_dsps add foreign key (deal_id, root_id) references deals (id, root_id) on update cascade`.execute(
+    db,
+  );
 
   await sql`
     create table teams (
@@ -101,7 +109,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       ended_by_side text check (ended_by_side in ('client', 'agency', 'operator'))
     )`.execute(db);
   await sql`create unique index connections_one_active on connections (client_id) where state = 'accepted'`.execute(db);
-  await sql`create unique index connections_one_pending on connections (client_id, agency_id) where state = 'requested'`.execute(db);
+  await sql`create unique index connections_one_pending on connections (client_id, agency_id) where state = 'requested'`.execute(
+    db,
+  );
   await sql`create index connections_agency on connections (agency_id, requested_at desc)`.execute(db);
   await sql`create index connections_client on connections (client_id, requested_at desc)`.execute(db);
 
@@ -130,7 +140,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
       return new;
     end $$`.execute(db);
-  await sql`create trigger campaigns_client before update on campaigns for each row execute function campaigns_fixed_client()`.execute(db);
+  await sql`create trigger campaigns_client before update on campaigns for each row execute function campaigns_fixed_client()`.execute(
+    db,
+  );
   await sql`
     create table campaign_deals (
       campaign_id uuid not null,

@@ -14,7 +14,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index mail_outbox_sender on mail_outbox (sent_by, id desc)`.execute(db);
 
   await sql`alter table connections drop constraint connections_state_check`.execute(db);
-  await sql`alter table connections add constraint connections_state_check check (state in ('requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'))`.execute(db);
+  await sql`alter table connections add constraint connections_state_check check (state in ('requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'))`.execute(
+    db,
+  );
   // Before the one-open-request rule, a client could hold several: keep the newest of each client's open requests.
   await sql`
     update connections c set state = 'cancelled'
@@ -22,7 +24,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       select 1 from connections n where n.client_id = c.client_id and n.state = 'requested'
         and (n.requested_at, n.id) > (c.requested_at, c.id))`.execute(db);
   await sql`drop index connections_one_pending`.execute(db);
-  await sql`create unique index connections_one_open_request on connections (client_id) where state = 'requested'`.execute(db);
+  await sql`create unique index connections_one_open_request on connections (client_id) where state = 'requested'`.execute(
+    db,
+  );
 
   await sql`alter table deals drop constraint deals_root_id_deal_id_key`.execute(db);
   await sql`create index deals_root_deal_id on deals (root_id, deal_id)`.execute(db);

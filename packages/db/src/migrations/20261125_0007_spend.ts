@@ -98,7 +98,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     begin
       raise exception 'spend records are append-only' using errcode = 'check_violation';
     end $$`.execute(db);
-  await sql`create trigger spend_records_no_change before update or delete on spend_records for each row execute function spend_records_append_only()`.execute(db);
+  await sql`create trigger spend_records_no_change before update or delete on spend_records for each row execute function spend_records_append_only()`.execute(
+    db,
+  );
 
   await sql`
     create table spend_hourly (
@@ -131,7 +133,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['spend_watermarks', 'spend_hourly', 'spend_records', 'spend_event_ids', 'spend_batches', 'ingest_keys']) {
+  for (const t of [
+    'spend_watermarks',
+    'spend_hourly',
+    'spend_records',
+    'spend_event_ids',
+    'spend_batches',
+    'ingest_keys',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
   await sql`drop sequence if exists spend_seq`.execute(db);

@@ -27,7 +27,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`
     insert into credit_spend_refs (root_id, client_id, reference, entry_id)
-    select root_id, client_id, reference, id from credit_entries where kind = 'spend' and reference is not null`.execute(db);
+    select root_id, client_id, reference, id from credit_entries where kind = 'spend' and reference is not null`.execute(
+    db,
+  );
   await sql`drop index credit_entries_reference`.execute(db);
   // how many debits a spend entry covers (null: an entry from before this migration, one debit, or another kind)
   await sql`alter table credit_entries add column debits integer check (debits > 0)`.execute(db);
@@ -49,7 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       return null;
     end $$`.execute(db);
   for (const table of ['credit_entries', 'credit_spend_refs']) {
-    await sql`create trigger ${sql.id(`${table}_account_check`)} after insert on ${sql.id(table)} referencing new table as inserted for each statement execute function credit_rows_check_account()`.execute(db);
+    await sql`create trigger ${sql.id(`${table}_account_check`)} after insert on ${sql.id(table)} referencing new table as inserted for each statement execute function credit_rows_check_account()`.execute(
+      db,
+    );
   }
   await sql`alter table credit_entries drop constraint credit_entries_client_id_root_id_fkey`.execute(db);
 

@@ -59,7 +59,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       s.campaign_id, s.currency, sum(s.impressions), sum(s.clicks), sum(s.spend_micros), count(*), ${sql.raw(quarterSums('s'))}, min(s.ingested_at)
     from spend_records s left join spend_watermarks w on w.root_id = s.root_id
     where s.seq > coalesce(w.rolled_seq, 0)
-    group by s.root_id, s.account_id, s.client_id, 4, s.dsp, s.seat_id, s.deal_id, s.auction_type, s.campaign_id, s.currency`.execute(db);
+    group by s.root_id, s.account_id, s.client_id, 4, s.dsp, s.seat_id, s.deal_id, s.auction_type, s.campaign_id, s.currency`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

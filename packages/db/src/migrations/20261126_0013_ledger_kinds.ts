@@ -6,7 +6,9 @@ import { sql, type Kysely } from 'kysely';
  * without walking the spend entries in between.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`create index credit_entries_not_spend on credit_entries (root_id, client_id, id) where kind <> 'spend'`.execute(db);
+  await sql`create index credit_entries_not_spend on credit_entries (root_id, client_id, id) where kind <> 'spend'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

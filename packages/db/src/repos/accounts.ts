@@ -84,7 +84,9 @@ export async function insertAccount(db: Db | Trx, a: NewAccount): Promise<Accoun
 }
 
 const pathOf = (descendant: string) =>
-  sql<string[]>`array(select p.ancestor_id from account_paths p where p.descendant_id = ${sql.ref(descendant)} order by p.depth desc)`;
+  sql<
+    string[]
+  >`array(select p.ancestor_id from account_paths p where p.descendant_id = ${sql.ref(descendant)} order by p.depth desc)`;
 
 export async function findAccount(db: Db | Trx, id: string): Promise<AccountWithPath | undefined> {
   const row = await db
@@ -122,7 +124,12 @@ export async function countActiveChildren(db: Db | Trx, id: string): Promise<num
 }
 
 export async function archiveAccount(trx: Trx, id: string, at: Date): Promise<Account> {
-  const row = await trx.updateTable('accounts').set({ archived_at: at }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  const row = await trx
+    .updateTable('accounts')
+    .set({ archived_at: at })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toAccount(row);
 }
 
@@ -191,17 +198,30 @@ export async function accountNames(db: Db | Trx, ids: readonly string[]): Promis
  * Moves a client under another agency (root follows), or makes it standalone (its own root): the database rewrites
  * the ancestor index and carries the client's own rows to the new root in the same transaction.
  */
-export async function moveClient(trx: Trx, clientId: string, agency: { id: string; rootId: string } | null): Promise<void> {
+export async function moveClient(
+  trx: Trx,
+  clientId: string,
+  agency: { id: string; rootId: string } | null,
+): Promise<void> {
   await trx
     .updateTable('accounts')
-    .set(agency ? { parent_id: agency.id, parent_kind: 'agency', root_id: agency.rootId, team_id: null } : { parent_id: null, parent_kind: null, root_id: clientId, team_id: null })
+    .set(
+      agency
+        ? { parent_id: agency.id, parent_kind: 'agency', root_id: agency.rootId, team_id: null }
+        : { parent_id: null, parent_kind: null, root_id: clientId, team_id: null },
+    )
     .where('id', '=', clientId)
     .where('kind', '=', 'client')
     .execute();
 }
 
 export async function setClientTier(trx: Trx, clientId: string, tier: 'standard' | 'premium'): Promise<void> {
-  await trx.updateTable('accounts').set({ client_tier: tier }).where('id', '=', clientId).where('kind', '=', 'client').execute();
+  await trx
+    .updateTable('accounts')
+    .set({ client_tier: tier })
+    .where('id', '=', clientId)
+    .where('kind', '=', 'client')
+    .execute();
 }
 
 export async function setTeam(trx: Trx, clientId: string, teamId: string | null): Promise<void> {
@@ -226,7 +246,15 @@ export async function clientsUnder(db: Db, accountId: string, includeArchived: b
     .selectFrom('account_paths as p')
     .innerJoin('accounts as a', 'a.id', 'p.descendant_id')
     .leftJoin('teams as t', 't.id', 'a.team_id')
-    .select(['a.id', 'a.name', 'a.client_tier', 'a.parent_id', 'a.archived_at', 't.id as team_id', 't.name as team_name'])
+    .select([
+      'a.id',
+      'a.name',
+      'a.client_tier',
+      'a.parent_id',
+      'a.archived_at',
+      't.id as team_id',
+      't.name as team_name',
+    ])
     .where('p.ancestor_id', '=', accountId)
     .where('a.kind', '=', 'client')
     .orderBy('a.name_key');

@@ -42,14 +42,20 @@ export async function writeAudit(trx: Trx, e: AuditInput): Promise<void> {
  * sees the client's records from the start of the current connection onward), except for `fullHistoryOf`: the
  * accounts the viewer is a member of themselves.
  */
-export async function listAudit(db: Db, accountId: string, page: { limit: number; before?: string; fullHistoryOf?: readonly string[] }): Promise<AuditEntry[]> {
+export async function listAudit(
+  db: Db,
+  accountId: string,
+  page: { limit: number; before?: string; fullHistoryOf?: readonly string[] },
+): Promise<AuditEntry[]> {
   const own = page.fullHistoryOf ?? [];
   let q = db
     .selectFrom('audit_entries as e')
     .innerJoin('account_paths as p', 'p.descendant_id', 'e.account_id')
     .innerJoin('accounts as a', 'a.id', 'e.account_id')
     .leftJoin('users as u', 'u.id', 'e.actor_user_id')
-    .leftJoin('connections as c', (j) => j.onRef('c.client_id', '=', 'e.account_id').on('c.state', '=', 'accepted').on('c.origin', '<>', 'promotion'))
+    .leftJoin('connections as c', (j) =>
+      j.onRef('c.client_id', '=', 'e.account_id').on('c.state', '=', 'accepted').on('c.origin', '<>', 'promotion'),
+    )
     .selectAll('e')
     .select(['u.email as actor_email', 'a.name as account_name'])
     .where('p.ancestor_id', '=', accountId)
@@ -82,6 +88,10 @@ export async function listAudit(db: Db, accountId: string, page: { limit: number
 
 /** When the account's latest audit entry was written (null when it has none). */
 export async function lastEntryAt(db: Db | Trx, accountId: string): Promise<Date | null> {
-  const r = await db.selectFrom('audit_entries').select((eb) => eb.fn.max('at').as('at')).where('account_id', '=', accountId).executeTakeFirst();
+  const r = await db
+    .selectFrom('audit_entries')
+    .select((eb) => eb.fn.max('at').as('at'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   return (r?.at as Date | null | undefined) ?? null;
 }

@@ -23,7 +23,13 @@ const select = (db: Db | Trx) =>
     .selectFrom('campaigns as c')
     .innerJoin('accounts as a', 'a.id', 'c.client_id')
     .selectAll('c')
-    .select(['a.name as client_name', 'a.currency as client_currency', sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as('deal_ids')]);
+    .select([
+      'a.name as client_name',
+      'a.currency as client_currency',
+      sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as(
+        'deal_ids',
+      ),
+    ]);
 type Row = Awaited<ReturnType<ReturnType<typeof select>['execute']>>[number];
 const toCampaign = (r: Row): Campaign => ({
   id: r.id,
@@ -42,14 +48,36 @@ const toCampaign = (r: Row): Campaign => ({
 
 export async function insertCampaign(
   trx: Trx,
-  c: { rootId: string; clientId: string; name: string; budgetMicros: bigint | null; dealIds: readonly string[]; by: string; at: Date },
+  c: {
+    rootId: string;
+    clientId: string;
+    name: string;
+    budgetMicros: bigint | null;
+    dealIds: readonly string[];
+    by: string;
+    at: Date;
+  },
 ): Promise<Campaign> {
   const id = randomUUID();
   await trx
     .insertInto('campaigns')
-    .values({ id, root_id: c.rootId, client_id: c.clientId, name: c.name, status: 'active', budget_micros: c.budgetMicros?.toString() ?? null, created_by: c.by, created_at: c.at, updated_at: c.at })
+    .values({
+      id,
+      root_id: c.rootId,
+      client_id: c.clientId,
+      name: c.name,
+      status: 'active',
+      budget_micros: c.budgetMicros?.toString() ?? null,
+      created_by: c.by,
+      created_at: c.at,
+      updated_at: c.at,
+    })
     .execute();
-  if (c.dealIds.length) await trx.insertInto('campaign_deals').values(c.dealIds.map((d) => ({ campaign_id: id, root_id: c.rootId, deal_id: d }))).execute();
+  if (c.dealIds.length)
+    await trx
+      .insertInto('campaign_deals')
+      .values(c.dealIds.map((d) => ({ campaign_id: id, root_id: c.rootId, deal_id: d })))
+      .execute();
   return (await findCampaign(trx, id))!;
 }
 
@@ -61,7 +89,9 @@ export async function findCampaign(db: Db | Trx, id: string): Promise<Campaign |
 /** Campaigns of the clients in the account's subtree, newest first. */
 export async function campaignsUnder(db: Db, accountId: string): Promise<Campaign[]> {
   const rows = await select(db)
-    .where('c.client_id', 'in', (eb) => eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', accountId))
+    .where('c.client_id', 'in', (eb) =>
+      eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', accountId),
+    )
     .orderBy('c.created_at', 'desc')
     .orderBy('c.id', 'desc')
     .limit(500)
@@ -72,7 +102,13 @@ export async function campaignsUnder(db: Db, accountId: string): Promise<Campaig
 export async function updateCampaign(
   trx: Trx,
   id: string,
-  change: { name?: string; status?: 'active' | 'paused'; pausedReason?: string | null; budgetMicros?: bigint | null; at: Date },
+  change: {
+    name?: string;
+    status?: 'active' | 'paused';
+    pausedReason?: string | null;
+    budgetMicros?: bigint | null;
+    at: Date;
+  },
 ): Promise<Campaign> {
   await trx
     .updateTable('campaigns')
@@ -89,14 +125,23 @@ export async function updateCampaign(
 }
 
 /** Active campaigns of a client that use a deal owned by any of the given accounts. */
-export async function activeCampaignsUsingDealsOf(db: Db | Trx, clientId: string, ownerIds: readonly string[]): Promise<Campaign[]> {
+export async function activeCampaignsUsingDealsOf(
+  db: Db | Trx,
+  clientId: string,
+  ownerIds: readonly string[],
+): Promise<Campaign[]> {
   if (ownerIds.length === 0) return [];
   const rows = await select(db)
     .where('c.client_id', '=', clientId)
     .where('c.status', '=', 'active')
     .where((eb) =>
       eb.exists(
-        eb.selectFrom('campaign_deals as cd').innerJoin('deals as d', 'd.id', 'cd.deal_id').select('cd.deal_id').whereRef('cd.campaign_id', '=', 'c.id').where('d.owner_account_id', 'in', ownerIds),
+        eb
+          .selectFrom('campaign_deals as cd')
+          .innerJoin('deals as d', 'd.id', 'cd.deal_id')
+          .select('cd.deal_id')
+          .whereRef('cd.campaign_id', '=', 'c.id')
+          .where('d.owner_account_id', 'in', ownerIds),
       ),
     )
     .execute();

@@ -44,7 +44,16 @@ const toConnection = (r: Row): Connection => ({
 
 export async function insertConnection(
   trx: Trx,
-  c: { rootId: string; clientId: string; agencyId: string; state: 'requested' | 'accepted'; origin: ConnectionsTable['origin']; requestedBySide: 'client' | 'agency'; by: string; at: Date },
+  c: {
+    rootId: string;
+    clientId: string;
+    agencyId: string;
+    state: 'requested' | 'accepted';
+    origin: ConnectionsTable['origin'];
+    requestedBySide: 'client' | 'agency';
+    by: string;
+    at: Date;
+  },
 ): Promise<Connection> {
   const id = randomUUID();
   await trx
@@ -74,8 +83,16 @@ export async function lockConnection(trx: Trx, id: string): Promise<void> {
   await trx.selectFrom('connections').select('id').where('id', '=', id).forUpdate().execute();
 }
 
-export async function pendingBetween(db: Db | Trx, clientId: string, agencyId: string): Promise<Connection | undefined> {
-  const r = await select(db).where('c.client_id', '=', clientId).where('c.agency_id', '=', agencyId).where('c.state', '=', 'requested').executeTakeFirst();
+export async function pendingBetween(
+  db: Db | Trx,
+  clientId: string,
+  agencyId: string,
+): Promise<Connection | undefined> {
+  const r = await select(db)
+    .where('c.client_id', '=', clientId)
+    .where('c.agency_id', '=', agencyId)
+    .where('c.state', '=', 'requested')
+    .executeTakeFirst();
   return r && toConnection(r);
 }
 
@@ -87,14 +104,23 @@ export async function activeForClient(db: Db | Trx, clientId: string): Promise<C
 export async function setState(
   trx: Trx,
   id: string,
-  change: { state: ConnectionsTable['state']; respondedAt?: Date; respondedBy?: string; endedAt?: Date; endedBy?: string; endedBySide?: 'client' | 'agency' | 'operator' },
+  change: {
+    state: ConnectionsTable['state'];
+    respondedAt?: Date;
+    respondedBy?: string;
+    endedAt?: Date;
+    endedBy?: string;
+    endedBySide?: 'client' | 'agency' | 'operator';
+  },
 ): Promise<void> {
   await trx
     .updateTable('connections')
     .set({
       state: change.state,
       ...(change.respondedAt ? { responded_at: change.respondedAt, responded_by: change.respondedBy ?? null } : {}),
-      ...(change.endedAt ? { ended_at: change.endedAt, ended_by: change.endedBy ?? null, ended_by_side: change.endedBySide ?? null } : {}),
+      ...(change.endedAt
+        ? { ended_at: change.endedAt, ended_by: change.endedBy ?? null, ended_by_side: change.endedBySide ?? null }
+        : {}),
     })
     .where('id', '=', id)
     .execute();

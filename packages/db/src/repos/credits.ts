@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { applyDebit, lowBalanceCrossing, MAX_AMOUNT_MICROS, OUT_OF_CREDIT_REASON, type EntryKind } from '@trellis/domain';
+import {
+  applyDebit,
+  lowBalanceCrossing,
+  MAX_AMOUNT_MICROS,
+  OUT_OF_CREDIT_REASON,
+  type EntryKind,
+} from '@trellis/domain';
 import type { Db, Trx } from '../connect';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -63,7 +69,11 @@ function lockClients(trx: Trx, clientIds: readonly string[]) {
     where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca`.execute(trx);
 }
 
-export async function setCreditState(trx: Trx, clientId: string, s: { balanceMicros: bigint; overageMicros: bigint; lowAlertArmed: boolean; lowBalanceMicros?: bigint; at: Date }): Promise<void> {
+export async function setCreditState(
+  trx: Trx,
+  clientId: string,
+  s: { balanceMicros: bigint; overageMicros: bigint; lowAlertArmed: boolean; lowBalanceMicros?: bigint; at: Date },
+): Promise<void> {
   await trx
     .updateTable('credit_accounts')
     .set({
@@ -211,7 +221,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An array literal of values that need no quoting (uuids, numbers, booleans, ISO instants): cheaper than per-element escaping. */
 const pgArray = (values: readonly (string | number | boolean)[]) => `{${values.join(',')}}`;
 /** An array literal of arbitrary text (no NUL: references are checked for it). */
-const pgTextArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+const pgTextArray = (values: readonly string[]) =>
+  `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /**
  * Applies many spend debits in one call, inside the caller's transaction (SPEC 6, 7):
@@ -233,15 +244,29 @@ const pgTextArray = (values: readonly string[]) => `{${values.map((v) => `"${v.r
  * `at` overrides it for that item's entry and spend bucket (the rollup debits late spend into its own day), while the
  * balance, the audit entry and any pause carry `opts.at`.
  */
-export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: { at?: Date } = {}): Promise<DebitSpendResult> {
+export async function debitSpend(
+  trx: Trx,
+  items: readonly SpendDebit[],
+  opts: { at?: Date } = {},
+): Promise<DebitSpendResult> {
   const at = opts.at ?? new Date();
   for (const it of items) {
     if (typeof it.amountMicros !== 'bigint' || it.amountMicros <= 0n || it.amountMicros > MAX_AMOUNT_MICROS) {
-      throw new RangeError(`debitSpend: amountMicros must be a bigint in 1..${MAX_AMOUNT_MICROS} (reference ${String(it.reference).slice(0, 200)})`);
+      throw new RangeError(
+        `debitSpend: amountMicros must be a bigint in 1..${MAX_AMOUNT_MICROS} (reference ${String(it.reference).slice(0, 200)})`,
+      );
     }
-    if (typeof it.reference !== 'string' || it.reference.length < 1 || it.reference.length > 200 || it.reference.includes('\u0000')) throw new RangeError('debitSpend: reference must be 1-200 characters, without NUL');
-    if (!UUID.test(it.clientId)) throw new RangeError(`debitSpend: clientId must be a uuid (reference ${it.reference})`);
-    if (it.at !== undefined && (!(it.at instanceof Date) || Number.isNaN(it.at.getTime()))) throw new RangeError(`debitSpend: at must be a valid Date (reference ${it.reference})`);
+    if (
+      typeof it.reference !== 'string' ||
+      it.reference.length < 1 ||
+      it.reference.length > 200 ||
+      it.reference.includes('\u0000')
+    )
+      throw new RangeError('debitSpend: reference must be 1-200 characters, without NUL');
+    if (!UUID.test(it.clientId))
+      throw new RangeError(`debitSpend: clientId must be a uuid (reference ${it.reference})`);
+    if (it.at !== undefined && (!(it.at instanceof Date) || Number.isNaN(it.at.getTime())))
+      throw new RangeError(`debitSpend: at must be a valid Date (reference ${it.reference})`);
   }
   if (items.length === 0) return { applied: 0, skipped: 0, clients: [] };
 
@@ -249,7 +274,15 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   // Clients are sent once, sorted; items name them by their 1-based position (so is an entry's time).
   const clientIds = [...new Set(items.map((i) => i.clientId.toLowerCase()))].sort();
   const clientNo = new Map(clientIds.map((c, i) => [c, i + 1]));
-  type Group = { no: number; clientNo: number; atNo: number; id: string; sumMicros: bigint; debits: number; firstReference: string };
+  type Group = {
+    no: number;
+    clientNo: number;
+    atNo: number;
+    id: string;
+    sumMicros: bigint;
+    debits: number;
+    firstReference: string;
+  };
   const groups = new Map<string, Group>();
   const times = new Map<number, number>();
   const claim = { client: [] as number[], ref: [] as string[], group: [] as number[], amount: [] as bigint[] };
@@ -268,7 +301,11 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     if (atNo === undefined) times.set(t, (atNo = times.size + 1));
     const gk = `${cn}\u0000${atNo}`;
     let g = groups.get(gk);
-    if (!g) groups.set(gk, (g = { no: groups.size + 1, clientNo: cn, atNo, id: '', sumMicros: 0n, debits: 0, firstReference: '' }));
+    if (!g)
+      groups.set(
+        gk,
+        (g = { no: groups.size + 1, clientNo: cn, atNo, id: '', sumMicros: 0n, debits: 0, firstReference: '' }),
+      );
     claim.client.push(cn);
     claim.ref.push(it.reference);
     claim.group.push(g.no);
@@ -280,7 +317,11 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   // answering the items whose reference the client already held. A reference is claimed only after its client's lock
   // (the join reads the locked rows), so it never waits on another call's claim, and on conflict sees the references
   // committed by a call this one waited for.
-  const first = await sql<{ locked: [string, string, string, string, string, boolean][] | null; ids: string[]; held: number[] | null }>`
+  const first = await sql<{
+    locked: [string, string, string, string, string, boolean][] | null;
+    ids: string[];
+    held: number[] | null;
+  }>`
     with locked as materialized (
       select ca.client_id, ca.root_id, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed
       from unnest(${pgArray(clientIds)}::uuid[]) as u(id)
@@ -305,12 +346,16 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     select
       (select json_agg(json_build_array(client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed) order by client_id) from locked) as locked,
       (select json_agg(id::text order by g) from ids) as ids,
-      (select json_agg(i.n) from items i where not exists (select 1 from claimed c where c.client_id = i.client_id and c.reference = i.reference)) as held`.execute(trx);
+      (select json_agg(i.n) from items i where not exists (select 1 from claimed c where c.client_id = i.client_id and c.reference = i.reference)) as held`.execute(
+    trx,
+  );
   const row = first.rows[0]!;
   const locked = row.locked ?? [];
   if (locked.length !== clientIds.length) {
     const found = new Set(locked.map((l) => l[0]));
-    throw new RangeError(`debitSpend: no credit account for client(s) ${clientIds.filter((c) => !found.has(c)).join(', ')}`);
+    throw new RangeError(
+      `debitSpend: no credit account for client(s) ${clientIds.filter((c) => !found.has(c)).join(', ')}`,
+    );
   }
   for (const g of groupList) g.id = row.ids[g.no - 1]!;
   const held = new Set(row.held ?? []);
@@ -327,14 +372,36 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     g.debits++;
   }
   const state = new Map<number, { balance: bigint; summary: ClientDebitSummary }>();
-  const e = { id: [] as string[], client: [] as number[], amount: [] as string[], overage: [] as string[], after: [] as string[], ref: [] as string[], debits: [] as number[], at: [] as number[] };
+  const e = {
+    id: [] as string[],
+    client: [] as number[],
+    amount: [] as string[],
+    overage: [] as string[],
+    after: [] as string[],
+    ref: [] as string[],
+    debits: [] as number[],
+    at: [] as number[],
+  };
   let applied = 0;
   for (const g of groupList) {
     if (g.debits === 0) continue;
     let s = state.get(g.clientNo);
     if (!s) {
       const [clientId, rootId, balance] = locked[g.clientNo - 1]!;
-      s = { balance: BigInt(balance), summary: { clientId, rootId, debits: 0, spentMicros: 0n, takenMicros: 0n, overageMicros: 0n, balanceMicros: 0n, campaignsPaused: 0, lowBalanceAlert: false } };
+      s = {
+        balance: BigInt(balance),
+        summary: {
+          clientId,
+          rootId,
+          debits: 0,
+          spentMicros: 0n,
+          takenMicros: 0n,
+          overageMicros: 0n,
+          balanceMicros: 0n,
+          campaignsPaused: 0,
+          lowBalanceAlert: false,
+        },
+      };
       state.set(g.clientNo, s);
     }
     const d = applyDebit(s.balance, g.sumMicros);
@@ -357,7 +424,19 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
   const touched = [...state.entries()].sort((x, y) => x[0] - y[0]);
 
   const c = { client: [] as string[], balance: [] as string[], overage: [] as string[], armed: [] as boolean[] };
-  const roots = new Map<string, { clients: number; debits: number; entries: number; spent: bigint; taken: bigint; over: bigint; firstEntryId: bigint; lastEntryId: bigint }>();
+  const roots = new Map<
+    string,
+    {
+      clients: number;
+      debits: number;
+      entries: number;
+      spent: bigint;
+      taken: bigint;
+      over: bigint;
+      firstEntryId: bigint;
+      lastEntryId: bigint;
+    }
+  >();
   for (const [cn, s] of touched) {
     const [, , , overage, low, armed] = locked[cn - 1]!;
     const crossing = lowBalanceCrossing({ armed, thresholdMicros: BigInt(low), balanceAfterMicros: s.balance });
@@ -367,7 +446,16 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
     c.balance.push(s.balance.toString());
     c.overage.push((BigInt(overage) + s.summary.overageMicros).toString());
     c.armed.push(crossing.armed);
-    const r = roots.get(s.summary.rootId) ?? { clients: 0, debits: 0, entries: 0, spent: 0n, taken: 0n, over: 0n, firstEntryId: -1n, lastEntryId: -1n };
+    const r = roots.get(s.summary.rootId) ?? {
+      clients: 0,
+      debits: 0,
+      entries: 0,
+      spent: 0n,
+      taken: 0n,
+      over: 0n,
+      firstEntryId: -1n,
+      lastEntryId: -1n,
+    };
     r.clients++;
     r.debits += s.summary.debits;
     r.spent += s.summary.spentMicros;
@@ -434,7 +522,9 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
       from unnest(${audit.map((x) => x.rootId)}::uuid[], ${audit.map((x) => x.entityId)}::text[], ${audit.map((x) => x.after)}::jsonb[]) as t(root_id, entity_id, after)
       returning 1
     )
-    select (select count(*) from balances) as balances, (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(trx);
+    select (select count(*) from balances) as balances, (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(
+    trx,
+  );
 
   // 4. Overage pauses every active campaign of the client, at once, with the reason shown.
   const summaries = touched.map(([, s]) => s.summary);
@@ -451,7 +541,11 @@ export async function debitSpend(trx: Trx, items: readonly SpendDebit[], opts: {
 }
 
 /** Pauses every active campaign of the given clients ("paused: out of credit"), with an audit entry each. */
-export async function pauseForLackOfCredit(trx: Trx, clientIds: readonly string[], at: Date): Promise<Map<string, number>> {
+export async function pauseForLackOfCredit(
+  trx: Trx,
+  clientIds: readonly string[],
+  at: Date,
+): Promise<Map<string, number>> {
   const rows = await sql<{ client_id: string }>`
     with paused as (
       update campaigns set status = 'paused', paused_reason = ${OUT_OF_CREDIT_REASON}, updated_at = ${at}::timestamptz
@@ -496,12 +590,21 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
 /** Spend attributed to a client since `since` (taken + overage). */
 export async function spentSince(db: Db | Trx, clientId: string, since: Date): Promise<bigint> {
   const r = await sql<{ s: string | null }>`
-    select sum(spent_micros)::text as s from credit_spend_buckets where client_id = ${clientId}::uuid and bucket >= ${since}::timestamptz`.execute(db);
+    select sum(spent_micros)::text as s from credit_spend_buckets where client_id = ${clientId}::uuid and bucket >= ${since}::timestamptz`.execute(
+    db,
+  );
   return BigInt(r.rows[0]?.s ?? '0');
 }
 
 /** Spend per day from `from` to `to` (inclusive, 'YYYY-MM-DD' in the zone), days without spend as zero. */
-export async function usagePerDay(db: Db, clientId: string, timeZone: string, from: string, to: string, since: Date | null = null): Promise<{ day: string; spentMicros: bigint }[]> {
+export async function usagePerDay(
+  db: Db,
+  clientId: string,
+  timeZone: string,
+  from: string,
+  to: string,
+  since: Date | null = null,
+): Promise<{ day: string; spentMicros: bigint }[]> {
   const r = await sql<{ day: string; spent: string }>`
     with days as (select d::date as day from generate_series(${from}::date, ${to}::date, interval '1 day') d),
     spend as (
@@ -535,7 +638,19 @@ export interface PaymentMethod {
   removedAt: Date | null;
 }
 
-type PmRow = { id: string; root_id: string; client_id: string; brand: PaymentMethod['brand']; last4: string; exp_month: number; exp_year: number; provider: string; provider_ref: string; created_at: Date; removed_at: Date | null };
+type PmRow = {
+  id: string;
+  root_id: string;
+  client_id: string;
+  brand: PaymentMethod['brand'];
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  provider: string;
+  provider_ref: string;
+  created_at: Date;
+  removed_at: Date | null;
+};
 const toPm = (r: PmRow): PaymentMethod => ({
   id: r.id,
   rootId: r.root_id,
@@ -552,11 +667,34 @@ const toPm = (r: PmRow): PaymentMethod => ({
 
 export async function insertPaymentMethod(
   trx: Trx,
-  p: { rootId: string; clientId: string; brand: PaymentMethod['brand']; last4: string; expMonth: number; expYear: number; provider: string; providerRef: string; by: string; at: Date },
+  p: {
+    rootId: string;
+    clientId: string;
+    brand: PaymentMethod['brand'];
+    last4: string;
+    expMonth: number;
+    expYear: number;
+    provider: string;
+    providerRef: string;
+    by: string;
+    at: Date;
+  },
 ): Promise<PaymentMethod> {
   const r = await trx
     .insertInto('payment_methods')
-    .values({ id: randomUUID(), root_id: p.rootId, client_id: p.clientId, brand: p.brand, last4: p.last4, exp_month: p.expMonth, exp_year: p.expYear, provider: p.provider, provider_ref: p.providerRef, created_by: p.by, created_at: p.at })
+    .values({
+      id: randomUUID(),
+      root_id: p.rootId,
+      client_id: p.clientId,
+      brand: p.brand,
+      last4: p.last4,
+      exp_month: p.expMonth,
+      exp_year: p.expYear,
+      provider: p.provider,
+      provider_ref: p.providerRef,
+      created_by: p.by,
+      created_at: p.at,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toPm(r);
@@ -568,12 +706,24 @@ export async function findPaymentMethod(db: Db | Trx, id: string): Promise<Payme
 }
 
 export async function listPaymentMethods(db: Db, clientId: string): Promise<PaymentMethod[]> {
-  const rows = await db.selectFrom('payment_methods').selectAll().where('client_id', '=', clientId).where('removed_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('payment_methods')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toPm);
 }
 
 export async function removePaymentMethod(trx: Trx, id: string, by: string, at: Date): Promise<void> {
-  await trx.updateTable('payment_methods').set({ removed_at: at, removed_by: by }).where('id', '=', id).where('removed_at', 'is', null).execute();
+  await trx
+    .updateTable('payment_methods')
+    .set({ removed_at: at, removed_by: by })
+    .where('id', '=', id)
+    .where('removed_at', 'is', null)
+    .execute();
 }
 
 /**
@@ -587,7 +737,17 @@ export async function removePlacedFromAbove(trx: Trx, clientId: string, by: stri
     .set({ removed_at: at, removed_by: by })
     .where('pm.client_id', '=', clientId)
     .where('pm.removed_at', 'is', null)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'pm.created_by').where('m.account_id', '=', clientId))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('memberships as m')
+            .select('m.id')
+            .whereRef('m.user_id', '=', 'pm.created_by')
+            .where('m.account_id', '=', clientId),
+        ),
+      ),
+    )
     .returning('pm.id')
     .execute();
   return rows.map((r) => r.id);
@@ -612,7 +772,21 @@ export interface TopUp {
   updatedAt: Date;
 }
 
-type TopUpRow = { id: string; root_id: string; client_id: string; idempotency_key: string; fingerprint: string; amount_micros: string; payment_method_id: string; status: TopUp['status']; decline_reason: string | null; provider_charge_id: string | null; refunded_micros: string; created_at: Date; updated_at: Date };
+type TopUpRow = {
+  id: string;
+  root_id: string;
+  client_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  amount_micros: string;
+  payment_method_id: string;
+  status: TopUp['status'];
+  decline_reason: string | null;
+  provider_charge_id: string | null;
+  refunded_micros: string;
+  created_at: Date;
+  updated_at: Date;
+};
 const toTopUp = (r: TopUpRow): TopUp => ({
   id: r.id,
   rootId: r.root_id,
@@ -635,7 +809,16 @@ const toTopUp = (r: TopUpRow): TopUp => ({
  */
 export async function claimTopUp(
   trx: Trx,
-  t: { rootId: string; clientId: string; idempotencyKey: string; fingerprint: string; amountMicros: bigint; paymentMethodId: string; by: string; at: Date },
+  t: {
+    rootId: string;
+    clientId: string;
+    idempotencyKey: string;
+    fingerprint: string;
+    amountMicros: bigint;
+    paymentMethodId: string;
+    by: string;
+    at: Date;
+  },
 ): Promise<TopUp | undefined> {
   const r = await trx
     .insertInto('top_ups')
@@ -658,22 +841,46 @@ export async function claimTopUp(
   return r && toTopUp(r);
 }
 
-export async function findTopUpByKey(db: Db | Trx, clientId: string, idempotencyKey: string): Promise<TopUp | undefined> {
-  const r = await db.selectFrom('top_ups').selectAll().where('client_id', '=', clientId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+export async function findTopUpByKey(
+  db: Db | Trx,
+  clientId: string,
+  idempotencyKey: string,
+): Promise<TopUp | undefined> {
+  const r = await db
+    .selectFrom('top_ups')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
   return r && toTopUp(r);
 }
 
-export async function findTopUp(db: Db | Trx, id: string, opts: { forUpdate?: boolean } = {}): Promise<TopUp | undefined> {
+export async function findTopUp(
+  db: Db | Trx,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<TopUp | undefined> {
   let q = db.selectFrom('top_ups').selectAll().where('id', '=', id);
   if (opts.forUpdate) q = q.forUpdate();
   const r = await q.executeTakeFirst();
   return r && toTopUp(r);
 }
 
-export async function settleTopUp(trx: Trx, id: string, s: { status: 'succeeded'; chargeId: string; at: Date } | { status: 'declined'; reason: string; chargeId: string | null; at: Date }): Promise<TopUp> {
+export async function settleTopUp(
+  trx: Trx,
+  id: string,
+  s:
+    | { status: 'succeeded'; chargeId: string; at: Date }
+    | { status: 'declined'; reason: string; chargeId: string | null; at: Date },
+): Promise<TopUp> {
   const r = await trx
     .updateTable('top_ups')
-    .set({ status: s.status, provider_charge_id: s.chargeId, decline_reason: s.status === 'declined' ? s.reason : null, updated_at: s.at })
+    .set({
+      status: s.status,
+      provider_charge_id: s.chargeId,
+      decline_reason: s.status === 'declined' ? s.reason : null,
+      updated_at: s.at,
+    })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -683,7 +890,10 @@ export async function settleTopUp(trx: Trx, id: string, s: { status: 'succeeded'
 export async function addRefunded(trx: Trx, id: string, amountMicros: bigint, at: Date): Promise<TopUp> {
   const r = await trx
     .updateTable('top_ups')
-    .set((eb) => ({ refunded_micros: sql`${eb.ref('refunded_micros')} + ${amountMicros.toString()}::bigint`, updated_at: at }))
+    .set((eb) => ({
+      refunded_micros: sql`${eb.ref('refunded_micros')} + ${amountMicros.toString()}::bigint`,
+      updated_at: at,
+    }))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -49,8 +49,15 @@ const KEYS = sql`root_id, viewer_id, day, child_id, dsp, auction_type, currency`
 function contributions(records: RawBuilder<unknown>) {
   // the viewer's local start of the row's hour, and whether its midnight falls inside the hour (then m, the local
   // minute at the hour's start, is 15, 30 or 45 and the first 60 - m minutes belong to the earlier day)
-  const part = (m: string) => sql.raw(`case when x.m = 45 then x.${m}_15 when x.m = 30 then x.${m}_30 else x.${m}_45 end`);
-  const cols = (day: RawBuilder<unknown>, i: RawBuilder<unknown>, c: RawBuilder<unknown>, s: RawBuilder<unknown>, n: RawBuilder<unknown>) =>
+  const part = (m: string) =>
+    sql.raw(`case when x.m = 45 then x.${m}_15 when x.m = 30 then x.${m}_30 else x.${m}_45 end`);
+  const cols = (
+    day: RawBuilder<unknown>,
+    i: RawBuilder<unknown>,
+    c: RawBuilder<unknown>,
+    s: RawBuilder<unknown>,
+    n: RawBuilder<unknown>,
+  ) =>
     sql`x.root_id, x.viewer_id, ${day} as day, x.child_id, x.dsp, x.auction_type, x.currency, ${i} as impressions, ${c} as clicks, ${s} as spend_micros, ${n} as records`;
   const next = sql`(x.lt + interval '1 hour')::date`;
   return sql`
@@ -100,7 +107,8 @@ function contributions(records: RawBuilder<unknown>) {
  */
 export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
   await lockTreeForRollup(trx);
-  const range = (t: string) => sql`${sql.ref(`${t}.root_id`)} = ${rootId}::uuid and ${sql.ref(`${t}.seq`)} > ${from.toString()}::bigint and ${sql.ref(`${t}.seq`)} <= ${to.toString()}::bigint`;
+  const range = (t: string) =>
+    sql`${sql.ref(`${t}.root_id`)} = ${rootId}::uuid and ${sql.ref(`${t}.seq`)} > ${from.toString()}::bigint and ${sql.ref(`${t}.seq`)} <= ${to.toString()}::bigint`;
   const split = await sql<{ account_id: string; hour: Date }>`
     select distinct p.account_id, p.hour from spend_partials p
     join connections k on k.client_id = p.account_id and k.state = 'accepted' and k.origin <> 'promotion'
@@ -168,10 +176,13 @@ export async function withdrawClient(trx: Trx, clientId: string): Promise<number
         and d.records <> c.records
       returning 1
     )
-    select (select count(*) from c)::text as expected, ((select count(*) from gone) + (select count(*) from kept))::text as touched`.execute(trx);
+    select (select count(*) from c)::text as expected, ((select count(*) from gone) + (select count(*) from kept))::text as touched`.execute(
+    trx,
+  );
   const row = r.rows[0]!;
   // every group the client gave must be there to take back: anything else means the invariant was broken
-  if (row.expected !== row.touched) throw new Error(`spend_daily: client ${clientId} contributed ${row.expected} groups, found ${row.touched}`);
+  if (row.expected !== row.touched)
+    throw new Error(`spend_daily: client ${clientId} contributed ${row.expected} groups, found ${row.touched}`);
   return Number(row.expected);
 }
 

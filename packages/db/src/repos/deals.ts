@@ -61,8 +61,16 @@ export async function dealIdTakenInBranch(db: Db | Trx, ownerAccountId: string, 
     .where('d.deal_id', '=', dealId)
     .where((eb) =>
       eb.or([
-        eb('d.owner_account_id', 'in', eb.selectFrom('account_paths').select('ancestor_id').where('descendant_id', '=', ownerAccountId)),
-        eb('d.owner_account_id', 'in', eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', ownerAccountId)),
+        eb(
+          'd.owner_account_id',
+          'in',
+          eb.selectFrom('account_paths').select('ancestor_id').where('descendant_id', '=', ownerAccountId),
+        ),
+        eb(
+          'd.owner_account_id',
+          'in',
+          eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', ownerAccountId),
+        ),
       ]),
     )
     .executeTakeFirst();
@@ -93,7 +101,10 @@ export async function insertDeal(
       created_at: d.createdAt,
     })
     .execute();
-  await trx.insertInto('deal_dsps').values(d.dsps.map((dsp) => ({ deal_id: id, root_id: d.rootId, dsp }))).execute();
+  await trx
+    .insertInto('deal_dsps')
+    .values(d.dsps.map((dsp) => ({ deal_id: id, root_id: d.rootId, dsp })))
+    .execute();
   return (await findDeal(trx, id))!;
 }
 
@@ -103,11 +114,21 @@ export async function findDeal(db: Db | Trx, id: string): Promise<Deal | undefin
 }
 
 /** Deals owned by any of the given accounts (an account's path: its own and its ancestors'), newest first, paged. */
-export async function dealsOwnedBy(db: Db, ownerIds: readonly string[], page: { limit: number; after?: { createdAt: Date; id: string } }): Promise<Deal[]> {
-  let q = dealSelect(db).where('d.owner_account_id', 'in', ownerIds).orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(page.limit);
+export async function dealsOwnedBy(
+  db: Db,
+  ownerIds: readonly string[],
+  page: { limit: number; after?: { createdAt: Date; id: string } },
+): Promise<Deal[]> {
+  let q = dealSelect(db)
+    .where('d.owner_account_id', 'in', ownerIds)
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(page.limit);
   if (page.after) {
     const { createdAt, id } = page.after;
-    q = q.where((eb) => eb.or([eb('d.created_at', '<', createdAt), eb.and([eb('d.created_at', '=', createdAt), eb('d.id', '<', id)])]));
+    q = q.where((eb) =>
+      eb.or([eb('d.created_at', '<', createdAt), eb.and([eb('d.created_at', '=', createdAt), eb('d.id', '<', id)])]),
+    );
   }
   return (await q.execute()).map(toDeal);
 }
@@ -116,7 +137,11 @@ export async function dealsOwnedBy(db: Db, ownerIds: readonly string[], page: { 
 export async function dealsForSeat(db: Db | Trx, ownerIds: readonly string[], dsp: string, at: Date): Promise<Deal[]> {
   const rows = await dealSelect(db)
     .where('d.owner_account_id', 'in', ownerIds)
-    .where((eb) => eb.exists(eb.selectFrom('deal_dsps as x').select('x.dsp').whereRef('x.deal_id', '=', 'd.id').where('x.dsp', '=', dsp)))
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom('deal_dsps as x').select('x.dsp').whereRef('x.deal_id', '=', 'd.id').where('x.dsp', '=', dsp),
+      ),
+    )
     .where((eb) => eb.or([eb('d.starts_at', 'is', null), eb('d.starts_at', '<=', at)]))
     .where((eb) => eb.or([eb('d.ends_at', 'is', null), eb('d.ends_at', '>=', at)]))
     .orderBy('d.created_at', 'desc')

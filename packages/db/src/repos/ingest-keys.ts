@@ -37,19 +37,45 @@ const toKey = (r: Row): IngestKey => ({
   lastUsedAt: r.last_used_at,
   batches: Number(r.batches),
 });
-const COLUMNS = ['id', 'root_id', 'name', 'key_prefix', 'created_by', 'created_at', 'revoked_at', 'last_used_at', 'batches'] as const;
+const COLUMNS = [
+  'id',
+  'root_id',
+  'name',
+  'key_prefix',
+  'created_by',
+  'created_at',
+  'revoked_at',
+  'last_used_at',
+  'batches',
+] as const;
 
-export async function insertKey(db: Db | Trx, k: { rootId: string; name: string; keyHash: string; keyPrefix: string; createdBy: string }): Promise<IngestKey> {
+export async function insertKey(
+  db: Db | Trx,
+  k: { rootId: string; name: string; keyHash: string; keyPrefix: string; createdBy: string },
+): Promise<IngestKey> {
   const row = await db
     .insertInto('ingest_keys')
-    .values({ id: randomUUID(), root_id: k.rootId, name: k.name, key_hash: k.keyHash, key_prefix: k.keyPrefix, created_by: k.createdBy })
+    .values({
+      id: randomUUID(),
+      root_id: k.rootId,
+      name: k.name,
+      key_hash: k.keyHash,
+      key_prefix: k.keyPrefix,
+      created_by: k.createdBy,
+    })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
   return toKey(row);
 }
 
 export async function listKeys(db: Db | Trx, rootId: string): Promise<IngestKey[]> {
-  const rows = await db.selectFrom('ingest_keys').select(COLUMNS).where('root_id', '=', rootId).orderBy('created_at', 'desc').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('ingest_keys')
+    .select(COLUMNS)
+    .where('root_id', '=', rootId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
   return rows.map(toKey);
 }
 
@@ -70,7 +96,10 @@ export async function findLiveKeyByHash(db: Db | Trx, rootId: string, keyHash: s
   return r && toKey(r);
 }
 
-export async function revokeKey(db: Db | Trx, k: { rootId: string; id: string; by: string; at: Date }): Promise<IngestKey> {
+export async function revokeKey(
+  db: Db | Trx,
+  k: { rootId: string; id: string; by: string; at: Date },
+): Promise<IngestKey> {
   const row = await db
     .updateTable('ingest_keys')
     .set({ revoked_at: k.at, revoked_by: k.by })

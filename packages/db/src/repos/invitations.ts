@@ -34,7 +34,17 @@ const toInvitation = (r: InvitationRow): Invitation => ({
 
 export async function insertInvitation(
   db: Db | Trx,
-  i: { rootId: string; accountId: string; email: string; role: Role; tokenHash: string; invitedBy: string; createdAt: Date; expiresAt: Date; teamId?: string | null },
+  i: {
+    rootId: string;
+    accountId: string;
+    email: string;
+    role: Role;
+    tokenHash: string;
+    invitedBy: string;
+    createdAt: Date;
+    expiresAt: Date;
+    teamId?: string | null;
+  },
 ): Promise<Invitation> {
   const r = await db
     .insertInto('invitations')
@@ -57,7 +67,12 @@ export async function insertInvitation(
 
 /** Finds an invitation by its token hash and locks it, so two acceptances of one token cannot both succeed. */
 export async function lockInvitationByTokenHash(trx: Trx, tokenHash: string): Promise<Invitation | undefined> {
-  const r = await trx.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
+  const r = await trx
+    .selectFrom('invitations')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .forUpdate()
+    .executeTakeFirst();
   return r && toInvitation(r);
 }
 
@@ -71,7 +86,12 @@ export async function markInvitationAccepted(trx: Trx, id: string, userId: strin
 }
 
 export async function markInvitationRevoked(trx: Trx, id: string, userId: string, at: Date): Promise<Invitation> {
-  const r = await trx.updateTable('invitations').set({ revoked_at: at, revoked_by: userId }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  const r = await trx
+    .updateTable('invitations')
+    .set({ revoked_at: at, revoked_by: userId })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toInvitation(r);
 }
 
@@ -102,8 +122,28 @@ export async function revokePlacedFromAbove(trx: Trx, accountId: string, by: str
     .where('i.accepted_at', 'is', null)
     .where('i.revoked_at', 'is', null)
     .where('i.expires_at', '>', at)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'i.invited_by').where('m.account_id', '=', accountId))))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('users as u').select('u.id').whereRef('u.id', '=', 'i.invited_by').where('u.platform_operator', '=', true))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('memberships as m')
+            .select('m.id')
+            .whereRef('m.user_id', '=', 'i.invited_by')
+            .where('m.account_id', '=', accountId),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('users as u')
+            .select('u.id')
+            .whereRef('u.id', '=', 'i.invited_by')
+            .where('u.platform_operator', '=', true),
+        ),
+      ),
+    )
     .returning('i.id')
     .execute();
   return rows.map((r) => r.id);

@@ -31,7 +31,11 @@ const toMembership = (r: MembershipRow): Membership => ({
 
 /** A user's memberships as account id -> role: the facts authorization reads. */
 export async function membershipsOfUser(db: Db | Trx, userId: string): Promise<Map<string, Role>> {
-  const rows = await db.selectFrom('memberships').select(['account_id', 'role']).where('user_id', '=', userId).execute();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['account_id', 'role'])
+    .where('user_id', '=', userId)
+    .execute();
   return new Map(rows.map((r) => [r.account_id, r.role]));
 }
 
@@ -45,7 +49,9 @@ export async function listMembers(
   page: { limit: number; after?: { email: string; id: string } },
 ): Promise<MemberListing[]> {
   const after = page.after ? sql`where (x.email, x.id) > (${page.after.email}, ${page.after.id}::uuid)` : sql``;
-  const rows = await sql<MembershipRow & { email: string; name: string; team_id: string | null; team_name: string | null }>`
+  const rows = await sql<
+    MembershipRow & { email: string; name: string; team_id: string | null; team_name: string | null }
+  >`
     select * from (
       select m.id, m.root_id, m.account_id, m.user_id, m.role, m.created_at, u.email, u.name, null::uuid as team_id, null::text as team_name
       from memberships m join users u on u.id = m.user_id where m.account_id = ${accountId}
@@ -55,7 +61,13 @@ export async function listMembers(
     ) x ${after}
     order by x.email, x.id
     limit ${page.limit}`.execute(db);
-  return rows.rows.map((r) => ({ ...toMembership(r), email: r.email, name: r.name, teamId: r.team_id, teamName: r.team_name }));
+  return rows.rows.map((r) => ({
+    ...toMembership(r),
+    email: r.email,
+    name: r.name,
+    teamId: r.team_id,
+    teamName: r.team_name,
+  }));
 }
 
 export async function findMembership(db: Db | Trx, id: string): Promise<Membership | undefined> {
@@ -63,12 +75,24 @@ export async function findMembership(db: Db | Trx, id: string): Promise<Membersh
   return r && toMembership(r);
 }
 
-export async function findMembershipOf(db: Db | Trx, accountId: string, userId: string): Promise<Membership | undefined> {
-  const r = await db.selectFrom('memberships').selectAll().where('account_id', '=', accountId).where('user_id', '=', userId).executeTakeFirst();
+export async function findMembershipOf(
+  db: Db | Trx,
+  accountId: string,
+  userId: string,
+): Promise<Membership | undefined> {
+  const r = await db
+    .selectFrom('memberships')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return r && toMembership(r);
 }
 
-export async function insertMembership(db: Db | Trx, m: { rootId: string; accountId: string; userId: string; role: Role }): Promise<Membership> {
+export async function insertMembership(
+  db: Db | Trx,
+  m: { rootId: string; accountId: string; userId: string; role: Role },
+): Promise<Membership> {
   const r = await db
     .insertInto('memberships')
     .values({ id: randomUUID(), root_id: m.rootId, account_id: m.accountId, user_id: m.userId, role: m.role })
@@ -78,7 +102,12 @@ export async function insertMembership(db: Db | Trx, m: { rootId: string; accoun
 }
 
 export async function setMembershipRole(trx: Trx, id: string, role: Role): Promise<Membership> {
-  const r = await trx.updateTable('memberships').set({ role }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  const r = await trx
+    .updateTable('memberships')
+    .set({ role })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toMembership(r);
 }
 

@@ -23,7 +23,16 @@ export interface StoredMail extends Mail {
 export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
   await db
     .insertInto('mail_outbox')
-    .values({ root_id: m.rootId, account_id: m.accountId, to_email: m.to, subject: m.subject, body: m.body, link: m.link, sent_by: m.sentBy ?? null, invitation_id: m.invitationId ?? null })
+    .values({
+      root_id: m.rootId,
+      account_id: m.accountId,
+      to_email: m.to,
+      subject: m.subject,
+      body: m.body,
+      link: m.link,
+      sent_by: m.sentBy ?? null,
+      invitation_id: m.invitationId ?? null,
+    })
     .execute();
 }
 
@@ -31,7 +40,11 @@ export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
  * One user's mail, newest first: what they sent and what was addressed to their email (alerts the system sends have
  * no sender); `before` is the id cursor of the previous page.
  */
-export async function listMailOf(db: Db, user: { id: string; email: string }, page: { limit: number; before?: string }): Promise<StoredMail[]> {
+export async function listMailOf(
+  db: Db,
+  user: { id: string; email: string },
+  page: { limit: number; before?: string },
+): Promise<StoredMail[]> {
   let q = db
     .selectFrom('mail_outbox as m')
     .innerJoin('accounts as a', 'a.id', 'm.account_id')

@@ -138,18 +138,31 @@ const keyCol = (d: ReportDimension) => sql.id(`k_${d.toLowerCase()}`);
 function orderKeys(d: ReportDimension): [RawBuilder<unknown>, boolean][] {
   switch (d) {
     case 'account':
-      return [[sql`a.name`, false], [sql`g.k_account`, false]];
+      return [
+        [sql`a.name`, false],
+        [sql`g.k_account`, false],
+      ];
     case 'seat':
-      return [[sql`coalesce(s.name, s.external_id)`, false], [sql`g.k_seat`, false]];
+      return [
+        [sql`coalesce(s.name, s.external_id)`, false],
+        [sql`g.k_seat`, false],
+      ];
     case 'deal':
-      return [[sql`d.name`, true], [sql`g.k_deal`, true]];
+      return [
+        [sql`d.name`, true],
+        [sql`g.k_deal`, true],
+      ];
     case 'campaign':
-      return [[sql`c.name`, true], [sql`g.k_campaign`, true]];
+      return [
+        [sql`c.name`, true],
+        [sql`g.k_campaign`, true],
+      ];
     default:
       return [[sql`${keyCol(d)}`, false]];
   }
 }
-const orderExpr = (d: ReportDimension): RawBuilder<unknown>[] => orderKeys(d).map(([e, nullsFirst]) => (nullsFirst ? sql`${e} nulls first` : e));
+const orderExpr = (d: ReportDimension): RawBuilder<unknown>[] =>
+  orderKeys(d).map(([e, nullsFirst]) => (nullsFirst ? sql`${e} nulls first` : e));
 
 /** The name tables a dimension joins (alias g for the grouped or keyed row), and their keys. */
 function nameJoin(d: ReportDimension): { join: RawBuilder<unknown>; key: RawBuilder<unknown> } | null {
@@ -178,7 +191,10 @@ const FILTER_COLUMN: Record<Exclude<FilterDimension, 'account'>, { col: string; 
 /** The filter predicates on a source row (alias given). */
 function filterPredicates(alias: string, filters: ReportFilters): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = [];
-  for (const [k, meta] of Object.entries(FILTER_COLUMN) as [keyof typeof FILTER_COLUMN, (typeof FILTER_COLUMN)[keyof typeof FILTER_COLUMN]][]) {
+  for (const [k, meta] of Object.entries(FILTER_COLUMN) as [
+    keyof typeof FILTER_COLUMN,
+    (typeof FILTER_COLUMN)[keyof typeof FILTER_COLUMN],
+  ][]) {
     const v = filters[k];
     if (!v || v.length === 0) continue;
     out.push(sql`${sql.ref(`${alias}.${meta.col}`)} = any(${[...v]}::${sql.raw(meta.uuid ? 'uuid' : 'text')}[])`);
@@ -217,7 +233,13 @@ export async function dailySource(db: Db | Trx, plan: ReportPlan): Promise<Daily
 
 /** Whether the plan's shape fits the daily aggregate, before looking at the viewer (no I/O). */
 function dailyShape(plan: ReportPlan): boolean {
-  if (plan.rule.accounts !== 'self_and_descendants' || plan.rule.rows !== 'all' || plan.onlyAccountId !== null || plan.cutSelf) return false;
+  if (
+    plan.rule.accounts !== 'self_and_descendants' ||
+    plan.rule.rows !== 'all' ||
+    plan.onlyAccountId !== null ||
+    plan.cutSelf
+  )
+    return false;
   if (!plan.groupBy.every((d) => DAILY_DIMENSIONS.includes(d))) return false;
   const filtered = (Object.keys(plan.filters) as FilterDimension[]).filter((k) => (plan.filters[k]?.length ?? 0) > 0);
   return filtered.every((k) => DAILY_FILTERS.includes(k));
@@ -230,7 +252,15 @@ function dailyShape(plan: ReportPlan): boolean {
 export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<ReportRange> {
   const shaped = dailyShape(plan);
   const ids = [...new Set(plan.filters.account ?? [])];
-  const r = await sql<{ from_at: Date; to_at: Date; whole: boolean; root_id: string | null; level: number | null; time_zone: string | null; children: string | null }>`
+  const r = await sql<{
+    from_at: Date;
+    to_at: Date;
+    whole: boolean;
+    root_id: string | null;
+    level: number | null;
+    time_zone: string | null;
+    children: string | null;
+  }>`
     with b as (
       select (${plan.from}::date::timestamp at time zone ${plan.timeZone}::text) as from_at,
              ((${plan.to}::date + 1)::timestamp at time zone ${plan.timeZone}::text) as to_at
@@ -245,8 +275,10 @@ export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<Repor
     from b left join accounts v on ${shaped}::boolean and v.id = ${plan.viewerId}::uuid`.execute(db);
   const row = r.rows[0]!;
   const range = { fromAt: row.from_at, toAt: row.to_at, wholeHours: row.whole };
-  if (!shaped || row.root_id === null || Number(row.level) > 2 || row.time_zone !== plan.timeZone) return { ...range, daily: null };
-  if (ids.length === 0 || ids.includes(plan.viewerId)) return { ...range, daily: { rootId: row.root_id, children: null } };
+  if (!shaped || row.root_id === null || Number(row.level) > 2 || row.time_zone !== plan.timeZone)
+    return { ...range, daily: null };
+  if (ids.length === 0 || ids.includes(plan.viewerId))
+    return { ...range, daily: { rootId: row.root_id, children: null } };
   return { ...range, daily: Number(row.children) === ids.length ? { rootId: row.root_id, children: ids } : null };
 }
 
@@ -255,7 +287,11 @@ export async function reportRange(db: Db | Trx, plan: ReportPlan): Promise<Repor
  * `totals`: also the per-currency totals (rows flagged `total`); `oneSort` (without totals: the CSV export): the same rows
  * in the same order, grouped and ordered in one pass (below).
  */
-export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { limit?: number; totals?: boolean; oneSort?: boolean } = {}) {
+export function reportStatement(
+  plan: ReportPlan,
+  range: ReportRange,
+  opts: { limit?: number; totals?: boolean; oneSort?: boolean } = {},
+) {
   const tz = plan.timeZone;
   const { fromAt, toAt } = range;
 
@@ -264,7 +300,9 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
   if (plan.rule.accounts === 'self') accountWhere.push(sql`p.descendant_id = ${plan.viewerId}::uuid`);
   if (plan.onlyAccountId) accountWhere.push(sql`p.descendant_id = ${plan.onlyAccountId}::uuid`);
   if (plan.filters.account?.length) {
-    accountWhere.push(sql`p.descendant_id in (select f.descendant_id from account_paths f where f.ancestor_id = any(${[...plan.filters.account]}::uuid[]))`);
+    accountWhere.push(
+      sql`p.descendant_id in (select f.descendant_id from account_paths f where f.ancestor_id = any(${[...plan.filters.account]}::uuid[]))`,
+    );
   }
   // child_id: the viewer's child on the path to the account (the account itself at depth 1, the viewer at depth 0)
   const vis = sql`
@@ -294,7 +332,7 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
         and ${daily.children ? sql`d.child_id = any(${daily.children}::uuid[])` : sql`true`}
         and ${and(filterPredicates('d', plan.filters))}`
     : range.wholeHours
-    ? sql`
+      ? sql`
       select h.hour as at, ${rawCols('h')} from vis v join spend_hourly h on h.account_id = v.account_id
       where h.hour >= ${fromAt} and h.hour < ${toAt} and (v.cut is null or h.hour >= ${hourAfterCut})
         and ${and(filterPredicates('h', plan.filters))}
@@ -304,7 +342,7 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
         and r.occurred_at >= ${fromAt} and r.occurred_at < ${toAt}
         and r.occurred_at >= v.cut and r.occurred_at < ${hourAfterCut}
         and ${and(filterPredicates('r', plan.filters))}`
-    : sql`
+      : sql`
       select r.occurred_at as at, ${rawCols('r')} from vis v join spend_records r on r.account_id = v.account_id ${rolled}
       where r.occurred_at >= ${fromAt} and r.occurred_at < ${toAt} and (v.cut is null or r.occurred_at >= v.cut)
         and ${and(filterPredicates('r', plan.filters))}`;
@@ -317,7 +355,9 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
              or exists (select 1 from seats os where os.id = x.seat_id and os.linked_by_account_id = ${plan.viewerId}::uuid))`;
 
   const dims = plan.groupBy;
-  const keys = dims.map((d) => sql`${keyExpr(d, tz, daily !== null, daily === null && range.wholeHours)} as ${keyCol(d)}`);
+  const keys = dims.map(
+    (d) => sql`${keyExpr(d, tz, daily !== null, daily === null && range.wholeHours)} as ${keyCol(d)}`,
+  );
   const keyCols = dims.map((d) => sql`${keyCol(d)}`);
   const withTotals = (opts.totals ?? false) && dims.length > 0;
   const groupBy = withTotals
@@ -339,15 +379,33 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
     // one pass: the names are joined to the keyed rows and grouped along (they depend on the ids: grouping by the name
     // tables' keys adds no group), so the grouping and the order share their keys, and one sort (with hash aggregation
     // off) or one hash table and one sort serves both, instead of a sort of the grouped rows after the names' join
-    const groupKeys = sql.join([...dims.flatMap(orderKeys).map(([e]) => e), sql`g.currency`, ...joins.map((j) => j.key)]);
-    const projection1 = sql.join([...outCols, sql`g.currency::text as currency`, sql`sum(g.impressions)::text as impressions`, sql`sum(g.clicks)::text as clicks`, sql`sum(g.spend_micros)::text as spend_micros`, sql`false as total`]);
+    const groupKeys = sql.join([
+      ...dims.flatMap(orderKeys).map(([e]) => e),
+      sql`g.currency`,
+      ...joins.map((j) => j.key),
+    ]);
+    const projection1 = sql.join([
+      ...outCols,
+      sql`g.currency::text as currency`,
+      sql`sum(g.impressions)::text as impressions`,
+      sql`sum(g.clicks)::text as clicks`,
+      sql`sum(g.spend_micros)::text as spend_micros`,
+      sql`false as total`,
+    ]);
     return sql<RawRow>`
       with ${daily ? sql`` : sql`vis as materialized (${vis}),`}
       src as (${src}),
       keyed as (${keyed})
       select ${projection1} from keyed g ${sql.join(names, sql` `)} group by ${groupKeys} order by ${order} ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`;
   }
-  const projection = sql.join([...outCols, sql`g.currency::text as currency`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`]);
+  const projection = sql.join([
+    ...outCols,
+    sql`g.currency::text as currency`,
+    sql`g.impressions`,
+    sql`g.clicks`,
+    sql`g.spend_micros`,
+    sql`g.total`,
+  ]);
   const rows = sql`select ${projection} from grouped g ${sql.join(names, sql` `)} where not g.total order by ${order} ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`;
   const body = withTotals
     ? sql`(${rows}) union all (select ${sql.join([...dims.flatMap((d) => DIMENSION_COLUMNS[d].map((c) => sql`null as ${sql.id(c)}`)), sql`g.currency::text`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`])} from grouped g where g.total)`
@@ -362,7 +420,13 @@ export function reportStatement(plan: ReportPlan, range: ReportRange, opts: { li
     ${body}`;
 }
 
-export type RawRow = Record<string, string | null | boolean> & { currency: string; impressions: string; clicks: string; spend_micros: string; total: boolean };
+export type RawRow = Record<string, string | null | boolean> & {
+  currency: string;
+  impressions: string;
+  clicks: string;
+  spend_micros: string;
+  total: boolean;
+};
 
 /**
  * Reads a grouping's rows into objects of one fixed shape: every column key is present, `undefined` where the
@@ -410,7 +474,13 @@ export async function runReport(db: Db | Trx, plan: ReportPlan, maxRows: number)
   const read = rowReader(plan.groupBy);
   for (const raw of r.rows) {
     const row = read(raw);
-    if (raw.total || plan.groupBy.length === 0) totals.push({ currency: row.currency, impressions: row.impressions, clicks: row.clicks, spendMicros: row.spendMicros });
+    if (raw.total || plan.groupBy.length === 0)
+      totals.push({
+        currency: row.currency,
+        impressions: row.impressions,
+        clicks: row.clicks,
+        spendMicros: row.spendMicros,
+      });
     if (!raw.total) rows.push(row);
   }
   totals.sort((a, b) => (a.currency < b.currency ? -1 : 1));
@@ -447,7 +517,16 @@ export interface SavedReport {
   updatedAt: Date;
 }
 
-const toSaved = (r: { id: string; root_id: string; account_id: string; name: string; query: unknown; created_by: string | null; created_at: Date; updated_at: Date }): SavedReport => ({
+const toSaved = (r: {
+  id: string;
+  root_id: string;
+  account_id: string;
+  name: string;
+  query: unknown;
+  created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+}): SavedReport => ({
   id: r.id,
   rootId: r.root_id,
   accountId: r.account_id,
@@ -458,10 +537,22 @@ const toSaved = (r: { id: string; root_id: string; account_id: string; name: str
   updatedAt: r.updated_at,
 });
 
-export async function insertSaved(trx: Trx, r: { rootId: string; accountId: string; name: string; query: unknown; by: string; at: Date }): Promise<SavedReport> {
+export async function insertSaved(
+  trx: Trx,
+  r: { rootId: string; accountId: string; name: string; query: unknown; by: string; at: Date },
+): Promise<SavedReport> {
   const row = await trx
     .insertInto('saved_reports')
-    .values({ root_id: r.rootId, id: randomUUID(), account_id: r.accountId, name: r.name, query: JSON.stringify(r.query), created_by: r.by, created_at: r.at, updated_at: r.at })
+    .values({
+      root_id: r.rootId,
+      id: randomUUID(),
+      account_id: r.accountId,
+      name: r.name,
+      query: JSON.stringify(r.query),
+      created_by: r.by,
+      created_at: r.at,
+      updated_at: r.at,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toSaved(row);
@@ -472,19 +563,35 @@ export async function findSaved(db: Db | Trx, id: string): Promise<SavedReport |
   return row ? toSaved(row) : null;
 }
 
-export async function savedOf(db: Db, accountId: string): Promise<(SavedReport & { shares: { clientId: string; clientName: string; sharedAt: Date }[] })[]> {
-  const rows = await db.selectFrom('saved_reports').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id').limit(500).execute();
+export async function savedOf(
+  db: Db,
+  accountId: string,
+): Promise<(SavedReport & { shares: { clientId: string; clientName: string; sharedAt: Date }[] })[]> {
+  const rows = await db
+    .selectFrom('saved_reports')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(500)
+    .execute();
   if (rows.length === 0) return [];
   const shares = await db
     .selectFrom('report_shares as s')
     .innerJoin('accounts as a', 'a.id', 's.client_id')
     .select(['s.report_id', 's.client_id', 'a.name', 's.shared_at'])
-    .where('s.report_id', 'in', rows.map((r) => r.id))
+    .where(
+      's.report_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .orderBy('a.name')
     .execute();
   return rows.map((r) => ({
     ...toSaved(r),
-    shares: shares.filter((s) => s.report_id === r.id).map((s) => ({ clientId: s.client_id, clientName: s.name, sharedAt: s.shared_at })),
+    shares: shares
+      .filter((s) => s.report_id === r.id)
+      .map((s) => ({ clientId: s.client_id, clientName: s.name, sharedAt: s.shared_at })),
   }));
 }
 
@@ -497,14 +604,27 @@ export async function deletePlacedFromAbove(trx: Trx, clientId: string): Promise
   const rows = await trx
     .deleteFrom('saved_reports as r')
     .where('r.account_id', '=', clientId)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'r.created_by').where('m.account_id', '=', clientId))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('memberships as m')
+            .select('m.id')
+            .whereRef('m.user_id', '=', 'r.created_by')
+            .where('m.account_id', '=', clientId),
+        ),
+      ),
+    )
     .returning('r.id')
     .execute();
   return rows.map((r) => r.id);
 }
 
 /** Adds a share (idempotent); true when it is new. */
-export async function insertShare(trx: Trx, s: { rootId: string; reportId: string; clientId: string; by: string; at: Date }): Promise<boolean> {
+export async function insertShare(
+  trx: Trx,
+  s: { rootId: string; reportId: string; clientId: string; by: string; at: Date },
+): Promise<boolean> {
   const r = await trx
     .insertInto('report_shares')
     .values({ root_id: s.rootId, report_id: s.reportId, client_id: s.clientId, shared_by: s.by, shared_at: s.at })
@@ -514,7 +634,10 @@ export async function insertShare(trx: Trx, s: { rootId: string; reportId: strin
   return r !== undefined;
 }
 
-export async function deleteShare(trx: Trx, s: { rootId: string; reportId: string; clientId: string }): Promise<boolean> {
+export async function deleteShare(
+  trx: Trx,
+  s: { rootId: string; reportId: string; clientId: string },
+): Promise<boolean> {
   const r = await trx
     .deleteFrom('report_shares')
     .where('root_id', '=', s.rootId)
@@ -528,11 +651,16 @@ export async function deleteShare(trx: Trx, s: { rootId: string; reportId: strin
  * The reports shared with a client whose account is still in the subtree of the report's account (visibility
  * follows the current tree), newest first.
  */
-export async function sharedWith(db: Db, clientId: string): Promise<(SavedReport & { sharedAt: Date; accountName: string })[]> {
+export async function sharedWith(
+  db: Db,
+  clientId: string,
+): Promise<(SavedReport & { sharedAt: Date; accountName: string })[]> {
   const rows = await db
     .selectFrom('report_shares as s')
     .innerJoin('saved_reports as r', (j) => j.onRef('r.root_id', '=', 's.root_id').onRef('r.id', '=', 's.report_id'))
-    .innerJoin('account_paths as p', (j) => j.onRef('p.ancestor_id', '=', 'r.account_id').onRef('p.descendant_id', '=', 's.client_id'))
+    .innerJoin('account_paths as p', (j) =>
+      j.onRef('p.ancestor_id', '=', 'r.account_id').onRef('p.descendant_id', '=', 's.client_id'),
+    )
     .innerJoin('accounts as a', 'a.id', 'r.account_id')
     .selectAll('r')
     .select(['s.shared_at', 'a.name as account_name'])
@@ -545,10 +673,15 @@ export async function sharedWith(db: Db, clientId: string): Promise<(SavedReport
 }
 
 /** The clients a report is shared with (and that are still below its account). */
-export async function shareClients(db: Db | Trx, report: { rootId: string; id: string; accountId: string }): Promise<string[]> {
+export async function shareClients(
+  db: Db | Trx,
+  report: { rootId: string; id: string; accountId: string },
+): Promise<string[]> {
   const rows = await db
     .selectFrom('report_shares as s')
-    .innerJoin('account_paths as p', (j) => j.on('p.ancestor_id', '=', report.accountId).onRef('p.descendant_id', '=', 's.client_id'))
+    .innerJoin('account_paths as p', (j) =>
+      j.on('p.ancestor_id', '=', report.accountId).onRef('p.descendant_id', '=', 's.client_id'),
+    )
     .select('s.client_id')
     .where('s.root_id', '=', report.rootId)
     .where('s.report_id', '=', report.id)

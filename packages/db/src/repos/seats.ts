@@ -30,8 +30,17 @@ const seatSelect = (db: Db | Trx) =>
     .innerJoin('seat_mappings as m', (j) => j.onRef('m.seat_id', '=', 's.id').on('m.effective_to', 'is', null))
     .innerJoin('accounts as a', 'a.id', 'm.account_id')
     .select([
-      's.id', 's.root_id', 's.dsp', 's.external_id', 's.name', 's.linked_by_account_id', 's.created_at',
-      'm.account_id as holder_id', 'a.name as holder_name', 'a.level as holder_level', 'm.effective_from',
+      's.id',
+      's.root_id',
+      's.dsp',
+      's.external_id',
+      's.name',
+      's.linked_by_account_id',
+      's.created_at',
+      'm.account_id as holder_id',
+      'a.name as holder_name',
+      'a.level as holder_level',
+      'm.effective_from',
     ]);
 
 type SeatRowOut = Awaited<ReturnType<ReturnType<typeof seatSelect>['execute']>>[number];
@@ -50,18 +59,41 @@ const toSeat = (r: SeatRowOut): Seat => ({
 });
 
 export async function seatExists(db: Db | Trx, dsp: string, externalId: string): Promise<boolean> {
-  return (await db.selectFrom('seats').select('id').where('dsp', '=', dsp).where('external_id', '=', externalId).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('seats')
+      .select('id')
+      .where('dsp', '=', dsp)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 /** Links a seat and opens its first mapping, to the account that linked it. */
 export async function insertSeat(
   trx: Trx,
-  s: { rootId: string; dsp: string; externalId: string; name: string | null; account: { id: string; level: number }; at: Date; by: string },
+  s: {
+    rootId: string;
+    dsp: string;
+    externalId: string;
+    name: string | null;
+    account: { id: string; level: number };
+    at: Date;
+    by: string;
+  },
 ): Promise<Seat> {
   const id = randomUUID();
   await trx
     .insertInto('seats')
-    .values({ id, root_id: s.rootId, dsp: s.dsp, external_id: s.externalId, name: s.name, linked_by_account_id: s.account.id, created_at: s.at })
+    .values({
+      id,
+      root_id: s.rootId,
+      dsp: s.dsp,
+      external_id: s.externalId,
+      name: s.name,
+      linked_by_account_id: s.account.id,
+      created_at: s.at,
+    })
     .execute();
   await openMapping(trx, { rootId: s.rootId, seatId: id, dsp: s.dsp, account: s.account, at: s.at, by: s.by });
   return (await findSeat(trx, id))!;
@@ -79,7 +111,14 @@ export async function lockSeat(trx: Trx, id: string): Promise<void> {
 
 /** The holder before the current one, or null if the seat never moved. */
 export async function previousHolder(db: Db | Trx, seatId: string): Promise<string | null> {
-  const rows = await db.selectFrom('seat_mappings').select('account_id').where('seat_id', '=', seatId).orderBy('effective_from', 'desc').orderBy('id', 'desc').limit(2).execute();
+  const rows = await db
+    .selectFrom('seat_mappings')
+    .select('account_id')
+    .where('seat_id', '=', seatId)
+    .orderBy('effective_from', 'desc')
+    .orderBy('id', 'desc')
+    .limit(2)
+    .execute();
   return rows[1]?.account_id ?? null;
 }
 
@@ -108,22 +147,46 @@ export async function holdersOnDsp(db: Db | Trx, rootId: string, dsp: string): P
 }
 
 /** Closes the current mapping at `at` and opens one for the new holder from `at`: the history keeps both. */
-export async function moveSeat(trx: Trx, seat: Seat, account: { id: string; level: number }, at: Date, by: string): Promise<void> {
-  await trx.updateTable('seat_mappings').set({ effective_to: at }).where('seat_id', '=', seat.id).where('effective_to', 'is', null).execute();
+export async function moveSeat(
+  trx: Trx,
+  seat: Seat,
+  account: { id: string; level: number },
+  at: Date,
+  by: string,
+): Promise<void> {
+  await trx
+    .updateTable('seat_mappings')
+    .set({ effective_to: at })
+    .where('seat_id', '=', seat.id)
+    .where('effective_to', 'is', null)
+    .execute();
   await openMapping(trx, { rootId: seat.rootId, seatId: seat.id, dsp: seat.dsp, account, at, by });
 }
 
-async function openMapping(trx: Trx, m: { rootId: string; seatId: string; dsp: string; account: { id: string; level: number }; at: Date; by: string }) {
+async function openMapping(
+  trx: Trx,
+  m: { rootId: string; seatId: string; dsp: string; account: { id: string; level: number }; at: Date; by: string },
+) {
   await trx
     .insertInto('seat_mappings')
-    .values({ root_id: m.rootId, seat_id: m.seatId, dsp: m.dsp, account_id: m.account.id, account_level: m.account.level, effective_from: m.at, assigned_by: m.by })
+    .values({
+      root_id: m.rootId,
+      seat_id: m.seatId,
+      dsp: m.dsp,
+      account_id: m.account.id,
+      account_level: m.account.level,
+      effective_from: m.at,
+      assigned_by: m.by,
+    })
     .execute();
 }
 
 /** Seats currently held by the account or any of its descendants. */
 export async function seatsHeldUnder(db: Db | Trx, accountId: string): Promise<Seat[]> {
   const rows = await seatSelect(db)
-    .where('m.account_id', 'in', (eb) => eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', accountId))
+    .where('m.account_id', 'in', (eb) =>
+      eb.selectFrom('account_paths').select('descendant_id').where('ancestor_id', '=', accountId),
+    )
     .orderBy('s.dsp')
     .orderBy('s.external_id')
     .execute();
@@ -139,7 +202,12 @@ export async function seatHistory(db: Db, seatId: string): Promise<SeatMappingRo
     .orderBy('m.effective_from', 'desc')
     .orderBy('m.id', 'desc')
     .execute();
-  return rows.map((r) => ({ accountId: r.account_id, accountName: r.name, effectiveFrom: r.effective_from, effectiveTo: r.effective_to }));
+  return rows.map((r) => ({
+    accountId: r.account_id,
+    accountName: r.name,
+    effectiveFrom: r.effective_from,
+    effectiveTo: r.effective_to,
+  }));
 }
 
 /** The account a seat was mapped to at an instant: one lookup on (seat_id, effective_from). */
@@ -155,7 +223,6 @@ export async function holderAt(db: Db | Trx, seatId: string, at: Date): Promise<
     .executeTakeFirst();
   return r?.account_id ?? null;
 }
-
 
 /**
  * Everything a SeatDealIndex needs, for one root account's tree (or the whole installation): the paths, the full
@@ -180,12 +247,30 @@ export async function seatDealIndexInput(db: Db, rootId?: string) {
       .select(['seat_id', 'dsp', 'account_id', 'effective_from', 'effective_to'])
       .$if(rootId !== undefined, (q) => q.where('root_id', '=', rootId!))
       .execute()
-  ).map((m) => ({ seatId: m.seat_id, dsp: m.dsp, accountId: m.account_id, from: m.effective_from, to: m.effective_to }));
+  ).map((m) => ({
+    seatId: m.seat_id,
+    dsp: m.dsp,
+    accountId: m.account_id,
+    from: m.effective_from,
+    to: m.effective_to,
+  }));
   const dealRows = await db
     .selectFrom('deals as d')
-    .select(['d.id', 'd.owner_account_id', 'd.starts_at', 'd.ends_at', sql<string[]>`array(select dsp from deal_dsps x where x.deal_id = d.id)`.as('dsps')])
+    .select([
+      'd.id',
+      'd.owner_account_id',
+      'd.starts_at',
+      'd.ends_at',
+      sql<string[]>`array(select dsp from deal_dsps x where x.deal_id = d.id)`.as('dsps'),
+    ])
     .$if(rootId !== undefined, (q) => q.where('d.root_id', '=', rootId!))
     .execute();
-  const deals = dealRows.map((d) => ({ id: d.id, ownerId: d.owner_account_id, dsps: d.dsps, startsAt: d.starts_at, endsAt: d.ends_at }));
+  const deals = dealRows.map((d) => ({
+    id: d.id,
+    ownerId: d.owner_account_id,
+    dsps: d.dsps,
+    startsAt: d.starts_at,
+    endsAt: d.ends_at,
+  }));
   return { paths, mappings, deals };
 }

@@ -1,8 +1,14 @@
 import type { Db, Trx } from '../connect';
 import type { User } from './users';
 
-export async function insertSession(db: Db | Trx, s: { tokenHash: string; userId: string; expiresAt: Date }): Promise<void> {
-  await db.insertInto('sessions').values({ token_hash: s.tokenHash, user_id: s.userId, expires_at: s.expiresAt }).execute();
+export async function insertSession(
+  db: Db | Trx,
+  s: { tokenHash: string; userId: string; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({ token_hash: s.tokenHash, user_id: s.userId, expires_at: s.expiresAt })
+    .execute();
 }
 
 /** The user of a live session, or undefined when the token is unknown or expired. */

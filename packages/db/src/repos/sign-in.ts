@@ -14,7 +14,11 @@ export interface AttemptCounts {
   address: number;
 }
 
-const keysOf = (k: AttemptKeys) => ({ pair: `pair:${k.address}|${k.email}`, email: `email:${k.email}`, address: `addr:${k.address}` });
+const keysOf = (k: AttemptKeys) => ({
+  pair: `pair:${k.address}|${k.email}`,
+  email: `email:${k.email}`,
+  address: `addr:${k.address}`,
+});
 
 /**
  * Reserves one password attempt before any hashing, in one statement: the pair's counter always counts it; the
@@ -23,7 +27,13 @@ const keysOf = (k: AttemptKeys) => ({ pair: `pair:${k.address}|${k.email}`, emai
  * distinct numbers: 50 at once are numbered 1..50, and only those within the limits go on to be evaluated.
  * A counter whose window started at or before `since` starts over at 1.
  */
-export async function reserveAttempt(db: Db, keys: AttemptKeys, now: Date, since: Date, pairLimit: number): Promise<AttemptCounts> {
+export async function reserveAttempt(
+  db: Db,
+  keys: AttemptKeys,
+  now: Date,
+  since: Date,
+  pairLimit: number,
+): Promise<AttemptCounts> {
   const k = keysOf(keys);
   const bump = sql`
     on conflict (key) do update set
@@ -51,7 +61,10 @@ export async function reserveAttempt(db: Db, keys: AttemptKeys, now: Date, since
 export async function releaseAttempt(db: Db, keys: AttemptKeys, since: Date): Promise<void> {
   const k = keysOf(keys);
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('sign_in_counters').where((eb) => eb.or([eb('key', '=', k.pair), eb('window_start', '<=', since)])).execute();
+    await trx
+      .deleteFrom('sign_in_counters')
+      .where((eb) => eb.or([eb('key', '=', k.pair), eb('window_start', '<=', since)]))
+      .execute();
     await trx
       .updateTable('sign_in_counters')
       .set({ attempts: sql`greatest(attempts - 1, 0)` })

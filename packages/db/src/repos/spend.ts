@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_AMOUNT_MICROS } from '@trellis/domain';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+  type CompiledQuery,
+  type RawBuilder,
+} from 'kysely';
 import type { Db, Trx } from '../connect';
 import type { Database } from '../schema';
 import { debitSpend } from './credits';
@@ -75,7 +84,10 @@ export const STAGING_COLUMNS = [
 
 /** A compiled statement runner: a Kysely transaction, or the CLI's own pg client (which also runs COPY). */
 export type Exec = <R>(q: CompiledQuery) => Promise<R[]>;
-export const trxExec = (trx: Trx): Exec => async <R,>(q: CompiledQuery) => (await trx.executeQuery<R>(q)).rows;
+export const trxExec =
+  (trx: Trx): Exec =>
+  async <R>(q: CompiledQuery) =>
+    (await trx.executeQuery<R>(q)).rows;
 
 /** Compiles without a connection (the CLI runs the statements on its own pg client). */
 export const compiler = new Kysely<Database>({
@@ -115,7 +127,8 @@ export function stageJson(records: readonly unknown[]) {
 }
 
 /** The staging table's rows as the statement's source; ANALYZE first, so the plan fits the batch's size. */
-const stagingSource = () => sql`select ${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))} from ${sql.id(STAGING_TABLE)}`;
+const stagingSource = () =>
+  sql`select ${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))} from ${sql.id(STAGING_TABLE)}`;
 
 /** An integer field: a whole number PostgreSQL reads as bigint (cheap soft-error parse, no regex per row). */
 const int = (c: string) => sql`(s.${sql.raw(c)} is null or not pg_input_is_valid(s.${sql.raw(c)}, 'bigint'))`;
@@ -155,16 +168,23 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
   // a batch's sorts and hashes (event ids, partial aggregates) in memory, not spilled to disk at the default 4 MB
   await exec(sql`set local work_mem = '64MB'`.compile(compiler));
   await exec(sql`analyze ${sql.id(STAGING_TABLE)}`.compile(compiler));
-  const rows = await exec<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>(
-    ingestStatement(rootId, batchId).compile(compiler),
-  );
+  const rows = await exec<{
+    accepted: string;
+    duplicates: string;
+    rejected: { index: number; eventId: string | null; reason: string }[] | null;
+  }>(ingestStatement(rootId, batchId).compile(compiler));
   const row = rows[0]!;
   return {
     accepted: Number(row.accepted),
     duplicates: Number(row.duplicates),
     rejected: (row.rejected ?? []).map((x) => {
       const [reason, ...detail] = x.reason.split(':');
-      return { index: Number(x.index), eventId: x.eventId, reason: reason as RejectReason, detail: detail.length ? detail.join(':') : null };
+      return {
+        index: Number(x.index),
+        eventId: x.eventId,
+        reason: reason as RejectReason,
+        detail: detail.length ? detail.join(':') : null,
+      };
     }),
   };
 }
@@ -194,7 +214,11 @@ const quarterSums = sql.join(
 /** The one statement of `ingestStaged` (exported for EXPLAIN in the bench). */
 export function ingestStatement(rootId: string, batchId: string) {
   const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
-  return sql<{ accepted: string; duplicates: string; rejected: { index: number; eventId: string | null; reason: string }[] | null }>`
+  return sql<{
+    accepted: string;
+    duplicates: string;
+    rejected: { index: number; eventId: string | null; reason: string }[] | null;
+  }>`
     with src as (${stagingSource()}),
     checked as materialized (
       select s.*,
@@ -309,15 +333,24 @@ export async function openBatch(
   const id = randomUUID();
   await exec(
     sql`insert into spend_batches (id, root_id, source, key_id, user_id, file_name)
-        values (${id}, ${b.rootId}, ${b.source}, ${b.keyId ?? null}, ${b.userId ?? null}, ${b.fileName ?? null})`.compile(compiler),
+        values (${id}, ${b.rootId}, ${b.source}, ${b.keyId ?? null}, ${b.userId ?? null}, ${b.fileName ?? null})`.compile(
+      compiler,
+    ),
   );
   await exec(sql`insert into spend_watermarks (root_id) values (${b.rootId}) on conflict do nothing`.compile(compiler));
   return id;
 }
 
 /** Adds one chunk's counts to its batch (same transaction as the chunk). */
-export async function addToBatch(exec: Exec, rootId: string, batchId: string, records: number, res: IngestResult): Promise<void> {
-  await exec(sql`
+export async function addToBatch(
+  exec: Exec,
+  rootId: string,
+  batchId: string,
+  records: number,
+  res: IngestResult,
+): Promise<void> {
+  await exec(
+    sql`
     update spend_batches set
       records = records + ${records}, accepted = accepted + ${res.accepted}, duplicates = duplicates + ${res.duplicates},
       rejected = rejected + ${res.rejected.length}, updated_at = now(),
@@ -326,7 +359,8 @@ export async function addToBatch(exec: Exec, rootId: string, batchId: string, re
           select key as k, value::bigint as v from jsonb_each_text(reasons)
           union all select key, value::bigint from jsonb_each_text(${JSON.stringify(reasonCounts(res.rejected))}::jsonb)
         ) x group by k) y)
-    where root_id = ${rootId} and id = ${batchId}`.compile(compiler));
+    where root_id = ${rootId} and id = ${batchId}`.compile(compiler),
+  );
 }
 
 /** A string PostgreSQL's jsonb cannot hold (NUL) or that is no valid Unicode (a lone surrogate). */
@@ -341,7 +375,8 @@ const PLAIN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
  * is one 'malformed' rejection, not a failed call; its neighbours are still stored.
  */
 export function unstageable(record: unknown): { eventId: string | null; detail: string } | null {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return { eventId: null, detail: 'not an object' };
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    return { eventId: null, detail: 'not an object' };
   const fields = record as Record<string, unknown>;
   const rawId = fields.eventId;
   const eventId = typeof rawId === 'string' && rawId.length <= 200 && !UNSTORABLE.test(rawId) ? rawId : null;
@@ -350,10 +385,13 @@ export function unstageable(record: unknown): { eventId: string | null; detail: 
     if (name !== key && UNSTORABLE.test(key)) return { eventId, detail: name };
     const v = fields[key];
     const ok =
-      v === null || v === undefined || typeof v === 'boolean' ? true
-      : typeof v === 'string' ? !UNSTORABLE.test(v)
-      : typeof v === 'number' ? Number.isFinite(v)
-      : false;
+      v === null || v === undefined || typeof v === 'boolean'
+        ? true
+        : typeof v === 'string'
+          ? !UNSTORABLE.test(v)
+          : typeof v === 'number'
+            ? Number.isFinite(v)
+            : false;
     if (!ok) return { eventId, detail: name };
   }
   return null;
@@ -365,7 +403,12 @@ export async function ingestBatch(
   b: { rootId: string; keyId?: string | null; userId?: string | null; records: readonly unknown[] },
 ): Promise<IngestResult & { batchId: string }> {
   const exec = trxExec(trx);
-  const batchId = await openBatch(exec, { rootId: b.rootId, source: 'api', keyId: b.keyId ?? null, userId: b.userId ?? null });
+  const batchId = await openBatch(exec, {
+    rootId: b.rootId,
+    source: 'api',
+    keyId: b.keyId ?? null,
+    userId: b.userId ?? null,
+  });
   await exec(createStagingTable());
   // A record that cannot be staged is staged as null (a 'malformed' rejection at its index), then named precisely.
   const unfit = new Map<number, { eventId: string | null; detail: string }>();
@@ -383,7 +426,9 @@ export async function ingestBatch(
   });
   await addToBatch(exec, b.rootId, batchId, b.records.length, res);
   if (b.keyId) {
-    await sql`update ingest_keys set last_used_at = now(), batches = batches + 1 where root_id = ${b.rootId} and id = ${b.keyId}`.execute(trx);
+    await sql`update ingest_keys set last_used_at = now(), batches = batches + 1 where root_id = ${b.rootId} and id = ${b.keyId}`.execute(
+      trx,
+    );
   }
   return { ...res, batchId };
 }
@@ -404,7 +449,14 @@ export interface BatchSummary {
 }
 
 export async function recentBatches(db: Db, rootId: string, limit = 20): Promise<BatchSummary[]> {
-  const rows = await db.selectFrom('spend_batches').selectAll().where('root_id', '=', rootId).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom('spend_batches')
+    .selectAll()
+    .where('root_id', '=', rootId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     source: r.source,
@@ -434,7 +486,9 @@ export async function recentBatches(db: Db, rootId: string, limit = 20): Promise
 export async function safeHighSeq(db: Db, rootId: string): Promise<bigint> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${lockKey(rootId)})`.execute(trx);
-    const r = await sql<{ hi: string }>`select (case when is_called then last_value else 0 end)::text as hi from spend_seq`.execute(trx);
+    const r = await sql<{
+      hi: string;
+    }>`select (case when is_called then last_value else 0 end)::text as hi from spend_seq`.execute(trx);
     return BigInt(r.rows[0]!.hi);
   });
 }
@@ -472,7 +526,14 @@ export interface RollupResult {
  * per-client spend of that range (for the debits) and advances the watermark; all in the caller's transaction, which
  * holds the watermark row.
  */
-export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bigint, completeUntil: Date | null, now: Date = new Date()): Promise<RollupResult> {
+export async function rollupRange(
+  trx: Trx,
+  rootId: string,
+  from: bigint,
+  to: bigint,
+  completeUntil: Date | null,
+  now: Date = new Date(),
+): Promise<RollupResult> {
   // the tree (shared): no client moves while this range is added to its ancestors' daily aggregates
   await lockTreeForRollup(trx);
   // the range's groups fit in memory (the default 4 MB spills a few hundred thousand groups to disk)
@@ -511,7 +572,8 @@ export async function rollupRange(trx: Trx, rootId: string, from: bigint, to: bi
 /** An amount as debits of at most MAX_AMOUNT_MICROS each (debitSpend's bound for one debit). */
 function debitParts(total: bigint): bigint[] {
   const parts: bigint[] = [];
-  for (let left = total; left > 0n; left -= MAX_AMOUNT_MICROS) parts.push(left < MAX_AMOUNT_MICROS ? left : MAX_AMOUNT_MICROS);
+  for (let left = total; left > 0n; left -= MAX_AMOUNT_MICROS)
+    parts.push(left < MAX_AMOUNT_MICROS ? left : MAX_AMOUNT_MICROS);
   return parts;
 }
 
@@ -529,7 +591,13 @@ interface PerClientDay {
  * The range's hourly groups (one pass over its partials), upserted into spend_hourly; answers their count and, from the
  * same groups, each client's spend per day of the range in its zone (client_id follows the account: a group has one).
  */
-async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigint, now: Date): Promise<{ groups: number; perClientDay: PerClientDay[] }> {
+async function rollupStatement(
+  trx: Trx,
+  rootId: string,
+  from: bigint,
+  to: bigint,
+  now: Date,
+): Promise<{ groups: number; perClientDay: PerClientDay[] }> {
   const r = await sql<{ groups: string; per_day: PerClientDay[] | null }>`
     with g as materialized (
       select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
@@ -579,7 +647,9 @@ async function rollupStatement(trx: Trx, rootId: string, from: bigint, to: bigin
          -- a past day of the client is dated at its local noon; today (or a later day) at the rollup's own time
          'at', case when day < (${now}::timestamptz at time zone tz)::date
            then to_char(((day + time '12:00') at time zone tz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end) order by client_id, day)
-       from (select client_id, tz, day, sum(spend) as spend, sum(n) as n from parts group by 1, 2, 3) d) as per_day`.execute(trx);
+       from (select client_id, tz, day, sum(spend) as spend, sum(n) as n from parts group by 1, 2, 3) d) as per_day`.execute(
+    trx,
+  );
   const row = r.rows[0]!;
   return { groups: Number(row.groups), perClientDay: row.per_day ?? [] };
 }
@@ -618,24 +688,37 @@ export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions 
   const maxRange = opts.maxRange ?? 2_000_000n;
   const started = performance.now();
   let claimed: string | null = null;
-  const done = await db.transaction().execute(async (trx) => {
-    const claim = await claimRoot(trx, opts.rootId);
-    if (!claim) return null;
-    claimed = claim.rootId;
-    const cutAt = clock();
-    const safe = await safeHighSeq(db, claim.rootId); // its own short transaction, on another connection
-    if (safe <= claim.rolledSeq) return null;
-    const to = safe - claim.rolledSeq > maxRange ? claim.rolledSeq + maxRange : safe;
-    // complete until the cut only when this unit reaches the safe end; otherwise until the last complete cut
-    const r = await rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
-    if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
-    return { rootId: r.rootId, from: r.from.toString(), to: r.to.toString(), records: r.records, groups: r.groups, clientsDebited: r.debits.length };
-  }).catch(async (e: unknown) => {
-    // a root whose unit fails goes to the back of the queue (claimRoot takes the longest-waiting root first), so one
-    // tenant's bad data never holds up every other root's rollup, billing and completeUntil; then the error is thrown
-    if (claimed) await sql`update spend_watermarks set rolled_at = now() where root_id = ${claimed}`.execute(db).catch(() => undefined);
-    throw e;
-  });
+  const done = await db
+    .transaction()
+    .execute(async (trx) => {
+      const claim = await claimRoot(trx, opts.rootId);
+      if (!claim) return null;
+      claimed = claim.rootId;
+      const cutAt = clock();
+      const safe = await safeHighSeq(db, claim.rootId); // its own short transaction, on another connection
+      if (safe <= claim.rolledSeq) return null;
+      const to = safe - claim.rolledSeq > maxRange ? claim.rolledSeq + maxRange : safe;
+      // complete until the cut only when this unit reaches the safe end; otherwise until the last complete cut
+      const r = await rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
+      if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
+      return {
+        rootId: r.rootId,
+        from: r.from.toString(),
+        to: r.to.toString(),
+        records: r.records,
+        groups: r.groups,
+        clientsDebited: r.debits.length,
+      };
+    })
+    .catch(async (e: unknown) => {
+      // a root whose unit fails goes to the back of the queue (claimRoot takes the longest-waiting root first), so one
+      // tenant's bad data never holds up every other root's rollup, billing and completeUntil; then the error is thrown
+      if (claimed)
+        await sql`update spend_watermarks set rolled_at = now() where root_id = ${claimed}`
+          .execute(db)
+          .catch(() => undefined);
+      throw e;
+    });
   return done && { ...done, ms: Math.round(performance.now() - started) };
 }
 
@@ -656,7 +739,8 @@ export async function status(db: Db, rootId: string, now: Date): Promise<SpendSt
   const pending = Number(row.pending);
   // Nothing pending: complete up to now. Otherwise up to the last rollup's cut.
   const completeUntil = pending === 0 ? now : row.complete_until;
-  const lagSeconds = pending === 0 || !row.oldest ? 0 : Math.max(0, Math.round((now.getTime() - row.oldest.getTime()) / 1000));
+  const lagSeconds =
+    pending === 0 || !row.oldest ? 0 : Math.max(0, Math.round((now.getTime() - row.oldest.getTime()) / 1000));
   return { completeUntil, pendingRecords: pending, lagSeconds, rolledSeq: row.rolled_seq ?? '0' };
 }
 
@@ -671,9 +755,13 @@ export async function ensurePartitions(db: Db, now: Date, monthsBack = 1, months
     if (exists.rows[0]?.t) continue;
     // A default partition holding rows of that month blocks the new partition: those months stay in the default.
     const inDefault = await sql<{ n: string }>`
-      select count(*)::text as n from (select 1 from spend_records_default where occurred_at >= ${start} and occurred_at < ${end} limit 1) x`.execute(db);
+      select count(*)::text as n from (select 1 from spend_records_default where occurred_at >= ${start} and occurred_at < ${end} limit 1) x`.execute(
+      db,
+    );
     if (inDefault.rows[0]!.n !== '0') continue;
-    await sql`create table if not exists ${sql.id(name)} partition of spend_records for values from (${sql.lit(start.toISOString())}) to (${sql.lit(end.toISOString())})`.execute(db);
+    await sql`create table if not exists ${sql.id(name)} partition of spend_records for values from (${sql.lit(start.toISOString())}) to (${sql.lit(end.toISOString())})`.execute(
+      db,
+    );
     created.push(name);
   }
   return created;

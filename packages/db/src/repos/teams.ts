@@ -18,7 +18,10 @@ const toTeam = (r: { id: string; root_id: string; agency_id: string; name: strin
   createdAt: r.created_at,
 });
 
-export async function insertTeam(trx: Trx, t: { rootId: string; agencyId: string; name: string; nameKey: string }): Promise<Team> {
+export async function insertTeam(
+  trx: Trx,
+  t: { rootId: string; agencyId: string; name: string; nameKey: string },
+): Promise<Team> {
   const r = await trx
     .insertInto('teams')
     .values({ id: randomUUID(), root_id: t.rootId, agency_id: t.agencyId, name: t.name, name_key: t.nameKey })
@@ -28,7 +31,14 @@ export async function insertTeam(trx: Trx, t: { rootId: string; agencyId: string
 }
 
 export async function teamNameTaken(db: Db | Trx, agencyId: string, nameKey: string): Promise<boolean> {
-  return (await db.selectFrom('teams').select('id').where('agency_id', '=', agencyId).where('name_key', '=', nameKey).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('teams')
+      .select('id')
+      .where('agency_id', '=', agencyId)
+      .where('name_key', '=', nameKey)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 export async function findTeam(db: Db | Trx, id: string): Promise<Team | undefined> {
@@ -38,10 +48,20 @@ export async function findTeam(db: Db | Trx, id: string): Promise<Team | undefin
 
 /** Teams of an agency with their clients and members. */
 export async function teamsOfAgency(db: Db, agencyId: string) {
-  const teams = await db.selectFrom('teams').selectAll().where('agency_id', '=', agencyId).orderBy('name_key').execute();
+  const teams = await db
+    .selectFrom('teams')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .orderBy('name_key')
+    .execute();
   if (teams.length === 0) return [];
   const ids = teams.map((t) => t.id);
-  const clients = await db.selectFrom('accounts').select(['id', 'name', 'team_id']).where('team_id', 'in', ids).orderBy('name_key').execute();
+  const clients = await db
+    .selectFrom('accounts')
+    .select(['id', 'name', 'team_id'])
+    .where('team_id', 'in', ids)
+    .orderBy('name_key')
+    .execute();
   const members = await db
     .selectFrom('team_memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -52,17 +72,26 @@ export async function teamsOfAgency(db: Db, agencyId: string) {
   return teams.map((t) => ({
     ...toTeam(t),
     clients: clients.filter((c) => c.team_id === t.id).map((c) => ({ id: c.id, name: c.name })),
-    members: members.filter((m) => m.team_id === t.id).map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role })),
+    members: members
+      .filter((m) => m.team_id === t.id)
+      .map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role })),
   }));
 }
 
 /** A user's team memberships (team id -> role): the facts authorization reads. */
 export async function teamMembershipsOfUser(db: Db | Trx, userId: string): Promise<Map<string, Role>> {
-  const rows = await db.selectFrom('team_memberships').select(['team_id', 'role']).where('user_id', '=', userId).execute();
+  const rows = await db
+    .selectFrom('team_memberships')
+    .select(['team_id', 'role'])
+    .where('user_id', '=', userId)
+    .execute();
   return new Map(rows.map((r) => [r.team_id, r.role]));
 }
 
-export async function insertTeamMembership(trx: Trx, m: { rootId: string; teamId: string; userId: string; role: Role }) {
+export async function insertTeamMembership(
+  trx: Trx,
+  m: { rootId: string; teamId: string; userId: string; role: Role },
+) {
   return trx
     .insertInto('team_memberships')
     .values({ id: randomUUID(), root_id: m.rootId, team_id: m.teamId, user_id: m.userId, role: m.role })
@@ -71,7 +100,12 @@ export async function insertTeamMembership(trx: Trx, m: { rootId: string; teamId
 }
 
 export async function teamMembershipOf(db: Db | Trx, teamId: string, userId: string) {
-  return db.selectFrom('team_memberships').selectAll().where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
+  return db
+    .selectFrom('team_memberships')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
 }
 
 /** A team membership with its team, shaped like an account membership of the team's agency. */
@@ -79,10 +113,30 @@ export async function findTeamMembership(db: Db | Trx, id: string) {
   const r = await db
     .selectFrom('team_memberships as m')
     .innerJoin('teams as t', 't.id', 'm.team_id')
-    .select(['m.id', 'm.root_id', 'm.team_id', 'm.user_id', 'm.role', 'm.created_at', 't.agency_id', 't.name as team_name'])
+    .select([
+      'm.id',
+      'm.root_id',
+      'm.team_id',
+      'm.user_id',
+      'm.role',
+      'm.created_at',
+      't.agency_id',
+      't.name as team_name',
+    ])
     .where('m.id', '=', id)
     .executeTakeFirst();
-  return r && { id: r.id, rootId: r.root_id, accountId: r.agency_id, userId: r.user_id, role: r.role, createdAt: r.created_at, teamId: r.team_id, teamName: r.team_name };
+  return (
+    r && {
+      id: r.id,
+      rootId: r.root_id,
+      accountId: r.agency_id,
+      userId: r.user_id,
+      role: r.role,
+      createdAt: r.created_at,
+      teamId: r.team_id,
+      teamName: r.team_name,
+    }
+  );
 }
 
 export async function setTeamMembershipRole(trx: Trx, id: string, role: Role): Promise<void> {

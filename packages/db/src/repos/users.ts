@@ -38,7 +38,13 @@ export async function insertUser(
 ): Promise<User> {
   const r = await db
     .insertInto('users')
-    .values({ id: randomUUID(), email: u.email, name: u.name, password_hash: u.passwordHash, platform_operator: u.platformOperator ?? false })
+    .values({
+      id: randomUUID(),
+      email: u.email,
+      name: u.name,
+      password_hash: u.passwordHash,
+      platform_operator: u.platformOperator ?? false,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return publicUser(toUser(r));

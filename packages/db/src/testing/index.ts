@@ -15,7 +15,43 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const TABLES = ['report_shares', 'saved_reports', 'spend_watermarks', 'spend_hourly', 'spend_records', 'spend_event_ids', 'spend_batches', 'ingest_keys', 'credit_spend_buckets', 'credit_entries', 'top_ups', 'payment_methods', 'credit_accounts', 'campaign_deals', 'campaigns', 'connections', 'team_memberships', 'teams', 'deal_dsps', 'deals', 'seat_mappings', 'seats', 'worker_heartbeats', 'sign_in_counters', 'mail_outbox', 'audit_entries', 'invitations', 'memberships', 'sessions', 'users', 'account_paths', 'accounts', 'spend_daily', 'spend_partials', 'credit_spend_refs'];
+const TABLES = [
+  'report_shares',
+  'saved_reports',
+  'spend_watermarks',
+  'spend_hourly',
+  'spend_records',
+  'spend_event_ids',
+  'spend_batches',
+  'ingest_keys',
+  'credit_spend_buckets',
+  'credit_entries',
+  'top_ups',
+  'payment_methods',
+  'credit_accounts',
+  'campaign_deals',
+  'campaigns',
+  'connections',
+  'team_memberships',
+  'teams',
+  'deal_dsps',
+  'deals',
+  'seat_mappings',
+  'seats',
+  'worker_heartbeats',
+  'sign_in_counters',
+  'mail_outbox',
+  'audit_entries',
+  'invitations',
+  'memberships',
+  'sessions',
+  'users',
+  'account_paths',
+  'accounts',
+  'spend_daily',
+  'spend_partials',
+  'credit_spend_refs',
+];
 
 /** A fresh, migrated database of this test file's own, copied from the run's template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -66,4 +102,3 @@ export function useTestDatabase(opts: { resetEach?: boolean } = {}): { readonly 
   };
 }
 export * from './spend-fixture';
-

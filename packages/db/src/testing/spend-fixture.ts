@@ -15,11 +15,22 @@ export const hoursAfter = (h: number, base = T0) => new Date(base.getTime() + h 
  * ttd; a campaign K1 of C1 and K2 of C2. A second holding X with its own seat 'X1' on dv360. Zones: UTC unless given.
  */
 export async function spendFixture(db: Db, zones: { H?: string; A?: string; C1?: string; C2?: string } = {}) {
-  const mk = (parent: accounts.Account | null, kind: 'holding' | 'agency' | 'client', name: string, currency = 'EUR', timeZone = 'UTC') =>
+  const mk = (
+    parent: accounts.Account | null,
+    kind: 'holding' | 'agency' | 'client',
+    name: string,
+    currency = 'EUR',
+    timeZone = 'UTC',
+  ) =>
     accounts.insertAccount(db, {
       parent: parent && { id: parent.id, rootId: parent.rootId, kind: parent.kind },
-      kind, level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3, clientTier: kind === 'client' ? 'standard' : null,
-      name, nameKey: nameKey(name), currency, timeZone,
+      kind,
+      level: kind === 'holding' ? 1 : kind === 'agency' ? 2 : 3,
+      clientTier: kind === 'client' ? 'standard' : null,
+      name,
+      nameKey: nameKey(name),
+      currency,
+      timeZone,
     });
   const h = await mk(null, 'holding', 'H', 'EUR', zones.H);
   const a = await mk(h, 'agency', 'A', 'EUR', zones.A);
@@ -30,12 +41,44 @@ export async function spendFixture(db: Db, zones: { H?: string; A?: string; C1?:
   const u = await users.insertUser(db, { email: `u${Math.random()}@x.test`, name: 'U', passwordHash: 'x' });
   const early = hoursAfter(-24);
   const { s1, s2, sx, s3 } = await db.transaction().execute(async (trx) => {
-    const s1 = await seats.insertSeat(trx, { rootId: h.id, dsp: 'dv360', externalId: 'S1', name: null, account: h, at: early, by: u.id });
-    const s2 = await seats.insertSeat(trx, { rootId: h.id, dsp: 'ttd', externalId: 'S2', name: null, account: h, at: early, by: u.id });
+    const s1 = await seats.insertSeat(trx, {
+      rootId: h.id,
+      dsp: 'dv360',
+      externalId: 'S1',
+      name: null,
+      account: h,
+      at: early,
+      by: u.id,
+    });
+    const s2 = await seats.insertSeat(trx, {
+      rootId: h.id,
+      dsp: 'ttd',
+      externalId: 'S2',
+      name: null,
+      account: h,
+      at: early,
+      by: u.id,
+    });
     await seats.moveSeat(trx, s2, a, early, u.id);
-    const s3 = await seats.insertSeat(trx, { rootId: h.id, dsp: 'ttd', externalId: 'S3', name: null, account: h, at: early, by: u.id });
+    const s3 = await seats.insertSeat(trx, {
+      rootId: h.id,
+      dsp: 'ttd',
+      externalId: 'S3',
+      name: null,
+      account: h,
+      at: early,
+      by: u.id,
+    });
     await seats.moveSeat(trx, s3, cu, early, u.id);
-    const sx = await seats.insertSeat(trx, { rootId: x.id, dsp: 'dv360', externalId: 'X1', name: null, account: x, at: early, by: u.id });
+    const sx = await seats.insertSeat(trx, {
+      rootId: x.id,
+      dsp: 'dv360',
+      externalId: 'X1',
+      name: null,
+      account: x,
+      at: early,
+      by: u.id,
+    });
     return { s1, s2, sx, s3 };
   });
   await db.transaction().execute((trx) => seats.moveSeat(trx, s1, a, hoursAfter(10), u.id));
@@ -43,11 +86,47 @@ export async function spendFixture(db: Db, zones: { H?: string; A?: string; C1?:
   await db.transaction().execute((trx) => seats.moveSeat(trx, s1b, c1, hoursAfter(20), u.id));
   const deal = await db.transaction().execute((trx) =>
     deals.insertDeal(trx, {
-      rootId: h.id, ownerAccountId: a.id, dealId: 'DEAL-A', name: 'Deal A', publisher: 'P', type: 'private_auction', cpmMicros: 1_000_000n,
-      currency: 'EUR', startsAt: null, endsAt: null, publisherInitiated: false, dsps: ['dv360', 'ttd'], createdBy: u.id, createdAt: early,
+      rootId: h.id,
+      ownerAccountId: a.id,
+      dealId: 'DEAL-A',
+      name: 'Deal A',
+      publisher: 'P',
+      type: 'private_auction',
+      cpmMicros: 1_000_000n,
+      currency: 'EUR',
+      startsAt: null,
+      endsAt: null,
+      publisherInitiated: false,
+      dsps: ['dv360', 'ttd'],
+      createdBy: u.id,
+      createdAt: early,
     } as never),
   );
-  const k1 = await db.transaction().execute((trx) => campaigns.insertCampaign(trx, { rootId: h.id, clientId: c1.id, name: 'K1', budgetMicros: null, dealIds: [], by: u.id, at: early }));
-  const k2 = await db.transaction().execute((trx) => campaigns.insertCampaign(trx, { rootId: h.id, clientId: c2.id, name: 'K2', budgetMicros: null, dealIds: [], by: u.id, at: early }));
+  const k1 = await db
+    .transaction()
+    .execute((trx) =>
+      campaigns.insertCampaign(trx, {
+        rootId: h.id,
+        clientId: c1.id,
+        name: 'K1',
+        budgetMicros: null,
+        dealIds: [],
+        by: u.id,
+        at: early,
+      }),
+    );
+  const k2 = await db
+    .transaction()
+    .execute((trx) =>
+      campaigns.insertCampaign(trx, {
+        rootId: h.id,
+        clientId: c2.id,
+        name: 'K2',
+        budgetMicros: null,
+        dealIds: [],
+        by: u.id,
+        at: early,
+      }),
+    );
   return { h, a, c1, c2, cu, x, u, s1, s2, s3, sx, deal, k1, k2 };
 }

@@ -7,15 +7,23 @@ const t = useTestDatabase();
 describe('accounts.createHolding', () => {
   it('lets a platform operator create a holding, audited', async () => {
     const op = await userWithCaller(t.db, 'op@x.test', { platformOperator: true });
-    const h = await op.caller.accounts.createHolding({ name: ' Northwind ', currency: 'EUR', timeZone: 'Europe/Copenhagen' });
+    const h = await op.caller.accounts.createHolding({
+      name: ' Northwind ',
+      currency: 'EUR',
+      timeZone: 'Europe/Copenhagen',
+    });
     expect(h).toMatchObject({ name: 'Northwind', kind: 'holding', level: 1, parentId: null, rootId: h.id });
     const entries = await t.db.selectFrom('audit_entries').selectAll().execute();
-    expect(entries.map((e) => [e.action, e.entity_id, e.actor_user_id])).toEqual([['account.create', h.id, op.user.id]]);
+    expect(entries.map((e) => [e.action, e.entity_id, e.actor_user_id])).toEqual([
+      ['account.create', h.id, op.user.id],
+    ]);
   });
 
   it('refuses a member who is not a platform operator', async () => {
     const { admin } = await holdingWithAdmin(t.db);
-    const err = await admin.caller.accounts.createHolding({ name: 'Mine', currency: 'EUR', timeZone: 'UTC' }).catch((e) => e);
+    const err = await admin.caller.accounts
+      .createHolding({ name: 'Mine', currency: 'EUR', timeZone: 'UTC' })
+      .catch((e) => e);
     expect(err.code).toBe('FORBIDDEN');
     expect(err.message).toMatch(/platform operator/);
   });
@@ -25,9 +33,28 @@ describe('accounts.create', () => {
   it('lets a holding admin create an agency and a client; currency and zone default to the parent', async () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'Agency', kind: 'agency' });
-    const client = await admin.caller.accounts.create({ parentId: agency.id, name: 'Client', kind: 'client', currency: 'USD', timeZone: 'America/New_York' });
-    expect(agency).toMatchObject({ level: 2, parentId: holding.id, rootId: holding.id, currency: 'EUR', timeZone: 'Europe/Copenhagen', clientTier: null });
-    expect(client).toMatchObject({ level: 3, kind: 'client', clientTier: 'standard', currency: 'USD', timeZone: 'America/New_York' });
+    const client = await admin.caller.accounts.create({
+      parentId: agency.id,
+      name: 'Client',
+      kind: 'client',
+      currency: 'USD',
+      timeZone: 'America/New_York',
+    });
+    expect(agency).toMatchObject({
+      level: 2,
+      parentId: holding.id,
+      rootId: holding.id,
+      currency: 'EUR',
+      timeZone: 'Europe/Copenhagen',
+      clientTier: null,
+    });
+    expect(client).toMatchObject({
+      level: 3,
+      kind: 'client',
+      clientTier: 'standard',
+      currency: 'USD',
+      timeZone: 'America/New_York',
+    });
   });
 
   it('lets an agency admin create clients but not agencies, and refuses operators and analysts', async () => {
@@ -37,9 +64,15 @@ describe('accounts.create', () => {
     const agencyOperator = await userWithCaller(t.db, 'ao@x.test');
     await grant(t.db, agencyAdmin.user.id, agency, 'admin');
     await grant(t.db, agencyOperator.user.id, agency, 'operator');
-    expect(await codeOf(agencyAdmin.caller.accounts.create({ parentId: agency.id, name: 'C', kind: 'client' }))).toBe('ok');
-    expect(await codeOf(agencyAdmin.caller.accounts.create({ parentId: holding.id, name: 'Sibling', kind: 'agency' }))).toBe('NOT_FOUND');
-    const err = await agencyOperator.caller.accounts.create({ parentId: agency.id, name: 'D', kind: 'client' }).catch((e) => e);
+    expect(await codeOf(agencyAdmin.caller.accounts.create({ parentId: agency.id, name: 'C', kind: 'client' }))).toBe(
+      'ok',
+    );
+    expect(
+      await codeOf(agencyAdmin.caller.accounts.create({ parentId: holding.id, name: 'Sibling', kind: 'agency' })),
+    ).toBe('NOT_FOUND');
+    const err = await agencyOperator.caller.accounts
+      .create({ parentId: agency.id, name: 'D', kind: 'client' })
+      .catch((e) => e);
     expect(err.code).toBe('FORBIDDEN');
     expect(err.message).toMatch(/role/i);
   });
@@ -49,17 +82,23 @@ describe('accounts.create', () => {
     const agency = await admin.caller.accounts.create({ parentId: holding.id, name: 'Agency', kind: 'agency' });
     const client = await admin.caller.accounts.create({ parentId: agency.id, name: 'C', kind: 'client' });
     const before = await snapshot(t.db);
-    const level = await admin.caller.accounts.create({ parentId: client.id, name: 'Deep', kind: 'client' }).catch((e) => e);
+    const level = await admin.caller.accounts
+      .create({ parentId: client.id, name: 'Deep', kind: 'client' })
+      .catch((e) => e);
     expect(level.code).toBe('FORBIDDEN');
     expect(level.message).toMatch(/level-3/);
-    expect(await codeOf(admin.caller.accounts.create({ parentId: holding.id, name: 'Direct', kind: 'client' }))).toBe('BAD_REQUEST');
-    expect(await codeOf(admin.caller.accounts.create({ parentId: agency.id, name: 'Nested', kind: 'agency' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(admin.caller.accounts.create({ parentId: holding.id, name: 'Direct', kind: 'client' }))).toBe(
+      'BAD_REQUEST',
+    );
+    expect(await codeOf(admin.caller.accounts.create({ parentId: agency.id, name: 'Nested', kind: 'agency' }))).toBe(
+      'BAD_REQUEST',
+    );
     expect(await snapshot(t.db)).toEqual(before);
   });
 });
 
 describe('accounts.get and accounts.tree', () => {
-  it('returns nested nodes, hides archived ones by default, and shows only the caller\'s subtree', async () => {
+  it("returns nested nodes, hides archived ones by default, and shows only the caller's subtree", async () => {
     const { op, holding, admin } = await holdingWithAdmin(t.db);
     const a = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
     const b = await admin.caller.accounts.create({ parentId: holding.id, name: 'B', kind: 'agency' });
@@ -68,11 +107,24 @@ describe('accounts.get and accounts.tree', () => {
     await admin.caller.accounts.archive({ accountId: a2.id });
     const tree = await admin.caller.accounts.tree({ accountId: holding.id });
     expect(tree).toEqual({
-      id: holding.id, name: 'Holding', kind: 'holding', level: 1, clientTier: null, archived: false,
+      id: holding.id,
+      name: 'Holding',
+      kind: 'holding',
+      level: 1,
+      clientTier: null,
+      archived: false,
       children: [
-        { id: a.id, name: 'A', kind: 'agency', level: 2, clientTier: null, archived: false, children: [
-          { id: a1.id, name: 'A1', kind: 'client', level: 3, clientTier: 'standard', archived: false, children: [] },
-        ] },
+        {
+          id: a.id,
+          name: 'A',
+          kind: 'agency',
+          level: 2,
+          clientTier: null,
+          archived: false,
+          children: [
+            { id: a1.id, name: 'A1', kind: 'client', level: 3, clientTier: 'standard', archived: false, children: [] },
+          ],
+        },
         { id: b.id, name: 'B', kind: 'agency', level: 2, clientTier: null, archived: false, children: [] },
       ],
     });
@@ -99,14 +151,22 @@ describe('scope across trees and the platform operator', () => {
     const one = await holdingWithAdmin(t.db, 'One', 'admin@one.test');
     const two = await holdingWithAdmin(t.db, 'Two', 'admin@two.test');
     const a2 = await two.admin.caller.accounts.create({ parentId: two.holding.id, name: 'Agency Two', kind: 'agency' });
-    const b2 = await two.admin.caller.accounts.create({ parentId: two.holding.id, name: 'Agency Three', kind: 'agency' });
+    const b2 = await two.admin.caller.accounts.create({
+      parentId: two.holding.id,
+      name: 'Agency Three',
+      kind: 'agency',
+    });
     const both = await memberOf(t.db, 'both@x.test', one.holding, 'analyst');
     await grant(t.db, both.user.id, a2, 'admin');
     const forest = await both.caller.accounts.tree();
     expect(Array.isArray(forest) && forest.map((n) => n.name)).toEqual(['Agency Two', 'One']);
     expect(await codeOf(both.caller.accounts.get({ accountId: b2.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(both.caller.members.invite({ accountId: a2.id, email: 'n@x.test', role: 'analyst' }))).toBe('ok');
-    expect(await codeOf(both.caller.members.invite({ accountId: one.holding.id, email: 'n@x.test', role: 'analyst' }))).toBe('FORBIDDEN');
+    expect(await codeOf(both.caller.members.invite({ accountId: a2.id, email: 'n@x.test', role: 'analyst' }))).toBe(
+      'ok',
+    );
+    expect(
+      await codeOf(both.caller.members.invite({ accountId: one.holding.id, email: 'n@x.test', role: 'analyst' })),
+    ).toBe('FORBIDDEN');
   });
 
   it('shows a platform operator the tree and root members, but no audit trail or sub-account members', async () => {
@@ -116,7 +176,9 @@ describe('scope across trees and the platform operator', () => {
     expect(await codeOf(op.caller.members.list({ accountId: holding.id }))).toBe('ok');
     expect(await codeOf(op.caller.members.list({ accountId: agency.id }))).toBe('NOT_FOUND');
     expect(await codeOf(op.caller.audit.list({ accountId: holding.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(op.caller.accounts.create({ parentId: holding.id, name: 'B', kind: 'agency' }))).toBe('NOT_FOUND');
+    expect(await codeOf(op.caller.accounts.create({ parentId: holding.id, name: 'B', kind: 'agency' }))).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -130,7 +192,9 @@ describe('accounts.archive', () => {
     expect(archived.archivedAt).not.toBeNull();
     expect(await codeOf(admin.caller.accounts.archive({ accountId: client.id }))).toBe('CONFLICT');
     await admin.caller.accounts.archive({ accountId: agency.id });
-    const err = await admin.caller.accounts.create({ parentId: agency.id, name: 'New', kind: 'client' }).catch((e) => e);
+    const err = await admin.caller.accounts
+      .create({ parentId: agency.id, name: 'New', kind: 'client' })
+      .catch((e) => e);
     expect(err.code).toBe('CONFLICT');
     expect(err.message).toMatch(/archived/);
     expect((await admin.caller.accounts.get({ accountId: client.id })).archivedAt).not.toBeNull();

@@ -17,7 +17,8 @@ export const archiveAccountRoute = authedProcedure
     const { account } = await loadVisibleAccount(ctx, input.accountId);
     const parent = account.parentId ? (await accounts.findAccount(ctx.db, account.parentId))! : null;
     const d = archiveDecision(ctx.actor, accounts.toFacts(account), parent && accounts.toFacts(parent));
-    if (!d.ok && d.code === 'FORBIDDEN_BY_SCOPE') throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent!.name}" may archive this account.`);
+    if (!d.ok && d.code === 'FORBIDDEN_BY_SCOPE')
+      throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent!.name}" may archive this account.`);
     if (!d.ok) throw refusalError(d);
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.lockAccount(trx, account.id);
@@ -26,7 +27,15 @@ export const archiveAccountRoute = authedProcedure
       assertArchivable(await accounts.countActiveChildren(trx, account.id));
       const archived = await accounts.archiveAccount(trx, account.id, ctx.now());
       const out = toAccountOut(archived);
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'account.archive', entityType: 'account', entityId: account.id, before: toAccountOut(fresh), after: out });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'account.archive',
+        entityType: 'account',
+        entityId: account.id,
+        before: toAccountOut(fresh),
+        after: out,
+      });
       return out;
     });
   });

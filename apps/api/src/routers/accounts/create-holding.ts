@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { assertPlatformOperator, DomainError, nameKey, validateAccountName, validateCurrency, validateTimeZone } from '@trellis/domain';
+import {
+  assertPlatformOperator,
+  DomainError,
+  nameKey,
+  validateAccountName,
+  validateCurrency,
+  validateTimeZone,
+} from '@trellis/domain';
 import { accounts } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
@@ -13,7 +20,9 @@ export const rootAccountInput = z.object({ name: nameInput, currency: text(10), 
  * A platform operator creates a root account: a holding (level 1), or a premium client (a standalone level 3).
  * Root names are unique among roots.
  */
-export function createRootAccountRoute(shape: { kind: 'holding'; level: 1; clientTier: null } | { kind: 'client'; level: 3; clientTier: 'premium' }) {
+export function createRootAccountRoute(
+  shape: { kind: 'holding'; level: 1; clientTier: null } | { kind: 'client'; level: 3; clientTier: 'premium' },
+) {
   return authedProcedure
     .input(rootAccountInput)
     .output(accountOut)
@@ -24,11 +33,27 @@ export function createRootAccountRoute(shape: { kind: 'holding'; level: 1; clien
       const timeZone = validateTimeZone(input.timeZone);
       return ctx.db.transaction().execute(async (trx) => {
         if (await accounts.siblingNameTaken(trx, null, nameKey(name))) {
-          throw new DomainError('NAME_TAKEN', `An account named "${name}" already exists at the top level.`, { name: 'already taken' });
+          throw new DomainError('NAME_TAKEN', `An account named "${name}" already exists at the top level.`, {
+            name: 'already taken',
+          });
         }
-        const created = await accounts.insertAccount(trx, { parent: null, ...shape, name, nameKey: nameKey(name), currency, timeZone });
+        const created = await accounts.insertAccount(trx, {
+          parent: null,
+          ...shape,
+          name,
+          nameKey: nameKey(name),
+          currency,
+          timeZone,
+        });
         const out = toAccountOut(created);
-        await recordAudit(trx, ctx, { rootId: created.rootId, accountId: created.id, action: 'account.create', entityType: 'account', entityId: created.id, after: out });
+        await recordAudit(trx, ctx, {
+          rootId: created.rootId,
+          accountId: created.id,
+          action: 'account.create',
+          entityType: 'account',
+          entityId: created.id,
+          after: out,
+        });
         return out;
       });
     });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DomainError, nameKey, newChildShape, validateAccountName, validateCurrency, validateTimeZone } from '@trellis/domain';
+import {
+  DomainError,
+  nameKey,
+  newChildShape,
+  validateAccountName,
+  validateCurrency,
+  validateTimeZone,
+} from '@trellis/domain';
 import { accounts } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure, assertMay, loadVisibleAccount } from '../../trpc';
@@ -29,13 +36,31 @@ export const createAccountRoute = authedProcedure
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.lockAccount(trx, parent.id);
       const fresh = await accounts.findAccount(trx, parent.id);
-      if (fresh?.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'The parent account is archived and accepts no new work.');
+      if (fresh?.archivedAt)
+        throw new DomainError('ACCOUNT_ARCHIVED', 'The parent account is archived and accepts no new work.');
       if (await accounts.siblingNameTaken(trx, parent.id, nameKey(name))) {
-        throw new DomainError('NAME_TAKEN', `"${parent.name}" already has a sub-account named "${name}".`, { name: 'already taken' });
+        throw new DomainError('NAME_TAKEN', `"${parent.name}" already has a sub-account named "${name}".`, {
+          name: 'already taken',
+        });
       }
-      const created = await accounts.insertAccount(trx, { parent, ...shape, kind: input.kind, name, nameKey: nameKey(name), currency, timeZone });
+      const created = await accounts.insertAccount(trx, {
+        parent,
+        ...shape,
+        kind: input.kind,
+        name,
+        nameKey: nameKey(name),
+        currency,
+        timeZone,
+      });
       const out = toAccountOut(created);
-      await recordAudit(trx, ctx, { rootId: created.rootId, accountId: created.id, action: 'account.create', entityType: 'account', entityId: created.id, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: created.rootId,
+        accountId: created.id,
+        action: 'account.create',
+        entityType: 'account',
+        entityId: created.id,
+        after: out,
+      });
       return out;
     });
   });

@@ -19,10 +19,18 @@ export const getAccountRoute = accountProcedure()
     const ancestors = [];
     for (const ancestorId of ancestorIds) {
       const a = (await accounts.findAccount(ctx.db, ancestorId))!;
-      if (authorize(ctx.actor, accounts.toFacts(a), 'account.view').ok) ancestors.push({ id: a.id, name: a.name, kind: a.kind });
+      if (authorize(ctx.actor, accounts.toFacts(a), 'account.view').ok)
+        ancestors.push({ id: a.id, name: a.name, kind: a.kind });
     }
     const parentId = ctx.account.parentId;
     const parent = parentId ? await accounts.findAccount(ctx.db, parentId) : undefined;
-    const canArchive = ctx.account.archivedAt === null && archiveDecision(ctx.actor, ctx.facts, parent ? accounts.toFacts(parent) : null).ok;
-    return { ...toAccountOut(ctx.account), ancestors, allowedActions: allowedActions(ctx.actor, ctx.facts, ACTIONS), canArchive };
+    const canArchive =
+      ctx.account.archivedAt === null &&
+      archiveDecision(ctx.actor, ctx.facts, parent ? accounts.toFacts(parent) : null).ok;
+    return {
+      ...toAccountOut(ctx.account),
+      ancestors,
+      allowedActions: allowedActions(ctx.actor, ctx.facts, ACTIONS),
+      canArchive,
+    };
   });

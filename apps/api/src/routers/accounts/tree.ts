@@ -4,7 +4,9 @@ import { accounts, teams } from '@trellis/db';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
 import { id, treeNodeOut } from '../shapes';
 
-export const treeInput = z.object({ accountId: id.optional(), includeArchived: z.boolean().default(false) }).default({ includeArchived: false });
+export const treeInput = z
+  .object({ accountId: id.optional(), includeArchived: z.boolean().default(false) })
+  .default({ includeArchived: false });
 
 /**
  * With `accountId`: that account's subtree as one nested node. Without: every tree the caller can see, as a list

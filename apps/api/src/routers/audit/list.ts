@@ -11,6 +11,10 @@ export const listAuditRoute = accountProcedure({ ...pageInput, cursor: serialCur
   .output(page(auditEntryOut))
   .query(async ({ ctx, input }) => {
     ctx.may('audit.view');
-    const rows = await audit.listAudit(ctx.db, ctx.account.id, { limit: input.limit + 1, fullHistoryOf: [...ctx.actor.memberships.keys()], ...(input.cursor ? { before: input.cursor } : {}) });
+    const rows = await audit.listAudit(ctx.db, ctx.account.id, {
+      limit: input.limit + 1,
+      fullHistoryOf: [...ctx.actor.memberships.keys()],
+      ...(input.cursor ? { before: input.cursor } : {}),
+    });
     return toPage(rows, input.limit, (e) => e.id, toAuditOut);
   });

@@ -38,7 +38,8 @@ describe('auth', () => {
   it('refuses sign-in for a while after 5 failures for one email, even with the right password', async () => {
     await userWithCaller(t.db, 'ana@x.test');
     const anon = await anonymous(t.db, { clientAddress: '10.0.0.1' });
-    for (let i = 0; i < 5; i++) expect(await codeOf(anon.auth.signIn({ email: 'ana@x.test', password: 'wrong password' }))).toBe('UNAUTHORIZED');
+    for (let i = 0; i < 5; i++)
+      expect(await codeOf(anon.auth.signIn({ email: 'ana@x.test', password: 'wrong password' }))).toBe('UNAUTHORIZED');
     expect(await codeOf(anon.auth.signIn({ email: 'ana@x.test', password: TEST_PASSWORD }))).toBe('TOO_MANY_REQUESTS');
     const later = await anonymous(t.db, { clientAddress: '10.0.0.1', now: () => new Date(Date.now() + 16 * 60_000) });
     expect(await codeOf(later.auth.signIn({ email: 'ana@x.test', password: TEST_PASSWORD }))).toBe('ok');
@@ -57,6 +58,8 @@ describe('auth', () => {
     const anon = await anonymous(t.db);
     expect(await anon.auth.me()).toBeNull();
     expect(await codeOf(anon.accounts.tree())).toBe('UNAUTHORIZED');
-    expect(await codeOf(anon.accounts.createHolding({ name: 'X', currency: 'EUR', timeZone: 'UTC' }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(anon.accounts.createHolding({ name: 'X', currency: 'EUR', timeZone: 'UTC' }))).toBe(
+      'UNAUTHORIZED',
+    );
   });
 });

@@ -11,7 +11,9 @@ export const meRoute = publicProcedure
     z
       .object({
         user: userOut,
-        memberships: z.array(z.object({ accountId: z.string(), accountName: z.string(), accountKind: z.enum(ACCOUNT_KINDS), role })),
+        memberships: z.array(
+          z.object({ accountId: z.string(), accountName: z.string(), accountKind: z.enum(ACCOUNT_KINDS), role }),
+        ),
       })
       .nullable(),
   )

@@ -1,6 +1,14 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { assertSignInAllowed, DomainError, normalizeEmail, SESSION_TTL_MS, SIGN_IN_LIMITS, SIGN_IN_WINDOW_MS, throttleAddress } from '@trellis/domain';
+import {
+  assertSignInAllowed,
+  DomainError,
+  normalizeEmail,
+  SESSION_TTL_MS,
+  SIGN_IN_LIMITS,
+  SIGN_IN_WINDOW_MS,
+  throttleAddress,
+} from '@trellis/domain';
 import { sessions, signIn, users } from '@trellis/db';
 import { dummyPasswordHash, hashToken, newToken, verifyPassword } from '../../lib/secrets';
 import { publicProcedure } from '../../trpc';
@@ -24,11 +32,13 @@ export const signInRoute = publicProcedure
     const since = new Date(now.getTime() - SIGN_IN_WINDOW_MS);
     assertSignInAllowed(await signIn.reserveAttempt(ctx.db, keys, now, since, SIGN_IN_LIMITS.perAddressAndEmail));
     const user = await users.findUserByEmail(ctx.db, email);
-    const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash())).catch(async (e: unknown) => {
-      // Refused by the busy hashing queue: not evaluated, so it does not count against anyone.
-      if (e instanceof TRPCError && e.code === 'TOO_MANY_REQUESTS') await signIn.returnAttempt(ctx.db, keys);
-      throw e;
-    });
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash())).catch(
+      async (e: unknown) => {
+        // Refused by the busy hashing queue: not evaluated, so it does not count against anyone.
+        if (e instanceof TRPCError && e.code === 'TOO_MANY_REQUESTS') await signIn.returnAttempt(ctx.db, keys);
+        throw e;
+      },
+    );
     if (!user || !ok) throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect.');
     await signIn.releaseAttempt(ctx.db, keys, since);
     const token = newToken();

@@ -3,4 +3,8 @@ import { createCampaignRoute } from './create';
 import { listCampaignsRoute } from './list';
 import { updateCampaignRoute } from './update';
 
-export const campaignsRouter = router({ create: createCampaignRoute, list: listCampaignsRoute, update: updateCampaignRoute });
+export const campaignsRouter = router({
+  create: createCampaignRoute,
+  list: listCampaignsRoute,
+  update: updateCampaignRoute,
+});

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { assertDealsUsable, assertMayResume, assertOwnerUnchanged, CAMPAIGN_STATUSES, DomainError, dealUsableBy, validateCampaign } from '@trellis/domain';
-import { campaigns, credits, deals } from "@trellis/db";
+import {
+  assertDealsUsable,
+  assertMayResume,
+  assertOwnerUnchanged,
+  CAMPAIGN_STATUSES,
+  DomainError,
+  dealUsableBy,
+  validateCampaign,
+} from '@trellis/domain';
+import { campaigns, credits, deals } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
@@ -28,24 +36,42 @@ export const updateCampaignRoute = authedProcedure
     const { account, facts } = await loadVisibleAccountOf(ctx, found.clientId, 'Campaign not found.');
     assertMayOf(ctx.actor, facts, 'campaigns.view', 'Campaign not found.');
     assertMay(ctx.actor, facts, 'campaigns.edit');
-    const v = validateCampaign({ name: input.name ?? found.name, budgetMicros: input.budgetMicros === undefined ? found.budgetMicros?.toString() ?? null : input.budgetMicros });
+    const v = validateCampaign({
+      name: input.name ?? found.name,
+      budgetMicros: input.budgetMicros === undefined ? (found.budgetMicros?.toString() ?? null) : input.budgetMicros,
+    });
     if (input.status === 'active' && found.status === 'paused') {
       // a campaign paused for lack of credit resumes only once the balance is above zero (SPEC 6)
       assertMayResume(found, (await credits.findCreditAccount(ctx.db, found.clientId))?.balanceMicros ?? 0n);
     }
     if (input.status === 'active' && found.dealIds.length) {
       const ds = await Promise.all(found.dealIds.map((d) => deals.findDeal(ctx.db, d)));
-      assertDealsUsable(ds.map((d, i) => ({ id: found.dealIds[i]!, name: d?.name ?? found.dealIds[i]!, usable: !!d && dealUsableBy({ ownerId: d.ownerAccountId, ownerPath: [] }, account.path) })));
+      assertDealsUsable(
+        ds.map((d, i) => ({
+          id: found.dealIds[i]!,
+          name: d?.name ?? found.dealIds[i]!,
+          usable: !!d && dealUsableBy({ ownerId: d.ownerAccountId, ownerPath: [] }, account.path),
+        })),
+      );
     }
     return ctx.db.transaction().execute(async (trx) => {
       const updated = await campaigns.updateCampaign(trx, found.id, {
         name: v.name,
         budgetMicros: v.budgetMicros,
-        ...(input.status ? { status: input.status, pausedReason: input.status === 'paused' ? 'Paused by a member.' : null } : {}),
+        ...(input.status
+          ? { status: input.status, pausedReason: input.status === 'paused' ? 'Paused by a member.' : null }
+          : {}),
         at: ctx.now(),
       });
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'campaign.update', entityType: 'campaign', entityId: found.id, before: toCampaignOut(found), after: toCampaignOut(updated) });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'campaign.update',
+        entityType: 'campaign',
+        entityId: found.id,
+        before: toCampaignOut(found),
+        after: toCampaignOut(updated),
+      });
       return toCampaignOut(updated);
     });
   });
-

@@ -12,16 +12,35 @@ export const promoteRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     assertPlatformOperator(ctx.actor);
     const { account } = await loadVisibleAccount(ctx, input.accountId);
-    if (account.kind !== 'client') throw new DomainError('INVALID_INPUT', 'Only a client can be promoted.', { accountId: 'not a client' });
-    if (account.clientTier === 'premium') throw new DomainError('CONNECTION_INVALID', 'This client is already premium.');
+    if (account.kind !== 'client')
+      throw new DomainError('INVALID_INPUT', 'Only a client can be promoted.', { accountId: 'not a client' });
+    if (account.clientTier === 'premium')
+      throw new DomainError('CONNECTION_INVALID', 'This client is already premium.');
     return ctx.db.transaction().execute(async (trx) => {
       await accounts.setClientTier(trx, account.id, 'premium');
       // a client transferred to its agency already has its accepted connection, which promotion keeps
       if (account.parentId && !(await connections.activeForClient(trx, account.id))) {
-        await connections.insertConnection(trx, { rootId: account.rootId, clientId: account.id, agencyId: account.parentId, state: 'accepted', origin: 'promotion', requestedBySide: 'agency', by: ctx.user.id, at: ctx.now() });
+        await connections.insertConnection(trx, {
+          rootId: account.rootId,
+          clientId: account.id,
+          agencyId: account.parentId,
+          state: 'accepted',
+          origin: 'promotion',
+          requestedBySide: 'agency',
+          by: ctx.user.id,
+          at: ctx.now(),
+        });
       }
       const out = toAccountOut((await accounts.findAccount(trx, account.id))!);
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'client.promote', entityType: 'account', entityId: account.id, before: { clientTier: 'standard' }, after: { clientTier: 'premium' } });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'client.promote',
+        entityType: 'account',
+        entityId: account.id,
+        before: { clientTier: 'standard' },
+        after: { clientTier: 'premium' },
+      });
       return out;
     });
   });

@@ -4,4 +4,9 @@ import { listClientsRoute } from './list';
 import { promoteRoute } from './promote';
 import { transferRoute } from './transfer';
 
-export const clientsRouter = router({ createPremium: createPremiumRoute, promote: promoteRoute, transfer: transferRoute, list: listClientsRoute });
+export const clientsRouter = router({
+  createPremium: createPremiumRoute,
+  promote: promoteRoute,
+  transfer: transferRoute,
+  list: listClientsRoute,
+});

@@ -14,10 +14,14 @@ export const transferRoute = authedProcedure
     assertPlatformOperator(ctx.actor);
     const { account: client } = await loadVisibleAccount(ctx, input.accountId);
     const { account: agency } = await loadVisibleAccount(ctx, input.agencyId);
-    if (client.kind !== 'client') throw new DomainError('INVALID_INPUT', 'Only a client can be transferred.', { accountId: 'not a client' });
-    if (agency.kind !== 'agency') throw new DomainError('INVALID_INPUT', 'A client is transferred to an agency.', { agencyId: 'not an agency' });
-    if (agency.archivedAt || client.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'Archived accounts take part in no transfer.');
-    if (client.parentId === agency.id) throw new DomainError('CONNECTION_INVALID', 'The client is already with that agency.');
+    if (client.kind !== 'client')
+      throw new DomainError('INVALID_INPUT', 'Only a client can be transferred.', { accountId: 'not a client' });
+    if (agency.kind !== 'agency')
+      throw new DomainError('INVALID_INPUT', 'A client is transferred to an agency.', { agencyId: 'not an agency' });
+    if (agency.archivedAt || client.archivedAt)
+      throw new DomainError('ACCOUNT_ARCHIVED', 'Archived accounts take part in no transfer.');
+    if (client.parentId === agency.id)
+      throw new DomainError('CONNECTION_INVALID', 'The client is already with that agency.');
     return ctx.db.transaction().execute(async (trx) => {
       // first, before any row lock: the rollups finish, and wait for this move (the daily aggregates follow the tree)
       await spendDaily.lockTreeForMove(trx);
@@ -27,12 +31,32 @@ export const transferRoute = authedProcedure
       else await accounts.moveClient(trx, client.id, agency);
       // the new agency's view of the client starts here, strictly after everything of the former one
       const start = await connectionStart(trx, client.id, ctx.now());
-      await connections.insertConnection(trx, { rootId: agency.rootId, clientId: client.id, agencyId: agency.id, state: 'accepted', origin: 'transfer', requestedBySide: 'agency', by: ctx.user.id, at: start });
+      await connections.insertConnection(trx, {
+        rootId: agency.rootId,
+        clientId: client.id,
+        agencyId: agency.id,
+        state: 'accepted',
+        origin: 'transfer',
+        requestedBySide: 'agency',
+        by: ctx.user.id,
+        at: start,
+      });
       // the new ancestors' daily aggregates get its records from the transfer on (none yet, unless dated ahead)
       await spendDaily.admitClient(trx, client.id);
       const moved = (await accounts.findAccount(trx, client.id))!;
       // names only the new agency: the entry is part of what the new agency sees
-      await recordAudit(trx, { ...ctx, now: () => start }, { rootId: moved.rootId, accountId: moved.id, action: 'client.transfer', entityType: 'account', entityId: moved.id, after: { agencyId: agency.id, agency: agency.name } });
+      await recordAudit(
+        trx,
+        { ...ctx, now: () => start },
+        {
+          rootId: moved.rootId,
+          accountId: moved.id,
+          action: 'client.transfer',
+          entityType: 'account',
+          entityId: moved.id,
+          after: { agencyId: agency.id, agency: agency.name },
+        },
+      );
       return toAccountOut(moved);
     });
   });

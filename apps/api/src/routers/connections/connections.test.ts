@@ -11,8 +11,17 @@ async function world() {
   const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
   const B = await admin.caller.accounts.create({ parentId: holding.id, name: 'B', kind: 'agency' });
   const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
-  const users = {} as Record<'aAdmin' | 'aAnalyst' | 'bAdmin' | 'pAdmin' | 'pAnalyst', Awaited<ReturnType<typeof userWithCaller>>>;
-  for (const [key, account, role] of [['aAdmin', A, 'admin'], ['aAnalyst', A, 'analyst'], ['bAdmin', B, 'admin'], ['pAdmin', P, 'admin'], ['pAnalyst', P, 'analyst']] as const) {
+  const users = {} as Record<
+    'aAdmin' | 'aAnalyst' | 'bAdmin' | 'pAdmin' | 'pAnalyst',
+    Awaited<ReturnType<typeof userWithCaller>>
+  >;
+  for (const [key, account, role] of [
+    ['aAdmin', A, 'admin'],
+    ['aAnalyst', A, 'analyst'],
+    ['bAdmin', B, 'admin'],
+    ['pAdmin', P, 'admin'],
+    ['pAnalyst', P, 'analyst'],
+  ] as const) {
     users[key] = await userWithCaller(t.db, `${key.toLowerCase()}@x.test`);
     await grant(t.db, users[key].user.id, account, role);
   }
@@ -24,7 +33,13 @@ describe('connections', () => {
     const w = await world();
     expect(P(w)).toBe(w.P.id);
     const req = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
-    expect(req).toMatchObject({ state: 'requested', requestedBySide: 'client', canRespond: false, agency: { name: 'A' }, client: { name: 'Premium Co' } });
+    expect(req).toMatchObject({
+      state: 'requested',
+      requestedBySide: 'client',
+      canRespond: false,
+      agency: { name: 'A' },
+      client: { name: 'Premium Co' },
+    });
     expect(await codeOf(w.aAdmin.caller.accounts.get({ accountId: w.P.id }))).toBe('NOT_FOUND');
     const incoming = await w.aAdmin.caller.connections.list({ accountId: w.A.id });
     expect(incoming.items.map((c) => [c.state, c.canRespond])).toEqual([['requested', true]]);
@@ -38,7 +53,9 @@ describe('connections', () => {
     expect(await codeOf(w.bAdmin.caller.accounts.get({ accountId: w.P.id }))).toBe('NOT_FOUND');
     // the client's own members keep full access, and both sides see the history
     expect(await codeOf(w.pAnalyst.caller.campaigns.list({ accountId: w.P.id }))).toBe('ok');
-    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.state)).toEqual(['accepted']);
+    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.state)).toEqual([
+      'accepted',
+    ]);
     const audit = (await w.pAdmin.caller.audit.list({ accountId: w.P.id })).items.map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['connection.request', 'connection.accept']));
   });
@@ -56,11 +73,16 @@ describe('connections', () => {
     const w = await world();
     const before = await snapshot(t.db);
     expect(await codeOf(w.bAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(w.aAnalyst.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id }))).toBe('FORBIDDEN');
+    expect(await codeOf(w.aAnalyst.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id }))).toBe(
+      'FORBIDDEN',
+    );
     const std = await w.admin.caller.accounts.create({ parentId: w.A.id, name: 'Std', kind: 'client' });
     const after = await snapshot(t.db);
     const err = await w.admin.caller.connections.request({ clientId: std.id, agencyId: w.B.id }).catch((e) => e);
-    expect([err.code, err.message]).toEqual(['FORBIDDEN', 'A standard client changes agency only by a platform-operator transfer.']);
+    expect([err.code, err.message]).toEqual([
+      'FORBIDDEN',
+      'A standard client changes agency only by a platform-operator transfer.',
+    ]);
     expect(before['connections']).toBe(0);
     expect(await snapshot(t.db)).toEqual(after);
   });
@@ -70,7 +92,10 @@ describe('connections', () => {
     const toA = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
     await w.aAdmin.caller.connections.accept({ connectionId: toA.id });
     const toB = await w.aAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.B.id }).catch((e) => e);
-    expect([toB.code, toB.message]).toEqual(['CONFLICT', 'This client is already connected to an agency; it must disconnect first.']);
+    expect([toB.code, toB.message]).toEqual([
+      'CONFLICT',
+      'This client is already connected to an agency; it must disconnect first.',
+    ]);
     expect(await codeOf(w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.B.id }))).toBe('CONFLICT');
 
     const other = await w.op.caller.clients.createPremium({ name: 'Other Premium', currency: 'EUR', timeZone: 'UTC' });
@@ -78,8 +103,13 @@ describe('connections', () => {
     const old = await oAdmin.caller.connections.request({ clientId: other.id, agencyId: w.B.id });
     const later = await callerAt(t.db, w.bAdmin.token, new Date(Date.now() + CONNECTION_REQUEST_TTL_MS + 60_000));
     const expired = await later.connections.accept({ connectionId: old.id }).catch((e) => e);
-    expect([expired.code, expired.message]).toEqual(['CONFLICT', 'This request expired after 14 days; send a new one.']);
-    expect((await later.connections.list({ accountId: w.B.id })).items.find((c) => c.id === old.id)?.state).toBe('expired');
+    expect([expired.code, expired.message]).toEqual([
+      'CONFLICT',
+      'This request expired after 14 days; send a new one.',
+    ]);
+    expect((await later.connections.list({ accountId: w.B.id })).items.find((c) => c.id === old.id)?.state).toBe(
+      'expired',
+    );
   });
 });
 

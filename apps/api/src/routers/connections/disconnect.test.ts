@@ -21,11 +21,45 @@ async function connected() {
   await admin.caller.seats.assign({ seatId: hSeat.id, accountId: A.id });
   await aAdmin.caller.seats.assign({ seatId: hSeat.id, accountId: P.id });
   const aDeal = await aAdmin.caller.deals.create({ accountId: A.id, name: 'Agency deal', ...deal, dsps: ['dv360'] });
-  const hDeal = await admin.caller.deals.create({ accountId: holding.id, name: 'Holding deal', ...deal, dsps: ['dv360'] });
-  const onAgencyDeal = await aAdmin.caller.campaigns.create({ clientId: P.id, name: 'On agency deal', dealIds: [aDeal.id] });
-  const onHoldingDeal = await pAdmin.caller.campaigns.create({ clientId: P.id, name: 'On holding deal', dealIds: [hDeal.id, ownDeal.id] });
-  const onOwnDeal = await pAdmin.caller.campaigns.create({ clientId: P.id, name: 'On own deal', dealIds: [ownDeal.id] });
-  return { op, holding, admin, A, P, aAdmin, pAdmin, pAnalyst, ownSeat, hSeat, ownDeal, aDeal, hDeal, onAgencyDeal, onHoldingDeal, onOwnDeal };
+  const hDeal = await admin.caller.deals.create({
+    accountId: holding.id,
+    name: 'Holding deal',
+    ...deal,
+    dsps: ['dv360'],
+  });
+  const onAgencyDeal = await aAdmin.caller.campaigns.create({
+    clientId: P.id,
+    name: 'On agency deal',
+    dealIds: [aDeal.id],
+  });
+  const onHoldingDeal = await pAdmin.caller.campaigns.create({
+    clientId: P.id,
+    name: 'On holding deal',
+    dealIds: [hDeal.id, ownDeal.id],
+  });
+  const onOwnDeal = await pAdmin.caller.campaigns.create({
+    clientId: P.id,
+    name: 'On own deal',
+    dealIds: [ownDeal.id],
+  });
+  return {
+    op,
+    holding,
+    admin,
+    A,
+    P,
+    aAdmin,
+    pAdmin,
+    pAnalyst,
+    ownSeat,
+    hSeat,
+    ownDeal,
+    aDeal,
+    hDeal,
+    onAgencyDeal,
+    onHoldingDeal,
+    onOwnDeal,
+  };
 }
 
 describe('connections.disconnect', () => {
@@ -59,16 +93,29 @@ describe('connections.disconnect', () => {
     // campaigns on those deals are paused with the reason; the one on its own deal runs on
     const mine = await w.pAnalyst.caller.campaigns.list({ accountId: w.P.id });
     const byName = Object.fromEntries(mine.items.map((c) => [c.name, c]));
-    expect(byName['On agency deal']).toMatchObject({ status: 'paused', pausedReason: 'Paused: the client left the agency whose deals this campaign used; those deals were taken off it.', dealIds: [] });
+    expect(byName['On agency deal']).toMatchObject({
+      status: 'paused',
+      pausedReason: 'Paused: the client left the agency whose deals this campaign used; those deals were taken off it.',
+      dealIds: [],
+    });
     expect(byName['On holding deal']!.status).toBe('paused');
     expect(byName['On own deal']!.status).toBe('active');
     // the former agency's deals were taken off it, so the client may run it again on deals of its own
-    expect(await codeOf(w.pAdmin.caller.campaigns.update({ campaignId: w.onAgencyDeal.id, status: 'active' }))).toBe('ok');
+    expect(await codeOf(w.pAdmin.caller.campaigns.update({ campaignId: w.onAgencyDeal.id, status: 'active' }))).toBe(
+      'ok',
+    );
     // the client is its own root again, its members see everything, and both sides see the history
     expect(await w.pAdmin.caller.accounts.get({ accountId: w.P.id })).toMatchObject({ parentId: null, rootId: w.P.id });
-    expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => [c.state, c.endedBySide])).toEqual([['disconnected', 'client']]);
-    expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => c.state)).toEqual(['disconnected']);
-    expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id })).items.map((e) => e.action).slice(0, 2)).toEqual(['campaign.update', 'connection.disconnect']);
+    expect(
+      (await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => [c.state, c.endedBySide]),
+    ).toEqual([['disconnected', 'client']]);
+    expect((await w.aAdmin.caller.connections.list({ accountId: w.A.id })).items.map((c) => c.state)).toEqual([
+      'disconnected',
+    ]);
+    expect((await w.pAdmin.caller.audit.list({ accountId: w.P.id })).items.map((e) => e.action).slice(0, 2)).toEqual([
+      'campaign.update',
+      'connection.disconnect',
+    ]);
     expect((await w.aAdmin.caller.audit.list({ accountId: w.A.id })).items[0]!.action).toBe('connection.disconnect');
   });
 
@@ -89,8 +136,19 @@ describe('connections.disconnect', () => {
 describe('credits on disconnect (SPEC 2.2, 6)', () => {
   it('stay with the client, and the old agency and holding then see none of them', async () => {
     const w = await connected();
-    const pm = await w.aAdmin.caller.credits.addCard({ clientId: w.P.id, number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' });
-    const tu = await w.aAdmin.caller.credits.topUp({ clientId: w.P.id, amountMicros: 5_000_000, paymentMethodId: pm.id, idempotencyKey: 'before-disconnect' });
+    const pm = await w.aAdmin.caller.credits.addCard({
+      clientId: w.P.id,
+      number: '4242424242424242',
+      expMonth: 12,
+      expYear: 2030,
+      cvc: '123',
+    });
+    const tu = await w.aAdmin.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 5_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'before-disconnect',
+    });
     expect((await w.admin.caller.credits.balance({ clientId: w.P.id })).balanceMicros).toBe('5000000');
     await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
     for (const member of [w.aAdmin, w.admin]) {
@@ -110,7 +168,9 @@ describe('credits on disconnect (SPEC 2.2, 6)', () => {
     }
     // the client keeps its balance and ledger; the card the agency added goes with the agency (nobody may charge it now)
     expect((await w.pAnalyst.caller.credits.balance({ clientId: w.P.id })).balanceMicros).toBe('5000000');
-    expect((await w.pAnalyst.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => [e.kind, e.amountMicros])).toEqual([['top_up', '5000000']]);
+    expect(
+      (await w.pAnalyst.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => [e.kind, e.amountMicros]),
+    ).toEqual([['top_up', '5000000']]);
     expect((await w.pAnalyst.caller.credits.cards({ clientId: w.P.id })).items).toEqual([]);
   });
 });

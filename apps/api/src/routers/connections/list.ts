@@ -15,6 +15,7 @@ export const listConnectionsRoute = accountProcedure()
     const now = ctx.now();
     const rows = [];
     const cache = new Map<string, Promise<boolean>>();
-    for (const c of await connections.connectionsOf(ctx.db, ids)) if (await seesConnection(ctx.db, ctx.actor, c, cache)) rows.push(c);
+    for (const c of await connections.connectionsOf(ctx.db, ids))
+      if (await seesConnection(ctx.db, ctx.actor, c, cache)) rows.push(c);
     return { items: await Promise.all(rows.map((c) => toConnectionOut(ctx.db, ctx.actor, c, now))), nextCursor: null };
   });

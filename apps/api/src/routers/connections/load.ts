@@ -43,7 +43,12 @@ export async function respondingSide(db: Db | Trx, actor: Actor, c: Connection):
   return (await administers(db, actor, other === 'client' ? c.clientId : c.agencyId)) ? other : null;
 }
 
-export async function toConnectionOut(db: Db | Trx, actor: Actor, c: Connection, now: Date): Promise<z.infer<typeof connectionOut>> {
+export async function toConnectionOut(
+  db: Db | Trx,
+  actor: Actor,
+  c: Connection,
+  now: Date,
+): Promise<z.infer<typeof connectionOut>> {
   const state = currentState(c, now);
   return {
     id: c.id,

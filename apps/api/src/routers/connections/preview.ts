@@ -7,7 +7,13 @@ import { id } from '../shapes';
 /** Exactly what connections.disconnect would do now, for the confirmation a person reads first. */
 export const disconnectPreviewRoute = authedProcedure
   .input(z.object({ clientId: id }))
-  .output(z.object({ agency: z.object({ id: z.string(), name: z.string() }), seatsReturning: z.array(z.object({ id: z.string(), dsp: z.string(), seatId: z.string() })), campaignsPausing: z.array(z.object({ id: z.string(), name: z.string() })) }))
+  .output(
+    z.object({
+      agency: z.object({ id: z.string(), name: z.string() }),
+      seatsReturning: z.array(z.object({ id: z.string(), dsp: z.string(), seatId: z.string() })),
+      campaignsPausing: z.array(z.object({ id: z.string(), name: z.string() })),
+    }),
+  )
   .query(async ({ ctx, input }) => {
     const { account, facts } = await loadVisibleAccount(ctx, input.clientId);
     assertMay(ctx.actor, facts, 'connections.manage');

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { assertMayRequest, authorize, closeOtherRequests, currentState, DomainError, refusalError, type Actor, type Side } from '@trellis/domain';
+import {
+  assertMayRequest,
+  authorize,
+  closeOtherRequests,
+  currentState,
+  DomainError,
+  refusalError,
+  type Actor,
+  type Side,
+} from '@trellis/domain';
 import { accounts, connections, type AccountWithPath } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
@@ -23,17 +32,30 @@ function otherSide(actor: Actor, other: AccountWithPath | undefined, side: Side)
   if (!other) throw NOT_FOUND();
   if (requestable(other, side)) return other;
   if (!authorize(actor, accounts.toFacts(other), 'account.view').ok) throw NOT_FOUND();
-  if (side === 'agency' && other.kind !== 'client') throw new DomainError('INVALID_INPUT', 'clientId must name a client account.', { clientId: 'not a client' });
-  if (side === 'client' && other.kind !== 'agency') throw new DomainError('INVALID_INPUT', 'agencyId must name an agency account.', { agencyId: 'not an agency' });
+  if (side === 'agency' && other.kind !== 'client')
+    throw new DomainError('INVALID_INPUT', 'clientId must name a client account.', { clientId: 'not a client' });
+  if (side === 'client' && other.kind !== 'agency')
+    throw new DomainError('INVALID_INPUT', 'agencyId must name an agency account.', { agencyId: 'not an agency' });
   if (other.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'That account is archived.');
-  if (side === 'agency') assertMayRequest({ clientTier: other.clientTier, connectedAgencyId: other.parentId, archived: false });
+  if (side === 'agency')
+    assertMayRequest({ clientTier: other.clientTier, connectedAgencyId: other.parentId, archived: false });
   return other;
 }
 
 /** The side the caller administers; NOT_FOUND (or the refusal of a side they can see) otherwise. */
-function callerSide(ctx: { actor: Actor }, client: AccountWithPath | undefined, agency: AccountWithPath | undefined): Side {
-  const asAgency = agency && agency.kind === 'agency' ? authorize(ctx.actor, accounts.toFacts(agency), 'connections.manage') : undefined;
-  const asClient = client && client.kind === 'client' ? authorize(ctx.actor, accounts.toFacts(client), 'connections.manage') : undefined;
+function callerSide(
+  ctx: { actor: Actor },
+  client: AccountWithPath | undefined,
+  agency: AccountWithPath | undefined,
+): Side {
+  const asAgency =
+    agency && agency.kind === 'agency'
+      ? authorize(ctx.actor, accounts.toFacts(agency), 'connections.manage')
+      : undefined;
+  const asClient =
+    client && client.kind === 'client'
+      ? authorize(ctx.actor, accounts.toFacts(client), 'connections.manage')
+      : undefined;
   if (asAgency?.ok) return 'agency';
   if (asClient?.ok) return 'client';
   const seen = [asAgency, asClient].find((d) => d && !d.ok && d.code !== 'OUT_OF_SCOPE');
@@ -50,11 +72,20 @@ export const requestConnectionRoute = authedProcedure
   .input(z.object({ clientId: id, agencyId: id }))
   .output(connectionOut)
   .mutation(async ({ ctx, input }) => {
-    const found = { client: await accounts.findAccount(ctx.db, input.clientId), agency: await accounts.findAccount(ctx.db, input.agencyId) };
+    const found = {
+      client: await accounts.findAccount(ctx.db, input.clientId),
+      agency: await accounts.findAccount(ctx.db, input.agencyId),
+    };
     const side = callerSide(ctx, found.client, found.agency);
     // the caller's own side is judged first, so the answer about the other side never depends on its own state
-    if (side === 'client') assertMayRequest({ clientTier: found.client!.clientTier, connectedAgencyId: found.client!.parentId, archived: found.client!.archivedAt !== null });
-    if (side === 'agency' && found.agency!.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'Your agency is archived.');
+    if (side === 'client')
+      assertMayRequest({
+        clientTier: found.client!.clientTier,
+        connectedAgencyId: found.client!.parentId,
+        archived: found.client!.archivedAt !== null,
+      });
+    if (side === 'agency' && found.agency!.archivedAt)
+      throw new DomainError('ACCOUNT_ARCHIVED', 'Your agency is archived.');
     const agency = side === 'client' ? otherSide(ctx.actor, found.agency, side) : found.agency!;
     const client = side === 'agency' ? otherSide(ctx.actor, found.client, side) : found.client!;
     const now = ctx.now();
@@ -62,14 +93,33 @@ export const requestConnectionRoute = authedProcedure
       await accounts.lockAccount(trx, client.id);
       const fresh = (await accounts.findAccount(trx, client.id))!;
       if (side === 'agency' && !requestable(fresh, side)) otherSide(ctx.actor, fresh, side);
-      assertMayRequest({ clientTier: fresh.clientTier, connectedAgencyId: fresh.parentId, archived: fresh.archivedAt !== null });
+      assertMayRequest({
+        clientTier: fresh.clientTier,
+        connectedAgencyId: fresh.parentId,
+        archived: fresh.archivedAt !== null,
+      });
       const open = await connections.openRequestsOfClient(trx, client.id);
       if (open.some((c) => c.agencyId === agency.id && currentState(c, now) === 'requested')) {
         throw new DomainError('CONNECTION_INVALID', 'A request between these two is already pending.');
       }
-      for (const close of closeOtherRequests(open, now)) await connections.setState(trx, close.id, { state: close.state });
-      const c = await connections.insertConnection(trx, { rootId: agency.rootId, clientId: client.id, agencyId: agency.id, state: 'requested', origin: 'request', requestedBySide: side, by: ctx.user.id, at: now });
-      const entry = { action: 'connection.request', entityType: 'connection', entityId: c.id, after: { client: client.name, agency: agency.name, requestedBy: side } };
+      for (const close of closeOtherRequests(open, now))
+        await connections.setState(trx, close.id, { state: close.state });
+      const c = await connections.insertConnection(trx, {
+        rootId: agency.rootId,
+        clientId: client.id,
+        agencyId: agency.id,
+        state: 'requested',
+        origin: 'request',
+        requestedBySide: side,
+        by: ctx.user.id,
+        at: now,
+      });
+      const entry = {
+        action: 'connection.request',
+        entityType: 'connection',
+        entityId: c.id,
+        after: { client: client.name, agency: agency.name, requestedBy: side },
+      };
       await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, ...entry });
       await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: client.id, ...entry });
       return toConnectionOut(trx, ctx.actor, c, now);

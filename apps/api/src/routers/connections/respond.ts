@@ -28,20 +28,28 @@ function respondRoute(event: 'accept' | 'decline') {
         const c = (await connections.findConnection(trx, input.connectionId))!;
         const side = await respondingSide(trx, ctx.actor, c);
         if (side === null) {
-          if (currentState(c, now) !== 'requested') transition(c, event, c.requestedBySide === 'client' ? 'agency' : 'client', now);
-          throw new DomainError('FORBIDDEN_BY_ROLE', 'Only an admin of the side that received this request may answer it.');
+          if (currentState(c, now) !== 'requested')
+            transition(c, event, c.requestedBySide === 'client' ? 'agency' : 'client', now);
+          throw new DomainError(
+            'FORBIDDEN_BY_ROLE',
+            'Only an admin of the side that received this request may answer it.',
+          );
         }
         const next = transition(c, event, side, now);
         if (next === 'accepted') {
           const client = (await accounts.findAccount(trx, c.clientId))!;
           if (client.parentId !== null || (await connections.activeForClient(trx, c.clientId))) {
-            throw new DomainError('CLIENT_ALREADY_CONNECTED', 'This client is already connected to an agency; it must disconnect first.');
+            throw new DomainError(
+              'CLIENT_ALREADY_CONNECTED',
+              'This client is already connected to an agency; it must disconnect first.',
+            );
           }
           const agency = (await accounts.findAccount(trx, c.agencyId))!;
           if (agency.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'That agency is archived.');
           // one open request at a time: accepting cancels every other open request of the client (SPEC 2.2)
           const others = (await connections.openRequestsOfClient(trx, c.clientId)).filter((o) => o.id !== c.id);
-          for (const close of closeOtherRequests(others, now)) await connections.setState(trx, close.id, { state: close.state });
+          for (const close of closeOtherRequests(others, now))
+            await connections.setState(trx, close.id, { state: close.state });
           await accounts.moveClient(trx, c.clientId, agency);
         }
         // an accepted connection starts strictly after the client's earlier history (what its new agency sees)
@@ -51,7 +59,12 @@ function respondRoute(event: 'accept' | 'decline') {
         if (next === 'accepted') await spendDaily.admitClient(trx, c.clientId);
         const agency = (await accounts.findAccount(trx, c.agencyId))!;
         const client = (await accounts.findAccount(trx, c.clientId))!;
-        const entry = { action: `connection.${event}`, entityType: 'connection', entityId: c.id, after: { client: c.clientName, agency: c.agencyName, by: side } };
+        const entry = {
+          action: `connection.${event}`,
+          entityType: 'connection',
+          entityId: c.id,
+          after: { client: c.clientName, agency: c.agencyName, by: side },
+        };
         await recordAudit(trx, { ...ctx, now: () => at }, { rootId: agency.rootId, accountId: agency.id, ...entry });
         await recordAudit(trx, { ...ctx, now: () => at }, { rootId: client.rootId, accountId: client.id, ...entry });
         return toConnectionOut(trx, ctx.actor, (await connections.findConnection(trx, c.id))!, now);

@@ -26,12 +26,39 @@ export const addCardRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'paymentMethods.manage');
     const card = validateCard(input, ctx.now());
-    const stored = await ctx.payments.addCard({ digits: card.digits, brand: card.brand, expMonth: card.expMonth, expYear: card.expYear, cvc: input.cvc });
-    if (!stored.ok) throw new DomainError('PAYMENT_DECLINED', 'The card was refused by the payment provider. Try another card.', { number: 'refused by the payment provider' });
+    const stored = await ctx.payments.addCard({
+      digits: card.digits,
+      brand: card.brand,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+      cvc: input.cvc,
+    });
+    if (!stored.ok)
+      throw new DomainError('PAYMENT_DECLINED', 'The card was refused by the payment provider. Try another card.', {
+        number: 'refused by the payment provider',
+      });
     return ctx.db.transaction().execute(async (trx) => {
-      const pm = await credits.insertPaymentMethod(trx, { rootId: account.rootId, clientId: account.id, brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear, provider: ctx.payments.name, providerRef: stored.ref, by: ctx.user.id, at: ctx.now() });
+      const pm = await credits.insertPaymentMethod(trx, {
+        rootId: account.rootId,
+        clientId: account.id,
+        brand: card.brand,
+        last4: card.last4,
+        expMonth: card.expMonth,
+        expYear: card.expYear,
+        provider: ctx.payments.name,
+        providerRef: stored.ref,
+        by: ctx.user.id,
+        at: ctx.now(),
+      });
       const out = toPaymentMethodOut(pm, ctx.now());
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'credits.addCard', entityType: 'payment_method', entityId: pm.id, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'credits.addCard',
+        entityType: 'payment_method',
+        entityId: pm.id,
+        after: out,
+      });
       return out;
     });
   });

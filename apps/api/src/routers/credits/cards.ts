@@ -10,5 +10,8 @@ export const cardsRoute = authedProcedure
   .output(page(paymentMethodOut))
   .query(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'credits.view');
-    return { items: (await credits.listPaymentMethods(ctx.db, account.id)).map((p) => toPaymentMethodOut(p, ctx.now())), nextCursor: null };
+    return {
+      items: (await credits.listPaymentMethods(ctx.db, account.id)).map((p) => toPaymentMethodOut(p, ctx.now())),
+      nextCursor: null,
+    };
   });

@@ -20,10 +20,18 @@ export const signedAmountIn = microsIn({ min: -BIGINT_MAX }).transform((v) => v.
  * Loads a client the actor may see and checks the action on it. Credits belong to clients only: any other visible
  * account is a BAD_REQUEST naming the field.
  */
-export async function loadClient(ctx: { db: Context['db']; actor: Actor }, clientId: string, action: Action, field = 'clientId'): Promise<{ account: AccountWithPath; facts: AccountFacts }> {
+export async function loadClient(
+  ctx: { db: Context['db']; actor: Actor },
+  clientId: string,
+  action: Action,
+  field = 'clientId',
+): Promise<{ account: AccountWithPath; facts: AccountFacts }> {
   const { account, facts } = await loadVisibleAccount(ctx, clientId);
   assertMay(ctx.actor, facts, action);
-  if (account.kind !== 'client') throw new DomainError('INVALID_INPUT', 'Credits belong to a client account: choose a client.', { [field]: 'choose a client account' });
+  if (account.kind !== 'client')
+    throw new DomainError('INVALID_INPUT', 'Credits belong to a client account: choose a client.', {
+      [field]: 'choose a client account',
+    });
   return { account, facts };
 }
 
@@ -44,7 +52,8 @@ export const toPaymentMethodOut = (p: PaymentMethod, now: Date): z.infer<typeof 
   last4: p.last4,
   expMonth: p.expMonth,
   expYear: p.expYear,
-  expired: p.expYear < now.getUTCFullYear() || (p.expYear === now.getUTCFullYear() && p.expMonth < now.getUTCMonth() + 1),
+  expired:
+    p.expYear < now.getUTCFullYear() || (p.expYear === now.getUTCFullYear() && p.expMonth < now.getUTCMonth() + 1),
   createdAt: p.createdAt.toISOString(),
 });
 

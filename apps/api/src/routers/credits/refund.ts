@@ -27,22 +27,72 @@ export const refundRoute = authedProcedure
     assertMay(ctx.actor, { ...facts, archived: false }, 'credits.topUp');
     const amountMicros = parsePositiveMicros(input.amountMicros, 'amountMicros');
     const reason = input.reason.trim();
-    if (reason.length < 3) throw new DomainError('INVALID_INPUT', 'reason: say why, in 3-500 characters', { reason: 'say why, in 3-500 characters' });
-    if (found.status !== 'succeeded') throw new DomainError('INVALID_INPUT', 'Only a paid top-up can be refunded.', { topUpId: 'this top-up was not paid' });
+    if (reason.length < 3)
+      throw new DomainError('INVALID_INPUT', 'reason: say why, in 3-500 characters', {
+        reason: 'say why, in 3-500 characters',
+      });
+    if (found.status !== 'succeeded')
+      throw new DomainError('INVALID_INPUT', 'Only a paid top-up can be refunded.', {
+        topUpId: 'this top-up was not paid',
+      });
     return ctx.db.transaction().execute(async (trx) => {
       const now = ctx.now();
       const acc = await credits.lockCreditAccount(trx, account.id);
       const topUp = (await credits.findTopUp(trx, found.id, { forUpdate: true }))!;
-      assertRefundAllowed({ topUpMicros: topUp.amountMicros, refundedMicros: topUp.refundedMicros, balanceMicros: acc.balanceMicros, amountMicros });
-      const r = await ctx.payments.refund({ chargeId: topUp.providerChargeId!, amountMicros, currency: acc.currency, idempotencyKey: `refund:${topUp.id}:${topUp.refundedMicros}:${amountMicros}` });
+      assertRefundAllowed({
+        topUpMicros: topUp.amountMicros,
+        refundedMicros: topUp.refundedMicros,
+        balanceMicros: acc.balanceMicros,
+        amountMicros,
+      });
+      const r = await ctx.payments.refund({
+        chargeId: topUp.providerChargeId!,
+        amountMicros,
+        currency: acc.currency,
+        idempotencyKey: `refund:${topUp.id}:${topUp.refundedMicros}:${amountMicros}`,
+      });
       if (!r.ok) throw new DomainError('PAYMENT_DECLINED', `The payment provider refused the refund: ${r.reason}`);
       const balance = acc.balanceMicros - amountMicros;
-      const low = lowBalanceCrossing({ armed: acc.lowAlertArmed, thresholdMicros: acc.lowBalanceMicros, balanceAfterMicros: balance });
-      await credits.insertEntries(trx, [{ rootId: account.rootId, clientId: account.id, kind: 'refund', amountMicros: -amountMicros, balanceAfterMicros: balance, topUpId: topUp.id, reason, actorUserId: ctx.user.id, at: now }]);
-      await credits.setCreditState(trx, account.id, { balanceMicros: balance, overageMicros: acc.overageMicros, lowAlertArmed: low.armed, at: now });
+      const low = lowBalanceCrossing({
+        armed: acc.lowAlertArmed,
+        thresholdMicros: acc.lowBalanceMicros,
+        balanceAfterMicros: balance,
+      });
+      await credits.insertEntries(trx, [
+        {
+          rootId: account.rootId,
+          clientId: account.id,
+          kind: 'refund',
+          amountMicros: -amountMicros,
+          balanceAfterMicros: balance,
+          topUpId: topUp.id,
+          reason,
+          actorUserId: ctx.user.id,
+          at: now,
+        },
+      ]);
+      await credits.setCreditState(trx, account.id, {
+        balanceMicros: balance,
+        overageMicros: acc.overageMicros,
+        lowAlertArmed: low.armed,
+        at: now,
+      });
       const after = await credits.addRefunded(trx, topUp.id, amountMicros, now);
       if (low.alert) await credits.sendLowBalanceMails(trx, [account.id]);
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'credits.refund', entityType: 'top_up', entityId: topUp.id, before: toTopUpOut(topUp), after: { ...toTopUpOut(after), refundMicros: amountMicros.toString(), reason, balanceMicros: balance.toString() } });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'credits.refund',
+        entityType: 'top_up',
+        entityId: topUp.id,
+        before: toTopUpOut(topUp),
+        after: {
+          ...toTopUpOut(after),
+          refundMicros: amountMicros.toString(),
+          reason,
+          balanceMicros: balance.toString(),
+        },
+      });
       return toTopUpOut(after);
     });
   });

@@ -21,7 +21,14 @@ export const removeCardRoute = authedProcedure
     return ctx.db.transaction().execute(async (trx) => {
       await credits.removePaymentMethod(trx, pm.id, ctx.user.id, ctx.now());
       const out = toPaymentMethodOut(pm, ctx.now());
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'credits.removeCard', entityType: 'payment_method', entityId: pm.id, before: out });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'credits.removeCard',
+        entityType: 'payment_method',
+        entityId: pm.id,
+        before: out,
+      });
       return out;
     });
   });

@@ -19,9 +19,23 @@ export const setLowBalanceRoute = authedProcedure
     return ctx.db.transaction().execute(async (trx) => {
       const acc = await credits.lockCreditAccount(trx, account.id);
       const below = acc.balanceMicros < threshold;
-      await credits.setCreditState(trx, account.id, { balanceMicros: acc.balanceMicros, overageMicros: acc.overageMicros, lowAlertArmed: !below, lowBalanceMicros: threshold, at: ctx.now() });
+      await credits.setCreditState(trx, account.id, {
+        balanceMicros: acc.balanceMicros,
+        overageMicros: acc.overageMicros,
+        lowAlertArmed: !below,
+        lowBalanceMicros: threshold,
+        at: ctx.now(),
+      });
       const out = { clientId: account.id, lowBalanceMicros: threshold.toString(), lowBalance: below };
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'credits.setLowBalance', entityType: 'credit_account', entityId: account.id, before: { lowBalanceMicros: acc.lowBalanceMicros.toString() }, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'credits.setLowBalance',
+        entityType: 'credit_account',
+        entityId: account.id,
+        before: { lowBalanceMicros: acc.lowBalanceMicros.toString() },
+        after: out,
+      });
       return out;
     });
   });

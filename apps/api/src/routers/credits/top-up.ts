@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { applyTopUp, cardExpired, declineCode, declineMessage, DomainError, lowBalanceCrossing, parsePositiveMicros } from '@trellis/domain';
+import {
+  applyTopUp,
+  cardExpired,
+  declineCode,
+  declineMessage,
+  DomainError,
+  lowBalanceCrossing,
+  parsePositiveMicros,
+} from '@trellis/domain';
 import { credits, type TopUp } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
@@ -21,7 +29,11 @@ function answer(t: TopUp) {
 
 function assertSameRequest(t: TopUp, fingerprint: string) {
   if (t.fingerprint !== fingerprint) {
-    throw new DomainError('IDEMPOTENCY_CONFLICT', 'This idempotency key was already used for a different top-up; use a new key for a new top-up.', { idempotencyKey: 'already used for a different top-up' });
+    throw new DomainError(
+      'IDEMPOTENCY_CONFLICT',
+      'This idempotency key was already used for a different top-up; use a new key for a new top-up.',
+      { idempotencyKey: 'already used for a different top-up' },
+    );
   }
 }
 
@@ -40,36 +52,97 @@ export const topUpRoute = authedProcedure
     const { account } = await loadClient(ctx, input.clientId, 'credits.topUp');
     const amountMicros = parsePositiveMicros(input.amountMicros, 'amountMicros');
     const pm = await credits.findPaymentMethod(ctx.db, input.paymentMethodId);
-    if (!pm || pm.clientId !== account.id || pm.removedAt) throw new DomainError('NOT_FOUND', CARD_MISSING, { paymentMethodId: 'not a card of this client' });
-    const fingerprint = createHash('sha256').update(JSON.stringify([account.id, amountMicros.toString(), pm.id])).digest('hex');
+    if (!pm || pm.clientId !== account.id || pm.removedAt)
+      throw new DomainError('NOT_FOUND', CARD_MISSING, { paymentMethodId: 'not a card of this client' });
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([account.id, amountMicros.toString(), pm.id]))
+      .digest('hex');
 
     const earlier = await credits.findTopUpByKey(ctx.db, account.id, input.idempotencyKey);
     if (earlier) {
       assertSameRequest(earlier, fingerprint);
       return answer(earlier);
     }
-    if (cardExpired(pm, ctx.now())) throw new DomainError('CARD_INVALID', 'This card has expired: add a current card.', { paymentMethodId: 'the card has expired' });
+    if (cardExpired(pm, ctx.now()))
+      throw new DomainError('CARD_INVALID', 'This card has expired: add a current card.', {
+        paymentMethodId: 'the card has expired',
+      });
 
     const result = await ctx.db.transaction().execute(async (trx) => {
       const now = ctx.now();
-      const claimed = await credits.claimTopUp(trx, { rootId: account.rootId, clientId: account.id, idempotencyKey: input.idempotencyKey, fingerprint, amountMicros, paymentMethodId: pm.id, by: ctx.user.id, at: now });
+      const claimed = await credits.claimTopUp(trx, {
+        rootId: account.rootId,
+        clientId: account.id,
+        idempotencyKey: input.idempotencyKey,
+        fingerprint,
+        amountMicros,
+        paymentMethodId: pm.id,
+        by: ctx.user.id,
+        at: now,
+      });
       if (!claimed) return undefined; // another request holds the key: read its result below
-      const outcome = await ctx.payments.charge({ ref: pm.providerRef, amountMicros, currency: account.currency, idempotencyKey: `topup:${account.id}:${input.idempotencyKey}`, description: `Trellis credits for ${account.name}` });
+      const outcome = await ctx.payments.charge({
+        ref: pm.providerRef,
+        amountMicros,
+        currency: account.currency,
+        idempotencyKey: `topup:${account.id}:${input.idempotencyKey}`,
+        description: `Trellis credits for ${account.name}`,
+      });
       if (outcome.status === 'declined') {
-        const declined = await credits.settleTopUp(trx, claimed.id, { status: 'declined', reason: outcome.reason, chargeId: outcome.chargeId, at: now });
-        await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'credits.topUpDeclined', entityType: 'top_up', entityId: claimed.id, after: { ...toTopUpOut(declined), card: `${pm.brand} ${pm.last4}` } });
+        const declined = await credits.settleTopUp(trx, claimed.id, {
+          status: 'declined',
+          reason: outcome.reason,
+          chargeId: outcome.chargeId,
+          at: now,
+        });
+        await recordAudit(trx, ctx, {
+          rootId: account.rootId,
+          accountId: account.id,
+          action: 'credits.topUpDeclined',
+          entityType: 'top_up',
+          entityId: claimed.id,
+          after: { ...toTopUpOut(declined), card: `${pm.brand} ${pm.last4}` },
+        });
         return declined;
       }
       const acc = await credits.lockCreditAccount(trx, account.id);
       const r = applyTopUp(acc, amountMicros);
-      const low = lowBalanceCrossing({ armed: acc.lowAlertArmed, thresholdMicros: acc.lowBalanceMicros, balanceAfterMicros: r.balanceAfterMicros });
-      const base = { rootId: account.rootId, clientId: account.id, actorUserId: ctx.user.id, topUpId: claimed.id, at: now };
+      const low = lowBalanceCrossing({
+        armed: acc.lowAlertArmed,
+        thresholdMicros: acc.lowBalanceMicros,
+        balanceAfterMicros: r.balanceAfterMicros,
+      });
+      const base = {
+        rootId: account.rootId,
+        clientId: account.id,
+        actorUserId: ctx.user.id,
+        topUpId: claimed.id,
+        at: now,
+      };
       await credits.insertEntries(trx, [
         { ...base, kind: 'top_up', amountMicros, balanceAfterMicros: acc.balanceMicros + amountMicros },
-        ...(r.settledMicros > 0n ? [{ ...base, kind: 'overage_settlement' as const, amountMicros: -r.settledMicros, balanceAfterMicros: r.balanceAfterMicros }] : []),
+        ...(r.settledMicros > 0n
+          ? [
+              {
+                ...base,
+                kind: 'overage_settlement' as const,
+                amountMicros: -r.settledMicros,
+                balanceAfterMicros: r.balanceAfterMicros,
+              },
+            ]
+          : []),
       ]);
-      await credits.setCreditState(trx, account.id, { balanceMicros: r.balanceAfterMicros, overageMicros: r.overageAfterMicros, lowAlertArmed: low.armed, at: now });
-      const done = await credits.settleTopUp(trx, claimed.id, { status: 'succeeded', chargeId: outcome.chargeId, at: now });
+      await credits.setCreditState(trx, account.id, {
+        balanceMicros: r.balanceAfterMicros,
+        overageMicros: r.overageAfterMicros,
+        lowAlertArmed: low.armed,
+        at: now,
+      });
+      const done = await credits.settleTopUp(trx, claimed.id, {
+        status: 'succeeded',
+        chargeId: outcome.chargeId,
+        at: now,
+      });
       await recordAudit(trx, ctx, {
         rootId: account.rootId,
         accountId: account.id,
@@ -77,13 +150,24 @@ export const topUpRoute = authedProcedure
         entityType: 'top_up',
         entityId: claimed.id,
         before: { balanceMicros: acc.balanceMicros.toString(), overageMicros: acc.overageMicros.toString() },
-        after: { ...toTopUpOut(done), card: `${pm.brand} ${pm.last4}`, settledOverageMicros: r.settledMicros.toString(), balanceMicros: r.balanceAfterMicros.toString(), overageMicros: r.overageAfterMicros.toString() },
+        after: {
+          ...toTopUpOut(done),
+          card: `${pm.brand} ${pm.last4}`,
+          settledOverageMicros: r.settledMicros.toString(),
+          balanceMicros: r.balanceAfterMicros.toString(),
+          overageMicros: r.overageAfterMicros.toString(),
+        },
       });
       return done;
     });
     if (result) return answer(result);
     const winner = await credits.findTopUpByKey(ctx.db, account.id, input.idempotencyKey);
-    if (!winner) throw new DomainError('IDEMPOTENCY_CONFLICT', 'Another request with this idempotency key did not finish; retry.', { idempotencyKey: 'retry' });
+    if (!winner)
+      throw new DomainError(
+        'IDEMPOTENCY_CONFLICT',
+        'Another request with this idempotency key did not finish; retry.',
+        { idempotencyKey: 'retry' },
+      );
     assertSameRequest(winner, fingerprint);
     return answer(winner);
   });

@@ -47,11 +47,29 @@ export const createDealRoute = accountProcedure(createDealInput)
     return ctx.db.transaction().execute(async (trx) => {
       // unique within the branch, not the organisation: a sibling's deal is never revealed (SPEC 5, 12)
       if (await deals.dealIdTakenInBranch(trx, ctx.account.id, deal.dealId)) {
-        throw new DomainError('DEAL_ID_TAKEN', `A deal with id ${deal.dealId} already exists for this account, above or below it.`, { dealId: 'already used' });
+        throw new DomainError(
+          'DEAL_ID_TAKEN',
+          `A deal with id ${deal.dealId} already exists for this account, above or below it.`,
+          { dealId: 'already used' },
+        );
       }
-      const created = await deals.insertDeal(trx, { ...deal, rootId: ctx.account.rootId, ownerAccountId: ctx.account.id, publisherInitiated, createdBy: ctx.user.id, createdAt: ctx.now() });
+      const created = await deals.insertDeal(trx, {
+        ...deal,
+        rootId: ctx.account.rootId,
+        ownerAccountId: ctx.account.id,
+        publisherInitiated,
+        createdBy: ctx.user.id,
+        createdAt: ctx.now(),
+      });
       const out = toDealOut(created);
-      await recordAudit(trx, ctx, { rootId: created.rootId, accountId: ctx.account.id, action: publisherInitiated ? 'deal.createForPublisher' : 'deal.create', entityType: 'deal', entityId: created.id, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: created.rootId,
+        accountId: ctx.account.id,
+        action: publisherInitiated ? 'deal.createForPublisher' : 'deal.create',
+        entityType: 'deal',
+        entityId: created.id,
+        after: out,
+      });
       return out;
     });
   });

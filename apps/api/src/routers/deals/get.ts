@@ -17,7 +17,9 @@ export const getDealRoute = authedProcedure
     const owner = (await accounts.findAccount(ctx.db, deal.ownerAccountId))!;
     if (authorize(ctx.actor, accounts.toFacts(owner), 'deals.view').ok) return toDealOut(deal);
     // a member of an account below the owner uses the deal, so sees it
-    const below = [...(await accounts.pathsOf(ctx.db, [...ctx.actor.memberships.keys()]))].filter(([, path]) => path.includes(owner.id));
+    const below = [...(await accounts.pathsOf(ctx.db, [...ctx.actor.memberships.keys()]))].filter(([, path]) =>
+      path.includes(owner.id),
+    );
     for (const [accountId] of below) {
       const a = (await accounts.findAccount(ctx.db, accountId))!;
       if (authorize(ctx.actor, accounts.toFacts(a), 'deals.view').ok) return toDealOut(deal);

@@ -14,9 +14,17 @@ export const listDealsRoute = accountProcedure({ cursor: dealCursor.optional(), 
   .query(async ({ ctx, input }) => {
     ctx.may('deals.view');
     const after = input.cursor ? { createdAt: new Date(input.cursor.at), id: input.cursor.id } : undefined;
-    const rows = await deals.dealsOwnedBy(ctx.db, ctx.account.path, { limit: input.limit + 1, ...(after ? { after } : {}) });
-    return toPage(rows, input.limit, (d) => encodeCursor({ at: d.createdAt.toISOString(), id: d.id }), (d) => ({
-      ...toDealOut(d),
-      source: dealSource({ ownerId: d.ownerAccountId, ownerPath: [] }, ctx.account.id),
-    }));
+    const rows = await deals.dealsOwnedBy(ctx.db, ctx.account.path, {
+      limit: input.limit + 1,
+      ...(after ? { after } : {}),
+    });
+    return toPage(
+      rows,
+      input.limit,
+      (d) => encodeCursor({ at: d.createdAt.toISOString(), id: d.id }),
+      (d) => ({
+        ...toDealOut(d),
+        source: dealSource({ ownerId: d.ownerAccountId, ownerPath: [] }, ctx.account.id),
+      }),
+    );
   });

@@ -14,9 +14,22 @@ export const createIngestKeyRoute = accountProcedure({ name: text(120) })
     assertRootAccount(ctx.account);
     const secret = newIngestKey(ctx.account.id);
     return ctx.db.transaction().execute(async (trx) => {
-      const key = await ingestKeys.insertKey(trx, { rootId: ctx.account.id, name: input.name, keyHash: secret.hash, keyPrefix: secret.prefix, createdBy: ctx.user.id });
+      const key = await ingestKeys.insertKey(trx, {
+        rootId: ctx.account.id,
+        name: input.name,
+        keyHash: secret.hash,
+        keyPrefix: secret.prefix,
+        createdBy: ctx.user.id,
+      });
       const out = toIngestKeyOut(key);
-      await recordAudit(trx, ctx, { rootId: key.rootId, accountId: key.rootId, action: 'ingestKey.create', entityType: 'ingest_key', entityId: key.id, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: key.rootId,
+        accountId: key.rootId,
+        action: 'ingestKey.create',
+        entityType: 'ingest_key',
+        entityId: key.id,
+        after: out,
+      });
       return { ...out, key: secret.key };
     });
   });

@@ -16,10 +16,23 @@ export const revokeIngestKeyRoute = authedProcedure
     const { facts } = await loadVisibleAccountOf(ctx, key.rootId, 'Ingest key not found.');
     assertMayOf(ctx.actor, facts, 'ingestKeys.manage', 'Ingest key not found.');
     return ctx.db.transaction().execute(async (trx) => {
-      const revoked = await ingestKeys.revokeKey(trx, { rootId: key.rootId, id: key.id, by: ctx.user.id, at: ctx.now() });
+      const revoked = await ingestKeys.revokeKey(trx, {
+        rootId: key.rootId,
+        id: key.id,
+        by: ctx.user.id,
+        at: ctx.now(),
+      });
       const out = toIngestKeyOut(revoked);
       if (!key.revokedAt) {
-        await recordAudit(trx, ctx, { rootId: key.rootId, accountId: key.rootId, action: 'ingestKey.revoke', entityType: 'ingest_key', entityId: key.id, before: toIngestKeyOut(key), after: out });
+        await recordAudit(trx, ctx, {
+          rootId: key.rootId,
+          accountId: key.rootId,
+          action: 'ingestKey.revoke',
+          entityType: 'ingest_key',
+          entityId: key.id,
+          before: toIngestKeyOut(key),
+          after: out,
+        });
       }
       return out;
     });

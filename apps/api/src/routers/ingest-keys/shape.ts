@@ -28,6 +28,9 @@ export const toIngestKeyOut = (k: IngestKey): z.infer<typeof ingestKeyOut> => ({
 /** Ingest keys and pushed spend belong to a root account (a holding, or a premium client that is its own root). */
 export function assertRootAccount(account: { id: string; rootId: string }): void {
   if (account.id !== account.rootId) {
-    throw new DomainError('FORBIDDEN_BY_LEVEL', 'Ingest keys and spend ingestion belong to the root account (a holding or a standalone premium client).');
+    throw new DomainError(
+      'FORBIDDEN_BY_LEVEL',
+      'Ingest keys and spend ingestion belong to the root account (a holding or a standalone premium client).',
+    );
   }
 }

@@ -17,7 +17,15 @@ export const revokeInvitationRoute = authedProcedure
       const now = ctx.now();
       assertRevocable(invitation, now);
       const revoked = await invitations.markInvitationRevoked(trx, invitation.id, ctx.user.id, now);
-      await recordAudit(trx, ctx, { rootId: invitation.rootId, accountId: invitation.accountId, action: 'invitation.revoke', entityType: 'invitation', entityId: invitation.id, before: toInvitationOut(invitation), after: { revokedAt: now.toISOString() } });
+      await recordAudit(trx, ctx, {
+        rootId: invitation.rootId,
+        accountId: invitation.accountId,
+        action: 'invitation.revoke',
+        entityType: 'invitation',
+        entityId: invitation.id,
+        before: toInvitationOut(invitation),
+        after: { revokedAt: now.toISOString() },
+      });
       return { ...toInvitationOut(revoked), revokedAt: now.toISOString() };
     }),
   );

@@ -3,4 +3,8 @@ import { listInvitationsRoute } from './list';
 import { previewInvitationRoute } from './preview';
 import { revokeInvitationRoute } from './revoke';
 
-export const invitationsRouter = router({ revoke: revokeInvitationRoute, list: listInvitationsRoute, preview: previewInvitationRoute });
+export const invitationsRouter = router({
+  revoke: revokeInvitationRoute,
+  list: listInvitationsRoute,
+  preview: previewInvitationRoute,
+});

@@ -44,8 +44,13 @@ describe('invitation acceptance', () => {
     const other = await userWithCaller(t.db, 'other@x.test');
     const inv = await admin.caller.members.invite({ accountId: holding.id, email: 'victim@x.test', role: 'admin' });
     const before = await snapshot(t.db);
-    const e = await other.caller.members.acceptInvitation({ token: inv.token!, name: 'X', password: 'a long new password' }).catch((x) => x);
-    expect([e.code, e.message]).toEqual(['FORBIDDEN', 'This invitation is for victim@x.test; sign out and sign in as that user']);
+    const e = await other.caller.members
+      .acceptInvitation({ token: inv.token!, name: 'X', password: 'a long new password' })
+      .catch((x) => x);
+    expect([e.code, e.message]).toEqual([
+      'FORBIDDEN',
+      'This invitation is for victim@x.test; sign out and sign in as that user',
+    ]);
     expect(await snapshot(t.db)).toEqual(before);
   });
 
@@ -57,7 +62,11 @@ describe('invitation acceptance', () => {
     const missing = await anon.members.acceptInvitation({ token: inv.token! }).catch((x) => x);
     expect(missing.code).toBe('BAD_REQUEST');
     expect(Object.keys(missing.cause.fields).sort()).toEqual(['name', 'password']);
-    const res = await anon.members.acceptInvitation({ token: inv.token!, name: 'Fresh', password: 'a long new password' });
+    const res = await anon.members.acceptInvitation({
+      token: inv.token!,
+      name: 'Fresh',
+      password: 'a long new password',
+    });
     expect(res.token).toEqual(expect.any(String));
     expect(cookies).toEqual([res.token]);
     expect(res.user).toMatchObject({ email: 'fresh@x.test', name: 'Fresh' });
@@ -72,7 +81,11 @@ describe('invitation acceptance', () => {
     const { holding, admin } = await holdingWithAdmin(t.db);
     const inv = await admin.caller.members.invite({ accountId: holding.id, email: 'weak@x.test', role: 'analyst' });
     const before = await snapshot(t.db);
-    const e = await (await anonymous(t.db)).members.acceptInvitation({ token: inv.token!, name: 'Weak', password }).catch((x) => x);
+    const e = await (
+      await anonymous(t.db)
+    ).members
+      .acceptInvitation({ token: inv.token!, name: 'Weak', password })
+      .catch((x) => x);
     expect(e.code).toBe('BAD_REQUEST');
     expect(e.cause.fields.password).toMatch(/at least 10 characters|too easy to guess: .{10,}/);
     expect(await snapshot(t.db)).toEqual(before);

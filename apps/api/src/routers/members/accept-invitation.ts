@@ -31,9 +31,14 @@ export const acceptInvitationRoute = publicProcedure
       if (!invitation) throw new DomainError('NOT_FOUND', 'This invitation link is not valid.');
       assertInvitationUsable(invitation, now);
       const account = (await accounts.findAccount(trx, invitation.accountId))!;
-      if (account.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'The account of this invitation has been archived.');
+      if (account.archivedAt)
+        throw new DomainError('ACCOUNT_ARCHIVED', 'The account of this invitation has been archived.');
       const existing = await users.findUserByEmail(trx, invitation.email);
-      const acceptance = decideAcceptance({ invitedEmail: invitation.email, signedInEmail: ctx.user?.email ?? null, emailHasAccount: !!existing });
+      const acceptance = decideAcceptance({
+        invitedEmail: invitation.email,
+        signedInEmail: ctx.user?.email ?? null,
+        emailHasAccount: !!existing,
+      });
       let user: User;
       if (acceptance.kind === 'signed-in-user') {
         user = ctx.user!;
@@ -41,19 +46,44 @@ export const acceptInvitationRoute = publicProcedure
         const fields: Record<string, string> = {};
         if (!input.name) fields.name = 'must not be empty';
         if (!input.password) fields.password = 'choose a password';
-        if (!input.name || !input.password) throw new DomainError('INVALID_INPUT', 'Choose your name and a password to join.', fields);
+        if (!input.name || !input.password)
+          throw new DomainError('INVALID_INPUT', 'Choose your name and a password to join.', fields);
         assertStrongPassword(input.password, [invitation.email, input.name]);
-        user = await users.insertUser(trx, { email: invitation.email, name: input.name, passwordHash: await hashPassword(input.password) });
+        user = await users.insertUser(trx, {
+          email: invitation.email,
+          name: input.name,
+          passwordHash: await hashPassword(input.password),
+        });
       }
-      if (invitation.teamId ? await teams.teamMembershipOf(trx, invitation.teamId, user.id) : await memberships.findMembershipOf(trx, account.id, user.id)) {
+      if (
+        invitation.teamId
+          ? await teams.teamMembershipOf(trx, invitation.teamId, user.id)
+          : await memberships.findMembershipOf(trx, account.id, user.id)
+      ) {
         throw new DomainError('ALREADY_MEMBER', 'You are already a member there.');
       }
       const membership = invitation.teamId
         ? await teamMembership(trx, account.rootId, invitation.teamId, user.id, invitation.role)
-        : await memberships.insertMembership(trx, { rootId: account.rootId, accountId: account.id, userId: user.id, role: invitation.role });
+        : await memberships.insertMembership(trx, {
+            rootId: account.rootId,
+            accountId: account.id,
+            userId: user.id,
+            role: invitation.role,
+          });
       await invitations.markInvitationAccepted(trx, invitation.id, user.id, now);
       const out = { ...membership, createdAt: membership.createdAt.toISOString(), email: user.email, name: user.name };
-      await recordAudit(trx, { user, now: ctx.now }, { rootId: account.rootId, accountId: account.id, action: 'membership.create', entityType: 'membership', entityId: membership.id, after: { ...out, invitationId: invitation.id } });
+      await recordAudit(
+        trx,
+        { user, now: ctx.now },
+        {
+          rootId: account.rootId,
+          accountId: account.id,
+          action: 'membership.create',
+          entityType: 'membership',
+          entityId: membership.id,
+          after: { ...out, invitationId: invitation.id },
+        },
+      );
       if (acceptance.kind === 'signed-in-user') return { token: null, expiresAt: null, user, membership: out };
       const token = newToken();
       const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
@@ -65,7 +95,13 @@ export const acceptInvitationRoute = publicProcedure
   });
 
 /** A team membership, shaped like an account membership of the team's agency for the response. */
-async function teamMembership(trx: Trx, rootId: string, teamId: string, userId: string, role: 'admin' | 'operator' | 'analyst') {
+async function teamMembership(
+  trx: Trx,
+  rootId: string,
+  teamId: string,
+  userId: string,
+  role: 'admin' | 'operator' | 'analyst',
+) {
   const team = (await teams.findTeam(trx, teamId))!;
   const m = await teams.insertTeamMembership(trx, { rootId, teamId, userId, role });
   return { id: m.id, rootId, accountId: team.agencyId, userId, role: m.role, createdAt: m.created_at };

@@ -9,7 +9,10 @@ import { email } from '../inputs';
 
 export const inviteInput = z
   .object({ accountId: id.optional(), teamId: id.optional(), email, role })
-  .refine((i) => (i.accountId === undefined) !== (i.teamId === undefined), { message: 'name either accountId or teamId', path: ['accountId'] });
+  .refine((i) => (i.accountId === undefined) !== (i.teamId === undefined), {
+    message: 'name either accountId or teamId',
+    path: ['accountId'],
+  });
 
 /**
  * Invites someone to an account, or to a team of an agency (then the membership covers that team's clients), with
@@ -24,7 +27,9 @@ export const inviteRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const team = input.teamId ? await teams.findTeam(ctx.db, input.teamId) : undefined;
     if (input.teamId && !team) throw new DomainError('NOT_FOUND', 'Team not found.');
-    const { account, facts } = team ? await loadVisibleAccountOf(ctx, team.agencyId, 'Team not found.') : await loadVisibleAccount(ctx, input.accountId!);
+    const { account, facts } = team
+      ? await loadVisibleAccountOf(ctx, team.agencyId, 'Team not found.')
+      : await loadVisibleAccount(ctx, input.accountId!);
     assertMay(ctx.actor, facts, 'members.invite');
     const teamId = team?.id ?? null;
     const where = team ? `the team ${team.name} of ${account.name}` : account.name;
@@ -32,11 +37,21 @@ export const inviteRoute = authedProcedure
     const now = ctx.now();
     return ctx.db.transaction().execute(async (trx) => {
       const existing = await users.findUserByEmail(trx, email);
-      if (existing && (team ? await teams.teamMembershipOf(trx, team.id, existing.id) : await memberships.findMembershipOf(trx, account.id, existing.id))) {
-        throw new DomainError('ALREADY_MEMBER', `${email} is already a member of ${team ? 'this team' : 'this account'}.`, { email: 'already a member' });
+      if (
+        existing &&
+        (team
+          ? await teams.teamMembershipOf(trx, team.id, existing.id)
+          : await memberships.findMembershipOf(trx, account.id, existing.id))
+      ) {
+        throw new DomainError(
+          'ALREADY_MEMBER',
+          `${email} is already a member of ${team ? 'this team' : 'this account'}.`,
+          { email: 'already a member' },
+        );
       }
       for (const old of await invitations.listPendingInvitations(trx, account.id, now)) {
-        if (old.email === email && old.teamId === teamId) await invitations.markInvitationRevoked(trx, old.id, ctx.user.id, now);
+        if (old.email === email && old.teamId === teamId)
+          await invitations.markInvitationRevoked(trx, old.id, ctx.user.id, now);
       }
       const token = newToken();
       const invitation = await invitations.insertInvitation(trx, {
@@ -62,8 +77,14 @@ export const inviteRoute = authedProcedure
         invitationId: invitation.id,
       });
       const out = toInvitationOut(invitation);
-      await recordAudit(trx, ctx, { rootId: account.rootId, accountId: account.id, action: 'invitation.create', entityType: 'invitation', entityId: invitation.id, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: account.rootId,
+        accountId: account.id,
+        action: 'invitation.create',
+        entityType: 'invitation',
+        entityId: invitation.id,
+        after: out,
+      });
       return ctx.mailer.delivers ? { ...out, token: null, link: null } : { ...out, token, link };
     });
   });
-

@@ -10,7 +10,9 @@ function parseCursor(cursor: string | undefined): { email: string; id: string } 
   const at = cursor.lastIndexOf(' ');
   // eslint-disable-next-line no-control-regex
   if (at < 1 || !UUID.test(cursor.slice(at + 1)) || /[\u0000-\u001f\u007f]/.test(cursor)) {
-    throw new DomainError('INVALID_INPUT', 'cursor: must be a cursor from a previous page', { cursor: 'must be a cursor from a previous page' });
+    throw new DomainError('INVALID_INPUT', 'cursor: must be a cursor from a previous page', {
+      cursor: 'must be a cursor from a previous page',
+    });
   }
   return { email: cursor.slice(0, at), id: cursor.slice(at + 1) };
 }
@@ -24,6 +26,9 @@ export const listMembersRoute = accountProcedure(pageInput)
   .query(async ({ ctx, input }) => {
     ctx.may('members.view');
     const after = parseCursor(input.cursor);
-    const rows = await memberships.listMembers(ctx.db, ctx.account.id, { limit: input.limit + 1, ...(after ? { after } : {}) });
+    const rows = await memberships.listMembers(ctx.db, ctx.account.id, {
+      limit: input.limit + 1,
+      ...(after ? { after } : {}),
+    });
     return toPage(rows, input.limit, (m) => `${m.email} ${m.id}`, toMemberOut);
   });

@@ -18,7 +18,14 @@ export const removeMemberRoute = authedProcedure
       if (fresh.teamId) await teams.deleteTeamMembership(trx, fresh.id);
       else await memberships.deleteMembership(trx, fresh.id);
       const team = fresh.teamId ? { teamId: fresh.teamId, teamName: fresh.teamName } : {};
-      await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: fresh.accountId, action: 'membership.remove', entityType: fresh.teamId ? 'teamMembership' : 'membership', entityId: fresh.id, before: { userId: fresh.userId, email: user?.email, role: fresh.role, ...team } });
+      await recordAudit(trx, ctx, {
+        rootId: fresh.rootId,
+        accountId: fresh.accountId,
+        action: 'membership.remove',
+        entityType: fresh.teamId ? 'teamMembership' : 'membership',
+        entityId: fresh.id,
+        before: { userId: fresh.userId, email: user?.email, role: fresh.role, ...team },
+      });
       return { id: fresh.id, removed: true as const };
     });
   });

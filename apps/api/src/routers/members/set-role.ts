@@ -18,7 +18,15 @@ export const setRoleRoute = authedProcedure
       else await memberships.setMembershipRole(trx, fresh.id, input.role);
       const user = (await users.findUserById(trx, fresh.userId))!;
       const out = toMemberOut({ ...fresh, role: input.role, email: user.email, name: user.name });
-      await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: fresh.accountId, action: 'membership.setRole', entityType: fresh.teamId ? 'teamMembership' : 'membership', entityId: fresh.id, before: { role: fresh.role }, after: { role: input.role } });
+      await recordAudit(trx, ctx, {
+        rootId: fresh.rootId,
+        accountId: fresh.accountId,
+        action: 'membership.setRole',
+        entityType: fresh.teamId ? 'teamMembership' : 'membership',
+        entityId: fresh.id,
+        before: { role: fresh.role },
+        after: { role: input.role },
+      });
       return out;
     });
   });

@@ -26,17 +26,25 @@ export const listOutboxRoute = authedProcedure
   .input(z.object({ ...pageInput, cursor: serialCursor.optional() }))
   .output(page(outboxItemOut))
   .query(async ({ ctx, input }) => {
-    const rows = await outbox.listMailOf(ctx.db, ctx.user, { limit: input.limit + 1, ...(input.cursor ? { before: input.cursor } : {}) });
+    const rows = await outbox.listMailOf(ctx.db, ctx.user, {
+      limit: input.limit + 1,
+      ...(input.cursor ? { before: input.cursor } : {}),
+    });
     const now = ctx.now();
-    return toPage(rows, input.limit, (m) => m.id, (m) => ({
-      id: m.id,
-      accountId: m.accountId,
-      accountName: m.accountName,
-      to: m.to,
-      subject: m.subject,
-      body: m.body,
-      link: m.link,
-      createdAt: m.createdAt.toISOString(),
-      state: m.invitation ? invitationState(m.invitation, now).kind : null,
-    }));
+    return toPage(
+      rows,
+      input.limit,
+      (m) => m.id,
+      (m) => ({
+        id: m.id,
+        accountId: m.accountId,
+        accountName: m.accountName,
+        to: m.to,
+        subject: m.subject,
+        body: m.body,
+        link: m.link,
+        createdAt: m.createdAt.toISOString(),
+        state: m.invitation ? invitationState(m.invitation, now).kind : null,
+      }),
+    );
   });

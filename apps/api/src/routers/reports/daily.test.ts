@@ -61,14 +61,31 @@ async function build() {
   await link(h, H.id, 'xandr', 'Sa1', a1.id);
   await link(h, H.id, 'ttd', 'Sa2', a2.id);
   await link(await pAdmin.at(0), P.id, 'dv360', 'SP');
-  await h.deals.create({ accountId: A.id, name: 'A deal', publisher: 'Pub', type: 'private_auction', cpmMicros: 1_000_000, currency: 'EUR', dsps: ['ttd'], dealId: 'D-A' });
+  await h.deals.create({
+    accountId: A.id,
+    name: 'A deal',
+    publisher: 'Pub',
+    type: 'private_auction',
+    cpmMicros: 1_000_000,
+    currency: 'EUR',
+    dsps: ['ttd'],
+    dealId: 'D-A',
+  });
   const ka1 = await h.campaigns.create({ clientId: a1.id, name: 'Ka1' });
   const ka2 = await h.campaigns.create({ clientId: a2.id, name: 'Ka2' });
   const kb1 = await h.campaigns.create({ clientId: b1.id, name: 'Kb1' });
   const kp = await (await pAdmin.at(0)).campaigns.create({ clientId: P.id, name: 'KP' });
 
   const r = (hh: number, dsp: string, seatId: string, campaignId: string | null, dealId: string | null = null) =>
-    rec({ occurredAt: at(hh), dsp, seatId, dealId, auctionType: dealId ? 'private_auction' : 'open_auction', campaignId, currency: 'EUR' });
+    rec({
+      occurredAt: at(hh),
+      dsp,
+      seatId,
+      dealId,
+      auctionType: dealId ? 'private_auction' : 'open_auction',
+      campaignId,
+      currency: 'EUR',
+    });
   const everyone = (hh: number) => [
     r(hh, 'dv360', 'SH', null),
     r(hh, 'ttd', 'SA', null),
@@ -108,7 +125,11 @@ async function expectDailyEqualsHourly(label: string, rolled = true) {
   await fc.assert(
     fc.asyncProperty(queryArb, async (q) => {
       const viewer = w[q.viewer];
-      const children = (await sql<{ id: string }>`select id from accounts where parent_id = ${viewer.id}::uuid order by id`.execute(t.db)).rows.map((x) => x.id);
+      const children = (
+        await sql<{ id: string }>`select id from accounts where parent_id = ${viewer.id}::uuid order by id`.execute(
+          t.db,
+        )
+      ).rows.map((x) => x.id);
       const pickable = [viewer.id, ...children];
       const filters: ReportFilters = {
         ...(q.dsp ? { dsp: q.dsp } : {}),
@@ -130,22 +151,36 @@ async function expectDailyEqualsHourly(label: string, rolled = true) {
       const range = await reports.reportRange(t.db, plan);
       expect(range.daily, `${label}: the daily aggregate answers ${JSON.stringify(q)}`).toBeTruthy();
       const daily = (await reports.reportStatement(plan, range, { totals: true }).execute(t.db)).rows;
-      const finer = (await reports.reportStatement(plan, { ...range, daily: null }, { totals: true }).execute(t.db)).rows;
+      const finer = (await reports.reportStatement(plan, { ...range, daily: null }, { totals: true }).execute(t.db))
+        .rows;
       expect(canon(daily), `${label}: ${JSON.stringify(plan)}`).toEqual(canon(finer));
       // and, once everything is rolled up, the total is the naive filter's, in the viewer's days
       if (!rolled) return;
-      const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: plan.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      const dayOf = new Intl.DateTimeFormat('en-CA', {
+        timeZone: plan.timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
       const naive = naiveVisible(f, viewer.id, false).filter((x) => {
         const d = dayOf.format(x.occurred_at);
         if (d < plan.from || d > plan.to) return false;
         if (filters.dsp && !filters.dsp.includes(x.dsp)) return false;
         if (filters.auctionType && !filters.auctionType.includes(x.auction_type)) return false;
-        if (filters.account && !filters.account.includes(viewer.id) && !filters.account.includes(childOf(f, viewer.id, x.account_id))) return false;
+        if (
+          filters.account &&
+          !filters.account.includes(viewer.id) &&
+          !filters.account.includes(childOf(f, viewer.id, x.account_id))
+        )
+          return false;
         return true;
       });
       const expected = sumBy(naive, (x) => x.currency);
       const got = daily.filter((x) => x.total || plan.groupBy.length === 0);
-      expect(Object.fromEntries(got.map((x) => [x.currency.trim(), [x.impressions, x.clicks, x.spend_micros]])), `${label}: totals`).toEqual(expected);
+      expect(
+        Object.fromEntries(got.map((x) => [x.currency.trim(), [x.impressions, x.clicks, x.spend_micros]])),
+        `${label}: totals`,
+      ).toEqual(expected);
     }),
     { numRuns: 25 },
   );
@@ -155,7 +190,11 @@ async function expectDailyEqualsHourly(label: string, rolled = true) {
 describe('spend_daily: the daily aggregate per viewing level equals the hourly and raw path', () => {
   it('before any move', async () => {
     await ingest(await w.hAdmin.at(10), w.H.id, [0.25, 3.5, 7.75, 9.6].flatMap(w.everyone));
-    await ingest(await w.pAdmin.at(10), w.P.id, [1, 5.5].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)));
+    await ingest(
+      await w.pAdmin.at(10),
+      w.P.id,
+      [1, 5.5].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
+    );
     await rollAll(10);
     await expectDailyEqualsHourly('before any move');
   });
@@ -173,7 +212,10 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
       ...[14.2, 21.5].map((hh) => w.r(hh, 'ttd', 'SA', w.ka2.id)),
     ]);
     // on A's seat before the connection P was not A's to cover: refused, never debited to P
-    await expectNotCovered(await w.hAdmin.at(20), [11, 12.5].map((hh) => w.r(hh, 'ttd', 'SA', w.kp.id)));
+    await expectNotCovered(
+      await w.hAdmin.at(20),
+      [11, 12.5].map((hh) => w.r(hh, 'ttd', 'SA', w.kp.id)),
+    );
     const f = await expectDailyEqualsHourly('connected, not rolled up yet', false);
     expect(f.records.length).toBeGreaterThan(0);
     await rollAll(20);
@@ -192,7 +234,10 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
       ...[15, 22.1, 22.27].map((hh) => w.r(hh, 'ttd', 'Sa2', w.ka2.id)),
       ...[23.5].flatMap(w.everyone),
     ]);
-    await expectNotCovered(await w.hAdmin.at(25), [15, 21.9].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)));
+    await expectNotCovered(
+      await w.hAdmin.at(25),
+      [15, 21.9].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)),
+    );
     await expectDailyEqualsHourly('transferred, not rolled up yet', false);
     await rollAll(25);
     const f = await expectDailyEqualsHourly('transferred');
@@ -204,10 +249,18 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
 
   it('after a disconnect and a reconnect to another agency, with late records from every period', async () => {
     await (await w.pAdmin.at(26.2)).connections.disconnect({ clientId: w.P.id });
-    await ingest(await w.pAdmin.at(27), w.P.id, [26.5, 27].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)));
+    await ingest(
+      await w.pAdmin.at(27),
+      w.P.id,
+      [26.5, 27].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
+    );
     await rollAll(27);
     await expectDailyEqualsHourly('disconnected');
-    await ingest(await w.pAdmin.at(29), w.P.id, [28.9].map((hh) => w.r(hh, 'dv360', 'SP', null)));
+    await ingest(
+      await w.pAdmin.at(29),
+      w.P.id,
+      [28.9].map((hh) => w.r(hh, 'dv360', 'SP', null)),
+    );
     const req = await (await w.pAdmin.at(30.4)).connections.request({ clientId: w.P.id, agencyId: w.B.id });
     await (await w.bAdmin.at(30.4)).connections.accept({ connectionId: req.id });
     await ingest(await w.hAdmin.at(34), w.H.id, [
@@ -215,7 +268,10 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
       ...[13.2, 28.1, 30.3, 30.45].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
       ...[31.25].flatMap(w.everyone),
     ]);
-    await expectNotCovered(await w.hAdmin.at(34), [13, 28, 30.3].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)));
+    await expectNotCovered(
+      await w.hAdmin.at(34),
+      [13, 28, 30.3].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)),
+    );
     await expectDailyEqualsHourly('reconnected, not rolled up yet', false);
     await rollAll(34);
     const f = await expectDailyEqualsHourly('reconnected');
@@ -225,8 +281,12 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     expect(naiveVisible(f, w.A.id, false).some((x) => x.account_id === w.P.id)).toBe(false);
   });
 
-  it('a disconnect waits for a rollup in flight (the tree lock); the rollups after it give the client\'s records to no one above it', async () => {
-    await ingest(await w.hAdmin.at(35), w.H.id, [34.5].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)));
+  it("a disconnect waits for a rollup in flight (the tree lock); the rollups after it give the client's records to no one above it", async () => {
+    await ingest(
+      await w.hAdmin.at(35),
+      w.H.id,
+      [34.5].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)),
+    );
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let holding!: () => void;
@@ -239,7 +299,9 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     });
     await held;
     let done = false;
-    const disconnect = (async () => (await w.pAdmin.at(36)).connections.disconnect({ clientId: w.P.id }))().then(() => (done = true));
+    const disconnect = (async () => (await w.pAdmin.at(36)).connections.disconnect({ clientId: w.P.id }))().then(
+      () => (done = true),
+    );
     await new Promise((r) => setTimeout(r, 400));
     expect(done).toBe(false);
     release();
@@ -248,25 +310,55 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     await rollAll(37);
     const f = await expectDailyEqualsHourly('disconnected during a rollup');
     expect(naiveVisible(f, w.B.id, false).some((x) => x.account_id === w.P.id)).toBe(false);
-    const b = await sql<{ n: string }>`select count(*)::text as n from spend_daily where viewer_id = ${w.B.id}::uuid and child_id = ${w.P.id}::uuid`.execute(t.db);
+    const b = await sql<{
+      n: string;
+    }>`select count(*)::text as n from spend_daily where viewer_id = ${w.B.id}::uuid and child_id = ${w.P.id}::uuid`.execute(
+      t.db,
+    );
     expect(b.rows[0]!.n).toBe('0');
   });
 
-  it('reports.run reads the daily aggregate for the holding\'s report by day and account, and the finer tables otherwise', async () => {
-    const base = { viewerId: w.H.id, rule: ROW_VISIBILITY[1], onlyAccountId: null, cutSelf: false, timeZone: 'Asia/Kolkata', from: '2026-11-01', to: '2026-11-04', filters: {} };
-    expect(await reports.dailySource(t.db, { ...base, groupBy: ['day', 'account'] })).toEqual({ rootId: w.H.id, children: null });
-    expect(await reports.dailySource(t.db, { ...base, groupBy: ['day', 'account'], filters: { account: [w.A.id] } })).toEqual({ rootId: w.H.id, children: [w.A.id] });
-    for (const groupBy of [['hour'], ['seat'], ['deal'], ['campaign']] as ReportDimension[][]) expect(await reports.dailySource(t.db, { ...base, groupBy })).toBeNull();
+  it("reports.run reads the daily aggregate for the holding's report by day and account, and the finer tables otherwise", async () => {
+    const base = {
+      viewerId: w.H.id,
+      rule: ROW_VISIBILITY[1],
+      onlyAccountId: null,
+      cutSelf: false,
+      timeZone: 'Asia/Kolkata',
+      from: '2026-11-01',
+      to: '2026-11-04',
+      filters: {},
+    };
+    expect(await reports.dailySource(t.db, { ...base, groupBy: ['day', 'account'] })).toEqual({
+      rootId: w.H.id,
+      children: null,
+    });
+    expect(
+      await reports.dailySource(t.db, { ...base, groupBy: ['day', 'account'], filters: { account: [w.A.id] } }),
+    ).toEqual({ rootId: w.H.id, children: [w.A.id] });
+    for (const groupBy of [['hour'], ['seat'], ['deal'], ['campaign']] as ReportDimension[][])
+      expect(await reports.dailySource(t.db, { ...base, groupBy })).toBeNull();
     // a grandchild (drill-down), a deal filter, another zone (a shared report's), an L3, a shared report: finer tables
     expect(await reports.dailySource(t.db, { ...base, groupBy: ['day'], filters: { account: [w.a1.id] } })).toBeNull();
     expect(await reports.dailySource(t.db, { ...base, groupBy: ['day'], filters: { deal: [w.a1.id] } })).toBeNull();
     expect(await reports.dailySource(t.db, { ...base, groupBy: ['day'], timeZone: 'UTC' })).toBeNull();
-    expect(await reports.dailySource(t.db, { ...base, viewerId: w.a1.id, rule: ROW_VISIBILITY[3], groupBy: ['day'] })).toBeNull();
+    expect(
+      await reports.dailySource(t.db, { ...base, viewerId: w.a1.id, rule: ROW_VISIBILITY[3], groupBy: ['day'] }),
+    ).toBeNull();
     expect(await reports.dailySource(t.db, { ...base, onlyAccountId: w.a1.id, groupBy: ['day'] })).toBeNull();
     // over the API: the same rows as the finer path
-    const res = await (await w.hAdmin.at(40)).reports.run({ accountId: w.H.id, from: '2026-11-01', to: '2026-11-04', groupBy: ['day', 'account'] });
-    const finer = await reports.reportStatement({ ...base, groupBy: ['day', 'account'] }, { ...(await reports.reportRange(t.db, { ...base, groupBy: ['day', 'account'] })), daily: null }).execute(t.db);
-    expect(res.rows.map((x) => [x.day, x.accountId, x.spendMicros])).toEqual(finer.rows.map((x) => [x.day, x.accountId, x.spend_micros]));
+    const res = await (
+      await w.hAdmin.at(40)
+    ).reports.run({ accountId: w.H.id, from: '2026-11-01', to: '2026-11-04', groupBy: ['day', 'account'] });
+    const finer = await reports
+      .reportStatement(
+        { ...base, groupBy: ['day', 'account'] },
+        { ...(await reports.reportRange(t.db, { ...base, groupBy: ['day', 'account'] })), daily: null },
+      )
+      .execute(t.db);
+    expect(res.rows.map((x) => [x.day, x.accountId, x.spendMicros])).toEqual(
+      finer.rows.map((x) => [x.day, x.accountId, x.spend_micros]),
+    );
     expect(new Set(res.rows.map((x) => x.accountName))).toEqual(new Set(['H', 'A', 'B']));
   });
 });

@@ -26,14 +26,19 @@ export interface PlannedReport {
 type Ctx = { db: Db; actor: Actor; now: () => Date };
 
 /** Today's day in a time zone (YYYY-MM-DD). */
-export const todayIn = (timeZone: string, now: Date): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+export const todayIn = (timeZone: string, now: Date): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 
 function checked(q: { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters }) {
   return validateReportQuery({ from: q.from, to: q.to, groupBy: q.groupBy, filters: q.filters });
 }
 
 /** The plan of a report run on account A by the actor: A's visibility (SPEC 7), A's zone. */
-function planOn(actor: Actor, a: AccountWithPath, q: { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters }): PlannedReport {
+function planOn(
+  actor: Actor,
+  a: AccountWithPath,
+  q: { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters },
+): PlannedReport {
   const query = checked(q);
   return {
     rootId: a.rootId,
@@ -57,7 +62,12 @@ export async function planRun(ctx: Ctx, input: RunInput): Promise<PlannedReport>
   const { account, facts } = await loadVisibleAccount(ctx, input.accountId);
   const d = authorize(ctx.actor, facts, 'reports.run');
   if (!d.ok) throw refusalError(d);
-  return planOn(ctx.actor, account, { from: input.from, to: input.to, groupBy: input.groupBy, filters: filtersOf(input.filters) });
+  return planOn(ctx.actor, account, {
+    from: input.from,
+    to: input.to,
+    groupBy: input.groupBy,
+    filters: filtersOf(input.filters),
+  });
 }
 
 const NOT_FOUND = 'Report not found.';
@@ -75,17 +85,29 @@ export async function loadSaved(ctx: Ctx, reportId: string) {
   return { report, owner, query };
 }
 
-function rangeOf(query: SavedQuery, timeZone: string, now: Date, over: { from?: string | undefined; to?: string | undefined }) {
+function rangeOf(
+  query: SavedQuery,
+  timeZone: string,
+  now: Date,
+  over: { from?: string | undefined; to?: string | undefined },
+) {
   const base = 'preset' in query.range ? presetRange(query.range.preset, todayIn(timeZone, now)) : query.range;
   return { from: over.from ?? base.from, to: over.to ?? base.to };
 }
 
-export async function planSaved(ctx: Ctx, input: RunSavedInput): Promise<PlannedReport & { reportName: string; via: 'owner' | 'share' }> {
+export async function planSaved(
+  ctx: Ctx,
+  input: RunSavedInput,
+): Promise<PlannedReport & { reportName: string; via: 'owner' | 'share' }> {
   const { report, owner, query } = await loadSaved(ctx, input.reportId);
   const ownerFacts = accounts.toFacts(owner);
   if (input.clientId === undefined && authorize(ctx.actor, ownerFacts, 'reports.run').ok) {
     const range = rangeOf(query, owner.timeZone, ctx.now(), input);
-    return { ...planOn(ctx.actor, owner, { ...range, groupBy: query.groupBy, filters: filtersOf(query.filters) }), reportName: report.name, via: 'owner' };
+    return {
+      ...planOn(ctx.actor, owner, { ...range, groupBy: query.groupBy, filters: filtersOf(query.filters) }),
+      reportName: report.name,
+      via: 'owner',
+    };
   }
   // Through a share: the clients it is shared with that the actor may view shared reports of.
   const clientIds = await reports.shareClients(ctx.db, report);
@@ -96,7 +118,10 @@ export async function planSaved(ctx: Ctx, input: RunSavedInput): Promise<Planned
     if (c && authorize(ctx.actor, accounts.toFacts(c), 'reports.viewShared').ok) candidates.push(c);
   }
   if (candidates.length === 0) throw new DomainError('NOT_FOUND', NOT_FOUND);
-  if (candidates.length > 1) throw new DomainError('INVALID_INPUT', 'This report is shared with several of your clients; name one.', { clientId: 'name the client to run it for' });
+  if (candidates.length > 1)
+    throw new DomainError('INVALID_INPUT', 'This report is shared with several of your clients; name one.', {
+      clientId: 'name the client to run it for',
+    });
   const client = candidates[0]!;
   const range = rangeOf(query, client.timeZone, ctx.now(), input);
   const q = checked({ ...range, groupBy: query.groupBy, filters: filtersOf(query.filters) });

@@ -9,7 +9,10 @@ export const MAX_ROWS = 5000;
 
 export async function execute(db: Db, planned: PlannedReport, now: Date): Promise<ReportOut> {
   const { plan } = planned;
-  const [r, complete] = await Promise.all([reports.runReport(db, plan, MAX_ROWS), reports.completeUntil(db, planned.rootId, now)]);
+  const [r, complete] = await Promise.all([
+    reports.runReport(db, plan, MAX_ROWS),
+    reports.completeUntil(db, planned.rootId, now),
+  ]);
   return {
     rows: r.rows.map(toRowOut),
     totals: r.totals.map(toTotalOut),

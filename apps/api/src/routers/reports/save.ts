@@ -16,9 +16,30 @@ export const saveReportRoute = accountProcedure({ name: reportName, query: saved
     validateReportQuery({ ...range, groupBy: q.groupBy, filters: filtersOf(q.filters) });
     const query = { ...q, groupBy: [...q.groupBy] as (typeof REPORT_DIMENSIONS)[number][] };
     return ctx.db.transaction().execute(async (trx) => {
-      const r = await reports.insertSaved(trx, { rootId: ctx.account.rootId, accountId: ctx.account.id, name: input.name, query, by: ctx.user.id, at: ctx.now() });
-      await recordAudit(trx, ctx, { rootId: r.rootId, accountId: r.accountId, action: 'report.save', entityType: 'report', entityId: r.id, after: { name: r.name, query } });
-      return { id: r.id, accountId: r.accountId, name: r.name, query, createdAt: r.createdAt.toISOString(), shares: [] };
+      const r = await reports.insertSaved(trx, {
+        rootId: ctx.account.rootId,
+        accountId: ctx.account.id,
+        name: input.name,
+        query,
+        by: ctx.user.id,
+        at: ctx.now(),
+      });
+      await recordAudit(trx, ctx, {
+        rootId: r.rootId,
+        accountId: r.accountId,
+        action: 'report.save',
+        entityType: 'report',
+        entityId: r.id,
+        after: { name: r.name, query },
+      });
+      return {
+        id: r.id,
+        accountId: r.accountId,
+        name: r.name,
+        query,
+        createdAt: r.createdAt.toISOString(),
+        shares: [],
+      };
     });
   });
 

@@ -16,7 +16,11 @@ export const savedReportsRoute = accountProcedure()
         name: r.name,
         query: savedQueryIn.parse(r.query),
         createdAt: r.createdAt.toISOString(),
-        shares: r.shares.map((s) => ({ clientId: s.clientId, clientName: s.clientName, sharedAt: s.sharedAt.toISOString() })),
+        shares: r.shares.map((s) => ({
+          clientId: s.clientId,
+          clientName: s.clientName,
+          sharedAt: s.sharedAt.toISOString(),
+        })),
       })),
       nextCursor: null,
     };

@@ -1,12 +1,20 @@
 import { z } from 'zod';
-import { AUCTION_TYPES, MAX_FILTER_VALUES, metrics, RANGE_PRESETS, REPORT_DIMENSIONS, type ReportFilters } from '@trellis/domain';
+import {
+  AUCTION_TYPES,
+  MAX_FILTER_VALUES,
+  metrics,
+  RANGE_PRESETS,
+  REPORT_DIMENSIONS,
+  type ReportFilters,
+} from '@trellis/domain';
 import type { reports } from '@trellis/db';
 import { day, text } from '../inputs';
 import { id } from '../shapes';
 
 /** Report inputs and outputs (SPEC 10: reports.*). */
 export { day };
-const values = <T extends z.ZodType>(v: T) => z.array(v).min(1, 'names no value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`);
+const values = <T extends z.ZodType>(v: T) =>
+  z.array(v).min(1, 'names no value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`);
 export const filtersIn = z
   .object({
     account: values(id).optional(),
@@ -18,7 +26,13 @@ export const filtersIn = z
   })
   .strict();
 export const groupByIn = z.array(z.enum(REPORT_DIMENSIONS)).max(REPORT_DIMENSIONS.length);
-export const runInput = z.object({ accountId: id, from: day, to: day, groupBy: groupByIn, filters: filtersIn.optional() });
+export const runInput = z.object({
+  accountId: id,
+  from: day,
+  to: day,
+  groupBy: groupByIn,
+  filters: filtersIn.optional(),
+});
 export type RunInput = z.infer<typeof runInput>;
 
 /** A saved query: groupings, filters, and a range that is either a preset (moves with the days) or fixed days. */
@@ -34,7 +48,12 @@ export type SavedQuery = z.infer<typeof savedQueryIn>;
 /** A report's name: 1-120 characters, trimmed, NFC, no control characters or lone surrogates. */
 export const reportName = text(120);
 
-export const runSavedInput = z.object({ reportId: id, from: day.optional(), to: day.optional(), clientId: id.optional() });
+export const runSavedInput = z.object({
+  reportId: id,
+  from: day.optional(),
+  to: day.optional(),
+  clientId: id.optional(),
+});
 export type RunSavedInput = z.infer<typeof runSavedInput>;
 
 const metricsOut = {
@@ -103,14 +122,27 @@ export function toRowOut(r: reports.ReportRowOut): z.infer<typeof rowOut> {
   };
 }
 
-export function toTotalOut(t: { currency: string; impressions: bigint; clicks: bigint; spendMicros: bigint }): z.infer<typeof totalOut> {
+export function toTotalOut(t: {
+  currency: string;
+  impressions: bigint;
+  clicks: bigint;
+  spendMicros: bigint;
+}): z.infer<typeof totalOut> {
   const m = metrics(t.impressions, t.clicks, t.spendMicros);
-  return { currency: t.currency, impressions: Number(t.impressions), clicks: Number(t.clicks), spendMicros: t.spendMicros.toString(), ctr: m.ctr, ecpmMicros: m.ecpmMicros?.toString() ?? null };
+  return {
+    currency: t.currency,
+    impressions: Number(t.impressions),
+    clicks: Number(t.clicks),
+    spendMicros: t.spendMicros.toString(),
+    ctr: m.ctr,
+    ecpmMicros: m.ecpmMicros?.toString() ?? null,
+  };
 }
 
 export const filtersOf = (f: z.infer<typeof filtersIn> | undefined): ReportFilters => {
   const out: ReportFilters = {};
-  for (const [k, v] of Object.entries(f ?? {})) if (v) (out as Record<string, readonly string[]>)[k] = [...new Set(v as string[])];
+  for (const [k, v] of Object.entries(f ?? {}))
+    if (v) (out as Record<string, readonly string[]>)[k] = [...new Set(v as string[])];
   return out;
 };
 

@@ -19,7 +19,9 @@ async function shareTarget(ctx: Parameters<typeof loadSaved>[0], input: z.infer<
   assertMayOf(ctx.actor, facts, 'reports.share', 'Report not found.');
   const { account: client } = await loadVisibleAccount(ctx, input.clientId);
   if (client.kind !== 'client' || !client.path.includes(owner.id)) {
-    throw new DomainError('INVALID_INPUT', 'A report is shared with a client account under the report\'s account.', { clientId: 'must be a client under the report\'s account' });
+    throw new DomainError('INVALID_INPUT', "A report is shared with a client account under the report's account.", {
+      clientId: "must be a client under the report's account",
+    });
   }
   return { report, client };
 }
@@ -31,8 +33,22 @@ export const shareReportRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const { report, client } = await shareTarget(ctx, input);
     return ctx.db.transaction().execute(async (trx) => {
-      const added = await reports.insertShare(trx, { rootId: report.rootId, reportId: report.id, clientId: client.id, by: ctx.user.id, at: ctx.now() });
-      if (added) await recordAudit(trx, ctx, { rootId: report.rootId, accountId: report.accountId, action: 'report.share', entityType: 'report', entityId: report.id, after: { clientId: client.id, clientName: client.name } });
+      const added = await reports.insertShare(trx, {
+        rootId: report.rootId,
+        reportId: report.id,
+        clientId: client.id,
+        by: ctx.user.id,
+        at: ctx.now(),
+      });
+      if (added)
+        await recordAudit(trx, ctx, {
+          rootId: report.rootId,
+          accountId: report.accountId,
+          action: 'report.share',
+          entityType: 'report',
+          entityId: report.id,
+          after: { clientId: client.id, clientName: client.name },
+        });
       return { reportId: report.id, clientId: client.id, shared: true };
     });
   });
@@ -44,8 +60,20 @@ export const unshareReportRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const { report, client } = await shareTarget(ctx, input);
     return ctx.db.transaction().execute(async (trx) => {
-      const removed = await reports.deleteShare(trx, { rootId: report.rootId, reportId: report.id, clientId: client.id });
-      if (removed) await recordAudit(trx, ctx, { rootId: report.rootId, accountId: report.accountId, action: 'report.unshare', entityType: 'report', entityId: report.id, before: { clientId: client.id, clientName: client.name } });
+      const removed = await reports.deleteShare(trx, {
+        rootId: report.rootId,
+        reportId: report.id,
+        clientId: client.id,
+      });
+      if (removed)
+        await recordAudit(trx, ctx, {
+          rootId: report.rootId,
+          accountId: report.accountId,
+          action: 'report.unshare',
+          entityType: 'report',
+          entityId: report.id,
+          before: { clientId: client.id, clientName: client.name },
+        });
       return { reportId: report.id, clientId: client.id, shared: false };
     });
   });

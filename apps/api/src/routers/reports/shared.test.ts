@@ -35,15 +35,41 @@ async function world() {
   const k1 = await h.campaigns.create({ clientId: C1.id, name: 'K1' });
   const k2 = await h.campaigns.create({ clientId: C2.id, name: 'K2' });
   const kp = await h.campaigns.create({ clientId: P.id, name: 'KP' });
-  const lane = (hh: number, campaignId: string | null) => rec({ occurredAt: at(hh), dsp: 'dv360', seatId: 'S-A', dealId: null, auctionType: 'open_auction', campaignId, currency: 'EUR' });
-  await ingest(h, H.id, [1, 2, 30, 50].flatMap((hh) => [lane(hh, k1.id), lane(hh, k2.id), lane(hh, null), lane(hh, kp.id)]));
+  const lane = (hh: number, campaignId: string | null) =>
+    rec({
+      occurredAt: at(hh),
+      dsp: 'dv360',
+      seatId: 'S-A',
+      dealId: null,
+      auctionType: 'open_auction',
+      campaignId,
+      currency: 'EUR',
+    });
+  await ingest(
+    h,
+    H.id,
+    [1, 2, 30, 50].flatMap((hh) => [lane(hh, k1.id), lane(hh, k2.id), lane(hh, null), lane(hh, kp.id)]),
+  );
   await rollAll(db);
   return { op, H, A, C1, C2, P, hAdmin, aOperator, aAnalyst, aAdmin, c1Member, c2Member, pAdmin };
 }
 
-const query = { groupBy: ['day', 'account', 'auctionType'] as ('day' | 'account' | 'auctionType')[], range: { from: '2026-11-01', to: '2026-11-05' } };
-const rowsAsSums = (rows: { day?: string; accountId?: string; impressions: number; clicks: number; spendMicros: string }[]) =>
-  rows.reduce<Record<string, [string, string, string]>>((m, r) => ({ ...m, [`${r.accountId}`]: [0, 1, 2].map((i) => String(BigInt(m[`${r.accountId}`]?.[i] ?? 0) + BigInt([r.impressions, r.clicks, r.spendMicros][i]!))) as [string, string, string] }), {});
+const query = {
+  groupBy: ['day', 'account', 'auctionType'] as ('day' | 'account' | 'auctionType')[],
+  range: { from: '2026-11-01', to: '2026-11-05' },
+};
+const rowsAsSums = (
+  rows: { day?: string; accountId?: string; impressions: number; clicks: number; spendMicros: string }[],
+) =>
+  rows.reduce<Record<string, [string, string, string]>>(
+    (m, r) => ({
+      ...m,
+      [`${r.accountId}`]: [0, 1, 2].map((i) =>
+        String(BigInt(m[`${r.accountId}`]?.[i] ?? 0) + BigInt([r.impressions, r.clicks, r.spendMicros][i]!)),
+      ) as [string, string, string],
+    }),
+    {},
+  );
 
 let w: Awaited<ReturnType<typeof world>>;
 beforeEach(async () => {
@@ -58,7 +84,7 @@ async function shareWithC1(by: Person = w.aOperator) {
 }
 
 describe('saved and shared reports (SPEC 7, 10)', () => {
-  it('a standard client\'s member runs a shared report and receives only the client\'s rows, open auction included', async () => {
+  it("a standard client's member runs a shared report and receives only the client's rows, open auction included", async () => {
     const saved = await shareWithC1();
     const c1 = await w.c1Member.at(60);
     const list = await c1.reports.shared({ accountId: w.C1.id });
@@ -76,7 +102,7 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
     expect(new Set(own.rows.map((r) => r.accountId))).toEqual(new Set([w.A.id, w.C1.id, w.C2.id, w.P.id]));
   });
 
-  it('never shows it to a sibling client, and a standard client\'s member cannot change it', async () => {
+  it("never shows it to a sibling client, and a standard client's member cannot change it", async () => {
     const saved = await shareWithC1();
     const c2 = await w.c2Member.at(60);
     expect((await c2.reports.shared({ accountId: w.C2.id })).items).toEqual([]);
@@ -88,7 +114,9 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
     expect(await codeOf(c1.reports.unshare({ reportId: saved.id, clientId: w.C1.id }))).toBe('NOT_FOUND');
     expect(await codeOf(c1.reports.save({ accountId: w.C1.id, name: 'Mine', query }))).toBe('FORBIDDEN');
     expect(await codeOf(c1.reports.saved({ accountId: w.C1.id }))).toBe('FORBIDDEN');
-    expect(await codeOf(c1.reports.run({ accountId: w.C1.id, from: '2026-11-01', to: '2026-11-05', groupBy: [] }))).toBe('FORBIDDEN');
+    expect(
+      await codeOf(c1.reports.run({ accountId: w.C1.id, from: '2026-11-01', to: '2026-11-05', groupBy: [] })),
+    ).toBe('FORBIDDEN');
     expect(await codeOf(c1.reports.saved({ accountId: w.A.id }))).toBe('NOT_FOUND');
     // an analyst may save and run, not share
     const an = await w.aAnalyst.at(60);
@@ -109,7 +137,10 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
   it('audits save, share and unshare', async () => {
     const saved = await shareWithC1();
     await (await w.aOperator.at(61)).reports.unshare({ reportId: saved.id, clientId: w.C1.id });
-    const entries = await sql<{ action: string; entity_id: string }>`select action, entity_id from audit_entries where entity_type = 'report' order by at, action`.execute(t.db);
+    const entries = await sql<{
+      action: string;
+      entity_id: string;
+    }>`select action, entity_id from audit_entries where entity_type = 'report' order by at, action`.execute(t.db);
     expect(entries.rows).toEqual([
       { action: 'report.save', entity_id: saved.id },
       { action: 'report.share', entity_id: saved.id },
@@ -117,7 +148,7 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
     ]);
   });
 
-  it('shares only with a client under the report\'s account', async () => {
+  it("shares only with a client under the report's account", async () => {
     const c = await w.aOperator.at(60);
     const saved = await c.reports.save({ accountId: w.C2.id, name: 'C2 only', query });
     expect(await codeOf(c.reports.share({ reportId: saved.id, clientId: w.C1.id }))).toBe('BAD_REQUEST');
@@ -125,7 +156,7 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
     expect(await codeOf(c.reports.share({ reportId: saved.id, clientId: w.C2.id }))).toBe('ok');
   });
 
-  it('is shared by the agency, never by the client\'s own members (SPEC 7)', async () => {
+  it("is shared by the agency, never by the client's own members (SPEC 7)", async () => {
     const p = await w.pAdmin.at(60);
     const own = await p.reports.save({ accountId: w.P.id, name: 'P by P', query });
     expect(await codeOf(p.reports.share({ reportId: own.id, clientId: w.P.id }))).toBe('FORBIDDEN');
@@ -137,9 +168,13 @@ describe('saved and shared reports (SPEC 7, 10)', () => {
     expect((await p.reports.shared({ accountId: w.P.id })).items.map((r) => r.name)).toEqual(['P by A']);
   });
 
-  it('a preset range moves with the days, in the client\'s zone', async () => {
+  it("a preset range moves with the days, in the client's zone", async () => {
     const c = await w.aOperator.at(60);
-    const saved = await c.reports.save({ accountId: w.A.id, name: 'Last 7', query: { groupBy: ['day'], range: { preset: 'last7' } } });
+    const saved = await c.reports.save({
+      accountId: w.A.id,
+      name: 'Last 7',
+      query: { groupBy: ['day'], range: { preset: 'last7' } },
+    });
     const res = await c.reports.runSaved({ reportId: saved.id });
     // at T0+60h it is 2026-11-04 in Paris
     expect([res.from, res.to]).toEqual(['2026-10-29', '2026-11-04']);

@@ -32,7 +32,14 @@ export const sharedReportsRoute = accountProcedure()
     return {
       items: rows.map((r) => {
         const q = savedQueryIn.parse(r.query);
-        return { id: r.id, name: r.name, sharedFrom: r.accountName, sharedAt: r.sharedAt.toISOString(), groupBy: q.groupBy, range: q.range };
+        return {
+          id: r.id,
+          name: r.name,
+          sharedFrom: r.accountName,
+          sharedAt: r.sharedAt.toISOString(),
+          groupBy: q.groupBy,
+          range: q.range,
+        };
       }),
       nextCursor: null,
     };

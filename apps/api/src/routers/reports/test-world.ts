@@ -33,7 +33,9 @@ export interface Rec {
   spendMicros: number | string;
   currency: string;
 }
-export const rec = (r: Omit<Rec, 'impressions' | 'clicks' | 'spendMicros'> & Partial<Pick<Rec, 'impressions' | 'clicks' | 'spendMicros'>>) => {
+export const rec = (
+  r: Omit<Rec, 'impressions' | 'clicks' | 'spendMicros'> & Partial<Pick<Rec, 'impressions' | 'clicks' | 'spendMicros'>>,
+) => {
   const n = ++seq;
   return {
     eventId: `ev-${n}`,
@@ -75,15 +77,44 @@ export interface RawRecord {
 
 /** What the naive filter needs: every raw record and the facts of the current tree, read plainly. */
 export async function facts(db: Db) {
-  const records = (await sql<RawRecord>`select account_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency::text as currency, impressions::text, clicks::text, spend_micros::text from spend_records`.execute(db)).rows;
-  const paths = (await sql<{ ancestor_id: string; descendant_id: string }>`select ancestor_id, descendant_id from account_paths`.execute(db)).rows;
+  const records = (
+    await sql<RawRecord>`select account_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency::text as currency, impressions::text, clicks::text, spend_micros::text from spend_records`.execute(
+      db,
+    )
+  ).rows;
+  const paths = (
+    await sql<{
+      ancestor_id: string;
+      descendant_id: string;
+    }>`select ancestor_id, descendant_id from account_paths`.execute(db)
+  ).rows;
   const ancestors = new Map<string, Set<string>>();
-  for (const p of paths) (ancestors.get(p.descendant_id) ?? ancestors.set(p.descendant_id, new Set()).get(p.descendant_id)!).add(p.ancestor_id);
-  const seatLinker = new Map((await sql<{ id: string; l: string }>`select id, linked_by_account_id as l from seats`.execute(db)).rows.map((r) => [r.id, r.l]));
-  const dealOwner = new Map((await sql<{ id: string; o: string }>`select id, owner_account_id as o from deals`.execute(db)).rows.map((r) => [r.id, r.o]));
-  const accountsRows = (await sql<{ id: string; level: number; kind: string; parent_id: string | null }>`select id, level, kind, parent_id from accounts`.execute(db)).rows;
+  for (const p of paths)
+    (ancestors.get(p.descendant_id) ?? ancestors.set(p.descendant_id, new Set()).get(p.descendant_id)!).add(
+      p.ancestor_id,
+    );
+  const seatLinker = new Map(
+    (await sql<{ id: string; l: string }>`select id, linked_by_account_id as l from seats`.execute(db)).rows.map(
+      (r) => [r.id, r.l],
+    ),
+  );
+  const dealOwner = new Map(
+    (await sql<{ id: string; o: string }>`select id, owner_account_id as o from deals`.execute(db)).rows.map((r) => [
+      r.id,
+      r.o,
+    ]),
+  );
+  const accountsRows = (
+    await sql<{
+      id: string;
+      level: number;
+      kind: string;
+      parent_id: string | null;
+    }>`select id, level, kind, parent_id from accounts`.execute(db)
+  ).rows;
   const cut = new Map<string, Date | null>();
-  for (const a of accountsRows) if (a.kind === 'client') cut.set(a.id, await connections.currentConnectionStart(db, a.id));
+  for (const a of accountsRows)
+    if (a.kind === 'client') cut.set(a.id, await connections.currentConnectionStart(db, a.id));
   const level = new Map(accountsRows.map((a) => [a.id, Number(a.level)]));
   const parent = new Map(accountsRows.map((a) => [a.id, a.parent_id]));
   return { records, ancestors, seatLinker, dealOwner, cut, level, parent };
@@ -95,7 +126,12 @@ export type Facts = Awaited<ReturnType<typeof facts>>;
  * own rows on its own deals or on seats it linked; a premium client's rows before its current connection are hidden
  * from whoever reaches it from above (SPEC 2.2). `fromAbove`: the caller is not a member of A itself.
  */
-export function naiveVisible(f: Facts, viewerId: string, fromAbove: boolean, onlyClient: string | null = null): RawRecord[] {
+export function naiveVisible(
+  f: Facts,
+  viewerId: string,
+  fromAbove: boolean,
+  onlyClient: string | null = null,
+): RawRecord[] {
   const lvl = f.level.get(viewerId)!;
   return f.records.filter((r) => {
     if (onlyClient !== null && r.account_id !== onlyClient) return false;

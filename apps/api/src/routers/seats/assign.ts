@@ -16,11 +16,22 @@ export const assignSeatRoute = authedProcedure
     return ctx.db.transaction().execute(async (trx) => {
       await seats.lockSeat(trx, input.seatId);
       const { seat, holder } = await loadVisibleSeat({ db: trx, actor: ctx.actor }, input.seatId);
-      const move = classifySeatMove({ linkedBy: seat.linkedByAccountId, holder, previousHolder: await seats.previousHolder(trx, seat.id) }, target);
-      const on = move.authorizeOn === holder.id ? holder : move.authorizeOn === target.id ? target : (await accounts.findAccount(trx, move.authorizeOn))!;
+      const move = classifySeatMove(
+        { linkedBy: seat.linkedByAccountId, holder, previousHolder: await seats.previousHolder(trx, seat.id) },
+        target,
+      );
+      const on =
+        move.authorizeOn === holder.id
+          ? holder
+          : move.authorizeOn === target.id
+            ? target
+            : (await accounts.findAccount(trx, move.authorizeOn))!;
       const d = authorize(ctx.actor, accounts.toFacts(on), move.action);
       if (!d.ok) throw refusalError(d);
-      assertSeatTarget({ level: target.level, archived: target.archivedAt !== null }, await seats.countCurrentSeatsOnDsp(trx, target.id, seat.dsp));
+      assertSeatTarget(
+        { level: target.level, archived: target.archivedAt !== null },
+        await seats.countCurrentSeatsOnDsp(trx, target.id, seat.dsp),
+      );
       await seats.moveSeat(trx, seat, target, ctx.now(), ctx.user.id);
       const moved = toSeatOut((await seats.findSeat(trx, seat.id))!);
       await recordAudit(trx, ctx, {

@@ -19,8 +19,15 @@ export const seatDealsRoute = authedProcedure
     const holderId = await seats.holderAt(ctx.db, seat.id, at);
     if (holderId === null) return { items: [], nextCursor: null, holderAccountId: null };
     const holder = (await accounts.findAccount(ctx.db, holderId))!;
-    if (!authorize(ctx.actor, accounts.toFacts(holder), 'deals.view').ok) throw new DomainError('NOT_FOUND', 'Seat not found.');
+    if (!authorize(ctx.actor, accounts.toFacts(holder), 'deals.view').ok)
+      throw new DomainError('NOT_FOUND', 'Seat not found.');
     const found = await deals.dealsForSeat(ctx.db, holder.path, seat.dsp, at);
-    const items = found.filter((d) => seatMayTransact({ dsp: seat.dsp, holderPath: holder.path }, { ownerId: d.ownerAccountId, ownerPath: [], dsps: d.dsps, startsAt: d.startsAt, endsAt: d.endsAt }, at));
+    const items = found.filter((d) =>
+      seatMayTransact(
+        { dsp: seat.dsp, holderPath: holder.path },
+        { ownerId: d.ownerAccountId, ownerPath: [], dsps: d.dsps, startsAt: d.startsAt, endsAt: d.endsAt },
+        at,
+      ),
+    );
     return { items: items.map(toDealOut), nextCursor: null, holderAccountId: holder.id };
   });

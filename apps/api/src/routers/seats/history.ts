@@ -8,7 +8,9 @@ import { loadVisibleSeat } from './load';
 /** Every mapping of the seat with the time it took effect, newest first; holders outside the caller's scope are left out. */
 export const seatHistoryRoute = authedProcedure
   .input(z.object({ seatId: id }))
-  .output(page(z.object({ accountId: z.string(), accountName: z.string(), effectiveFrom: iso, effectiveTo: iso.nullable() })))
+  .output(
+    page(z.object({ accountId: z.string(), accountName: z.string(), effectiveFrom: iso, effectiveTo: iso.nullable() })),
+  )
   .query(async ({ ctx, input }) => {
     const { seat } = await loadVisibleSeat(ctx, input.seatId);
     const rows = await seats.seatHistory(ctx.db, seat.id);
@@ -19,6 +21,11 @@ export const seatHistoryRoute = authedProcedure
     }
     const items = rows
       .filter((r) => visible.get(r.accountId))
-      .map((r) => ({ accountId: r.accountId, accountName: r.accountName, effectiveFrom: r.effectiveFrom.toISOString(), effectiveTo: r.effectiveTo?.toISOString() ?? null }));
+      .map((r) => ({
+        accountId: r.accountId,
+        accountName: r.accountName,
+        effectiveFrom: r.effectiveFrom.toISOString(),
+        effectiveTo: r.effectiveTo?.toISOString() ?? null,
+      }));
     return { items, nextCursor: null };
   });

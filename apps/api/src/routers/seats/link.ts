@@ -19,12 +19,32 @@ export const linkSeatRoute = accountProcedure({ dsp: dspInput, seatId: text(200)
     const externalId = validateExternalSeatId(input.seatId);
     return ctx.db.transaction().execute(async (trx) => {
       if (await seats.seatExists(trx, input.dsp, externalId)) {
-        throw new DomainError('SEAT_ALREADY_LINKED', 'This seat is already linked in Trellis.', { seatId: 'already linked' });
+        throw new DomainError('SEAT_ALREADY_LINKED', 'This seat is already linked in Trellis.', {
+          seatId: 'already linked',
+        });
       }
-      assertSeatTarget({ level: ctx.account.level, archived: false }, await seats.countCurrentSeatsOnDsp(trx, ctx.account.id, input.dsp));
-      const seat = await seats.insertSeat(trx, { rootId: ctx.account.rootId, dsp: input.dsp, externalId, name: input.name ?? null, account: ctx.account, at: ctx.now(), by: ctx.user.id });
+      assertSeatTarget(
+        { level: ctx.account.level, archived: false },
+        await seats.countCurrentSeatsOnDsp(trx, ctx.account.id, input.dsp),
+      );
+      const seat = await seats.insertSeat(trx, {
+        rootId: ctx.account.rootId,
+        dsp: input.dsp,
+        externalId,
+        name: input.name ?? null,
+        account: ctx.account,
+        at: ctx.now(),
+        by: ctx.user.id,
+      });
       const out = toSeatOut(seat);
-      await recordAudit(trx, ctx, { rootId: seat.rootId, accountId: ctx.account.id, action: 'seat.link', entityType: 'seat', entityId: seat.id, after: out });
+      await recordAudit(trx, ctx, {
+        rootId: seat.rootId,
+        accountId: ctx.account.id,
+        action: 'seat.link',
+        entityType: 'seat',
+        entityId: seat.id,
+        after: out,
+      });
       return out;
     });
   });

@@ -22,13 +22,27 @@ async function world() {
 describe('seats.link', () => {
   it('lets an L1 admin link a seat once in the whole installation, without saying where it is', async () => {
     const w = await world();
-    const seat = await w.admin.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: ' 1001 ', name: 'Main DV360' });
-    expect(seat).toMatchObject({ dsp: 'dv360', seatId: '1001', holder: { id: w.holding.id, level: 1 }, linkedByAccountId: w.holding.id });
+    const seat = await w.admin.caller.seats.link({
+      accountId: w.holding.id,
+      dsp: 'dv360',
+      seatId: ' 1001 ',
+      name: 'Main DV360',
+    });
+    expect(seat).toMatchObject({
+      dsp: 'dv360',
+      seatId: '1001',
+      holder: { id: w.holding.id, level: 1 },
+      linkedByAccountId: w.holding.id,
+    });
     const other = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
     const before = await snapshot(t.db);
-    const err = await other.admin.caller.seats.link({ accountId: other.holding.id, dsp: 'dv360', seatId: '1001' }).catch((e) => e);
+    const err = await other.admin.caller.seats
+      .link({ accountId: other.holding.id, dsp: 'dv360', seatId: '1001' })
+      .catch((e) => e);
     expect([err.code, err.message]).toEqual(['CONFLICT', 'This seat is already linked in Trellis.']);
-    expect(await codeOf(other.admin.caller.seats.link({ accountId: other.holding.id, dsp: 'ttd', seatId: '1001' }))).toBe('ok');
+    expect(
+      await codeOf(other.admin.caller.seats.link({ accountId: other.holding.id, dsp: 'ttd', seatId: '1001' })),
+    ).toBe('ok');
     expect((await snapshot(t.db))['seats']).toBe(before['seats']! + 1);
   });
 
@@ -37,10 +51,18 @@ describe('seats.link', () => {
     const before = await snapshot(t.db);
     const level = await w.aAdmin.caller.seats.link({ accountId: w.A.id, dsp: 'dv360', seatId: '1' }).catch((e) => e);
     expect([level.code, level.message]).toEqual(['FORBIDDEN', 'A level-2 account may not do this (linkSeats).']);
-    expect(await codeOf(w.hOperator.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: '1' }))).toBe('FORBIDDEN');
-    expect(await codeOf(w.aAdmin.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: '1' }))).toBe('NOT_FOUND');
-    expect(await codeOf(w.admin.caller.seats.link({ accountId: w.holding.id, dsp: 'myspace' as never, seatId: '1' }))).toBe('BAD_REQUEST');
-    expect(await codeOf(w.admin.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: 'no spaces' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(w.hOperator.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: '1' }))).toBe(
+      'FORBIDDEN',
+    );
+    expect(await codeOf(w.aAdmin.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: '1' }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(
+      await codeOf(w.admin.caller.seats.link({ accountId: w.holding.id, dsp: 'myspace' as never, seatId: '1' })),
+    ).toBe('BAD_REQUEST');
+    expect(
+      await codeOf(w.admin.caller.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: 'no spaces' })),
+    ).toBe('BAD_REQUEST');
     expect(await snapshot(t.db)).toEqual(before);
   });
 });
@@ -59,7 +81,14 @@ describe('seats.assign', () => {
     expect(history.items.map((h) => h.accountName)).toEqual(['Holding', 'A2', 'A', 'A1', 'A', 'Holding']);
     expect(history.items[0]!.effectiveTo).toBeNull();
     const audit = (await w.admin.caller.audit.list({ accountId: w.holding.id })).items.map((e) => e.action);
-    expect(audit.filter((a) => a.startsWith('seat.'))).toEqual(['seat.reclaim-to-root', 'seat.assign-down', 'seat.take-back-to-agency', 'seat.assign-down', 'seat.assign-down', 'seat.link']);
+    expect(audit.filter((a) => a.startsWith('seat.'))).toEqual([
+      'seat.reclaim-to-root',
+      'seat.assign-down',
+      'seat.take-back-to-agency',
+      'seat.assign-down',
+      'seat.assign-down',
+      'seat.link',
+    ]);
   });
 
   it('refuses sideways and upward moves, archived targets and a second seat per DSP on a client, changing nothing', async () => {
@@ -79,7 +108,10 @@ describe('seats.assign', () => {
     expect(await codeOf(w.aAdmin.caller.seats.assign({ seatId: s2.id, accountId: w.B1.id }))).toBe('NOT_FOUND');
     expect(await codeOf(w.bAdmin.caller.seats.assign({ seatId: s2.id, accountId: w.B1.id }))).toBe('NOT_FOUND');
     const dsp = await w.aAdmin.caller.seats.assign({ seatId: s2.id, accountId: w.A1.id }).catch((e) => e);
-    expect([dsp.code, dsp.message]).toEqual(['CONFLICT', 'A level-3 account holds at most one seat per DSP, and this one already has a seat on that DSP.']);
+    expect([dsp.code, dsp.message]).toEqual([
+      'CONFLICT',
+      'A level-3 account holds at most one seat per DSP, and this one already has a seat on that DSP.',
+    ]);
     expect(await codeOf(w.aAdmin.caller.seats.assign({ seatId: s2.id, accountId: archived.id }))).toBe('CONFLICT');
     expect(await codeOf(w.aAdmin.caller.seats.assign({ seatId: s2.id, accountId: w.A.id }))).toBe('CONFLICT');
     expect(await snapshot(t.db)).toEqual(before);
@@ -87,7 +119,7 @@ describe('seats.assign', () => {
     expect(targets.items.map((x) => x.name)).toEqual(['A2']);
   });
 
-  it('lists seats held in a subtree, and hides holders outside the caller\'s scope from the history', async () => {
+  it("lists seats held in a subtree, and hides holders outside the caller's scope from the history", async () => {
     const w = await world();
     const s = await w.admin.caller.seats.link({ accountId: w.holding.id, dsp: 'xandr', seatId: 'x1' });
     await w.admin.caller.seats.assign({ seatId: s.id, accountId: w.B1.id });
@@ -108,16 +140,60 @@ describe('seats.deals', () => {
     const t2 = new Date('2026-03-01T00:00:00Z');
     const admin0 = await callerAt(t.db, w.admin.token, t0);
     const s = await admin0.seats.link({ accountId: w.holding.id, dsp: 'dv360', seatId: 'd1' });
-    const hDeal = await admin0.deals.create({ accountId: w.holding.id, name: 'H deal', publisher: 'P', type: 'preferred_deal', cpmMicros: 1_000_000, currency: 'EUR', dsps: ['dv360', 'ttd'] });
-    const aDeal = await admin0.deals.create({ accountId: w.A.id, name: 'A deal', publisher: 'P', type: 'private_auction', cpmMicros: '2000000', currency: 'EUR', dsps: ['dv360'] });
-    const bDeal = await admin0.deals.create({ accountId: w.B.id, name: 'B deal', publisher: 'P', type: 'private_auction', cpmMicros: 3_000_000, currency: 'EUR', dsps: ['dv360'] });
-    await admin0.deals.create({ accountId: w.A.id, name: 'A ttd deal', publisher: 'P', type: 'private_auction', cpmMicros: 1, currency: 'EUR', dsps: ['ttd'] });
-    await admin0.deals.create({ accountId: w.A.id, name: 'A later deal', publisher: 'P', type: 'private_auction', cpmMicros: 1, currency: 'EUR', dsps: ['dv360'], startsAt: '2026-06-01T00:00:00Z' });
+    const hDeal = await admin0.deals.create({
+      accountId: w.holding.id,
+      name: 'H deal',
+      publisher: 'P',
+      type: 'preferred_deal',
+      cpmMicros: 1_000_000,
+      currency: 'EUR',
+      dsps: ['dv360', 'ttd'],
+    });
+    const aDeal = await admin0.deals.create({
+      accountId: w.A.id,
+      name: 'A deal',
+      publisher: 'P',
+      type: 'private_auction',
+      cpmMicros: '2000000',
+      currency: 'EUR',
+      dsps: ['dv360'],
+    });
+    const bDeal = await admin0.deals.create({
+      accountId: w.B.id,
+      name: 'B deal',
+      publisher: 'P',
+      type: 'private_auction',
+      cpmMicros: 3_000_000,
+      currency: 'EUR',
+      dsps: ['dv360'],
+    });
+    await admin0.deals.create({
+      accountId: w.A.id,
+      name: 'A ttd deal',
+      publisher: 'P',
+      type: 'private_auction',
+      cpmMicros: 1,
+      currency: 'EUR',
+      dsps: ['ttd'],
+    });
+    await admin0.deals.create({
+      accountId: w.A.id,
+      name: 'A later deal',
+      publisher: 'P',
+      type: 'private_auction',
+      cpmMicros: 1,
+      currency: 'EUR',
+      dsps: ['dv360'],
+      startsAt: '2026-06-01T00:00:00Z',
+    });
     await (await callerAt(t.db, w.admin.token, t1)).seats.assign({ seatId: s.id, accountId: w.A1.id });
     // the holding takes it back, then maps it to a client of the other agency
-    await (await callerAt(t.db, w.admin.token, new Date(t2.getTime() - 1000))).seats.assign({ seatId: s.id, accountId: w.holding.id });
+    await (
+      await callerAt(t.db, w.admin.token, new Date(t2.getTime() - 1000))
+    ).seats.assign({ seatId: s.id, accountId: w.holding.id });
     await (await callerAt(t.db, w.admin.token, t2)).seats.assign({ seatId: s.id, accountId: w.B1.id });
-    const at = async (iso: string) => (await w.admin.caller.seats.deals({ seatId: s.id, at: iso })).items.map((d) => d.id).sort();
+    const at = async (iso: string) =>
+      (await w.admin.caller.seats.deals({ seatId: s.id, at: iso })).items.map((d) => d.id).sort();
     expect(await at('2026-01-15T00:00:00Z')).toEqual([hDeal.id]);
     expect(await at('2026-02-15T00:00:00Z')).toEqual([hDeal.id, aDeal.id].sort());
     expect(await at('2026-03-15T00:00:00Z')).toEqual([hDeal.id, bDeal.id].sort());

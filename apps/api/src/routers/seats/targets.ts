@@ -8,7 +8,19 @@ import { loadVisibleSeat } from './load';
 /** The accounts the caller may map this seat to now, for a picker that offers only legal moves. */
 export const seatTargetsRoute = authedProcedure
   .input(z.object({ seatId: id }))
-  .output(z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), level: z.union([z.literal(1), z.literal(2), z.literal(3)]), move: z.string() })), nextCursor: z.null() }))
+  .output(
+    z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+          move: z.string(),
+        }),
+      ),
+      nextCursor: z.null(),
+    }),
+  )
   .query(async ({ ctx, input }) => {
     const { seat, holder } = await loadVisibleSeat(ctx, input.seatId);
     const previous = await seats.previousHolder(ctx.db, seat.id);
@@ -18,7 +30,12 @@ export const seatTargetsRoute = authedProcedure
       const p = parentOf.get(accountId);
       return p ? [...pathOf(p), accountId] : [accountId];
     };
-    const facts = new Map<string, AccountFacts>(rows.map((r) => [r.id, { id: r.id, kind: r.kind, level: r.level, clientTier: r.clientTier, archived: r.archived, path: pathOf(r.id) }]));
+    const facts = new Map<string, AccountFacts>(
+      rows.map((r) => [
+        r.id,
+        { id: r.id, kind: r.kind, level: r.level, clientTier: r.clientTier, archived: r.archived, path: pathOf(r.id) },
+      ]),
+    );
     const busyOnDsp = await seats.holdersOnDsp(ctx.db, seat.rootId, seat.dsp);
     const items = [];
     for (const r of rows) {

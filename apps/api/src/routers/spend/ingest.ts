@@ -12,14 +12,24 @@ export const ingestOut = z.object({
   batchId: z.string(),
   accepted: z.number(),
   duplicates: z.number(),
-  rejected: z.array(z.object({ index: z.number(), eventId: z.string().nullable(), reason: z.enum(spend.REJECT_REASONS), detail: z.string().nullable() })),
+  rejected: z.array(
+    z.object({
+      index: z.number(),
+      eventId: z.string().nullable(),
+      reason: z.enum(spend.REJECT_REASONS),
+      detail: z.string().nullable(),
+    }),
+  ),
 });
 
 /**
  * Who may push spend into a root (SPEC 10): that root's ingest key as the bearer, or a session with operator role or
  * better on it. An ingest key of another root reads as the account missing (NOT_FOUND), like any out-of-scope id.
  */
-export async function ingestCaller(ctx: Context, accountId: string): Promise<{ rootId: string; keyId: string | null; userId: string | null }> {
+export async function ingestCaller(
+  ctx: Context,
+  accountId: string,
+): Promise<{ rootId: string; keyId: string | null; userId: string | null }> {
   if (ctx.ingestKey) {
     if (ctx.ingestKey.rootId !== accountId) throw new DomainError('NOT_FOUND', 'Account not found.');
     // the key's account is a root still: a premium client's key rests while it is connected to an agency (SPEC 1)
@@ -28,7 +38,11 @@ export async function ingestCaller(ctx: Context, accountId: string): Promise<{ r
     assertRootAccount(account);
     return { rootId: ctx.ingestKey.rootId, keyId: ctx.ingestKey.id, userId: null };
   }
-  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first, or send a live ingest key of this account as the bearer.' });
+  if (!ctx.user)
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Sign in first, or send a live ingest key of this account as the bearer.',
+    });
   const actor: Actor = {
     userId: ctx.user.id,
     platformOperator: ctx.user.platformOperator,
@@ -47,7 +61,12 @@ export async function ingestCaller(ctx: Context, accountId: string): Promise<{ r
  * whatever their neighbours. One transaction, one set-based statement (shared with the CLI).
  */
 export const ingestSpendRoute = publicProcedure
-  .input(z.object({ accountId: z.uuid({ message: 'must be a valid id' }), records: z.array(z.unknown()).max(MAX_RECORDS, `at most ${MAX_RECORDS} records a call`) }))
+  .input(
+    z.object({
+      accountId: z.uuid({ message: 'must be a valid id' }),
+      records: z.array(z.unknown()).max(MAX_RECORDS, `at most ${MAX_RECORDS} records a call`),
+    }),
+  )
   .output(ingestOut)
   .mutation(async ({ ctx, input }) => {
     const who = await ingestCaller(ctx, input.accountId);

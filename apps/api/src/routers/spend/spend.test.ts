@@ -22,7 +22,16 @@ async function world() {
   await c.seats.assign({ seatId: s1.id, accountId: A1.id });
   const s2 = await c.seats.link({ accountId: holding.id, dsp: 'ttd', seatId: 'S2' });
   await c.seats.assign({ seatId: s2.id, accountId: A.id });
-  const deal = await c.deals.create({ accountId: A.id, name: 'D', publisher: 'P', type: 'private_auction', cpmMicros: '1000000', currency: 'EUR', dsps: ['dv360'], dealId: 'D-A' } as never);
+  const deal = await c.deals.create({
+    accountId: A.id,
+    name: 'D',
+    publisher: 'P',
+    type: 'private_auction',
+    cpmMicros: '1000000',
+    currency: 'EUR',
+    dsps: ['dv360'],
+    dealId: 'D-A',
+  } as never);
   const k2 = await c.campaigns.create({ clientId: A2.id, name: 'K2' });
   const hOperator = await memberOf(t.db, 'hop@x.test', holding, 'operator');
   const hAnalyst = await memberOf(t.db, 'han@x.test', holding, 'analyst');
@@ -47,7 +56,8 @@ const rec = (over: Record<string, unknown> = {}) => ({
   currency: 'EUR',
   ...over,
 });
-const count = async (table: string) => Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.id(table)}`.execute(t.db)).rows[0]!.n);
+const count = async (table: string) =>
+  Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.id(table)}`.execute(t.db)).rows[0]!.n);
 
 describe('ingestKeys', () => {
   it('shows a key once, stores only its hash, lists without it, and records its use', async () => {
@@ -69,14 +79,18 @@ describe('ingestKeys', () => {
 
   it('lets only admins of a root manage keys', async () => {
     const w = await world();
-    expect(await codeOf(w.hOperator.caller.ingestKeys.create({ accountId: w.holding.id, name: 'x' }))).toBe('FORBIDDEN');
+    expect(await codeOf(w.hOperator.caller.ingestKeys.create({ accountId: w.holding.id, name: 'x' }))).toBe(
+      'FORBIDDEN',
+    );
     const notRoot = await w.aAdmin.caller.ingestKeys.create({ accountId: w.A.id, name: 'x' }).catch((e) => e);
     expect([notRoot.code, notRoot.message]).toEqual(['FORBIDDEN', expect.stringMatching(/root account/)]);
     expect(await codeOf(w.other.admin.caller.ingestKeys.list({ accountId: w.holding.id }))).toBe('NOT_FOUND');
     expect(await codeOf(w.op.caller.ingestKeys.create({ accountId: w.holding.id, name: 'x' }))).toBe('NOT_FOUND');
     const k = await w.admin.caller.ingestKeys.create({ accountId: w.holding.id, name: 'x' });
     expect(await codeOf(w.other.admin.caller.ingestKeys.revoke({ keyId: k.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(w.other.admin.caller.ingestKeys.revoke({ keyId: '00000000-0000-4000-8000-000000000000' }))).toBe('NOT_FOUND');
+    expect(
+      await codeOf(w.other.admin.caller.ingestKeys.revoke({ keyId: '00000000-0000-4000-8000-000000000000' })),
+    ).toBe('NOT_FOUND');
   });
 
   it('refuses a revoked key, a key of another root, a forged key, and any other procedure with a key', async () => {
@@ -92,7 +106,9 @@ describe('ingestKeys', () => {
     expect(await codeOf(mine.spend.status({ accountId: w.holding.id }))).toBe('UNAUTHORIZED');
     expect(await codeOf(mine.ingestKeys.list({ accountId: w.holding.id }))).toBe('UNAUTHORIZED');
     await w.admin.caller.ingestKeys.revoke({ keyId: k.id });
-    expect(await codeOf((await keyCaller(k.key)).spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe('UNAUTHORIZED');
+    expect(await codeOf((await keyCaller(k.key)).spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe(
+      'UNAUTHORIZED',
+    );
     expect(await count('spend_records')).toBe(0);
   });
 
@@ -104,13 +120,28 @@ describe('ingestKeys', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/trpc/spend.ingest`;
       const body = JSON.stringify({ accountId: w.holding.id, records: [rec({ eventId: 'http-1' })] });
-      const ok = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` } });
+      const ok = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` },
+      });
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { result: { data: { accepted: number } } }).result.data.accepted).toBe(1);
-      const cookie = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', cookie: `trellis_session=${k.key}` } });
+      const cookie = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', cookie: `trellis_session=${k.key}` },
+      });
       expect(cookie.status).toBe(401);
-      const big = JSON.stringify({ accountId: w.holding.id, records: Array.from({ length: 10_000 }, (_, i) => rec({ eventId: `big-${i}` })) });
-      const many = await fetch(url, { method: 'POST', body: big, headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` } });
+      const big = JSON.stringify({
+        accountId: w.holding.id,
+        records: Array.from({ length: 10_000 }, (_, i) => rec({ eventId: `big-${i}` })),
+      });
+      const many = await fetch(url, {
+        method: 'POST',
+        body: big,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` },
+      });
       expect(((await many.json()) as { result: { data: { accepted: number } } }).result.data.accepted).toBe(10_000);
     } finally {
       await new Promise((r) => server.close(r));
@@ -133,13 +164,21 @@ describe('spend.ingest', () => {
       ['currency_mismatch', rec({ currency: 'USD' })],
     ];
     const dup = rec();
-    const batch = [dup, ...cases.map((c) => c[1]), { ...dup }, rec({ seatId: 'S1', dealId: 'D-A', auctionType: 'private_auction' }), rec({ dsp: 'ttd', seatId: 'S2', campaignId: w.k2.id })];
+    const batch = [
+      dup,
+      ...cases.map((c) => c[1]),
+      { ...dup },
+      rec({ seatId: 'S1', dealId: 'D-A', auctionType: 'private_auction' }),
+      rec({ dsp: 'ttd', seatId: 'S2', campaignId: w.k2.id }),
+    ];
     const res = await w.hOperator.caller.spend.ingest({ accountId: w.holding.id, records: batch });
     expect(res.accepted).toBe(3);
     expect(res.duplicates).toBe(1);
     expect(res.rejected.map((r) => [r.index, r.reason])).toEqual(cases.map((c, i) => [i + 1, c[0]]));
     expect(res.rejected[0]).toMatchObject({ eventId: expect.any(String), detail: 'occurredAt' });
-    const attributed = await sql<{ account_id: string }>`select account_id from spend_records order by seq`.execute(t.db);
+    const attributed = await sql<{ account_id: string }>`select account_id from spend_records order by seq`.execute(
+      t.db,
+    );
     expect(attributed.rows.map((r) => r.account_id)).toEqual([w.A1.id, w.A1.id, w.A2.id]);
     const again = await w.admin.caller.spend.ingest({ accountId: w.holding.id, records: batch });
     expect(again).toMatchObject({ accepted: 0, duplicates: 4 });
@@ -168,23 +207,35 @@ describe('spend.ingest', () => {
     ];
     const first = rec();
     const last = rec();
-    const res = await w.admin.caller.spend.ingest({ accountId: w.holding.id, records: [first, ...bad.map((b) => b[0]), last] });
+    const res = await w.admin.caller.spend.ingest({
+      accountId: w.holding.id,
+      records: [first, ...bad.map((b) => b[0]), last],
+    });
     expect(res.accepted).toBe(2);
-    expect(res.rejected).toEqual(bad.map(([, eventId, detail], i) => ({ index: i + 1, eventId, reason: 'malformed', detail })));
+    expect(res.rejected).toEqual(
+      bad.map(([, eventId, detail], i) => ({ index: i + 1, eventId, reason: 'malformed', detail })),
+    );
     const stored = await sql<{ event_id: string }>`select event_id from spend_records order by seq`.execute(t.db);
     expect(stored.rows.map((r) => r.event_id)).toEqual([first.eventId, last.eventId]);
     const status = await w.admin.caller.spend.status({ accountId: w.holding.id });
-    expect(status.batches[0]).toMatchObject({ records: bad.length + 2, accepted: 2, rejected: bad.length, reasons: { malformed: bad.length } });
+    expect(status.batches[0]).toMatchObject({
+      records: bad.length + 2,
+      accepted: 2,
+      rejected: bad.length,
+      reasons: { malformed: bad.length },
+    });
   });
 
-  it('covers a connected premium client\'s campaign on its agency\'s seat only from the connection on', async () => {
+  it("covers a connected premium client's campaign on its agency's seat only from the connection on", async () => {
     const w = await world();
     const P = await w.op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
     const pAdmin = await memberOf(t.db, 'padmin@x.test', P, 'admin');
     const kp = await pAdmin.caller.campaigns.create({ clientId: P.id, name: 'KP' });
     const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: w.A.id });
     await w.aAdmin.caller.connections.accept({ connectionId: req.id });
-    const since = (await sql<{ at: Date }>`select responded_at as at from connections where id = ${req.id}`.execute(t.db)).rows[0]!.at;
+    const since = (
+      await sql<{ at: Date }>`select responded_at as at from connections where id = ${req.id}`.execute(t.db)
+    ).rows[0]!.at;
     const at = (ms: number) => new Date(since.getTime() + ms).toISOString();
     // S2 is the agency's seat since before the connection: spend on it then was not P's
     const res = await w.admin.caller.spend.ingest({
@@ -197,16 +248,22 @@ describe('spend.ingest', () => {
       ],
     });
     expect(res.rejected.map((r) => [r.index, r.reason])).toEqual([[0, 'campaign_not_covered']]);
-    const attributed = await sql<{ account_id: string }>`select account_id from spend_records order by seq`.execute(t.db);
+    const attributed = await sql<{ account_id: string }>`select account_id from spend_records order by seq`.execute(
+      t.db,
+    );
     expect(attributed.rows.map((r) => r.account_id)).toEqual([P.id, P.id, w.A.id]);
   });
 
   it('refuses an analyst (role), a non-root account (level), another holding (scope) and the platform operator', async () => {
     const w = await world();
-    expect(await codeOf(w.hAnalyst.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe('FORBIDDEN');
+    expect(await codeOf(w.hAnalyst.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe(
+      'FORBIDDEN',
+    );
     expect(await codeOf(w.aAdmin.caller.spend.ingest({ accountId: w.A.id, records: [rec()] }))).toBe('FORBIDDEN');
     expect(await codeOf(w.aAdmin.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe('NOT_FOUND');
-    expect(await codeOf(w.other.admin.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe('NOT_FOUND');
+    expect(await codeOf(w.other.admin.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe(
+      'NOT_FOUND',
+    );
     expect(await codeOf(w.other.admin.caller.spend.status({ accountId: w.holding.id }))).toBe('NOT_FOUND');
     expect(await codeOf(w.op.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).not.toBe('ok');
     expect(await codeOf(w.op.caller.spend.status({ accountId: w.holding.id }))).not.toBe('ok');
@@ -214,10 +271,14 @@ describe('spend.ingest', () => {
     const res = await w.other.admin.caller.spend.ingest({ accountId: w.other.holding.id, records: [rec()] });
     expect(res.rejected.map((r) => r.reason)).toEqual(['unknown_seat']);
     expect(await count('spend_records')).toBe(0);
-    expect(await codeOf(w.admin.caller.spend.ingest({ accountId: w.holding.id, records: Array.from({ length: 10_001 }, () => ({})) }))).toBe('BAD_REQUEST');
+    expect(
+      await codeOf(
+        w.admin.caller.spend.ingest({ accountId: w.holding.id, records: Array.from({ length: 10_001 }, () => ({})) }),
+      ),
+    ).toBe('BAD_REQUEST');
   });
 
-  it('keeps rolling up every other root while one root\'s rollup unit fails again and again', async () => {
+  it("keeps rolling up every other root while one root's rollup unit fails again and again", async () => {
     const w = await world();
     await w.other.admin.caller.seats.link({ accountId: w.other.holding.id, dsp: 'dv360', seatId: 'S9' });
     const otherRec = () => rec({ seatId: 'S9' });
@@ -226,7 +287,9 @@ describe('spend.ingest', () => {
     // two batches whose sums fit a bigint each, but not together: this root's unit fails (numeric out of range) until fixed
     const at = new Date(Date.now() + 1000).toISOString();
     for (const b of [0, 1]) {
-      const records = Array.from({ length: 5_000 }, (_, i) => rec({ eventId: `huge-${b}-${i}`, dsp: 'ttd', seatId: 'S2', occurredAt: at, spendMicros: '1000000000000000' }));
+      const records = Array.from({ length: 5_000 }, (_, i) =>
+        rec({ eventId: `huge-${b}-${i}`, dsp: 'ttd', seatId: 'S2', occurredAt: at, spendMicros: '1000000000000000' }),
+      );
       expect((await w.admin.caller.spend.ingest({ accountId: w.holding.id, records })).accepted).toBe(5_000);
     }
     await w.other.admin.caller.spend.ingest({ accountId: w.other.holding.id, records: [otherRec()] });
@@ -239,7 +302,13 @@ describe('spend.ingest', () => {
     const over = '1000000000000001';
     const res = await w.admin.caller.spend.ingest({
       accountId: w.holding.id,
-      records: [rec(), rec({ spendMicros: over }), rec({ impressions: over, clicks: 1 }), rec({ impressions: over, clicks: over }), rec({ spendMicros: '1000000000000000' })],
+      records: [
+        rec(),
+        rec({ spendMicros: over }),
+        rec({ impressions: over, clicks: 1 }),
+        rec({ impressions: over, clicks: over }),
+        rec({ spendMicros: '1000000000000000' }),
+      ],
     });
     expect(res.accepted).toBe(2);
     expect(res.rejected.map((r) => [r.index, r.reason, r.detail])).toEqual([
@@ -249,9 +318,13 @@ describe('spend.ingest', () => {
     ]);
   });
 
-  it('rolls up and debits a client\'s day of spend above the largest single amount (10^15 micros)', async () => {
+  it("rolls up and debits a client's day of spend above the largest single amount (10^15 micros)", async () => {
     const w = await world();
-    const records = [rec({ spendMicros: '1000000000000000' }), rec({ spendMicros: '1000000000000000' }), rec({ spendMicros: 5 })];
+    const records = [
+      rec({ spendMicros: '1000000000000000' }),
+      rec({ spendMicros: '1000000000000000' }),
+      rec({ spendMicros: 5 }),
+    ];
     expect((await w.admin.caller.spend.ingest({ accountId: w.holding.id, records })).accepted).toBe(3);
     while (await spend.rollupUnit(t.db, () => new Date()));
     expect((await w.admin.caller.spend.status({ accountId: w.holding.id })).pendingRecords).toBe(0);

@@ -38,8 +38,17 @@ export const spendStatusRoute = accountProcedure()
       pendingRecords: s.pendingRecords,
       lagSeconds: s.lagSeconds,
       batches: batches.map((b) => ({
-        id: b.id, source: b.source, keyId: b.keyId, fileName: b.fileName, createdAt: b.createdAt.toISOString(), updatedAt: b.updatedAt.toISOString(),
-        records: b.records, accepted: b.accepted, duplicates: b.duplicates, rejected: b.rejected, reasons: b.reasons,
+        id: b.id,
+        source: b.source,
+        keyId: b.keyId,
+        fileName: b.fileName,
+        createdAt: b.createdAt.toISOString(),
+        updatedAt: b.updatedAt.toISOString(),
+        records: b.records,
+        accepted: b.accepted,
+        duplicates: b.duplicates,
+        rejected: b.rejected,
+        reasons: b.reasons,
       })),
     };
   });

@@ -12,5 +12,14 @@ const TONES = {
 export type Tone = keyof typeof TONES;
 
 export function Badge({ tone = 'neutral', className, ...props }: HTMLAttributes<HTMLSpanElement> & { tone?: Tone }) {
-  return <span className={cn('badge inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ring-slate-200', TONES[tone], className)} {...props} />;
+  return (
+    <span
+      className={cn(
+        'badge inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ring-slate-200',
+        TONES[tone],
+        className,
+      )}
+      {...props}
+    />
+  );
 }

@@ -17,20 +17,22 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   asChild?: boolean;
 }
 
-export const Button = forwardRef<HTMLButtonElement, ButtonProps>(({ className, variant = 'primary', size = 'md', asChild, type, ...props }, ref) => {
-  const Comp = asChild ? Slot : 'button';
-  return (
-    <Comp
-      ref={ref}
-      type={asChild ? undefined : (type ?? 'button')}
-      className={cn(
-        'inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed',
-        size === 'sm' ? 'min-h-8 px-2.5 text-sm' : size === 'icon' ? 'size-10 p-0' : 'min-h-10 px-4 text-sm',
-        VARIANTS[variant],
-        className,
-      )}
-      {...props}
-    />
-  );
-});
+export const Button = forwardRef<HTMLButtonElement, ButtonProps>(
+  ({ className, variant = 'primary', size = 'md', asChild, type, ...props }, ref) => {
+    const Comp = asChild ? Slot : 'button';
+    return (
+      <Comp
+        ref={ref}
+        type={asChild ? undefined : (type ?? 'button')}
+        className={cn(
+          'inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed',
+          size === 'sm' ? 'min-h-8 px-2.5 text-sm' : size === 'icon' ? 'size-10 p-0' : 'min-h-10 px-4 text-sm',
+          VARIANTS[variant],
+          className,
+        )}
+        {...props}
+      />
+    );
+  },
+);
 Button.displayName = 'Button';

@@ -93,7 +93,13 @@ export function DataTable<T>({
           {showFilter && (
             <div className="relative w-full sm:w-64">
               <Search className="pointer-events-none absolute left-2.5 top-3 size-4 text-slate-500" aria-hidden />
-              <Input aria-label={filterPlaceholder} placeholder={filterPlaceholder} value={globalFilter} onChange={(e) => table.setGlobalFilter(e.target.value)} className="pl-8" />
+              <Input
+                aria-label={filterPlaceholder}
+                placeholder={filterPlaceholder}
+                value={globalFilter}
+                onChange={(e) => table.setGlobalFilter(e.target.value)}
+                className="pl-8"
+              />
             </div>
           )}
           {toolbar}
@@ -105,7 +111,9 @@ export function DataTable<T>({
         <>
           <Empty>{empty}</Empty>
           {/* keeps the table's test handle present while empty */}
-          <table data-testid={testId} className="hidden" aria-hidden="true"><tbody /></table>
+          <table data-testid={testId} className="hidden" aria-hidden="true">
+            <tbody />
+          </table>
         </>
       ) : (
         <div className="relative -mx-4 overflow-x-auto sm:mx-0">
@@ -117,11 +125,26 @@ export function DataTable<T>({
                   {hg.headers.map((h) => {
                     const sorted = h.column.getIsSorted();
                     return (
-                      <th key={h.id} scope="col" aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined} className="px-3 py-2 text-xs font-semibold tracking-wide text-slate-600 uppercase first:pl-4 sm:first:pl-3">
+                      <th
+                        key={h.id}
+                        scope="col"
+                        aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                        className="px-3 py-2 text-xs font-semibold tracking-wide text-slate-600 uppercase first:pl-4 sm:first:pl-3"
+                      >
                         {h.isPlaceholder ? null : h.column.getCanSort() ? (
-                          <button type="button" onClick={h.column.getToggleSortingHandler()} className="inline-flex min-h-8 items-center gap-1 uppercase hover:text-slate-900">
+                          <button
+                            type="button"
+                            onClick={h.column.getToggleSortingHandler()}
+                            className="inline-flex min-h-8 items-center gap-1 uppercase hover:text-slate-900"
+                          >
                             {flexRender(h.column.columnDef.header, h.getContext())}
-                            {sorted === 'asc' ? <ArrowUp className="size-3" aria-hidden /> : sorted === 'desc' ? <ArrowDown className="size-3" aria-hidden /> : <ArrowUpDown className="size-3 opacity-40" aria-hidden />}
+                            {sorted === 'asc' ? (
+                              <ArrowUp className="size-3" aria-hidden />
+                            ) : sorted === 'desc' ? (
+                              <ArrowDown className="size-3" aria-hidden />
+                            ) : (
+                              <ArrowUpDown className="size-3 opacity-40" aria-hidden />
+                            )}
                           </button>
                         ) : (
                           flexRender(h.column.columnDef.header, h.getContext())
@@ -135,16 +158,25 @@ export function DataTable<T>({
             <tbody>
               {rows.map((row) => (
                 <Fragment key={row.id}>
-                  <tr data-testid={rowTestId?.(row.original)} className="border-b border-slate-100 align-top last:border-0 hover:bg-slate-50/60">
+                  <tr
+                    data-testid={rowTestId?.(row.original)}
+                    className="border-b border-slate-100 align-top last:border-0 hover:bg-slate-50/60"
+                  >
                     {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id} className="px-3 py-2.5 first:pl-4 sm:first:pl-3">{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                      <td key={cell.id} className="px-3 py-2.5 first:pl-4 sm:first:pl-3">
+                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                      </td>
                     ))}
                   </tr>
                   {renderSubRow?.(row)}
                 </Fragment>
               ))}
               {rows.length === 0 && (
-                <tr><td colSpan={columns.length} className="px-3 py-6 text-center text-slate-600">Nothing matches this filter.</td></tr>
+                <tr>
+                  <td colSpan={columns.length} className="px-3 py-6 text-center text-slate-600">
+                    Nothing matches this filter.
+                  </td>
+                </tr>
               )}
             </tbody>
           </table>
@@ -153,7 +185,9 @@ export function DataTable<T>({
       {!loading && (data ?? []).length > 0 && (
         <div className="flex flex-wrap items-center justify-between gap-2 text-sm text-slate-600">
           <span data-testid={testId ? `${testId}-count` : undefined}>
-            {total === (data ?? []).length ? plural(total, noun[0], noun[1]) : `${total} of ${plural((data ?? []).length, noun[0], noun[1])}`}
+            {total === (data ?? []).length
+              ? plural(total, noun[0], noun[1])
+              : `${total} of ${plural((data ?? []).length, noun[0], noun[1])}`}
             {cursor?.hasNext ? ' on this page' : ''}
           </span>
           <Pager
@@ -173,8 +207,14 @@ function Pager({ hasPrevious, hasNext, onPrevious, onNext, label }: CursorPaging
   if (!hasPrevious && !hasNext) return null;
   return (
     <nav aria-label="Pages" className="flex gap-2">
-      <Button variant="secondary" size="sm" disabled={!hasPrevious} onClick={onPrevious}><ChevronLeft className="size-4" aria-hidden />{label[0]}</Button>
-      <Button variant="secondary" size="sm" disabled={!hasNext} onClick={onNext}>{label[1]}<ChevronRight className="size-4" aria-hidden /></Button>
+      <Button variant="secondary" size="sm" disabled={!hasPrevious} onClick={onPrevious}>
+        <ChevronLeft className="size-4" aria-hidden />
+        {label[0]}
+      </Button>
+      <Button variant="secondary" size="sm" disabled={!hasNext} onClick={onNext}>
+        {label[1]}
+        <ChevronRight className="size-4" aria-hidden />
+      </Button>
     </nav>
   );
 }

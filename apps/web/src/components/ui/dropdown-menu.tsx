@@ -8,7 +8,11 @@ export const DropdownMenuTrigger = Menu.Trigger;
 export function DropdownMenuContent({ children, align = 'end' }: { children: ReactNode; align?: 'start' | 'end' }) {
   return (
     <Menu.Portal>
-      <Menu.Content align={align} sideOffset={6} className="z-50 min-w-48 rounded-md border border-slate-200 bg-white p-1 shadow-lg">
+      <Menu.Content
+        align={align}
+        sideOffset={6}
+        className="z-50 min-w-48 rounded-md border border-slate-200 bg-white p-1 shadow-lg"
+      >
         {children}
       </Menu.Content>
     </Menu.Portal>
@@ -16,7 +20,15 @@ export function DropdownMenuContent({ children, align = 'end' }: { children: Rea
 }
 
 export function DropdownMenuItem({ className, ...props }: Menu.DropdownMenuItemProps) {
-  return <Menu.Item className={cn('flex min-h-9 cursor-pointer items-center gap-2 rounded px-2 text-sm text-slate-800 outline-none data-[highlighted]:bg-slate-100', className)} {...props} />;
+  return (
+    <Menu.Item
+      className={cn(
+        'flex min-h-9 cursor-pointer items-center gap-2 rounded px-2 text-sm text-slate-800 outline-none data-[highlighted]:bg-slate-100',
+        className,
+      )}
+      {...props}
+    />
+  );
 }
 
 export function DropdownMenuLabel({ children }: { children: ReactNode }) {

@@ -8,7 +8,9 @@ export function Skeleton({ className }: { className?: string }) {
 export function SkeletonRows({ rows = 4 }: { rows?: number }) {
   return (
     <div role="status" aria-label="Loading" className="space-y-3 py-2">
-      {Array.from({ length: rows }, (_, i) => <Skeleton key={i} className="h-5 w-full" />)}
+      {Array.from({ length: rows }, (_, i) => (
+        <Skeleton key={i} className="h-5 w-full" />
+      ))}
     </div>
   );
 }

@@ -14,7 +14,11 @@ import { currencies } from '../../lib/money';
 import { browserTimeZone, timeZones } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 
-const schema = z.object({ name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'), currency: z.string().length(3, 'pick a currency'), timeZone: z.string().min(1, 'pick a time zone') });
+const schema = z.object({
+  name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'),
+  currency: z.string().length(3, 'pick a currency'),
+  timeZone: z.string().min(1, 'pick a time zone'),
+});
 type Values = z.infer<typeof schema>;
 
 /** Currency (ISO 4217) and time zone (IANA) pickers: never typed free-hand. */
@@ -25,10 +29,26 @@ export function CurrencyZoneFields({ form }: { form: ReturnType<typeof useForm<V
   return (
     <>
       <Field label="Currency" error={errors.currency?.message} hint="Fixed at creation.">
-        {(p) => <NativeSelect {...p} {...form.register('currency')}>{cs.map((c) => <option key={c} value={c}>{c}</option>)}</NativeSelect>}
+        {(p) => (
+          <NativeSelect {...p} {...form.register('currency')}>
+            {cs.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </NativeSelect>
+        )}
       </Field>
       <Field label="Time zone" error={errors.timeZone?.message} hint="Reports use it.">
-        {(p) => <NativeSelect {...p} {...form.register('timeZone')}>{zs.map((z) => <option key={z} value={z}>{z}</option>)}</NativeSelect>}
+        {(p) => (
+          <NativeSelect {...p} {...form.register('timeZone')}>
+            {zs.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </NativeSelect>
+        )}
       </Field>
     </>
   );
@@ -38,7 +58,10 @@ export function CurrencyZoneFields({ form }: { form: ReturnType<typeof useForm<V
 export function CreateRootAccount({ kind }: { kind: 'holding' | 'premium' }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
-  const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { name: '', currency: 'EUR', timeZone: browserTimeZone() } });
+  const form = useForm<Values>({
+    resolver: zodResolver(schema),
+    defaultValues: { name: '', currency: 'EUR', timeZone: browserTimeZone() },
+  });
   const holding = useMutation(trpc.accounts.createHolding.mutationOptions());
   const premium = useMutation(trpc.clients.createPremium.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
@@ -53,15 +76,33 @@ export function CreateRootAccount({ kind }: { kind: 'holding' | 'premium' }) {
   const label = kind === 'holding' ? 'Create a holding' : 'Create a premium client';
   return (
     <Card>
-      <CardHeader title={label} description={kind === 'holding' ? 'A level-1 organisation; its admins create its agencies.' : 'A direct customer with every level-3 feature; it may connect to one agency later.'} />
+      <CardHeader
+        title={label}
+        description={
+          kind === 'holding'
+            ? 'A level-1 organisation; its admins create its agencies.'
+            : 'A direct customer with every level-3 feature; it may connect to one agency later.'
+        }
+      />
       <CardBody>
-        <form onSubmit={submit} noValidate aria-label={label} className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start">
-          <Field label="Name" error={form.formState.errors.name?.message}>{(p) => <Input {...p} {...form.register('name')} />}</Field>
+        <form
+          onSubmit={submit}
+          noValidate
+          aria-label={label}
+          className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start"
+        >
+          <Field label="Name" error={form.formState.errors.name?.message}>
+            {(p) => <Input {...p} {...form.register('name')} />}
+          </Field>
           <CurrencyZoneFields form={form} />
           <div className="flex flex-col gap-1 lg:pt-6">
-            <Button type="submit" disabled={form.formState.isSubmitting}>{kind === 'holding' ? 'Create holding' : 'Create premium client'}</Button>
+            <Button type="submit" disabled={form.formState.isSubmitting}>
+              {kind === 'holding' ? 'Create holding' : 'Create premium client'}
+            </Button>
           </div>
-          <div className="sm:col-span-2 lg:col-span-4"><FormError message={serverError(form)} /></div>
+          <div className="sm:col-span-2 lg:col-span-4">
+            <FormError message={serverError(form)} />
+          </div>
         </form>
       </CardBody>
     </Card>

@@ -31,7 +31,15 @@ export function Overview() {
       {a.kind !== 'client' && <SubAccounts />}
       {can(a, 'campaigns.view') && <CampaignBudgets />}
       {a.kind === 'client' && a.clientTier === 'standard' && !can(a, 'campaigns.view') && !a.platformOperator && (
-        <Card><CardBody><p className="text-sm text-slate-700">{a.name} is a standard client: its agency runs its campaigns, seats and deals. As a member of the client account you manage its users under Members{can(a, 'reports.viewShared') ? ' and see the reports the agency shares with you' : ''}.</p></CardBody></Card>
+        <Card>
+          <CardBody>
+            <p className="text-sm text-slate-700">
+              {a.name} is a standard client: its agency runs its campaigns, seats and deals. As a member of the client
+              account you manage its users under Members
+              {can(a, 'reports.viewShared') ? ' and see the reports the agency shares with you' : ''}.
+            </p>
+          </CardBody>
+        </Card>
       )}
       {a.platformOperator && a.kind === 'client' && <OperatorClientActions />}
       {a.canArchive && <Archive />}
@@ -48,17 +56,34 @@ function SubAccounts() {
   const canCreate = can(a, 'accounts.createSub') && a.archivedAt === null;
   return (
     <Card>
-      <CardHeader title={a.kind === 'holding' ? 'Agencies' : 'Clients'} description={tree.isSuccess ? plural(children.length, childKind, a.kind === 'holding' ? 'agencies' : 'clients') : undefined} />
+      <CardHeader
+        title={a.kind === 'holding' ? 'Agencies' : 'Clients'}
+        description={
+          tree.isSuccess ? plural(children.length, childKind, a.kind === 'holding' ? 'agencies' : 'clients') : undefined
+        }
+      />
       <CardBody className="space-y-4">
         {tree.isPending && <SkeletonRows rows={3} />}
         <FormError message={errorMessage(tree.error)} />
-        {tree.isSuccess && children.length === 0 && <Empty>No {childKind === 'agency' ? 'agencies' : 'clients'} yet.{canCreate ? ' Create the first one below.' : ''}</Empty>}
+        {tree.isSuccess && children.length === 0 && (
+          <Empty>
+            No {childKind === 'agency' ? 'agencies' : 'clients'} yet.{canCreate ? ' Create the first one below.' : ''}
+          </Empty>
+        )}
         <ul className="divide-y divide-slate-100" data-testid="sub-accounts">
           {children.map((c) => (
             <li key={c.id} className="flex flex-wrap items-center gap-2 py-2">
-              <Link to="/accounts/$accountId" params={{ accountId: c.id }} className="font-medium text-blue-800 hover:underline">{c.name}</Link>
+              <Link
+                to="/accounts/$accountId"
+                params={{ accountId: c.id }}
+                className="font-medium text-blue-800 hover:underline"
+              >
+                {c.name}
+              </Link>
               <KindBadges kind={c.kind} level={c.level} clientTier={c.clientTier} />
-              {c.kind === 'agency' && <span className="text-xs text-slate-600">{plural(c.children.length, 'client')}</span>}
+              {c.kind === 'agency' && (
+                <span className="text-xs text-slate-600">{plural(c.children.length, 'client')}</span>
+              )}
             </li>
           ))}
         </ul>
@@ -85,12 +110,26 @@ function CreateSubAccount({ childKind }: { childKind: 'agency' | 'client' }) {
     }
   });
   return (
-    <form onSubmit={submit} noValidate aria-label={`Create ${childKind}`} className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4">
-      <Field label={`New ${childKind} name`} error={form.formState.errors.name?.message} hint={`Currency ${a.currency} and time zone ${a.timeZone}, as ${a.name}.`} className="w-full sm:w-80">
+    <form
+      onSubmit={submit}
+      noValidate
+      aria-label={`Create ${childKind}`}
+      className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4"
+    >
+      <Field
+        label={`New ${childKind} name`}
+        error={form.formState.errors.name?.message}
+        hint={`Currency ${a.currency} and time zone ${a.timeZone}, as ${a.name}.`}
+        className="w-full sm:w-80"
+      >
         {(p) => <Input {...p} maxLength={200} {...form.register('name')} />}
       </Field>
-      <Button type="submit" className="sm:mt-6" disabled={form.formState.isSubmitting}>Create {childKind}</Button>
-      <div className="w-full"><FormError message={serverError(form)} /></div>
+      <Button type="submit" className="sm:mt-6" disabled={form.formState.isSubmitting}>
+        Create {childKind}
+      </Button>
+      <div className="w-full">
+        <FormError message={serverError(form)} />
+      </div>
     </form>
   );
 }
@@ -112,17 +151,38 @@ function CampaignBudgets() {
     }
     return [...m]
       .sort(([x], [y]) => (x === a.currency ? -1 : y === a.currency ? 1 : x.localeCompare(y)))
-      .map(([currency, clients]) => ({ currency, data: [...clients.values()].map((e) => ({ client: e.client, micros: e.micros.toString(), count: e.count })) }));
+      .map(([currency, clients]) => ({
+        currency,
+        data: [...clients.values()].map((e) => ({ client: e.client, micros: e.micros.toString(), count: e.count })),
+      }));
   }, [campaigns.data, a.currency]);
   const several = byCurrency.length > 1;
   return (
     <Card>
-      <CardHeader title="Campaign budgets" description={several ? "Planned budget per client, in each client's currency." : `Planned budget per client, in ${byCurrency[0]?.currency ?? a.currency}.`} />
+      <CardHeader
+        title="Campaign budgets"
+        description={
+          several
+            ? "Planned budget per client, in each client's currency."
+            : `Planned budget per client, in ${byCurrency[0]?.currency ?? a.currency}.`
+        }
+      />
       <CardBody className="space-y-4">
         {campaigns.isPending ? (
           <Skeleton className="h-48 w-full" />
         ) : byCurrency.length === 0 ? (
-          <Empty>No campaigns yet.{can(a, 'campaigns.edit') ? ' ' : ''}{can(a, 'campaigns.edit') && <Link to="/accounts/$accountId/campaigns" params={{ accountId: a.id }} className="text-blue-700 underline">Create one</Link>}</Empty>
+          <Empty>
+            No campaigns yet.{can(a, 'campaigns.edit') ? ' ' : ''}
+            {can(a, 'campaigns.edit') && (
+              <Link
+                to="/accounts/$accountId/campaigns"
+                params={{ accountId: a.id }}
+                className="text-blue-700 underline"
+              >
+                Create one
+              </Link>
+            )}
+          </Empty>
         ) : (
           byCurrency.map((g) => (
             <section key={g.currency} aria-label={`Budgets in ${g.currency}`}>
@@ -145,11 +205,28 @@ function Archive() {
   const archive = useMutation(trpc.accounts.archive.mutationOptions());
   return (
     <Card>
-      <CardHeader title="Archive" description="Archiving keeps every record and its history; the account accepts no new work and is hidden from default lists. Sub-accounts must be archived first." />
+      <CardHeader
+        title="Archive"
+        description="Archiving keeps every record and its history; the account accepts no new work and is hidden from default lists. Sub-accounts must be archived first."
+      />
       <CardBody>
-        <Button variant="danger" onClick={() => setOpen(true)}>Archive {a.name}…</Button>
-        <ConfirmDialog open={open} onOpenChange={setOpen} title={`Archive ${a.name}?`} confirmLabel={`Archive ${a.name}`} onConfirm={async () => { await archive.mutateAsync({ accountId: a.id }); toast.success(`${a.name} archived.`); }}>
-          <p>{a.name} will accept no new deals, campaigns, seat assignments, top-ups or invitations, and will be hidden from default lists.</p>
+        <Button variant="danger" onClick={() => setOpen(true)}>
+          Archive {a.name}…
+        </Button>
+        <ConfirmDialog
+          open={open}
+          onOpenChange={setOpen}
+          title={`Archive ${a.name}?`}
+          confirmLabel={`Archive ${a.name}`}
+          onConfirm={async () => {
+            await archive.mutateAsync({ accountId: a.id });
+            toast.success(`${a.name} archived.`);
+          }}
+        >
+          <p>
+            {a.name} will accept no new deals, campaigns, seat assignments, top-ups or invitations, and will be hidden
+            from default lists.
+          </p>
           <p>Its data, members and history stay, and can still be viewed with “Show archived”.</p>
         </ConfirmDialog>
       </CardBody>
@@ -163,7 +240,11 @@ function OperatorClientActions() {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const tree = useQuery(trpc.accounts.tree.queryOptions({}));
-  const agencies = useMemo(() => (Array.isArray(tree.data) ? flatten(tree.data) : []).filter((x) => x.kind === 'agency' && x.id !== a.parentId), [tree.data, a.parentId]);
+  const agencies = useMemo(
+    () =>
+      (Array.isArray(tree.data) ? flatten(tree.data) : []).filter((x) => x.kind === 'agency' && x.id !== a.parentId),
+    [tree.data, a.parentId],
+  );
   const [agencyId, setAgencyId] = useState('');
   const [confirm, setConfirm] = useState<'promote' | 'transfer' | null>(null);
   const promote = useMutation(trpc.clients.promote.mutationOptions());
@@ -180,22 +261,70 @@ function OperatorClientActions() {
             <span className="text-sm text-slate-600">It keeps its current agency.</span>
           </div>
         )}
-        <form className="flex flex-wrap items-start gap-3" aria-label="Transfer the client" onSubmit={(e) => { e.preventDefault(); if (target) setConfirm('transfer'); }}>
-          <Field label="Transfer to agency" className="w-full sm:w-80" hint={current ? `Now with ${current.name}.` : 'Not connected to an agency now.'}>
+        <form
+          className="flex flex-wrap items-start gap-3"
+          aria-label="Transfer the client"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (target) setConfirm('transfer');
+          }}
+        >
+          <Field
+            label="Transfer to agency"
+            className="w-full sm:w-80"
+            hint={current ? `Now with ${current.name}.` : 'Not connected to an agency now.'}
+          >
             {(p) => (
               <NativeSelect {...p} value={agencyId} onChange={(e) => setAgencyId(e.target.value)}>
                 <option value="">Pick an agency…</option>
-                {agencies.map((x) => <option key={x.id} value={x.id}>{x.name}{x.path.length ? ` (${x.path.join(' / ')})` : ''}</option>)}
+                {agencies.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.name}
+                    {x.path.length ? ` (${x.path.join(' / ')})` : ''}
+                  </option>
+                ))}
               </NativeSelect>
             )}
           </Field>
-          <Button type="submit" className="sm:mt-6" disabled={!target}>Transfer…</Button>
+          <Button type="submit" className="sm:mt-6" disabled={!target}>
+            Transfer…
+          </Button>
         </form>
-        <ConfirmDialog open={confirm === 'promote'} onOpenChange={(o) => !o && setConfirm(null)} title={`Promote ${a.name} to premium?`} confirmLabel="Promote" danger={false} onConfirm={async () => { await promote.mutateAsync({ accountId: a.id }); toast.success(`${a.name} is now a premium client.`); }}>
-          <p>{a.name} becomes a premium client: its own members get every level-3 feature, and its membership list becomes the client's alone. It keeps its current agency connection.</p>
+        <ConfirmDialog
+          open={confirm === 'promote'}
+          onOpenChange={(o) => !o && setConfirm(null)}
+          title={`Promote ${a.name} to premium?`}
+          confirmLabel="Promote"
+          danger={false}
+          onConfirm={async () => {
+            await promote.mutateAsync({ accountId: a.id });
+            toast.success(`${a.name} is now a premium client.`);
+          }}
+        >
+          <p>
+            {a.name} becomes a premium client: its own members get every level-3 feature, and its membership list
+            becomes the client's alone. It keeps its current agency connection.
+          </p>
         </ConfirmDialog>
-        <ConfirmDialog open={confirm === 'transfer'} onOpenChange={(o) => !o && setConfirm(null)} title={`Transfer ${a.name} to ${target?.name ?? ''}?`} confirmLabel="Transfer" onConfirm={async () => { await transfer.mutateAsync({ accountId: a.id, agencyId }); toast.success(`${a.name} moved to ${target?.name}.`); setAgencyId(''); void navigate({ to: '/accounts/$accountId', params: { accountId: a.id } }); }}>
-          <p>This works like a disconnect followed by a connect: {current ? `${current.name}'s and its holding's members lose all access, seats they assigned return to them, and campaigns using their deals are paused. ` : ''}{target?.name} and its holding gain access from now on.</p>
+        <ConfirmDialog
+          open={confirm === 'transfer'}
+          onOpenChange={(o) => !o && setConfirm(null)}
+          title={`Transfer ${a.name} to ${target?.name ?? ''}?`}
+          confirmLabel="Transfer"
+          onConfirm={async () => {
+            await transfer.mutateAsync({ accountId: a.id, agencyId });
+            toast.success(`${a.name} moved to ${target?.name}.`);
+            setAgencyId('');
+            void navigate({ to: '/accounts/$accountId', params: { accountId: a.id } });
+          }}
+        >
+          <p>
+            This works like a disconnect followed by a connect:{' '}
+            {current
+              ? `${current.name}'s and its holding's members lose all access, seats they assigned return to them, and campaigns using their deals are paused. `
+              : ''}
+            {target?.name} and its holding gain access from now on.
+          </p>
         </ConfirmDialog>
       </CardBody>
     </Card>

@@ -4,7 +4,6 @@ import { usePageTitle } from '../../lib/title';
 import { CreateRootAccount } from './create-root';
 import { AccountTree, type TreeSearch } from './tree';
 
-
 export function TreeScreen({ search, onSearch }: { search: TreeSearch; onSearch: (s: TreeSearch) => void }) {
   usePageTitle('Accounts');
   const trpc = useTRPC();

@@ -21,7 +21,8 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
   const a = useAccount();
   const trpc = useTRPC();
   const navigate = useNavigate();
-  const set = (patch: Partial<AuditSearch>) => void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: undefined, ...patch }), replace: true });
+  const set = (patch: Partial<AuditSearch>) =>
+    void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: undefined, ...patch }), replace: true });
   const pages = search.pages ?? [];
   const cursor = pages.at(-1);
   const audit = useQuery(trpc.audit.list.queryOptions({ accountId: a.id, limit: 100, ...(cursor ? { cursor } : {}) }));
@@ -51,7 +52,10 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
   });
   const columns = useMemo(
     () => [
-      col.accessor('at', { header: `When (${a.timeZone})`, cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
+      col.accessor('at', {
+        header: `When (${a.timeZone})`,
+        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
+      }),
       col.accessor((e) => e.actorEmail ?? 'system', { id: 'who', header: 'Who' }),
       col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What' }),
       col.accessor('accountName', { header: 'Account' }),
@@ -60,7 +64,15 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
         header: 'Change',
         cell: (c) => {
           const lines = describeChange(c.row.original.before, c.row.original.after, ctx);
-          return lines.length ? <ul className="min-w-56 space-y-0.5 text-slate-700">{lines.map((l, i) => <li key={i}>{l}</li>)}</ul> : <span className="text-slate-500">—</span>;
+          return lines.length ? (
+            <ul className="min-w-56 space-y-0.5 text-slate-700">
+              {lines.map((l, i) => (
+                <li key={i}>{l}</li>
+              ))}
+            </ul>
+          ) : (
+            <span className="text-slate-500">—</span>
+          );
         },
       }),
     ],
@@ -68,7 +80,10 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
   );
   return (
     <Card>
-      <CardHeader title="Audit trail" description={`Changes to ${a.name} and the accounts below it, newest first, times in ${a.timeZone}.`} />
+      <CardHeader
+        title="Audit trail"
+        description={`Changes to ${a.name} and the accounts below it, newest first, times in ${a.timeZone}.`}
+      />
       <CardBody>
         <FormError message={errorMessage(audit.error)} />
         <DataTable
@@ -81,22 +96,46 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
           empty={items.length === 0 ? 'No changes recorded yet.' : 'No entry matches these filters.'}
           toolbar={
             <div className="grid w-full grid-cols-2 gap-2 sm:flex sm:w-auto sm:flex-wrap">
-              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">Action
-                <NativeSelect value={search.action ?? ''} onChange={(e) => set({ action: e.target.value || undefined })} className="sm:w-48">
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">
+                Action
+                <NativeSelect
+                  value={search.action ?? ''}
+                  onChange={(e) => set({ action: e.target.value || undefined })}
+                  className="sm:w-48"
+                >
                   <option value="">All actions</option>
-                  {actions.map((x) => <option key={x} value={x}>{actionLabel(x)}</option>)}
+                  {actions.map((x) => (
+                    <option key={x} value={x}>
+                      {actionLabel(x)}
+                    </option>
+                  ))}
                 </NativeSelect>
               </label>
-              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">Member
-                <NativeSelect value={search.member ?? ''} onChange={(e) => set({ member: e.target.value || undefined })} className="sm:w-56">
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">
+                Member
+                <NativeSelect
+                  value={search.member ?? ''}
+                  onChange={(e) => set({ member: e.target.value || undefined })}
+                  className="sm:w-56"
+                >
                   <option value="">Everyone</option>
-                  {actors.map((x) => <option key={x} value={x}>{x}</option>)}
+                  {actors.map((x) => (
+                    <option key={x} value={x}>
+                      {x}
+                    </option>
+                  ))}
                 </NativeSelect>
               </label>
-              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">From
-                <Input type="date" value={search.from ?? ''} onChange={(e) => set({ from: e.target.value || undefined })} />
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">
+                From
+                <Input
+                  type="date"
+                  value={search.from ?? ''}
+                  onChange={(e) => set({ from: e.target.value || undefined })}
+                />
               </label>
-              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">To
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">
+                To
                 <Input type="date" value={search.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} />
               </label>
             </div>
@@ -104,8 +143,13 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
           cursor={{
             hasPrevious: pages.length > 0,
             hasNext: Boolean(audit.data?.nextCursor),
-            onPrevious: () => void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: pages.slice(0, -1) }) }),
-            onNext: () => void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: [...pages, audit.data!.nextCursor!] }) }),
+            onPrevious: () =>
+              void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: pages.slice(0, -1) }) }),
+            onNext: () =>
+              void navigate({
+                to: '.',
+                search: (s: AuditSearch) => ({ ...s, pages: [...pages, audit.data!.nextCursor!] }),
+              }),
           }}
         />
       </CardBody>

@@ -10,6 +10,7 @@ describe('audit action labels', () => {
       ['ingestKey.revoke', 'Ingest key revoked'],
       ['report.share', 'Report shared'],
       ['something.newThingDone', 'Something new thing done'],
-    ]) expect(actionLabel(action!)).toBe(label);
+    ])
+      expect(actionLabel(action!)).toBe(label);
   });
 });

@@ -46,7 +46,12 @@ const ACTION_LABEL: Record<string, string> = {
 };
 /** An action's label; one without its own reads "Credits top up" from "credits.topUp" (lower-cased words). */
 export const actionLabel = (action: string) =>
-  ACTION_LABEL[action] ?? action.replace(/[._]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+  ACTION_LABEL[action] ??
+  action
+    .replace(/[._]/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
 
 const HIDDEN = /^(id|rootId|createdAt|updatedAt|token|tokenHash|passwordHash)$/;
 const label = (key: string) =>
@@ -56,7 +61,11 @@ const label = (key: string) =>
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase();
 
-export interface Ctx { currency: string; timeZone: string; names: Map<string, string> }
+export interface Ctx {
+  currency: string;
+  timeZone: string;
+  names: Map<string, string>;
+}
 
 /** One value, readable: money in the currency, dates in the zone, ids as names when known, objects by their name. */
 export function show(key: string, v: unknown, ctx: Ctx, record?: Record<string, unknown>): string {
@@ -70,16 +79,26 @@ export function show(key: string, v: unknown, ctx: Ctx, record?: Record<string, 
   if (/Ids$/.test(key) && Array.isArray(v)) {
     if (v.length === 0) return 'none';
     const known = v.map((x) => ctx.names.get(String(x))).filter(Boolean);
-    return known.length === v.length ? known.join(', ') : `${v.length} ${label(key.replace(/Ids$/, ''))}${v.length === 1 ? '' : 's'}`;
+    return known.length === v.length
+      ? known.join(', ')
+      : `${v.length} ${label(key.replace(/Ids$/, ''))}${v.length === 1 ? '' : 's'}`;
   }
-  if (key === 'type' && typeof v === 'string' && v in DEAL_TYPE_LABEL) return DEAL_TYPE_LABEL[v as keyof typeof DEAL_TYPE_LABEL];
-  if ((key === 'dsp' || key === 'dsps') && (typeof v === 'string' || Array.isArray(v))) return ([] as unknown[]).concat(v).map((d) => DSP_LABEL[d as keyof typeof DSP_LABEL] ?? String(d)).join(', ');
+  if (key === 'type' && typeof v === 'string' && v in DEAL_TYPE_LABEL)
+    return DEAL_TYPE_LABEL[v as keyof typeof DEAL_TYPE_LABEL];
+  if ((key === 'dsp' || key === 'dsps') && (typeof v === 'string' || Array.isArray(v)))
+    return ([] as unknown[])
+      .concat(v)
+      .map((d) => DSP_LABEL[d as keyof typeof DSP_LABEL] ?? String(d))
+      .join(', ');
   if (Array.isArray(v)) return v.map((x) => show(key, x, ctx)).join(', ');
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if (typeof o.name === 'string') return o.name;
     if (typeof o.email === 'string') return o.email;
-    return Object.entries(o).filter(([k]) => !HIDDEN.test(k)).map(([k, x]) => `${label(k)} ${show(k, x, ctx, o)}`).join(', ');
+    return Object.entries(o)
+      .filter(([k]) => !HIDDEN.test(k))
+      .map(([k, x]) => `${label(k)} ${show(k, x, ctx, o)}`)
+      .join(', ');
   }
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   return String(v);
@@ -93,7 +112,9 @@ export function describeChange(before: unknown, after: unknown, ctx: Ctx): strin
   const shown = (k: string, r: Record<string, unknown>) => !HIDDEN.test(k) && !(/Id$/.test(k) && k.slice(0, -2) in r);
   if (b && a) {
     const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => shown(k, { ...b, ...a }));
-    return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).map((k) => `${label(k)}: ${show(k, b[k], ctx, b)} → ${show(k, a[k], ctx, a)}`);
+    return keys
+      .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+      .map((k) => `${label(k)}: ${show(k, b[k], ctx, b)} → ${show(k, a[k], ctx, a)}`);
   }
   const one = a ?? b;
   if (!one) return [];

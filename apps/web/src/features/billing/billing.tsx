@@ -27,7 +27,13 @@ const UsageChart = lazy(() => import('./usage-chart'));
 
 type Entry = RouterOutputs['credits']['ledger']['items'][number];
 type PaymentMethod = RouterOutputs['credits']['cards']['items'][number];
-const KIND_LABEL: Record<Entry['kind'], string> = { top_up: 'Top-up', spend: 'Spend', refund: 'Refund', adjustment: 'Adjustment', overage_settlement: 'Overage settled' };
+const KIND_LABEL: Record<Entry['kind'], string> = {
+  top_up: 'Top-up',
+  spend: 'Spend',
+  refund: 'Refund',
+  adjustment: 'Adjustment',
+  overage_settlement: 'Overage settled',
+};
 const cardLabel = (p: Pick<PaymentMethod, 'brand' | 'last4'>) => `${BRAND_LABEL[p.brand]} •••• ${p.last4}`;
 
 /** A client's billing (SPEC 6): balance, overage, runway, low-balance banner and threshold, usage, cards, top-ups, ledger. */
@@ -40,22 +46,41 @@ export function BillingScreen() {
   // a top-up of one's own brings the ledger back to its newest page, where the entry is
   const [ledgerKey, setLedgerKey] = useState(0);
   const b = balance.data;
-  const topUpButton = canPay && a.archivedAt === null ? <Button onClick={() => setTopUpOpen(true)}>Top up…</Button> : null;
+  const topUpButton =
+    canPay && a.archivedAt === null ? <Button onClick={() => setTopUpOpen(true)}>Top up…</Button> : null;
   return (
     <>
       <FormError message={errorMessage(balance.error)} />
       {b && BigInt(b.overageMicros) > 0n && (
-        <div role="alert" data-testid="out-of-credit" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900">
-          <p className="flex items-start gap-2"><AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
-            <span>Out of credit: {formatMoney(b.overageMicros, b.currency)} of spend went beyond the balance and is owed as overage. Every active campaign of {a.name} is paused (“paused: out of credit”); the next top-up settles the overage first.</span>
+        <div
+          role="alert"
+          data-testid="out-of-credit"
+          className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900"
+        >
+          <p className="flex items-start gap-2">
+            <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
+            <span>
+              Out of credit: {formatMoney(b.overageMicros, b.currency)} of spend went beyond the balance and is owed as
+              overage. Every active campaign of {a.name} is paused (“paused: out of credit”); the next top-up settles
+              the overage first.
+            </span>
           </p>
           {topUpButton}
         </div>
       )}
       {b && b.lowBalance && BigInt(b.overageMicros) === 0n && (
-        <div role="status" data-testid="low-balance-banner" className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950">
-          <p className="flex items-start gap-2"><AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
-            <span>Low balance: {formatMoney(b.balanceMicros, b.currency)} is below the threshold of {formatMoney(b.lowBalanceMicros, b.currency)}. Top up before spend runs past the balance and pauses the campaigns.</span>
+        <div
+          role="status"
+          data-testid="low-balance-banner"
+          className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950"
+        >
+          <p className="flex items-start gap-2">
+            <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
+            <span>
+              Low balance: {formatMoney(b.balanceMicros, b.currency)} is below the threshold of{' '}
+              {formatMoney(b.lowBalanceMicros, b.currency)}. Top up before spend runs past the balance and pauses the
+              campaigns.
+            </span>
           </p>
           {topUpButton}
         </div>
@@ -69,15 +94,38 @@ export function BillingScreen() {
         <CardBody>
           {b ? (
             <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-              <Stat label="Balance" testId="balance" value={formatCents(b.balanceMicros, b.currency)} exact={formatMoney(b.balanceMicros, b.currency)} />
-              <Stat label="Outstanding overage" testId="overage" value={formatCents(b.overageMicros, b.currency)} exact={formatMoney(b.overageMicros, b.currency)} tone={BigInt(b.overageMicros) > 0n ? 'text-red-800' : undefined} />
+              <Stat
+                label="Balance"
+                testId="balance"
+                value={formatCents(b.balanceMicros, b.currency)}
+                exact={formatMoney(b.balanceMicros, b.currency)}
+              />
+              <Stat
+                label="Outstanding overage"
+                testId="overage"
+                value={formatCents(b.overageMicros, b.currency)}
+                exact={formatMoney(b.overageMicros, b.currency)}
+                tone={BigInt(b.overageMicros) > 0n ? 'text-red-800' : undefined}
+              />
               <Stat
                 label="Runway"
                 testId="runway"
-                value={b.runwayDays === null ? 'no spend in 7 days' : `${b.runwayDays.toLocaleString(undefined, { maximumFractionDigits: 1 })} days`}
-                hint={b.runwayDays === null ? undefined : `at the last 7 days' average of ${formatCents((BigInt(b.spentLast7DaysMicros) / 7n).toString(), b.currency)} a day`}
+                value={
+                  b.runwayDays === null
+                    ? 'no spend in 7 days'
+                    : `${b.runwayDays.toLocaleString(undefined, { maximumFractionDigits: 1 })} days`
+                }
+                hint={
+                  b.runwayDays === null
+                    ? undefined
+                    : `at the last 7 days' average of ${formatCents((BigInt(b.spentLast7DaysMicros) / 7n).toString(), b.currency)} a day`
+                }
               />
-              <Stat label="Low-balance alert" testId="threshold" value={BigInt(b.lowBalanceMicros) > 0n ? `below ${formatMoney(b.lowBalanceMicros, b.currency)}` : 'off'} />
+              <Stat
+                label="Low-balance alert"
+                testId="threshold"
+                value={BigInt(b.lowBalanceMicros) > 0n ? `below ${formatMoney(b.lowBalanceMicros, b.currency)}` : 'off'}
+              />
             </dl>
           ) : (
             <p className="text-sm text-slate-600">{balance.isPending ? 'Loading…' : ''}</p>
@@ -93,11 +141,31 @@ export function BillingScreen() {
   );
 }
 
-function Stat({ label, value, exact, hint, testId, tone }: { label: string; value: string; exact?: string; hint?: string | undefined; testId: string; tone?: string | undefined }) {
+function Stat({
+  label,
+  value,
+  exact,
+  hint,
+  testId,
+  tone,
+}: {
+  label: string;
+  value: string;
+  exact?: string;
+  hint?: string | undefined;
+  testId: string;
+  tone?: string | undefined;
+}) {
   return (
     <div>
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd data-testid={testId} title={exact !== undefined && exact !== value ? `exactly ${exact}` : undefined} className={`mt-1 text-xl font-semibold tabular-nums ${tone ?? 'text-slate-900'}`}>{value}</dd>
+      <dd
+        data-testid={testId}
+        title={exact !== undefined && exact !== value ? `exactly ${exact}` : undefined}
+        className={`mt-1 text-xl font-semibold tabular-nums ${tone ?? 'text-slate-900'}`}
+      >
+        {value}
+      </dd>
       {hint && <dd className="text-xs text-slate-600">{hint}</dd>}
     </div>
   );
@@ -114,10 +182,22 @@ function Usage() {
   const total = usage.data?.items.reduce((s, i) => s + BigInt(i.spentMicros), 0n) ?? 0n;
   return (
     <Card>
-      <CardHeader title="Consumption, last 30 days" description={`Credits consumed per day (${a.timeZone}), overage included.`} />
+      <CardHeader
+        title="Consumption, last 30 days"
+        description={`Credits consumed per day (${a.timeZone}), overage included.`}
+      />
       <CardBody>
         <FormError message={errorMessage(usage.error)} />
-        <p className="mb-2 text-sm text-slate-700">Total: <span data-testid="usage-total" className="font-semibold tabular-nums" title={`exactly ${formatMoney(total.toString(), a.currency)}`}>{formatCents(total.toString(), a.currency)}</span></p>
+        <p className="mb-2 text-sm text-slate-700">
+          Total:{' '}
+          <span
+            data-testid="usage-total"
+            className="font-semibold tabular-nums"
+            title={`exactly ${formatMoney(total.toString(), a.currency)}`}
+          >
+            {formatCents(total.toString(), a.currency)}
+          </span>
+        </p>
         {usage.data && (
           <Suspense fallback={<div className="h-56" />}>
             <UsageChart data={usage.data.items} currency={a.currency} />
@@ -133,22 +213,37 @@ function Threshold({ current }: { current: string }) {
   const a = useAccount();
   const trpc = useTRPC();
   const set = useMutation(trpc.credits.setLowBalance.mutationOptions());
-  const form = useForm({ resolver: zodResolver(thresholdSchema), values: { threshold: microsToDecimal(current) }, resetOptions: { keepDirtyValues: true } });
+  const form = useForm({
+    resolver: zodResolver(thresholdSchema),
+    values: { threshold: microsToDecimal(current) },
+    resetOptions: { keepDirtyValues: true },
+  });
   const submit = form.handleSubmit(async (v) => {
     try {
       const r = await set.mutateAsync({ clientId: a.id, thresholdMicros: toMicros(v.threshold)! });
-      toast.success(BigInt(r.lowBalanceMicros) > 0n ? `Low-balance alert set at ${formatMoney(r.lowBalanceMicros, a.currency)}.` : 'Low-balance alert turned off.');
+      toast.success(
+        BigInt(r.lowBalanceMicros) > 0n
+          ? `Low-balance alert set at ${formatMoney(r.lowBalanceMicros, a.currency)}.`
+          : 'Low-balance alert turned off.',
+      );
     } catch (e) {
       applyServerErrors(form, e, { thresholdMicros: 'threshold' });
     }
   });
   return (
     <Card>
-      <CardHeader title="Low-balance alert" description="When the balance drops below this amount, the client's admins and the agency's admins and operators get one mail, and this page shows a banner. 0 turns it off." />
+      <CardHeader
+        title="Low-balance alert"
+        description="When the balance drops below this amount, the client's admins and the agency's admins and operators get one mail, and this page shows a banner. 0 turns it off."
+      />
       <CardBody>
         <form onSubmit={submit} noValidate aria-label="Low-balance alert" className="flex flex-wrap items-start gap-4">
-          <Field label={`Threshold (${a.currency})`} error={form.formState.errors.threshold?.message} className="w-56">{(p) => <Input {...p} inputMode="decimal" {...form.register('threshold')} />}</Field>
-          <Button type="submit" variant="secondary" className="mt-6" disabled={form.formState.isSubmitting}>Save threshold</Button>
+          <Field label={`Threshold (${a.currency})`} error={form.formState.errors.threshold?.message} className="w-56">
+            {(p) => <Input {...p} inputMode="decimal" {...form.register('threshold')} />}
+          </Field>
+          <Button type="submit" variant="secondary" className="mt-6" disabled={form.formState.isSubmitting}>
+            Save threshold
+          </Button>
           <FormError message={serverError(form)} />
         </form>
       </CardBody>
@@ -165,16 +260,31 @@ function Cards() {
   const [removing, setRemoving] = useState<PaymentMethod | null>(null);
   return (
     <Card>
-      <CardHeader title="Payment methods" description="Cards of this client: only the brand, last four digits and expiry are kept." />
+      <CardHeader
+        title="Payment methods"
+        description="Cards of this client: only the brand, last four digits and expiry are kept."
+      />
       <CardBody className="space-y-4">
         <FormError message={errorMessage(cards.error)} />
-        {cards.data && cards.data.items.length === 0 && <Empty>No cards yet.{canManage ? ' Add one below to top up.' : ''}</Empty>}
+        {cards.data && cards.data.items.length === 0 && (
+          <Empty>No cards yet.{canManage ? ' Add one below to top up.' : ''}</Empty>
+        )}
         <ul data-testid="cards" className="divide-y divide-slate-100">
           {cards.data?.items.map((c) => (
             <li key={c.id} className="flex items-center justify-between gap-3 py-2 text-sm">
-              <span className="flex items-center gap-2"><CreditCard className="size-4 text-slate-500" aria-hidden /><span className="font-medium">{cardLabel(c)}</span>
-                <span className="text-slate-600">expires {String(c.expMonth).padStart(2, '0')}/{c.expYear}</span>{c.expired && <Badge tone="red">expired</Badge>}</span>
-              {canManage && <Button variant="link-danger" onClick={() => setRemoving(c)}>Remove…</Button>}
+              <span className="flex items-center gap-2">
+                <CreditCard className="size-4 text-slate-500" aria-hidden />
+                <span className="font-medium">{cardLabel(c)}</span>
+                <span className="text-slate-600">
+                  expires {String(c.expMonth).padStart(2, '0')}/{c.expYear}
+                </span>
+                {c.expired && <Badge tone="red">expired</Badge>}
+              </span>
+              {canManage && (
+                <Button variant="link-danger" onClick={() => setRemoving(c)}>
+                  Remove…
+                </Button>
+              )}
             </li>
           ))}
         </ul>
@@ -185,7 +295,10 @@ function Cards() {
         onOpenChange={(o) => !o && setRemoving(null)}
         title={`Remove ${removing ? cardLabel(removing) : ''}?`}
         confirmLabel="Remove card"
-        onConfirm={async () => { await remove.mutateAsync({ paymentMethodId: removing!.id }); toast.success('Card removed.'); }}
+        onConfirm={async () => {
+          await remove.mutateAsync({ paymentMethodId: removing!.id });
+          toast.success('Card removed.');
+        }}
       >
         <p>The card can no longer be used for top-ups of {a.name}. Past top-ups keep showing it.</p>
       </ConfirmDialog>
@@ -193,29 +306,37 @@ function Cards() {
   );
 }
 
-const cardSchema = z
-  .object({ number: z.string(), expiry: z.string(), cvc: z.string() })
-  .superRefine((v, ctx) => {
-    const n = numberProblem(v.number);
-    if (n) ctx.addIssue({ code: 'custom', path: ['number'], message: n });
-    const e = parseExpiry(v.expiry, new Date());
-    if (typeof e === 'string') ctx.addIssue({ code: 'custom', path: ['expiry'], message: e });
-    const c = cvcProblem(v.cvc, v.number);
-    if (c) ctx.addIssue({ code: 'custom', path: ['cvc'], message: c });
-  });
+const cardSchema = z.object({ number: z.string(), expiry: z.string(), cvc: z.string() }).superRefine((v, ctx) => {
+  const n = numberProblem(v.number);
+  if (n) ctx.addIssue({ code: 'custom', path: ['number'], message: n });
+  const e = parseExpiry(v.expiry, new Date());
+  if (typeof e === 'string') ctx.addIssue({ code: 'custom', path: ['expiry'], message: e });
+  const c = cvcProblem(v.cvc, v.number);
+  if (c) ctx.addIssue({ code: 'custom', path: ['cvc'], message: c });
+});
 
 /** Adds a card; every field is checked as it is typed (and again by the server before the provider sees it). */
 function AddCard() {
   const a = useAccount();
   const trpc = useTRPC();
   const add = useMutation(trpc.credits.addCard.mutationOptions());
-  const form = useForm({ resolver: zodResolver(cardSchema), mode: 'onChange', defaultValues: { number: '', expiry: '', cvc: '' } });
+  const form = useForm({
+    resolver: zodResolver(cardSchema),
+    mode: 'onChange',
+    defaultValues: { number: '', expiry: '', cvc: '' },
+  });
   const number = form.watch('number');
   const brand = brandOf(cardDigits(number));
   const submit = form.handleSubmit(async (v) => {
     const exp = parseExpiry(v.expiry, new Date()) as { month: number; year: number };
     try {
-      const pm = await add.mutateAsync({ clientId: a.id, number: cardDigits(v.number), expMonth: exp.month, expYear: exp.year, cvc: v.cvc });
+      const pm = await add.mutateAsync({
+        clientId: a.id,
+        number: cardDigits(v.number),
+        expMonth: exp.month,
+        expYear: exp.year,
+        cvc: v.cvc,
+      });
       form.reset({ number: '', expiry: '', cvc: '' });
       toast.success(`${cardLabel(pm)} added.`);
     } catch (e) {
@@ -224,16 +345,43 @@ function AddCard() {
   });
   const { errors, dirtyFields } = form.formState;
   // errors show once a field has been typed in (or on submit), so an empty form is not all red
-  const shown = (k: 'number' | 'expiry' | 'cvc') => (dirtyFields[k] || form.formState.isSubmitted ? errors[k]?.message : undefined);
+  const shown = (k: 'number' | 'expiry' | 'cvc') =>
+    dirtyFields[k] || form.formState.isSubmitted ? errors[k]?.message : undefined;
   return (
-    <form onSubmit={submit} noValidate aria-label="Add a card" data-testid="add-card" className="grid gap-x-4 border-t border-slate-100 pt-4 sm:grid-cols-[1fr_8rem_6rem_auto] sm:items-start">
-      <Field label="Card number" error={shown('number')} hint={brand ? BRAND_LABEL[brand] : 'Visa, Mastercard, Amex or Discover'}>
-        {(p) => <Input {...p} inputMode="numeric" autoComplete="cc-number" placeholder="4242 4242 4242 4242" {...form.register('number')} />}
+    <form
+      onSubmit={submit}
+      noValidate
+      aria-label="Add a card"
+      data-testid="add-card"
+      className="grid gap-x-4 border-t border-slate-100 pt-4 sm:grid-cols-[1fr_8rem_6rem_auto] sm:items-start"
+    >
+      <Field
+        label="Card number"
+        error={shown('number')}
+        hint={brand ? BRAND_LABEL[brand] : 'Visa, Mastercard, Amex or Discover'}
+      >
+        {(p) => (
+          <Input
+            {...p}
+            inputMode="numeric"
+            autoComplete="cc-number"
+            placeholder="4242 4242 4242 4242"
+            {...form.register('number')}
+          />
+        )}
       </Field>
-      <Field label="Expiry" error={shown('expiry')}>{(p) => <Input {...p} autoComplete="cc-exp" placeholder="MM/YY" {...form.register('expiry')} />}</Field>
-      <Field label="CVC" error={shown('cvc')}>{(p) => <Input {...p} inputMode="numeric" autoComplete="cc-csc" {...form.register('cvc')} />}</Field>
-      <Button type="submit" variant="secondary" className="sm:mt-6" disabled={form.formState.isSubmitting}>Add card</Button>
-      <div className="sm:col-span-4"><FormError message={serverError(form)} /></div>
+      <Field label="Expiry" error={shown('expiry')}>
+        {(p) => <Input {...p} autoComplete="cc-exp" placeholder="MM/YY" {...form.register('expiry')} />}
+      </Field>
+      <Field label="CVC" error={shown('cvc')}>
+        {(p) => <Input {...p} inputMode="numeric" autoComplete="cc-csc" {...form.register('cvc')} />}
+      </Field>
+      <Button type="submit" variant="secondary" className="sm:mt-6" disabled={form.formState.isSubmitting}>
+        Add card
+      </Button>
+      <div className="sm:col-span-4">
+        <FormError message={serverError(form)} />
+      </div>
     </form>
   );
 }
@@ -247,7 +395,15 @@ const topUpSchema = z.object({
  * The top-up dialog: one idempotency key per attempt, so a double click or a retry after a network error charges once;
  * shows the processor's answer (the charge, or its decline next to the form).
  */
-function TopUpDialog({ open, onOpenChange, onPaid }: { open: boolean; onOpenChange: (o: boolean) => void; onPaid?: () => void }) {
+function TopUpDialog({
+  open,
+  onOpenChange,
+  onPaid,
+}: {
+  open: boolean;
+  onOpenChange: (o: boolean) => void;
+  onPaid?: () => void;
+}) {
   const a = useAccount();
   const trpc = useTRPC();
   const cards = useQuery({ ...trpc.credits.cards.queryOptions({ clientId: a.id }), enabled: open });
@@ -255,7 +411,11 @@ function TopUpDialog({ open, onOpenChange, onPaid }: { open: boolean; onOpenChan
   const topUp = useMutation(trpc.credits.topUp.mutationOptions());
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [paid, setPaid] = useState<{ amount: string; card: string } | null>(null);
-  const form = useForm({ resolver: zodResolver(topUpSchema), values: { amount: '', paymentMethodId: usable[0]?.id ?? '' }, resetOptions: { keepDirtyValues: true } });
+  const form = useForm({
+    resolver: zodResolver(topUpSchema),
+    values: { amount: '', paymentMethodId: usable[0]?.id ?? '' },
+    resetOptions: { keepDirtyValues: true },
+  });
   const close = (o: boolean) => {
     if (!o) {
       setPaid(null);
@@ -268,8 +428,16 @@ function TopUpDialog({ open, onOpenChange, onPaid }: { open: boolean; onOpenChan
   const chargeLabel = typed && typed !== '0' ? `Charge ${formatMoney(typed, a.currency)}` : 'Charge card';
   const submit = form.handleSubmit(async (v) => {
     try {
-      const r = await topUp.mutateAsync({ clientId: a.id, amountMicros: toMicros(v.amount)!, paymentMethodId: v.paymentMethodId, idempotencyKey: key });
-      setPaid({ amount: r.amountMicros, card: cardLabel(usable.find((c) => c.id === r.paymentMethodId) ?? { brand: 'visa', last4: '????' }) });
+      const r = await topUp.mutateAsync({
+        clientId: a.id,
+        amountMicros: toMicros(v.amount)!,
+        paymentMethodId: v.paymentMethodId,
+        idempotencyKey: key,
+      });
+      setPaid({
+        amount: r.amountMicros,
+        card: cardLabel(usable.find((c) => c.id === r.paymentMethodId) ?? { brand: 'visa', last4: '????' }),
+      });
       onPaid?.();
     } catch (e) {
       applyServerErrors(form, e, { amountMicros: 'amount' });
@@ -281,26 +449,51 @@ function TopUpDialog({ open, onOpenChange, onPaid }: { open: boolean; onOpenChan
   });
   return (
     <Dialog open={open} onOpenChange={close}>
-      <DialogContent title={`Top up ${a.name}`} description="The card is charged now; outstanding overage is settled first, the rest raises the balance.">
+      <DialogContent
+        title={`Top up ${a.name}`}
+        description="The card is charged now; outstanding overage is settled first, the rest raises the balance."
+      >
         {paid ? (
           <div className="space-y-4">
-            <p role="status" data-testid="top-up-result" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-900">
+            <p
+              role="status"
+              data-testid="top-up-result"
+              className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-900"
+            >
               Payment accepted: {formatMoney(paid.amount, a.currency)} charged to {paid.card}.
             </p>
-            <div className="flex justify-end"><Button onClick={() => close(false)}>Done</Button></div>
+            <div className="flex justify-end">
+              <Button onClick={() => close(false)}>Done</Button>
+            </div>
           </div>
         ) : usable.length === 0 && cards.isSuccess ? (
           <Empty>No usable card: add a card under Payment methods first.</Empty>
         ) : (
           <form onSubmit={submit} noValidate aria-label="Top up" className="space-y-1">
-            <Field label={`Amount (${a.currency})`} error={form.formState.errors.amount?.message}>{(p) => <Input {...p} inputMode="decimal" autoFocus {...form.register('amount')} />}</Field>
-            <Field label="Card" error={form.formState.errors.paymentMethodId?.message}>
-              {(p) => <NativeSelect {...p} {...form.register('paymentMethodId')}>{usable.map((c) => <option key={c.id} value={c.id}>{cardLabel(c)}</option>)}</NativeSelect>}
+            <Field label={`Amount (${a.currency})`} error={form.formState.errors.amount?.message}>
+              {(p) => <Input {...p} inputMode="decimal" autoFocus {...form.register('amount')} />}
             </Field>
-            <div data-testid="top-up-error"><FormError message={serverError(form)} /></div>
+            <Field label="Card" error={form.formState.errors.paymentMethodId?.message}>
+              {(p) => (
+                <NativeSelect {...p} {...form.register('paymentMethodId')}>
+                  {usable.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {cardLabel(c)}
+                    </option>
+                  ))}
+                </NativeSelect>
+              )}
+            </Field>
+            <div data-testid="top-up-error">
+              <FormError message={serverError(form)} />
+            </div>
             <div className="flex justify-end gap-2 pt-2">
-              <Button type="button" variant="secondary" onClick={() => close(false)}>Cancel</Button>
-              <Button type="submit" disabled={form.formState.isSubmitting}>{form.formState.isSubmitting ? 'Charging…' : chargeLabel}</Button>
+              <Button type="button" variant="secondary" onClick={() => close(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={form.formState.isSubmitting}>
+                {form.formState.isSubmitting ? 'Charging…' : chargeLabel}
+              </Button>
             </div>
           </form>
         )}
@@ -314,7 +507,10 @@ const col = createColumnHelper<Entry>();
 /** Which entries the ledger shows: spend entries are many (one per worker run), the others few. */
 const LEDGER_VIEWS = {
   all: { label: 'All entries', kinds: undefined },
-  payments: { label: 'Top-ups, refunds and adjustments', kinds: ['top_up', 'refund', 'adjustment', 'overage_settlement'] },
+  payments: {
+    label: 'Top-ups, refunds and adjustments',
+    kinds: ['top_up', 'refund', 'adjustment', 'overage_settlement'],
+  },
   spend: { label: 'Spend only', kinds: ['spend'] },
 } as const satisfies Record<string, { label: string; kinds: readonly Entry['kind'][] | undefined }>;
 
@@ -326,14 +522,57 @@ function Ledger() {
   const [stack, setStack] = useState<(string | undefined)[]>([undefined]);
   const cursor = stack[stack.length - 1];
   const kinds = LEDGER_VIEWS[view].kinds;
-  const ledger = useQuery(trpc.credits.ledger.queryOptions({ clientId: a.id, limit: 20, ...(cursor ? { cursor } : {}), ...(kinds ? { kinds: [...kinds] } : {}) }));
+  const ledger = useQuery(
+    trpc.credits.ledger.queryOptions({
+      clientId: a.id,
+      limit: 20,
+      ...(cursor ? { cursor } : {}),
+      ...(kinds ? { kinds: [...kinds] } : {}),
+    }),
+  );
   const columns = useMemo(
     () => [
-      col.accessor('createdAt', { header: `When (${a.timeZone})`, cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
-      col.accessor('kind', { header: 'Entry', cell: (c) => <Badge tone={c.getValue() === 'top_up' ? 'green' : c.getValue() === 'spend' ? 'neutral' : c.getValue() === 'adjustment' ? 'violet' : 'amber'}>{KIND_LABEL[c.getValue()]}</Badge> }),
-      col.accessor('amountMicros', { header: 'Amount', cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} /> }),
-      col.accessor('overageMicros', { header: 'Overage', cell: (c) => (BigInt(c.getValue()) > 0n ? <Money className="whitespace-nowrap tabular-nums text-red-800" micros={c.getValue()} currency={a.currency} /> : null) }),
-      col.accessor('balanceAfterMicros', { header: 'Balance after', cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} /> }),
+      col.accessor('createdAt', {
+        header: `When (${a.timeZone})`,
+        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
+      }),
+      col.accessor('kind', {
+        header: 'Entry',
+        cell: (c) => (
+          <Badge
+            tone={
+              c.getValue() === 'top_up'
+                ? 'green'
+                : c.getValue() === 'spend'
+                  ? 'neutral'
+                  : c.getValue() === 'adjustment'
+                    ? 'violet'
+                    : 'amber'
+            }
+          >
+            {KIND_LABEL[c.getValue()]}
+          </Badge>
+        ),
+      }),
+      col.accessor('amountMicros', {
+        header: 'Amount',
+        cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} />,
+      }),
+      col.accessor('overageMicros', {
+        header: 'Overage',
+        cell: (c) =>
+          BigInt(c.getValue()) > 0n ? (
+            <Money
+              className="whitespace-nowrap tabular-nums text-red-800"
+              micros={c.getValue()}
+              currency={a.currency}
+            />
+          ) : null,
+      }),
+      col.accessor('balanceAfterMicros', {
+        header: 'Balance after',
+        cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} />,
+      }),
       col.display({
         id: 'detail',
         header: 'Detail',
@@ -341,7 +580,11 @@ function Ledger() {
           const e = c.row.original;
           // a spend entry sums the debits of one worker call for this client
           const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? `${e.debits} debits` : null;
-          return <span className="text-xs text-slate-600">{[e.reason, e.actorEmail, debits].filter(Boolean).join(' · ')}</span>;
+          return (
+            <span className="text-xs text-slate-600">
+              {[e.reason, e.actorEmail, debits].filter(Boolean).join(' · ')}
+            </span>
+          );
         },
       }),
     ],
@@ -349,7 +592,10 @@ function Ledger() {
   );
   return (
     <Card>
-      <CardHeader title="Ledger" description="Every change to the balance, newest first. Entries are never changed: a correction is a new entry." />
+      <CardHeader
+        title="Ledger"
+        description="Every change to the balance, newest first. Entries are never changed: a correction is a new entry."
+      />
       <CardBody className="space-y-3">
         <label className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
           Show
@@ -361,7 +607,11 @@ function Ledger() {
               setStack([undefined]);
             }}
           >
-            {Object.entries(LEDGER_VIEWS).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
+            {Object.entries(LEDGER_VIEWS).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v.label}
+              </option>
+            ))}
           </NativeSelect>
         </label>
         <FormError message={errorMessage(ledger.error)} />
@@ -372,7 +622,11 @@ function Ledger() {
           data={ledger.data?.items}
           loading={ledger.isPending}
           noun={['entry', 'entries']}
-          empty={view === 'all' ? 'No entries yet.' : `No ${view === 'spend' ? 'spend entries' : 'top-ups, refunds or adjustments'} yet.`}
+          empty={
+            view === 'all'
+              ? 'No entries yet.'
+              : `No ${view === 'spend' ? 'spend entries' : 'top-ups, refunds or adjustments'} yet.`
+          }
           cursor={{
             hasPrevious: stack.length > 1,
             hasNext: Boolean(ledger.data?.nextCursor),

@@ -28,7 +28,12 @@ export function brandOf(digits: string): Brand | null {
   return null;
 }
 
-export const BRAND_LABEL: Record<Brand, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover' };
+export const BRAND_LABEL: Record<Brand, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+};
 
 /** The number's problem, or null when it is a card number we accept. */
 export function numberProblem(raw: string): string | null {
@@ -48,7 +53,8 @@ export function parseExpiry(raw: string, now: Date): { month: number; year: numb
   const month = Number(m[1]);
   const year = m[2]!.length === 2 ? 2000 + Number(m[2]) : Number(m[2]);
   if (month < 1 || month > 12) return 'a month is 01-12';
-  if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) return 'the card has expired';
+  if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1))
+    return 'the card has expired';
   return { month, year };
 }
 

@@ -31,25 +31,77 @@ export function ClientsScreen() {
   const canTeams = isAgency && can(a, 'teams.manage');
   const teams = useQuery({ ...trpc.teams.list.queryOptions({ agencyId: a.id }), enabled: isAgency });
   const tree = useQuery({ ...trpc.accounts.tree.queryOptions({ accountId: a.id }), enabled: a.kind === 'holding' });
-  const agencyName = useMemo(() => new Map((tree.data && !Array.isArray(tree.data) ? flatten([tree.data]) : []).map((n) => [n.id, n.name])), [tree.data]);
-  const assign = useMutation(trpc.teams.assignClient.mutationOptions({ onSuccess: () => toast.success('Team changed.'), onError: (e) => toast.error(e.message) }));
+  const agencyName = useMemo(
+    () => new Map((tree.data && !Array.isArray(tree.data) ? flatten([tree.data]) : []).map((n) => [n.id, n.name])),
+    [tree.data],
+  );
+  const assign = useMutation(
+    trpc.teams.assignClient.mutationOptions({
+      onSuccess: () => toast.success('Team changed.'),
+      onError: (e) => toast.error(e.message),
+    }),
+  );
   const columns = useMemo(
     () => [
-      col.accessor('name', { header: 'Client', cell: (c) => <Link to="/accounts/$accountId" params={{ accountId: c.row.original.id }} className="font-medium text-blue-800 hover:underline">{c.getValue()}</Link> }),
-      ...(a.kind === 'holding' ? [col.accessor((c) => (c.agencyId ? (agencyName.get(c.agencyId) ?? '') : ''), { id: 'agency', header: 'Agency', cell: (c) => c.getValue() || <span className="text-slate-500">none</span> })] : []),
-      col.accessor('tier', { header: 'Tier', cell: (c) => <Badge tone={c.getValue() === 'premium' ? 'amber' : 'neutral'}>{c.getValue()}</Badge> }),
-      col.accessor((c) => c.connectedSince ?? '', { id: 'connected', header: 'Connected since', cell: (c) => (c.row.original.connectedSince ? formatDate(c.row.original.connectedSince, a.timeZone) : <span className="text-slate-500">—</span>) }),
+      col.accessor('name', {
+        header: 'Client',
+        cell: (c) => (
+          <Link
+            to="/accounts/$accountId"
+            params={{ accountId: c.row.original.id }}
+            className="font-medium text-blue-800 hover:underline"
+          >
+            {c.getValue()}
+          </Link>
+        ),
+      }),
+      ...(a.kind === 'holding'
+        ? [
+            col.accessor((c) => (c.agencyId ? (agencyName.get(c.agencyId) ?? '') : ''), {
+              id: 'agency',
+              header: 'Agency',
+              cell: (c) => c.getValue() || <span className="text-slate-500">none</span>,
+            }),
+          ]
+        : []),
+      col.accessor('tier', {
+        header: 'Tier',
+        cell: (c) => <Badge tone={c.getValue() === 'premium' ? 'amber' : 'neutral'}>{c.getValue()}</Badge>,
+      }),
+      col.accessor((c) => c.connectedSince ?? '', {
+        id: 'connected',
+        header: 'Connected since',
+        cell: (c) =>
+          c.row.original.connectedSince ? (
+            formatDate(c.row.original.connectedSince, a.timeZone)
+          ) : (
+            <span className="text-slate-500">—</span>
+          ),
+      }),
       col.accessor((c) => c.team?.name ?? '', {
         id: 'team',
         header: 'Team',
         cell: (c) => {
           const cl = c.row.original;
           return canTeams && cl.agencyId === a.id ? (
-            <NativeSelect aria-label={`Team of ${cl.name}`} className="w-40" value={cl.team?.id ?? ''} onChange={(e) => assign.mutate({ clientId: cl.id, teamId: e.target.value || null })}>
+            <NativeSelect
+              aria-label={`Team of ${cl.name}`}
+              className="w-40"
+              value={cl.team?.id ?? ''}
+              onChange={(e) => assign.mutate({ clientId: cl.id, teamId: e.target.value || null })}
+            >
               <option value="">No team</option>
-              {teams.data?.items.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+              {teams.data?.items.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
             </NativeSelect>
-          ) : cl.team ? <Badge tone="violet">{cl.team.name}</Badge> : <span className="text-slate-500">—</span>;
+          ) : cl.team ? (
+            <Badge tone="violet">{cl.team.name}</Badge>
+          ) : (
+            <span className="text-slate-500">—</span>
+          );
         },
       }),
     ],
@@ -58,7 +110,14 @@ export function ClientsScreen() {
   return (
     <>
       <Card>
-        <CardHeader title="Clients" description={a.kind === 'holding' ? 'Every client of every agency of this holding.' : 'The clients this agency runs, its own and connected premium ones.'} />
+        <CardHeader
+          title="Clients"
+          description={
+            a.kind === 'holding'
+              ? 'Every client of every agency of this holding.'
+              : 'The clients this agency runs, its own and connected premium ones.'
+          }
+        />
         <CardBody>
           <FormError message={errorMessage(clients.error)} />
           <DataTable
@@ -70,7 +129,16 @@ export function ClientsScreen() {
             noun={['client', 'clients']}
             filterPlaceholder="Filter clients"
             empty={
-              <>No clients yet. {can(a, 'accounts.createSub') && isAgency ? <Link to="/accounts/$accountId" params={{ accountId: a.id }} className="text-blue-700 underline">Create one on the overview</Link> : 'Clients appear here once an agency creates or connects them.'}</>
+              <>
+                No clients yet.{' '}
+                {can(a, 'accounts.createSub') && isAgency ? (
+                  <Link to="/accounts/$accountId" params={{ accountId: a.id }} className="text-blue-700 underline">
+                    Create one on the overview
+                  </Link>
+                ) : (
+                  'Clients appear here once an agency creates or connects them.'
+                )}
+              </>
             }
           />
         </CardBody>
@@ -99,23 +167,48 @@ function Teams({ canManage }: { canManage: boolean }) {
   });
   return (
     <Card>
-      <CardHeader title="Teams" description={`A team membership covers every client of the team, with the team membership's role.${can(a, 'members.invite') ? ' Invite to a team from Members.' : ''}`} />
+      <CardHeader
+        title="Teams"
+        description={`A team membership covers every client of the team, with the team membership's role.${can(a, 'members.invite') ? ' Invite to a team from Members.' : ''}`}
+      />
       <CardBody className="space-y-4">
         <FormError message={errorMessage(teams.error)} />
-        {teams.isSuccess && teams.data.items.length === 0 && <Empty>No teams yet.{canManage ? ' Create one below, then put clients in it.' : ''}</Empty>}
+        {teams.isSuccess && teams.data.items.length === 0 && (
+          <Empty>No teams yet.{canManage ? ' Create one below, then put clients in it.' : ''}</Empty>
+        )}
         <ul className="divide-y divide-slate-100" data-testid="teams">
           {teams.data?.items.map((t) => (
             <li key={t.id} className="py-2 text-sm">
-              <strong>{t.name}</strong>: {t.clients.length ? t.clients.map((c) => c.name).join(', ') : <span className="text-slate-600">no clients</span>}
-              {t.members.length > 0 && <div className="text-xs text-slate-600">members: {t.members.map((m) => `${m.name} (${m.role})`).join(', ')}</div>}
+              <strong>{t.name}</strong>:{' '}
+              {t.clients.length ? (
+                t.clients.map((c) => c.name).join(', ')
+              ) : (
+                <span className="text-slate-600">no clients</span>
+              )}
+              {t.members.length > 0 && (
+                <div className="text-xs text-slate-600">
+                  members: {t.members.map((m) => `${m.name} (${m.role})`).join(', ')}
+                </div>
+              )}
             </li>
           ))}
         </ul>
         {canManage && (
-          <form onSubmit={submit} noValidate aria-label="Create a team" className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4">
-            <Field label="New team name" error={form.formState.errors.name?.message} className="w-full sm:w-72">{(p) => <Input {...p} {...form.register('name')} />}</Field>
-            <Button type="submit" className="sm:mt-6" disabled={form.formState.isSubmitting}>Create team</Button>
-            <div className="w-full"><FormError message={serverError(form)} /></div>
+          <form
+            onSubmit={submit}
+            noValidate
+            aria-label="Create a team"
+            className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4"
+          >
+            <Field label="New team name" error={form.formState.errors.name?.message} className="w-full sm:w-72">
+              {(p) => <Input {...p} {...form.register('name')} />}
+            </Field>
+            <Button type="submit" className="sm:mt-6" disabled={form.formState.isSubmitting}>
+              Create team
+            </Button>
+            <div className="w-full">
+              <FormError message={serverError(form)} />
+            </div>
           </form>
         )}
       </CardBody>

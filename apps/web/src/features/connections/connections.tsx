@@ -16,14 +16,25 @@ import { can, useAccount } from '../accounts/context';
 import { useSearchTargets } from './search';
 
 type Connection = RouterOutputs['connections']['list']['items'][number];
-const STATE_TONE = { requested: 'amber', accepted: 'green', declined: 'red', expired: 'neutral', disconnected: 'neutral', cancelled: 'neutral' } as const;
+const STATE_TONE = {
+  requested: 'amber',
+  accepted: 'green',
+  declined: 'red',
+  expired: 'neutral',
+  disconnected: 'neutral',
+  cancelled: 'neutral',
+} as const;
 
 /** The connections inbox: incoming, sent, connected and history; requests by search or link; disconnect behind a confirmation. */
 export function ConnectionsScreen() {
   const a = useAccount();
   const trpc = useTRPC();
   const list = useQuery(trpc.connections.list.queryOptions({ accountId: a.id }));
-  const accept = useMutation(trpc.connections.accept.mutationOptions({ onSuccess: (c) => toast.success(`Connected: ${c.client.name} and ${c.agency.name}.`) }));
+  const accept = useMutation(
+    trpc.connections.accept.mutationOptions({
+      onSuccess: (c) => toast.success(`Connected: ${c.client.name} and ${c.agency.name}.`),
+    }),
+  );
   const decline = useMutation(trpc.connections.decline.mutationOptions());
   const [declining, setDeclining] = useState<Connection | null>(null);
   const [disconnecting, setDisconnecting] = useState<string | null>(null);
@@ -44,11 +55,22 @@ export function ConnectionsScreen() {
       {canManage && connectedPremium && (
         <Card>
           <CardHeader title="Disconnect" description="Either side may end the connection at any time." />
-          <CardBody><Button variant="danger" onClick={() => setDisconnecting(a.id)}>Disconnect from the agency…</Button></CardBody>
+          <CardBody>
+            <Button variant="danger" onClick={() => setDisconnecting(a.id)}>
+              Disconnect from the agency…
+            </Button>
+          </CardBody>
         </Card>
       )}
       <Card>
-        <CardHeader title="Connections" description={a.kind === 'client' ? `${a.name}'s agency connections, current and past.` : 'Premium clients connected to this agency, and the requests between you.'} />
+        <CardHeader
+          title="Connections"
+          description={
+            a.kind === 'client'
+              ? `${a.name}'s agency connections, current and past.`
+              : 'Premium clients connected to this agency, and the requests between you.'
+          }
+        />
         <CardBody className="space-y-5">
           {list.isPending && <SkeletonRows />}
           <FormError message={errorMessage(list.error)} />
@@ -56,26 +78,42 @@ export function ConnectionsScreen() {
           {groups.map(([key, title, rows]) =>
             rows.length === 0 ? null : (
               <section key={key} data-testid={`connections-${key}`} aria-labelledby={`conn-${key}`}>
-                <h3 id={`conn-${key}`} className="mb-1 text-sm font-semibold text-slate-800">{title} <span className="font-normal text-slate-600">({rows.length})</span></h3>
+                <h3 id={`conn-${key}`} className="mb-1 text-sm font-semibold text-slate-800">
+                  {title} <span className="font-normal text-slate-600">({rows.length})</span>
+                </h3>
                 <ul className="divide-y divide-slate-100">
                   {rows.map((c) => (
                     <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
                       <div className="min-w-0">
-                        <span className="font-medium">{c.client.name}</span> ↔ <span className="font-medium">{c.agency.name}</span>{' '}
+                        <span className="font-medium">{c.client.name}</span> ↔{' '}
+                        <span className="font-medium">{c.agency.name}</span>{' '}
                         <Badge tone={STATE_TONE[c.state as keyof typeof STATE_TONE] ?? 'neutral'}>{c.state}</Badge>
                         <div className="text-xs text-slate-600">
-                          {c.origin === 'request' ? `asked by the ${c.requestedBySide}` : `by ${c.origin}`} on {formatDate(c.requestedAt, a.timeZone)}
+                          {c.origin === 'request' ? `asked by the ${c.requestedBySide}` : `by ${c.origin}`} on{' '}
+                          {formatDate(c.requestedAt, a.timeZone)}
                           {c.endedAt && `, ended by the ${c.endedBySide} on ${formatDate(c.endedAt, a.timeZone)}`}
                         </div>
                       </div>
                       <div className="flex gap-2">
                         {c.canRespond && (
                           <>
-                            <Button size="sm" onClick={() => accept.mutate({ connectionId: c.id })} disabled={accept.isPending}>Accept</Button>
-                            <Button size="sm" variant="secondary" onClick={() => setDeclining(c)}>Decline…</Button>
+                            <Button
+                              size="sm"
+                              onClick={() => accept.mutate({ connectionId: c.id })}
+                              disabled={accept.isPending}
+                            >
+                              Accept
+                            </Button>
+                            <Button size="sm" variant="secondary" onClick={() => setDeclining(c)}>
+                              Decline…
+                            </Button>
                           </>
                         )}
-                        {key === 'connected' && canManage && a.kind === 'agency' && <Button size="sm" variant="secondary" onClick={() => setDisconnecting(c.client.id)}>Disconnect…</Button>}
+                        {key === 'connected' && canManage && a.kind === 'agency' && (
+                          <Button size="sm" variant="secondary" onClick={() => setDisconnecting(c.client.id)}>
+                            Disconnect…
+                          </Button>
+                        )}
                       </div>
                     </li>
                   ))}
@@ -91,9 +129,17 @@ export function ConnectionsScreen() {
         onOpenChange={(o) => !o && setDeclining(null)}
         title="Decline this request?"
         confirmLabel="Decline"
-        onConfirm={async () => { await decline.mutateAsync({ connectionId: declining!.id }); toast.success('Request declined.'); }}
+        onConfirm={async () => {
+          await decline.mutateAsync({ connectionId: declining!.id });
+          toast.success('Request declined.');
+        }}
       >
-        {declining && <p>{declining.client.name} and {declining.agency.name} will not be connected. The request moves to History; a new request can be sent later.</p>}
+        {declining && (
+          <p>
+            {declining.client.name} and {declining.agency.name} will not be connected. The request moves to History; a
+            new request can be sent later.
+          </p>
+        )}
       </ConfirmDialog>
       {disconnecting && <DisconnectDialog clientId={disconnecting} onClose={() => setDisconnecting(null)} />}
     </>
@@ -114,7 +160,10 @@ function DisconnectDialog({ clientId, onClose }: { clientId: string; onClose: ()
       title={p ? `Disconnect ${clientName} from ${p.agency.name}?` : 'Disconnect?'}
       confirmLabel="Disconnect now"
       testId="disconnect-confirm"
-      onConfirm={async () => { await disconnect.mutateAsync({ clientId }); toast.success('Disconnected.'); }}
+      onConfirm={async () => {
+        await disconnect.mutateAsync({ clientId });
+        toast.success('Disconnected.');
+      }}
     >
       <FormError message={errorMessage(preview.error)} />
       {preview.isPending && <SkeletonRows rows={3} />}
@@ -122,11 +171,27 @@ function DisconnectDialog({ clientId, onClose }: { clientId: string; onClose: ()
         <>
           <p>Disconnecting will, at once:</p>
           <ul className="list-disc space-y-1 pl-5">
-            <li>remove every access of {p.agency.name}'s and its holding's members to {clientName}, its campaigns, seats and history;</li>
-            <li>{p.seatsReturning.length ? `return ${p.seatsReturning.length} seat(s) to ${p.agency.name}: ${p.seatsReturning.map((s) => `${s.dsp} ${s.seatId}`).join(', ')}` : 'return no seats (none came from the agency)'};</li>
-            <li>end the use of {p.agency.name}'s and its holding's deals{p.campaignsPausing.length ? ` and pause ${p.campaignsPausing.length} campaign(s): ${p.campaignsPausing.map((c) => c.name).join(', ')}` : ' (no campaign uses them)'}.</li>
+            <li>
+              remove every access of {p.agency.name}'s and its holding's members to {clientName}, its campaigns, seats
+              and history;
+            </li>
+            <li>
+              {p.seatsReturning.length
+                ? `return ${p.seatsReturning.length} seat(s) to ${p.agency.name}: ${p.seatsReturning.map((s) => `${s.dsp} ${s.seatId}`).join(', ')}`
+                : 'return no seats (none came from the agency)'}
+              ;
+            </li>
+            <li>
+              end the use of {p.agency.name}'s and its holding's deals
+              {p.campaignsPausing.length
+                ? ` and pause ${p.campaignsPausing.length} campaign(s): ${p.campaignsPausing.map((c) => c.name).join(', ')}`
+                : ' (no campaign uses them)'}
+              .
+            </li>
           </ul>
-          <p className="text-slate-600">The client keeps all its own data: campaigns, deals, seats it linked, members and history.</p>
+          <p className="text-slate-600">
+            The client keeps all its own data: campaigns, deals, seats it linked, members and history.
+          </p>
         </>
       )}
     </ConfirmDialog>
@@ -137,8 +202,19 @@ function CopyLink({ link }: { link: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <code className="min-w-0 rounded bg-slate-100 px-2 py-1.5 text-xs break-all" data-testid="connect-link">{link}</code>
-      <Button size="sm" variant="secondary" onClick={() => void navigator.clipboard?.writeText(link).then(() => { setCopied(true); toast.success('Link copied.'); })}>
+      <code className="min-w-0 rounded bg-slate-100 px-2 py-1.5 text-xs break-all" data-testid="connect-link">
+        {link}
+      </code>
+      <Button
+        size="sm"
+        variant="secondary"
+        onClick={() =>
+          void navigator.clipboard?.writeText(link).then(() => {
+            setCopied(true);
+            toast.success('Link copied.');
+          })
+        }
+      >
         {copied ? <Check className="size-4" aria-hidden /> : <Copy className="size-4" aria-hidden />}Copy link
       </Button>
     </div>
@@ -150,10 +226,17 @@ function AgencyInvite() {
   const a = useAccount();
   return (
     <Card>
-      <CardHeader title="Invite a premium client to connect" description="Send this link to the client's admin: opening it while signed in lets them request the connection, which you then accept here." />
+      <CardHeader
+        title="Invite a premium client to connect"
+        description="Send this link to the client's admin: opening it while signed in lets them request the connection, which you then accept here."
+      />
       <CardBody className="space-y-4">
         <CopyLink link={`${window.location.origin}/connect/${a.id}`} />
-        <TargetSearch label="Or find a premium client by its account id" placeholder="Client account id" kind="client" />
+        <TargetSearch
+          label="Or find a premium client by its account id"
+          placeholder="Client account id"
+          kind="client"
+        />
       </CardBody>
     </Card>
   );
@@ -163,8 +246,17 @@ function AgencyInvite() {
 function FindAgency() {
   return (
     <Card>
-      <CardHeader title="Connect to an agency" description="Paste the invitation link the agency sent you (or its account id). The agency's admin accepts or declines; requests expire after 14 days." />
-      <CardBody><TargetSearch label="Agency: invitation link or account id" placeholder="https://…/connect/… or account id" kind="agency" /></CardBody>
+      <CardHeader
+        title="Connect to an agency"
+        description="Paste the invitation link the agency sent you (or its account id). The agency's admin accepts or declines; requests expire after 14 days."
+      />
+      <CardBody>
+        <TargetSearch
+          label="Agency: invitation link or account id"
+          placeholder="https://…/connect/… or account id"
+          kind="agency"
+        />
+      </CardBody>
     </Card>
   );
 }
@@ -175,33 +267,65 @@ function TargetSearch({ label, placeholder, kind }: { label: string; placeholder
   const [q, setQ] = useState('');
   const [submitted, setSubmitted] = useState('');
   const found = useSearchTargets(a.id, submitted);
-  const request = useMutation(trpc.connections.request.mutationOptions({ onSuccess: (c) => { toast.success(`Request sent to ${kind === 'agency' ? c.agency.name : c.client.name}.`); setQ(''); setSubmitted(''); } }));
+  const request = useMutation(
+    trpc.connections.request.mutationOptions({
+      onSuccess: (c) => {
+        toast.success(`Request sent to ${kind === 'agency' ? c.agency.name : c.client.name}.`);
+        setQ('');
+        setSubmitted('');
+      },
+    }),
+  );
   const items = (found.data?.items ?? []).filter((t) => t.kind === kind);
-  const send = (otherId: string) => request.mutate(kind === 'client' ? { agencyId: a.id, clientId: otherId } : { clientId: a.id, agencyId: otherId });
+  const send = (otherId: string) =>
+    request.mutate(kind === 'client' ? { agencyId: a.id, clientId: otherId } : { clientId: a.id, agencyId: otherId });
   return (
     <div className="space-y-3">
-      <form role="search" className="flex flex-wrap items-end gap-2" onSubmit={(e) => { e.preventDefault(); setSubmitted(q); }}>
+      <form
+        role="search"
+        className="flex flex-wrap items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSubmitted(q);
+        }}
+      >
         <label className="flex w-full flex-col gap-1 text-sm font-medium text-slate-700 sm:w-96">
           {label}
           <Input value={q} onChange={(e) => setQ(e.target.value)} placeholder={placeholder} autoComplete="off" />
         </label>
-        <Button type="submit" variant="secondary"><Search className="size-4" aria-hidden />Find</Button>
+        <Button type="submit" variant="secondary">
+          <Search className="size-4" aria-hidden />
+          Find
+        </Button>
       </form>
       <FormError message={errorMessage(found.error ?? request.error)} />
-      {submitted && found.isSuccess && (
-        items.length === 0 ? (
-            <p className="text-sm text-slate-700" role="status">No {kind === 'agency' ? 'agency' : 'standalone premium client'} matches “{submitted}”. Check the link or id with the other side.</p>
-          ) : (
-            <ul className="divide-y divide-slate-100 rounded-md border border-slate-200" data-testid="connect-results">
-              {items.map((t) => (
-                <li key={t.id} className="flex flex-wrap items-center justify-between gap-2 px-3 py-2 text-sm">
-                  <span><span className="font-medium">{t.name}</span>{t.holdingName && <span className="text-slate-600"> · {t.holdingName}</span>}</span>
-                  <Button size="sm" onClick={() => send(t.id)} disabled={request.isPending} aria-label={`Send request to ${t.name}`}>Send request</Button>
-                </li>
-              ))}
-            </ul>
-          )
-      )}
+      {submitted &&
+        found.isSuccess &&
+        (items.length === 0 ? (
+          <p className="text-sm text-slate-700" role="status">
+            No {kind === 'agency' ? 'agency' : 'standalone premium client'} matches “{submitted}”. Check the link or id
+            with the other side.
+          </p>
+        ) : (
+          <ul className="divide-y divide-slate-100 rounded-md border border-slate-200" data-testid="connect-results">
+            {items.map((t) => (
+              <li key={t.id} className="flex flex-wrap items-center justify-between gap-2 px-3 py-2 text-sm">
+                <span>
+                  <span className="font-medium">{t.name}</span>
+                  {t.holdingName && <span className="text-slate-600"> · {t.holdingName}</span>}
+                </span>
+                <Button
+                  size="sm"
+                  onClick={() => send(t.id)}
+                  disabled={request.isPending}
+                  aria-label={`Send request to ${t.name}`}
+                >
+                  Send request
+                </Button>
+              </li>
+            ))}
+          </ul>
+        ))}
     </div>
   );
 }

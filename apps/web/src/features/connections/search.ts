@@ -12,5 +12,9 @@ export const uuidIn = (q: string) => UUID.exec(q)?.[0]?.toLowerCase() ?? null;
 export function useSearchTargets(fromAccountId: string, q: string) {
   const trpc = useTRPC();
   const query = q.trim().slice(0, 200);
-  return useQuery({ ...trpc.connections.searchTargets.queryOptions({ fromAccountId, q: query }), enabled: Boolean(fromAccountId) && query.length > 0, staleTime: 30_000 });
+  return useQuery({
+    ...trpc.connections.searchTargets.queryOptions({ fromAccountId, q: query }),
+    enabled: Boolean(fromAccountId) && query.length > 0,
+    staleTime: 30_000,
+  });
 }

@@ -25,7 +25,9 @@ type Deal = RouterOutputs['deals']['list']['items'][number];
 const col = createColumnHelper<Deal>();
 
 export const flight = (d: { startsAt: string | null; endsAt: string | null }, tz: string) =>
-  d.startsAt || d.endsAt ? `${d.startsAt ? formatDate(d.startsAt, tz) : '…'} – ${d.endsAt ? formatDate(d.endsAt, tz) : '…'}` : 'open';
+  d.startsAt || d.endsAt
+    ? `${d.startsAt ? formatDate(d.startsAt, tz) : '…'} – ${d.endsAt ? formatDate(d.endsAt, tz) : '…'}`
+    : 'open';
 export const dspNames = (dsps: string[]) => dsps.map((x) => DSP_LABEL[x as keyof typeof DSP_LABEL] ?? x).join(', ');
 
 export function DealsScreen({ search }: { search: DealsSearch }) {
@@ -38,22 +40,52 @@ export function DealsScreen({ search }: { search: DealsSearch }) {
   const canEdit = can(a, 'deals.edit') && a.archivedAt === null;
   const columns = useMemo(
     () => [
-      col.accessor('name', { header: 'Deal', cell: (c) => <div><Link to="/deals/$dealId" params={{ dealId: c.row.original.id }} className="font-medium text-blue-800 hover:underline">{c.getValue()}</Link><div className="text-xs text-slate-600">{c.row.original.dealId}</div></div> }),
+      col.accessor('name', {
+        header: 'Deal',
+        cell: (c) => (
+          <div>
+            <Link
+              to="/deals/$dealId"
+              params={{ dealId: c.row.original.id }}
+              className="font-medium text-blue-800 hover:underline"
+            >
+              {c.getValue()}
+            </Link>
+            <div className="text-xs text-slate-600">{c.row.original.dealId}</div>
+          </div>
+        ),
+      }),
       col.accessor('publisher', { header: 'Publisher' }),
       col.accessor((d) => DEAL_TYPE_LABEL[d.type], { id: 'type', header: 'Type' }),
       col.accessor((d) => BigInt(d.cpmMicros), {
         id: 'cpm',
         header: 'CPM',
-        sortingFn: (x, y) => { const p = x.getValue<bigint>('cpm'), q = y.getValue<bigint>('cpm'); return p < q ? -1 : p > q ? 1 : 0; },
-        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatMoney(c.row.original.cpmMicros, c.row.original.currency)} CPM</span>,
+        sortingFn: (x, y) => {
+          const p = x.getValue<bigint>('cpm'),
+            q = y.getValue<bigint>('cpm');
+          return p < q ? -1 : p > q ? 1 : 0;
+        },
+        cell: (c) => (
+          <span className="whitespace-nowrap tabular-nums">
+            {formatMoney(c.row.original.cpmMicros, c.row.original.currency)} CPM
+          </span>
+        ),
       }),
       col.accessor((d) => dspNames(d.dsps), { id: 'dsps', header: 'DSPs' }),
-      col.accessor((d) => d.startsAt ?? '', { id: 'flight', header: 'Flight', cell: (c) => <span className="whitespace-nowrap">{flight(c.row.original, a.timeZone)}</span> }),
+      col.accessor((d) => d.startsAt ?? '', {
+        id: 'flight',
+        header: 'Flight',
+        cell: (c) => <span className="whitespace-nowrap">{flight(c.row.original, a.timeZone)}</span>,
+      }),
       col.accessor('source', {
         header: 'Source',
         cell: (c) => (
           <div className="flex flex-wrap gap-1">
-            {c.getValue() === 'owned' ? <Badge tone="green">owned</Badge> : <Badge tone="blue">inherited from {c.row.original.owner.name}</Badge>}
+            {c.getValue() === 'owned' ? (
+              <Badge tone="green">owned</Badge>
+            ) : (
+              <Badge tone="blue">inherited from {c.row.original.owner.name}</Badge>
+            )}
             {c.row.original.publisherInitiated && <Badge>publisher-initiated</Badge>}
           </div>
         ),
@@ -66,7 +98,14 @@ export function DealsScreen({ search }: { search: DealsSearch }) {
     <>
       {canEdit && <CreateDeal />}
       <Card>
-        <CardHeader title={a.kind === 'client' ? 'Deals this client may use' : 'Deals this account may use'} description={a.kind === 'client' ? 'Its own deals and those of its agency and holding.' : 'Its own deals and those of the accounts above it.'} />
+        <CardHeader
+          title={a.kind === 'client' ? 'Deals this client may use' : 'Deals this account may use'}
+          description={
+            a.kind === 'client'
+              ? 'Its own deals and those of its agency and holding.'
+              : 'Its own deals and those of the accounts above it.'
+          }
+        />
         <CardBody>
           <FormError message={errorMessage(list.error)} />
           <DataTable
@@ -78,13 +117,20 @@ export function DealsScreen({ search }: { search: DealsSearch }) {
             noun={['deal', 'deals']}
             filterPlaceholder="Filter deals"
             filter={search.q ?? ''}
-            onFilterChange={(q) => void navigate({ to: '.', search: (s: DealsSearch) => ({ ...s, q: q || undefined }), replace: true })}
+            onFilterChange={(q) =>
+              void navigate({ to: '.', search: (s: DealsSearch) => ({ ...s, q: q || undefined }), replace: true })
+            }
             empty={`No deals yet.${canEdit ? ` Create one above.${below}` : ''}`}
             cursor={{
               hasPrevious: pages.length > 0,
               hasNext: Boolean(list.data?.nextCursor),
-              onPrevious: () => void navigate({ to: '.', search: (s: DealsSearch) => ({ ...s, pages: pages.slice(0, -1) }) }),
-              onNext: () => void navigate({ to: '.', search: (s: DealsSearch) => ({ ...s, pages: [...pages, list.data!.nextCursor!] }) }),
+              onPrevious: () =>
+                void navigate({ to: '.', search: (s: DealsSearch) => ({ ...s, pages: pages.slice(0, -1) }) }),
+              onNext: () =>
+                void navigate({
+                  to: '.',
+                  search: (s: DealsSearch) => ({ ...s, pages: [...pages, list.data!.nextCursor!] }),
+                }),
             }}
           />
         </CardBody>
@@ -106,7 +152,10 @@ const schema = z
     dealId: z.string().trim().max(200, 'at most 200 characters'),
     dsps: z.array(z.string()).min(1, 'pick at least one DSP'),
   })
-  .refine((v) => !v.startsAt || !v.endsAt || v.startsAt <= v.endsAt, { path: ['endsAt'], message: 'must not be before the start' });
+  .refine((v) => !v.startsAt || !v.endsAt || v.startsAt <= v.endsAt, {
+    path: ['endsAt'],
+    message: 'must not be before the start',
+  });
 type Values = z.infer<typeof schema>;
 
 function CreateDeal() {
@@ -114,7 +163,17 @@ function CreateDeal() {
   const trpc = useTRPC();
   const multi = a.level === 1;
   const cs = useMemo(currencies, []);
-  const empty: Values = { name: '', publisher: '', type: DEAL_TYPES[0]!, cpm: '', currency: a.currency, startsAt: '', endsAt: '', dealId: '', dsps: ['dv360'] };
+  const empty: Values = {
+    name: '',
+    publisher: '',
+    type: DEAL_TYPES[0]!,
+    cpm: '',
+    currency: a.currency,
+    startsAt: '',
+    endsAt: '',
+    dealId: '',
+    dsps: ['dv360'],
+  };
   const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: empty });
   const create = useMutation(trpc.deals.create.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
@@ -141,22 +200,66 @@ function CreateDeal() {
   const currency = form.watch('currency');
   return (
     <Card>
-      <CardHeader title="Create a deal" description={`A direct deal with a publisher.${a.kind === 'client' ? '' : ' It is shared with every account below this one.'}${multi ? '' : ' Only level-1 deals may span several DSPs.'}`} />
+      <CardHeader
+        title="Create a deal"
+        description={`A direct deal with a publisher.${a.kind === 'client' ? '' : ' It is shared with every account below this one.'}${multi ? '' : ' Only level-1 deals may span several DSPs.'}`}
+      />
       <CardBody>
-        <form onSubmit={submit} noValidate aria-label="Create a deal" className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start">
-          <Field label="Deal name" error={errors.name?.message}>{(p) => <Input {...p} {...form.register('name')} />}</Field>
-          <Field label="Publisher" error={errors.publisher?.message}>{(p) => <Input {...p} {...form.register('publisher')} />}</Field>
-          <Field label="Type" error={errors.type?.message}>{(p) => <NativeSelect {...p} {...form.register('type')}>{DEAL_TYPES.map((t) => <option key={t} value={t}>{DEAL_TYPE_LABEL[t]}</option>)}</NativeSelect>}</Field>
-          <Field label={`CPM (${currency})`} error={errors.cpm?.message} hint="e.g. 2.75">{(p) => <Input {...p} inputMode="decimal" {...form.register('cpm')} />}</Field>
-          <Field label="Currency" error={errors.currency?.message}>{(p) => <NativeSelect {...p} {...form.register('currency')}>{cs.map((c) => <option key={c} value={c}>{c}</option>)}</NativeSelect>}</Field>
-          <Field label="Starts" error={errors.startsAt?.message} hint={`In ${a.timeZone}; optional.`}>{(p) => <Input {...p} type="date" {...form.register('startsAt')} />}</Field>
-          <Field label="Ends" error={errors.endsAt?.message} hint="Optional.">{(p) => <Input {...p} type="date" {...form.register('endsAt')} />}</Field>
-          <Field label="Deal id (optional)" error={errors.dealId?.message} hint="Generated when empty.">{(p) => <Input {...p} {...form.register('dealId')} />}</Field>
+        <form
+          onSubmit={submit}
+          noValidate
+          aria-label="Create a deal"
+          className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start"
+        >
+          <Field label="Deal name" error={errors.name?.message}>
+            {(p) => <Input {...p} {...form.register('name')} />}
+          </Field>
+          <Field label="Publisher" error={errors.publisher?.message}>
+            {(p) => <Input {...p} {...form.register('publisher')} />}
+          </Field>
+          <Field label="Type" error={errors.type?.message}>
+            {(p) => (
+              <NativeSelect {...p} {...form.register('type')}>
+                {DEAL_TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {DEAL_TYPE_LABEL[t]}
+                  </option>
+                ))}
+              </NativeSelect>
+            )}
+          </Field>
+          <Field label={`CPM (${currency})`} error={errors.cpm?.message} hint="e.g. 2.75">
+            {(p) => <Input {...p} inputMode="decimal" {...form.register('cpm')} />}
+          </Field>
+          <Field label="Currency" error={errors.currency?.message}>
+            {(p) => (
+              <NativeSelect {...p} {...form.register('currency')}>
+                {cs.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </NativeSelect>
+            )}
+          </Field>
+          <Field label="Starts" error={errors.startsAt?.message} hint={`In ${a.timeZone}; optional.`}>
+            {(p) => <Input {...p} type="date" {...form.register('startsAt')} />}
+          </Field>
+          <Field label="Ends" error={errors.endsAt?.message} hint="Optional.">
+            {(p) => <Input {...p} type="date" {...form.register('endsAt')} />}
+          </Field>
+          <Field label="Deal id (optional)" error={errors.dealId?.message} hint="Generated when empty.">
+            {(p) => <Input {...p} {...form.register('dealId')} />}
+          </Field>
           <Controller
             control={form.control}
             name="dsps"
             render={({ field, fieldState }) => (
-              <fieldset className="sm:col-span-2 lg:col-span-3" aria-describedby={fieldState.error ? 'dsps-error' : undefined} aria-invalid={Boolean(fieldState.error)}>
+              <fieldset
+                className="sm:col-span-2 lg:col-span-3"
+                aria-describedby={fieldState.error ? 'dsps-error' : undefined}
+                aria-invalid={Boolean(fieldState.error)}
+              >
                 <legend className="text-sm font-medium text-slate-700">{multi ? 'DSPs' : 'DSP'}</legend>
                 <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
                   {DSPS.map((d) => (
@@ -166,18 +269,31 @@ function CreateDeal() {
                         name="dsps"
                         className="size-4"
                         checked={field.value.includes(d)}
-                        onChange={(e) => field.onChange(multi ? (e.target.checked ? [...field.value, d] : field.value.filter((x) => x !== d)) : [d])}
+                        onChange={(e) =>
+                          field.onChange(
+                            multi ? (e.target.checked ? [...field.value, d] : field.value.filter((x) => x !== d)) : [d],
+                          )
+                        }
                       />
                       {DSP_LABEL[d]}
                     </label>
                   ))}
                 </div>
-                <p id="dsps-error" className={fieldState.error ? 'field-error min-h-4 text-xs text-red-700' : 'min-h-4 text-xs'}>{fieldState.error?.message ?? ''}</p>
+                <p
+                  id="dsps-error"
+                  className={fieldState.error ? 'field-error min-h-4 text-xs text-red-700' : 'min-h-4 text-xs'}
+                >
+                  {fieldState.error?.message ?? ''}
+                </p>
               </fieldset>
             )}
           />
-          <Button type="submit" className="self-start lg:mt-6" disabled={form.formState.isSubmitting}>Create deal</Button>
-          <div className="sm:col-span-2 lg:col-span-4"><FormError message={serverError(form)} /></div>
+          <Button type="submit" className="self-start lg:mt-6" disabled={form.formState.isSubmitting}>
+            Create deal
+          </Button>
+          <div className="sm:col-span-2 lg:col-span-4">
+            <FormError message={serverError(form)} />
+          </div>
         </form>
       </CardBody>
     </Card>

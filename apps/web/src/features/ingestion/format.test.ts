@@ -4,7 +4,17 @@ import { formatLag, reasonLabel } from './format';
 describe('ingestion formatting', () => {
   it('writes a lag in the largest two units, and zero as none', () => {
     expect([0, 1, 59, 60, 61, 3599, 3600, 3660, 86_399, 86_400, 90_000].map(formatLag)).toEqual([
-      'none', '1 s', '59 s', '1 min', '1 min 1 s', '59 min 59 s', '1 h', '1 h 1 min', '23 h 59 min', '1 d', '1 d 1 h',
+      'none',
+      '1 s',
+      '59 s',
+      '1 min',
+      '1 min 1 s',
+      '59 min 59 s',
+      '1 h',
+      '1 h 1 min',
+      '23 h 59 min',
+      '1 d',
+      '1 d 1 h',
     ]);
   });
 

@@ -33,9 +33,15 @@ export const STATUS_REFRESH_MS = 10_000;
 export function IngestionScreen() {
   const a = useAccount();
   const trpc = useTRPC();
-  const status = useQuery({ ...trpc.spend.status.queryOptions({ accountId: a.id }), refetchInterval: STATUS_REFRESH_MS });
+  const status = useQuery({
+    ...trpc.spend.status.queryOptions({ accountId: a.id }),
+    refetchInterval: STATUS_REFRESH_MS,
+  });
   // the keys' last use and batch counts move with every batch: refreshed with the status
-  const keys = useQuery({ ...trpc.ingestKeys.list.queryOptions({ accountId: a.id }), refetchInterval: STATUS_REFRESH_MS });
+  const keys = useQuery({
+    ...trpc.ingestKeys.list.queryOptions({ accountId: a.id }),
+    refetchInterval: STATUS_REFRESH_MS,
+  });
   return (
     <>
       <Status status={status} />
@@ -46,7 +52,11 @@ export function IngestionScreen() {
 }
 
 /** What a section needs of a query: its data, its error, whether it is still loading. */
-interface Loaded<T> { data: T | undefined; error: unknown; isPending: boolean }
+interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  isPending: boolean;
+}
 type StatusQuery = Loaded<RouterOutputs['spend']['status']>;
 
 function Status({ status }: { status: StatusQuery }) {
@@ -62,12 +72,31 @@ function Status({ status }: { status: StatusQuery }) {
         <FormError message={errorMessage(status.error)} />
         {s ? (
           <dl className="grid gap-4 sm:grid-cols-3" data-testid="ingestion-status">
-            <Stat label="Complete until" testId="complete-until" value={s.completeUntil ? formatDateTime(s.completeUntil, a.timeZone) : 'nothing rolled up yet'} hint={a.timeZone} />
-            <Stat label="Lag" testId="lag" value={formatLag(s.lagSeconds)} hint={s.lagSeconds > 0 ? 'age of the oldest record not yet rolled up' : 'every record is rolled up'} />
-            <Stat label="Pending records" testId="pending" value={s.pendingRecords.toLocaleString('en')} hint="stored, not yet in reports or credits" />
+            <Stat
+              label="Complete until"
+              testId="complete-until"
+              value={s.completeUntil ? formatDateTime(s.completeUntil, a.timeZone) : 'nothing rolled up yet'}
+              hint={a.timeZone}
+            />
+            <Stat
+              label="Lag"
+              testId="lag"
+              value={formatLag(s.lagSeconds)}
+              hint={s.lagSeconds > 0 ? 'age of the oldest record not yet rolled up' : 'every record is rolled up'}
+            />
+            <Stat
+              label="Pending records"
+              testId="pending"
+              value={s.pendingRecords.toLocaleString('en')}
+              hint="stored, not yet in reports or credits"
+            />
           </dl>
         ) : status.isPending ? (
-          <div role="status" aria-label="Loading the status" className="grid gap-4 sm:grid-cols-3"><Skeleton className="h-12" /><Skeleton className="h-12" /><Skeleton className="h-12" /></div>
+          <div role="status" aria-label="Loading the status" className="grid gap-4 sm:grid-cols-3">
+            <Skeleton className="h-12" />
+            <Skeleton className="h-12" />
+            <Skeleton className="h-12" />
+          </div>
         ) : null}
       </CardBody>
     </Card>
@@ -78,7 +107,9 @@ function Stat({ label, value, hint, testId }: { label: string; value: string; hi
   return (
     <div className="min-w-0">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd data-testid={testId} className="mt-1 text-xl font-semibold tabular-nums break-words text-slate-900">{value}</dd>
+      <dd data-testid={testId} className="mt-1 text-xl font-semibold tabular-nums break-words text-slate-900">
+        {value}
+      </dd>
       {hint && <dd className="text-xs text-slate-600">{hint}</dd>}
     </div>
   );
@@ -92,25 +123,61 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
   const keyName = useMemo(() => new Map((keys ?? []).map((k) => [k.id, k.name])), [keys]);
   const columns = useMemo(
     () => [
-      batchCol.accessor('createdAt', { header: 'Received', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
+      batchCol.accessor('createdAt', {
+        header: 'Received',
+        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
+      }),
       batchCol.accessor('source', {
         header: 'Source',
         cell: (c) => {
           const b = c.row.original;
           return (
             <span className="flex flex-col gap-0.5">
-              <Badge tone={b.source === 'api' ? 'blue' : 'violet'} className="self-start">{b.source === 'api' ? 'API' : 'CLI'}</Badge>
+              <Badge tone={b.source === 'api' ? 'blue' : 'violet'} className="self-start">
+                {b.source === 'api' ? 'API' : 'CLI'}
+              </Badge>
               <span className="text-xs text-slate-600 break-all">
-                {b.source === 'cli' ? (b.fileName ?? 'file') : b.keyId ? `key ${keyName.get(b.keyId) ?? '(revoked or unknown)'}` : 'signed-in user'}
+                {b.source === 'cli'
+                  ? (b.fileName ?? 'file')
+                  : b.keyId
+                    ? `key ${keyName.get(b.keyId) ?? '(revoked or unknown)'}`
+                    : 'signed-in user'}
               </span>
             </span>
           );
         },
       }),
-      batchCol.accessor('records', { header: 'Records', cell: (c) => <span className="tabular-nums">{num(c.getValue())}</span> }),
-      batchCol.accessor('accepted', { header: 'Accepted', cell: (c) => <span data-testid="accepted" className="tabular-nums">{num(c.getValue())}</span> }),
-      batchCol.accessor('duplicates', { header: 'Duplicates', cell: (c) => <span data-testid="duplicates" className="tabular-nums">{num(c.getValue())}</span> }),
-      batchCol.accessor('rejected', { header: 'Rejected', cell: (c) => <span data-testid="rejected" className={`tabular-nums ${c.getValue() > 0 ? 'font-semibold text-red-800' : ''}`}>{num(c.getValue())}</span> }),
+      batchCol.accessor('records', {
+        header: 'Records',
+        cell: (c) => <span className="tabular-nums">{num(c.getValue())}</span>,
+      }),
+      batchCol.accessor('accepted', {
+        header: 'Accepted',
+        cell: (c) => (
+          <span data-testid="accepted" className="tabular-nums">
+            {num(c.getValue())}
+          </span>
+        ),
+      }),
+      batchCol.accessor('duplicates', {
+        header: 'Duplicates',
+        cell: (c) => (
+          <span data-testid="duplicates" className="tabular-nums">
+            {num(c.getValue())}
+          </span>
+        ),
+      }),
+      batchCol.accessor('rejected', {
+        header: 'Rejected',
+        cell: (c) => (
+          <span
+            data-testid="rejected"
+            className={`tabular-nums ${c.getValue() > 0 ? 'font-semibold text-red-800' : ''}`}
+          >
+            {num(c.getValue())}
+          </span>
+        ),
+      }),
       batchCol.display({
         id: 'reasons',
         header: 'Reject reasons',
@@ -119,7 +186,14 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
           if (entries.length === 0) return <span className="text-xs text-slate-500">none</span>;
           return (
             <ul data-testid="reasons" className="space-y-0.5 text-xs">
-              {entries.map(([reason, n]) => <li key={reason}><span className="font-medium">{reasonLabel(reason)}</span> <span className="text-slate-600">({reason}) × {num(n)}</span></li>)}
+              {entries.map(([reason, n]) => (
+                <li key={reason}>
+                  <span className="font-medium">{reasonLabel(reason)}</span>{' '}
+                  <span className="text-slate-600">
+                    ({reason}) × {num(n)}
+                  </span>
+                </li>
+              ))}
             </ul>
           );
         },
@@ -129,9 +203,14 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
   );
   return (
     <Card>
-      <CardHeader title="Recent batches" description="The 20 most recent batches sent to this root, through the API (spend.ingest) or the CLI, with what became of their records. A duplicate is an event id already stored: counted, never stored twice." />
+      <CardHeader
+        title="Recent batches"
+        description="The 20 most recent batches sent to this root, through the API (spend.ingest) or the CLI, with what became of their records. A duplicate is an event id already stored: counted, never stored twice."
+      />
       <CardBody>
-        {status.error && !status.data ? <FormError message={`The batches could not be loaded: ${errorMessage(status.error)}`} /> : (
+        {status.error && !status.data ? (
+          <FormError message={`The batches could not be loaded: ${errorMessage(status.error)}`} />
+        ) : (
           <DataTable
             caption={`Recent ingestion batches of ${a.name}`}
             testId="batches"
@@ -153,7 +232,8 @@ function NoBatches() {
   return (
     <span data-testid="no-batches" className="block space-y-2">
       <span className="block">
-        No batches yet: send records with <code>spend.ingest</code> and an ingest key, or <code>pnpm trellis ingest FILE --account {a.id}</code>.
+        No batches yet: send records with <code>spend.ingest</code> and an ingest key, or{' '}
+        <code>pnpm trellis ingest FILE --account {a.id}</code>.
       </span>
       <span className="flex flex-wrap items-center justify-center gap-2">
         <span>Account id:</span>
@@ -177,7 +257,8 @@ function CopyButton({ text, label, done }: { text: string; label: string; done: 
   };
   return (
     <Button type="button" size="sm" variant="secondary" onClick={() => void copy()}>
-      {copied ? <Check className="size-4" aria-hidden /> : <Copy className="size-4" aria-hidden />}{label}
+      {copied ? <Check className="size-4" aria-hidden /> : <Copy className="size-4" aria-hidden />}
+      {label}
     </Button>
   );
 }
@@ -193,19 +274,52 @@ function Keys({ keys }: { keys: Loaded<RouterOutputs['ingestKeys']['list']> }) {
   const canCreate = a.archivedAt === null;
   const columns = useMemo(
     () => [
-      keyCol.accessor('name', { header: 'Name', cell: (c) => <span className="font-medium break-words">{c.getValue()}</span> }),
-      keyCol.accessor('keyPrefix', { header: 'Key', cell: (c) => <code className="text-xs whitespace-nowrap">{c.getValue()}</code> }),
-      keyCol.accessor('createdAt', { header: 'Created', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
-      keyCol.accessor('lastUsedAt', { header: 'Last used', cell: (c) => <span className="whitespace-nowrap">{c.getValue() ? formatDateTime(c.getValue()!, a.timeZone) : 'never'}</span> }),
-      keyCol.accessor('batches', { header: 'Batches', cell: (c) => <span className="tabular-nums">{num(c.getValue())}</span> }),
+      keyCol.accessor('name', {
+        header: 'Name',
+        cell: (c) => <span className="font-medium break-words">{c.getValue()}</span>,
+      }),
+      keyCol.accessor('keyPrefix', {
+        header: 'Key',
+        cell: (c) => <code className="text-xs whitespace-nowrap">{c.getValue()}</code>,
+      }),
+      keyCol.accessor('createdAt', {
+        header: 'Created',
+        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
+      }),
+      keyCol.accessor('lastUsedAt', {
+        header: 'Last used',
+        cell: (c) => (
+          <span className="whitespace-nowrap">
+            {c.getValue() ? formatDateTime(c.getValue()!, a.timeZone) : 'never'}
+          </span>
+        ),
+      }),
+      keyCol.accessor('batches', {
+        header: 'Batches',
+        cell: (c) => <span className="tabular-nums">{num(c.getValue())}</span>,
+      }),
       keyCol.accessor('revokedAt', {
         header: 'Status',
-        cell: (c) => (c.getValue() ? <Badge tone="red">revoked {formatDateTime(c.getValue()!, a.timeZone)}</Badge> : <Badge tone="green">active</Badge>),
+        cell: (c) =>
+          c.getValue() ? (
+            <Badge tone="red">revoked {formatDateTime(c.getValue()!, a.timeZone)}</Badge>
+          ) : (
+            <Badge tone="green">active</Badge>
+          ),
       }),
       keyCol.display({
         id: 'actions',
         header: () => <span className="sr-only">Actions</span>,
-        cell: (c) => (c.row.original.revokedAt ? null : <Button variant="link-danger" onClick={() => setRevoking(c.row.original)} aria-label={`Revoke ${c.row.original.name}`}>Revoke…</Button>),
+        cell: (c) =>
+          c.row.original.revokedAt ? null : (
+            <Button
+              variant="link-danger"
+              onClick={() => setRevoking(c.row.original)}
+              aria-label={`Revoke ${c.row.original.name}`}
+            >
+              Revoke…
+            </Button>
+          ),
       }),
     ],
     [a.timeZone],
@@ -215,10 +329,19 @@ function Keys({ keys }: { keys: Loaded<RouterOutputs['ingestKeys']['list']> }) {
       <CardHeader
         title="Ingest keys"
         description={`A key lets a system send spend records into ${a.name} (spend.ingest with "Authorization: Bearer <key>") and nothing else. Trellis keeps only a hash: the key is shown once, when it is created.`}
-        actions={canCreate ? <Button onClick={() => setCreating(true)}><KeyRound className="size-4" aria-hidden />Create key</Button> : null}
+        actions={
+          canCreate ? (
+            <Button onClick={() => setCreating(true)}>
+              <KeyRound className="size-4" aria-hidden />
+              Create key
+            </Button>
+          ) : null
+        }
       />
       <CardBody>
-        {keys.error && !keys.data ? <FormError message={`The keys could not be loaded: ${errorMessage(keys.error)}`} /> : (
+        {keys.error && !keys.data ? (
+          <FormError message={`The keys could not be loaded: ${errorMessage(keys.error)}`} />
+        ) : (
           <DataTable
             caption={`Ingest keys of ${a.name}`}
             testId="ingest-keys"
@@ -243,7 +366,10 @@ function Keys({ keys }: { keys: Loaded<RouterOutputs['ingestKeys']['list']> }) {
           toast.success(`Key ${k.name} revoked.`);
         }}
       >
-        <p>Its next request is refused at once: whatever sends spend with <code>{revoking?.keyPrefix}</code> stops getting through until it is given a new key.</p>
+        <p>
+          Its next request is refused at once: whatever sends spend with <code>{revoking?.keyPrefix}</code> stops
+          getting through until it is given a new key.
+        </p>
         <p>Records it already sent stay stored and counted. A revoked key cannot be turned back on.</p>
       </ConfirmDialog>
     </Card>
@@ -276,14 +402,32 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
   });
   return (
     <Dialog open={open} onOpenChange={close}>
-      <DialogContent title={created ? `Key ${created.name} created` : 'Create an ingest key'} description={created ? undefined : `For one system that sends spend into ${a.name}. Name it after that system, so you know what to revoke.`}>
+      <DialogContent
+        title={created ? `Key ${created.name} created` : 'Create an ingest key'}
+        description={
+          created
+            ? undefined
+            : `For one system that sends spend into ${a.name}. Name it after that system, so you know what to revoke.`
+        }
+      >
         {created ? (
           <div className="space-y-4" data-testid="new-key">
-            <p role="alert" className="flex items-start gap-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-950">
+            <p
+              role="alert"
+              className="flex items-start gap-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-950"
+            >
               <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden />
-              <span><strong>Copy the key now: you will not see it again.</strong> Trellis keeps only its hash; if it is lost, create a new key and revoke this one.</span>
+              <span>
+                <strong>Copy the key now: you will not see it again.</strong> Trellis keeps only its hash; if it is
+                lost, create a new key and revoke this one.
+              </span>
             </p>
-            <code data-testid="new-key-value" className="block rounded bg-slate-100 px-3 py-2 text-sm break-all select-all">{created.key}</code>
+            <code
+              data-testid="new-key-value"
+              className="block rounded bg-slate-100 px-3 py-2 text-sm break-all select-all"
+            >
+              {created.key}
+            </code>
             <div className="flex flex-wrap justify-end gap-2">
               <CopyButton text={created.key} label="Copy key" done="Key copied." />
               <Button onClick={() => close(false)}>Done</Button>
@@ -291,11 +435,17 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
           </div>
         ) : (
           <form onSubmit={submit} noValidate aria-label="Create an ingest key" className="space-y-1">
-            <Field label="Name" error={form.formState.errors.name?.message} hint="e.g. DV360 nightly export">{(p) => <Input {...p} autoFocus maxLength={120} {...form.register('name')} />}</Field>
+            <Field label="Name" error={form.formState.errors.name?.message} hint="e.g. DV360 nightly export">
+              {(p) => <Input {...p} autoFocus maxLength={120} {...form.register('name')} />}
+            </Field>
             <FormError message={serverError(form)} />
             <div className="flex justify-end gap-2 pt-2">
-              <Button type="button" variant="secondary" onClick={() => close(false)}>Cancel</Button>
-              <Button type="submit" disabled={form.formState.isSubmitting}>{form.formState.isSubmitting ? 'Creating…' : 'Create key'}</Button>
+              <Button type="button" variant="secondary" onClick={() => close(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={form.formState.isSubmitting}>
+                {form.formState.isSubmitting ? 'Creating…' : 'Create key'}
+              </Button>
             </div>
           </form>
         )}

@@ -20,7 +20,8 @@ import { can, useAccount } from '../accounts/context';
 export const ROLES = ['admin', 'operator', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
 export const ROLE_WHAT: Record<Role, string> = {
-  admin: 'may do everything, including inviting and removing members, creating and archiving sub-accounts, linking seats and connecting',
+  admin:
+    'may do everything, including inviting and removing members, creating and archiving sub-accounts, linking seats and connecting',
   operator: 'may create and edit deals and campaigns and assign seats, but not manage members',
   analyst: 'may view everything and run reports, but change nothing',
 };
@@ -47,33 +48,68 @@ export function MembersScreen() {
       col.accessor((m) => m.teamName ?? '', {
         id: 'scope',
         header: 'Covers',
-        cell: (c) => (c.row.original.teamName ? <Badge tone="violet">team {c.row.original.teamName}</Badge> : <span className="text-slate-600">{a.name} and below</span>),
+        cell: (c) =>
+          c.row.original.teamName ? (
+            <Badge tone="violet">team {c.row.original.teamName}</Badge>
+          ) : (
+            <span className="text-slate-600">{a.name} and below</span>
+          ),
       }),
       col.accessor('role', {
         header: 'Role',
         cell: (c) => {
           const m = c.row.original;
           return canManage ? (
-            <NativeSelect aria-label={`Role of ${m.email}`} value={m.role} className="w-32" onChange={(e) => setChange({ member: m, role: e.target.value as Role })}>
-              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            <NativeSelect
+              aria-label={`Role of ${m.email}`}
+              value={m.role}
+              className="w-32"
+              onChange={(e) => setChange({ member: m, role: e.target.value as Role })}
+            >
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
             </NativeSelect>
           ) : (
             m.role
           );
         },
       }),
-      col.accessor('createdAt', { header: 'Member since', cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span> }),
+      col.accessor('createdAt', {
+        header: 'Member since',
+        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
+      }),
       ...(canManage
-        ? [col.display({ id: 'actions', header: () => <span className="sr-only">Actions</span>, cell: (c) => <Button variant="link-danger" onClick={() => setRemoving(c.row.original)} aria-label={`Remove ${c.row.original.email}`}>Remove</Button> })]
+        ? [
+            col.display({
+              id: 'actions',
+              header: () => <span className="sr-only">Actions</span>,
+              cell: (c) => (
+                <Button
+                  variant="link-danger"
+                  onClick={() => setRemoving(c.row.original)}
+                  aria-label={`Remove ${c.row.original.email}`}
+                >
+                  Remove
+                </Button>
+              ),
+            }),
+          ]
         : []),
     ],
     [a.name, a.timeZone, canManage],
   );
-  const demotingSelf = change && change.member.userId === myId && ROLES.indexOf(change.role) > ROLES.indexOf(change.member.role);
+  const demotingSelf =
+    change && change.member.userId === myId && ROLES.indexOf(change.role) > ROLES.indexOf(change.member.role);
   return (
     <>
       <Card>
-        <CardHeader title="Members" description={`People with a role on ${a.name} itself${a.kind === 'agency' ? ' or on one of its teams' : ''}.${a.parentId === null ? '' : ' Members of the accounts above also reach it.'}`} />
+        <CardHeader
+          title="Members"
+          description={`People with a role on ${a.name} itself${a.kind === 'agency' ? ' or on one of its teams' : ''}.${a.parentId === null ? '' : ' Members of the accounts above also reach it.'}`}
+        />
         <CardBody>
           <FormError message={errorMessage(members.error)} />
           <DataTable
@@ -105,8 +141,18 @@ export function MembersScreen() {
       >
         {change && (
           <>
-            <p>{change.member.name} ({change.member.email}) goes from <strong>{change.member.role}</strong> to <strong>{change.role}</strong> on {change.member.teamName ? `team ${change.member.teamName}` : `${a.name} and every account below it`}: an {change.role} {ROLE_WHAT[change.role]}.</p>
-            {demotingSelf && <p className="font-medium text-red-800">This is you: you lose these rights yourself at once{change.member.role === 'admin' ? ', and cannot make yourself admin again' : ''}.</p>}
+            <p>
+              {change.member.name} ({change.member.email}) goes from <strong>{change.member.role}</strong> to{' '}
+              <strong>{change.role}</strong> on{' '}
+              {change.member.teamName ? `team ${change.member.teamName}` : `${a.name} and every account below it`}: an{' '}
+              {change.role} {ROLE_WHAT[change.role]}.
+            </p>
+            {demotingSelf && (
+              <p className="font-medium text-red-800">
+                This is you: you lose these rights yourself at once
+                {change.member.role === 'admin' ? ', and cannot make yourself admin again' : ''}.
+              </p>
+            )}
           </>
         )}
       </ConfirmDialog>
@@ -123,8 +169,14 @@ export function MembersScreen() {
       >
         {removing && (
           <>
-            <p>{removing.name} ({removing.email}) loses the {removing.role} role on {removing.teamName ? `team ${removing.teamName}` : `${a.name} and every account below it`}. Their other memberships stay.</p>
-            {removing.userId === myId && <p className="font-medium text-red-800">This is you: you lose access to {a.name} at once.</p>}
+            <p>
+              {removing.name} ({removing.email}) loses the {removing.role} role on{' '}
+              {removing.teamName ? `team ${removing.teamName}` : `${a.name} and every account below it`}. Their other
+              memberships stay.
+            </p>
+            {removing.userId === myId && (
+              <p className="font-medium text-red-800">This is you: you lose access to {a.name} at once.</p>
+            )}
           </>
         )}
       </ConfirmDialog>
@@ -132,17 +184,28 @@ export function MembersScreen() {
   );
 }
 
-const inviteSchema = z.object({ email: z.string().trim().min(1, 'required').email('not an email address'), role: z.enum(ROLES), teamId: z.string() });
+const inviteSchema = z.object({
+  email: z.string().trim().min(1, 'required').email('not an email address'),
+  role: z.enum(ROLES),
+  teamId: z.string(),
+});
 
 function InviteMember() {
   const a = useAccount();
   const trpc = useTRPC();
   const teams = useQuery({ ...trpc.teams.list.queryOptions({ agencyId: a.id }), enabled: a.kind === 'agency' });
-  const form = useForm({ resolver: zodResolver(inviteSchema), defaultValues: { email: '', role: 'analyst' as Role, teamId: '' } });
+  const form = useForm({
+    resolver: zodResolver(inviteSchema),
+    defaultValues: { email: '', role: 'analyst' as Role, teamId: '' },
+  });
   const invite = useMutation(trpc.members.invite.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
     try {
-      await invite.mutateAsync(v.teamId ? { teamId: v.teamId, email: v.email, role: v.role } : { accountId: a.id, email: v.email, role: v.role });
+      await invite.mutateAsync(
+        v.teamId
+          ? { teamId: v.teamId, email: v.email, role: v.role }
+          : { accountId: a.id, email: v.email, role: v.role },
+      );
       form.reset({ ...v, email: '' });
       toast.success(`Invitation sent to ${v.email}.`);
     } catch (e) {
@@ -153,32 +216,69 @@ function InviteMember() {
   const role = form.watch('role');
   return (
     <Card>
-      <CardHeader title="Invite a member" description="They get an email (see the outbox) with a link valid once for 7 days." />
+      <CardHeader
+        title="Invite a member"
+        description="They get an email (see the outbox) with a link valid once for 7 days."
+      />
       <CardBody className="space-y-3">
-        <form onSubmit={submit} noValidate aria-label="Invite a member" className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[1fr_10rem_12rem_auto] lg:items-start">
-          <Field label="Email" error={errors.email?.message}>{(p) => <Input {...p} type="email" autoComplete="off" {...form.register("email")} />}</Field>
-          <Field label="Role" error={errors.role?.message}>{(p) => <NativeSelect {...p} {...form.register("role")}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</NativeSelect>}</Field>
+        <form
+          onSubmit={submit}
+          noValidate
+          aria-label="Invite a member"
+          className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[1fr_10rem_12rem_auto] lg:items-start"
+        >
+          <Field label="Email" error={errors.email?.message}>
+            {(p) => <Input {...p} type="email" autoComplete="off" {...form.register('email')} />}
+          </Field>
+          <Field label="Role" error={errors.role?.message}>
+            {(p) => (
+              <NativeSelect {...p} {...form.register('role')}>
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </NativeSelect>
+            )}
+          </Field>
           {a.kind === 'agency' && (teams.data?.items.length ?? 0) > 0 ? (
             <Field label="Access to" error={errors.teamId?.message}>
               {(p) => (
                 <NativeSelect {...p} {...form.register('teamId')}>
                   <option value="">{a.name} (all its clients)</option>
-                  {teams.data!.items.map((t) => <option key={t.id} value={t.id}>team {t.name} only</option>)}
+                  {teams.data!.items.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      team {t.name} only
+                    </option>
+                  ))}
                 </NativeSelect>
               )}
             </Field>
           ) : (
             <div className="hidden lg:block" />
           )}
-          <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>Send invitation</Button>
+          <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>
+            Send invitation
+          </Button>
         </form>
-        <p className="text-sm text-slate-600">An {role} {ROLE_WHAT[role]}.</p>
+        <p className="text-sm text-slate-600">
+          An {role} {ROLE_WHAT[role]}.
+        </p>
         <FormError message={serverError(form)} />
         {invite.data && (
-          <p className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm break-all text-green-900" data-testid="invite-sent">
+          <p
+            className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm break-all text-green-900"
+            data-testid="invite-sent"
+          >
             Invitation sent to {invite.data.email}.
             {invite.data.link ? (
-              <> You can also hand over this link, valid once for 7 days: <a className="underline" href={new URL(invite.data.link).pathname} data-testid="invite-link">{invite.data.link}</a></>
+              <>
+                {' '}
+                You can also hand over this link, valid once for 7 days:{' '}
+                <a className="underline" href={new URL(invite.data.link).pathname} data-testid="invite-link">
+                  {invite.data.link}
+                </a>
+              </>
             ) : (
               ' The link went to them by email; it works once, for 7 days.'
             )}
@@ -204,13 +304,36 @@ function PendingInvitations() {
         <ul className="divide-y divide-slate-100" data-testid="pending-invitations">
           {items.map((i) => (
             <li key={i.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-              <span><span>{i.email} as {i.role}</span><span className="text-slate-600">, expires {formatDateTime(i.expiresAt, a.timeZone)}</span></span>
-              <Button variant="link-danger" onClick={() => setRevoking(i)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</Button>
+              <span>
+                <span>
+                  {i.email} as {i.role}
+                </span>
+                <span className="text-slate-600">, expires {formatDateTime(i.expiresAt, a.timeZone)}</span>
+              </span>
+              <Button
+                variant="link-danger"
+                onClick={() => setRevoking(i)}
+                aria-label={`Revoke the invitation of ${i.email}`}
+              >
+                Revoke
+              </Button>
             </li>
           ))}
         </ul>
-        <ConfirmDialog open={revoking !== null} onOpenChange={(o) => !o && setRevoking(null)} title={`Revoke the invitation of ${revoking?.email ?? ''}?`} confirmLabel="Revoke invitation" onConfirm={async () => { await revoke.mutateAsync({ invitationId: revoking!.id }); toast.success('Invitation revoked.'); }}>
-          <p>The link sent to {revoking?.email} stops working at once; they will not join as {revoking?.role}. You can invite them again later.</p>
+        <ConfirmDialog
+          open={revoking !== null}
+          onOpenChange={(o) => !o && setRevoking(null)}
+          title={`Revoke the invitation of ${revoking?.email ?? ''}?`}
+          confirmLabel="Revoke invitation"
+          onConfirm={async () => {
+            await revoke.mutateAsync({ invitationId: revoking!.id });
+            toast.success('Invitation revoked.');
+          }}
+        >
+          <p>
+            The link sent to {revoking?.email} stops working at once; they will not join as {revoking?.role}. You can
+            invite them again later.
+          </p>
         </ConfirmDialog>
       </CardBody>
     </Card>

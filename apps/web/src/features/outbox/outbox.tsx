@@ -9,9 +9,17 @@ import { formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { usePageTitle } from '../../lib/title';
 
-type Mail = RouterOutputs['outbox']['list']['items'][number] & { accountName?: string; state?: 'pending' | 'accepted' | 'revoked' | 'expired' | null };
+type Mail = RouterOutputs['outbox']['list']['items'][number] & {
+  accountName?: string;
+  state?: 'pending' | 'accepted' | 'revoked' | 'expired' | null;
+};
 const col = createColumnHelper<Mail>();
-const STATE: Record<string, [string, Tone]> = { pending: ['pending', 'amber'], accepted: ['used', 'green'], revoked: ['revoked', 'red'], expired: ['expired', 'neutral'] };
+const STATE: Record<string, [string, Tone]> = {
+  pending: ['pending', 'amber'],
+  accepted: ['used', 'green'],
+  revoked: ['revoked', 'red'],
+  expired: ['expired', 'neutral'],
+};
 
 /** The built-in mailer's outbox: the mail this user sent, with the state of each invitation. */
 export function OutboxScreen() {
@@ -20,7 +28,10 @@ export function OutboxScreen() {
   const mail = useQuery(trpc.outbox.list.queryOptions({ limit: 100 }));
   const columns = useMemo(
     () => [
-      col.accessor('createdAt', { header: `Sent (${Intl.DateTimeFormat().resolvedOptions().timeZone})`, cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span> }),
+      col.accessor('createdAt', {
+        header: `Sent (${Intl.DateTimeFormat().resolvedOptions().timeZone})`,
+        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span>,
+      }),
       col.accessor('to', { header: 'To', cell: (c) => <span>to {c.getValue()}</span> }),
       col.accessor((m) => m.accountName ?? '', { id: 'account', header: 'Account' }),
       col.accessor('subject', {
@@ -29,11 +40,24 @@ export function OutboxScreen() {
           <div className="max-w-xl min-w-64">
             <div className="font-medium">{c.getValue()}</div>
             <div className="text-slate-700">{c.row.original.body}</div>
-            {c.row.original.link && <a href={new URL(c.row.original.link).pathname} className="text-xs break-all text-blue-800 underline">{c.row.original.link}</a>}
+            {c.row.original.link && (
+              <a href={new URL(c.row.original.link).pathname} className="text-xs break-all text-blue-800 underline">
+                {c.row.original.link}
+              </a>
+            )}
           </div>
         ),
       }),
-      col.accessor((m) => m.state ?? '', { id: 'state', header: 'State', cell: (c) => (c.getValue() && STATE[c.getValue()] ? <Badge tone={STATE[c.getValue()]![1]}>{STATE[c.getValue()]![0]}</Badge> : <span className="text-slate-500">—</span>) }),
+      col.accessor((m) => m.state ?? '', {
+        id: 'state',
+        header: 'State',
+        cell: (c) =>
+          c.getValue() && STATE[c.getValue()] ? (
+            <Badge tone={STATE[c.getValue()]![1]}>{STATE[c.getValue()]![0]}</Badge>
+          ) : (
+            <span className="text-slate-500">—</span>
+          ),
+      }),
     ],
     [],
   );
@@ -41,10 +65,22 @@ export function OutboxScreen() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Outbox</h1>
       <Card>
-        <CardHeader title="Your mail" description="No mail server is configured: the invitations you send and the alerts addressed to you wait here. Open a link, or hand it over yourself." />
+        <CardHeader
+          title="Your mail"
+          description="No mail server is configured: the invitations you send and the alerts addressed to you wait here. Open a link, or hand it over yourself."
+        />
         <CardBody>
           <FormError message={errorMessage(mail.error)} />
-          <DataTable caption="Mail you sent or received" testId="outbox" columns={columns} data={mail.data?.items as Mail[] | undefined} loading={mail.isPending} noun={['email', 'emails']} filterPlaceholder="Filter mail" empty="No mail yet: invitations you send and alerts addressed to you appear here." />
+          <DataTable
+            caption="Mail you sent or received"
+            testId="outbox"
+            columns={columns}
+            data={mail.data?.items as Mail[] | undefined}
+            loading={mail.isPending}
+            noun={['email', 'emails']}
+            filterPlaceholder="Filter mail"
+            empty="No mail yet: invitations you send and alerts addressed to you appear here."
+          />
         </CardBody>
       </Card>
     </div>

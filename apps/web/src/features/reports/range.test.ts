@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chartResolution } from './range';
 
 describe('the chart follows the table', () => {
-  it('takes the grouping\'s own time dimension, else the range\'s', () => {
+  it("takes the grouping's own time dimension, else the range's", () => {
     expect(chartResolution('2026-09-01', '2026-11-26', ['month'])).toBe('month');
     expect(chartResolution('2026-11-25', '2026-11-26', ['day', 'account'])).toBe('day');
     expect(chartResolution('2026-11-01', '2026-11-26', ['hour'])).toBe('hour');

@@ -12,10 +12,15 @@ export const PRESET_LABEL: Record<Preset, string> = {
 
 const DAY = 86_400_000;
 /** A calendar day (YYYY-MM-DD) moved by whole days. */
-export const shiftDay = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+export const shiftDay = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
 /** The days a preset covers in the account's zone (both inclusive), as the server's presets do. */
-export function presetDays(preset: Exclude<Preset, 'custom'>, timeZone: string, now = new Date()): { from: string; to: string } {
+export function presetDays(
+  preset: Exclude<Preset, 'custom'>,
+  timeZone: string,
+  now = new Date(),
+): { from: string; to: string } {
   const today = isoDayIn(now.toISOString(), timeZone);
   switch (preset) {
     case 'today':

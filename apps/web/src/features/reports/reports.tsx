@@ -23,12 +23,20 @@ type Saved = RouterOutputs['reports']['saved']['items'][number];
 /** The report the URL describes: days (a preset moves with today, in the account's zone), groupings, filters. */
 function inputOf(search: ReportsSearch, accountId: string, timeZone: string): RunInput {
   const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
-  const days = preset === 'custom' && search.from && search.to ? { from: search.from, to: search.to } : presetDays(preset === 'custom' ? 'last7' : preset, timeZone);
+  const days =
+    preset === 'custom' && search.from && search.to
+      ? { from: search.from, to: search.to }
+      : presetDays(preset === 'custom' ? 'last7' : preset, timeZone);
   const filters: NonNullable<RunInput['filters']> = {};
   if (search.auctionType) filters.auctionType = [search.auctionType];
   if (search.dsp) filters.dsp = [search.dsp];
   if (search.account) filters.account = [search.account];
-  return { accountId, ...days, groupBy: search.groupBy ?? ['day'], ...(Object.keys(filters).length ? { filters } : {}) };
+  return {
+    accountId,
+    ...days,
+    groupBy: search.groupBy ?? ['day'],
+    ...(Object.keys(filters).length ? { filters } : {}),
+  };
 }
 
 /** Why a client's own report can be empty while its billing shows spend (SPEC 7's row rule for a client). */
@@ -46,31 +54,63 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
   const dim = chartResolution(input.from, input.to, input.groupBy);
   // a range the API would refuse is said here, at once, instead of being sent (ISO days compare as text)
   const rangeError = input.from > input.to ? 'From is after To: pick a start day on or before the end day.' : null;
-  const report = useQuery({ ...trpc.reports.run.queryOptions(input), placeholderData: keepPreviousData, enabled: rangeError === null });
-  const series = useQuery({ ...trpc.reports.run.queryOptions({ ...input, groupBy: [dim] }), placeholderData: keepPreviousData, enabled: rangeError === null });
+  const report = useQuery({
+    ...trpc.reports.run.queryOptions(input),
+    placeholderData: keepPreviousData,
+    enabled: rangeError === null,
+  });
+  const series = useQuery({
+    ...trpc.reports.run.queryOptions({ ...input, groupBy: [dim] }),
+    placeholderData: keepPreviousData,
+    enabled: rangeError === null,
+  });
   // the API's refusal names its fields (e.g. "to: an hourly report spans at most 92 days")
   const refused = Object.entries(fieldErrors(report.error)).map(([field, message]) => `${field}: ${message}`);
-  const set = (patch: Partial<ReportsSearch>) => void navigate({ to: '.', search: (s: ReportsSearch) => ({ ...s, ...patch }), replace: true });
+  const set = (patch: Partial<ReportsSearch>) =>
+    void navigate({ to: '.', search: (s: ReportsSearch) => ({ ...s, ...patch }), replace: true });
   return (
     <>
       <Card>
         <CardHeader
           title="Spend report"
-          description={a.level === 3 ? 'Spend on this client\'s own deals and on the seats it linked itself.' : 'Everything attributed to this account and the accounts below it: all DSPs, deals and open auction.'}
+          description={
+            a.level === 3
+              ? "Spend on this client's own deals and on the seats it linked itself."
+              : 'Everything attributed to this account and the accounts below it: all DSPs, deals and open auction.'
+          }
           actions={
             <Button asChild variant="secondary">
-              <a href={exportHref({ input })} download data-testid="export-csv"><Download className="size-4" aria-hidden />Export CSV</a>
+              <a href={exportHref({ input })} download data-testid="export-csv">
+                <Download className="size-4" aria-hidden />
+                Export CSV
+              </a>
             </Button>
           }
         />
         <CardBody className="space-y-4">
           <Controls search={search} input={input} set={set} />
-          <FormError message={rangeError ?? (refused.length ? `${errorMessage(report.error)} ${refused.join('; ')}` : errorMessage(report.error))} />
+          <FormError
+            message={
+              rangeError ??
+              (refused.length ? `${errorMessage(report.error)} ${refused.join('; ')}` : errorMessage(report.error))
+            }
+          />
           {rangeError === null && !report.error && (
             <>
               {report.data && <CompleteUntil data={report.data} />}
-              <ReportChart series={series.data} dim={dim} timeZone={a.timeZone} currency={search.currency} onCurrency={(currency) => set({ currency })} />
-              <ReportTable data={report.data} timeZone={a.timeZone} loading={report.isPending} empty={a.level === 3 ? L3_EMPTY : undefined} />
+              <ReportChart
+                series={series.data}
+                dim={dim}
+                timeZone={a.timeZone}
+                currency={search.currency}
+                onCurrency={(currency) => set({ currency })}
+              />
+              <ReportTable
+                data={report.data}
+                timeZone={a.timeZone}
+                loading={report.isPending}
+                empty={a.level === 3 ? L3_EMPTY : undefined}
+              />
               {report.data && <Totals data={report.data} />}
             </>
           )}
@@ -82,42 +122,109 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
   );
 }
 
-function Controls({ search, input, set }: { search: ReportsSearch; input: RunInput; set: (p: Partial<ReportsSearch>) => void }) {
+function Controls({
+  search,
+  input,
+  set,
+}: {
+  search: ReportsSearch;
+  input: RunInput;
+  set: (p: Partial<ReportsSearch>) => void;
+}) {
   const a = useAccount();
   const trpc = useTRPC();
   const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id }));
-  const accounts = useMemo(() => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.id !== a.id) : []), [tree.data, a.id]);
+  const accounts = useMemo(
+    () => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.id !== a.id) : []),
+    [tree.data, a.id],
+  );
   const groupBy = (search.groupBy ?? ['day']) as Dimension[];
   const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
-  const toggle = (d: Dimension) => set({ groupBy: groupBy.includes(d) ? groupBy.filter((x) => x !== d) : DIMENSIONS.filter((x) => x === d || groupBy.includes(x)) });
+  const toggle = (d: Dimension) =>
+    set({
+      groupBy: groupBy.includes(d)
+        ? groupBy.filter((x) => x !== d)
+        : DIMENSIONS.filter((x) => x === d || groupBy.includes(x)),
+    });
   return (
     <div className="space-y-3">
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
         <Field label="Date range">
           {(p) => (
-            <NativeSelect {...p} name="preset" value={preset} onChange={(e) => {
-              const v = e.target.value as (typeof PRESETS)[number];
-              set(v === 'custom' ? { preset: v, from: input.from, to: input.to } : { preset: v, from: undefined, to: undefined });
-            }}>
-              {PRESETS.map((x) => <option key={x} value={x}>{PRESET_LABEL[x]}</option>)}
+            <NativeSelect
+              {...p}
+              name="preset"
+              value={preset}
+              onChange={(e) => {
+                const v = e.target.value as (typeof PRESETS)[number];
+                set(
+                  v === 'custom'
+                    ? { preset: v, from: input.from, to: input.to }
+                    : { preset: v, from: undefined, to: undefined },
+                );
+              }}
+            >
+              {PRESETS.map((x) => (
+                <option key={x} value={x}>
+                  {PRESET_LABEL[x]}
+                </option>
+              ))}
             </NativeSelect>
           )}
         </Field>
-        <Field label="From">{(p) => <Input {...p} type="date" name="from" value={input.from} onChange={(e) => e.target.value && set({ preset: 'custom', from: e.target.value, to: input.to })} />}</Field>
-        <Field label="To">{(p) => <Input {...p} type="date" name="to" value={input.to} onChange={(e) => e.target.value && set({ preset: 'custom', from: input.from, to: e.target.value })} />}</Field>
+        <Field label="From">
+          {(p) => (
+            <Input
+              {...p}
+              type="date"
+              name="from"
+              value={input.from}
+              onChange={(e) => e.target.value && set({ preset: 'custom', from: e.target.value, to: input.to })}
+            />
+          )}
+        </Field>
+        <Field label="To">
+          {(p) => (
+            <Input
+              {...p}
+              type="date"
+              name="to"
+              value={input.to}
+              onChange={(e) => e.target.value && set({ preset: 'custom', from: input.from, to: e.target.value })}
+            />
+          )}
+        </Field>
         <Field label="Auction type">
           {(p) => (
-            <NativeSelect {...p} name="auctionType" value={search.auctionType ?? ''} onChange={(e) => set({ auctionType: (e.target.value || undefined) as ReportsSearch['auctionType'] })}>
+            <NativeSelect
+              {...p}
+              name="auctionType"
+              value={search.auctionType ?? ''}
+              onChange={(e) => set({ auctionType: (e.target.value || undefined) as ReportsSearch['auctionType'] })}
+            >
               <option value="">All</option>
-              {AUCTION_TYPES.map((x) => <option key={x} value={x}>{AUCTION_LABEL[x]}</option>)}
+              {AUCTION_TYPES.map((x) => (
+                <option key={x} value={x}>
+                  {AUCTION_LABEL[x]}
+                </option>
+              ))}
             </NativeSelect>
           )}
         </Field>
         <Field label="DSP">
           {(p) => (
-            <NativeSelect {...p} name="dsp" value={search.dsp ?? ''} onChange={(e) => set({ dsp: e.target.value || undefined })}>
+            <NativeSelect
+              {...p}
+              name="dsp"
+              value={search.dsp ?? ''}
+              onChange={(e) => set({ dsp: e.target.value || undefined })}
+            >
               <option value="">All</option>
-              {DSPS.map((x) => <option key={x} value={x}>{DSP_LABEL[x]}</option>)}
+              {DSPS.map((x) => (
+                <option key={x} value={x}>
+                  {DSP_LABEL[x]}
+                </option>
+              ))}
             </NativeSelect>
           )}
         </Field>
@@ -125,9 +232,18 @@ function Controls({ search, input, set }: { search: ReportsSearch; input: RunInp
       {accounts.length > 0 && (
         <Field label="Account (and everything below it)" className="max-w-md">
           {(p) => (
-            <NativeSelect {...p} name="account" value={search.account ?? ''} onChange={(e) => set({ account: e.target.value || undefined })}>
+            <NativeSelect
+              {...p}
+              name="account"
+              value={search.account ?? ''}
+              onChange={(e) => set({ account: e.target.value || undefined })}
+            >
               <option value="">All of {a.name}</option>
-              {accounts.map((x) => <option key={x.id} value={x.id}>{[...x.path.slice(1), x.name].join(' / ')}</option>)}
+              {accounts.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {[...x.path.slice(1), x.name].join(' / ')}
+                </option>
+              ))}
             </NativeSelect>
           )}
         </Field>
@@ -137,14 +253,22 @@ function Controls({ search, input, set }: { search: ReportsSearch; input: RunInp
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
           {DIMENSIONS.map((d) => (
             <label key={d} className="flex items-center gap-1.5 text-sm">
-              <input type="checkbox" name={`groupBy-${d}`} checked={groupBy.includes(d)} onChange={() => toggle(d)} className="size-4" />
+              <input
+                type="checkbox"
+                name={`groupBy-${d}`}
+                checked={groupBy.includes(d)}
+                onChange={() => toggle(d)}
+                className="size-4"
+              />
               {DIMENSION_LABEL[d]}
             </label>
           ))}
         </div>
         {a.level < 3 && (
           <p className="mt-1 text-xs text-slate-500">
-            Account groups by the accounts directly below {a.name} ({a.level === 1 ? 'its agencies' : 'its clients'}), each with everything below it; {a.name}'s own spend is its own row. Pick an account above to look further down.
+            Account groups by the accounts directly below {a.name} ({a.level === 1 ? 'its agencies' : 'its clients'}),
+            each with everything below it; {a.name}'s own spend is its own row. Pick an account above to look further
+            down.
           </p>
         )}
       </fieldset>
@@ -163,7 +287,11 @@ function SaveReport({ search }: { search: ReportsSearch }) {
     const input = inputOf(search, a.id, a.timeZone);
     const range = preset === 'custom' ? { from: input.from, to: input.to } : { preset };
     try {
-      await save.mutateAsync({ accountId: a.id, name, query: { groupBy: input.groupBy, ...(input.filters ? { filters: input.filters } : {}), range } });
+      await save.mutateAsync({
+        accountId: a.id,
+        name,
+        query: { groupBy: input.groupBy, ...(input.filters ? { filters: input.filters } : {}), range },
+      });
       toast.success(`Saved "${name.trim()}"`);
       setName('');
     } catch {
@@ -172,11 +300,25 @@ function SaveReport({ search }: { search: ReportsSearch }) {
   };
   return (
     <Card>
-      <CardHeader title="Save this report" description={preset === 'custom' ? 'Saved with its fixed days.' : `Saved with "${PRESET_LABEL[preset]}": the days move with today.`} level={2} />
+      <CardHeader
+        title="Save this report"
+        description={
+          preset === 'custom'
+            ? 'Saved with its fixed days.'
+            : `Saved with "${PRESET_LABEL[preset]}": the days move with today.`
+        }
+        level={2}
+      />
       <CardBody>
         <form onSubmit={submit} className="flex flex-wrap items-start gap-3">
-          <Field label="Report name" error={fieldErrors(save.error).name} className="min-w-64 flex-1">{(p) => <Input {...p} name="reportName" value={name} onChange={(e) => setName(e.target.value)} maxLength={120} />}</Field>
-          <Button type="submit" className="mt-6" disabled={save.isPending || name.trim() === ''}>Save report</Button>
+          <Field label="Report name" error={fieldErrors(save.error).name} className="min-w-64 flex-1">
+            {(p) => (
+              <Input {...p} name="reportName" value={name} onChange={(e) => setName(e.target.value)} maxLength={120} />
+            )}
+          </Field>
+          <Button type="submit" className="mt-6" disabled={save.isPending || name.trim() === ''}>
+            Save report
+          </Button>
         </form>
         {!fieldErrors(save.error).name && <FormError message={errorMessage(save.error)} />}
       </CardBody>
@@ -189,7 +331,10 @@ function SavedReports() {
   const trpc = useTRPC();
   const saved = useQuery(trpc.reports.saved.queryOptions({ accountId: a.id }));
   const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id }));
-  const clients = useMemo(() => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.kind === 'client') : []), [tree.data]);
+  const clients = useMemo(
+    () => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.kind === 'client') : []),
+    [tree.data],
+  );
   return (
     <Card>
       <CardHeader
@@ -206,7 +351,9 @@ function SavedReports() {
         <FormError message={errorMessage(saved.error)} />
         {saved.data && saved.data.items.length === 0 && <Empty>No saved reports yet.</Empty>}
         <ul className="divide-y divide-slate-100">
-          {saved.data?.items.map((r) => <SavedItem key={r.id} report={r} clients={clients} />)}
+          {saved.data?.items.map((r) => (
+            <SavedItem key={r.id} report={r} clients={clients} />
+          ))}
         </ul>
       </CardBody>
     </Card>
@@ -226,7 +373,9 @@ function SavedItem({ report, clients }: { report: Saved; clients: { id: string; 
       to: '.',
       search: {
         groupBy: q.groupBy,
-        ...('preset' in q.range ? { preset: q.range.preset } : { preset: 'custom' as const, from: q.range.from, to: q.range.to }),
+        ...('preset' in q.range
+          ? { preset: q.range.preset }
+          : { preset: 'custom' as const, from: q.range.from, to: q.range.to }),
         auctionType: q.filters?.auctionType?.[0],
         dsp: q.filters?.dsp?.[0],
         account: q.filters?.account?.[0],
@@ -239,29 +388,62 @@ function SavedItem({ report, clients }: { report: Saved; clients: { id: string; 
         <div>
           <p className="font-medium">{report.name}</p>
           <p className="text-xs text-slate-600">
-            by {q.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} · {'preset' in q.range ? PRESET_LABEL[q.range.preset] : `${q.range.from} – ${q.range.to}`}
+            by {q.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} ·{' '}
+            {'preset' in q.range ? PRESET_LABEL[q.range.preset] : `${q.range.from} – ${q.range.to}`}
           </p>
         </div>
-        <Button variant="secondary" size="sm" onClick={open}>Open</Button>
+        <Button variant="secondary" size="sm" onClick={open}>
+          Open
+        </Button>
       </div>
       <div className="mt-2 flex flex-wrap items-center gap-2">
         {report.shares.map((s) => (
           <Badge key={s.clientId} tone="blue" className="gap-1">
             shared with {s.clientName}
             {can(a, 'reports.share') && (
-              <button type="button" className="ml-1 underline" aria-label={`Stop sharing ${report.name} with ${s.clientName}`} onClick={() => void unshare.mutateAsync({ reportId: report.id, clientId: s.clientId }).then(() => toast.success(`No longer shared with ${s.clientName}`))}>
+              <button
+                type="button"
+                className="ml-1 underline"
+                aria-label={`Stop sharing ${report.name} with ${s.clientName}`}
+                onClick={() =>
+                  void unshare
+                    .mutateAsync({ reportId: report.id, clientId: s.clientId })
+                    .then(() => toast.success(`No longer shared with ${s.clientName}`))
+                }
+              >
                 unshare
               </button>
             )}
           </Badge>
         ))}
         {can(a, 'reports.share') && notShared.length > 0 && (
-          <form className="flex items-center gap-2" onSubmit={(e) => { e.preventDefault(); if (client) void share.mutateAsync({ reportId: report.id, clientId: client }).then(() => { toast.success('Shared'); setClient(''); }); }}>
-            <NativeSelect aria-label={`Client to share ${report.name} with`} className="w-56" value={client} onChange={(e) => setClient(e.target.value)}>
+          <form
+            className="flex items-center gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (client)
+                void share.mutateAsync({ reportId: report.id, clientId: client }).then(() => {
+                  toast.success('Shared');
+                  setClient('');
+                });
+            }}
+          >
+            <NativeSelect
+              aria-label={`Client to share ${report.name} with`}
+              className="w-56"
+              value={client}
+              onChange={(e) => setClient(e.target.value)}
+            >
               <option value="">Share with a client…</option>
-              {notShared.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+              {notShared.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
             </NativeSelect>
-            <Button type="submit" size="sm" disabled={!client || share.isPending}>Share</Button>
+            <Button type="submit" size="sm" disabled={!client || share.isPending}>
+              Share
+            </Button>
           </form>
         )}
       </div>

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 
 /** Every choice of the Reports screen lives in the URL, so a report can be bookmarked and shared as a link. */
-export const DIMENSIONS = ['hour', 'day', 'month', 'account', 'dsp', 'seat', 'deal', 'auctionType', 'campaign'] as const;
+export const DIMENSIONS = [
+  'hour',
+  'day',
+  'month',
+  'account',
+  'dsp',
+  'seat',
+  'deal',
+  'auctionType',
+  'campaign',
+] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 export const AUCTION_TYPES = ['open_auction', 'private_auction', 'preferred_deal', 'programmatic_guaranteed'] as const;
 export const PRESETS = ['today', 'yesterday', 'last7', 'last30', 'thisMonth', 'custom'] as const;
@@ -14,11 +24,26 @@ export const reportsSearch = z.object({
   to: day.optional().catch(undefined),
   groupBy: z.array(z.enum(DIMENSIONS)).max(9).optional().catch(undefined),
   auctionType: z.enum(AUCTION_TYPES).optional().catch(undefined),
-  dsp: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional().catch(undefined),
+  dsp: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/)
+    .optional()
+    .catch(undefined),
   account: z.uuid().optional().catch(undefined),
-  currency: z.string().regex(/^[A-Z]{3}$/).optional().catch(undefined),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional()
+    .catch(undefined),
 });
 export type ReportsSearch = z.infer<typeof reportsSearch>;
 
-export const sharedReportsSearch = z.object({ report: z.uuid().optional().catch(undefined), currency: z.string().regex(/^[A-Z]{3}$/).optional().catch(undefined) });
+export const sharedReportsSearch = z.object({
+  report: z.uuid().optional().catch(undefined),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional()
+    .catch(undefined),
+});
 export type SharedReportsSearch = z.infer<typeof sharedReportsSearch>;

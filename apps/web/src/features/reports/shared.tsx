@@ -23,18 +23,36 @@ export function SharedReportsScreen({ search }: { search: SharedReportsSearch })
   return (
     <div className="space-y-6">
       <Card>
-        <CardHeader title="Reports shared with you" description={`Shared with ${a.name} by its agency: you can run and export them, not change them.`} />
+        <CardHeader
+          title="Reports shared with you"
+          description={`Shared with ${a.name} by its agency: you can run and export them, not change them.`}
+        />
         <CardBody>
           <FormError message={errorMessage(list.error)} />
           {list.isPending && <SkeletonRows rows={3} />}
-          {list.data && list.data.items.length === 0 && <Empty data-testid="no-shared-reports">No reports are shared with {a.name} yet.</Empty>}
+          {list.data && list.data.items.length === 0 && (
+            <Empty data-testid="no-shared-reports">No reports are shared with {a.name} yet.</Empty>
+          )}
           <ul className="divide-y divide-slate-100">
             {list.data?.items.map((r) => (
-              <li key={r.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid={`shared-${r.name}`}>
+              <li
+                key={r.id}
+                className="flex flex-wrap items-center justify-between gap-2 py-2"
+                data-testid={`shared-${r.name}`}
+              >
                 <div>
-                  <Link to="." search={{ report: r.id }} className="font-medium text-blue-800 hover:underline" aria-current={r.id === selected ? 'true' : undefined}>{r.name}</Link>
+                  <Link
+                    to="."
+                    search={{ report: r.id }}
+                    className="font-medium text-blue-800 hover:underline"
+                    aria-current={r.id === selected ? 'true' : undefined}
+                  >
+                    {r.name}
+                  </Link>
                   <p className="text-xs text-slate-600">
-                    from {r.sharedFrom} · by {r.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} · {'preset' in r.range ? PRESET_LABEL[r.range.preset] : `${r.range.from} – ${r.range.to}`} · shared {formatDate(r.sharedAt, a.timeZone)}
+                    from {r.sharedFrom} · by {r.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} ·{' '}
+                    {'preset' in r.range ? PRESET_LABEL[r.range.preset] : `${r.range.from} – ${r.range.to}`} · shared{' '}
+                    {formatDate(r.sharedAt, a.timeZone)}
                   </p>
                 </div>
               </li>
@@ -52,7 +70,10 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
   const trpc = useTRPC();
   const navigate = useNavigate();
   const clientId = a.id;
-  const report = useQuery({ ...trpc.reports.runSaved.queryOptions({ reportId, clientId }), placeholderData: keepPreviousData });
+  const report = useQuery({
+    ...trpc.reports.runSaved.queryOptions({ reportId, clientId }),
+    placeholderData: keepPreviousData,
+  });
   const dim = report.data ? chartResolution(report.data.from, report.data.to) : 'day';
   const hasTime = report.data?.groupBy.length === 1 && report.data.groupBy[0] === dim;
   return (
@@ -62,14 +83,27 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
         description={report.data ? `${report.data.from} – ${report.data.to}` : undefined}
         actions={
           <Button asChild variant="secondary">
-            <a href={`${exportHref({ reportId })}&clientId=${clientId}`} download data-testid="export-csv"><Download className="size-4" aria-hidden />Export CSV</a>
+            <a href={`${exportHref({ reportId })}&clientId=${clientId}`} download data-testid="export-csv">
+              <Download className="size-4" aria-hidden />
+              Export CSV
+            </a>
           </Button>
         }
       />
       <CardBody className="space-y-4">
         <FormError message={errorMessage(report.error)} />
         {report.data && <CompleteUntil data={report.data} />}
-        {hasTime && <ReportChart series={report.data} dim={dim} timeZone={report.data!.timeZone} currency={currency} onCurrency={(c) => void navigate({ to: '.', search: (s: { report?: string }) => ({ ...s, currency: c }), replace: true })} />}
+        {hasTime && (
+          <ReportChart
+            series={report.data}
+            dim={dim}
+            timeZone={report.data!.timeZone}
+            currency={currency}
+            onCurrency={(c) =>
+              void navigate({ to: '.', search: (s: { report?: string }) => ({ ...s, currency: c }), replace: true })
+            }
+          />
+        )}
         <ReportTable data={report.data} timeZone={report.data?.timeZone ?? a.timeZone} loading={report.isPending} />
         {report.data && <Totals data={report.data} />}
       </CardBody>

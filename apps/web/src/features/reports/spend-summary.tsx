@@ -31,13 +31,27 @@ export function SpendSummary() {
   const spend = (q: typeof now, c: string) => BigInt(q.data?.totals.find((t) => t.currency === c)?.spendMicros ?? '0');
   return (
     <Card>
-      <CardHeader title="Spend, last 7 full days" description={`${last.from} – ${last.to} against ${previous.from} – ${previous.to}, and today so far (${a.timeZone})`} actions={<Link to="/accounts/$accountId/reports" params={{ accountId: a.id }} className="text-sm text-blue-800 underline">Open reports</Link>} />
+      <CardHeader
+        title="Spend, last 7 full days"
+        description={`${last.from} – ${last.to} against ${previous.from} – ${previous.to}, and today so far (${a.timeZone})`}
+        actions={
+          <Link
+            to="/accounts/$accountId/reports"
+            params={{ accountId: a.id }}
+            className="text-sm text-blue-800 underline"
+          >
+            Open reports
+          </Link>
+        }
+      />
       <CardBody>
         {now.isPending || before.isPending || sofar.isPending ? (
           <Skeleton className="h-6 w-64" />
         ) : currencies.length === 0 ? (
           <p className="text-sm text-slate-600" data-testid="spend-summary">
-            {a.level === 3 ? "No spend today or in the 14 days before on this client's own deals or on seats it linked itself (its agency reports the rest; its cost shows under Billing)." : 'No spend today or in the 14 days before.'}
+            {a.level === 3
+              ? "No spend today or in the 14 days before on this client's own deals or on seats it linked itself (its agency reports the rest; its cost shows under Billing)."
+              : 'No spend today or in the 14 days before.'}
           </p>
         ) : (
           <ul className="space-y-1" data-testid="spend-summary">
@@ -49,7 +63,9 @@ export function SpendSummary() {
                 <li key={c} className="text-sm">
                   <Money className="text-lg font-semibold tabular-nums" micros={x} currency={c} />{' '}
                   <span className="text-slate-600">
-                    against <Money micros={y} currency={c} /> the 7 days before{pm === null ? '' : ` (${pm >= 0 ? '+' : ''}${(pm / 10).toFixed(1)} %)`}; today so far <Money micros={spend(sofar, c)} currency={c} />
+                    against <Money micros={y} currency={c} /> the 7 days before
+                    {pm === null ? '' : ` (${pm >= 0 ? '+' : ''}${(pm / 10).toFixed(1)} %)`}; today so far{' '}
+                    <Money micros={spend(sofar, c)} currency={c} />
                   </span>
                 </li>
               );

@@ -1,13 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { chartPoints } from './view';
 
-interface Row { day?: string; month?: string; currency: string; impressions: number; clicks: number; spendMicros: string; ctr: number; ecpmMicros: string }
-const row = (day: string, spendMicros: string, currency = 'EUR'): Row => ({ day, currency, impressions: 10, clicks: 1, spendMicros, ctr: 0.1, ecpmMicros: '1000' });
-const report = (from: string, to: string, rows: Row[]) => ({ rows, totals: [], truncated: false, completeUntil: null, timeZone: 'UTC', from, to, groupBy: ['day' as const] });
+interface Row {
+  day?: string;
+  month?: string;
+  currency: string;
+  impressions: number;
+  clicks: number;
+  spendMicros: string;
+  ctr: number;
+  ecpmMicros: string;
+}
+const row = (day: string, spendMicros: string, currency = 'EUR'): Row => ({
+  day,
+  currency,
+  impressions: 10,
+  clicks: 1,
+  spendMicros,
+  ctr: 0.1,
+  ecpmMicros: '1000',
+});
+const report = (from: string, to: string, rows: Row[]) => ({
+  rows,
+  totals: [],
+  truncated: false,
+  completeUntil: null,
+  timeZone: 'UTC',
+  from,
+  to,
+  groupBy: ['day' as const],
+});
 
 describe('the report chart', () => {
   it('spans the whole range: a day without spend is a point at zero, in order', () => {
-    const points = chartPoints(report('2026-11-01', '2026-11-30', [row('2026-11-26', '5000000'), row('2026-11-03', '7000000')]), 'day', 'EUR', 'UTC');
+    const points = chartPoints(
+      report('2026-11-01', '2026-11-30', [row('2026-11-26', '5000000'), row('2026-11-03', '7000000')]),
+      'day',
+      'EUR',
+      'UTC',
+    );
     expect(points).toHaveLength(30);
     expect(points.filter((p) => p.spendMicros !== '0').map((p) => p.spendMicros)).toEqual(['7000000', '5000000']);
     expect(points[2]!.spendMicros).toBe('7000000');
@@ -15,7 +46,13 @@ describe('the report chart', () => {
   });
 
   it('spans months by month, and keeps to one currency', () => {
-    const data = { ...report('2026-09-15', '2026-11-02', [{ ...row('', '3000000'), day: undefined, month: '2026-10' }, { ...row('', '9', 'NOK'), day: undefined, month: '2026-09' }]), groupBy: ['month' as const] };
+    const data = {
+      ...report('2026-09-15', '2026-11-02', [
+        { ...row('', '3000000'), day: undefined, month: '2026-10' },
+        { ...row('', '9', 'NOK'), day: undefined, month: '2026-09' },
+      ]),
+      groupBy: ['month' as const],
+    };
     expect(chartPoints(data, 'month', 'EUR', 'UTC').map((p) => p.spendMicros)).toEqual(['0', '3000000', '0']);
     expect(chartPoints(data, 'month', 'NOK', 'UTC').map((p) => p.spendMicros)).toEqual(['9', '0', '0']);
   });

@@ -66,19 +66,40 @@ export function dimensionText(d: Dimension, r: Row, timeZone: string): string {
   }
 }
 /** The sort key of a dimension (times sort by their instant or day, names by name). */
-const sortKey = (d: Dimension, r: Row): string => (d === 'hour' ? (r.hour ?? '') : d === 'day' ? (r.day ?? '') : d === 'month' ? (r.month ?? '') : dimensionText(d, r, 'UTC'));
+const sortKey = (d: Dimension, r: Row): string =>
+  d === 'hour'
+    ? (r.hour ?? '')
+    : d === 'day'
+      ? (r.day ?? '')
+      : d === 'month'
+        ? (r.month ?? '')
+        : dimensionText(d, r, 'UTC');
 
-const cmpBig = (x: string, y: string) => { const p = BigInt(x), q = BigInt(y); return p < q ? -1 : p > q ? 1 : 0; };
+const cmpBig = (x: string, y: string) => {
+  const p = BigInt(x),
+    q = BigInt(y);
+  return p < q ? -1 : p > q ? 1 : 0;
+};
 
 /**
  * Points of the chart from a report grouped by one time dimension, in one currency. Days and months without spend
  * are points at zero, so the axis spans the report's whole range (one day of spend in 30 is one bar among 30).
  */
-export function chartPoints(data: ReportData | undefined, dim: 'hour' | 'day' | 'month', currency: string, timeZone: string): ChartPoint[] {
+export function chartPoints(
+  data: ReportData | undefined,
+  dim: 'hour' | 'day' | 'month',
+  currency: string,
+  timeZone: string,
+): ChartPoint[] {
   if (!data) return [];
   const rows = data.rows.filter((r) => r.currency === currency);
   if (rows.length === 0) return [];
-  if (dim === 'hour') return rows.map((r) => ({ label: dimensionText(dim, r, timeZone), spendMicros: r.spendMicros, impressions: r.impressions }));
+  if (dim === 'hour')
+    return rows.map((r) => ({
+      label: dimensionText(dim, r, timeZone),
+      spendMicros: r.spendMicros,
+      impressions: r.impressions,
+    }));
   const key = (r: Row) => (dim === 'day' ? r.day : r.month) ?? '';
   const byKey = new Map(rows.map((r) => [key(r), r]));
   const keys: string[] = [];
@@ -99,17 +120,65 @@ export function chartPoints(data: ReportData | undefined, dim: 'hour' | 'day' | 
  */
 const NO_ROWS: Row[] = [];
 
-export function ReportTable({ data, timeZone, loading, empty }: { data: ReportData | undefined; timeZone: string; loading: boolean; empty?: string }) {
+export function ReportTable({
+  data,
+  timeZone,
+  loading,
+  empty,
+}: {
+  data: ReportData | undefined;
+  timeZone: string;
+  loading: boolean;
+  empty?: string;
+}) {
   const col = createColumnHelper<Row>();
   const dims = (data?.groupBy ?? []) as Dimension[];
   const columns = useMemo(
     (): ColumnDef<Row, any>[] => [
-      ...dims.map((d) => col.accessor((r) => sortKey(d, r), { id: d, header: DIMENSION_LABEL[d], cell: (c) => <span className="whitespace-nowrap">{dimensionText(d, c.row.original, timeZone)}</span> })),
-      col.accessor('impressions', { header: 'Impressions', cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span> }),
-      col.accessor('clicks', { header: 'Clicks', cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span> }),
-      col.accessor((r) => r.ctr ?? -1, { id: 'ctr', header: 'CTR', cell: (c) => <span className="tabular-nums">{c.row.original.ctr === null ? '—' : percent.format(c.row.original.ctr)}</span> }),
-      col.accessor('spendMicros', { header: 'Spend', sortingFn: (x, y) => cmpBig(x.original.spendMicros, y.original.spendMicros), cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={c.row.original.currency} /> }),
-      col.accessor((r) => r.ecpmMicros ?? '0', { id: 'ecpm', header: 'eCPM', sortingFn: (x, y) => cmpBig(x.original.ecpmMicros ?? '0', y.original.ecpmMicros ?? '0'), cell: (c) => (c.row.original.ecpmMicros === null ? <span>—</span> : <Money className="whitespace-nowrap tabular-nums" micros={c.row.original.ecpmMicros} currency={c.row.original.currency} />) }),
+      ...dims.map((d) =>
+        col.accessor((r) => sortKey(d, r), {
+          id: d,
+          header: DIMENSION_LABEL[d],
+          cell: (c) => <span className="whitespace-nowrap">{dimensionText(d, c.row.original, timeZone)}</span>,
+        }),
+      ),
+      col.accessor('impressions', {
+        header: 'Impressions',
+        cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span>,
+      }),
+      col.accessor('clicks', {
+        header: 'Clicks',
+        cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span>,
+      }),
+      col.accessor((r) => r.ctr ?? -1, {
+        id: 'ctr',
+        header: 'CTR',
+        cell: (c) => (
+          <span className="tabular-nums">{c.row.original.ctr === null ? '—' : percent.format(c.row.original.ctr)}</span>
+        ),
+      }),
+      col.accessor('spendMicros', {
+        header: 'Spend',
+        sortingFn: (x, y) => cmpBig(x.original.spendMicros, y.original.spendMicros),
+        cell: (c) => (
+          <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={c.row.original.currency} />
+        ),
+      }),
+      col.accessor((r) => r.ecpmMicros ?? '0', {
+        id: 'ecpm',
+        header: 'eCPM',
+        sortingFn: (x, y) => cmpBig(x.original.ecpmMicros ?? '0', y.original.ecpmMicros ?? '0'),
+        cell: (c) =>
+          c.row.original.ecpmMicros === null ? (
+            <span>—</span>
+          ) : (
+            <Money
+              className="whitespace-nowrap tabular-nums"
+              micros={c.row.original.ecpmMicros}
+              currency={c.row.original.currency}
+            />
+          ),
+      }),
       col.accessor('currency', { header: 'Currency' }),
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -153,8 +222,12 @@ export function Totals({ data }: { data: ReportData }) {
               <td className="py-1 pr-4">{integer.format(t.impressions)}</td>
               <td className="py-1 pr-4">{integer.format(t.clicks)}</td>
               <td className="py-1 pr-4">{t.ctr === null ? '—' : percent.format(t.ctr)}</td>
-              <td className="py-1 pr-4 font-semibold"><Money micros={t.spendMicros} currency={t.currency} /></td>
-              <td className="py-1 pr-4">{t.ecpmMicros === null ? '—' : <Money micros={t.ecpmMicros} currency={t.currency} />}</td>
+              <td className="py-1 pr-4 font-semibold">
+                <Money micros={t.spendMicros} currency={t.currency} />
+              </td>
+              <td className="py-1 pr-4">
+                {t.ecpmMicros === null ? '—' : <Money micros={t.ecpmMicros} currency={t.currency} />}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -166,14 +239,35 @@ export function Totals({ data }: { data: ReportData }) {
 export function CompleteUntil({ data }: { data: ReportData }) {
   return (
     <p className="text-sm text-slate-600" data-testid="complete-until">
-      {data.completeUntil ? <>Data complete until {formatDateTime(data.completeUntil, data.timeZone)}</> : 'No data rolled up yet'} · times in {data.timeZone}
-      {data.truncated && <Badge tone="amber" className="ml-2">first {integer.format(data.rows.length)} rows: export CSV for all</Badge>}
+      {data.completeUntil ? (
+        <>Data complete until {formatDateTime(data.completeUntil, data.timeZone)}</>
+      ) : (
+        'No data rolled up yet'
+      )}{' '}
+      · times in {data.timeZone}
+      {data.truncated && (
+        <Badge tone="amber" className="ml-2">
+          first {integer.format(data.rows.length)} rows: export CSV for all
+        </Badge>
+      )}
     </p>
   );
 }
 
 /** The chart of spend and impressions over time, one currency at a time (a report never sums across currencies). */
-export function ReportChart({ series, dim, timeZone, currency, onCurrency }: { series: ReportData | undefined; dim: 'hour' | 'day' | 'month'; timeZone: string; currency: string | undefined; onCurrency: (c: string) => void }) {
+export function ReportChart({
+  series,
+  dim,
+  timeZone,
+  currency,
+  onCurrency,
+}: {
+  series: ReportData | undefined;
+  dim: 'hour' | 'day' | 'month';
+  timeZone: string;
+  currency: string | undefined;
+  onCurrency: (c: string) => void;
+}) {
   if (!series) return <Skeleton className="h-72 w-full" />;
   const currencies = [...new Set(series.rows.map((r) => r.currency))].sort();
   if (currencies.length === 0) return null;
@@ -184,7 +278,11 @@ export function ReportChart({ series, dim, timeZone, currency, onCurrency }: { s
         <label className="flex items-center gap-2 text-sm text-slate-700">
           Chart currency
           <NativeSelect className="w-28" value={cur} onChange={(e) => onCurrency(e.target.value)}>
-            {currencies.map((c) => <option key={c} value={c}>{c}</option>)}
+            {currencies.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
           </NativeSelect>
         </label>
       )}

@@ -28,22 +28,54 @@ export function SeatsScreen() {
   const seats = useQuery(trpc.seats.list.queryOptions({ accountId: a.id }));
   const canLink = can(a, 'seats.link') && a.archivedAt === null;
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const toggle = (id: string) => setOpen((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  const toggle = (id: string) =>
+    setOpen((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
   const columns = useMemo(
     () => [
-      col.accessor((s) => seatLabel(s), { id: 'seat', header: 'Seat', cell: (c) => <div><span className="font-medium">{c.getValue()}</span>{c.row.original.name && <div className="text-xs text-slate-600">{c.row.original.name}</div>}</div> }),
+      col.accessor((s) => seatLabel(s), {
+        id: 'seat',
+        header: 'Seat',
+        cell: (c) => (
+          <div>
+            <span className="font-medium">{c.getValue()}</span>
+            {c.row.original.name && <div className="text-xs text-slate-600">{c.row.original.name}</div>}
+          </div>
+        ),
+      }),
       col.accessor((s) => s.holder.name, {
         id: 'holder',
         header: 'Mapped to',
         cell: (c) => (
           <div>
-            <span>mapped to <Link to="/accounts/$accountId/seats" params={{ accountId: c.row.original.holder.id }} className="text-blue-800 hover:underline">{c.getValue()}</Link></span>
+            <span>
+              mapped to{' '}
+              <Link
+                to="/accounts/$accountId/seats"
+                params={{ accountId: c.row.original.holder.id }}
+                className="text-blue-800 hover:underline"
+              >
+                {c.getValue()}
+              </Link>
+            </span>
             <div className="text-xs text-slate-600">since {formatDate(c.row.original.heldSince, a.timeZone)}</div>
           </div>
         ),
       }),
       col.display({ id: 'assign', header: 'Move', cell: (c) => <AssignSeat seat={c.row.original} /> }),
-      col.display({ id: 'history', header: () => <span className="sr-only">History</span>, cell: (c) => <Button variant="link" aria-expanded={open.has(c.row.original.id)} onClick={() => toggle(c.row.original.id)}>{open.has(c.row.original.id) ? 'Hide history' : 'History'}</Button> }),
+      col.display({
+        id: 'history',
+        header: () => <span className="sr-only">History</span>,
+        cell: (c) => (
+          <Button variant="link" aria-expanded={open.has(c.row.original.id)} onClick={() => toggle(c.row.original.id)}>
+            {open.has(c.row.original.id) ? 'Hide history' : 'History'}
+          </Button>
+        ),
+      }),
     ],
     [a.timeZone, open],
   );
@@ -51,7 +83,14 @@ export function SeatsScreen() {
     <>
       {canLink && <LinkSeat />}
       <Card>
-        <CardHeader title="Seats mapped here and below" description={a.parentId === null && a.kind === 'client' ? 'A standalone client links its own DSP seats; each seat\'s history shows every holder.' : 'A DSP seat is linked at level 1 and assigned down the tree; its history shows every holder.'} />
+        <CardHeader
+          title="Seats mapped here and below"
+          description={
+            a.parentId === null && a.kind === 'client'
+              ? "A standalone client links its own DSP seats; each seat's history shows every holder."
+              : 'A DSP seat is linked at level 1 and assigned down the tree; its history shows every holder.'
+          }
+        />
         <CardBody>
           <FormError message={errorMessage(seats.error)} />
           <DataTable
@@ -62,8 +101,20 @@ export function SeatsScreen() {
             loading={seats.isPending}
             noun={['seat', 'seats']}
             rowTestId={(s) => `seat-${s.seatId}`}
-            empty={canLink ? 'No seats yet. Link a DSP seat above.' : 'No seats are mapped to this account or below it. Seats are linked at level 1 and assigned down the tree.'}
-            renderSubRow={(row) => (open.has(row.original.id) ? <tr><td colSpan={4} className="bg-slate-50 px-4 py-2"><SeatHistory seat={row.original} /></td></tr> : null)}
+            empty={
+              canLink
+                ? 'No seats yet. Link a DSP seat above.'
+                : 'No seats are mapped to this account or below it. Seats are linked at level 1 and assigned down the tree.'
+            }
+            renderSubRow={(row) =>
+              open.has(row.original.id) ? (
+                <tr>
+                  <td colSpan={4} className="bg-slate-50 px-4 py-2">
+                    <SeatHistory seat={row.original} />
+                  </td>
+                </tr>
+              ) : null
+            }
           />
         </CardBody>
       </Card>
@@ -79,9 +130,16 @@ function SeatHistory({ seat }: { seat: Seat }) {
   return (
     <>
       <FormError message={errorMessage(history.error)} />
-      <ul className="space-y-0.5 text-sm" data-testid={`history-${seat.seatId}`} aria-label={`History of ${seatLabel(seat)}`}>
+      <ul
+        className="space-y-0.5 text-sm"
+        data-testid={`history-${seat.seatId}`}
+        aria-label={`History of ${seatLabel(seat)}`}
+      >
         {history.data?.items.map((h, i) => (
-          <li key={i}>{h.accountName}: from {formatDateTime(h.effectiveFrom, a.timeZone)}{h.effectiveTo ? ` to ${formatDateTime(h.effectiveTo, a.timeZone)}` : ' (current)'}</li>
+          <li key={i}>
+            {h.accountName}: from {formatDateTime(h.effectiveFrom, a.timeZone)}
+            {h.effectiveTo ? ` to ${formatDateTime(h.effectiveTo, a.timeZone)}` : ' (current)'}
+          </li>
         ))}
       </ul>
     </>
@@ -92,23 +150,57 @@ function AssignSeat({ seat }: { seat: Seat }) {
   const trpc = useTRPC();
   const [target, setTarget] = useState('');
   const targets = useQuery(trpc.seats.targets.queryOptions({ seatId: seat.id }));
-  const assign = useMutation(trpc.seats.assign.mutationOptions({ onSuccess: (s) => { setTarget(''); toast.success(`${seatLabel(s)} is now mapped to ${s.holder.name}.`); } }));
+  const assign = useMutation(
+    trpc.seats.assign.mutationOptions({
+      onSuccess: (s) => {
+        setTarget('');
+        toast.success(`${seatLabel(s)} is now mapped to ${s.holder.name}.`);
+      },
+    }),
+  );
   const label = seatLabel(seat);
   if (!targets.data) return null;
   if (targets.data.items.length === 0) return <span className="text-xs text-slate-600">No move you may make</span>;
   return (
-    <form className="flex flex-wrap items-center gap-2" aria-label={`Assign ${label}`} onSubmit={(e) => { e.preventDefault(); if (target) assign.mutate({ seatId: seat.id, accountId: target }); }}>
-      <NativeSelect aria-label={`New holder of ${label}`} value={target} onChange={(e) => setTarget(e.target.value)} className="w-44">
+    <form
+      className="flex flex-wrap items-center gap-2"
+      aria-label={`Assign ${label}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (target) assign.mutate({ seatId: seat.id, accountId: target });
+      }}
+    >
+      <NativeSelect
+        aria-label={`New holder of ${label}`}
+        value={target}
+        onChange={(e) => setTarget(e.target.value)}
+        className="w-44"
+      >
         <option value="">Assign to…</option>
-        {targets.data.items.map((t) => <option key={t.id} value={t.id}>{t.name}{t.move === 'assign-down' ? '' : ' (take back)'}</option>)}
+        {targets.data.items.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name}
+            {t.move === 'assign-down' ? '' : ' (take back)'}
+          </option>
+        ))}
       </NativeSelect>
-      <Button type="submit" size="sm" variant="secondary" disabled={!target || assign.isPending}>Assign</Button>
-      {assign.error && <p role="alert" className="w-full text-xs text-red-700">{assign.error.message}</p>}
+      <Button type="submit" size="sm" variant="secondary" disabled={!target || assign.isPending}>
+        Assign
+      </Button>
+      {assign.error && (
+        <p role="alert" className="w-full text-xs text-red-700">
+          {assign.error.message}
+        </p>
+      )}
     </form>
   );
 }
 
-const schema = z.object({ dsp: z.enum(DSPS as [string, ...string[]]), seatId: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'), name: z.string().trim().max(120, 'at most 120 characters') });
+const schema = z.object({
+  dsp: z.enum(DSPS as [string, ...string[]]),
+  seatId: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+  name: z.string().trim().max(120, 'at most 120 characters'),
+});
 
 function LinkSeat() {
   const a = useAccount();
@@ -117,7 +209,12 @@ function LinkSeat() {
   const link = useMutation(trpc.seats.link.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
     try {
-      const s = await link.mutateAsync({ accountId: a.id, dsp: v.dsp as (typeof DSPS)[number], seatId: v.seatId, ...(v.name.trim() ? { name: v.name.trim() } : {}) });
+      const s = await link.mutateAsync({
+        accountId: a.id,
+        dsp: v.dsp as (typeof DSPS)[number],
+        seatId: v.seatId,
+        ...(v.name.trim() ? { name: v.name.trim() } : {}),
+      });
       form.reset({ dsp: v.dsp, seatId: '', name: '' });
       toast.success(`${seatLabel(s)} linked.`);
     } catch (e) {
@@ -127,14 +224,44 @@ function LinkSeat() {
   const { errors } = form.formState;
   return (
     <Card>
-      <CardHeader title="Link a DSP seat" description={a.level === 1 ? 'Seats are linked here and assigned down to agencies and clients.' : 'A standalone premium client links its own seats, one per DSP.'} />
+      <CardHeader
+        title="Link a DSP seat"
+        description={
+          a.level === 1
+            ? 'Seats are linked here and assigned down to agencies and clients.'
+            : 'A standalone premium client links its own seats, one per DSP.'
+        }
+      />
       <CardBody>
-        <form onSubmit={submit} noValidate aria-label="Link a seat" className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[14rem_1fr_1fr_auto] lg:items-start">
-          <Field label="DSP" error={errors.dsp?.message}>{(p) => <NativeSelect {...p} {...form.register('dsp')}>{DSPS.map((d) => <option key={d} value={d}>{DSP_LABEL[d]}</option>)}</NativeSelect>}</Field>
-          <Field label="Seat id" error={errors.seatId?.message}>{(p) => <Input {...p} autoComplete="off" {...form.register('seatId')} />}</Field>
-          <Field label="Label (optional)" error={errors.name?.message}>{(p) => <Input {...p} {...form.register('name')} />}</Field>
-          <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>Link seat</Button>
-          <div className="sm:col-span-2 lg:col-span-4"><FormError message={serverError(form)} /></div>
+        <form
+          onSubmit={submit}
+          noValidate
+          aria-label="Link a seat"
+          className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[14rem_1fr_1fr_auto] lg:items-start"
+        >
+          <Field label="DSP" error={errors.dsp?.message}>
+            {(p) => (
+              <NativeSelect {...p} {...form.register('dsp')}>
+                {DSPS.map((d) => (
+                  <option key={d} value={d}>
+                    {DSP_LABEL[d]}
+                  </option>
+                ))}
+              </NativeSelect>
+            )}
+          </Field>
+          <Field label="Seat id" error={errors.seatId?.message}>
+            {(p) => <Input {...p} autoComplete="off" {...form.register('seatId')} />}
+          </Field>
+          <Field label="Label (optional)" error={errors.name?.message}>
+            {(p) => <Input {...p} {...form.register('name')} />}
+          </Field>
+          <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>
+            Link seat
+          </Button>
+          <div className="sm:col-span-2 lg:col-span-4">
+            <FormError message={serverError(form)} />
+          </div>
         </form>
       </CardBody>
     </Card>

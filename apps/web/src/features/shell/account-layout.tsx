@@ -27,7 +27,10 @@ export function AccountLayout({ accountId }: { accountId: string }) {
       <div className="space-y-4" role="status" aria-label="Loading account">
         <Skeleton className="h-4 w-48" />
         <Skeleton className="h-8 w-72" />
-        <div className="grid gap-6 md:grid-cols-[13rem_1fr]"><SkeletonRows rows={8} /><Skeleton className="h-64 w-full" /></div>
+        <div className="grid gap-6 md:grid-cols-[13rem_1fr]">
+          <SkeletonRows rows={8} />
+          <Skeleton className="h-64 w-full" />
+        </div>
       </div>
     );
   }
@@ -37,8 +40,16 @@ export function AccountLayout({ accountId }: { accountId: string }) {
       <Card className="mx-auto max-w-lg">
         <CardBody>
           <h1 className="text-lg font-semibold">{missing ? 'Account not found' : 'Could not load this account'}</h1>
-          {missing ? <p className="mt-1 text-sm text-slate-700">This account does not exist or is not yours to see.</p> : <FormError message={errorMessage(account.error)} />}
-          <p className="mt-3 text-sm"><Link to="/accounts" className="text-blue-700 underline">Back to your accounts</Link></p>
+          {missing ? (
+            <p className="mt-1 text-sm text-slate-700">This account does not exist or is not yours to see.</p>
+          ) : (
+            <FormError message={errorMessage(account.error)} />
+          )}
+          <p className="mt-3 text-sm">
+            <Link to="/accounts" className="text-blue-700 underline">
+              Back to your accounts
+            </Link>
+          </p>
         </CardBody>
       </Card>
     );
@@ -48,29 +59,50 @@ export function AccountLayout({ accountId }: { accountId: string }) {
     <AccountContext.Provider value={a}>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-600">
         <ol className="flex flex-wrap items-center gap-1">
-          <li><Link to="/accounts" className="hover:underline">Accounts</Link></li>
+          <li>
+            <Link to="/accounts" className="hover:underline">
+              Accounts
+            </Link>
+          </li>
           {a.ancestors.map((x) => (
             <li key={x.id} className="flex items-center gap-1">
               <ChevronRight className="size-3.5" aria-hidden />
-              <Link to="/accounts/$accountId" params={{ accountId: x.id }} className="hover:underline">{x.name}</Link>
+              <Link to="/accounts/$accountId" params={{ accountId: x.id }} className="hover:underline">
+                {x.name}
+              </Link>
             </li>
           ))}
-          <li className="flex items-center gap-1"><ChevronRight className="size-3.5" aria-hidden /><span aria-current="page" className="font-medium text-slate-900">{a.name}</span></li>
+          <li className="flex items-center gap-1">
+            <ChevronRight className="size-3.5" aria-hidden />
+            <span aria-current="page" className="font-medium text-slate-900">
+              {a.name}
+            </span>
+          </li>
         </ol>
       </nav>
       <div className="mb-5 flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <h1 data-testid="account-name" className="flex flex-wrap items-center gap-2 text-2xl font-semibold break-words">
-            {a.name} <KindBadges kind={a.kind} level={a.level} clientTier={a.clientTier} archived={a.archivedAt !== null} />
+          <h1
+            data-testid="account-name"
+            className="flex flex-wrap items-center gap-2 text-2xl font-semibold break-words"
+          >
+            {a.name}{' '}
+            <KindBadges kind={a.kind} level={a.level} clientTier={a.clientTier} archived={a.archivedAt !== null} />
           </h1>
           <p className="mt-1 text-sm text-slate-600">
-            Level {a.level} {LEVEL_NAME[a.level]} · {a.currency} · {a.timeZone} · created {formatDate(a.createdAt, a.timeZone)}
-            {a.archivedAt && <> · archived {formatDate(a.archivedAt, a.timeZone)}: it keeps its data and accepts no new work</>}
+            Level {a.level} {LEVEL_NAME[a.level]} · {a.currency} · {a.timeZone} · created{' '}
+            {formatDate(a.createdAt, a.timeZone)}
+            {a.archivedAt && (
+              <> · archived {formatDate(a.archivedAt, a.timeZone)}: it keeps its data and accepts no new work</>
+            )}
           </p>
         </div>
         <Dialog open={menuOpen} onOpenChange={setMenuOpen}>
           <DialogTrigger asChild>
-            <Button variant="secondary" className="md:hidden"><Menu className="size-4" aria-hidden />Sections</Button>
+            <Button variant="secondary" className="md:hidden">
+              <Menu className="size-4" aria-hidden />
+              Sections
+            </Button>
           </DialogTrigger>
           <SheetContent title={a.name}>
             <SectionNav account={a} onNavigate={() => setMenuOpen(false)} />
@@ -123,15 +155,26 @@ export function SectionPage({ section, children }: { section: string; children: 
   usePageTitle(def.label, a.name);
   const access = def.access(a);
   if (!access.ok) {
-    const RULE = { level: 'Level rule', role: 'Role rule', 'standard-client': 'Standard-client limit', kind: 'Account kind' } as const;
+    const RULE = {
+      level: 'Level rule',
+      role: 'Role rule',
+      'standard-client': 'Standard-client limit',
+      kind: 'Account kind',
+    } as const;
     return (
       <Card data-testid="section-refused">
         <CardBody className="flex gap-3">
           <Lock className="mt-0.5 size-5 shrink-0 text-slate-500" aria-hidden />
           <div>
             <h2 className="text-base font-semibold">{def.label} is not available here</h2>
-            <p className="mt-1 text-sm text-slate-700"><strong>{RULE[access.rule]}:</strong> {access.message}</p>
-            <p className="mt-2 text-sm"><Link to="/accounts/$accountId" params={{ accountId: a.id }} className="text-blue-700 underline">Go to the overview of {a.name}</Link></p>
+            <p className="mt-1 text-sm text-slate-700">
+              <strong>{RULE[access.rule]}:</strong> {access.message}
+            </p>
+            <p className="mt-2 text-sm">
+              <Link to="/accounts/$accountId" params={{ accountId: a.id }} className="text-blue-700 underline">
+                Go to the overview of {a.name}
+              </Link>
+            </p>
           </div>
         </CardBody>
       </Card>

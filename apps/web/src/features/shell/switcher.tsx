@@ -4,11 +4,28 @@ import { Button } from '../../components/ui/button';
 import type { RouterOutputs } from '../../lib/trpc';
 
 type Node = Extract<RouterOutputs['accounts']['tree'], unknown[]>[number];
-export interface FlatAccount { id: string; name: string; kind: Node['kind']; level: number; clientTier: string | null; path: string[] }
+export interface FlatAccount {
+  id: string;
+  name: string;
+  kind: Node['kind'];
+  level: number;
+  clientTier: string | null;
+  path: string[];
+}
 
 export function flatten(forest: Node[]): FlatAccount[] {
   const out: FlatAccount[] = [];
-  const walk = (n: { id: string; name: string; kind: Node['kind']; level: number; clientTier: string | null; children: readonly unknown[] }, path: string[]) => {
+  const walk = (
+    n: {
+      id: string;
+      name: string;
+      kind: Node['kind'];
+      level: number;
+      clientTier: string | null;
+      children: readonly unknown[];
+    },
+    path: string[],
+  ) => {
     out.push({ id: n.id, name: n.name, kind: n.kind, level: n.level, clientTier: n.clientTier, path });
     for (const c of n.children as (typeof n)[]) walk(c, [...path, n.name]);
   };
@@ -34,12 +51,26 @@ export function AccountSwitcher() {
   }, []);
   return (
     <>
-      <Button variant="secondary" size="sm" className="min-h-10 min-w-0 justify-between gap-2 sm:w-64" onClick={() => setOpen(true)} aria-label="Switch account (Ctrl+K)" aria-keyshortcuts="Control+K Meta+K">
-        <span className="truncate text-slate-600"><span className="hidden sm:inline">Switch account…</span><span className="sm:hidden">Switch</span></span>
+      <Button
+        variant="secondary"
+        size="sm"
+        className="min-h-10 min-w-0 justify-between gap-2 sm:w-64"
+        onClick={() => setOpen(true)}
+        aria-label="Switch account (Ctrl+K)"
+        aria-keyshortcuts="Control+K Meta+K"
+      >
+        <span className="truncate text-slate-600">
+          <span className="hidden sm:inline">Switch account…</span>
+          <span className="sm:hidden">Switch</span>
+        </span>
         <kbd className="hidden rounded border border-slate-300 px-1 text-[11px] text-slate-600 sm:inline">Ctrl K</kbd>
         <ChevronsUpDown className="size-4 sm:hidden" aria-hidden />
       </Button>
-      {open && <Suspense fallback={null}><SwitcherDialog open={open} onOpenChange={setOpen} /></Suspense>}
+      {open && (
+        <Suspense fallback={null}>
+          <SwitcherDialog open={open} onOpenChange={setOpen} />
+        </Suspense>
+      )}
     </>
   );
 }

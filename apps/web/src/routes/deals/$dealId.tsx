@@ -16,17 +16,35 @@ function DealPage() {
   const { dealId } = Route.useParams();
   const trpc = useTRPC();
   const deal = useQuery(trpc.deals.get.queryOptions({ dealId }));
-  const owner = useQuery({ ...trpc.accounts.get.queryOptions({ accountId: deal.data?.owner.id ?? '' }), enabled: Boolean(deal.data) });
+  const owner = useQuery({
+    ...trpc.accounts.get.queryOptions({ accountId: deal.data?.owner.id ?? '' }),
+    enabled: Boolean(deal.data),
+  });
   usePageTitle(deal.data?.name ?? 'Deal');
-  if (deal.isPending) return <Card><CardBody><SkeletonRows rows={6} /></CardBody></Card>;
+  if (deal.isPending)
+    return (
+      <Card>
+        <CardBody>
+          <SkeletonRows rows={6} />
+        </CardBody>
+      </Card>
+    );
   if (deal.error) {
     const missing = errorCode(deal.error) === 'NOT_FOUND' || errorCode(deal.error) === 'BAD_REQUEST';
     return (
       <Card className="mx-auto max-w-lg">
         <CardBody>
           <h1 className="text-lg font-semibold">Deal not found</h1>
-          {missing ? <p className="mt-1 text-sm">This deal does not exist or is not yours to see.</p> : <FormError message={errorMessage(deal.error)} />}
-          <p className="mt-3 text-sm"><Link to="/accounts" className="text-blue-700 underline">Back to your accounts</Link></p>
+          {missing ? (
+            <p className="mt-1 text-sm">This deal does not exist or is not yours to see.</p>
+          ) : (
+            <FormError message={errorMessage(deal.error)} />
+          )}
+          <p className="mt-3 text-sm">
+            <Link to="/accounts" className="text-blue-700 underline">
+              Back to your accounts
+            </Link>
+          </p>
         </CardBody>
       </Card>
     );
@@ -35,7 +53,19 @@ function DealPage() {
   const tz = owner.data?.timeZone ?? 'UTC';
   const terms: [string, React.ReactNode][] = [
     ['Deal id', d.dealId],
-    ['Owner', <><Link to="/accounts/$accountId/deals" params={{ accountId: d.owner.id }} className="text-blue-800 hover:underline">{d.owner.name}</Link>{d.publisherInitiated && ' (publisher-initiated)'}</>],
+    [
+      'Owner',
+      <>
+        <Link
+          to="/accounts/$accountId/deals"
+          params={{ accountId: d.owner.id }}
+          className="text-blue-800 hover:underline"
+        >
+          {d.owner.name}
+        </Link>
+        {d.publisherInitiated && ' (publisher-initiated)'}
+      </>,
+    ],
     ['Publisher', d.publisher],
     ['Type', DEAL_TYPE_LABEL[d.type]],
     ['CPM', formatMoney(d.cpmMicros, d.currency)],
@@ -46,13 +76,18 @@ function DealPage() {
   return (
     <div className="space-y-3">
       <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
-        <Link to="/accounts/$accountId/deals" params={{ accountId: d.owner.id }} className="hover:underline">{d.owner.name} deals</Link>
+        <Link to="/accounts/$accountId/deals" params={{ accountId: d.owner.id }} className="hover:underline">
+          {d.owner.name} deals
+        </Link>
       </nav>
       <h1 className="text-2xl font-semibold">{d.name}</h1>
       <Card>
         <CardHeader title="Terms" description={owner.data ? `Times in ${tz}.` : undefined} />
         <CardBody>
-          <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]" data-testid="deal-terms">
+          <dl
+            className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]"
+            data-testid="deal-terms"
+          >
             {terms.map(([k, v]) => (
               <div key={k} className="contents">
                 <dt className="text-slate-600">{k}</dt>

@@ -7,5 +7,9 @@ export const Route = createFileRoute('/accounts/$accountId/audit')({ validateSea
 
 function Audit() {
   const search = Route.useSearch();
-  return <SectionPage section="audit"><AuditScreen search={search} /></SectionPage>;
+  return (
+    <SectionPage section="audit">
+      <AuditScreen search={search} />
+    </SectionPage>
+  );
 }

@@ -7,5 +7,9 @@ export const Route = createFileRoute('/accounts/$accountId/deals')({ validateSea
 
 function Deals() {
   const search = Route.useSearch();
-  return <SectionPage section="deals"><DealsScreen search={search} /></SectionPage>;
+  return (
+    <SectionPage section="deals">
+      <DealsScreen search={search} />
+    </SectionPage>
+  );
 }

@@ -2,4 +2,10 @@ import { createFileRoute } from '@tanstack/react-router';
 import { SeatsScreen } from '../../../features/seats/seats';
 import { SectionPage } from '../../../features/shell/account-layout';
 
-export const Route = createFileRoute('/accounts/$accountId/seats')({ component: () => <SectionPage section="seats"><SeatsScreen /></SectionPage> });
+export const Route = createFileRoute('/accounts/$accountId/seats')({
+  component: () => (
+    <SectionPage section="seats">
+      <SeatsScreen />
+    </SectionPage>
+  ),
+});
