@@ -258,7 +258,7 @@ export async function benchReports(
     const res = await fetch(`${base}/exports/report.csv?input=${csvInput}`, { headers });
     if (!res.ok) throw new Error(`export: ${res.status} ${await res.text()}`);
     let lines = 0;
-    const reader = res.body!.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = res.body!.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

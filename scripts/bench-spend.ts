@@ -162,7 +162,8 @@ function rollupUnits(out: string) {
   for (const line of out.split('\n')) {
     let msg: string;
     try {
-      msg = String((JSON.parse(line) as { msg?: unknown }).msg ?? '');
+      const m = (JSON.parse(line) as { msg?: unknown }).msg;
+      msg = typeof m === 'string' ? m : '';
     } catch {
       msg = line;
     }

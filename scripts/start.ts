@@ -46,10 +46,12 @@ const prettify = pretty
       translateTime: 'SYS:HH:MM:ss',
       ignore: ['pid', 'hostname', 'service', ...REQUEST_KEYS].join(','),
       messageFormat: (log, key) => {
-        const base = `[${String(log.service ?? '?')}] ${String(log[key] ?? '')}`;
+        const t = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
+        const base = `[${t(log.service ?? '?')}] ${t(log[key] ?? '')}`;
         if (log.procedure === undefined) return base;
-        const user = log.userId ? ` user ${String(log.userId)}` : '';
-        return `${base} ${String(log.method)} ${String(log.procedure)} -> ${String(log.status)} ${String(log.outcome)} ${String(log.ms)} ms${user} #${String(log.reqId)}`;
+        const user = log.userId ? ` user ${t(log.userId)}` : '';
+        const call = `${t(log.method)} ${t(log.procedure)} -> ${t(log.status)} ${t(log.outcome)} ${t(log.ms)} ms`;
+        return `${base} ${call}${user} #${t(log.reqId)}`;
       },
     })
   : null;
@@ -186,7 +188,7 @@ function isOurServer(pid: number, clusterDir: string): boolean {
 function holderOf(p: number): { pid: number; cmdline: string } | null {
   const inodes = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
@@ -199,7 +201,7 @@ function holderOf(p: number): { pid: number; cmdline: string } | null {
   }
   if (!inodes.size) return null;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);
     } catch {
@@ -314,7 +316,10 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv) {
         let msg = line;
         try {
           const o = JSON.parse(line) as { level?: number; msg?: string };
-          if (typeof o.level === 'number') ((level = o.level), (msg = o.msg ?? line));
+          if (typeof o.level === 'number') {
+            level = o.level;
+            msg = o.msg ?? line;
+          }
         } catch {}
         if (level >= 50) entry.lastError = msg;
         emit(line, to);

@@ -1,3 +1,4 @@
 import { react } from '@trellis/eslint-config/react';
 
-export default react(import.meta.dirname);
+// vite.config.ts and vitest.config.ts are in this package's tsconfig.
+export default react(import.meta.dirname, { outsideProject: [] });

@@ -5,10 +5,14 @@ import globals from 'globals';
 import { defineConfig } from 'eslint/config';
 import { base } from './base.js';
 
-/** @param {string} tsconfigRootDir the package's directory (pass `import.meta.dirname`) */
-export function react(tsconfigRootDir) {
-  return defineConfig(base(tsconfigRootDir), {
-    files: ['**/*.ts', '**/*.tsx'],
+/**
+ * @param {string} tsconfigRootDir the package's directory (pass `import.meta.dirname`)
+ * @param {{ outsideProject?: string[] }} [options] files no tsconfig of the package includes
+ */
+export function react(tsconfigRootDir, options) {
+  return defineConfig(base(tsconfigRootDir, options), {
+    // The browser code only: the browser tests' `useTestDatabase` is a vitest fixture, not a React hook.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -18,7 +18,7 @@ export async function ensurePlatformOperator(db: Db, email: string, password: st
   try {
     assertStrongPassword(password, [normalized]);
   } catch (e) {
-    throw new Error(`TRELLIS_ADMIN_PASSWORD is refused: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`TRELLIS_ADMIN_PASSWORD is refused: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   await users.insertUser(db, {
     email: normalized,

@@ -53,7 +53,7 @@ describe('the CSV export of a million rows', () => {
       const rss0 = rssKb(api.pid);
       let peak = rss0;
       const sampler = setInterval(() => (peak = Math.max(peak, rssKb(api.pid))), 50);
-      const res = await fetch(`${api.base}/exports/report.csv?${new URLSearchParams({ input })}`, {
+      const res = await fetch(`${api.base}/exports/report.csv?${new URLSearchParams({ input }).toString()}`, {
         headers: { authorization: `Bearer ${admin.token}` },
       });
       expect(res.status, api.output()).toBe(200);

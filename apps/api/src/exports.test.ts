@@ -113,7 +113,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const url = (q: Record<string, string>) => `${base}/exports/report.csv?${new URLSearchParams(q)}`;
+const url = (q: Record<string, string>) => `${base}/exports/report.csv?${new URLSearchParams(q).toString()}`;
 const input = (accountId: string, groupBy: string[]) => ({
   input: JSON.stringify({ accountId, from: '2026-11-01', to: '2026-11-04', groupBy }),
 });

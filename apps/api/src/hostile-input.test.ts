@@ -522,7 +522,9 @@ describe('the hostile-input corpus', () => {
           }
           // The safety net in trpc.ts answered: the value reached PostgreSQL, so an input block is missing.
           if (pgErrorCode((err as Error | undefined)?.cause)) {
-            failures.push(`${who} ${label}: ${code}, but only after PostgreSQL refused it: ${(err as Error).cause}`);
+            failures.push(
+              `${who} ${label}: ${code}, but only after PostgreSQL refused it: ${String((err as Error).cause)}`,
+            );
             continue;
           }
           // A refusal before the handler ran (bad input, not signed in) cannot have written anything.

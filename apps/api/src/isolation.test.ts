@@ -178,16 +178,14 @@ describe('team memberships are members like any other (item 5)', () => {
     const team = await w.aAdmin.caller.teams.create({ agencyId: w.A.id, name: 'Crew' });
     await w.aAdmin.caller.teams.assignClient({ teamId: team.id, clientId: S.id });
     const planner = await userWithCaller(t.db, 'planner@a.test');
-    const tm = await t.db
-      .transaction()
-      .execute((trx) =>
-        teams.insertTeamMembership(trx, {
-          rootId: w.holding.id,
-          teamId: team.id,
-          userId: planner.user.id,
-          role: 'operator',
-        }),
-      );
+    const tm = await t.db.transaction().execute((trx) =>
+      teams.insertTeamMembership(trx, {
+        rootId: w.holding.id,
+        teamId: team.id,
+        userId: planner.user.id,
+        role: 'operator',
+      }),
+    );
     return { ...w, S, team, planner, tm };
   }
 

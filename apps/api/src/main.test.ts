@@ -22,7 +22,9 @@ async function runApi(env: Record<string, string>): Promise<{ out: string; exitC
   while (Date.now() < until && child.exitCode === null) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const exitCode = child.exitCode;

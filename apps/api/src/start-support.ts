@@ -27,7 +27,9 @@ export function processesOf(dir: string): { pid: number; cmd: string }[] {
       if (Number(p) === process.pid) continue;
       if (!readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`TRELLIS_DATA_DIR=${dir}`)) continue;
       out.push({ pid: Number(p), cmd: readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
-    } catch {}
+    } catch {
+      // the process ended while it was read
+    }
   }
   return out;
 }
@@ -38,7 +40,9 @@ export function releaseStarts() {
     for (const { pid } of processesOf(dir)) {
       try {
         process.kill(pid, 'SIGKILL');
-      } catch {}
+      } catch {
+        // already gone
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   }

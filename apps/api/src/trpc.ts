@@ -195,7 +195,7 @@ export function assertMayOf(
  * A procedure on one account: its input is `accountId` plus the given fields, all validated first; ctx is then
  * narrowed to the account after the scope check, with `may(action)` to assert the rest.
  */
-export function accountProcedure<T extends z.ZodRawShape = {}>(shape?: T) {
+export function accountProcedure<T extends z.ZodRawShape = Record<never, never>>(shape?: T) {
   return authedProcedure
     .input(z.object({ accountId: z.uuid({ message: 'must be a valid id' }), ...(shape ?? ({} as T)) }))
     .use(async ({ ctx, input, next }) => {

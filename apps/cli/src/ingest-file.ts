@@ -67,7 +67,7 @@ function fieldProblem(v: string): string | null {
 function csvFields(line: string): string[] | string {
   if (!line.includes('"')) return line.split(',');
   try {
-    const rows = parseCsvLine(line, { relax_quotes: false }) as string[][];
+    const rows: string[][] = parseCsvLine(line, { relax_quotes: false });
     if (rows.length !== 1) return 'a quoted field spans lines (one record per line)';
     return rows[0]!;
   } catch (e) {
@@ -195,7 +195,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
     let buffer: string[] = [];
     let dbMs = 0;
     const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
+    let failure: Error | null = null;
     const runChunk = async (c: pg.Client, data: string, n: number) => {
       const f0 = performance.now();
       const ex = execOn(c);
@@ -240,7 +240,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
           inFlight.delete(job);
         },
         (e: unknown) => {
-          failure ??= e;
+          failure ??= e instanceof Error ? e : new Error(String(e));
           inFlight.delete(job);
         },
       );
@@ -257,7 +257,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
       p.lines++;
       const n = p.lines;
       if (format === 'csv' && columns === null) {
-        const header = csvFields(line.replace(/^\uFEFF/, '')) as string[] | string;
+        const header = csvFields(line.replace(/^\uFEFF/, ''));
         if (typeof header === 'string') throw new FileError(`The header row cannot be read (${header}).`);
         const names = header.map((h) => h.trim());
         const missing = REQUIRED.filter((f) => !names.includes(f));

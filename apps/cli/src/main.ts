@@ -23,7 +23,7 @@ program
   )
   .option('--format <format>', 'csv or ndjson (default: from the file name)', (v) => {
     if (v !== 'csv' && v !== 'ndjson') throw new InvalidArgumentError('must be csv or ndjson');
-    return v as 'csv' | 'ndjson';
+    return v;
   })
   .option(
     '--chunk <records>',

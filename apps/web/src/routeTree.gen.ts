@@ -8,188 +8,196 @@
 // You should NOT make any changes in this file as it will be overwritten.
 // Additionally, you should also exclude this file from your linter and/or formatter to prevent it from being checked or modified.
 
-import { Route as rootRouteImport } from './routes/__root';
-import { Route as IndexRouteImport } from './routes/index';
-import { Route as OutboxRouteImport } from './routes/outbox';
-import { Route as AccountsIndexRouteImport } from './routes/accounts/index';
-import { Route as AccountsAccountIdRouteRouteImport } from './routes/accounts/$accountId/route';
-import { Route as ConnectAgencyIdRouteImport } from './routes/connect/$agencyId';
-import { Route as DealsDealIdRouteImport } from './routes/deals/$dealId';
-import { Route as InviteTokenRouteImport } from './routes/invite/$token';
-import { Route as AccountsAccountIdIndexRouteImport } from './routes/accounts/$accountId/index';
-import { Route as AccountsAccountIdAuditRouteImport } from './routes/accounts/$accountId/audit';
-import { Route as AccountsAccountIdBillingRouteImport } from './routes/accounts/$accountId/billing';
-import { Route as AccountsAccountIdCampaignsRouteImport } from './routes/accounts/$accountId/campaigns';
-import { Route as AccountsAccountIdClientsRouteImport } from './routes/accounts/$accountId/clients';
-import { Route as AccountsAccountIdConnectionsRouteImport } from './routes/accounts/$accountId/connections';
-import { Route as AccountsAccountIdDealsRouteImport } from './routes/accounts/$accountId/deals';
-import { Route as AccountsAccountIdIngestionRouteImport } from './routes/accounts/$accountId/ingestion';
-import { Route as AccountsAccountIdMembersRouteImport } from './routes/accounts/$accountId/members';
-import { Route as AccountsAccountIdReportsRouteImport } from './routes/accounts/$accountId/reports';
-import { Route as AccountsAccountIdSeatsRouteImport } from './routes/accounts/$accountId/seats';
-import { Route as AccountsAccountIdSharedReportsRouteImport } from './routes/accounts/$accountId/shared-reports';
+import { Route as rootRouteImport } from './routes/__root'
+import { Route as IndexRouteImport } from './routes/index'
+import { Route as OutboxRouteImport } from './routes/outbox'
+import { Route as AccountsIndexRouteImport } from './routes/accounts/index'
+import { Route as AccountsAccountIdRouteRouteImport } from './routes/accounts/$accountId/route'
+import { Route as ConnectAgencyIdRouteImport } from './routes/connect/$agencyId'
+import { Route as DealsDealIdRouteImport } from './routes/deals/$dealId'
+import { Route as InviteTokenRouteImport } from './routes/invite/$token'
+import { Route as AccountsAccountIdIndexRouteImport } from './routes/accounts/$accountId/index'
+import { Route as AccountsAccountIdAuditRouteImport } from './routes/accounts/$accountId/audit'
+import { Route as AccountsAccountIdBillingRouteImport } from './routes/accounts/$accountId/billing'
+import { Route as AccountsAccountIdCampaignsRouteImport } from './routes/accounts/$accountId/campaigns'
+import { Route as AccountsAccountIdClientsRouteImport } from './routes/accounts/$accountId/clients'
+import { Route as AccountsAccountIdConnectionsRouteImport } from './routes/accounts/$accountId/connections'
+import { Route as AccountsAccountIdDealsRouteImport } from './routes/accounts/$accountId/deals'
+import { Route as AccountsAccountIdIngestionRouteImport } from './routes/accounts/$accountId/ingestion'
+import { Route as AccountsAccountIdMembersRouteImport } from './routes/accounts/$accountId/members'
+import { Route as AccountsAccountIdReportsRouteImport } from './routes/accounts/$accountId/reports'
+import { Route as AccountsAccountIdSeatsRouteImport } from './routes/accounts/$accountId/seats'
+import { Route as AccountsAccountIdSharedReportsRouteImport } from './routes/accounts/$accountId/shared-reports'
 
 const IndexRoute = IndexRouteImport.update({
   id: '/',
   path: '/',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const OutboxRoute = OutboxRouteImport.update({
   id: '/outbox',
   path: '/outbox',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const AccountsIndexRoute = AccountsIndexRouteImport.update({
   id: '/accounts/',
   path: '/accounts/',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const AccountsAccountIdRouteRoute = AccountsAccountIdRouteRouteImport.update({
   id: '/accounts/$accountId',
   path: '/accounts/$accountId',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const ConnectAgencyIdRoute = ConnectAgencyIdRouteImport.update({
   id: '/connect/$agencyId',
   path: '/connect/$agencyId',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const DealsDealIdRoute = DealsDealIdRouteImport.update({
   id: '/deals/$dealId',
   path: '/deals/$dealId',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const InviteTokenRoute = InviteTokenRouteImport.update({
   id: '/invite/$token',
   path: '/invite/$token',
   getParentRoute: () => rootRouteImport,
-} as any);
+} as any)
 const AccountsAccountIdIndexRoute = AccountsAccountIdIndexRouteImport.update({
   id: '/',
   path: '/',
   getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
+} as any)
 const AccountsAccountIdAuditRoute = AccountsAccountIdAuditRouteImport.update({
   id: '/audit',
   path: '/audit',
   getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdBillingRoute = AccountsAccountIdBillingRouteImport.update({
-  id: '/billing',
-  path: '/billing',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdCampaignsRoute = AccountsAccountIdCampaignsRouteImport.update({
-  id: '/campaigns',
-  path: '/campaigns',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdClientsRoute = AccountsAccountIdClientsRouteImport.update({
-  id: '/clients',
-  path: '/clients',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdConnectionsRoute = AccountsAccountIdConnectionsRouteImport.update({
-  id: '/connections',
-  path: '/connections',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
+} as any)
+const AccountsAccountIdBillingRoute =
+  AccountsAccountIdBillingRouteImport.update({
+    id: '/billing',
+    path: '/billing',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
+const AccountsAccountIdCampaignsRoute =
+  AccountsAccountIdCampaignsRouteImport.update({
+    id: '/campaigns',
+    path: '/campaigns',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
+const AccountsAccountIdClientsRoute =
+  AccountsAccountIdClientsRouteImport.update({
+    id: '/clients',
+    path: '/clients',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
+const AccountsAccountIdConnectionsRoute =
+  AccountsAccountIdConnectionsRouteImport.update({
+    id: '/connections',
+    path: '/connections',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 const AccountsAccountIdDealsRoute = AccountsAccountIdDealsRouteImport.update({
   id: '/deals',
   path: '/deals',
   getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdIngestionRoute = AccountsAccountIdIngestionRouteImport.update({
-  id: '/ingestion',
-  path: '/ingestion',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdMembersRoute = AccountsAccountIdMembersRouteImport.update({
-  id: '/members',
-  path: '/members',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdReportsRoute = AccountsAccountIdReportsRouteImport.update({
-  id: '/reports',
-  path: '/reports',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
+} as any)
+const AccountsAccountIdIngestionRoute =
+  AccountsAccountIdIngestionRouteImport.update({
+    id: '/ingestion',
+    path: '/ingestion',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
+const AccountsAccountIdMembersRoute =
+  AccountsAccountIdMembersRouteImport.update({
+    id: '/members',
+    path: '/members',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
+const AccountsAccountIdReportsRoute =
+  AccountsAccountIdReportsRouteImport.update({
+    id: '/reports',
+    path: '/reports',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 const AccountsAccountIdSeatsRoute = AccountsAccountIdSeatsRouteImport.update({
   id: '/seats',
   path: '/seats',
   getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
-const AccountsAccountIdSharedReportsRoute = AccountsAccountIdSharedReportsRouteImport.update({
-  id: '/shared-reports',
-  path: '/shared-reports',
-  getParentRoute: () => AccountsAccountIdRouteRoute,
-} as any);
+} as any)
+const AccountsAccountIdSharedReportsRoute =
+  AccountsAccountIdSharedReportsRouteImport.update({
+    id: '/shared-reports',
+    path: '/shared-reports',
+    getParentRoute: () => AccountsAccountIdRouteRoute,
+  } as any)
 
 export interface FileRoutesByFullPath {
-  '/': typeof IndexRoute;
-  '/outbox': typeof OutboxRoute;
-  '/accounts/$accountId': typeof AccountsAccountIdRouteRouteWithChildren;
-  '/connect/$agencyId': typeof ConnectAgencyIdRoute;
-  '/deals/$dealId': typeof DealsDealIdRoute;
-  '/invite/$token': typeof InviteTokenRoute;
-  '/accounts/': typeof AccountsIndexRoute;
-  '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute;
-  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute;
-  '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute;
-  '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute;
-  '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute;
-  '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute;
-  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute;
-  '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute;
-  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute;
-  '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute;
-  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute;
-  '/accounts/$accountId/': typeof AccountsAccountIdIndexRoute;
+  '/': typeof IndexRoute
+  '/outbox': typeof OutboxRoute
+  '/accounts/$accountId': typeof AccountsAccountIdRouteRouteWithChildren
+  '/connect/$agencyId': typeof ConnectAgencyIdRoute
+  '/deals/$dealId': typeof DealsDealIdRoute
+  '/invite/$token': typeof InviteTokenRoute
+  '/accounts/': typeof AccountsIndexRoute
+  '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
+  '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
+  '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
+  '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
+  '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
+  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute
+  '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
+  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
+  '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
+  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute
+  '/accounts/$accountId/': typeof AccountsAccountIdIndexRoute
 }
 export interface FileRoutesByTo {
-  '/': typeof IndexRoute;
-  '/outbox': typeof OutboxRoute;
-  '/connect/$agencyId': typeof ConnectAgencyIdRoute;
-  '/deals/$dealId': typeof DealsDealIdRoute;
-  '/invite/$token': typeof InviteTokenRoute;
-  '/accounts': typeof AccountsIndexRoute;
-  '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute;
-  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute;
-  '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute;
-  '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute;
-  '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute;
-  '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute;
-  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute;
-  '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute;
-  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute;
-  '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute;
-  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute;
-  '/accounts/$accountId': typeof AccountsAccountIdIndexRoute;
+  '/': typeof IndexRoute
+  '/outbox': typeof OutboxRoute
+  '/connect/$agencyId': typeof ConnectAgencyIdRoute
+  '/deals/$dealId': typeof DealsDealIdRoute
+  '/invite/$token': typeof InviteTokenRoute
+  '/accounts': typeof AccountsIndexRoute
+  '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
+  '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
+  '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
+  '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
+  '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
+  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute
+  '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
+  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
+  '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
+  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute
+  '/accounts/$accountId': typeof AccountsAccountIdIndexRoute
 }
 export interface FileRoutesById {
-  __root__: typeof rootRouteImport;
-  '/': typeof IndexRoute;
-  '/outbox': typeof OutboxRoute;
-  '/accounts/$accountId': typeof AccountsAccountIdRouteRouteWithChildren;
-  '/connect/$agencyId': typeof ConnectAgencyIdRoute;
-  '/deals/$dealId': typeof DealsDealIdRoute;
-  '/invite/$token': typeof InviteTokenRoute;
-  '/accounts/': typeof AccountsIndexRoute;
-  '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute;
-  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute;
-  '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute;
-  '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute;
-  '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute;
-  '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute;
-  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute;
-  '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute;
-  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute;
-  '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute;
-  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute;
-  '/accounts/$accountId/': typeof AccountsAccountIdIndexRoute;
+  __root__: typeof rootRouteImport
+  '/': typeof IndexRoute
+  '/outbox': typeof OutboxRoute
+  '/accounts/$accountId': typeof AccountsAccountIdRouteRouteWithChildren
+  '/connect/$agencyId': typeof ConnectAgencyIdRoute
+  '/deals/$dealId': typeof DealsDealIdRoute
+  '/invite/$token': typeof InviteTokenRoute
+  '/accounts/': typeof AccountsIndexRoute
+  '/accounts/$accountId/audit': typeof AccountsAccountIdAuditRoute
+  '/accounts/$accountId/billing': typeof AccountsAccountIdBillingRoute
+  '/accounts/$accountId/campaigns': typeof AccountsAccountIdCampaignsRoute
+  '/accounts/$accountId/clients': typeof AccountsAccountIdClientsRoute
+  '/accounts/$accountId/connections': typeof AccountsAccountIdConnectionsRoute
+  '/accounts/$accountId/deals': typeof AccountsAccountIdDealsRoute
+  '/accounts/$accountId/ingestion': typeof AccountsAccountIdIngestionRoute
+  '/accounts/$accountId/members': typeof AccountsAccountIdMembersRoute
+  '/accounts/$accountId/reports': typeof AccountsAccountIdReportsRoute
+  '/accounts/$accountId/seats': typeof AccountsAccountIdSeatsRoute
+  '/accounts/$accountId/shared-reports': typeof AccountsAccountIdSharedReportsRoute
+  '/accounts/$accountId/': typeof AccountsAccountIdIndexRoute
 }
 export interface FileRouteTypes {
-  fileRoutesByFullPath: FileRoutesByFullPath;
+  fileRoutesByFullPath: FileRoutesByFullPath
   fullPaths:
     | '/'
     | '/outbox'
@@ -209,8 +217,8 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
     | '/accounts/$accountId/shared-reports'
-    | '/accounts/$accountId/';
-  fileRoutesByTo: FileRoutesByTo;
+    | '/accounts/$accountId/'
+  fileRoutesByTo: FileRoutesByTo
   to:
     | '/'
     | '/outbox'
@@ -229,7 +237,7 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
     | '/accounts/$accountId/shared-reports'
-    | '/accounts/$accountId';
+    | '/accounts/$accountId'
   id:
     | '__root__'
     | '/'
@@ -250,190 +258,192 @@ export interface FileRouteTypes {
     | '/accounts/$accountId/reports'
     | '/accounts/$accountId/seats'
     | '/accounts/$accountId/shared-reports'
-    | '/accounts/$accountId/';
-  fileRoutesById: FileRoutesById;
+    | '/accounts/$accountId/'
+  fileRoutesById: FileRoutesById
 }
 export interface RootRouteChildren {
-  IndexRoute: typeof IndexRoute;
-  OutboxRoute: typeof OutboxRoute;
-  AccountsAccountIdRouteRoute: typeof AccountsAccountIdRouteRouteWithChildren;
-  ConnectAgencyIdRoute: typeof ConnectAgencyIdRoute;
-  DealsDealIdRoute: typeof DealsDealIdRoute;
-  InviteTokenRoute: typeof InviteTokenRoute;
-  AccountsIndexRoute: typeof AccountsIndexRoute;
+  IndexRoute: typeof IndexRoute
+  OutboxRoute: typeof OutboxRoute
+  AccountsAccountIdRouteRoute: typeof AccountsAccountIdRouteRouteWithChildren
+  ConnectAgencyIdRoute: typeof ConnectAgencyIdRoute
+  DealsDealIdRoute: typeof DealsDealIdRoute
+  InviteTokenRoute: typeof InviteTokenRoute
+  AccountsIndexRoute: typeof AccountsIndexRoute
 }
 
 declare module '@tanstack/react-router' {
   interface FileRoutesByPath {
     '/': {
-      id: '/';
-      path: '/';
-      fullPath: '/';
-      preLoaderRoute: typeof IndexRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/'
+      path: '/'
+      fullPath: '/'
+      preLoaderRoute: typeof IndexRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/outbox': {
-      id: '/outbox';
-      path: '/outbox';
-      fullPath: '/outbox';
-      preLoaderRoute: typeof OutboxRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/outbox'
+      path: '/outbox'
+      fullPath: '/outbox'
+      preLoaderRoute: typeof OutboxRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/accounts/': {
-      id: '/accounts/';
-      path: '/accounts';
-      fullPath: '/accounts/';
-      preLoaderRoute: typeof AccountsIndexRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/accounts/'
+      path: '/accounts'
+      fullPath: '/accounts/'
+      preLoaderRoute: typeof AccountsIndexRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/accounts/$accountId': {
-      id: '/accounts/$accountId';
-      path: '/accounts/$accountId';
-      fullPath: '/accounts/$accountId';
-      preLoaderRoute: typeof AccountsAccountIdRouteRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/accounts/$accountId'
+      path: '/accounts/$accountId'
+      fullPath: '/accounts/$accountId'
+      preLoaderRoute: typeof AccountsAccountIdRouteRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/connect/$agencyId': {
-      id: '/connect/$agencyId';
-      path: '/connect/$agencyId';
-      fullPath: '/connect/$agencyId';
-      preLoaderRoute: typeof ConnectAgencyIdRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/connect/$agencyId'
+      path: '/connect/$agencyId'
+      fullPath: '/connect/$agencyId'
+      preLoaderRoute: typeof ConnectAgencyIdRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/deals/$dealId': {
-      id: '/deals/$dealId';
-      path: '/deals/$dealId';
-      fullPath: '/deals/$dealId';
-      preLoaderRoute: typeof DealsDealIdRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/deals/$dealId'
+      path: '/deals/$dealId'
+      fullPath: '/deals/$dealId'
+      preLoaderRoute: typeof DealsDealIdRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/invite/$token': {
-      id: '/invite/$token';
-      path: '/invite/$token';
-      fullPath: '/invite/$token';
-      preLoaderRoute: typeof InviteTokenRouteImport;
-      parentRoute: typeof rootRouteImport;
-    };
+      id: '/invite/$token'
+      path: '/invite/$token'
+      fullPath: '/invite/$token'
+      preLoaderRoute: typeof InviteTokenRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/accounts/$accountId/': {
-      id: '/accounts/$accountId/';
-      path: '/';
-      fullPath: '/accounts/$accountId/';
-      preLoaderRoute: typeof AccountsAccountIdIndexRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/'
+      path: '/'
+      fullPath: '/accounts/$accountId/'
+      preLoaderRoute: typeof AccountsAccountIdIndexRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/audit': {
-      id: '/accounts/$accountId/audit';
-      path: '/audit';
-      fullPath: '/accounts/$accountId/audit';
-      preLoaderRoute: typeof AccountsAccountIdAuditRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/audit'
+      path: '/audit'
+      fullPath: '/accounts/$accountId/audit'
+      preLoaderRoute: typeof AccountsAccountIdAuditRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/billing': {
-      id: '/accounts/$accountId/billing';
-      path: '/billing';
-      fullPath: '/accounts/$accountId/billing';
-      preLoaderRoute: typeof AccountsAccountIdBillingRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/billing'
+      path: '/billing'
+      fullPath: '/accounts/$accountId/billing'
+      preLoaderRoute: typeof AccountsAccountIdBillingRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/campaigns': {
-      id: '/accounts/$accountId/campaigns';
-      path: '/campaigns';
-      fullPath: '/accounts/$accountId/campaigns';
-      preLoaderRoute: typeof AccountsAccountIdCampaignsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/campaigns'
+      path: '/campaigns'
+      fullPath: '/accounts/$accountId/campaigns'
+      preLoaderRoute: typeof AccountsAccountIdCampaignsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/clients': {
-      id: '/accounts/$accountId/clients';
-      path: '/clients';
-      fullPath: '/accounts/$accountId/clients';
-      preLoaderRoute: typeof AccountsAccountIdClientsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/clients'
+      path: '/clients'
+      fullPath: '/accounts/$accountId/clients'
+      preLoaderRoute: typeof AccountsAccountIdClientsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/connections': {
-      id: '/accounts/$accountId/connections';
-      path: '/connections';
-      fullPath: '/accounts/$accountId/connections';
-      preLoaderRoute: typeof AccountsAccountIdConnectionsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/connections'
+      path: '/connections'
+      fullPath: '/accounts/$accountId/connections'
+      preLoaderRoute: typeof AccountsAccountIdConnectionsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/deals': {
-      id: '/accounts/$accountId/deals';
-      path: '/deals';
-      fullPath: '/accounts/$accountId/deals';
-      preLoaderRoute: typeof AccountsAccountIdDealsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/deals'
+      path: '/deals'
+      fullPath: '/accounts/$accountId/deals'
+      preLoaderRoute: typeof AccountsAccountIdDealsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/ingestion': {
-      id: '/accounts/$accountId/ingestion';
-      path: '/ingestion';
-      fullPath: '/accounts/$accountId/ingestion';
-      preLoaderRoute: typeof AccountsAccountIdIngestionRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/ingestion'
+      path: '/ingestion'
+      fullPath: '/accounts/$accountId/ingestion'
+      preLoaderRoute: typeof AccountsAccountIdIngestionRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/members': {
-      id: '/accounts/$accountId/members';
-      path: '/members';
-      fullPath: '/accounts/$accountId/members';
-      preLoaderRoute: typeof AccountsAccountIdMembersRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/members'
+      path: '/members'
+      fullPath: '/accounts/$accountId/members'
+      preLoaderRoute: typeof AccountsAccountIdMembersRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/reports': {
-      id: '/accounts/$accountId/reports';
-      path: '/reports';
-      fullPath: '/accounts/$accountId/reports';
-      preLoaderRoute: typeof AccountsAccountIdReportsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/reports'
+      path: '/reports'
+      fullPath: '/accounts/$accountId/reports'
+      preLoaderRoute: typeof AccountsAccountIdReportsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/seats': {
-      id: '/accounts/$accountId/seats';
-      path: '/seats';
-      fullPath: '/accounts/$accountId/seats';
-      preLoaderRoute: typeof AccountsAccountIdSeatsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/seats'
+      path: '/seats'
+      fullPath: '/accounts/$accountId/seats'
+      preLoaderRoute: typeof AccountsAccountIdSeatsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
     '/accounts/$accountId/shared-reports': {
-      id: '/accounts/$accountId/shared-reports';
-      path: '/shared-reports';
-      fullPath: '/accounts/$accountId/shared-reports';
-      preLoaderRoute: typeof AccountsAccountIdSharedReportsRouteImport;
-      parentRoute: typeof AccountsAccountIdRouteRoute;
-    };
+      id: '/accounts/$accountId/shared-reports'
+      path: '/shared-reports'
+      fullPath: '/accounts/$accountId/shared-reports'
+      preLoaderRoute: typeof AccountsAccountIdSharedReportsRouteImport
+      parentRoute: typeof AccountsAccountIdRouteRoute
+    }
   }
 }
 
 interface AccountsAccountIdRouteRouteChildren {
-  AccountsAccountIdAuditRoute: typeof AccountsAccountIdAuditRoute;
-  AccountsAccountIdBillingRoute: typeof AccountsAccountIdBillingRoute;
-  AccountsAccountIdCampaignsRoute: typeof AccountsAccountIdCampaignsRoute;
-  AccountsAccountIdClientsRoute: typeof AccountsAccountIdClientsRoute;
-  AccountsAccountIdConnectionsRoute: typeof AccountsAccountIdConnectionsRoute;
-  AccountsAccountIdDealsRoute: typeof AccountsAccountIdDealsRoute;
-  AccountsAccountIdIngestionRoute: typeof AccountsAccountIdIngestionRoute;
-  AccountsAccountIdMembersRoute: typeof AccountsAccountIdMembersRoute;
-  AccountsAccountIdReportsRoute: typeof AccountsAccountIdReportsRoute;
-  AccountsAccountIdSeatsRoute: typeof AccountsAccountIdSeatsRoute;
-  AccountsAccountIdSharedReportsRoute: typeof AccountsAccountIdSharedReportsRoute;
-  AccountsAccountIdIndexRoute: typeof AccountsAccountIdIndexRoute;
+  AccountsAccountIdAuditRoute: typeof AccountsAccountIdAuditRoute
+  AccountsAccountIdBillingRoute: typeof AccountsAccountIdBillingRoute
+  AccountsAccountIdCampaignsRoute: typeof AccountsAccountIdCampaignsRoute
+  AccountsAccountIdClientsRoute: typeof AccountsAccountIdClientsRoute
+  AccountsAccountIdConnectionsRoute: typeof AccountsAccountIdConnectionsRoute
+  AccountsAccountIdDealsRoute: typeof AccountsAccountIdDealsRoute
+  AccountsAccountIdIngestionRoute: typeof AccountsAccountIdIngestionRoute
+  AccountsAccountIdMembersRoute: typeof AccountsAccountIdMembersRoute
+  AccountsAccountIdReportsRoute: typeof AccountsAccountIdReportsRoute
+  AccountsAccountIdSeatsRoute: typeof AccountsAccountIdSeatsRoute
+  AccountsAccountIdSharedReportsRoute: typeof AccountsAccountIdSharedReportsRoute
+  AccountsAccountIdIndexRoute: typeof AccountsAccountIdIndexRoute
 }
 
-const AccountsAccountIdRouteRouteChildren: AccountsAccountIdRouteRouteChildren = {
-  AccountsAccountIdAuditRoute: AccountsAccountIdAuditRoute,
-  AccountsAccountIdBillingRoute: AccountsAccountIdBillingRoute,
-  AccountsAccountIdCampaignsRoute: AccountsAccountIdCampaignsRoute,
-  AccountsAccountIdClientsRoute: AccountsAccountIdClientsRoute,
-  AccountsAccountIdConnectionsRoute: AccountsAccountIdConnectionsRoute,
-  AccountsAccountIdDealsRoute: AccountsAccountIdDealsRoute,
-  AccountsAccountIdIngestionRoute: AccountsAccountIdIngestionRoute,
-  AccountsAccountIdMembersRoute: AccountsAccountIdMembersRoute,
-  AccountsAccountIdReportsRoute: AccountsAccountIdReportsRoute,
-  AccountsAccountIdSeatsRoute: AccountsAccountIdSeatsRoute,
-  AccountsAccountIdSharedReportsRoute: AccountsAccountIdSharedReportsRoute,
-  AccountsAccountIdIndexRoute: AccountsAccountIdIndexRoute,
-};
+const AccountsAccountIdRouteRouteChildren: AccountsAccountIdRouteRouteChildren =
+  {
+    AccountsAccountIdAuditRoute: AccountsAccountIdAuditRoute,
+    AccountsAccountIdBillingRoute: AccountsAccountIdBillingRoute,
+    AccountsAccountIdCampaignsRoute: AccountsAccountIdCampaignsRoute,
+    AccountsAccountIdClientsRoute: AccountsAccountIdClientsRoute,
+    AccountsAccountIdConnectionsRoute: AccountsAccountIdConnectionsRoute,
+    AccountsAccountIdDealsRoute: AccountsAccountIdDealsRoute,
+    AccountsAccountIdIngestionRoute: AccountsAccountIdIngestionRoute,
+    AccountsAccountIdMembersRoute: AccountsAccountIdMembersRoute,
+    AccountsAccountIdReportsRoute: AccountsAccountIdReportsRoute,
+    AccountsAccountIdSeatsRoute: AccountsAccountIdSeatsRoute,
+    AccountsAccountIdSharedReportsRoute: AccountsAccountIdSharedReportsRoute,
+    AccountsAccountIdIndexRoute: AccountsAccountIdIndexRoute,
+  }
 
-const AccountsAccountIdRouteRouteWithChildren = AccountsAccountIdRouteRoute._addFileChildren(
-  AccountsAccountIdRouteRouteChildren,
-);
+const AccountsAccountIdRouteRouteWithChildren =
+  AccountsAccountIdRouteRoute._addFileChildren(
+    AccountsAccountIdRouteRouteChildren,
+  )
 
 const rootRouteChildren: RootRouteChildren = {
   IndexRoute: IndexRoute,
@@ -443,5 +453,7 @@ const rootRouteChildren: RootRouteChildren = {
   DealsDealIdRoute: DealsDealIdRoute,
   InviteTokenRoute: InviteTokenRoute,
   AccountsIndexRoute: AccountsIndexRoute,
-};
-export const routeTree = rootRouteImport._addFileChildren(rootRouteChildren)._addFileTypes<FileRouteTypes>();
+}
+export const routeTree = rootRouteImport
+  ._addFileChildren(rootRouteChildren)
+  ._addFileTypes<FileRouteTypes>()

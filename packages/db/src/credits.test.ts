@@ -184,19 +184,17 @@ describe('debitSpend', () => {
     await credit(t.db, c1.id, 1000n);
     const u = await users.insertUser(t.db, { email: 'u@x.test', name: 'U', passwordHash: 'x' });
     const mkCampaign = (c: accounts.Account, name: string) =>
-      t.db
-        .transaction()
-        .execute((trx) =>
-          campaigns.insertCampaign(trx, {
-            rootId: c.rootId,
-            clientId: c.id,
-            name,
-            budgetMicros: null,
-            dealIds: [],
-            by: u.id,
-            at: new Date(),
-          }),
-        );
+      t.db.transaction().execute((trx) =>
+        campaigns.insertCampaign(trx, {
+          rootId: c.rootId,
+          clientId: c.id,
+          name,
+          budgetMicros: null,
+          dealIds: [],
+          by: u.id,
+          at: new Date(),
+        }),
+      );
     const k0 = await mkCampaign(c0, 'c0 a');
     const k0b = await mkCampaign(c0, 'c0 b');
     const k1 = await mkCampaign(c1, 'c1 a');
@@ -509,20 +507,16 @@ describe('usage per day', () => {
     const c = cs[0]!;
     await credit(t.db, c.id, 1_000_000n);
     // 23:45 UTC on the 1st is the 2nd in Kolkata (UTC+5:30), 18:00 UTC is 23:30 there: still the 1st
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        debitSpend(trx, [{ clientId: c.id, amountMicros: 10n, reference: 'late' }], {
-          at: new Date('2026-03-01T23:45:00Z'),
-        }),
-      );
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        debitSpend(trx, [{ clientId: c.id, amountMicros: 5n, reference: 'early' }], {
-          at: new Date('2026-03-01T18:00:00Z'),
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      debitSpend(trx, [{ clientId: c.id, amountMicros: 10n, reference: 'late' }], {
+        at: new Date('2026-03-01T23:45:00Z'),
+      }),
+    );
+    await t.db.transaction().execute((trx) =>
+      debitSpend(trx, [{ clientId: c.id, amountMicros: 5n, reference: 'early' }], {
+        at: new Date('2026-03-01T18:00:00Z'),
+      }),
+    );
     expect(await credits.usagePerDay(t.db, c.id, 'UTC', '2026-03-01', '2026-03-03')).toEqual([
       { day: '2026-03-01', spentMicros: 15n },
       { day: '2026-03-02', spentMicros: 0n },

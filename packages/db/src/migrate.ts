@@ -6,7 +6,7 @@ const provider = { getMigrations: async () => MIGRATIONS };
 /** Brings the schema to the latest version (Kysely's Migrator takes a lock, so concurrent starts are safe). */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

@@ -31,19 +31,17 @@ const at = (s: string) => new Date(`2026-01-${s}T00:00:00Z`);
 describe('seat mappings in the database', () => {
   it('answers who held a seat at any time from the history', async () => {
     const { h, a, c, u } = await tree();
-    const seat = await t.db
-      .transaction()
-      .execute((trx) =>
-        seats.insertSeat(trx, {
-          rootId: h.id,
-          dsp: 'dv360',
-          externalId: '111',
-          name: null,
-          account: h,
-          at: at('01'),
-          by: u.id,
-        }),
-      );
+    const seat = await t.db.transaction().execute((trx) =>
+      seats.insertSeat(trx, {
+        rootId: h.id,
+        dsp: 'dv360',
+        externalId: '111',
+        name: null,
+        account: h,
+        at: at('01'),
+        by: u.id,
+      }),
+    );
     await t.db.transaction().execute((trx) => seats.moveSeat(trx, seat, a, at('10'), u.id));
     const s2 = (await seats.findSeat(t.db, seat.id))!;
     await t.db.transaction().execute((trx) => seats.moveSeat(trx, s2, c, at('20'), u.id));
@@ -63,19 +61,17 @@ describe('seat mappings in the database', () => {
   it('refuses a second seat with the same DSP and id anywhere, and a second current seat per DSP on an L3', async () => {
     const { h, c, u } = await tree();
     const link = (id: string) =>
-      t.db
-        .transaction()
-        .execute((trx) =>
-          seats.insertSeat(trx, {
-            rootId: h.id,
-            dsp: 'ttd',
-            externalId: id,
-            name: null,
-            account: h,
-            at: at('01'),
-            by: u.id,
-          }),
-        );
+      t.db.transaction().execute((trx) =>
+        seats.insertSeat(trx, {
+          rootId: h.id,
+          dsp: 'ttd',
+          externalId: id,
+          name: null,
+          account: h,
+          at: at('01'),
+          by: u.id,
+        }),
+      );
     const s1 = await link('a1');
     expect(pgErrorCode(await link('a1').catch((e) => e))).toBe('23505');
     const s2 = await link('a2');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { archiveDecision, authorize, type AccountFacts, type Actor } from './authorize';
-import type { AccountKind, ClientTier, Level } from './levels';
+import type { AccountKind, ClientTier } from './levels';
 import { ACTIONS, ROLES, type Action, type Role } from './roles';
 
 // A small tree: holding H > agencies A, B > clients A1 (standard), A2 (premium, connected), B1 (standard);
@@ -393,7 +393,7 @@ function facts(accounts: Map<string, NaiveAccount>, id: string): AccountFacts {
   return {
     id,
     kind: a.kind,
-    level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind] as Level,
+    level: ({ holding: 1, agency: 2, client: 3 } as const)[a.kind],
     clientTier: a.tier,
     archived: a.archived,
     path,

@@ -40,7 +40,7 @@ describe('deal creation rules (SPEC 5)', () => {
     ['an empty publisher', { publisher: ' ' }, 1, 'INVALID_INPUT'],
     ['a deal id with spaces', { dealId: 'a b' }, 1, 'INVALID_INPUT'],
   ] as const)('%s: %s', (_l, patch, level, expected) => {
-    expect(codeOf(() => validateDeal({ ...base, ...patch } as DealInput, { level }))).toBe(expected);
+    expect(codeOf(() => validateDeal({ ...base, ...patch }, { level }))).toBe(expected);
   });
 
   it('keeps money as integer micros', () => {

@@ -268,11 +268,12 @@ export function metricsHandler(opts: {
 /** How long a worker's last heartbeat may be old for /readyz to count it (a worker beats every 30 s by default). */
 export const HEARTBEAT_FRESH_SECONDS = 60;
 
+/** Each part is 'ok' or the plain reason it is not. */
 export interface Readiness {
   ready: boolean;
-  database: 'ok' | string;
-  schema: 'ok' | string;
-  worker: 'ok' | string;
+  database: string;
+  schema: string;
+  worker: string;
 }
 
 /**

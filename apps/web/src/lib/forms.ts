@@ -24,10 +24,10 @@ export function applyServerErrors<T extends FieldValues>(
   const byRule = errorRule(error) !== null;
   if (placed === 0 || byRule || unplaced.length) {
     const msg = placed > 0 && !byRule ? unplaced.join('; ') : errorMessage(error);
-    form.setError('root.server' as Path<T>, { type: 'server', message: msg ?? 'Something went wrong.' });
+    form.setError('root.server', { type: 'server', message: msg ?? 'Something went wrong.' });
   }
 }
 
 /** The form-level message set by applyServerErrors. */
-export const serverError = (form: UseFormReturn<any>): string | undefined =>
+export const serverError = <T extends FieldValues>(form: UseFormReturn<T>): string | undefined =>
   (form.formState.errors.root as { server?: { message?: string } } | undefined)?.server?.message;

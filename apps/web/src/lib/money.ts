@@ -43,7 +43,7 @@ export function parseMoney(raw: string, opts: { locale?: string; allowNegative?:
   if (marks.length > 0) {
     const last = marks[marks.length - 1]!;
     const kinds = new Set(marks.map((m) => m.ch));
-    let decimalAt: number | null = null;
+    let decimalAt: number | null;
     if (kinds.size > 1) {
       // Two kinds of mark: the last one is the decimal mark, the others group ("1.000,50", "1,000.50").
       decimalAt = last.at;

@@ -12,8 +12,7 @@ export function makeClients() {
       queries: {
         staleTime: 10_000,
         // Refusals are answers, not outages: do not retry them.
-        retry: (count, error) =>
-          !(error instanceof TRPCClientError && error.data?.httpStatus && error.data.httpStatus < 500) && count < 2,
+        retry: (count, error) => (httpStatus(error) ?? 500) >= 500 && count < 2,
       },
     },
     // Every change may show up anywhere (lists, counts, the audit trail): refetch what is on screen after each one.
@@ -26,6 +25,7 @@ export function makeClients() {
 
 interface ErrorData {
   code?: string;
+  httpStatus?: number;
   rule?: string | null;
   fieldErrors?: Record<string, string> | null;
 }
@@ -41,6 +41,11 @@ export function errorMessage(error: unknown): string | null {
 export function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof TRPCClientError)) return {};
   return (error.data as ErrorData | undefined)?.fieldErrors ?? {};
+}
+
+/** The HTTP status the server answered a failed call with; null for a transport error (no answer). */
+export function httpStatus(error: unknown): number | null {
+  return error instanceof TRPCClientError ? ((error.data as ErrorData | undefined)?.httpStatus ?? null) : null;
 }
 
 export function errorCode(error: unknown): string | null {

@@ -314,18 +314,16 @@ describe('rollup', () => {
     });
     const cut = hoursAfter(52); // 2026-03-03T04:00Z
     // a record of 2026-03-01 arriving late, one of 2026-03-02 and one of today (2026-03-03)
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        spend.ingestBatch(trx, {
-          rootId: f.h.id,
-          records: [
-            rec('late', hoursAfter(21.5), 700),
-            rec('yesterday', hoursAfter(30), 500),
-            rec('today', hoursAfter(51), 300),
-          ],
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      spend.ingestBatch(trx, {
+        rootId: f.h.id,
+        records: [
+          rec('late', hoursAfter(21.5), 700),
+          rec('yesterday', hoursAfter(30), 500),
+          rec('today', hoursAfter(51), 300),
+        ],
+      }),
+    );
     const r = await rollup(t.db, () => cut, { rootId: f.h.id });
     expect(r?.records).toBe(3);
     const entries = await sql<{ reference: string; amount: string; at: Date }>`

@@ -102,31 +102,27 @@ export async function spendFixture(db: Db, zones: { H?: string; A?: string; C1?:
       createdAt: early,
     } as never),
   );
-  const k1 = await db
-    .transaction()
-    .execute((trx) =>
-      campaigns.insertCampaign(trx, {
-        rootId: h.id,
-        clientId: c1.id,
-        name: 'K1',
-        budgetMicros: null,
-        dealIds: [],
-        by: u.id,
-        at: early,
-      }),
-    );
-  const k2 = await db
-    .transaction()
-    .execute((trx) =>
-      campaigns.insertCampaign(trx, {
-        rootId: h.id,
-        clientId: c2.id,
-        name: 'K2',
-        budgetMicros: null,
-        dealIds: [],
-        by: u.id,
-        at: early,
-      }),
-    );
+  const k1 = await db.transaction().execute((trx) =>
+    campaigns.insertCampaign(trx, {
+      rootId: h.id,
+      clientId: c1.id,
+      name: 'K1',
+      budgetMicros: null,
+      dealIds: [],
+      by: u.id,
+      at: early,
+    }),
+  );
+  const k2 = await db.transaction().execute((trx) =>
+    campaigns.insertCampaign(trx, {
+      rootId: h.id,
+      clientId: c2.id,
+      name: 'K2',
+      budgetMicros: null,
+      dealIds: [],
+      by: u.id,
+      at: early,
+    }),
+  );
   return { h, a, c1, c2, cu, x, u, s1, s2, s3, sx, deal, k1, k2 };
 }

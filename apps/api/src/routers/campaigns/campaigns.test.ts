@@ -43,17 +43,13 @@ describe('campaigns', () => {
     const w = await world();
     const c = await w.aOperator.caller.campaigns.create({ clientId: w.C1.id, name: 'Spring' });
     const before = await snapshot(t.db);
-    const moved = await w.aOperator.caller.campaigns
-      .update({ campaignId: c.id, clientId: w.C2.id } as never)
-      .catch((e) => e);
+    const moved = await w.aOperator.caller.campaigns.update({ campaignId: c.id, clientId: w.C2.id }).catch((e) => e);
     expect([moved.code, moved.message]).toEqual([
       'BAD_REQUEST',
       "A campaign's client is fixed when it is created and cannot be changed.",
     ]);
     expect(
-      await codeOf(
-        w.aOperator.caller.campaigns.update({ campaignId: c.id, name: 'Renamed', clientId: w.C1.id } as never),
-      ),
+      await codeOf(w.aOperator.caller.campaigns.update({ campaignId: c.id, name: 'Renamed', clientId: w.C1.id })),
     ).toBe('BAD_REQUEST');
     expect(await codeOf(w.aOperator.caller.campaigns.update({ campaignId: c.id, client_id: w.C2.id } as never))).toBe(
       'BAD_REQUEST',

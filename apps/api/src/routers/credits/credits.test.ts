@@ -467,13 +467,11 @@ describe('credits reads', () => {
     await w.op.caller.credits.adjust({ clientId: w.C1.id, amountMicros: 1_000_000_000, reason: 'start' });
     const now = new Date('2026-03-10T12:00:00Z');
     for (let d = 1; d <= 9; d++) {
-      await t.db
-        .transaction()
-        .execute((trx) =>
-          debitSpend(trx, [{ clientId: w.C1.id, amountMicros: 7_000_000n, reference: `d${d}` }], {
-            at: new Date(`2026-03-0${d}T20:00:00Z`),
-          }),
-        );
+      await t.db.transaction().execute((trx) =>
+        debitSpend(trx, [{ clientId: w.C1.id, amountMicros: 7_000_000n, reference: `d${d}` }], {
+          at: new Date(`2026-03-0${d}T20:00:00Z`),
+        }),
+      );
     }
     const caller: Caller = await callerAt(t.db, w.aAnalyst.token, now);
     // 20:00 UTC is 06:30 the next day in Adelaide (C1's zone, UTC+10:30 in March)
@@ -676,13 +674,11 @@ describe('credits of a premium client seen from its agency (SPEC 2.2)', () => {
     });
     expect((await w.aAnalyst.caller.credits.topUps({ clientId: w.P.id })).items.map((x) => x.id)).toEqual([later.id]);
     expect((await w.aAnalyst.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => e.kind)).toEqual(['top_up']);
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        debitSpend(trx, [{ clientId: w.P.id, amountMicros: 2_000_000n, reference: 'later-spend' }], {
-          at: new Date(Date.now() + 20 * 60_000),
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      debitSpend(trx, [{ clientId: w.P.id, amountMicros: 2_000_000n, reference: 'later-spend' }], {
+        at: new Date(Date.now() + 20 * 60_000),
+      }),
+    );
     expect(await w.aAnalyst.caller.credits.balance({ clientId: w.P.id })).toMatchObject({
       spentLast7DaysMicros: '2000000',
     });
@@ -710,13 +706,13 @@ describe('card data', () => {
       error: console.error,
       warn: console.warn,
       info: console.info,
-      out: process.stdout.write,
-      err: process.stderr.write,
+      out: process.stdout.write.bind(process.stdout),
+      err: process.stderr.write.bind(process.stderr),
     };
     const grab = (...a: unknown[]) => void logged.push(a.map(String).join(' '));
     Object.assign(console, { log: grab, error: grab, warn: grab, info: grab });
-    process.stdout.write = ((s: string | Uint8Array) => (logged.push(String(s)), true)) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array) => (logged.push(String(s)), true)) as typeof process.stderr.write;
+    process.stdout.write = (s: string | Uint8Array) => (logged.push(String(s)), true);
+    process.stderr.write = (s: string | Uint8Array) => (logged.push(String(s)), true);
     const errors: string[] = [];
     try {
       const pm = await w.aOp.caller.credits.addCard({

@@ -8,7 +8,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function parseCursor(cursor: string | undefined): { email: string; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const at = cursor.lastIndexOf(' ');
-  // eslint-disable-next-line no-control-regex
   if (at < 1 || !UUID.test(cursor.slice(at + 1)) || /[\u0000-\u001f\u007f]/.test(cursor)) {
     throw new DomainError('INVALID_INPUT', 'cursor: must be a cursor from a previous page', {
       cursor: 'must be a cursor from a previous page',

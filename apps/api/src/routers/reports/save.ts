@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
+import { type REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { accountProcedure } from '../../trpc';

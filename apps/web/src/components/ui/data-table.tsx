@@ -51,6 +51,7 @@ export function DataTable<T>({
   caption,
   toolbar,
 }: {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each column has its own value type (TanStack's own advice)
   columns: ColumnDef<T, any>[];
   data: T[] | undefined;
   loading?: boolean;

@@ -86,7 +86,7 @@ export function CreateRootAccount({ kind }: { kind: 'holding' | 'premium' }) {
       />
       <CardBody>
         <form
-          onSubmit={submit}
+          onSubmit={(e) => void submit(e)}
           noValidate
           aria-label={label}
           className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start"

@@ -111,7 +111,7 @@ function CreateSubAccount({ childKind }: { childKind: 'agency' | 'client' }) {
   });
   return (
     <form
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       noValidate
       aria-label={`Create ${childKind}`}
       className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4"

@@ -22,8 +22,8 @@ type AnyNode = {
   children: readonly AnyNode[];
 };
 
-const childNoun = (n: AnyNode) =>
-  (n.kind === 'holding' ? ['agency', 'agencies'] : ['client', 'clients']) as [string, string];
+const childNoun = (n: AnyNode): [string, string] =>
+  n.kind === 'holding' ? ['agency', 'agencies'] : ['client', 'clients'];
 const matches = (n: AnyNode, q: string): boolean =>
   n.name.toLowerCase().includes(q) || n.children.some((c) => matches(c, q));
 

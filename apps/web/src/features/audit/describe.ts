@@ -101,7 +101,7 @@ export function show(key: string, v: unknown, ctx: Ctx, record?: Record<string, 
       .join(', ');
   }
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  return String(v);
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v);
 }
 
 /** "budget: €50,000.00 → €60,000.00" for an update; the recorded fields of a creation; nothing raw. */
@@ -119,6 +119,12 @@ export function describeChange(before: unknown, after: unknown, ctx: Ctx): strin
   const one = a ?? b;
   if (!one) return [];
   return Object.entries(one)
-    .filter(([k, v]) => shown(k, one) && v !== null && v !== undefined && !(/Id$/.test(k) && !ctx.names.has(String(v))))
+    .filter(
+      ([k, v]) =>
+        shown(k, one) &&
+        v !== null &&
+        v !== undefined &&
+        !(/Id$/.test(k) && !(typeof v === 'string' && ctx.names.has(v))),
+    )
     .map(([k, v]) => `${label(k)}: ${show(k, v, ctx, one)}`);
 }

@@ -97,7 +97,7 @@ export function InvitePage({ token }: { token: string }) {
     );
   } else {
     body = (
-      <form onSubmit={submit} noValidate aria-label="Accept invitation" className="space-y-1">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Accept invitation" className="space-y-1">
         <p className="mb-3 text-sm text-slate-700">
           {p
             ? `New to Trellis? Choose your name and a password (at least 10 characters). Already have an account as ${p.email}? `

@@ -33,7 +33,7 @@ export function SignInPage() {
   return (
     <main id="main" className="flex min-h-screen items-start justify-center bg-slate-50 px-4 pt-[12vh]">
       <form
-        onSubmit={submit}
+        onSubmit={(e) => void submit(e)}
         noValidate
         aria-label="Sign in"
         className="w-full max-w-sm space-y-2 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"

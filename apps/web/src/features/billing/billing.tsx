@@ -237,7 +237,12 @@ function Threshold({ current }: { current: string }) {
         description="When the balance drops below this amount, the client's admins and the agency's admins and operators get one mail, and this page shows a banner. 0 turns it off."
       />
       <CardBody>
-        <form onSubmit={submit} noValidate aria-label="Low-balance alert" className="flex flex-wrap items-start gap-4">
+        <form
+          onSubmit={(e) => void submit(e)}
+          noValidate
+          aria-label="Low-balance alert"
+          className="flex flex-wrap items-start gap-4"
+        >
           <Field label={`Threshold (${a.currency})`} error={form.formState.errors.threshold?.message} className="w-56">
             {(p) => <Input {...p} inputMode="decimal" {...form.register('threshold')} />}
           </Field>
@@ -349,7 +354,7 @@ function AddCard() {
     dirtyFields[k] || form.formState.isSubmitted ? errors[k]?.message : undefined;
   return (
     <form
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       noValidate
       aria-label="Add a card"
       data-testid="add-card"
@@ -469,7 +474,7 @@ function TopUpDialog({
         ) : usable.length === 0 && cards.isSuccess ? (
           <Empty>No usable card: add a card under Payment methods first.</Empty>
         ) : (
-          <form onSubmit={submit} noValidate aria-label="Top up" className="space-y-1">
+          <form onSubmit={(e) => void submit(e)} noValidate aria-label="Top up" className="space-y-1">
             <Field label={`Amount (${a.currency})`} error={form.formState.errors.amount?.message}>
               {(p) => <Input {...p} inputMode="decimal" autoFocus {...form.register('amount')} />}
             </Field>
@@ -631,7 +636,7 @@ function Ledger() {
             hasPrevious: stack.length > 1,
             hasNext: Boolean(ledger.data?.nextCursor),
             onPrevious: () => setStack((s) => s.slice(0, -1)),
-            onNext: () => ledger.data?.nextCursor && setStack((s) => [...s, ledger.data!.nextCursor!]),
+            onNext: () => ledger.data?.nextCursor && setStack((s) => [...s, ledger.data.nextCursor!]),
           }}
         />
       </CardBody>

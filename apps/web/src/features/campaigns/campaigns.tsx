@@ -206,7 +206,7 @@ function CreateCampaign() {
           </Empty>
         ) : (
           <form
-            onSubmit={submit}
+            onSubmit={(e) => void submit(e)}
             noValidate
             aria-label="Create a campaign"
             className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_12rem_auto] lg:items-start"

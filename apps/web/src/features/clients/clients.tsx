@@ -195,7 +195,7 @@ function Teams({ canManage }: { canManage: boolean }) {
         </ul>
         {canManage && (
           <form
-            onSubmit={submit}
+            onSubmit={(e) => void submit(e)}
             noValidate
             aria-label="Create a team"
             className="flex flex-wrap items-start gap-3 border-t border-slate-100 pt-4"

@@ -87,7 +87,7 @@ export function ConnectionsScreen() {
                       <div className="min-w-0">
                         <span className="font-medium">{c.client.name}</span> ↔{' '}
                         <span className="font-medium">{c.agency.name}</span>{' '}
-                        <Badge tone={STATE_TONE[c.state as keyof typeof STATE_TONE] ?? 'neutral'}>{c.state}</Badge>
+                        <Badge tone={STATE_TONE[c.state] ?? 'neutral'}>{c.state}</Badge>
                         <div className="text-xs text-slate-600">
                           {c.origin === 'request' ? `asked by the ${c.requestedBySide}` : `by ${c.origin}`} on{' '}
                           {formatDate(c.requestedAt, a.timeZone)}

@@ -206,7 +206,7 @@ function CreateDeal() {
       />
       <CardBody>
         <form
-          onSubmit={submit}
+          onSubmit={(e) => void submit(e)}
           noValidate
           aria-label="Create a deal"
           className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-start"

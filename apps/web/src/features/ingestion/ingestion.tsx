@@ -434,7 +434,7 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
             </div>
           </div>
         ) : (
-          <form onSubmit={submit} noValidate aria-label="Create an ingest key" className="space-y-1">
+          <form onSubmit={(e) => void submit(e)} noValidate aria-label="Create an ingest key" className="space-y-1">
             <Field label="Name" error={form.formState.errors.name?.message} hint="e.g. DV360 nightly export">
               {(p) => <Input {...p} autoFocus maxLength={120} {...form.register('name')} />}
             </Field>

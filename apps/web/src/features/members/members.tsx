@@ -116,7 +116,7 @@ export function MembersScreen() {
             caption={`Members of ${a.name}`}
             testId="members"
             columns={columns}
-            data={members.data?.items as Member[] | undefined}
+            data={members.data?.items}
             loading={members.isPending}
             noun={['member', 'members']}
             filterPlaceholder="Filter members"
@@ -222,7 +222,7 @@ function InviteMember() {
       />
       <CardBody className="space-y-3">
         <form
-          onSubmit={submit}
+          onSubmit={(e) => void submit(e)}
           noValidate
           aria-label="Invite a member"
           className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[1fr_10rem_12rem_auto] lg:items-start"

@@ -75,7 +75,7 @@ export function OutboxScreen() {
             caption="Mail you sent or received"
             testId="outbox"
             columns={columns}
-            data={mail.data?.items as Mail[] | undefined}
+            data={mail.data?.items}
             loading={mail.isPending}
             noun={['email', 'emails']}
             filterPlaceholder="Filter mail"

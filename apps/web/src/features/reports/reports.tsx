@@ -138,7 +138,7 @@ function Controls({
     () => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.id !== a.id) : []),
     [tree.data, a.id],
   );
-  const groupBy = (search.groupBy ?? ['day']) as Dimension[];
+  const groupBy = search.groupBy ?? ['day'];
   const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
   const toggle = (d: Dimension) =>
     set({
@@ -310,7 +310,7 @@ function SaveReport({ search }: { search: ReportsSearch }) {
         level={2}
       />
       <CardBody>
-        <form onSubmit={submit} className="flex flex-wrap items-start gap-3">
+        <form onSubmit={(e) => void submit(e)} className="flex flex-wrap items-start gap-3">
           <Field label="Report name" error={fieldErrors(save.error).name} className="min-w-64 flex-1">
             {(p) => (
               <Input {...p} name="reportName" value={name} onChange={(e) => setName(e.target.value)} maxLength={120} />

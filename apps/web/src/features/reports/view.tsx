@@ -1,7 +1,7 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { lazy, Suspense, useMemo } from 'react';
 import { Badge } from '../../components/ui/badge';
-import { DataTable, type ColumnDef } from '../../components/ui/data-table';
+import { DataTable } from '../../components/ui/data-table';
 import { NativeSelect } from '../../components/ui/input';
 import { Skeleton } from '../../components/ui/skeleton';
 import { DSP_LABEL } from '../../lib/labels';
@@ -132,9 +132,9 @@ export function ReportTable({
   empty?: string;
 }) {
   const col = createColumnHelper<Row>();
-  const dims = (data?.groupBy ?? []) as Dimension[];
+  const dims = data?.groupBy ?? [];
   const columns = useMemo(
-    (): ColumnDef<Row, any>[] => [
+    () => [
       ...dims.map((d) =>
         col.accessor((r) => sortKey(d, r), {
           id: d,
@@ -181,7 +181,7 @@ export function ReportTable({
       }),
       col.accessor('currency', { header: 'Currency' }),
     ],
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- dims by value: the query gives a new array each time
     [dims.join(','), timeZone],
   );
   return (

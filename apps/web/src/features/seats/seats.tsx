@@ -234,7 +234,7 @@ function LinkSeat() {
       />
       <CardBody>
         <form
-          onSubmit={submit}
+          onSubmit={(e) => void submit(e)}
           noValidate
           aria-label="Link a seat"
           className="grid gap-x-4 sm:grid-cols-2 lg:grid-cols-[14rem_1fr_1fr_auto] lg:items-start"
