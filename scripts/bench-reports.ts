@@ -6,9 +6,9 @@
  *  10. the CSV export (target >= 200,000 rows/s, constant memory) vs COPY (the same rows) TO STDOUT.
  * The api runs as its own process (apps/api/src/main.ts), as in the product; this script is its HTTP client.
  * 1 holding, 50 agencies, 5,000 clients, TRELLIS_BENCH_REPORT_RECORDS raw records (default 10,000,000) over 30 days,
- * rolled up into spend_hourly and spend_daily by the worker's statements (reports.run reads the holding's daily aggregate;
- * the bare SELECT on spend_daily is printed beside the baseline as the floor of that path). Runs alone with `pnpm bench:reports`; uses DATABASE_URL when
- * set, else a throw-away embedded PostgreSQL.
+ * rolled up into spend_hourly and spend_daily by the worker's statements (reports.run reads the holding's daily
+ * aggregate; the bare SELECT on spend_daily is printed beside the baseline as the floor of that path). Runs alone with
+ * `pnpm bench:reports`; uses DATABASE_URL when set, else a throw-away embedded PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { nameKey } from '@trellis/domain';
 import { accounts, createDb, memberships, migrateToLatest, reports, spend, spendDaily, type Db } from '@trellis/db';
 import { benchDatabase } from './bench-support';
 import { startApiProcess, type ApiProcess } from '@trellis/api/api-process';
-import { userWithCaller } from '@trellis/api/test-support';
+import { userWithCaller } from '@trellis/api/testing';
 
 const DAYS = 30;
 
@@ -68,12 +68,12 @@ export async function seed(db: Db, records: number) {
   // one dv360 seat per client (linked by the holding), one deal per agency and one per client
   await sql`
     insert into seats (id, root_id, dsp, external_id, linked_by_account_id, created_at)
-    select gen_random_uuid(), ${h}::uuid, 'dv360', 'S-' || a.id::text, ${h}::uuid, timestamptz '2026-01-01' from accounts a where a.root_id = ${h}::uuid and a.level = 3`.execute(
-    db,
-  );
+    select gen_random_uuid(), ${h}::uuid, 'dv360', 'S-' || a.id::text, ${h}::uuid, timestamptz '2026-01-01'
+    from accounts a where a.root_id = ${h}::uuid and a.level = 3`.execute(db);
   await sql`
     insert into deals (id, root_id, owner_account_id, deal_id, name, publisher, type, cpm_micros, currency, created_at)
-    select gen_random_uuid(), ${h}::uuid, a.id, 'D-' || a.id::text, 'Deal of ' || a.name, 'Pub', 'private_auction', 1000000, 'EUR', timestamptz '2026-01-01'
+    select gen_random_uuid(), ${h}::uuid, a.id, 'D-' || a.id::text, 'Deal of ' || a.name, 'Pub', 'private_auction',
+      1000000, 'EUR', timestamptz '2026-01-01'
     from accounts a where a.root_id = ${h}::uuid and a.level in (2, 3)`.execute(db);
   await sql`
     create temp table bench_clients as
@@ -105,13 +105,13 @@ export async function seed(db: Db, records: number) {
   // the worker's rollup statement over all of it, and the watermark
   const hourlyT0 = performance.now();
   await sql`
-    insert into spend_hourly (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id, impressions, clicks, spend_micros, records)
+    insert into spend_hourly (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+      client_id, impressions, clicks, spend_micros, records)
     select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
       min(client_id::text)::uuid, sum(impressions), sum(clicks), sum(spend_micros), count(*)
     from spend_records where root_id = ${h}::uuid
-    group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency`.execute(
-    db,
-  );
+    group by root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type,
+      campaign_id, currency`.execute(db);
   const hourlyMs = performance.now() - hourlyT0;
   // the partial aggregates ingestion writes beside the records (one batch: all of them), which the daily rollup reads
   await spend.insertPartials(h, sql`(select * from spend_records where root_id = ${h}::uuid)`).execute(db);
@@ -213,7 +213,8 @@ export async function benchReports(
     );
     const holdingDaily = await timed(100, () =>
       sql`select day, child_id, currency, sum(impressions), sum(clicks), sum(spend_micros)
-          from spend_daily where root_id = ${holdingId}::uuid and viewer_id = ${holdingId}::uuid and day >= ${from}::date and day <= ${today}::date
+          from spend_daily where root_id = ${holdingId}::uuid and viewer_id = ${holdingId}::uuid
+            and day >= ${from}::date and day <= ${today}::date
           group by 1, 2, 3 order by 1, 2, 3 limit 5001`.execute(db),
     );
     const l3 = await timed(100, () => get(run(clientId, ['day'])));
@@ -274,8 +275,10 @@ export async function benchReports(
     const t2 = performance.now();
     await pipeline(
       client.query(
-        copyTo(`copy (select date_trunc('hour', hour, 'UTC'), seat_id, auction_type, currency, sum(impressions), sum(clicks), sum(spend_micros)
-        from spend_hourly where root_id = '${holdingId}' and hour >= '${range.fromAt.toISOString()}' and hour < '${range.toAt.toISOString()}'
+        copyTo(`copy (select date_trunc('hour', hour, 'UTC'), seat_id, auction_type, currency,
+          sum(impressions), sum(clicks), sum(spend_micros)
+        from spend_hourly where root_id = '${holdingId}'
+          and hour >= '${range.fromAt.toISOString()}' and hour < '${range.toAt.toISOString()}'
         group by 1, 2, 3, 4 order by 1, 2, 3, 4) to stdout with (format csv)`),
       ),
       new Writable({
@@ -316,7 +319,9 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 export function printReports(r: ReportBench) {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   console.log(
-    `\n9. reports.run over HTTP: 30-day holding report by day and account (1 holding, 50 agencies, 5,000 clients, ${fmt(r.records)} raw records, ${fmt(r.hourly)} hourly rollup rows, ${fmt(r.daily)} daily aggregate rows; seeded in ${fmt(r.seedMs)} ms)`,
+    `\n9. reports.run over HTTP: 30-day holding report by day and account (1 holding, 50 agencies, 5,000 clients, ` +
+      `${fmt(r.records)} raw records, ${fmt(r.hourly)} hourly rollup rows, ${fmt(r.daily)} daily aggregate rows; ` +
+      `seeded in ${fmt(r.seedMs)} ms)`,
   );
   console.log(
     `   the rollup's statements over all the records at once: hourly ${fmt(r.hourlyMs)} ms, daily per viewing level ${fmt(r.dailyMs)} ms`,
@@ -325,30 +330,38 @@ export function printReports(r: ReportBench) {
     `   (the report's accounts are rolled up per level: the holding's 50 agencies; the baseline groups by the 5,000 attributed clients)`,
   );
   console.log(
-    `   reports.run: p50 ${r.holding.p50.toFixed(1)} ms   p95 ${r.holding.p95.toFixed(1)} ms   (target p95 <= 50 ms)  ${r.holding.p95 <= 50 ? 'MET' : 'MISSED'}`,
+    `   reports.run: p50 ${r.holding.p50.toFixed(1)} ms   p95 ${r.holding.p95.toFixed(1)} ms   ` +
+      `(target p95 <= 50 ms)  ${r.holding.p95 <= 50 ? 'MET' : 'MISSED'}`,
   );
   console.log(
-    `   baseline SELECT ... GROUP BY on spend_hourly without visibility (in-process): p50 ${r.holdingBase.p50.toFixed(1)} ms   p95 ${r.holdingBase.p95.toFixed(1)} ms`,
+    `   baseline SELECT ... GROUP BY on spend_hourly without visibility (in-process): ` +
+      `p50 ${r.holdingBase.p50.toFixed(1)} ms   p95 ${r.holdingBase.p95.toFixed(1)} ms`,
   );
   console.log(`   ratio p95 / baseline: ${(r.holding.p95 / r.holdingBase.p95).toFixed(2)}`);
   console.log(
-    `   floor of the daily path: SELECT ... GROUP BY on spend_daily (the holding's rows, in-process): p50 ${r.holdingDaily.p50.toFixed(1)} ms   p95 ${r.holdingDaily.p95.toFixed(1)} ms`,
+    `   floor of the daily path: SELECT ... GROUP BY on spend_daily (the holding's rows, in-process): ` +
+      `p50 ${r.holdingDaily.p50.toFixed(1)} ms   p95 ${r.holdingDaily.p95.toFixed(1)} ms`,
   );
   console.log(`   what the report reads (EXPLAIN ANALYZE):\n      ${r.explain}`);
   console.log(`\n10. reports.run over HTTP: 30-day L3 report by day`);
   console.log(
-    `   reports.run: p50 ${r.l3.p50.toFixed(1)} ms   p95 ${r.l3.p95.toFixed(1)} ms   (target p95 <= 20 ms)  ${r.l3.p95 <= 20 ? 'MET' : 'MISSED'}`,
+    `   reports.run: p50 ${r.l3.p50.toFixed(1)} ms   p95 ${r.l3.p95.toFixed(1)} ms   ` +
+      `(target p95 <= 20 ms)  ${r.l3.p95 <= 20 ? 'MET' : 'MISSED'}`,
   );
   console.log(
-    `   baseline SELECT ... GROUP BY on spend_hourly for that account: p50 ${r.l3Base.p50.toFixed(1)} ms   p95 ${r.l3Base.p95.toFixed(1)} ms`,
+    `   baseline SELECT ... GROUP BY on spend_hourly for that account: ` +
+      `p50 ${r.l3Base.p50.toFixed(1)} ms   p95 ${r.l3Base.p95.toFixed(1)} ms`,
   );
   console.log(`   ratio p95 / baseline: ${(r.l3.p95 / r.l3Base.p95).toFixed(2)}`);
   console.log(`\n11. CSV export over HTTP of ${fmt(r.csv.rows)} rows (hour x seat x auction type)`);
   console.log(
-    `   export: ${fmt(r.csv.perSecond)} rows/s   (target >= 200,000)  ${r.csv.perSecond >= 200_000 ? 'MET' : 'MISSED'};   RSS growth of the api process ${r.csv.rssGrowthMb.toFixed(0)} MB`,
+    `   export: ${fmt(r.csv.perSecond)} rows/s   ` +
+      `(target >= 200,000)  ${r.csv.perSecond >= 200_000 ? 'MET' : 'MISSED'};   ` +
+      `RSS growth of the api process ${r.csv.rssGrowthMb.toFixed(0)} MB`,
   );
   console.log(
-    `   baseline COPY (same grouping) TO STDOUT: ${fmt(r.csvBase.perSecond)} rows/s   ratio ${(r.csv.perSecond / r.csvBase.perSecond).toFixed(2)}\n`,
+    `   baseline COPY (same grouping) TO STDOUT: ${fmt(r.csvBase.perSecond)} rows/s   ` +
+      `ratio ${(r.csv.perSecond / r.csvBase.perSecond).toFixed(2)}\n`,
   );
 }
 

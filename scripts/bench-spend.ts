@@ -99,7 +99,9 @@ export async function writeCsv(file: string, n: number, seatIds: { dsp: string; 
     const second = rand() < 0.01 ? Math.floor(rand() * inOrder) : Math.max(0, inOrder - Math.floor(rand() * 300));
     const at = new Date(start + second * 1000).toISOString();
     const imp = 1 + Math.floor(rand() * 1000);
-    buf += `ev-${i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${Math.floor(imp * rand() * 0.05)},${1 + Math.floor(rand() * 2_000_000)},EUR\n`;
+    const clicks = Math.floor(imp * rand() * 0.05);
+    const spendMicros = 1 + Math.floor(rand() * 2_000_000);
+    buf += `ev-${i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${clicks},${spendMicros},EUR\n`;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');
       buf = '';
@@ -241,8 +243,10 @@ async function ingestFloor(db: Db, url: string, file: string) {
         await c.query(
           `
         with ids as (insert into spend_event_ids (root_id, event_id) select $1::uuid, event_id from floor_staging)
-        insert into spend_records (root_id, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id, auction_type, currency, impressions, clicks, spend_micros)
-        select $1::uuid, occurred_at::timestamptz, event_id, $2::uuid, dsp, $2::uuid, $1::uuid, $1::uuid, auction_type, currency, impressions::bigint, clicks::bigint, spend_micros::bigint
+        insert into spend_records (root_id, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id,
+          auction_type, currency, impressions, clicks, spend_micros)
+        select $1::uuid, occurred_at::timestamptz, event_id, $2::uuid, dsp, $2::uuid, $1::uuid, $1::uuid, auction_type,
+          currency, impressions::bigint, clicks::bigint, spend_micros::bigint
         from floor_staging`,
           [floorRoot.id, ids],
         );
@@ -324,15 +328,19 @@ export async function benchSpend(
     await client.query(`create table bench_bare_hourly (like spend_hourly including all)`);
     const b0 = performance.now();
     await client.query(`
-      insert into bench_bare_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id, impressions, clicks, spend_micros, records)
-      select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency, min(client_id::text)::uuid,
+      insert into bench_bare_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id,
+        currency, client_id, impressions, clicks, spend_micros, records)
+      select root_id, account_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type,
+        campaign_id, currency, min(client_id::text)::uuid,
         sum(impressions), sum(clicks), sum(spend_micros), count(*)
       from spend_records group by 1, 2, 3, 4, 5, 6, 7, 8, 9
       on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
-        impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks, spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records`);
+        impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
+        spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records`);
     const bareSeconds = (performance.now() - b0) / 1000;
     const check = await client.query<{ a: string; b: string; n: string }>(
-      `select (select sum(spend_micros) from spend_hourly)::text as a, (select sum(spend_micros) from bench_bare_hourly)::text as b, (select count(*) from spend_hourly)::text as n`,
+      `select (select sum(spend_micros) from spend_hourly)::text as a,
+        (select sum(spend_micros) from bench_bare_hourly)::text as b, (select count(*) from spend_hourly)::text as n`,
     );
     if (check.rows[0]!.a !== check.rows[0]!.b) throw new Error('worker rollup and baseline disagree');
     await client.end();
@@ -380,24 +388,31 @@ export function printSpend(s: SpendBench) {
   );
   console.log(`   ratio CLI / COPY: ${(s.cli.perSecond / s.copy.perSecond).toFixed(3)}`);
   console.log(
-    `   floor, what any implementation can reach here (raw lines COPYed into staging, then only the event id and the record written; no check, no attribution, two connections like the CLI): ${fmt(s.floor.perSecond)} records/s   target / floor ${(250_000 / s.floor.perSecond).toFixed(2)}`,
+    '   floor, what any implementation can reach here (raw lines COPYed into staging, ' +
+      'then only the event id and the record written; no check, no attribution, two connections like the CLI): ' +
+      `${fmt(s.floor.perSecond)} records/s   target / floor ${(250_000 / s.floor.perSecond).toFixed(2)}`,
   );
   console.log(
     `\n7. worker rollup of those records into ${fmt(s.hourlyRows)} hourly rows, daily aggregates and credit debits (the worker process)`,
   );
   console.log(
-    `   worker: ${fmt(s.worker.perSecond)} records/s in ${s.worker.seconds.toFixed(1)} s over ${s.worker.units} rollup units, claim to commit   (target >= 1,000,000)  ${met(s.worker.perSecond >= 1_000_000)}`,
+    `   worker: ${fmt(s.worker.perSecond)} records/s in ${s.worker.seconds.toFixed(1)} s ` +
+      `over ${s.worker.units} rollup units, claim to commit   ` +
+      `(target >= 1,000,000)  ${met(s.worker.perSecond >= 1_000_000)}`,
   );
   console.log(
-    `   (the process from its start until every record is rolled up: ${s.worker.wallSeconds.toFixed(1)} s, ${fmt(s.records / s.worker.wallSeconds)} records/s)`,
+    `   (the process from its start until every record is rolled up: ${s.worker.wallSeconds.toFixed(1)} s, ` +
+      `${fmt(s.records / s.worker.wallSeconds)} records/s)`,
   );
   console.log(
-    `   baseline one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT: ${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`,
+    `   baseline one bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT: ` +
+      `${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`,
   );
   console.log(`   ratio worker / baseline: ${(s.worker.perSecond / s.bare.perSecond).toFixed(3)}`);
   console.log(`\n8. peak RSS (target <= 300 MB each, whatever the file size)`);
   console.log(
-    `   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    worker: ${s.worker.peakMb.toFixed(0)} MB  ${met(s.worker.peakMb <= 300)}\n`,
+    `   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    ` +
+      `worker: ${s.worker.peakMb.toFixed(0)} MB  ${met(s.worker.peakMb <= 300)}\n`,
   );
 }
 

@@ -32,7 +32,7 @@ import {
 } from '@trellis/domain';
 import { accounts, createDb, debitSpend, memberships, migrateToLatest, seats, type Db } from '@trellis/db';
 import { createApp } from '@trellis/api/app';
-import { callerAt, userWithCaller } from '@trellis/api/test-support';
+import { callerAt, userWithCaller } from '@trellis/api/testing';
 import { benchSpend, printSpend } from './bench-spend';
 import { benchDatabase } from './bench-support';
 import { benchReports, printReports } from './bench-reports';
@@ -177,7 +177,8 @@ async function seedDealsAndSeats(db: Db, holdingId: string) {
   await sql`
     with s as (select id, dsp, row_number() over (order by external_id) as n from seats where root_id = ${holdingId}::uuid),
          ag as (select id, row_number() over (order by name_key) as n from accounts where root_id = ${holdingId}::uuid and level = 2),
-         cl as (select id, parent_id, row_number() over (order by name_key) as n from accounts where root_id = ${holdingId}::uuid and level = 3)
+         cl as (select id, parent_id, row_number() over (order by name_key) as n from accounts
+           where root_id = ${holdingId}::uuid and level = 3)
     insert into seat_mappings (root_id, seat_id, dsp, account_id, account_level, effective_from, effective_to)
     select ${holdingId}::uuid, s.id, s.dsp, ${holdingId}::uuid, 1, timestamptz '2026-01-01', timestamptz '2026-02-01' from s
     union all
@@ -354,49 +355,68 @@ async function timePosts(url: string, headers: Record<string, string>, n: number
  *   debit rule folded into the statement. Neither is the product's path: they say what any implementation can reach.
  */
 async function debitFloors(db: Db, nextBatch: () => { clientId: string; amountMicros: bigint; reference: string }[]) {
-  await sql`create table floor_balances (client_id uuid primary key, root_id uuid not null, balance bigint not null check (balance >= 0))`.execute(
-    db,
-  );
+  await sql`create table floor_balances (
+    client_id uuid primary key, root_id uuid not null, balance bigint not null check (balance >= 0)
+  )`.execute(db);
   await sql`insert into floor_balances select client_id, root_id, balance_micros from credit_accounts`.execute(db);
-  await sql`create table floor_refs (root_id uuid, client_id uuid, reference text, entry_id bigint, primary key (root_id, client_id, reference))`.execute(
-    db,
-  );
-  await sql`create table floor_entries (id bigint generated always as identity, root_id uuid, client_id uuid, amount bigint, balance_after bigint,
-    reference text, debits int, created_at timestamptz, primary key (root_id, client_id, id))`.execute(db);
-  await sql`create table floor_buckets (root_id uuid, client_id uuid, bucket timestamptz, spent bigint, debits int, primary key (root_id, client_id, bucket))`.execute(
-    db,
-  );
+  await sql`create table floor_refs (
+    root_id uuid, client_id uuid, reference text, entry_id bigint, primary key (root_id, client_id, reference)
+  )`.execute(db);
+  await sql`create table floor_entries (id bigint generated always as identity, root_id uuid, client_id uuid,
+    amount bigint, balance_after bigint, reference text, debits int, created_at timestamptz,
+    primary key (root_id, client_id, id))`.execute(db);
+  await sql`create table floor_buckets (
+    root_id uuid, client_id uuid, bucket timestamptz, spent bigint, debits int, primary key (root_id, client_id, bucket)
+  )`.execute(db);
   await sql`analyze`.execute(db);
   const items = (b: ReturnType<typeof nextBatch>) =>
-    sql`select * from unnest(${b.map((i) => i.clientId)}::uuid[], ${b.map((i) => i.reference)}::text[], ${b.map((i) => i.amountMicros.toString())}::bigint[]) t(client_id, reference, amount)`;
+    sql`select * from unnest(${b.map((i) => i.clientId)}::uuid[], ${b.map((i) => i.reference)}::text[],
+      ${b.map((i) => i.amountMicros.toString())}::bigint[]) t(client_id, reference, amount)`;
   const bare = (b: ReturnType<typeof nextBatch>) => sql`
     with items as (${items(b)}),
-    locked as materialized (select client_id, root_id, balance from floor_balances where client_id in (select client_id from items) order by client_id for update),
-    claimed as (insert into floor_refs select l.root_id, i.client_id, i.reference, 0 from items i join locked l using (client_id) on conflict do nothing returning client_id, reference),
-    sums as materialized (select i.client_id, l.root_id, sum(i.amount) as amount, count(*)::int as n, min(i.reference) as reference, l.balance
+    locked as materialized (select client_id, root_id, balance from floor_balances
+      where client_id in (select client_id from items) order by client_id for update),
+    claimed as (insert into floor_refs select l.root_id, i.client_id, i.reference, 0
+      from items i join locked l using (client_id)
+      on conflict do nothing returning client_id, reference),
+    sums as materialized (select i.client_id, l.root_id, sum(i.amount) as amount, count(*)::int as n,
+        min(i.reference) as reference, l.balance
       from claimed c join items i using (client_id, reference) join locked l using (client_id) group by 1, 2, 6),
     entries as (insert into floor_entries (root_id, client_id, amount, balance_after, reference, debits, created_at)
       select root_id, client_id, -least(amount, balance), balance - least(amount, balance), reference, n, now() from sums returning 1),
-    balances as (update floor_balances f set balance = f.balance - least(s.amount, s.balance) from sums s where f.client_id = s.client_id returning 1),
-    buckets as (insert into floor_buckets select root_id, client_id, date_bin('15 minutes', now(), timestamptz '1970-01-01Z'), amount, n from sums
-      on conflict (root_id, client_id, bucket) do update set spent = floor_buckets.spent + excluded.spent, debits = floor_buckets.debits + excluded.debits returning 1),
+    balances as (update floor_balances f set balance = f.balance - least(s.amount, s.balance)
+      from sums s where f.client_id = s.client_id returning 1),
+    buckets as (insert into floor_buckets
+      select root_id, client_id, date_bin('15 minutes', now(), timestamptz '1970-01-01Z'), amount, n from sums
+      on conflict (root_id, client_id, bucket) do update
+        set spent = floor_buckets.spent + excluded.spent, debits = floor_buckets.debits + excluded.debits returning 1),
     audit as (insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
       select root_id, root_id, null, 'credits.spend', 'credit_entries', 'floor', null, '{}'::jsonb, now() from locked limit 1 returning 1)
     select (select count(*) from entries), (select count(*) from balances), (select count(*) from buckets), (select count(*) from audit)`;
   const oneStatement = (b: ReturnType<typeof nextBatch>) => sql`
     with items as (${items(b)}),
-    locked as materialized (select client_id, root_id, balance_micros as balance from credit_accounts where client_id in (select client_id from items) order by client_id for update),
+    locked as materialized (select client_id, root_id, balance_micros as balance from credit_accounts
+      where client_id in (select client_id from items) order by client_id for update),
     ids as materialized (select client_id, nextval('credit_entries_id_seq'::regclass) as id from locked),
     claimed as (insert into credit_spend_refs (root_id, client_id, reference, entry_id) select l.root_id, i.client_id, i.reference, ids.id
       from items i join locked l using (client_id) join ids using (client_id) on conflict do nothing returning client_id, reference),
-    sums as materialized (select i.client_id, l.root_id, sum(i.amount) as amount, count(*)::int as n, min(i.reference) as reference, l.balance, ids.id
-      from claimed c join items i using (client_id, reference) join locked l using (client_id) join ids using (client_id) group by 1, 2, 6, 7),
-    entries as (insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at) overriding system value
-      select id, root_id, client_id, 'spend', -least(amount, balance), amount - least(amount, balance), balance - least(amount, balance), reference, n, now() from sums returning 1),
-    balances as (update credit_accounts ca set balance_micros = ca.balance_micros - least(s.amount, s.balance), updated_at = now() from sums s where ca.client_id = s.client_id returning 1),
+    sums as materialized (select i.client_id, l.root_id, sum(i.amount) as amount, count(*)::int as n,
+        min(i.reference) as reference, l.balance, ids.id
+      from claimed c join items i using (client_id, reference) join locked l using (client_id)
+        join ids using (client_id)
+      group by 1, 2, 6, 7),
+    entries as (insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros,
+        balance_after_micros, reference, debits, created_at) overriding system value
+      select id, root_id, client_id, 'spend', -least(amount, balance), amount - least(amount, balance),
+        balance - least(amount, balance), reference, n, now() from sums returning 1),
+    balances as (update credit_accounts ca
+      set balance_micros = ca.balance_micros - least(s.amount, s.balance), updated_at = now()
+      from sums s where ca.client_id = s.client_id returning 1),
     buckets as (insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
       select root_id, client_id, date_bin('15 minutes', now(), timestamptz '1970-01-01Z'), amount, 0, n from sums
-      on conflict (root_id, client_id, bucket) do update set spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros, debits = credit_spend_buckets.debits + excluded.debits returning 1),
+      on conflict (root_id, client_id, bucket) do update
+        set spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
+          debits = credit_spend_buckets.debits + excluded.debits returning 1),
     audit as (insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
       select root_id, root_id, null, 'credits.spend', 'credit_entries', 'floor', null, '{}'::jsonb, now() from locked limit 1 returning 1)
     select (select count(*) from entries), (select count(*) from balances), (select count(*) from buckets), (select count(*) from audit)`;
@@ -458,9 +478,9 @@ async function benchCredits() {
     });
     // every client starts with a large balance, through the ledger (an adjustment each)
     const START = 100_000_000_000_000n;
-    await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason) select root_id, client_id, 'adjustment', ${START.toString()}::bigint, ${START.toString()}::bigint, 'bench' from credit_accounts`.execute(
-      db,
-    );
+    await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason)
+      select root_id, client_id, 'adjustment', ${START.toString()}::bigint, ${START.toString()}::bigint, 'bench'
+      from credit_accounts`.execute(db);
     await sql`update credit_accounts set balance_micros = ${START.toString()}::bigint`.execute(db);
     // the baseline's table: one row per client, debited by one conditional UPDATE per debit
     await sql`create table bench_balances (id uuid primary key, balance bigint not null check (balance >= 0))`.execute(
@@ -507,9 +527,8 @@ async function benchCredits() {
       }));
       const t0 = performance.now();
       for (const it of items)
-        await sql`update bench_balances set balance = balance - ${it.amount}::bigint where id = ${it.id}::uuid and balance >= ${it.amount}::bigint`.execute(
-          db,
-        );
+        await sql`update bench_balances set balance = balance - ${it.amount}::bigint
+          where id = ${it.id}::uuid and balance >= ${it.amount}::bigint`.execute(db);
       return { n, ms: performance.now() - t0 };
     };
     const baseSpread = await baseline(10_000, spreadPick);
@@ -574,15 +593,18 @@ if (['2', '3', '4'].some((x) => only.has(x))) {
     `\n2. accounts.tree over HTTP, holding with 5,000 descendants (${fmt(t.tree.bytes)} bytes a response; seeded in ${fmt(t.seedMs)} ms)`,
   );
   console.log(
-    `   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`,
+    `   accounts.tree:  p50 ${t.tree.p50.toFixed(1)} ms   p99 ${t.tree.p99.toFixed(1)} ms   ` +
+      `(target p99 <= 50 ms)  ${t.tree.p99 <= 50 ? 'MET' : 'MISSED'}`,
   );
   console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
   console.log(`   ratio p99 tree / healthz: ${(t.tree.p99 / t.health.p99).toFixed(1)}`);
   console.log(
-    `\n3. seats.deals lookups in-process: ${fmt(t.dealCount)} deals, ${fmt(t.seatCount)} seats with 3 mappings each (seeded in ${fmt(t.dealSeedMs)} ms; index built from the database in ${fmt(t.indexMs)} ms)`,
+    `\n3. seats.deals lookups in-process: ${fmt(t.dealCount)} deals, ${fmt(t.seatCount)} seats with 3 mappings each ` +
+      `(seeded in ${fmt(t.dealSeedMs)} ms; index built from the database in ${fmt(t.indexMs)} ms)`,
   );
   console.log(
-    `   SeatDealIndex.dealsAt(): ${fmt(t.lookups.perSecond)} lookups/s, ${t.avgDeals.toFixed(1)} deals an answer   (target >= 20,000)  ${t.lookups.perSecond >= 20_000 ? 'MET' : 'MISSED'}`,
+    `   SeatDealIndex.dealsAt(): ${fmt(t.lookups.perSecond)} lookups/s, ${t.avgDeals.toFixed(1)} deals an answer   ` +
+      `(target >= 20,000)  ${t.lookups.perSecond >= 20_000 ? 'MET' : 'MISSED'}`,
   );
   console.log(`   baseline Map.get() of precomputed answers: ${fmt(t.lookupBase.perSecond)} lookups/s`);
   console.log(`   ratio index / baseline: ${(t.lookups.perSecond / t.lookupBase.perSecond).toFixed(3)}`);
@@ -593,7 +615,8 @@ if (['2', '3', '4'].some((x) => only.has(x))) {
     `\n4. deals.list over HTTP for a client under the busy holding (first page of 100 of its 253 usable deals)`,
   );
   console.log(
-    `   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`,
+    `   deals.list: p50 ${t.dealList.p50.toFixed(1)} ms   p99 ${t.dealList.p99.toFixed(1)} ms   ` +
+      `(target p99 <= 50 ms)  ${t.dealList.p99 <= 50 ? 'MET' : 'MISSED'}`,
   );
   console.log(`   baseline /healthz: p50 ${t.health.p50.toFixed(2)} ms   p99 ${t.health.p99.toFixed(2)} ms`);
   console.log(`   ratio p99 deals.list / healthz: ${(t.dealList.p99 / t.health.p99).toFixed(1)}\n`);
@@ -603,13 +626,16 @@ if (only.has('5')) {
   const per = (x: { n: number; ms: number }) => (x.n / x.ms) * 1000;
   console.log(`\n5. credits (${fmt(c.clients)} clients)`);
   console.log(
-    `   debitSpend, ${fmt(c.spread.n)} debits over ${fmt(c.clients)} clients in batches of 500: ${fmt(per(c.spread))} debits/s   (target >= 50,000)  ${per(c.spread) >= 50_000 ? 'MET' : 'MISSED'}`,
+    `   debitSpend, ${fmt(c.spread.n)} debits over ${fmt(c.clients)} clients in batches of 500: ` +
+      `${fmt(per(c.spread))} debits/s   (target >= 50,000)  ${per(c.spread) >= 50_000 ? 'MET' : 'MISSED'}`,
   );
   console.log(
-    `   baseline UPDATE ... WHERE balance >= $1 loop, one statement per debit, spread: ${fmt(per(c.baseSpread))} debits/s   ratio ${(per(c.spread) / per(c.baseSpread)).toFixed(1)}`,
+    `   baseline UPDATE ... WHERE balance >= $1 loop, one statement per debit, spread: ` +
+      `${fmt(per(c.baseSpread))} debits/s   ratio ${(per(c.spread) / per(c.baseSpread)).toFixed(1)}`,
   );
   console.log(
-    `   debitSpend, ${fmt(c.hot.n)} debits on one hot client in batches of 500: ${fmt(per(c.hot))} debits/s   (target >= 5,000)  ${per(c.hot) >= 5_000 ? 'MET' : 'MISSED'}`,
+    `   debitSpend, ${fmt(c.hot.n)} debits on one hot client in batches of 500: ${fmt(per(c.hot))} debits/s   ` +
+      `(target >= 5,000)  ${per(c.hot) >= 5_000 ? 'MET' : 'MISSED'}`,
   );
   console.log(
     `   baseline UPDATE loop on one hot row: ${fmt(per(c.baseHot))} debits/s   ratio ${(per(c.hot) / per(c.baseHot)).toFixed(1)}`,
@@ -619,16 +645,21 @@ if (only.has('5')) {
     `   what any implementation can reach here (one statement a batch of 500, spread, no JavaScript between lock and write):`,
   );
   console.log(
-    `     floor, the bare writes the rules require (no key check, no constraint): ${fmt(per(c.floors.bare))} debits/s   target / floor ${(50_000 / per(c.floors.bare)).toFixed(2)}`,
+    `     floor, the bare writes the rules require (no key check, no constraint): ` +
+      `${fmt(per(c.floors.bare))} debits/s   target / floor ${(50_000 / per(c.floors.bare)).toFixed(2)}`,
   );
   console.log(
-    `     the same call on the real credit tables (their key checks, constraints, indexes): ${fmt(per(c.floors.oneStatement))} debits/s   target / that ${(50_000 / per(c.floors.oneStatement)).toFixed(2)}`,
+    `     the same call on the real credit tables (their key checks, constraints, indexes): ` +
+      `${fmt(per(c.floors.oneStatement))} debits/s   target / that ${(50_000 / per(c.floors.oneStatement)).toFixed(2)}`,
   );
   console.log(
-    `   credits.topUp over HTTP (test processor, ${c.topUp.n} top-ups): p50 ${c.topUp.p50.toFixed(1)} ms   p99 ${c.topUp.p99.toFixed(1)} ms   (target p99 <= 50 ms)  ${c.topUp.p99 <= 50 ? 'MET' : 'MISSED'}`,
+    `   credits.topUp over HTTP (test processor, ${c.topUp.n} top-ups): ` +
+      `p50 ${c.topUp.p50.toFixed(1)} ms   p99 ${c.topUp.p99.toFixed(1)} ms   ` +
+      `(target p99 <= 50 ms)  ${c.topUp.p99 <= 50 ? 'MET' : 'MISSED'}`,
   );
   console.log(
-    `   baseline /healthz: p50 ${c.health.p50.toFixed(2)} ms   p99 ${c.health.p99.toFixed(2)} ms   ratio p99 topUp / healthz ${(c.topUp.p99 / c.health.p99).toFixed(1)}\n`,
+    `   baseline /healthz: p50 ${c.health.p50.toFixed(2)} ms   p99 ${c.health.p99.toFixed(2)} ms   ` +
+      `ratio p99 topUp / healthz ${(c.topUp.p99 / c.health.p99).toFixed(1)}\n`,
   );
 }
 if (only.has('spend')) printSpend(await benchSpend());

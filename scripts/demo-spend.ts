@@ -259,7 +259,8 @@ export async function startDemoSpend(opts: {
     if (existsSync(pendingFile)) {
       const covered = backfillLanes(all);
       log(
-        `[demo-spend] backfilling the last 30 days over ${covered.length} lanes (spend no client pays for, and ${DEMO_FED_CLIENT}'s campaign)`,
+        `[demo-spend] backfilling the last 30 days over ${covered.length} lanes ` +
+          `(spend no client pays for, and ${DEMO_FED_CLIENT}'s campaign)`,
       );
       const r = await backfillDemoSpend({ base, key, holdingId: holding.id, lanes: covered, now: new Date(), log });
       log(

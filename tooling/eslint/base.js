@@ -54,7 +54,7 @@ export function base(tsconfigRootDir, { outsideProject = ['vitest.config.ts'] } 
     },
     {
       // Tests may reach into untyped corners (malformed bodies, raw rows) on purpose.
-      files: ['**/*.test.ts', '**/*.test.tsx', '**/e2e/**', '**/testing/**', '**/test-support.ts'],
+      files: ['**/*.test.ts', '**/*.test.tsx', '**/e2e/**', '**/testing/**'],
       rules: {
         '@typescript-eslint/no-explicit-any': 'off',
         '@typescript-eslint/no-unsafe-assignment': 'off',

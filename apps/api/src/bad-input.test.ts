@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { holdingWithAdmin, snapshot } from './test-support';
+import { holdingWithAdmin, snapshot } from './testing';
 
 const t = useTestDatabase();
 

@@ -44,7 +44,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe('pnpm start, live demo', () => {
   it(
-    "backfills 30 days on first start: the holding's 30-day report has rows on 28+ days and the fed client's credits usage spreads over them",
+    "backfills 30 days on first start: the holding's report has rows on 28+ days, the fed client's usage spreads over them",
     { timeout: 300_000 },
     async () => {
       const dir = dataDir();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
-import { anonymous } from './test-support';
+import { anonymous } from './testing';
 import { sql } from 'kysely';
 import { OUT_OF_CREDIT_REASON } from '@trellis/domain';
 import {
@@ -109,7 +109,8 @@ describe('demo data', () => {
     expect(credit.rows.filter((r) => r.cards > 0 && r.top_ups > 0 && r.days === 30).length).toBeGreaterThanOrEqual(10);
     const low = byName[DEMO_LOW_BALANCE_CLIENT]!;
     expect(BigInt(low.balance)).toBeGreaterThan(BigInt(low.low));
-    expect(BigInt(low.balance) * 9n).toBeLessThanOrEqual(BigInt(low.low) * 10n + 10_000_000n); // threshold = 90% of the balance, in whole units
+    // threshold = 90% of the balance, in whole units
+    expect(BigInt(low.balance) * 9n).toBeLessThanOrEqual(BigInt(low.low) * 10n + 10_000_000n);
     expect(BigInt(byName[DEMO_OVERAGE_CLIENT]!.overage)).toBeGreaterThan(0n);
     expect(byName[DEMO_OVERAGE_CLIENT]!.balance).toBe('0');
     const paused = await t.db
@@ -139,7 +140,7 @@ describe('demo data', () => {
     ).toBe(19);
   }, 60_000);
 
-  it("maps the demo holding's seats to their current holders from 31 days back, each seat's history in order and without overlaps", async () => {
+  it("maps the demo holding's seats to their holders from 31 days back, each seat's history in order, no overlaps", async () => {
     const rows = await sql<{ seat: string; holder: string; from: Date; to: Date | null }>`
       select s.external_id as seat, a.name as holder, m.effective_from as from, m.effective_to as to
       from seat_mappings m join seats s on s.id = m.seat_id join accounts a on a.id = m.account_id
@@ -161,9 +162,8 @@ describe('demo data', () => {
     const zenith = await sql<{
       from: Date;
       to: Date | null;
-    }>`select m.effective_from as from, m.effective_to as to from seat_mappings m join seats s on s.id = m.seat_id where s.external_id = '7700991' order by m.effective_from`.execute(
-      t.db,
-    );
+    }>`select m.effective_from as from, m.effective_to as to from seat_mappings m join seats s on s.id = m.seat_id
+        where s.external_id = '7700991' order by m.effective_from`.execute(t.db);
     expect(zenith.rows.at(-1)!.to).toBeNull();
     expect(zenith.rows.at(-1)!.from.getTime()).toBeLessThanOrEqual(Date.now() - (DEMO_MAPPED_DAYS - 0.01) * 86_400_000);
   });
@@ -174,7 +174,8 @@ describe('demo data', () => {
       select a.name,
         (select coalesce(sum(spend_micros), 0) from spend_records r where r.client_id = a.id)::text as raw,
         (select coalesce(sum(spend_micros), 0) from spend_hourly h where h.client_id = a.id)::text as hourly,
-        (select coalesce(sum(overage_micros - amount_micros), 0) from credit_entries e where e.client_id = a.id and e.kind = 'spend')::text as ledger,
+        (select coalesce(sum(overage_micros - amount_micros), 0) from credit_entries e where e.client_id = a.id
+          and e.kind = 'spend')::text as ledger,
         (select count(distinct date_trunc('day', r.occurred_at, 'UTC'))::int from spend_records r where r.client_id = a.id) as days
       from accounts a where a.kind = 'client' order by a.name`.execute(t.db);
     const seeded = rows.rows.filter((r) => r.raw !== '0');
@@ -198,10 +199,11 @@ describe('demo data', () => {
     expect(pending.rows[0]!.n).toBe(0);
   });
 
-  it("stops a client's spend once its campaigns are paused for lack of credit, and shows two clients their month through a shared report", async () => {
+  it("stops a client's spend once it is paused for lack of credit; shows two clients their month in a shared report", async () => {
     // Citrus Mobile ran out: after the day its campaigns were paused, no more records (its DSPs stopped buying)
     const citrus = await sql<{ out_day: Date; last: Date }>`
-      select (select date_trunc('day', min(e.created_at), 'UTC') from credit_entries e where e.client_id = a.id and e.kind = 'spend' and e.overage_micros > 0) as out_day,
+      select (select date_trunc('day', min(e.created_at), 'UTC') from credit_entries e where e.client_id = a.id
+        and e.kind = 'spend' and e.overage_micros > 0) as out_day,
         (select max(r.occurred_at) from spend_records r where r.client_id = a.id) as last
       from accounts a where a.name = ${DEMO_OVERAGE_CLIENT}`.execute(t.db);
     const { out_day: outDay, last } = citrus.rows[0]!;

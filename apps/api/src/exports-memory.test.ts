@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { startApiProcess, type ApiProcess } from './api-process';
-import { grant } from './test-support';
-import { person, T0, type Person } from './routers/reports/test-world';
+import { grant } from './testing';
+import { person, T0, type Person } from './testing/report-world';
 
 /**
  * The CSV export of 1,000,000 rows from the api process (main.ts, as the product runs it): it streams with
@@ -30,11 +30,14 @@ beforeAll(async () => {
   // 1,000 seats with long names and an hour of spend on each for 1,000 hours: a million rows of hour x seat
   await sql`
     insert into seats (id, root_id, dsp, external_id, name, linked_by_account_id, created_at)
-    select gen_random_uuid(), ${H.id}::uuid, 'dv360', 'S-' || g, 'Seat ' || g || repeat(' of a rather long display name', 3), ${H.id}::uuid, ${new Date(T0)}::timestamptz
+    select gen_random_uuid(), ${H.id}::uuid, 'dv360', 'S-' || g, 'Seat ' || g || repeat(' of a rather long display name', 3),
+      ${H.id}::uuid, ${new Date(T0)}::timestamptz
     from generate_series(1, ${SEATS}::int) g`.execute(t.db);
   await sql`
-    insert into spend_hourly (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id, impressions, clicks, spend_micros, records)
-    select ${H.id}::uuid, ${H.id}::uuid, ${new Date(T0)}::timestamptz + h * interval '1 hour', 'dv360', s.id, null, 'open_auction', null, 'EUR', null,
+    insert into spend_hourly (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+      client_id, impressions, clicks, spend_micros, records)
+    select ${H.id}::uuid, ${H.id}::uuid, ${new Date(T0)}::timestamptz + h * interval '1 hour', 'dv360', s.id, null,
+      'open_auction', null, 'EUR', null,
       1000 + h, h % 13, 1234567 + h * 7919, 1
     from generate_series(0, ${HOURS - 1}::int) h cross join seats s where s.root_id = ${H.id}::uuid`.execute(t.db);
   await sql`analyze spend_hourly`.execute(t.db);

@@ -5,8 +5,8 @@ import { microsToDecimal } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from './app';
 import { textCell } from './lib/csv';
-import { grant } from './test-support';
-import { at, ingest, person, rec, rollAll, type Person } from './routers/reports/test-world';
+import { grant } from './testing';
+import { at, ingest, person, rec, rollAll, type Person } from './testing/report-world';
 
 const t = useTestDatabase({ resetEach: false });
 

@@ -5,15 +5,7 @@ import { useTestDatabase } from '@trellis/db/testing';
 import { pgErrorCode, type Db } from '@trellis/db';
 import { createApp } from './app';
 import { appRouter } from './root';
-import {
-  anonymous,
-  grant,
-  memberOf,
-  holdingWithAdmin,
-  userWithCaller,
-  TEST_PASSWORD,
-  type Caller,
-} from './test-support';
+import { anonymous, grant, memberOf, holdingWithAdmin, userWithCaller, TEST_PASSWORD, type Caller } from './testing';
 import { encodeCursor } from './routers/inputs';
 
 /**
@@ -597,7 +589,8 @@ describe('hostile requests over HTTP', () => {
                 'a batch of hostile inputs',
                 () =>
                   fetch(
-                    `${baseUrl}/trpc/${name},${name}?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: withNul(input), 1: deep(1000) }))}`,
+                    `${baseUrl}/trpc/${name},${name}?batch=1&input=` +
+                      encodeURIComponent(JSON.stringify({ 0: withNul(input), 1: deep(1000) })),
                     { headers: auth },
                   ),
                 false,

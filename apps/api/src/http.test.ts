@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
 import { createApp } from './app';
-import { holdingWithAdmin, TEST_PASSWORD } from './test-support';
+import { holdingWithAdmin, TEST_PASSWORD } from './testing';
 
 /** The wire contract of SPEC 10: plain JSON, GET for queries, POST for mutations, cookie or bearer sessions. */
 let t: TestDatabase;

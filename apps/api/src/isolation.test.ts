@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teams } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from './app';
-import { callerAt, codeOf, holdingWithAdmin, memberOf, snapshot, userWithCaller, type Caller } from './test-support';
+import { callerAt, codeOf, holdingWithAdmin, memberOf, snapshot, userWithCaller, type Caller } from './testing';
 
 /** Issue 7, items 3-8: premium-client safety, the outbox, team memberships, history, requests and existence oracles. */
 const t = useTestDatabase();
@@ -578,7 +578,7 @@ describe('existence oracles over HTTP (item 8)', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it("answers another tenant's credit, report, ingest-key and spend ids exactly like ids that do not exist, to a tenant and to a platform operator", async () => {
+  it("answers another tenant's credit, report, ingest-key and spend ids like ids that do not exist (tenant, operator)", async () => {
     const w = await world();
     const o = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
     const oa = await o.admin.caller.accounts.create({ parentId: o.holding.id, name: 'OA', kind: 'agency' });

@@ -7,7 +7,7 @@ import { SIGN_IN_LIMITS } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp, MAX_BATCH_SIZE } from './app';
 import { hashingStats } from './lib/secrets';
-import { TEST_PASSWORD, userWithCaller } from './test-support';
+import { TEST_PASSWORD, userWithCaller } from './testing';
 
 /** SPEC 12 over the wire: batches, content types, headers, source maps, proxies and Secure cookies. */
 const t = useTestDatabase();

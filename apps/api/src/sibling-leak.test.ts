@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '@trellis/domain';
 import { createTestDatabase, type TestDatabase } from '@trellis/db/testing';
-import { codeOf, grant, memberOf, userWithCaller, type Caller } from './test-support';
+import { codeOf, grant, memberOf, userWithCaller, type Caller } from './testing';
 
 /**
  * The sibling-leak matrix: 2 holdings x 2 agencies x 2 clients, one member per node and role. Every member x account

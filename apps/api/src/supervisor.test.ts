@@ -26,7 +26,7 @@ const errorLines = (out: string) =>
 
 describe('pnpm start supervision', () => {
   it(
-    'leaves no api, worker or database behind when the supervisor is killed -9, and starts again on the same folder and port; SIGTERM then stops it quietly with exit 0',
+    'leaves no process behind when the supervisor is killed -9, starts again on the same folder and port; SIGTERM exits 0',
     { timeout: 300_000 },
     async () => {
       const dir = dataDir();

@@ -51,7 +51,8 @@ program
     const tty = process.stderr.isTTY;
     const bar = new SingleBar({
       format:
-        '{bar} {percentage}% | {records} records, {rate}/s | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}',
+        '{bar} {percentage}% | {records} records, {rate}/s | ' +
+        'accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}',
       hideCursor: true,
       stream: process.stderr,
       noTTYOutput: false,
@@ -93,7 +94,8 @@ program
     }
     const rate = Math.round(res.records / Math.max(0.001, res.seconds));
     console.log(
-      `Ingested ${file} into ${o.account} in ${res.seconds.toFixed(1)} s (${rate} records/s; ${res.databaseSeconds.toFixed(1)} s in database transactions over ${o.parallel} connections):`,
+      `Ingested ${file} into ${o.account} in ${res.seconds.toFixed(1)} s (${rate} records/s; ` +
+        `${res.databaseSeconds.toFixed(1)} s in database transactions over ${o.parallel} connections):`,
     );
     console.log(`  records    ${res.records}`);
     console.log(`  accepted   ${res.accepted}`);

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('browser: billing of a client', () => {
-  it('adds a test card, tops up, and shows balance, ledger and consumption change; a declined card shows the decline next to the form', async () => {
+  it('adds a card, tops up, shows balance, ledger and consumption change; a declined card shows the decline by the form', async () => {
     const page = await signIn(browser, api.base, AGENCY_ADMIN);
     await page.goto(`${api.base}/accounts/${ids.client}/billing`);
     await page.getByTestId('balance').getByText('0.00').waitFor();

@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('browser: the Ingestion page of a root account', () => {
-  it('creates a key shown once, shows a batch sent with it (counts and reject reason), and revokes it so its next batch is refused', async () => {
+  it('creates a key shown once, shows a batch sent with it (counts, reject reason), revokes it so its next batch is refused', async () => {
     const page = await signIn(browser, api.base, { email: 'admin@northwind.demo', password: PASSWORD });
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.base });
     await nav(page).getByRole('link', { name: 'Ingestion' }).click();

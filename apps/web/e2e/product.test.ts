@@ -55,7 +55,9 @@ const widest = (page: Page) =>
       .slice(0, 4)
       .map(
         (x) =>
-          `${x.e.tagName.toLowerCase()}${x.e.getAttribute('data-testid') ? `[${x.e.getAttribute('data-testid')}]` : ''}.${(x.e.getAttribute('class') ?? '').split(' ').slice(0, 3).join('.')} ${Math.round(x.right)}px`,
+          x.e.tagName.toLowerCase() +
+          (x.e.getAttribute('data-testid') ? `[${x.e.getAttribute('data-testid')}]` : '') +
+          `.${(x.e.getAttribute('class') ?? '').split(' ').slice(0, 3).join('.')} ${Math.round(x.right)}px`,
       )
       .join(', '),
   );

@@ -148,7 +148,7 @@ afterAll(async () => {
 });
 
 describe('browser: reports', () => {
-  it('runs a report at the holding and at a client, changes grouping, exports CSV, shares with a client whose member then sees it', async () => {
+  it('runs a report at the holding and a client, changes grouping, exports CSV, shares with a client whose member sees it', async () => {
     const page = await signIn(browser, api.base, ADMIN);
     // the overview: spend of the last 7 full days against the 7 before, and today so far (all of it today)
     await page.goto(`${api.base}/accounts/${ids.holding}`);

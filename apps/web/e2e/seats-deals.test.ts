@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 describe('browser: seats and deals down the tree', () => {
-  it('links a seat at the holding, assigns it to an agency then a client, and a deal at the agency reaches the client but not the sibling', async () => {
+  it('links a seat at the holding, assigns it to an agency then a client; an agency deal reaches the client, not the sibling', async () => {
     const page = await signIn(browser, api.base, ADMIN);
     await page.goto(`${api.base}/accounts/${ids.holding}/seats`);
     await page.getByText('No seats yet. Link a DSP seat above.').waitFor();

@@ -131,7 +131,9 @@ describe('exactly once with real processes', () => {
         n: string;
         spend: string;
         events: string;
-      }>`select count(*)::text as n, sum(spend_micros)::text as spend, count(distinct (root_id, event_id))::text as events from spend_records`,
+      }>`select count(*)::text as n, sum(spend_micros)::text as spend,
+        count(distinct (root_id, event_id))::text as events
+        from spend_records`,
     );
     const rolled = await one(
       sql<{
@@ -145,7 +147,9 @@ describe('exactly once with real processes', () => {
     // per attributed account and hour
     const diff = await sql<{ n: string }>`
       select count(*)::text as n from (
-        select root_id, account_id, date_trunc('hour', occurred_at, 'UTC') as hour, sum(spend_micros) as s, count(*) as c from spend_records group by 1, 2, 3
+        select root_id, account_id, date_trunc('hour', occurred_at, 'UTC') as hour,
+          sum(spend_micros) as s, count(*) as c
+        from spend_records group by 1, 2, 3
         except select root_id, account_id, hour, sum(spend_micros), sum(records) from spend_hourly group by 1, 2, 3
       ) d`.execute(t.db);
     expect(diff.rows[0]!.n).toBe('0');
@@ -171,9 +175,10 @@ describe('exactly once with real processes', () => {
     const perClient = await sql<{ client_id: string; raw: string; ledger: string | null }>`
       select r.client_id, r.raw::text, l.ledger::text from
         (select client_id, sum(spend_micros) as raw from spend_records where client_id is not null group by client_id) r
-        left join (select client_id, sum(-amount_micros) + sum(overage_micros) as ledger from credit_entries where kind = 'spend' group by client_id) l using (client_id)`.execute(
-      t.db,
-    );
+        left join (
+          select client_id, sum(-amount_micros) + sum(overage_micros) as ledger
+          from credit_entries where kind = 'spend' group by client_id
+        ) l using (client_id)`.execute(t.db);
     expect(perClient.rows.length).toBeGreaterThanOrEqual(2);
     for (const r of perClient.rows) expect(r.ledger, `client ${r.client_id}`).toBe(r.raw);
     const refs = await one(
@@ -185,9 +190,12 @@ describe('exactly once with real processes', () => {
     expect(refs.n).toBe(refs.d);
     // every debit reference names one spend entry of its client, and the entries cover exactly those references
     const covered = await one(sql<{ refs: string; debits: string; orphans: string }>`
-      select (select count(*) from credit_spend_refs)::text as refs, (select coalesce(sum(debits), 0) from credit_entries where kind = 'spend')::text as debits,
+      select (select count(*) from credit_spend_refs)::text as refs,
+        (select coalesce(sum(debits), 0) from credit_entries where kind = 'spend')::text as debits,
         (select count(*) from credit_spend_refs r where not exists (
-          select 1 from credit_entries e where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'))::text as orphans`);
+          select 1 from credit_entries e
+          where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'
+        ))::text as orphans`);
     expect(covered).toEqual({ refs: covered.debits, debits: covered.debits, orphans: '0' });
     expect(Number(covered.refs)).toBeGreaterThan(0);
   }, 300_000);

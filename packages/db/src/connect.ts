@@ -91,9 +91,9 @@ export function inlineParameters(q: Pick<CompiledQuery, 'sql' | 'parameters'>): 
 }
 
 /**
- * Runs `COPY (query) TO STDOUT WITH (options)` on a client of its own, in a read-only transaction, and hands the stream to `consume`, which reads
- * it with back-pressure (memory stays bounded whatever the size). A consumer that stops early or fails discards the
- * connection, which ends the COPY on the server.
+ * Runs `COPY (query) TO STDOUT WITH (options)` on a client of its own, in a read-only transaction, and hands the
+ * stream to `consume`, which reads it with back-pressure (memory stays bounded whatever the size). A consumer that
+ * stops early or fails discards the connection, which ends the COPY on the server.
  */
 export async function copyOut<T>(
   db: Db,

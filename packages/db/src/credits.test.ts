@@ -112,10 +112,10 @@ describe('credit accounts and the ledger in the database', () => {
           .catch((e) => e)
       ).message,
     ).toMatch(/check constraint/);
-    const bad =
-      await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros) values (${c.rootId}::uuid, ${c.id}::uuid, 'spend', 5, 0)`
-        .execute(t.db)
-        .catch((e) => e);
+    const bad = await sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros)
+        values (${c.rootId}::uuid, ${c.id}::uuid, 'spend', 5, 0)`
+      .execute(t.db)
+      .catch((e) => e);
     expect(bad.message).toMatch(/check constraint/);
     await credit(t.db, c.id, 100n);
     expect((await sql`update credit_entries set amount_micros = 1`.execute(t.db).catch((e) => e)).message).toMatch(
@@ -147,33 +147,39 @@ describe('credit accounts and the ledger in the database', () => {
     ).toMatchObject({ applied: 0, skipped: 1 });
   });
 
-  it('refuses a ledger entry or a spend reference that names no credit account with its root, and deleting an account that has entries', async () => {
-    const { h, cs } = await tree(2);
-    const [c0, c1] = cs as [accounts.Account, accounts.Account];
-    const other = await mk(t.db, null, 'holding', 'Other');
-    const entry = (clientId: string, rootId: string) =>
-      sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason) values (${rootId}::uuid, ${clientId}::uuid, 'adjustment', 5, 5, 'x')`
+  it(
+    'refuses a ledger entry or a spend reference that names no credit account with its root, ' +
+      'and deleting an account that has entries',
+    async () => {
+      const { h, cs } = await tree(2);
+      const [c0, c1] = cs as [accounts.Account, accounts.Account];
+      const other = await mk(t.db, null, 'holding', 'Other');
+      const entry = (clientId: string, rootId: string) =>
+        sql`insert into credit_entries (root_id, client_id, kind, amount_micros, balance_after_micros, reason)
+          values (${rootId}::uuid, ${clientId}::uuid, 'adjustment', 5, 5, 'x')`
+          .execute(t.db)
+          .catch((e) => e);
+      expect((await entry(c0.id, other.id)).message).toMatch(/credit account key/);
+      expect((await entry(h.id, h.id)).message).toMatch(/credit account key/);
+      const ref = (clientId: string, rootId: string) =>
+        sql`insert into credit_spend_refs (root_id, client_id, reference, entry_id)
+          values (${rootId}::uuid, ${clientId}::uuid, 'r', 1)`
+          .execute(t.db)
+          .catch((e) => e);
+      expect((await ref(c1.id, other.id)).message).toMatch(/credit account key/);
+      // one bad row among good ones fails the whole statement
+      const mixed = await sql`insert into credit_spend_refs (root_id, client_id, reference, entry_id)
+        values (${h.id}::uuid, ${c0.id}::uuid, 'a', 1), (${other.id}::uuid, ${c1.id}::uuid, 'b', 1)`
         .execute(t.db)
         .catch((e) => e);
-    expect((await entry(c0.id, other.id)).message).toMatch(/credit account key/);
-    expect((await entry(h.id, h.id)).message).toMatch(/credit account key/);
-    const ref = (clientId: string, rootId: string) =>
-      sql`insert into credit_spend_refs (root_id, client_id, reference, entry_id) values (${rootId}::uuid, ${clientId}::uuid, 'r', 1)`
-        .execute(t.db)
-        .catch((e) => e);
-    expect((await ref(c1.id, other.id)).message).toMatch(/credit account key/);
-    // one bad row among good ones fails the whole statement
-    const mixed =
-      await sql`insert into credit_spend_refs (root_id, client_id, reference, entry_id) values (${h.id}::uuid, ${c0.id}::uuid, 'a', 1), (${other.id}::uuid, ${c1.id}::uuid, 'b', 1)`
-        .execute(t.db)
-        .catch((e) => e);
-    expect(mixed.message).toMatch(/credit account key/);
-    expect(await sql`select 1 from credit_spend_refs`.execute(t.db)).toMatchObject({ rows: [] });
-    await credit(t.db, c0.id, 10n);
-    expect(
-      (await sql`delete from credit_accounts where client_id = ${c0.id}::uuid`.execute(t.db).catch((e) => e)).message,
-    ).toMatch(/still has ledger entries/);
-  });
+      expect(mixed.message).toMatch(/credit account key/);
+      expect(await sql`select 1 from credit_spend_refs`.execute(t.db)).toMatchObject({ rows: [] });
+      await credit(t.db, c0.id, 10n);
+      expect(
+        (await sql`delete from credit_accounts where client_id = ${c0.id}::uuid`.execute(t.db).catch((e) => e)).message,
+      ).toMatch(/still has ledger entries/);
+    },
+  );
 });
 
 describe('debitSpend', () => {
@@ -258,58 +264,61 @@ describe('debitSpend', () => {
     });
   });
 
-  it('writes one ledger entry per client per call, the sum of its debits, whose references name it; a retry of one of them adds nothing', async () => {
-    const { cs } = await tree(2);
-    const [c0, c1] = cs as [accounts.Account, accounts.Account];
-    await credit(t.db, c0.id, 1000n);
-    await credit(t.db, c1.id, 1000n);
-    const r = await t.db.transaction().execute((trx) =>
-      debitSpend(trx, [
-        { clientId: c0.id, amountMicros: 10n, reference: 'p' },
-        { clientId: c1.id, amountMicros: 7n, reference: 'p' },
-        { clientId: c0.id, amountMicros: 20n, reference: 'q' },
-        { clientId: c0.id, amountMicros: 30n, reference: 'r' },
-      ]),
-    );
-    expect(r).toMatchObject({ applied: 4, skipped: 0 });
-    const [spend] = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 1 });
-    expect(spend).toMatchObject({
-      kind: 'spend',
-      amountMicros: -60n,
-      balanceAfterMicros: 940n,
-      reference: 'p',
-      debits: 3,
-    });
-    const refs = await sql<{
-      reference: string;
-      entry_id: string;
-    }>`select reference, entry_id::text from credit_spend_refs where client_id = ${c0.id}::uuid order by reference`.execute(
-      t.db,
-    );
-    expect(refs.rows).toEqual(['p', 'q', 'r'].map((reference) => ({ reference, entry_id: spend!.id })));
-    // a retry of one reference (and a repeat within the call) adds nothing; a new one is a new entry of its own
-    const again = await t.db.transaction().execute((trx) =>
-      debitSpend(trx, [
-        { clientId: c0.id, amountMicros: 20n, reference: 'q' },
-        { clientId: c0.id, amountMicros: 5n, reference: 's' },
-        { clientId: c0.id, amountMicros: 5n, reference: 's' },
-      ]),
-    );
-    expect(again).toMatchObject({ applied: 1, skipped: 2 });
-    const entries = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 10 });
-    expect(entries.map((e) => [e.kind, e.amountMicros, e.debits, e.reference])).toEqual([
-      ['spend', -5n, 1, 's'],
-      ['spend', -60n, 3, 'p'],
-      ['adjustment', 1000n, null, null],
-    ]);
-    expect(await invariants(t.db, c0.id)).toMatchObject({
-      balance: 935n,
-      sum: 935n,
-      spendEntries: 65n,
-      bucketSpend: 65n,
-    });
-    expect(await invariants(t.db, c1.id)).toMatchObject({ balance: 993n, sum: 993n });
-  });
+  it(
+    'writes one ledger entry per client per call, the sum of its debits, whose references name it; ' +
+      'a retry of one of them adds nothing',
+    async () => {
+      const { cs } = await tree(2);
+      const [c0, c1] = cs as [accounts.Account, accounts.Account];
+      await credit(t.db, c0.id, 1000n);
+      await credit(t.db, c1.id, 1000n);
+      const r = await t.db.transaction().execute((trx) =>
+        debitSpend(trx, [
+          { clientId: c0.id, amountMicros: 10n, reference: 'p' },
+          { clientId: c1.id, amountMicros: 7n, reference: 'p' },
+          { clientId: c0.id, amountMicros: 20n, reference: 'q' },
+          { clientId: c0.id, amountMicros: 30n, reference: 'r' },
+        ]),
+      );
+      expect(r).toMatchObject({ applied: 4, skipped: 0 });
+      const [spend] = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 1 });
+      expect(spend).toMatchObject({
+        kind: 'spend',
+        amountMicros: -60n,
+        balanceAfterMicros: 940n,
+        reference: 'p',
+        debits: 3,
+      });
+      const refs = await sql<{
+        reference: string;
+        entry_id: string;
+      }>`select reference, entry_id::text from credit_spend_refs
+        where client_id = ${c0.id}::uuid order by reference`.execute(t.db);
+      expect(refs.rows).toEqual(['p', 'q', 'r'].map((reference) => ({ reference, entry_id: spend!.id })));
+      // a retry of one reference (and a repeat within the call) adds nothing; a new one is a new entry of its own
+      const again = await t.db.transaction().execute((trx) =>
+        debitSpend(trx, [
+          { clientId: c0.id, amountMicros: 20n, reference: 'q' },
+          { clientId: c0.id, amountMicros: 5n, reference: 's' },
+          { clientId: c0.id, amountMicros: 5n, reference: 's' },
+        ]),
+      );
+      expect(again).toMatchObject({ applied: 1, skipped: 2 });
+      const entries = await credits.listEntries(t.db, { rootId: c0.rootId, clientId: c0.id }, { limit: 10 });
+      expect(entries.map((e) => [e.kind, e.amountMicros, e.debits, e.reference])).toEqual([
+        ['spend', -5n, 1, 's'],
+        ['spend', -60n, 3, 'p'],
+        ['adjustment', 1000n, null, null],
+      ]);
+      expect(await invariants(t.db, c0.id)).toMatchObject({
+        balance: 935n,
+        sum: 935n,
+        spendEntries: 65n,
+        bucketSpend: 65n,
+      });
+      expect(await invariants(t.db, c1.id)).toMatchObject({ balance: 993n, sum: 993n });
+    },
+  );
 
   it('writes one entry per client and item time, so late spend stays in its own day', async () => {
     const { cs } = await tree(1);
@@ -449,56 +458,61 @@ describe('debitSpend', () => {
     }
   });
 
-  it('never deadlocks nor mixes clients when many transactions debit overlapping clients at once, here and in another process', async () => {
-    const { cs } = await tree(40);
-    for (const c of cs) await credit(t.db, c.id, 20_000n);
-    const ids = cs.map((c) => c.id);
-    const child = promisify(execFile)(
-      ...tsNode(path.join(here, 'testing/debit-worker.ts'), t.url, '99', '30', ids.join(',')),
-      { timeout: 60_000 },
-    );
-    let seed = 3;
-    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-    let total = 0n;
-    await Promise.all(
-      Array.from({ length: 4 }, async (_, w) => {
-        for (let b = 0; b < 8; b++) {
-          const items = Array.from({ length: 50 }, (_, i) => ({
-            clientId: ids[Math.floor(rand() * ids.length)]!,
-            amountMicros: BigInt(1 + Math.floor(rand() * 1000)),
-            reference: `w${w}-b${b}-i${i}`,
-          }));
-          await t.db.transaction().execute((trx) => debitSpend(trx, items));
-          total += items.reduce((s, i) => s + i.amountMicros, 0n);
-        }
-      }),
-    );
-    const other = JSON.parse((await child).stdout.trim().split('\n').at(-1)!) as { applied: number; total: string };
-    expect(other.applied).toBe(30 * 50);
-    total += BigInt(other.total);
-    let attributed = 0n;
-    for (const c of cs) {
-      const inv = await invariants(t.db, c.id);
-      expect(inv.balance).toBeGreaterThanOrEqual(0n);
-      expect(inv.sum).toBe(inv.balance);
-      expect(inv.spendEntries + inv.overage).toBe(inv.bucketSpend);
-      attributed += inv.bucketSpend;
-    }
-    expect(attributed).toBe(total);
-    // every debit is covered by exactly one entry of its client (refs and entries' counts agree), none twice
-    const covered = await sql<{ refs: string; debits: string; orphans: string }>`
-      select (select count(*) from credit_spend_refs)::text as refs,
-        (select sum(debits) from credit_entries where kind = 'spend')::text as debits,
-        (select count(*) from credit_spend_refs r where not exists (
-          select 1 from credit_entries e where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'))::text as orphans`.execute(
-      t.db,
-    );
-    expect(covered.rows[0]).toEqual({
-      refs: String(4 * 8 * 50 + 30 * 50),
-      debits: String(4 * 8 * 50 + 30 * 50),
-      orphans: '0',
-    });
-  }, 90_000);
+  it(
+    'never deadlocks nor mixes clients when many transactions debit overlapping clients at once, ' +
+      'here and in another process',
+    async () => {
+      const { cs } = await tree(40);
+      for (const c of cs) await credit(t.db, c.id, 20_000n);
+      const ids = cs.map((c) => c.id);
+      const child = promisify(execFile)(
+        ...tsNode(path.join(here, 'testing/debit-worker.ts'), t.url, '99', '30', ids.join(',')),
+        { timeout: 60_000 },
+      );
+      let seed = 3;
+      const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+      let total = 0n;
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, w) => {
+          for (let b = 0; b < 8; b++) {
+            const items = Array.from({ length: 50 }, (_, i) => ({
+              clientId: ids[Math.floor(rand() * ids.length)]!,
+              amountMicros: BigInt(1 + Math.floor(rand() * 1000)),
+              reference: `w${w}-b${b}-i${i}`,
+            }));
+            await t.db.transaction().execute((trx) => debitSpend(trx, items));
+            total += items.reduce((s, i) => s + i.amountMicros, 0n);
+          }
+        }),
+      );
+      const other = JSON.parse((await child).stdout.trim().split('\n').at(-1)!) as { applied: number; total: string };
+      expect(other.applied).toBe(30 * 50);
+      total += BigInt(other.total);
+      let attributed = 0n;
+      for (const c of cs) {
+        const inv = await invariants(t.db, c.id);
+        expect(inv.balance).toBeGreaterThanOrEqual(0n);
+        expect(inv.sum).toBe(inv.balance);
+        expect(inv.spendEntries + inv.overage).toBe(inv.bucketSpend);
+        attributed += inv.bucketSpend;
+      }
+      expect(attributed).toBe(total);
+      // every debit is covered by exactly one entry of its client (refs and entries' counts agree), none twice
+      const covered = await sql<{ refs: string; debits: string; orphans: string }>`
+        select (select count(*) from credit_spend_refs)::text as refs,
+          (select sum(debits) from credit_entries where kind = 'spend')::text as debits,
+          (select count(*) from credit_spend_refs r where not exists (
+            select 1 from credit_entries e
+            where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'
+          ))::text as orphans`.execute(t.db);
+      expect(covered.rows[0]).toEqual({
+        refs: String(4 * 8 * 50 + 30 * 50),
+        debits: String(4 * 8 * 50 + 30 * 50),
+        orphans: '0',
+      });
+    },
+    90_000,
+  );
 });
 
 describe('usage per day', () => {

@@ -107,7 +107,10 @@ describe('embedded PostgreSQL', () => {
           script,
           `import pg from 'pg';
 import { startEmbeddedPostgres } from './src/embedded.ts';
-const s = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(path.join(clone, '.data/postgres'))}, rootFallbackDir: ${JSON.stringify(fallback)} });
+const s = await startEmbeddedPostgres({
+  dataDir: ${JSON.stringify(path.join(clone, '.data/postgres'))},
+  rootFallbackDir: ${JSON.stringify(fallback)},
+});
 const c = new pg.Client({ connectionString: s.url });
 await c.connect();
 const r = await c.query('select current_user as u');

@@ -170,7 +170,8 @@ function dataPlacement(dataDir: string, user: { uid: number; gid: number } | nul
   const moved = path.join(fallback, `data-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
   if (!reachableBy(moved, user.uid, user.gid)) {
     throw new Error(
-      `The postgres user cannot enter ${path.dirname(dataDir)} nor ${fallback}: run Trellis from a folder other users can enter, or set DATABASE_URL.`,
+      `The postgres user cannot enter ${path.dirname(dataDir)} nor ${fallback}: ` +
+        'run Trellis from a folder other users can enter, or set DATABASE_URL.',
     );
   }
   return moved;

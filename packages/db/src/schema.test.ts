@@ -64,9 +64,8 @@ describe('accounts in the database', () => {
     const a = await child(h, 'agency', 'Agency');
     const insert = (parent: accounts.Account, kind: string, level: number, tier: string | null) =>
       sql`insert into accounts (id, root_id, parent_id, parent_kind, kind, level, client_tier, name, name_key, currency, time_zone)
-          values (${randomUUID()}, ${parent.rootId}, ${parent.id}, ${parent.kind}, ${kind}, ${level}, ${tier}, 'X', 'x', 'EUR', 'UTC')`.execute(
-        t.db,
-      );
+          values (${randomUUID()}, ${parent.rootId}, ${parent.id}, ${parent.kind}, ${kind}, ${level}, ${tier},
+            'X', 'x', 'EUR', 'UTC')`.execute(t.db);
     expect(await sqlState(insert(h, 'client', 3, 'standard'))).toBe('23514');
     expect(await sqlState(insert(a, 'agency', 2, null))).toBe('23514');
     // a lie about the parent's kind is caught by the composite foreign key

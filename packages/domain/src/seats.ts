@@ -65,7 +65,8 @@ export function classifySeatMove(
   }
   throw new DomainError(
     'FORBIDDEN_BY_SEAT_RULE',
-    'Seats move only down the tree from where they sit; an agency takes back only what it passed to its clients, and the holding takes any seat back.',
+    'Seats move only down the tree from where they sit; an agency takes back only what it passed to its clients, ' +
+      'and the holding takes any seat back.',
   );
 }
 

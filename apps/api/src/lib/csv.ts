@@ -39,7 +39,8 @@ export function numberCells(impressions: string, clicks: string, spend: string):
     !(DIGITS.test(impressions) && DIGITS.test(clicks) && DIGITS.test(spend))
   ) {
     const m = metrics(BigInt(impressions), BigInt(clicks), BigInt(spend));
-    return `${impressions},${clicks},${microsToDecimal(BigInt(spend))},${m.ctr ?? ''},${m.ecpmMicros === null ? '' : microsToDecimal(m.ecpmMicros)}`;
+    const ecpm = m.ecpmMicros === null ? '' : microsToDecimal(m.ecpmMicros);
+    return `${impressions},${clicks},${microsToDecimal(BigInt(spend))},${m.ctr ?? ''},${ecpm}`;
   }
   const i = Number(impressions);
   if (i === 0) return `${impressions},${clicks},${decimalOfMicros(spend)},,`;
@@ -103,7 +104,8 @@ export function csvRecords(): { push: (chunk: Buffer) => Buffer; rest: () => Buf
         const c1 = c2 > start ? data.lastIndexOf(0x2c, c2 - 1) : -1;
         if (c1 < start) throw new Error('export: a record without its three sums');
         prefixEnd = c1 + 1;
-        tail = `${numberCells(data.toString('latin1', c1 + 1, c2), data.toString('latin1', c2 + 1, c3), data.toString('latin1', c3 + 1, lf))}\r\n`;
+        const field = (from: number, to: number) => data.toString('latin1', from + 1, to);
+        tail = `${numberCells(field(c1, c2), field(c2, c3), field(c3, lf))}\r\n`;
       }
       prefixes.push(data.subarray(start, prefixEnd));
       tails.push(tail);

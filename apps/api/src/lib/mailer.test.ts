@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createContextInner } from '../context';
 import { createCaller } from '../root';
-import { anonymous, holdingWithAdmin } from '../test-support';
+import { anonymous, holdingWithAdmin } from '../testing';
 import { smtpMailer } from './mailer';
 
 const t = useTestDatabase();

@@ -104,9 +104,8 @@ export function createMetrics(opts: { db: Db; processMetrics?: boolean }): Metri
     async () =>
       (
         await sql<{ n: string }>`select coalesce(sum(l.n), 0)::text as n from spend_watermarks w
-          cross join lateral (select sum(p.records) as n from spend_partials p where p.root_id = w.root_id and p.seq > w.rolled_seq) l`.execute(
-          db,
-        )
+          cross join lateral (select sum(p.records) as n from spend_partials p where p.root_id = w.root_id
+            and p.seq > w.rolled_seq) l`.execute(db)
       ).rows[0]?.n ?? '0',
     (g, v) => g.set(Number(v)),
   );

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createContextInner } from '../context';
-import { codeOf } from '../test-support';
+import { codeOf } from '../testing';
 import { createCallerFactory, publicProcedure, router } from '../trpc';
 import { cursor, day, email, encodeCursor, id, instant, micros, password, text, token } from './inputs';
 

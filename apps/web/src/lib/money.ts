@@ -69,7 +69,9 @@ export function parseMoney(raw: string, opts: { locale?: string; allowNegative?:
         const frac = s.slice(last.at + 1).replace(/0+$/, '') || '0';
         return {
           ok: false,
-          error: `"${raw.trim()}" is ambiguous: write ${n}${s.slice(last.at + 1)} for the thousands, or ${n}${decimal}${frac.length === 3 ? `${frac}0` : frac} for the decimal`,
+          error:
+            `"${raw.trim()}" is ambiguous: write ${n}${s.slice(last.at + 1)} for the thousands, ` +
+            `or ${n}${decimal}${frac.length === 3 ? `${frac}0` : frac} for the decimal`,
         };
       }
     }

@@ -16,7 +16,8 @@ describe('housekeeping', () => {
     const now = new Date('2026-06-01T12:00:00Z');
     await sessions.insertSession(t.db, { tokenHash: 'old', userId: f.u.id, expiresAt: new Date(now.getTime() - 1) });
     await sessions.insertSession(t.db, { tokenHash: 'live', userId: f.u.id, expiresAt: new Date(now.getTime() + DAY) });
-    await sql`insert into sign_in_counters (key, window_start, attempts) values ('a', ${new Date(now.getTime() - 2 * DAY)}, 3), ('b', ${new Date(now.getTime() - 60_000)}, 2)`.execute(
+    await sql`insert into sign_in_counters (key, window_start, attempts)
+      values ('a', ${new Date(now.getTime() - 2 * DAY)}, 3), ('b', ${new Date(now.getTime() - 60_000)}, 2)`.execute(
       t.db,
     );
     const request = (at: Date) =>

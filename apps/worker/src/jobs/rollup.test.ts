@@ -57,181 +57,167 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('rollup', () => {
-  it('equals a naive in-memory aggregation of the accepted records, attributed by the mapping known at ingest (hourly, and daily per viewing level)', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
-        await t.reset();
-        // the levels' own days: a +5:30 holding and a -3:30 agency (days that start mid-hour)
-        const zone = { H: 'Asia/Kolkata', A: 'America/St_Johns' } as const;
-        const f = await spendFixture(t.db, zone);
-        const acct = { H: f.h.id, A: f.a.id, C1: f.c1.id, C2: f.c2.id } as const;
-        type Acct = keyof typeof acct;
-        const dayIn = (tz: string, at: Date) =>
-          new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-            at,
-          );
-        const expectedDaily = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
-        const ancestors: Record<Acct, Acct[]> = { H: ['H'], A: ['H', 'A'], C1: ['H', 'A', 'C1'], C2: ['H', 'A', 'C2'] };
-        const history: Record<'S1' | 'S2', { from: number; who: Acct }[]> = {
-          S1: [
-            { from: -24, who: 'H' },
-            { from: 10, who: 'A' },
-            { from: 20, who: 'C1' },
-          ],
-          S2: [{ from: -24, who: 'A' }],
-        };
-        const seatUuid = { S1: f.s1.id, S2: f.s2.id };
-        const campaignClient = { K1: 'C1', K2: 'C2' } as const;
-        const campaignUuid = { K1: f.k1.id, K2: f.k2.id };
-        let clock = 30; // hours after T0
-        const seen = new Set<string>();
-        const expected = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
-        const expectedAccount = new Map<string, string>();
-        const perClient = new Map<string, bigint>();
-        const clock0 = () => hoursAfter(clock);
+  it(
+    'equals a naive in-memory aggregation of the accepted records, attributed by the mapping known at ingest ' +
+      '(hourly, and daily per viewing level)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
+          await t.reset();
+          // the levels' own days: a +5:30 holding and a -3:30 agency (days that start mid-hour)
+          const zone = { H: 'Asia/Kolkata', A: 'America/St_Johns' } as const;
+          const f = await spendFixture(t.db, zone);
+          const acct = { H: f.h.id, A: f.a.id, C1: f.c1.id, C2: f.c2.id } as const;
+          type Acct = keyof typeof acct;
+          const dayIn = (tz: string, at: Date) =>
+            new Intl.DateTimeFormat('en-CA', {
+              timeZone: tz,
+              year: 'numeric',
+              month: '2-digit',
+              day: '2-digit',
+            }).format(at);
+          const expectedDaily = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
+          const ancestors: Record<Acct, Acct[]> = {
+            H: ['H'],
+            A: ['H', 'A'],
+            C1: ['H', 'A', 'C1'],
+            C2: ['H', 'A', 'C2'],
+          };
+          const history: Record<'S1' | 'S2', { from: number; who: Acct }[]> = {
+            S1: [
+              { from: -24, who: 'H' },
+              { from: 10, who: 'A' },
+              { from: 20, who: 'C1' },
+            ],
+            S2: [{ from: -24, who: 'A' }],
+          };
+          const seatUuid = { S1: f.s1.id, S2: f.s2.id };
+          const campaignClient = { K1: 'C1', K2: 'C2' } as const;
+          const campaignUuid = { K1: f.k1.id, K2: f.k2.id };
+          let clock = 30; // hours after T0
+          const seen = new Set<string>();
+          const expected = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
+          const expectedAccount = new Map<string, string>();
+          const perClient = new Map<string, bigint>();
+          const clock0 = () => hoursAfter(clock);
 
-        for (const op of ops) {
-          if (op.kind === 'move') {
-            clock += op.advance;
-            const cur = history.S2.at(-1)!.who;
-            const to: Acct = cur === 'A' ? 'C2' : 'A';
-            const seat = (await seats.findSeat(t.db, f.s2.id))!;
-            await t.db
-              .transaction()
-              .execute((trx) =>
-                seats.moveSeat(trx, seat, { id: acct[to], level: to === 'A' ? 2 : 3 }, hoursAfter(clock), f.u.id),
-              );
-            history.S2.push({ from: clock, who: to });
-          } else if (op.kind === 'rollup') {
-            while (await rollup(t.db, clock0, { maxRange: BigInt(op.maxRange) }));
-          } else {
-            clock += op.advance;
-            const records = op.records.map((r) => {
-              const at = hoursAfter(clock - r.hour, new Date(Date.UTC(2026, 2, 1, 0, r.minute)));
-              return {
-                eventId: r.eventId,
-                occurredAt: at.toISOString(),
-                dsp: r.seat === 'S1' ? 'dv360' : 'ttd',
-                seatId: r.seat,
-                dealId: r.deal ? 'DEAL-A' : null,
-                auctionType: r.deal ? 'private_auction' : 'open_auction',
-                campaignId: r.campaign ? campaignUuid[r.campaign] : null,
-                impressions: r.imp,
-                clicks: r.clicks,
-                spendMicros: r.spend,
-                currency: 'EUR',
-              };
-            });
-            const res = await t.db.transaction().execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records }));
-            // the model: the same rules, by hand
-            let accepted = 0;
-            let duplicates = 0;
-            const rejected: number[] = [];
-            op.records.forEach((r, i) => {
-              const hoursAt = clock - r.hour + r.minute / 60;
-              const held = history[r.seat].filter((h) => h.from <= hoursAt).at(-1)?.who;
-              const ok =
-                held !== undefined &&
-                (!r.deal || ancestors[held].includes('A')) &&
-                (r.campaign === null || ancestors[campaignClient[r.campaign]].includes(held));
-              if (!ok) return rejected.push(i);
-              if (seen.has(r.eventId)) return duplicates++;
-              seen.add(r.eventId);
-              accepted++;
-              const who: Acct = r.campaign ? campaignClient[r.campaign] : held;
-              expectedAccount.set(r.eventId, acct[who]);
-              const hour = new Date(
-                Math.floor(new Date(records[i]!.occurredAt).getTime() / 3_600_000) * 3_600_000,
-              ).toISOString();
-              const key = [
-                acct[who],
-                hour,
-                seatUuid[r.seat],
-                r.campaign ? campaignUuid[r.campaign] : '',
-                r.deal ? f.deal.id : '',
-              ].join('|');
-              const e = expected.get(key) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
-              expected.set(key, {
-                imp: e.imp + r.imp,
-                clicks: e.clicks + r.clicks,
-                spend: e.spend + r.spend,
-                records: e.records + 1,
+          for (const op of ops) {
+            if (op.kind === 'move') {
+              clock += op.advance;
+              const cur = history.S2.at(-1)!.who;
+              const to: Acct = cur === 'A' ? 'C2' : 'A';
+              const seat = (await seats.findSeat(t.db, f.s2.id))!;
+              await t.db
+                .transaction()
+                .execute((trx) =>
+                  seats.moveSeat(trx, seat, { id: acct[to], level: to === 'A' ? 2 : 3 }, hoursAfter(clock), f.u.id),
+                );
+              history.S2.push({ from: clock, who: to });
+            } else if (op.kind === 'rollup') {
+              while (await rollup(t.db, clock0, { maxRange: BigInt(op.maxRange) }));
+            } else {
+              clock += op.advance;
+              const records = op.records.map((r) => {
+                const at = hoursAfter(clock - r.hour, new Date(Date.UTC(2026, 2, 1, 0, r.minute)));
+                return {
+                  eventId: r.eventId,
+                  occurredAt: at.toISOString(),
+                  dsp: r.seat === 'S1' ? 'dv360' : 'ttd',
+                  seatId: r.seat,
+                  dealId: r.deal ? 'DEAL-A' : null,
+                  auctionType: r.deal ? 'private_auction' : 'open_auction',
+                  campaignId: r.campaign ? campaignUuid[r.campaign] : null,
+                  impressions: r.imp,
+                  clicks: r.clicks,
+                  spendMicros: r.spend,
+                  currency: 'EUR',
+                };
               });
-              // each L1/L2 ancestor-or-self once, by its day and its child on the path (itself for its own rows)
-              for (const [j, v] of ancestors[who].entries()) {
-                if (v !== 'H' && v !== 'A') continue;
-                const child = ancestors[who][j + 1] ?? v;
-                const dk = [
-                  acct[v],
-                  dayIn(zone[v], new Date(records[i]!.occurredAt)),
-                  acct[child],
-                  records[i]!.dsp,
-                  records[i]!.auctionType,
+              const res = await t.db
+                .transaction()
+                .execute((trx) => spend.ingestBatch(trx, { rootId: f.h.id, records }));
+              // the model: the same rules, by hand
+              let accepted = 0;
+              let duplicates = 0;
+              const rejected: number[] = [];
+              op.records.forEach((r, i) => {
+                const hoursAt = clock - r.hour + r.minute / 60;
+                const held = history[r.seat].filter((h) => h.from <= hoursAt).at(-1)?.who;
+                const ok =
+                  held !== undefined &&
+                  (!r.deal || ancestors[held].includes('A')) &&
+                  (r.campaign === null || ancestors[campaignClient[r.campaign]].includes(held));
+                if (!ok) return rejected.push(i);
+                if (seen.has(r.eventId)) return duplicates++;
+                seen.add(r.eventId);
+                accepted++;
+                const who: Acct = r.campaign ? campaignClient[r.campaign] : held;
+                expectedAccount.set(r.eventId, acct[who]);
+                const hour = new Date(
+                  Math.floor(new Date(records[i]!.occurredAt).getTime() / 3_600_000) * 3_600_000,
+                ).toISOString();
+                const key = [
+                  acct[who],
+                  hour,
+                  seatUuid[r.seat],
+                  r.campaign ? campaignUuid[r.campaign] : '',
+                  r.deal ? f.deal.id : '',
                 ].join('|');
-                const d = expectedDaily.get(dk) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
-                expectedDaily.set(dk, {
-                  imp: d.imp + r.imp,
-                  clicks: d.clicks + r.clicks,
-                  spend: d.spend + r.spend,
-                  records: d.records + 1,
+                const e = expected.get(key) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
+                expected.set(key, {
+                  imp: e.imp + r.imp,
+                  clicks: e.clicks + r.clicks,
+                  spend: e.spend + r.spend,
+                  records: e.records + 1,
                 });
-              }
-              if (who === 'C1' || who === 'C2')
-                perClient.set(acct[who], (perClient.get(acct[who]) ?? 0n) + BigInt(r.spend));
-            });
-            expect([res.accepted, res.duplicates, res.rejected.map((x) => x.index)]).toEqual([
-              accepted,
-              duplicates,
-              rejected,
-            ]);
+                // each L1/L2 ancestor-or-self once, by its day and its child on the path (itself for its own rows)
+                for (const [j, v] of ancestors[who].entries()) {
+                  if (v !== 'H' && v !== 'A') continue;
+                  const child = ancestors[who][j + 1] ?? v;
+                  const dk = [
+                    acct[v],
+                    dayIn(zone[v], new Date(records[i]!.occurredAt)),
+                    acct[child],
+                    records[i]!.dsp,
+                    records[i]!.auctionType,
+                  ].join('|');
+                  const d = expectedDaily.get(dk) ?? { imp: 0, clicks: 0, spend: 0, records: 0 };
+                  expectedDaily.set(dk, {
+                    imp: d.imp + r.imp,
+                    clicks: d.clicks + r.clicks,
+                    spend: d.spend + r.spend,
+                    records: d.records + 1,
+                  });
+                }
+                if (who === 'C1' || who === 'C2')
+                  perClient.set(acct[who], (perClient.get(acct[who]) ?? 0n) + BigInt(r.spend));
+              });
+              expect([res.accepted, res.duplicates, res.rejected.map((x) => x.index)]).toEqual([
+                accepted,
+                duplicates,
+                rejected,
+              ]);
+            }
           }
-        }
-        while (await rollup(t.db, clock0, { maxRange: 1000n }));
+          while (await rollup(t.db, clock0, { maxRange: 1000n }));
 
-        const rows = await sql<{
-          account_id: string;
-          hour: Date;
-          seat_id: string;
-          campaign_id: string | null;
-          deal_id: string | null;
-          impressions: string;
-          clicks: string;
-          spend_micros: string;
-          records: string;
-        }>`
-          select account_id, hour, seat_id, campaign_id, deal_id, impressions::text, clicks::text, spend_micros::text, records::text from spend_hourly`.execute(
-          t.db,
-        );
-        const actual = new Map(
-          rows.rows.map((r) => [
-            [r.account_id, r.hour.toISOString(), r.seat_id, r.campaign_id ?? '', r.deal_id ?? ''].join('|'),
-            {
-              imp: Number(r.impressions),
-              clicks: Number(r.clicks),
-              spend: Number(r.spend_micros),
-              records: Number(r.records),
-            },
-          ]),
-        );
-        expect(actual).toEqual(expected);
-        const daily = await sql<{
-          viewer_id: string;
-          day: string;
-          child_id: string;
-          dsp: string;
-          auction_type: string;
-          impressions: string;
-          clicks: string;
-          spend_micros: string;
-          records: string;
-        }>`
-          select viewer_id, to_char(day, 'YYYY-MM-DD') as day, child_id, dsp, auction_type, impressions::text, clicks::text, spend_micros::text, records::text from spend_daily`.execute(
-          t.db,
-        );
-        expect(
-          new Map(
-            daily.rows.map((r) => [
-              [r.viewer_id, r.day, r.child_id, r.dsp, r.auction_type].join('|'),
+          const rows = await sql<{
+            account_id: string;
+            hour: Date;
+            seat_id: string;
+            campaign_id: string | null;
+            deal_id: string | null;
+            impressions: string;
+            clicks: string;
+            spend_micros: string;
+            records: string;
+          }>`
+            select account_id, hour, seat_id, campaign_id, deal_id,
+              impressions::text, clicks::text, spend_micros::text, records::text
+            from spend_hourly`.execute(t.db);
+          const actual = new Map(
+            rows.rows.map((r) => [
+              [r.account_id, r.hour.toISOString(), r.seat_id, r.campaign_id ?? '', r.deal_id ?? ''].join('|'),
               {
                 imp: Number(r.impressions),
                 clicks: Number(r.clicks),
@@ -239,26 +225,54 @@ describe('rollup', () => {
                 records: Number(r.records),
               },
             ]),
-          ),
-        ).toEqual(expectedDaily);
-        const stored = await sql<{
-          event_id: string;
-          account_id: string;
-        }>`select event_id, account_id from spend_records`.execute(t.db);
-        expect(new Map(stored.rows.map((r) => [r.event_id, r.account_id]))).toEqual(expectedAccount);
-        const ledger = await sql<{ client_id: string; spent: string }>`
-          select client_id, (sum(-amount_micros) + sum(overage_micros))::text as spent from credit_entries where kind = 'spend' group by client_id`.execute(
-          t.db,
-        );
-        expect(new Map(ledger.rows.filter((r) => r.spent !== '0').map((r) => [r.client_id, BigInt(r.spent)]))).toEqual(
-          new Map([...perClient].filter(([, v]) => v > 0n)),
-        );
-        const status = await spend.status(t.db, f.h.id, new Date());
-        expect(status.pendingRecords).toBe(0);
-      }),
-      { numRuns: 15 },
-    );
-  }, 240_000);
+          );
+          expect(actual).toEqual(expected);
+          const daily = await sql<{
+            viewer_id: string;
+            day: string;
+            child_id: string;
+            dsp: string;
+            auction_type: string;
+            impressions: string;
+            clicks: string;
+            spend_micros: string;
+            records: string;
+          }>`
+            select viewer_id, to_char(day, 'YYYY-MM-DD') as day, child_id, dsp, auction_type,
+              impressions::text, clicks::text, spend_micros::text, records::text
+            from spend_daily`.execute(t.db);
+          expect(
+            new Map(
+              daily.rows.map((r) => [
+                [r.viewer_id, r.day, r.child_id, r.dsp, r.auction_type].join('|'),
+                {
+                  imp: Number(r.impressions),
+                  clicks: Number(r.clicks),
+                  spend: Number(r.spend_micros),
+                  records: Number(r.records),
+                },
+              ]),
+            ),
+          ).toEqual(expectedDaily);
+          const stored = await sql<{
+            event_id: string;
+            account_id: string;
+          }>`select event_id, account_id from spend_records`.execute(t.db);
+          expect(new Map(stored.rows.map((r) => [r.event_id, r.account_id]))).toEqual(expectedAccount);
+          const ledger = await sql<{ client_id: string; spent: string }>`
+            select client_id, (sum(-amount_micros) + sum(overage_micros))::text as spent
+            from credit_entries where kind = 'spend' group by client_id`.execute(t.db);
+          expect(
+            new Map(ledger.rows.filter((r) => r.spent !== '0').map((r) => [r.client_id, BigInt(r.spent)])),
+          ).toEqual(new Map([...perClient].filter(([, v]) => v > 0n)));
+          const status = await spend.status(t.db, f.h.id, new Date());
+          expect(status.pendingRecords).toBe(0);
+        }),
+        { numRuns: 15 },
+      );
+    },
+    240_000,
+  );
 
   it('waits out a writer still in its transaction, and never moves the watermark past records it cannot see', async () => {
     await t.reset();
@@ -327,9 +341,8 @@ describe('rollup', () => {
     const r = await rollup(t.db, () => cut, { rootId: f.h.id });
     expect(r?.records).toBe(3);
     const entries = await sql<{ reference: string; amount: string; at: Date }>`
-      select reference, (-amount_micros + overage_micros)::text as amount, created_at as at from credit_entries where client_id = ${f.c1.id}::uuid and kind = 'spend' order by reference`.execute(
-      t.db,
-    );
+      select reference, (-amount_micros + overage_micros)::text as amount, created_at as at from credit_entries
+      where client_id = ${f.c1.id}::uuid and kind = 'spend' order by reference`.execute(t.db);
     expect(entries.rows.map((e) => [e.reference.replace(/^spend:[^:]+:/, ''), e.amount, e.at.toISOString()])).toEqual([
       [`0-${r!.to}:2026-03-01`, '700', '2026-03-01T12:00:00.000Z'],
       [`0-${r!.to}:2026-03-02`, '500', '2026-03-02T12:00:00.000Z'],

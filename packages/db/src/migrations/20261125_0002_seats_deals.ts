@@ -37,9 +37,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create unique index seat_mappings_current on seat_mappings (seat_id) where effective_to is null`.execute(
     db,
   );
-  await sql`create unique index seat_mappings_l3_one_per_dsp on seat_mappings (account_id, dsp) where effective_to is null and account_level = 3`.execute(
-    db,
-  );
+  await sql`create unique index seat_mappings_l3_one_per_dsp on seat_mappings (account_id, dsp)
+    where effective_to is null and account_level = 3`.execute(db);
   await sql`create index seat_mappings_at on seat_mappings (seat_id, effective_from desc)`.execute(db);
   await sql`create index seat_mappings_holder on seat_mappings (account_id) where effective_to is null`.execute(db);
 

@@ -47,9 +47,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     ['deals', 'owner_account_id'],
   ] as const) {
     await sql`alter table ${sql.id(table)} drop constraint ${sql.id(`${table}_${column}_root_id_fkey`)}`.execute(db);
-    await sql`alter table ${sql.id(table)} add foreign key (${sql.id(column)}, root_id) references accounts (id, root_id) on update cascade`.execute(
-      db,
-    );
+    await sql`alter table ${sql.id(table)}
+      add foreign key (${sql.id(column)}, root_id) references accounts (id, root_id) on update cascade`.execute(db);
   }
   // A seat's history stays with the seat (its root), whoever held it.
   await sql`alter table seats add unique (id, root_id)`.execute(db);

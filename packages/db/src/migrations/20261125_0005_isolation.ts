@@ -14,9 +14,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index mail_outbox_sender on mail_outbox (sent_by, id desc)`.execute(db);
 
   await sql`alter table connections drop constraint connections_state_check`.execute(db);
-  await sql`alter table connections add constraint connections_state_check check (state in ('requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'))`.execute(
-    db,
-  );
+  await sql`alter table connections add constraint connections_state_check
+    check (state in ('requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'))`.execute(db);
   // Before the one-open-request rule, a client could hold several: keep the newest of each client's open requests.
   await sql`
     update connections c set state = 'cancelled'

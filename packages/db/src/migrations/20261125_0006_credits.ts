@@ -31,9 +31,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create trigger accounts_credit_account after insert on accounts
     for each row when (new.kind = 'client') execute function accounts_credit_account()`.execute(db);
-  await sql`insert into credit_accounts (client_id, root_id, currency) select id, root_id, currency from accounts where kind = 'client'`.execute(
-    db,
-  );
+  await sql`insert into credit_accounts (client_id, root_id, currency)
+    select id, root_id, currency from accounts where kind = 'client'`.execute(db);
 
   await sql`
     create table payment_methods (
@@ -110,9 +109,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       end)
     )`.execute(db);
   // One entry per reference per client: a repeated spend debit is recognised and skipped.
-  await sql`create unique index credit_entries_reference on credit_entries (root_id, client_id, reference) where reference is not null`.execute(
-    db,
-  );
+  await sql`create unique index credit_entries_reference on credit_entries (root_id, client_id, reference)
+    where reference is not null`.execute(db);
   // Entries are never updated or deleted; the only update allowed is the root following its client (FK cascade).
   await sql`
     create function credit_entries_append_only() returns trigger language plpgsql as $$
@@ -122,9 +120,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
       raise exception 'credit entries are append-only: a correction is a new entry' using errcode = 'restrict_violation';
     end $$`.execute(db);
-  await sql`create trigger credit_entries_append_only before update or delete on credit_entries for each row execute function credit_entries_append_only()`.execute(
-    db,
-  );
+  await sql`create trigger credit_entries_append_only before update or delete on credit_entries
+    for each row execute function credit_entries_append_only()`.execute(db);
 
   // Spend per client per 15 minutes (every time-zone offset is a multiple of 15 minutes): usage per day in any zone
   // and the 7-day runway read these instead of the ledger. Written in the same statement as the debits.

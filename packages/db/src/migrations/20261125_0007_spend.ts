@@ -98,9 +98,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     begin
       raise exception 'spend records are append-only' using errcode = 'check_violation';
     end $$`.execute(db);
-  await sql`create trigger spend_records_no_change before update or delete on spend_records for each row execute function spend_records_append_only()`.execute(
-    db,
-  );
+  await sql`create trigger spend_records_no_change before update or delete on spend_records
+    for each row execute function spend_records_append_only()`.execute(db);
 
   await sql`
     create table spend_hourly (

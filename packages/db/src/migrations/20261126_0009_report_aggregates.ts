@@ -42,7 +42,8 @@ export async function backfill(db: Kysely<any>): Promise<void> {
   await sql`lock table spend_watermarks in share mode`.execute(db);
   await sql`
     insert into spend_daily (root_id, viewer_id, day, child_id, dsp, auction_type, currency, impressions, clicks, spend_micros, records)
-    select v.root_id, v.id, (r.occurred_at at time zone v.time_zone)::date, coalesce(ch.ancestor_id, v.id), r.dsp, r.auction_type, r.currency,
+    select v.root_id, v.id, (r.occurred_at at time zone v.time_zone)::date, coalesce(ch.ancestor_id, v.id),
+      r.dsp, r.auction_type, r.currency,
       sum(r.impressions), sum(r.clicks), sum(r.spend_micros), count(*)
     from spend_records r
     join spend_watermarks w on w.root_id = r.root_id and r.seq <= w.rolled_seq

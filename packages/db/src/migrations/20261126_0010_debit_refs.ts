@@ -51,9 +51,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       return null;
     end $$`.execute(db);
   for (const table of ['credit_entries', 'credit_spend_refs']) {
-    await sql`create trigger ${sql.id(`${table}_account_check`)} after insert on ${sql.id(table)} referencing new table as inserted for each statement execute function credit_rows_check_account()`.execute(
-      db,
-    );
+    await sql`create trigger ${sql.id(`${table}_account_check`)} after insert on ${sql.id(table)}
+      referencing new table as inserted for each statement execute function credit_rows_check_account()`.execute(db);
   }
   await sql`alter table credit_entries drop constraint credit_entries_client_id_root_id_fkey`.execute(db);
 

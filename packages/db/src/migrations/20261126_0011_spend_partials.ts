@@ -55,8 +55,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
       impressions, clicks, spend_micros, records, ${sql.raw(PARTIAL_QUARTERS.join(', '))}, created_at)
-    select s.root_id, s.account_id, s.client_id, date_trunc('hour', s.occurred_at, 'UTC'), s.dsp, s.seat_id, s.deal_id, s.auction_type,
-      s.campaign_id, s.currency, sum(s.impressions), sum(s.clicks), sum(s.spend_micros), count(*), ${sql.raw(quarterSums('s'))}, min(s.ingested_at)
+    select s.root_id, s.account_id, s.client_id, date_trunc('hour', s.occurred_at, 'UTC'), s.dsp, s.seat_id, s.deal_id,
+      s.auction_type, s.campaign_id, s.currency, sum(s.impressions), sum(s.clicks), sum(s.spend_micros), count(*),
+      ${sql.raw(quarterSums('s'))}, min(s.ingested_at)
     from spend_records s left join spend_watermarks w on w.root_id = s.root_id
     where s.seq > coalesce(w.rolled_seq, 0)
     group by s.root_id, s.account_id, s.client_id, 4, s.dsp, s.seat_id, s.deal_id, s.auction_type, s.campaign_id, s.currency`.execute(

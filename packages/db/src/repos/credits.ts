@@ -64,7 +64,8 @@ export async function lockCreditAccount(trx: Trx, clientId: string): Promise<Cre
  */
 function lockClients(trx: Trx, clientIds: readonly string[]) {
   return sql<AccountRow>`
-    select ca.client_id, ca.root_id, ca.currency, ca.balance_micros, ca.overage_micros, ca.low_balance_micros, ca.low_alert_armed, ca.updated_at
+    select ca.client_id, ca.root_id, ca.currency, ca.balance_micros, ca.overage_micros, ca.low_balance_micros,
+      ca.low_alert_armed, ca.updated_at
     from accounts a join credit_accounts ca on ca.client_id = a.id
     where a.id = any(${clientIds}::uuid[]) order by a.id for key share of a for update of ca`.execute(trx);
 }
@@ -332,7 +333,8 @@ export async function debitSpend(
       select g, nextval('credit_entries_id_seq'::regclass) as id from generate_series(1, ${groupList.length}::int) g
     ), items as (
       select (${pgArray(clientIds)}::uuid[])[t.c] as client_id, t.reference, t.g, t.n
-      from unnest(${pgArray(claim.client)}::int[], ${pgTextArray(claim.ref)}::text[], ${pgArray(claim.group)}::int[]) with ordinality as t(c, reference, g, n)
+      from unnest(${pgArray(claim.client)}::int[], ${pgTextArray(claim.ref)}::text[], ${pgArray(claim.group)}::int[])
+        with ordinality as t(c, reference, g, n)
     ), claimed as (
       insert into credit_spend_refs (root_id, client_id, reference, entry_id)
       select l.root_id, i.client_id, i.reference, ids.id
@@ -344,11 +346,14 @@ export async function debitSpend(
       returning client_id, reference
     )
     select
-      (select json_agg(json_build_array(client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed) order by client_id) from locked) as locked,
+      (select json_agg(json_build_array(
+          client_id, root_id, balance_micros::text, overage_micros::text, low_balance_micros::text, low_alert_armed
+        ) order by client_id) from locked) as locked,
       (select json_agg(id::text order by g) from ids) as ids,
-      (select json_agg(i.n) from items i where not exists (select 1 from claimed c where c.client_id = i.client_id and c.reference = i.reference)) as held`.execute(
-    trx,
-  );
+      (select json_agg(i.n) from items i
+        where not exists (
+          select 1 from claimed c where c.client_id = i.client_id and c.reference = i.reference
+        )) as held`.execute(trx);
   const row = first.rows[0]!;
   const locked = row.locked ?? [];
   if (locked.length !== clientIds.length) {
@@ -495,21 +500,30 @@ export async function debitSpend(
   // time-zone offset is a multiple of 15 minutes) and the audit: one statement.
   await sql`
     with entries as (
-      insert into credit_entries (id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at)
+      insert into credit_entries (
+        id, root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros, reference, debits, created_at
+      )
       overriding system value
-      select t.id, (${pgArray(rootIds)}::uuid[])[(${pgArray(rootNo)}::int[])[t.c]], (${pgArray(clientIds)}::uuid[])[t.c], 'spend', t.amount, t.overage, t.after, t.reference, t.debits, (${pgArray(ats)}::timestamptz[])[t.at]
-      from unnest(${pgArray(e.id)}::bigint[], ${pgArray(e.client)}::int[], ${pgArray(e.amount)}::bigint[], ${pgArray(e.overage)}::bigint[], ${pgArray(e.after)}::bigint[],
+      select t.id, (${pgArray(rootIds)}::uuid[])[(${pgArray(rootNo)}::int[])[t.c]],
+        (${pgArray(clientIds)}::uuid[])[t.c],
+        'spend', t.amount, t.overage, t.after, t.reference, t.debits, (${pgArray(ats)}::timestamptz[])[t.at]
+      from unnest(${pgArray(e.id)}::bigint[], ${pgArray(e.client)}::int[], ${pgArray(e.amount)}::bigint[],
+        ${pgArray(e.overage)}::bigint[], ${pgArray(e.after)}::bigint[],
         ${pgTextArray(e.ref)}::text[], ${pgArray(e.debits)}::int[], ${pgArray(e.at)}::int[])
         as t(id, c, amount, overage, after, reference, debits, at)
       returning root_id, client_id, amount_micros, overage_micros, debits, created_at
     ), balances as (
-      update credit_accounts ca set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed, updated_at = ${at}::timestamptz
-      from unnest(${pgArray(c.client)}::uuid[], ${pgArray(c.balance)}::bigint[], ${pgArray(c.overage)}::bigint[], ${pgArray(c.armed)}::boolean[]) as t(client_id, balance, overage, armed)
+      update credit_accounts ca
+      set balance_micros = t.balance, overage_micros = t.overage, low_alert_armed = t.armed,
+        updated_at = ${at}::timestamptz
+      from unnest(${pgArray(c.client)}::uuid[], ${pgArray(c.balance)}::bigint[], ${pgArray(c.overage)}::bigint[],
+        ${pgArray(c.armed)}::boolean[]) as t(client_id, balance, overage, armed)
       where ca.client_id = t.client_id
       returning 1
     ), buckets as (
       insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
-      select root_id, client_id, date_bin('15 minutes', created_at, timestamptz '1970-01-01Z'), sum(overage_micros - amount_micros), sum(overage_micros), sum(debits)
+      select root_id, client_id, date_bin('15 minutes', created_at, timestamptz '1970-01-01Z'),
+        sum(overage_micros - amount_micros), sum(overage_micros), sum(debits)
       from entries group by 1, 2, 3
       on conflict (root_id, client_id, bucket) do update set
         spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
@@ -519,12 +533,12 @@ export async function debitSpend(
     ), audit as (
       insert into audit_entries (root_id, account_id, actor_user_id, action, entity_type, entity_id, before, after, at)
       select t.root_id, t.root_id, null, 'credits.spend', 'credit_entries', t.entity_id, null, t.after, ${at}::timestamptz
-      from unnest(${audit.map((x) => x.rootId)}::uuid[], ${audit.map((x) => x.entityId)}::text[], ${audit.map((x) => x.after)}::jsonb[]) as t(root_id, entity_id, after)
+      from unnest(${audit.map((x) => x.rootId)}::uuid[], ${audit.map((x) => x.entityId)}::text[],
+        ${audit.map((x) => x.after)}::jsonb[]) as t(root_id, entity_id, after)
       returning 1
     )
-    select (select count(*) from balances) as balances, (select count(*) from buckets) as buckets, (select count(*) from audit) as audit`.execute(
-    trx,
-  );
+    select (select count(*) from balances) as balances, (select count(*) from buckets) as buckets,
+      (select count(*) from audit) as audit`.execute(trx);
 
   // 4. Overage pauses every active campaign of the client, at once, with the reason shown.
   const summaries = touched.map(([, s]) => s.summary);
@@ -571,13 +585,16 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
     insert into mail_outbox (root_id, account_id, to_email, subject, body, link)
     select distinct on (a.id, u.email) a.root_id, a.id, u.email,
       'Low credit balance: ' || a.name,
-      'The credit balance of ' || a.name || ' is ' || to_char(ca.balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
-        || ', below its low-balance threshold of ' || to_char(ca.low_balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
+      'The credit balance of ' || a.name
+        || ' is ' || to_char(ca.balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
+        || ', below its low-balance threshold of '
+        || to_char(ca.low_balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
         || '. Top up to keep its campaigns running: spend beyond the balance pauses them.',
       null
     from accounts a
     join credit_accounts ca on ca.client_id = a.id
-    join memberships m on (m.account_id = a.id and m.role = 'admin') or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
+    join memberships m
+      on (m.account_id = a.id and m.role = 'admin') or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
     join users u on u.id = m.user_id
     where a.id = any(${clientIds}::uuid[])
     order by a.id, u.email`.execute(trx);
@@ -590,9 +607,8 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
 /** Spend attributed to a client since `since` (taken + overage). */
 export async function spentSince(db: Db | Trx, clientId: string, since: Date): Promise<bigint> {
   const r = await sql<{ s: string | null }>`
-    select sum(spent_micros)::text as s from credit_spend_buckets where client_id = ${clientId}::uuid and bucket >= ${since}::timestamptz`.execute(
-    db,
-  );
+    select sum(spent_micros)::text as s from credit_spend_buckets
+    where client_id = ${clientId}::uuid and bucket >= ${since}::timestamptz`.execute(db);
   return BigInt(r.rows[0]?.s ?? '0');
 }
 

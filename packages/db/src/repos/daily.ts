@@ -58,8 +58,17 @@ function contributions(records: RawBuilder<unknown>) {
     s: RawBuilder<unknown>,
     n: RawBuilder<unknown>,
   ) =>
-    sql`x.root_id, x.viewer_id, ${day} as day, x.child_id, x.dsp, x.auction_type, x.currency, ${i} as impressions, ${c} as clicks, ${s} as spend_micros, ${n} as records`;
+    sql`x.root_id, x.viewer_id, ${day} as day, x.child_id, x.dsp, x.auction_type, x.currency,
+      ${i} as impressions, ${c} as clicks, ${s} as spend_micros, ${n} as records`;
   const next = sql`(x.lt + interval '1 hour')::date`;
+  // the rest of a split hour, given to the next day
+  const nextDay = cols(
+    next,
+    sql`x.impressions - ${part('imp')}`,
+    sql`x.clicks - ${part('clk')}`,
+    sql`x.spend_micros - ${part('spd')}`,
+    sql`x.records - ${part('rec')}`,
+  );
   return sql`
     select * from (
       with r as materialized (${records}),
@@ -90,8 +99,7 @@ function contributions(records: RawBuilder<unknown>) {
         union all
         select ${cols(sql`x.lt::date`, part('imp'), part('clk'), part('spd'), part('rec'))} from x where x.split
         union all
-        select ${cols(next, sql`x.impressions - ${part('imp')}`, sql`x.clicks - ${part('clk')}`, sql`x.spend_micros - ${part('spd')}`, sql`x.records - ${part('rec')}`)}
-        from x where x.split
+        select ${nextDay} from x where x.split
       )
       select root_id, viewer_id, day, child_id, dsp, auction_type, currency,
         sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros, sum(records) as records
@@ -108,7 +116,8 @@ function contributions(records: RawBuilder<unknown>) {
 export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<number> {
   await lockTreeForRollup(trx);
   const range = (t: string) =>
-    sql`${sql.ref(`${t}.root_id`)} = ${rootId}::uuid and ${sql.ref(`${t}.seq`)} > ${from.toString()}::bigint and ${sql.ref(`${t}.seq`)} <= ${to.toString()}::bigint`;
+    sql`${sql.ref(`${t}.root_id`)} = ${rootId}::uuid
+      and ${sql.ref(`${t}.seq`)} > ${from.toString()}::bigint and ${sql.ref(`${t}.seq`)} <= ${to.toString()}::bigint`;
   const split = await sql<{ account_id: string; hour: Date }>`
     select distinct p.account_id, p.hour from spend_partials p
     join connections k on k.client_id = p.account_id and k.state = 'accepted' and k.origin <> 'promotion'
@@ -126,7 +135,8 @@ export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bi
         with split (account_id, hour) as (values ${sql.join(split.rows.map((x) => sql`(${x.account_id}::uuid, ${x.hour}::timestamptz)`))})
         select * from (${partials}) p where (p.account_id, p.occurred_at) not in (select account_id, hour from split)
         union all
-        select r.account_id, r.occurred_at, r.dsp, r.auction_type, r.currency, r.impressions, r.clicks, r.spend_micros, 1::bigint, false, ${RAW_QUARTERS}
+        select r.account_id, r.occurred_at, r.dsp, r.auction_type, r.currency, r.impressions, r.clicks, r.spend_micros,
+          1::bigint, false, ${RAW_QUARTERS}
         from spend_records r join split x on x.account_id = r.account_id
           and r.occurred_at >= x.hour and r.occurred_at < x.hour + interval '1 hour'
         where ${range('r')}`;
@@ -164,7 +174,8 @@ export async function withdrawClient(trx: Trx, clientId: string): Promise<number
     with c as materialized (${contributions(rolledOf(clientId))}),
     gone as (
       delete from spend_daily d using c
-      where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency) = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
+      where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency)
+        = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
         and d.records = c.records
       returning 1
     ),
@@ -172,13 +183,13 @@ export async function withdrawClient(trx: Trx, clientId: string): Promise<number
       update spend_daily d set impressions = d.impressions - c.impressions, clicks = d.clicks - c.clicks,
         spend_micros = d.spend_micros - c.spend_micros, records = d.records - c.records
       from c
-      where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency) = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
+      where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency)
+        = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
         and d.records <> c.records
       returning 1
     )
-    select (select count(*) from c)::text as expected, ((select count(*) from gone) + (select count(*) from kept))::text as touched`.execute(
-    trx,
-  );
+    select (select count(*) from c)::text as expected,
+      ((select count(*) from gone) + (select count(*) from kept))::text as touched`.execute(trx);
   const row = r.rows[0]!;
   // every group the client gave must be there to take back: anything else means the invariant was broken
   if (row.expected !== row.touched)

@@ -316,19 +316,25 @@ export function reportStatement(
     ) cut on true
     where ${and(accountWhere)}`;
 
-  const cols = sql`x.child_id, x.account_id, x.dsp, x.seat_id, x.deal_id, x.auction_type, x.campaign_id, x.currency, x.impressions, x.clicks, x.spend_micros`;
+  const cols = sql`x.child_id, x.account_id, x.dsp, x.seat_id, x.deal_id, x.auction_type, x.campaign_id, x.currency,
+    x.impressions, x.clicks, x.spend_micros`;
   const rawCols = (alias: string) =>
-    sql`v.child_id, ${sql.ref(`${alias}.account_id`)}, ${sql.ref(`${alias}.dsp`)}, ${sql.ref(`${alias}.seat_id`)}, ${sql.ref(`${alias}.deal_id`)}, ${sql.ref(`${alias}.auction_type`)}, ${sql.ref(`${alias}.campaign_id`)}, ${sql.ref(`${alias}.currency`)}, ${sql.ref(`${alias}.impressions`)}, ${sql.ref(`${alias}.clicks`)}, ${sql.ref(`${alias}.spend_micros`)}`;
+    sql`v.child_id, ${sql.ref(`${alias}.account_id`)}, ${sql.ref(`${alias}.dsp`)}, ${sql.ref(`${alias}.seat_id`)},
+      ${sql.ref(`${alias}.deal_id`)}, ${sql.ref(`${alias}.auction_type`)}, ${sql.ref(`${alias}.campaign_id`)},
+      ${sql.ref(`${alias}.currency`)}, ${sql.ref(`${alias}.impressions`)}, ${sql.ref(`${alias}.clicks`)},
+      ${sql.ref(`${alias}.spend_micros`)}`;
   // Raw records count only up to their root's watermark, as the rollup does.
   const rolled = sql`join spend_watermarks w on w.root_id = r.root_id and r.seq <= w.rolled_seq`;
-  const hourAfterCut = sql`(date_trunc('hour', v.cut, 'UTC') + case when v.cut = date_trunc('hour', v.cut, 'UTC') then interval '0' else interval '1 hour' end)`;
+  const hourAfterCut = sql`(date_trunc('hour', v.cut, 'UTC')
+    + case when v.cut = date_trunc('hour', v.cut, 'UTC') then interval '0' else interval '1 hour' end)`;
   const daily = range.daily ?? null;
   const src = daily
     ? sql`
       select d.day, d.child_id, null::uuid as account_id, d.dsp, null::uuid as seat_id, null::uuid as deal_id, d.auction_type,
         null::uuid as campaign_id, d.currency, d.impressions, d.clicks, d.spend_micros
       from spend_daily d
-      where d.root_id = ${daily.rootId}::uuid and d.viewer_id = ${plan.viewerId}::uuid and d.day >= ${plan.from}::date and d.day <= ${plan.to}::date
+      where d.root_id = ${daily.rootId}::uuid and d.viewer_id = ${plan.viewerId}::uuid
+        and d.day >= ${plan.from}::date and d.day <= ${plan.to}::date
         and ${daily.children ? sql`d.child_id = any(${daily.children}::uuid[])` : sql`true`}
         and ${and(filterPredicates('d', plan.filters))}`
     : range.wholeHours
@@ -337,7 +343,8 @@ export function reportStatement(
       where h.hour >= ${fromAt} and h.hour < ${toAt} and (v.cut is null or h.hour >= ${hourAfterCut})
         and ${and(filterPredicates('h', plan.filters))}
       union all
-      select date_trunc('hour', r.occurred_at, 'UTC') as at, ${rawCols('r')} from vis v join spend_records r on r.account_id = v.account_id ${rolled}
+      select date_trunc('hour', r.occurred_at, 'UTC') as at, ${rawCols('r')}
+      from vis v join spend_records r on r.account_id = v.account_id ${rolled}
       where v.cut is not null and v.cut <> date_trunc('hour', v.cut, 'UTC')
         and r.occurred_at >= ${fromAt} and r.occurred_at < ${toAt}
         and r.occurred_at >= v.cut and r.occurred_at < ${hourAfterCut}
@@ -375,6 +382,7 @@ export function reportStatement(
   const joins = dims.map(nameJoin).filter((x): x is NonNullable<ReturnType<typeof nameJoin>> => x !== null);
   const names = joins.map((j) => j.join);
   const order = sql.join([...dims.flatMap(orderExpr), sql`g.currency`]);
+  const limit = opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``;
   if (opts.oneSort && !withTotals) {
     // one pass: the names are joined to the keyed rows and grouped along (they depend on the ids: grouping by the name
     // tables' keys adds no group), so the grouping and the order share their keys, and one sort (with hash aggregation
@@ -396,7 +404,7 @@ export function reportStatement(
       with ${daily ? sql`` : sql`vis as materialized (${vis}),`}
       src as (${src}),
       keyed as (${keyed})
-      select ${projection1} from keyed g ${sql.join(names, sql` `)} group by ${groupKeys} order by ${order} ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`;
+      select ${projection1} from keyed g ${sql.join(names, sql` `)} group by ${groupKeys} order by ${order} ${limit}`;
   }
   const projection = sql.join([
     ...outCols,
@@ -406,10 +414,17 @@ export function reportStatement(
     sql`g.spend_micros`,
     sql`g.total`,
   ]);
-  const rows = sql`select ${projection} from grouped g ${sql.join(names, sql` `)} where not g.total order by ${order} ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`;
-  const body = withTotals
-    ? sql`(${rows}) union all (select ${sql.join([...dims.flatMap((d) => DIMENSION_COLUMNS[d].map((c) => sql`null as ${sql.id(c)}`)), sql`g.currency::text`, sql`g.impressions`, sql`g.clicks`, sql`g.spend_micros`, sql`g.total`])} from grouped g where g.total)`
-    : rows;
+  const rows = sql`select ${projection} from grouped g ${sql.join(names, sql` `)}
+    where not g.total order by ${order} ${limit}`;
+  const totalCols = sql.join([
+    ...dims.flatMap((d) => DIMENSION_COLUMNS[d].map((c) => sql`null as ${sql.id(c)}`)),
+    sql`g.currency::text`,
+    sql`g.impressions`,
+    sql`g.clicks`,
+    sql`g.spend_micros`,
+    sql`g.total`,
+  ]);
+  const body = withTotals ? sql`(${rows}) union all (select ${totalCols} from grouped g where g.total)` : rows;
   // grouped is read twice with totals (rows and totals: computed once); without (the CSV export) once, streamed into
   // the sort instead of being written to a tuple store first (~10 % of a large export's statement)
   return sql<RawRow>`

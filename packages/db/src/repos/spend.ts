@@ -146,7 +146,8 @@ const instant = sql`(
   s.occurred_at is null or char_length(s.occurred_at) not between 16 and 40
   or substr(s.occurred_at, 5, 1) <> '-' or substr(s.occurred_at, 8, 1) <> '-' or substr(s.occurred_at, 11, 1) not in ('T', 't', ' ')
   or not (right(s.occurred_at, 1) in ('Z', 'z') or substr(s.occurred_at, char_length(s.occurred_at) - 5, 1) in ('+', '-')
-    or substr(s.occurred_at, char_length(s.occurred_at) - 4, 1) in ('+', '-') or substr(s.occurred_at, char_length(s.occurred_at) - 2, 1) in ('+', '-'))
+    or substr(s.occurred_at, char_length(s.occurred_at) - 4, 1) in ('+', '-')
+    or substr(s.occurred_at, char_length(s.occurred_at) - 2, 1) in ('+', '-'))
   or not pg_input_is_valid(s.occurred_at, 'timestamptz'))`;
 
 /**
@@ -196,8 +197,8 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
 export const insertPartials = (rootId: string, records: RawBuilder<unknown>) => sql`
   insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
     impressions, clicks, spend_micros, records, ${sql.join(PARTIAL_QUARTERS.map((c) => sql.id(c)))})
-  select ${rootId}::uuid, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-    sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums}
+  select ${rootId}::uuid, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id,
+    auction_type, campaign_id, currency, sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums}
   from ${records} r
   group by account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency`;
 
@@ -238,7 +239,8 @@ export function ingestStatement(rootId: string, batchId: string) {
           when ${above('impressions')} then 'malformed:impressions (at most 10^15)'
           when ${above('clicks')} then 'malformed:clicks (at most 10^15)'
           when ${above('spend_micros')} then 'malformed:spendMicros (at most 10^15)'
-          when s.currency is null or octet_length(s.currency) <> 3 or translate(s.currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' then 'malformed:currency'
+          when s.currency is null or octet_length(s.currency) <> 3
+            or translate(s.currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' then 'malformed:currency'
           when s.impressions::bigint < 0 or s.clicks::bigint < 0 or s.spend_micros::bigint < 0 then 'negative_number'
           when s.clicks::bigint > s.impressions::bigint then 'clicks_above_impressions'
         end as pre
@@ -306,7 +308,8 @@ export function ingestStatement(rootId: string, batchId: string) {
         case when f.account_kind = 'client' then f.account_id end, f.deal_uuid, f.auction_type, f.campaign_uuid, f.currency,
         f.impressions, f.clicks, f.spend_micros
       from firsts f join fresh using (event_id)
-      returning account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency, impressions, clicks, spend_micros
+      returning account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
+        impressions, clicks, spend_micros
     ),
     -- the batch's partial aggregates (migration 0011): what the worker's rollup sums instead of the raw records
     parts as (${insertPartials(rootId, sql`ins`)})
@@ -544,7 +547,8 @@ export async function rollupRange(
   await rollupDaily(trx, rootId, from, to);
   const records = perClientDay.reduce((n, r) => n + Number(r.n), 0);
   await sql`
-    update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(), complete_until = coalesce(${completeUntil}::timestamptz, complete_until),
+    update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(),
+      complete_until = coalesce(${completeUntil}::timestamptz, complete_until),
       records_rolled = records_rolled + ${records}
     where root_id = ${rootId}`.execute(trx);
   return {
@@ -611,7 +615,8 @@ async function rollupStatement(
     up as (
       insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
         impressions, clicks, spend_micros, records)
-      select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id, impressions, clicks, spend_micros, records
+      select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
+        impressions, clicks, spend_micros, records
       from g
       -- in the unique key's order: both indexes of spend_hourly then grow page by page rather than at random
       order by account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
@@ -628,7 +633,9 @@ async function rollupStatement(
       from g left join accounts a on a.id = g.client_id
     ),
     cut as (
-      select z.*, case when extract(hour from z.ls) = 23 and extract(minute from z.ls) > 0 then 60 - extract(minute from z.ls)::int else 0 end as k
+      select z.*,
+        case when extract(hour from z.ls) = 23 and extract(minute from z.ls) > 0
+          then 60 - extract(minute from z.ls)::int else 0 end as k
       from zoned z
     ),
     parts as (
@@ -643,10 +650,12 @@ async function rollupStatement(
       from cut where k > 0
     )
     select (select count(*) from up)::text as groups,
-      (select json_agg(json_build_object('client_id', client_id, 'day', to_char(day, 'YYYY-MM-DD'), 'spend', spend::text, 'n', n::text,
+      (select json_agg(json_build_object(
+         'client_id', client_id, 'day', to_char(day, 'YYYY-MM-DD'), 'spend', spend::text, 'n', n::text,
          -- a past day of the client is dated at its local noon; today (or a later day) at the rollup's own time
          'at', case when day < (${now}::timestamptz at time zone tz)::date
-           then to_char(((day + time '12:00') at time zone tz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end) order by client_id, day)
+           then to_char(((day + time '12:00') at time zone tz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end
+       ) order by client_id, day)
        from (select client_id, tz, day, sum(spend) as spend, sum(n) as n from parts group by 1, 2, 3) d) as per_day`.execute(
     trx,
   );
@@ -732,8 +741,10 @@ export interface SpendStatus {
 export async function status(db: Db, rootId: string, now: Date): Promise<SpendStatus> {
   const r = await sql<{ rolled_seq: string | null; complete_until: Date | null; pending: string; oldest: Date | null }>`
     select w.rolled_seq::text, w.complete_until,
-      (select coalesce(sum(p.records), 0) from spend_partials p where p.root_id = ${rootId} and p.seq > coalesce(w.rolled_seq, 0))::text as pending,
-      (select min(p.created_at) from spend_partials p where p.root_id = ${rootId} and p.seq > coalesce(w.rolled_seq, 0)) as oldest
+      (select coalesce(sum(p.records), 0) from spend_partials p
+        where p.root_id = ${rootId} and p.seq > coalesce(w.rolled_seq, 0))::text as pending,
+      (select min(p.created_at) from spend_partials p
+        where p.root_id = ${rootId} and p.seq > coalesce(w.rolled_seq, 0)) as oldest
     from (select 1) one left join spend_watermarks w on w.root_id = ${rootId}`.execute(db);
   const row = r.rows[0]!;
   const pending = Number(row.pending);
@@ -755,13 +766,13 @@ export async function ensurePartitions(db: Db, now: Date, monthsBack = 1, months
     if (exists.rows[0]?.t) continue;
     // A default partition holding rows of that month blocks the new partition: those months stay in the default.
     const inDefault = await sql<{ n: string }>`
-      select count(*)::text as n from (select 1 from spend_records_default where occurred_at >= ${start} and occurred_at < ${end} limit 1) x`.execute(
-      db,
-    );
+      select count(*)::text as n
+      from (
+        select 1 from spend_records_default where occurred_at >= ${start} and occurred_at < ${end} limit 1
+      ) x`.execute(db);
     if (inDefault.rows[0]!.n !== '0') continue;
-    await sql`create table if not exists ${sql.id(name)} partition of spend_records for values from (${sql.lit(start.toISOString())}) to (${sql.lit(end.toISOString())})`.execute(
-      db,
-    );
+    await sql`create table if not exists ${sql.id(name)} partition of spend_records
+      for values from (${sql.lit(start.toISOString())}) to (${sql.lit(end.toISOString())})`.execute(db);
     created.push(name);
   }
   return created;

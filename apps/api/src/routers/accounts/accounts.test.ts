@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
+import { codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 

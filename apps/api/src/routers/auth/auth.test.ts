@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { anonymous, codeOf, TEST_PASSWORD, userWithCaller } from '../../test-support';
+import { anonymous, codeOf, TEST_PASSWORD, userWithCaller } from '../../testing';
 import { createCaller } from '../../root';
 import { createContextInner } from '../../context';
 

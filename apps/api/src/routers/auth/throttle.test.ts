@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SIGN_IN_LIMITS } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
 import { dummyPasswordHash, HASHING, hashingStats } from '../../lib/secrets';
-import { anonymous, codeOf, TEST_PASSWORD, userWithCaller } from '../../test-support';
+import { anonymous, codeOf, TEST_PASSWORD, userWithCaller } from '../../testing';
 
 const t = useTestDatabase();
 

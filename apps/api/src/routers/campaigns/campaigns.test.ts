@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
-import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
+import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_REQUEST_TTL_MS } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
+import { callerAt, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 

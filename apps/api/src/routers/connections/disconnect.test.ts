@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, holdingWithAdmin, memberOf } from '../../test-support';
+import { codeOf, holdingWithAdmin, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 const deal = { publisher: 'P', type: 'private_auction' as const, cpmMicros: 1_000_000, currency: 'EUR' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { anonymous, holdingWithAdmin, snapshot, TEST_PASSWORD, userWithCaller } from '../../test-support';
+import { anonymous, holdingWithAdmin, snapshot, TEST_PASSWORD, userWithCaller } from '../../testing';
 import { hashingStats } from '../../lib/secrets';
 
 const t = useTestDatabase();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INVITATION_TTL_MS } from '@trellis/domain';
 import { useTestDatabase } from '@trellis/db/testing';
-import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../test-support';
+import { anonymous, codeOf, grant, holdingWithAdmin, snapshot, userWithCaller, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 

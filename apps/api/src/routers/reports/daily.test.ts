@@ -2,15 +2,14 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROW_VISIBILITY, type ReportDimension, type ReportFilters } from '@trellis/domain';
-import { reports, spendDaily } from '@trellis/db';
+import { reports, spend, spendDaily } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
-import { grant, type Caller } from '../../test-support';
-import { rollup } from '../../../../worker/src/jobs/rollup';
-import { at, childOf, facts, ingest, naiveVisible, person, rec, sumBy } from './test-world';
+import { grant, type Caller } from '../../testing';
+import { at, childOf, facts, ingest, naiveVisible, person, rec, sumBy } from '../../testing/report-world';
 
-/** The worker's rollup job until nothing is left, its clock at T0 + hours (its debits' audit entries too). */
+/** The worker's rollup unit until nothing is left, its clock at T0 + hours (its debits' audit entries too). */
 async function rollAll(hours: number) {
-  while (await rollup(t.db, () => at(hours))) {
+  while (await spend.rollupUnit(t.db, () => at(hours))) {
     /* next unit */
   }
 }
@@ -281,7 +280,7 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     expect(naiveVisible(f, w.A.id, false).some((x) => x.account_id === w.P.id)).toBe(false);
   });
 
-  it("a disconnect waits for a rollup in flight (the tree lock); the rollups after it give the client's records to no one above it", async () => {
+  it("a disconnect waits for a rollup in flight (tree lock); later rollups give the client's records to no one above", async () => {
     await ingest(
       await w.hAdmin.at(35),
       w.H.id,

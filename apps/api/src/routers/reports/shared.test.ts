@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, grant } from '../../test-support';
-import { at, facts, ingest, naiveVisible, person, rec, rollAll, sumBy, type Person } from './test-world';
+import { codeOf, grant } from '../../testing';
+import { at, facts, ingest, naiveVisible, person, rec, rollAll, sumBy, type Person } from '../../testing/report-world';
 
 const t = useTestDatabase();
 

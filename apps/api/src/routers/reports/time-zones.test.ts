@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, grant, userWithCaller, type Caller } from '../../test-support';
-import { facts, ingest, naiveVisible, rec, rollAll, sumBy, type RawRecord } from './test-world';
+import { callerAt, grant, userWithCaller, type Caller } from '../../testing';
+import { facts, ingest, naiveVisible, rec, rollAll, sumBy, type RawRecord } from '../../testing/report-world';
 
 const t = useTestDatabase({ resetEach: false });
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROW_VISIBILITY, type ReportDimension } from '@trellis/domain';
 import { accounts, reports } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, grant, type Caller } from '../../test-support';
+import { codeOf, grant, type Caller } from '../../testing';
 import {
   at,
   childOf,
@@ -16,7 +16,7 @@ import {
   type Facts,
   type Person,
   type RawRecord,
-} from './test-world';
+} from '../../testing/report-world';
 
 const t = useTestDatabase({ resetEach: false });
 
@@ -435,7 +435,7 @@ describe('reports.run: the visibility matrix of SPEC 7 against a naive filter ov
     expect(res.rows.map((x) => x.spendMicros)).toEqual(res.totals.map((x) => x.spendMicros));
   });
 
-  it('groups by account rolled up per level: a holding sees its agencies (and itself), an agency its clients; the filter drills down', async () => {
+  it('groups by account per level: a holding sees its agencies (and itself), an agency its clients; filters drill down', async () => {
     const h = await (
       await w.h1Admin.at(30)
     ).reports.run({ accountId: w.H1.id, from: '2026-11-01', to: '2026-11-03', groupBy: ['account'] });

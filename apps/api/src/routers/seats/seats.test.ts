@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf } from '../../test-support';
+import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 

@@ -6,11 +6,14 @@ import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from '../../app';
 import { createContextInner } from '../../context';
 import { createCaller } from '../../root';
-import { codeOf, holdingWithAdmin, memberOf } from '../../test-support';
+import { codeOf, holdingWithAdmin, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 
-/** Holding H (admin, operator, analyst) > agency A > clients A1, A2; seat S1 (dv360) at A1, S2 (ttd) at A; deal D-A of A; campaign of A2. */
+/**
+ * Holding H (admin, operator, analyst) > agency A > clients A1, A2; seat S1 (dv360) at A1, S2 (ttd) at A; deal D-A
+ * of A; campaign of A2.
+ */
 async function world() {
   const { op, holding, admin } = await holdingWithAdmin(t.db);
   const c = admin.caller;
@@ -332,7 +335,7 @@ describe('spend.ingest', () => {
     expect([b.balanceMicros, b.overageMicros]).toEqual(['0', '2000000000000005']);
   });
 
-  it('refuses the ingest key of a premium client while it is connected to an agency (no root then: FORBIDDEN by level), and takes it again after a disconnect', async () => {
+  it("refuses a connected premium client's ingest key (no root then: FORBIDDEN by level), takes it after a disconnect", async () => {
     const w = await world();
     const P = await w.op.caller.clients.createPremium({ name: 'Premium With Key', currency: 'EUR', timeZone: 'UTC' });
     const pAdmin = await memberOf(t.db, 'padmin3@x.test', P, 'admin');

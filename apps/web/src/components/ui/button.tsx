@@ -25,7 +25,9 @@ export const Button = forwardRef<HTMLButtonElement, ButtonProps>(
         ref={ref}
         type={asChild ? undefined : (type ?? 'button')}
         className={cn(
-          'inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed',
+          'inline-flex items-center justify-center gap-1.5 rounded-md font-medium whitespace-nowrap ' +
+            'transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 ' +
+            'focus-visible:outline-blue-600 disabled:cursor-not-allowed',
           size === 'sm' ? 'min-h-8 px-2.5 text-sm' : size === 'icon' ? 'size-10 p-0' : 'min-h-10 px-4 text-sm',
           VARIANTS[variant],
           className,

@@ -8,7 +8,8 @@ import { FormError } from './field';
 
 const overlay = 'fixed inset-0 z-40 bg-slate-900/40';
 const panel =
-  'fixed left-1/2 top-1/2 z-50 w-[calc(100vw-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-5 shadow-xl focus:outline-none';
+  'fixed left-1/2 top-1/2 z-50 w-[calc(100vw-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 rounded-lg ' +
+  'bg-white p-5 shadow-xl focus:outline-none';
 
 export const Dialog = DialogPrimitive.Root;
 export const DialogTrigger = DialogPrimitive.Trigger;

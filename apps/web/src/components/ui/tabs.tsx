@@ -10,7 +10,9 @@ export function TabsTrigger({ className, ...props }: T.TabsTriggerProps) {
   return (
     <T.Trigger
       className={cn(
-        '-mb-px min-h-10 border-b-2 border-transparent px-3 text-sm font-medium whitespace-nowrap text-slate-600 hover:text-slate-900 data-[state=active]:border-blue-700 data-[state=active]:text-slate-900',
+        '-mb-px min-h-10 border-b-2 border-transparent px-3 text-sm font-medium whitespace-nowrap ' +
+          'text-slate-600 hover:text-slate-900 data-[state=active]:border-blue-700 ' +
+          'data-[state=active]:text-slate-900',
         className,
       )}
       {...props}

@@ -207,7 +207,10 @@ function Archive() {
     <Card>
       <CardHeader
         title="Archive"
-        description="Archiving keeps every record and its history; the account accepts no new work and is hidden from default lists. Sub-accounts must be archived first."
+        description={
+          'Archiving keeps every record and its history; the account accepts no new work and is ' +
+          'hidden from default lists. Sub-accounts must be archived first.'
+        }
       />
       <CardBody>
         <Button variant="danger" onClick={() => setOpen(true)}>
@@ -321,7 +324,8 @@ function OperatorClientActions() {
           <p>
             This works like a disconnect followed by a connect:{' '}
             {current
-              ? `${current.name}'s and its holding's members lose all access, seats they assigned return to them, and campaigns using their deals are paused. `
+              ? `${current.name}'s and its holding's members lose all access, seats they assigned return to them, ` +
+                'and campaigns using their deals are paused. '
               : ''}
             {target?.name} and its holding gain access from now on.
           </p>

@@ -55,7 +55,10 @@ export function BillingScreen() {
         <div
           role="alert"
           data-testid="out-of-credit"
-          className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900"
+          className={
+            'flex flex-wrap items-center justify-between gap-3 rounded-lg border border-red-200 ' +
+            'bg-red-50 px-4 py-3 text-sm text-red-900'
+          }
         >
           <p className="flex items-start gap-2">
             <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
@@ -72,7 +75,10 @@ export function BillingScreen() {
         <div
           role="status"
           data-testid="low-balance-banner"
-          className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950"
+          className={
+            'flex flex-wrap items-center justify-between gap-3 rounded-lg border border-amber-200 ' +
+            'bg-amber-50 px-4 py-3 text-sm text-amber-950'
+          }
         >
           <p className="flex items-start gap-2">
             <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
@@ -88,7 +94,10 @@ export function BillingScreen() {
       <Card>
         <CardHeader
           title="Credits"
-          description={`Prepaid credits of ${a.name}, in ${a.currency}. Spend is taken from the balance as it is reported.${canPay ? '' : ' Top-ups and cards need an operator or admin role.'}`}
+          description={
+            `Prepaid credits of ${a.name}, in ${a.currency}. Spend is taken from the balance as it is reported.` +
+            (canPay ? '' : ' Top-ups and cards need an operator or admin role.')
+          }
           actions={topUpButton}
         />
         <CardBody>
@@ -234,7 +243,10 @@ function Threshold({ current }: { current: string }) {
     <Card>
       <CardHeader
         title="Low-balance alert"
-        description="When the balance drops below this amount, the client's admins and the agency's admins and operators get one mail, and this page shows a banner. 0 turns it off."
+        description={
+          "When the balance drops below this amount, the client's admins and the agency's admins " +
+          'and operators get one mail, and this page shows a banner. 0 turns it off.'
+        }
       />
       <CardBody>
         <form

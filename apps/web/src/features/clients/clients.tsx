@@ -169,7 +169,10 @@ function Teams({ canManage }: { canManage: boolean }) {
     <Card>
       <CardHeader
         title="Teams"
-        description={`A team membership covers every client of the team, with the team membership's role.${can(a, 'members.invite') ? ' Invite to a team from Members.' : ''}`}
+        description={
+          "A team membership covers every client of the team, with the team membership's role." +
+          (can(a, 'members.invite') ? ' Invite to a team from Members.' : '')
+        }
       />
       <CardBody className="space-y-4">
         <FormError message={errorMessage(teams.error)} />

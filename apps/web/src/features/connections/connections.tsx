@@ -177,7 +177,8 @@ function DisconnectDialog({ clientId, onClose }: { clientId: string; onClose: ()
             </li>
             <li>
               {p.seatsReturning.length
-                ? `return ${p.seatsReturning.length} seat(s) to ${p.agency.name}: ${p.seatsReturning.map((s) => `${s.dsp} ${s.seatId}`).join(', ')}`
+                ? `return ${p.seatsReturning.length} seat(s) to ${p.agency.name}: ` +
+                  p.seatsReturning.map((s) => `${s.dsp} ${s.seatId}`).join(', ')
                 : 'return no seats (none came from the agency)'}
               ;
             </li>
@@ -228,7 +229,10 @@ function AgencyInvite() {
     <Card>
       <CardHeader
         title="Invite a premium client to connect"
-        description="Send this link to the client's admin: opening it while signed in lets them request the connection, which you then accept here."
+        description={
+          "Send this link to the client's admin: opening it while signed in lets them request the " +
+          'connection, which you then accept here.'
+        }
       />
       <CardBody className="space-y-4">
         <CopyLink link={`${window.location.origin}/connect/${a.id}`} />
@@ -248,7 +252,10 @@ function FindAgency() {
     <Card>
       <CardHeader
         title="Connect to an agency"
-        description="Paste the invitation link the agency sent you (or its account id). The agency's admin accepts or declines; requests expire after 14 days."
+        description={
+          "Paste the invitation link the agency sent you (or its account id). The agency's admin " +
+          'accepts or declines; requests expire after 14 days.'
+        }
       />
       <CardBody>
         <TargetSearch

@@ -202,7 +202,11 @@ function CreateDeal() {
     <Card>
       <CardHeader
         title="Create a deal"
-        description={`A direct deal with a publisher.${a.kind === 'client' ? '' : ' It is shared with every account below this one.'}${multi ? '' : ' Only level-1 deals may span several DSPs.'}`}
+        description={
+          'A direct deal with a publisher.' +
+          (a.kind === 'client' ? '' : ' It is shared with every account below this one.') +
+          (multi ? '' : ' Only level-1 deals may span several DSPs.')
+        }
       />
       <CardBody>
         <form

@@ -66,7 +66,10 @@ function Status({ status }: { status: StatusQuery }) {
     <Card>
       <CardHeader
         title="Rollup status"
-        description={`Reports of ${a.name} and its accounts are complete up to the watermark; records ingested after it are still waiting for the worker. Refreshed every ${STATUS_REFRESH_MS / 1000} seconds.`}
+        description={
+          `Reports of ${a.name} and its accounts are complete up to the watermark; records ingested after it are ` +
+          `still waiting for the worker. Refreshed every ${STATUS_REFRESH_MS / 1000} seconds.`
+        }
       />
       <CardBody>
         <FormError message={errorMessage(status.error)} />
@@ -205,7 +208,11 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
     <Card>
       <CardHeader
         title="Recent batches"
-        description="The 20 most recent batches sent to this root, through the API (spend.ingest) or the CLI, with what became of their records. A duplicate is an event id already stored: counted, never stored twice."
+        description={
+          'The 20 most recent batches sent to this root, through the API (spend.ingest) or the CLI, ' +
+          'with what became of their records. A duplicate is an event id already stored: counted, never stored ' +
+          'twice.'
+        }
       />
       <CardBody>
         {status.error && !status.data ? (
@@ -328,7 +335,10 @@ function Keys({ keys }: { keys: Loaded<RouterOutputs['ingestKeys']['list']> }) {
     <Card>
       <CardHeader
         title="Ingest keys"
-        description={`A key lets a system send spend records into ${a.name} (spend.ingest with "Authorization: Bearer <key>") and nothing else. Trellis keeps only a hash: the key is shown once, when it is created.`}
+        description={
+          `A key lets a system send spend records into ${a.name} (spend.ingest with "Authorization: Bearer <key>") ` +
+          'and nothing else. Trellis keeps only a hash: the key is shown once, when it is created.'
+        }
         actions={
           canCreate ? (
             <Button onClick={() => setCreating(true)}>

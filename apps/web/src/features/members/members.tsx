@@ -108,7 +108,10 @@ export function MembersScreen() {
       <Card>
         <CardHeader
           title="Members"
-          description={`People with a role on ${a.name} itself${a.kind === 'agency' ? ' or on one of its teams' : ''}.${a.parentId === null ? '' : ' Members of the accounts above also reach it.'}`}
+          description={
+            `People with a role on ${a.name} itself${a.kind === 'agency' ? ' or on one of its teams' : ''}.` +
+            (a.parentId === null ? '' : ' Members of the accounts above also reach it.')
+          }
         />
         <CardBody>
           <FormError message={errorMessage(members.error)} />
@@ -120,7 +123,10 @@ export function MembersScreen() {
             loading={members.isPending}
             noun={['member', 'members']}
             filterPlaceholder="Filter members"
-            empty={`Nobody holds a role on this account itself; members of the accounts above it still reach it.${canInvite ? ' Invite someone below.' : ''}`}
+            empty={
+              'Nobody holds a role on this account itself; members of the accounts above it still reach it.' +
+              (canInvite ? ' Invite someone below.' : '')
+            }
           />
         </CardBody>
       </Card>

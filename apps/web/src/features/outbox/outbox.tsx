@@ -67,7 +67,10 @@ export function OutboxScreen() {
       <Card>
         <CardHeader
           title="Your mail"
-          description="No mail server is configured: the invitations you send and the alerts addressed to you wait here. Open a link, or hand it over yourself."
+          description={
+            'No mail server is configured: the invitations you send and the alerts addressed to you ' +
+            'wait here. Open a link, or hand it over yourself.'
+          }
         />
         <CardBody>
           <FormError message={errorMessage(mail.error)} />

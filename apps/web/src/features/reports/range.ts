@@ -36,7 +36,10 @@ export function presetDays(
   }
 }
 
-/** The time resolution of the chart: the grouping's own time dimension if it has one, else hours over a day or two, days up to a quarter, months beyond. */
+/**
+ * The time resolution of the chart: the grouping's own time dimension if it has one, else hours over a day or two,
+ * days up to a quarter, months beyond.
+ */
 export function chartResolution(from: string, to: string, groupBy: readonly string[] = []): 'hour' | 'day' | 'month' {
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY + 1;
   // the table's own time grouping, when it has one (hours only as far as an hourly report reaches: 92 days)

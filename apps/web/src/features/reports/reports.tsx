@@ -41,7 +41,8 @@ function inputOf(search: ReportsSearch, accountId: string, timeZone: string): Ru
 
 /** Why a client's own report can be empty while its billing shows spend (SPEC 7's row rule for a client). */
 export const L3_EMPTY =
-  "No spend in this range on this client's own deals or on seats it linked itself. Spend on its agency's seats and deals is reported by the agency; its cost still shows under Billing.";
+  "No spend in this range on this client's own deals or on seats it linked itself. Spend on its agency's seats " +
+  'and deals is reported by the agency; its cost still shows under Billing.';
 
 export const exportHref = (q: { input: RunInput } | { reportId: string }) =>
   `/exports/report.csv?${new URLSearchParams('input' in q ? { input: JSON.stringify(q.input) } : { reportId: q.reportId })}`;

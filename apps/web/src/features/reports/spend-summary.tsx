@@ -50,7 +50,8 @@ export function SpendSummary() {
         ) : currencies.length === 0 ? (
           <p className="text-sm text-slate-600" data-testid="spend-summary">
             {a.level === 3
-              ? "No spend today or in the 14 days before on this client's own deals or on seats it linked itself (its agency reports the rest; its cost shows under Billing)."
+              ? "No spend today or in the 14 days before on this client's own deals or on seats it linked " +
+                'itself (its agency reports the rest; its cost shows under Billing).'
               : 'No spend today or in the 14 days before.'}
           </p>
         ) : (

@@ -133,7 +133,11 @@ function SectionNav({ account, onNavigate }: { account: AccountView; onNavigate?
               params={{ accountId: account.id }}
               activeOptions={{ exact: true, includeSearch: false }}
               onClick={onNavigate}
-              className="flex min-h-10 items-center gap-2.5 rounded-md px-3 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-blue-50 aria-[current=page]:text-blue-800"
+              className={
+                'flex min-h-10 items-center gap-2.5 rounded-md px-3 text-sm font-medium ' +
+                'text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-blue-50 ' +
+                'aria-[current=page]:text-blue-800'
+              }
             >
               <s.icon className="size-4" aria-hidden />
               {s.label}

@@ -17,7 +17,8 @@ import { AccountSwitcher } from './switcher';
 type Me = NonNullable<RouterOutputs['auth']['me']>;
 
 const navLink =
-  'inline-flex min-h-10 items-center gap-1.5 rounded-md px-2.5 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-slate-100 aria-[current=page]:text-slate-900';
+  'inline-flex min-h-10 items-center gap-1.5 rounded-md px-2.5 text-sm font-medium text-slate-700 ' +
+  'hover:bg-slate-100 aria-[current=page]:bg-slate-100 aria-[current=page]:text-slate-900';
 
 /** The signed-in frame: a top bar (home, accounts, switcher, outbox, user menu) above the page. */
 export function AppShell({ me, children }: { me: Me; children: ReactNode }) {
@@ -36,7 +37,10 @@ export function AppShell({ me, children }: { me: Me; children: ReactNode }) {
     <div className="min-h-screen bg-slate-50">
       <a
         href="#main"
-        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+        className={
+          'sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded ' +
+          'focus:bg-white focus:px-3 focus:py-2'
+        }
       >
         Skip to content
       </a>

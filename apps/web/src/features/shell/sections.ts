@@ -123,7 +123,8 @@ export const SECTIONS: SectionDef[] = [
             ok: false,
             rule: 'level',
             message:
-              'Ingestion belongs to the root account (the holding, or a standalone premium client): its spend arrives there, with the ingest keys of that root.',
+              'Ingestion belongs to the root account (the holding, or a standalone premium client): its spend ' +
+              'arrives there, with the ingest keys of that root.',
           }
         : byAction(a, 'ingestKeys.manage', 'Ingestion and ingest keys', 'the admin'),
   },

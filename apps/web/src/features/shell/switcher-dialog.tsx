@@ -27,7 +27,10 @@ export default function SwitcherDialog({
       onOpenChange={setOpen}
       label="Switch account"
       overlayClassName="fixed inset-0 z-40 bg-slate-900/40"
-      contentClassName="fixed left-1/2 top-[12vh] z-50 w-[calc(100vw-2rem)] max-w-lg -translate-x-1/2 overflow-hidden rounded-lg bg-white shadow-xl"
+      contentClassName={
+        'fixed left-1/2 top-[12vh] z-50 w-[calc(100vw-2rem)] max-w-lg -translate-x-1/2 ' +
+        'overflow-hidden rounded-lg bg-white shadow-xl'
+      }
     >
       <Command.Input
         placeholder="Search accounts by name…"

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
-import { connections, type Db } from '@trellis/db';
-import { rollup } from '../../../../worker/src/jobs/rollup';
-import { callerAt, userWithCaller, type Caller } from '../../test-support';
+import { connections, spend, type Db } from '@trellis/db';
+import { callerAt, userWithCaller, type Caller } from './index';
 
 /** Test helpers for reports: a clock-driven cast, records through the real ingestion path, and a naive model. */
 
@@ -54,9 +53,9 @@ export async function ingest(caller: Caller, rootId: string, records: ReturnType
   return res;
 }
 
-/** Runs the worker's rollup job in-process until nothing is left. */
+/** Runs the rollup unit the worker runs (`spend.rollupUnit` of @trellis/db), in-process, until nothing is left. */
 export async function rollAll(db: Db) {
-  while (await rollup(db, () => new Date())) {
+  while (await spend.rollupUnit(db, () => new Date())) {
     /* next unit */
   }
 }
@@ -78,9 +77,10 @@ export interface RawRecord {
 /** What the naive filter needs: every raw record and the facts of the current tree, read plainly. */
 export async function facts(db: Db) {
   const records = (
-    await sql<RawRecord>`select account_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency::text as currency, impressions::text, clicks::text, spend_micros::text from spend_records`.execute(
-      db,
-    )
+    await sql<RawRecord>`
+      select account_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency::text as currency,
+        impressions::text, clicks::text, spend_micros::text
+      from spend_records`.execute(db)
   ).rows;
   const paths = (
     await sql<{

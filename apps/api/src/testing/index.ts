@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Role } from '@trellis/domain';
 import { memberships, sessions, users, type Db } from '@trellis/db';
-import { createContextInner, type ContextInnerOptions } from './context';
-import { hashPassword, hashToken, newToken } from './lib/secrets';
-import { createCaller } from './root';
+import { createContextInner, type ContextInnerOptions } from '../context';
+import { hashPassword, hashToken, newToken } from '../lib/secrets';
+import { createCaller } from '../root';
 
 export const TEST_PASSWORD = 'correct horse battery';
 let hash: Promise<string> | undefined;
@@ -77,9 +77,10 @@ export async function snapshot(db: Db): Promise<Record<string, number>> {
   }
   const inv = await sql<{
     s: string;
-  }>`select coalesce(string_agg(id::text || coalesce(accepted_at::text, '') || coalesce(revoked_at::text, ''), ',' order by id), '') as s from invitations`.execute(
-    db,
-  );
+  }>`
+    select coalesce(string_agg(id::text || coalesce(accepted_at::text, '') || coalesce(revoked_at::text, ''), ','
+      order by id), '') as s
+    from invitations`.execute(db);
   const mem = await sql<{
     s: string;
   }>`select coalesce(string_agg(id::text || role, ',' order by id), '') as s from memberships`.execute(db);
@@ -93,9 +94,10 @@ export async function snapshot(db: Db): Promise<Record<string, number>> {
   out[`accounts:${acc.rows[0]!.s}`] = 1;
   const map = await sql<{
     s: string;
-  }>`select coalesce(string_agg(seat_id::text || account_id::text || coalesce(effective_to::text, ''), ',' order by id), '') as s from seat_mappings`.execute(
-    db,
-  );
+  }>`
+    select coalesce(string_agg(seat_id::text || account_id::text || coalesce(effective_to::text, ''), ','
+      order by id), '') as s
+    from seat_mappings`.execute(db);
   out[`seat_mappings:${map.rows[0]!.s}`] = 1;
   return out;
 }
