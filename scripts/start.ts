@@ -7,14 +7,27 @@
  * - every process it starts ends with it, whatever ended it: the api and the worker end when their IPC channel to
  *   this process closes, and a watchdog (scripts/watchdog.mjs) ends them and the database server should this process
  *   die without stopping them (kill -9, out of memory);
- * - a start first ends what a crashed run of the same data folder left (from `<data>/run.json` and the database's
+ * - a start takes `<data>/start.lock` before anything else (created exclusively, holding its pid; a lock whose pid
+ *   is no start is stale and taken over), so two starts on one folder at the same moment never harm each other: the
+ *   later one says the folder is in use and starts nothing;
+ * - a start then ends what a crashed run of the same data folder left (from `<data>/run.json` and the database's
  *   postmaster.pid), and says what holds the port when something else does;
  * - SIGINT and SIGTERM stop everything quietly (api and worker first, the database last) and exit 0; a process that
  *   crashes stops the rest and the exit code is 1, with that process's last error.
  * Logs: every process writes JSON lines; in a terminal they are pretty-printed here (TRELLIS_LOG_FORMAT=json keeps JSON).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -30,12 +43,14 @@ const root = path.resolve(import.meta.dirname, '..');
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(root, process.env.TRELLIS_DATA_DIR ?? '.data');
 const runFile = path.join(dataDir, 'run.json');
+const lockFile = path.join(dataDir, 'start.lock');
 const children: { name: string; child: ChildProcess; lastError: string | null }[] = [];
 let embedded: EmbeddedServer | undefined;
 let watchdog: ChildProcess | undefined;
 let stopDemo: (() => void) | undefined;
 let stopping = false;
 let ownsRunFile = false;
+let ownsLock = false;
 
 // ---- output: JSON lines, pretty in a terminal ----
 const pretty = process.stdout.isTTY && process.env.TRELLIS_LOG_FORMAT !== 'json';
@@ -120,6 +135,76 @@ interface RunFile {
   worker?: number;
   database?: number;
   port: number;
+}
+
+/** Why a folder cannot be used, in words an operator acts on (the bare errno of mkdir often misleads). */
+function folderProblem(e: unknown, dir: string): Error {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'EROFS'
+      ? 'it is on a read-only file system'
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'the disk is full'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'this user may not write there'
+          : code === 'ENOTDIR'
+            ? 'a part of its path is a file, not a folder'
+            : e instanceof Error
+              ? e.message
+              : String(e);
+  return new Error(`cannot use the data folder ${dir}: ${why}; set TRELLIS_DATA_DIR to a writable folder`, {
+    cause: e,
+  });
+}
+
+/**
+ * Takes the folder's start lock, first of all. Exclusive creation decides between two starts at the same moment; a
+ * lock left by a start that died (its pid gone, or now another program) is renamed aside by exactly one taker, and
+ * put back if what was renamed turns out to be a live start's.
+ */
+function takeStartLock() {
+  if (process.env.DATABASE_URL && !existsSync(dataDir)) return; // no data folder in use: nothing to guard
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw folderProblem(e, dataDir);
+  }
+  const holderOfLock = (file: string) => {
+    try {
+      return Number(readFileSync(file, 'utf8').trim()) || null;
+    } catch {
+      return null;
+    }
+  };
+  const isStart = (pid: number | null) =>
+    pid !== null && pid !== process.pid && alive(pid) && cmdlineOf(pid).includes('scripts/start');
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      ownsLock = true;
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw folderProblem(e, dataDir);
+    }
+    const holder = holderOfLock(lockFile);
+    if (isStart(holder)) {
+      throw new Error(`Trellis is already starting or running from ${dataDir} (pid ${holder}); stop it first`);
+    }
+    const aside = `${lockFile}.${process.pid}.stale`;
+    try {
+      renameSync(lockFile, aside);
+    } catch {
+      continue; // another start took the stale lock over first
+    }
+    if (isStart(holderOfLock(aside))) {
+      // between our read and our rename another start had taken the lock: give it back
+      try {
+        linkSync(aside, lockFile);
+      } catch {}
+    }
+    rmSync(aside, { force: true });
+  }
+  throw new Error(`could not take ${lockFile}: other starts keep taking it`);
 }
 
 /** Ends what an earlier run of this data folder left: refuses if that run's supervisor still lives. */
@@ -387,6 +472,7 @@ async function shutdown(code = 0) {
     await Promise.race([gone, sleep(3000)]);
   }
   if (ownsRunFile) rmSync(runFile, { force: true });
+  if (ownsLock) rmSync(lockFile, { force: true });
   log.info('stopped');
   process.exit(code);
 }
@@ -409,6 +495,7 @@ async function main() {
   if (!existsSync(path.join(root, 'apps/web/dist/index.html'))) {
     log.warn('apps/web/dist is missing: run `pnpm start` (it builds the web app first) rather than this script alone');
   }
+  takeStartLock();
   await cleanUpEarlierRun();
   await claimPort();
   startWatchdog();

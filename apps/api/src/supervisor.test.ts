@@ -153,4 +153,55 @@ describe('pnpm start supervision', () => {
       squatter.close();
     }
   });
+
+  it(
+    'takes the folder lock first: of two starts at once on one folder one serves, the other refuses and harms nothing',
+    { timeout: 300_000 },
+    async () => {
+      for (let round = 0; round < 2; round++) {
+        const dir = dataDir();
+        const [p1, p2] = [await freePort(), await freePort()];
+        const runs = [start(dir, p1), start(dir, p2)];
+        const loser = await Promise.race(runs.map((r, i) => r.exited.then(() => i)));
+        expect(await runs[loser]!.exited).toEqual({ code: 1, signal: null });
+        expect(runs[loser]!.out()).toMatch(/Trellis is already starting or running from .* \(pid \d+\); stop it first/);
+        const winner = runs[1 - loser]!;
+        const winnerPort = loser === 0 ? p2 : p1;
+        await ready(winnerPort, winner);
+        // the refused start ended nothing of the other: its database and api still serve
+        expect(processesOf(dir).some((p) => /\/postgres -D /.test(p.cmd))).toBe(true);
+        expect(winner.out()).not.toContain('left running by an earlier run');
+        expect((await fetch(`http://127.0.0.1:${winnerPort}/readyz`)).status).toBe(200);
+        winner.child.kill('SIGTERM');
+        expect(await winner.exited).toEqual({ code: 0, signal: null });
+        expect(existsSync(path.join(dir, 'start.lock'))).toBe(false);
+      }
+    },
+  );
+
+  it(
+    'takes over the lock of a start that died (its pid gone, or reused by another program)',
+    { timeout: 180_000 },
+    async () => {
+      const dir = dataDir();
+      const port = await freePort();
+      // this test's own pid is alive but no start: the lock is stale
+      writeFileSync(path.join(dir, 'start.lock'), `${process.pid}\n`);
+      const run = start(dir, port);
+      await ready(port, run);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(existsSync(path.join(dir, 'start.lock'))).toBe(false);
+    },
+  );
+
+  it('names the cause when the data folder cannot be created, and starts nothing', { timeout: 60_000 }, async () => {
+    const file = path.join(dataDir(), 'a-file');
+    writeFileSync(file, 'not a folder');
+    const dir = path.join(file, 'data');
+    const run = start(dir, await freePort());
+    expect(await run.exited).toEqual({ code: 1, signal: null });
+    expect(run.out()).toContain(`cannot use the data folder ${dir}: a part of its path is a file, not a folder`);
+    expect(run.out()).toContain('set TRELLIS_DATA_DIR to a writable folder');
+  });
 });
