@@ -503,7 +503,15 @@ async function main() {
   const url = await databaseUrl();
   // Demo data (published passwords) by default only on the embedded server (SPEC 11, 12).
   const demo = process.env.TRELLIS_DEMO ?? (ownDatabase ? '0' : '1');
-  const env = { ...process.env, DATABASE_URL: url, PORT: String(port), TRELLIS_DEMO: demo, TRELLIS_DATA_DIR: dataDir };
+  const env = {
+    ...process.env,
+    // a product start, not a development server: Express and every library then keep stacks to the logs
+    NODE_ENV: process.env.NODE_ENV ?? 'production',
+    DATABASE_URL: url,
+    PORT: String(port),
+    TRELLIS_DEMO: demo,
+    TRELLIS_DATA_DIR: dataDir,
+  };
   if (stopping) return;
   run('api', 'apps/api/src/main.ts', env);
   run('worker', 'apps/worker/src/main.ts', env);
