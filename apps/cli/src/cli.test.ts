@@ -188,6 +188,35 @@ describe('trellis ingest', () => {
     expect(sums.rows[0]).toEqual({ n: String(N), s: String(expectedSum), d: String(N) });
   }, 120_000);
 
+  it('prints what it committed and how to resume when the database ends its connections, then resumes exactly', async () => {
+    const f = await spendFixture(t.db);
+    const N = 60_000;
+    const rows = [HEADER];
+    for (let k = 0; k < N; k++) rows.push(line(`cut-${k}`));
+    const file = path.join(dir, 'cut.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const first = cli(['ingest', file, '--account', f.h.id, '--chunk', '1000']);
+    for (let waited = 0; (await count()) === 0 && waited < 60_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    // what a restart of PostgreSQL does to every session: busy ones fail their statement, idle ones get an 'error'
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'trellis-cli'`.execute(
+      t.db,
+    );
+    expect(await first.exited, first.output()).toBe(1);
+    const out = first.output();
+    expect(out).not.toMatch(/Unhandled 'error' event|\n\s+at /);
+    const committed = /Committed before it, in batch [0-9a-f-]{36}: (\d+) records/.exec(out);
+    expect(committed, out).not.toBeNull();
+    expect(out).toContain('Run the same command again: committed records come back as duplicates');
+    const partial = await count();
+    expect(partial).toBeLessThan(N);
+    expect(Number(committed![1])).toBe(partial);
+    const second = cli(['ingest', file, '--account', f.h.id, '--chunk', '1000']);
+    expect(await second.exited, second.output()).toBe(0);
+    expect(second.output()).toMatch(new RegExp(`duplicates\\s+${partial}\\b`));
+    expect(await count()).toBe(N);
+  }, 120_000);
+
   it('says how to point it at a database when there is none, and refuses a non-root account', async () => {
     const f = await spendFixture(t.db);
     const file = path.join(dir, 'one.csv');

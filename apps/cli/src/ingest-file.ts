@@ -44,6 +44,20 @@ export interface IngestFileResult extends Progress {
 
 export class FileError extends Error {}
 
+/**
+ * The ingest stopped part-way (the database went away, the disk filled, a connection was ended): `progress` counts
+ * only what was committed, so running the same command again stores the rest and nothing twice.
+ */
+export class IngestStopped extends Error {
+  constructor(
+    override readonly cause: Error,
+    readonly progress: Progress,
+    readonly batchId: string,
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
 type Row = (string | null)[];
 const FIELDS = spend.RECORD_FIELDS;
 const REQUIRED = FIELDS.filter((f) => f !== 'dealId' && f !== 'campaignId');
@@ -150,6 +164,9 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
 
   const connect = async () => {
     const c = new pg.Client({ connectionString: opts.url, application_name: 'trellis-cli' });
+    // A connection lost while idle emits 'error' (unhandled, it would end the process with a stack trace); its next
+    // query then fails, and that failure stops the ingest with its summary.
+    c.on('error', () => {});
     await c.connect();
     return c;
   };
@@ -164,6 +181,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   const idle: pg.Client[] = [];
   const rejects = createWriteStream(rejectsFile);
   rejects.write('line,eventId,reason,detail\n');
+  let batchId: string | null = null;
   try {
     const account = await client.query<{ ok: boolean }>('select id = root_id as ok from accounts where id = $1', [
       opts.rootId,
@@ -173,11 +191,12 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
       throw new FileError(
         `Account ${opts.rootId} is not a root account (a holding or a standalone premium client): spend goes to the root.`,
       );
-    const batchId = await spend.openBatch(exec, {
+    const batch = await spend.openBatch(exec, {
       rootId: opts.rootId,
       source: 'cli',
       fileName: path.basename(opts.file),
     });
+    batchId = batch;
     for (let i = 1; i < Math.max(1, opts.parallel ?? 2); i++) workers.push(await connect());
     idle.push(...workers);
 
@@ -206,8 +225,8 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
           copyFrom(`copy ${spend.STAGING_TABLE} (${spend.STAGING_COLUMNS.join(', ')}) from stdin`),
         );
         await pipeline(Readable.from([data]), stream);
-        const res = await spend.ingestStaged(ex, opts.rootId, batchId);
-        await spend.addToBatch(ex, opts.rootId, batchId, n, res);
+        const res = await spend.ingestStaged(ex, opts.rootId, batch);
+        await spend.addToBatch(ex, opts.rootId, batch, n, res);
         await c.query('commit');
         dbMs += performance.now() - f0;
         p.records += n;
@@ -282,12 +301,15 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
     await drain();
     return {
       ...p,
-      batchId,
+      batchId: batch,
       rejectsFile,
       reasons,
       seconds: (Date.now() - started) / 1000,
       databaseSeconds: dbMs / 1000,
     };
+  } catch (e) {
+    if (batchId === null || e instanceof FileError) throw e;
+    throw new IngestStopped(e instanceof Error ? e : new Error(String(e)), { ...p }, batchId);
   } finally {
     rejects.end();
     await once(rejects, 'finish').catch(() => {});

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { databaseUrl, NoDatabaseError } from './database-url';
-import { FileError, ingestFile } from './ingest-file';
+import { FileError, IngestStopped, ingestFile } from './ingest-file';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,8 +112,16 @@ program
     console.log(`  batch      ${res.batchId}`);
   });
 
+const AGAIN = 'Run the same command again: committed records come back as duplicates, the rest is stored.';
+
 program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof NoDatabaseError || e instanceof FileError) console.error(e.message);
+  if (e instanceof IngestStopped) {
+    const p = e.progress;
+    console.error(
+      `\nStopped: ${e.message}.\nCommitted before it, in batch ${e.batchId}: ${p.records} records ` +
+        `(accepted ${p.accepted}, duplicates ${p.duplicates}, rejected ${p.rejected}).\n${AGAIN}`,
+    );
+  } else if (e instanceof NoDatabaseError || e instanceof FileError) console.error(e.message);
   else if ((e as NodeJS.ErrnoException).code === 'ENOENT')
     console.error(`No such file: ${(e as NodeJS.ErrnoException).path}`);
   else console.error(`trellis: ${e instanceof Error ? e.message : String(e)}`);
