@@ -347,38 +347,79 @@ async function databaseUrl(): Promise<string> {
   const pgDir = path.join(dataDir, 'postgres');
   await stopStaleServer(embeddedDataDir(pgDir));
   log.info(`starting the embedded PostgreSQL in ${pgDir} (password in ${pgDir}.password)`);
-  embedded = await startEmbeddedPostgres({
-    dataDir: pgDir,
-    detached: true,
-    log: (l) => {
-      if (!stopping && /FATAL|PANIC|ERROR|\[embedded\]/.test(l))
-        for (const x of l.trim().split('\n'))
-          emit(
-            JSON.stringify({
-              level: /\[embedded\]/.test(x) ? 30 : 50,
-              time: new Date().toISOString(),
-              service: 'postgres',
-              msg: x,
-            }),
-            process.stderr,
-          );
-    },
-  });
+  const serverLog = (l: string) => {
+    if (!stopping && /FATAL|PANIC|ERROR|\[embedded\]/.test(l))
+      for (const x of l.trim().split('\n'))
+        emit(
+          JSON.stringify({
+            level: /\[embedded\]/.test(x) ? 30 : 50,
+            time: new Date().toISOString(),
+            service: 'postgres',
+            msg: x,
+          }),
+          process.stderr,
+        );
+  };
+  embedded = await startEmbeddedPostgres({ dataDir: pgDir, detached: true, log: serverLog });
   tell({ database: embedded.pid });
-  const server = embedded;
-  // the database server is a child like the others: if it dies, everything stops
-  setInterval(() => {
-    if (!stopping && !alive(server.pid)) {
-      log.error(`the database server (pid ${server.pid}) exited; stopping everything`);
-      embedded = undefined;
-      void shutdown(1);
-    }
-  }, 1000).unref();
+  watchDatabase(pgDir, embedded.port, serverLog);
   const admin = createDb(embedded.url, { max: 1 });
   const exists = await sql`select 1 from pg_database where datname = 'trellis'`.execute(admin);
   if (exists.rows.length === 0) await sql`create database trellis`.execute(admin);
   await admin.destroy();
   return embedded.urlFor('trellis');
+}
+
+/** When the embedded server last died (null while it runs): a process failing soon after is blamed on it. */
+let databaseDiedAt: number | null = null;
+const DATABASE_RESTARTS = 3;
+
+/**
+ * The embedded server is restarted when it dies (a crash, an out-of-memory kill): the api and the worker keep running
+ * and answer 503 or retry meanwhile. Up to three tries with back-off (1, 2, 4 s) per death; a server that then
+ * stays up 10 minutes earns its tries back. If it will not come back, everything stops, saying so.
+ */
+function watchDatabase(pgDir: string, port: number, serverLog: (l: string) => void) {
+  let tries = 0;
+  let upSince = Date.now();
+  let restarting = false;
+  const check = async () => {
+    if (stopping || restarting || !embedded || alive(embedded.pid)) {
+      if (embedded && !restarting && Date.now() - upSince > 600_000) tries = 0;
+      return;
+    }
+    restarting = true;
+    const dead = embedded.pid;
+    databaseDiedAt = Date.now();
+    while (!stopping) {
+      if (tries >= DATABASE_RESTARTS) {
+        log.error(
+          `the database server (pid ${dead}) died and did not come back after ${tries} tries; stopping everything`,
+        );
+        embedded = undefined;
+        return void shutdown(1);
+      }
+      const wait = 1000 * 2 ** tries++;
+      log.error(
+        `the database server (pid ${dead}) died; restarting it in ${wait / 1000} s (try ${tries} of ${DATABASE_RESTARTS})`,
+      );
+      await sleep(wait);
+      if (stopping) break;
+      try {
+        embedded = await startEmbeddedPostgres({ dataDir: pgDir, port, detached: true, log: serverLog });
+        tell({ database: embedded.pid });
+        writeRunFile();
+        upSince = Date.now();
+        databaseDiedAt = null;
+        log.info(`the database server is back (pid ${embedded.pid}) on port ${port}`);
+        break;
+      } catch (e) {
+        log.error(`the database server did not start: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    restarting = false;
+  };
+  setInterval(() => void check(), 1000).unref();
 }
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv) {
@@ -416,7 +457,11 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv) {
   child.on('exit', (code, sig) => {
     if (stopping) return;
     const how = sig ? `was killed (${sig})` : `exited with code ${code}`;
-    log.error(`${name} ${how}${entry.lastError ? `: ${entry.lastError}` : ''}; stopping everything`);
+    // the database dying first (or just now, before its watch noticed) is the cause to name
+    const databaseFirst =
+      (databaseDiedAt !== null && Date.now() - databaseDiedAt < 60_000) || (embedded && !alive(embedded.pid));
+    const cause = databaseFirst ? ' after the database server died' : '';
+    log.error(`${name} ${how}${cause}${entry.lastError ? `: ${entry.lastError}` : ''}; stopping everything`);
     void shutdown(1);
   });
   children.push(entry);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -204,4 +204,33 @@ describe('pnpm start supervision', () => {
     expect(run.out()).toContain(`cannot use the data folder ${dir}: a part of its path is a file, not a folder`);
     expect(run.out()).toContain('set TRELLIS_DATA_DIR to a writable folder');
   });
+
+  it(
+    'restarts the embedded database when it dies (kill -9), the api and worker riding it out',
+    { timeout: 300_000 },
+    async () => {
+      const dir = dataDir();
+      const port = await freePort();
+      const run = start(dir, port);
+      await ready(port, run);
+      const pidsOf = (re: RegExp) =>
+        processesOf(dir)
+          .filter((p) => re.test(p.cmd))
+          .map((p) => p.pid);
+      const [api] = pidsOf(/apps\/api\/src\/main\.ts/);
+      const [worker] = pidsOf(/apps\/worker\/src\/main\.ts/);
+      const postmaster = Number(readFileSync(path.join(dir, 'run.json'), 'utf8').match(/"database":(\d+)/)![1]);
+      process.kill(postmaster, 'SIGKILL');
+      await until(`the database to come back\n${run.out()}`, 120_000, () =>
+        /the database server is back \(pid \d+\)/.test(run.out()) ? true : undefined,
+      );
+      await ready(port, run);
+      expect(run.out()).toMatch(new RegExp(`the database server \\(pid ${postmaster}\\) died; restarting it`));
+      expect(pidsOf(/apps\/api\/src\/main\.ts/)).toEqual([api]);
+      expect(pidsOf(/apps\/worker\/src\/main\.ts/)).toEqual([worker]);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(processesOf(dir)).toEqual([]);
+    },
+  );
 });
