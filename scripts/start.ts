@@ -372,12 +372,14 @@ async function databaseUrl(): Promise<string> {
 
 /** When the embedded server last died (null while it runs): a process failing soon after is blamed on it. */
 let databaseDiedAt: number | null = null;
-const DATABASE_RESTARTS = 3;
+/** Waits before each restart try: a loaded machine may need a while before the dead server's backends are gone. */
+const RESTART_WAITS_S = [1, 2, 4, 8, 15, 30];
 
 /**
  * The embedded server is restarted when it dies (a crash, an out-of-memory kill): the api and the worker keep running
- * and answer 503 or retry meanwhile. Up to three tries with back-off (1, 2, 4 s) per death; a server that then
- * stays up 10 minutes earns its tries back. If it will not come back, everything stops, saying so.
+ * and answer 503 or retry meanwhile. Up to six tries per death, after 1, 2, 4, 8, 15 and 30 s (a start refused while
+ * the dead server's backends still hold its shared memory is tried again later); a server that then stays up 10
+ * minutes earns its tries back. If it will not come back, everything stops, saying so.
  */
 function watchDatabase(pgDir: string, port: number, serverLog: (l: string) => void) {
   let tries = 0;
@@ -392,18 +394,18 @@ function watchDatabase(pgDir: string, port: number, serverLog: (l: string) => vo
     const dead = embedded.pid;
     databaseDiedAt = Date.now();
     while (!stopping) {
-      if (tries >= DATABASE_RESTARTS) {
+      if (tries >= RESTART_WAITS_S.length) {
         log.error(
           `the database server (pid ${dead}) died and did not come back after ${tries} tries; stopping everything`,
         );
         embedded = undefined;
         return void shutdown(1);
       }
-      const wait = 1000 * 2 ** tries++;
+      const wait = RESTART_WAITS_S[tries++]!;
       log.error(
-        `the database server (pid ${dead}) died; restarting it in ${wait / 1000} s (try ${tries} of ${DATABASE_RESTARTS})`,
+        `the database server (pid ${dead}) died; restarting it in ${wait} s (try ${tries} of ${RESTART_WAITS_S.length})`,
       );
-      await sleep(wait);
+      await sleep(wait * 1000);
       if (stopping) break;
       try {
         embedded = await startEmbeddedPostgres({ dataDir: pgDir, port, detached: true, log: serverLog });
@@ -415,6 +417,7 @@ function watchDatabase(pgDir: string, port: number, serverLog: (l: string) => vo
         break;
       } catch (e) {
         log.error(`the database server did not start: ${e instanceof Error ? e.message : String(e)}`);
+        databaseDiedAt = Date.now();
       }
     }
     restarting = false;

@@ -68,14 +68,14 @@ export function start(dir: string, port: number, env: Record<string, string> = {
 }
 
 export async function until<T>(
-  what: string,
+  what: string | (() => string),
   ms: number,
   probe: () => Promise<T | undefined> | T | undefined,
 ): Promise<T> {
   for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 200))) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
   }
 }
 

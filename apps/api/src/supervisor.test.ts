@@ -221,8 +221,10 @@ describe('pnpm start supervision', () => {
       const [worker] = pidsOf(/apps\/worker\/src\/main\.ts/);
       const postmaster = Number(readFileSync(path.join(dir, 'run.json'), 'utf8').match(/"database":(\d+)/)![1]);
       process.kill(postmaster, 'SIGKILL');
-      await until(`the database to come back\n${run.out()}`, 120_000, () =>
-        /the database server is back \(pid \d+\)/.test(run.out()) ? true : undefined,
+      await until(
+        () => `the database to come back\n${run.out()}`,
+        120_000,
+        () => (/the database server is back \(pid \d+\)/.test(run.out()) ? true : undefined),
       );
       await ready(port, run);
       expect(run.out()).toMatch(new RegExp(`the database server \\(pid ${postmaster}\\) died; restarting it`));

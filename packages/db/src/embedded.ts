@@ -46,6 +46,8 @@ export interface EmbeddedOptions {
   rootFallbackDir?: string;
   /** Run the server in a process group of its own, so a Ctrl-C in the terminal reaches only the supervisor, which stops it last. */
   detached?: boolean;
+  /** How long a start may take to accept connections (crash recovery included) before it is stopped; 120 s. */
+  readyWithinMs?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -281,6 +283,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.detached ? { detached: true } : {}),
   });
+  const readyWithin = options.readyWithinMs ?? 120_000;
   const killOnExit = () => server.kill('SIGINT');
   process.once('exit', killOnExit);
   await new Promise<void>((resolve, reject) => {
@@ -289,13 +292,28 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       const line = d.toString();
       out += line;
       log(line);
-      if (line.includes('database system is ready to accept connections')) resolve();
+      // the whole output so far: a chunk boundary may fall inside the line
+      if (out.includes('database system is ready to accept connections')) resolve();
     });
     server.stdout!.on('data', (d: Buffer) => log(d.toString()));
     server.once('error', reject);
     server.once('exit', (code) =>
       reject(new Error(`postgres exited (${code}) before it was ready: ${out.trim().split('\n').slice(-3).join(' ')}`)),
     );
+    // a server that neither gets ready nor exits (a stuck recovery) is stopped, never waited on forever
+    const stuck = setTimeout(() => {
+      server.kill('SIGKILL');
+      reject(
+        new Error(
+          `postgres was not ready within ${readyWithin / 1000} s: ${out.trim().split('\n').slice(-3).join(' ')}`,
+        ),
+      );
+    }, readyWithin);
+    stuck.unref();
+    server.once('exit', () => clearTimeout(stuck));
+    server.stderr!.on('data', () => {
+      if (out.includes('database system is ready to accept connections')) clearTimeout(stuck);
+    });
   });
 
   if (legacy) {
