@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import { TRPCError } from '@trpc/server';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Db } from '@trellis/db';
+import { isDatabaseUnavailable, type Db } from '@trellis/db';
 import { createContextFactory } from './context';
 import type { Mailer } from './lib/mailer';
 import { reportCsvHandler } from './exports';
+import { BODY_LIMITS, boundedJsonBody, trpcErrorBody } from './lib/body';
+import { DATABASE_UNAVAILABLE } from './trpc';
+import { mayIngestSomewhere } from './routers/spend/ingest';
 import { createLogger, type Logger } from './lib/log';
 import {
   createMetrics,
@@ -25,6 +29,10 @@ export const MAX_BATCH_SIZE = 50;
 
 export interface AppOptions {
   db: Db;
+  /** A small pool of its own for /readyz (default: `db`), so a full pool never delays the readiness probe. */
+  probeDb?: Db;
+  /** An export making no progress for this long is ended (default EXPORT_STALL_MS). */
+  exportStallMs?: number;
   publicUrl: string;
   /** The built web app to serve; omitted or missing: api only. */
   webDist?: string;
@@ -103,13 +111,20 @@ export function createApp(opts: AppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/readyz', readyzHandler(opts.db, logger));
+  app.get('/readyz', readyzHandler(opts.probeDb ?? opts.db, logger));
   app.get(
     '/metrics',
     metricsHandler({ metrics, token: opts.metricsToken, behindProxy: opts.trustProxy !== undefined }),
   );
   // SPEC 10: the CSV export of a report, beside the API and authenticated like it
-  app.get('/exports/report.csv', reportCsvHandler({ db: opts.db, log: opts.log ?? ((l) => logger.error(l)) }));
+  app.get(
+    '/exports/report.csv',
+    reportCsvHandler({
+      db: opts.db,
+      log: opts.log ?? ((l) => logger.error(l)),
+      ...(opts.exportStallMs !== undefined ? { stallMs: opts.exportStallMs } : {}),
+    }),
+  );
   app.use('/trpc', mutationsNeedJsonOrBearer);
   const contextOf = createContextFactory({
     db: opts.db,
@@ -117,27 +132,30 @@ export function createApp(opts: AppOptions): Express {
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
     ...(opts.payments ? { payments: opts.payments } : {}),
   });
-  const trpc = (maxBodySize: number) =>
+  app.use(
+    '/trpc',
+    boundedJsonBody(async (req, res) => {
+      const c = await contextOf({ req, res });
+      if (req.path === '/spend.ingest' && (c.ingestKey || (c.user && (await mayIngestSomewhere(opts.db, c.user)))))
+        return BODY_LIMITS.ingest;
+      return c.user ? BODY_LIMITS.signedIn : BODY_LIMITS.anonymous;
+    }),
+  );
+  app.use(
+    '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: withUserNoted(contextOf),
-      maxBodySize,
+      createContext: withUserNoted(databaseUnavailableAs503(contextOf)),
+      // the body was read and bounded above (boundedJsonBody); tRPC parses the string it left
+      maxBodySize: BODY_LIMITS.ingest,
       maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: p, req }) => {
         noteError(req, p, error.code);
         if (error.code === 'INTERNAL_SERVER_ERROR')
           (opts.log ?? ((l: string) => logger.error(l)))(`[api] ${p ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },
-    });
-  // spend.ingest alone takes up to 10,000 records a call (a few MB of JSON); everything else at most 1 MB. The 16 MB
-  // only for a caller who is someone (a live ingest key or session), checked before the body is read: an anonymous
-  // body, refused anyway, stops at 1 MB, so nobody can make the api parse 16 MB requests without credentials
-  const ingestCalls = trpc(16 * 1024 * 1024);
-  const otherCalls = trpc(1024 * 1024);
-  app.use('/trpc', (req, res, next) => {
-    if (req.path !== '/spend.ingest') return otherCalls(req, res, next);
-    contextOf({ req, res }).then((c) => (c.user || c.ingestKey ? ingestCalls : otherCalls)(req, res, next), next);
-  });
+    }),
+  );
   // Source maps are never served, even if a build left some beside the app.
   app.use((req, res, next) => (/\.map$/i.test(req.path) ? void res.status(404).end() : next()));
   const dist = opts.webDist;
@@ -149,7 +167,36 @@ export function createApp(opts: AppOptions): Express {
       res.sendFile(path.join(dist, 'index.html'));
     });
   }
+  // Whatever fails outside tRPC's own handling answers JSON in tRPC's error shape, never Express's HTML page or a stack
+  // (whatever NODE_ENV is): 503 when the database is unavailable, 500 otherwise.
+  app.use(((err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const unavailable = isDatabaseUnavailable(err);
+    if (!unavailable)
+      (opts.log ?? ((l: string) => logger.error(l)))(`[api] ${req.path}: ${(err as Error).stack ?? String(err)}`);
+    if (unavailable) res.setHeader('Retry-After', '5');
+    res
+      .status(unavailable ? 503 : 500)
+      .json(
+        unavailable
+          ? trpcErrorBody('SERVICE_UNAVAILABLE', 503, DATABASE_UNAVAILABLE)
+          : trpcErrorBody('INTERNAL_SERVER_ERROR', 500, 'Something went wrong on our side; nothing was changed.'),
+      );
+  }) as ErrorRequestHandler);
   return app;
+}
+
+/** A context factory whose database failing (down, restarting, too slow) reads as tRPC's SERVICE_UNAVAILABLE. */
+function databaseUnavailableAs503<O, C>(factory: (o: O) => Promise<C>) {
+  return async (o: O) => {
+    try {
+      return await factory(o);
+    } catch (e) {
+      if (isDatabaseUnavailable(e))
+        throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause: e });
+      throw e;
+    }
+  };
 }
 
 /** The tRPC context factory, noting the caller's user id for the request's log line. */

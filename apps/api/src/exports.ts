@@ -3,12 +3,13 @@ import type { Request, Response } from 'express';
 import { sql, type RawBuilder } from 'kysely';
 import { ZodError } from 'zod';
 import { isDomainError, type ReportDimension } from '@trellis/domain';
-import { copyOut, reports, type Db } from '@trellis/db';
+import { copyOut, DatabaseBusyError, isDatabaseUnavailable, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
 import { csvRecords, textCellSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
 import { runInput, runSavedInput } from './routers/reports/shape';
+import { DATABASE_UNAVAILABLE } from './trpc';
 
 /**
  * Columns PostgreSQL writes itself (times, uuids, the auction-type enum) and the currency (an account's ISO 4217 code:
@@ -76,13 +77,30 @@ function refusal(e: unknown): { status: number; message: string } | null {
 
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** A reader that stops reading, or a database that stops sending, ends an export after this long without progress. */
+export const EXPORT_STALL_MS = 30_000;
+
 /**
  * `GET /exports/report.csv?input=<reports.run input>` or `?reportId=<saved report>[&from&to&clientId]` (SPEC 10):
  * authenticated like the API (session cookie or bearer), checked exactly like reports.run / reports.runSaved, then
  * streamed from PostgreSQL's `COPY ... TO STDOUT` with back-pressure: a header row, then one line per row.
+ *
+ * Every outcome releases the export's connection (issue 18): the client going away at any moment (even before the
+ * COPY starts), a reader or a database making no progress for `stallMs`, a failure. Exports hold connections of their
+ * own (`copyOut`'s small pool), so they never take those of other requests; when all are busy the export answers 503
+ * with Retry-After rather than waiting.
  */
-export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void }) {
+export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void; stallMs?: number }) {
+  const log = deps.log ?? console.error;
   return async (req: Request, res: Response) => {
+    // registered first: a client gone before anything below runs is still heard
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const unavailable = (message: string) => {
+      res.removeHeader('Content-Disposition');
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({ error: message });
+    };
     let planned: PlannedReport & { reportName?: string };
     try {
       const token = sessionTokenOf(req);
@@ -108,47 +126,54 @@ export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void })
             )
           : await planRun(actx, runInput.parse(JSON.parse(input ?? 'null')));
     } catch (e) {
+      if (gone.signal.aborted) return;
       const r = refusal(e);
-      if (!r) {
-        (deps.log ?? console.error)(`[api] /exports/report.csv: ${(e as Error).stack ?? String(e)}`);
-        res.status(500).json({ error: 'Something went wrong on our side.' });
-        return;
-      }
-      res.status(r.status).json({ error: r.message });
+      if (r) return void res.status(r.status).json({ error: r.message });
+      if (isDatabaseUnavailable(e)) return unavailable(DATABASE_UNAVAILABLE);
+      log(`[api] /exports/report.csv: ${(e as Error).stack ?? String(e)}`);
+      res.status(500).json({ error: 'Something went wrong on our side.' });
       return;
     }
-    await streamCsv(deps.db, planned, req, res).catch((e) => {
-      (deps.log ?? console.error)(`[api] /exports/report.csv stream: ${(e as Error).stack ?? String(e)}`);
-      if (!res.headersSent) res.status(500).json({ error: 'Something went wrong on our side.' });
-      else res.destroy();
+    if (gone.signal.aborted) return;
+    await streamCsv(deps.db, planned, res, gone.signal, deps.stallMs ?? EXPORT_STALL_MS).catch((e) => {
+      // the client went away or stalled: the export ended as it should, nothing to report
+      if (gone.signal.aborted) return;
+      if (!res.headersSent && e instanceof DatabaseBusyError)
+        return unavailable('Too many exports are running right now; try again in a moment.');
+      if (!res.headersSent && isDatabaseUnavailable(e)) return unavailable(DATABASE_UNAVAILABLE);
+      log(`[api] /exports/report.csv stream: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent) {
+        res.removeHeader('Content-Disposition');
+        res.status(500).json({ error: 'Something went wrong on our side.' });
+      } else res.destroy();
     });
   };
 }
 
-async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string }, req: Request, res: Response) {
+async function streamCsv(
+  db: Db,
+  planned: PlannedReport & { reportName?: string },
+  res: Response,
+  gone: AbortSignal,
+  stallMs: number,
+) {
   const { plan } = planned;
-  let closed = false;
-  req.on('close', () => {
-    closed = true;
-  });
   const range = await reports.reportRange(db, plan);
+  if (gone.aborted) return;
   const statement = csvStatement(reports.reportStatement(plan, range, { oneSort: true }), plan.groupBy).compile(db);
   const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
-  // headers are only sent with the first bytes: a statement failing before them still answers 500
-  res.status(200);
-  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
-  res.setHeader('Cache-Control', 'no-store');
   const records = csvRecords();
+  // resolves when the response drains, or at once when the client is gone (no 'drain' ever comes then)
   const drained = () =>
     new Promise<void>((resolve) => {
+      if (gone.aborted) return resolve();
       const done = () => {
         res.off('drain', done);
-        res.off('close', done);
+        gone.removeEventListener('abort', done);
         resolve();
       };
       res.on('drain', done);
-      res.on('close', done);
+      gone.addEventListener('abort', done);
     });
   // COPY ... TO STDOUT: PostgreSQL writes the CSV (header and quoting included); the stream is read with
   // back-pressure, so memory stays flat whatever the size; a client gone away ends the COPY
@@ -157,29 +182,47 @@ async function streamCsv(db: Db, planned: PlannedReport & { reportName?: string 
     statement,
     'format csv, header true',
     async (rows) => {
-      // COPY sends one message per row: gather them into writes of about 64 kB (one pass of csvRecords, one write
-      // each), so Node's cost per row is a push and its number cells, not a socket write
-      let pending: Buffer[] = [];
-      let size = 0;
-      const flush = async () => {
-        if (size === 0) return;
-        const out = records.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
-        pending = [];
-        size = 0;
-        if (!res.write(out)) await drained();
-      };
-      for await (const chunk of rows) {
-        if (closed) return;
-        pending.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        if (size >= 65_536) await flush();
+      // headers are only sent with the first bytes: a statement failing before them still answers 500
+      res.status(200);
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
+      res.setHeader('Cache-Control', 'no-store');
+      // no progress for stallMs on either side ends the response, which ends the COPY (its connection discarded)
+      const stall = setTimeout(() => res.destroy(), stallMs);
+      const progress = () => void stall.refresh();
+      const stop = () => rows.destroy();
+      gone.addEventListener('abort', stop);
+      try {
+        // COPY sends one message per row: gather them into writes of about 64 kB (one pass of csvRecords, one write
+        // each), so Node's cost per row is a push and its number cells, not a socket write
+        let pending: Buffer[] = [];
+        let size = 0;
+        const flush = async () => {
+          if (size === 0) return;
+          const out = records.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
+          pending = [];
+          size = 0;
+          if (!res.write(out)) await drained();
+          progress();
+        };
+        let n = 0;
+        for await (const chunk of rows) {
+          if (gone.aborted) return;
+          if ((++n & 255) === 1) progress(); // the database is sending (refreshed every 256 rows: it costs per call)
+          pending.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size >= 65_536) await flush();
+        }
+        if (!gone.aborted) await flush();
+        if (!gone.aborted && records.rest().length) throw new Error('export: COPY ended inside a record');
+      } finally {
+        clearTimeout(stall);
+        gone.removeEventListener('abort', stop);
       }
-      if (!closed) await flush();
-      if (!closed && records.rest().length) throw new Error('export: COPY ended inside a record');
     },
     // the grouping and the sort of a large export stay in memory (PostgreSQL's, bounded) instead of spilling to disk;
     // no JIT: PostgreSQL's row estimates of the report are low, and compiling costs more than it saves at that size
     { work_mem: '64MB', jit: 'off' },
   );
-  res.end();
+  if (!gone.aborted) res.end();
 }

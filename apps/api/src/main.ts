@@ -9,12 +9,26 @@ import { defaultWebDist, readEnv } from './env';
 
 const log = createLogger('api', { level: process.env.TRELLIS_LOG_LEVEL });
 
+/**
+ * The api's limits on the database (README, Operating): a connection (waiting for a free one, or connecting) 3 s, a
+ * statement 5 s on the server, an answer 6 s on the client (a server that stopped answering), a transaction left idle
+ * 30 s. The slowest requests of the benches take well under a second; exports have their own pool and no limit but
+ * their progress.
+ */
+const API_DB_TIMEOUTS = { connectMs: 3000, statementMs: 5000, queryMs: 6000, idleInTransactionMs: 30_000 };
+
 /** The api process: migrates, creates the first operator and the demo data, then serves /trpc, /healthz and the web app. */
 async function main() {
   const env = readEnv();
   log.level = env.TRELLIS_LOG_LEVEL;
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set (use `pnpm start` to run on the embedded database).');
-  const db = createDb(env.DATABASE_URL, { applicationName: 'trellis-api' });
+  // issue 21: a paused or vanished database makes requests fail within seconds (503), never hang
+  const db = createDb(env.DATABASE_URL, { applicationName: 'trellis-api', timeouts: API_DB_TIMEOUTS });
+  const probeDb = createDb(env.DATABASE_URL, {
+    max: 2,
+    applicationName: 'trellis-api-probe',
+    timeouts: { connectMs: 2000, statementMs: 2000, queryMs: 2500, idleInTransactionMs: 5000 },
+  });
   const publicUrl = env.TRELLIS_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   await withStartupLock(db, async () => {
     const applied = await migrateToLatest(db);
@@ -33,6 +47,7 @@ async function main() {
   if (env.TRELLIS_SMTP_URL) log.info(`mail is sent through ${new URL(env.TRELLIS_SMTP_URL).host}`);
   const app = createApp({
     db,
+    probeDb,
     publicUrl,
     webDist: env.TRELLIS_WEB_DIST ?? defaultWebDist(),
     mailer,
@@ -55,7 +70,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info(`stopping (${why})`);
-    server.close(() => void db.destroy().finally(() => process.exit(0)));
+    server.close(() => void Promise.all([db.destroy(), probeDb.destroy()]).finally(() => process.exit(0)));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 3000).unref();
   };

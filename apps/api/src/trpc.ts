@@ -11,7 +11,15 @@ import {
   type DomainErrorCode,
   type Role,
 } from '@trellis/domain';
-import { accounts, memberships, pgErrorCode, teams, UNIQUE_VIOLATION, type AccountWithPath } from '@trellis/db';
+import {
+  accounts,
+  isDatabaseUnavailable,
+  memberships,
+  pgErrorCode,
+  teams,
+  UNIQUE_VIOLATION,
+  type AccountWithPath,
+} from '@trellis/db';
 import type { Context } from './context';
 
 /** The one table that turns a domain refusal into a transport error (SPEC 9). */
@@ -107,12 +115,17 @@ const t = initTRPC.context<Context>().create({
  */
 const BAD_DATA: ReadonlySet<string> = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05']);
 
-/** Turns domain refusals and constraint races into their tRPC codes, keeping the readable message. */
+/** What a caller reads while the database is down, restarting or too slow to answer (issue 21). */
+export const DATABASE_UNAVAILABLE = 'The database is not answering right now; try again in a moment.';
+
+/** Turns domain refusals, constraint races and an unavailable database into their tRPC codes, with a readable message. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
   if (isDomainError(cause)) throw new TRPCError({ code: CODE_OF[cause.code], message: cause.message, cause });
+  if (isDatabaseUnavailable(cause))
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause });
   if (pgErrorCode(cause) === UNIQUE_VIOLATION) {
     throw new TRPCError({ code: 'CONFLICT', message: 'That already exists; reload and try again.', cause });
   }

@@ -36,7 +36,13 @@ async function main() {
   if (maxRange !== undefined && !/^[1-9][0-9]{0,15}$/.test(maxRange))
     throw new Error('TRELLIS_WORKER_MAX_RANGE must be a positive integer');
   const name = process.env.TRELLIS_WORKER_NAME ?? 'trellis-worker';
-  const db = createDb(url, { max: 4, applicationName: name });
+  // waiting for a connection is bounded (the step fails, is logged and retried); a rollup's statements may run long,
+  // so no statement limit
+  const db = createDb(url, {
+    max: 4,
+    applicationName: name,
+    timeouts: { connectMs: 10_000, idleInTransactionMs: 300_000 },
+  });
   const worker = await runWorker({
     db,
     heartbeatMs,

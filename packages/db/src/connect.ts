@@ -11,26 +11,112 @@ export interface ConnectOptions {
   /** Pool size; the api and worker each have their own pool. */
   max?: number;
   applicationName?: string;
+  /**
+   * Connections COPY streams (`copyOut`) may hold at once, in a pool of their own beside the main one (default 3):
+   * however many exports run, they never take the connections every other request needs. `copyOut` refuses with
+   * `DatabaseBusyError` when they are all in use rather than queueing.
+   */
+  copyMax?: number;
+  /**
+   * Limits that make a stalled or vanished server an error within seconds instead of a hang (issue 21). Omitted:
+   * none (tests and scripts). `connectMs` bounds both the wait for a free pooled connection and the connect itself
+   * (a paused server accepts the TCP connection but never answers); `statementMs` is PostgreSQL's statement_timeout
+   * (it cancels the statement on the server); `queryMs` is the client's own read timeout, for a server that no longer
+   * answers at all; `idleInTransactionMs` ends a transaction its client abandoned. COPY streams keep `connectMs`
+   * alone: their progress is watched by their consumer (an export stalls after its own timeout).
+   */
+  timeouts?: { connectMs?: number; statementMs?: number; queryMs?: number; idleInTransactionMs?: number };
+}
+
+/** Every connection, pooled or checked out, has an 'error' listener: a server going away must not crash the process. */
+function guarded(pool: pg.Pool, what: string): pg.Pool {
+  // An idle client losing its connection is reported on the pool; the pool replaces it. A pool being closed (its
+  // process stopping) hears the server end its idle connections: that is no error.
+  pool.on('error', (err) => {
+    if (!pool.ending && !pool.ended) console.error(`[db] ${what} connection error:`, err.message);
+  });
+  // A checked-out client (a Kysely transaction, a COPY) losing its connection emits 'error' on the client itself;
+  // the query in flight fails with the same error, which is how its caller hears of it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  return pool;
 }
 
 export function createDb(url: string, options: ConnectOptions = {}): Db {
-  const pool = new pg.Pool({
+  const t = options.timeouts;
+  const base: pg.PoolConfig = {
     connectionString: url,
-    max: options.max ?? 10,
     application_name: options.applicationName ?? 'trellis',
-  });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  // A pool being closed (its process stopping) hears the server end its idle connections: that is no error.
-  pool.on('error', (err) => {
-    if (!pool.ending && !pool.ended) console.error('[db] idle connection error:', err.message);
-  });
+    keepAlive: true,
+    ...(t?.connectMs ? { connectionTimeoutMillis: t.connectMs } : {}),
+  };
+  const idle = t?.idleInTransactionMs ? { idle_in_transaction_session_timeout: t.idleInTransactionMs } : {};
+  const pool = guarded(
+    new pg.Pool({
+      ...base,
+      max: options.max ?? 10,
+      ...(t?.statementMs ? { statement_timeout: t.statementMs } : {}),
+      ...(t?.queryMs ? { query_timeout: t.queryMs } : {}),
+      ...idle,
+    }),
+    'idle',
+  );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  pools.set(db, pool);
+  const copyMax = options.copyMax ?? 3;
+  let copy: pg.Pool | undefined;
+  pools.set(db, {
+    main: pool,
+    copyMax,
+    // made on the first COPY (most processes never run one), ended with the Db
+    copy: () =>
+      (copy ??= guarded(
+        new pg.Pool({
+          ...base,
+          max: copyMax,
+          application_name: `${base.application_name}-copy`,
+          ...idle,
+        }),
+        'idle copy',
+      )),
+  });
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    await Promise.all([destroy(), copy && !copy.ending ? copy.end() : undefined]);
+  };
   return db;
 }
 
+/** The database refuses more work for now (all COPY connections busy): answer 503, try again shortly. */
+export class DatabaseBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/**
+ * Whether an error means the database cannot be reached or does not answer in time (refused, reset, terminated by a
+ * restart, a timeout of ours, PostgreSQL shutting down or starting up): the request may succeed later, so the api
+ * answers 503, never 500.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  if (e instanceof DatabaseBusyError) return true;
+  const code = pgErrorCode(e);
+  // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57014 a statement timeout, 08xxx connection
+  // exceptions, 53300 too many connections, 25P03 idle-in-transaction timeout
+  if (code && (/^08/.test(code) || ['57P01', '57P02', '57P03', '57014', '53300', '25P03'].includes(code))) return true;
+  const sys = (e as { code?: unknown } | null)?.code;
+  if (typeof sys === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(sys))
+    return true;
+  const message = e instanceof Error ? e.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended/i.test(
+    message,
+  );
+}
+
 /** The pg pool under each Db made by createDb (COPY streams need a client of their own; Kysely cannot run them). */
-const pools = new WeakMap<object, pg.Pool>();
+const pools = new WeakMap<object, { main: pg.Pool; copy: () => pg.Pool; copyMax: number }>();
 
 /**
  * A SQL literal of a query parameter, for statements that take no parameters (COPY): strings quoted as
@@ -102,8 +188,12 @@ export async function copyOut<T>(
   consume: (rows: Readable) => Promise<T>,
   settings: Record<string, string> = {},
 ): Promise<T> {
-  const pool = pools.get(db);
-  if (!pool) throw new Error('copyOut needs a Db made by createDb');
+  const pooled = pools.get(db);
+  if (!pooled) throw new Error('copyOut needs a Db made by createDb');
+  const pool = pooled.copy();
+  // checked synchronously before connect (which counts a connection it opens at once): never queue behind the others
+  if (pool.idleCount === 0 && pool.totalCount >= pooled.copyMax)
+    throw new DatabaseBusyError(`all ${pooled.copyMax} export connections are in use`);
   const client = await pool.connect();
   let finished = false;
   try {

@@ -313,9 +313,27 @@ export async function readiness(
   return r;
 }
 
-export function readyzHandler(db: Db, logger?: Logger): RequestHandler {
+/**
+ * `/readyz`: 200 when ready, 503 with what is not. It answers within `withinMs` whatever the database does (a paused
+ * server reads as "does not answer"); give it a small pool of its own (`AppOptions.probeDb`), so a pool the requests
+ * or the exports have filled never makes it wait.
+ */
+export function readyzHandler(db: Db, logger?: Logger, withinMs = 3000): RequestHandler {
   return async (_req, res) => {
-    const r = await readiness(db, (part, err) => logger?.warn({ part, err }, 'not ready'));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Readiness>((resolve) => {
+      timer = setTimeout(() => {
+        logger?.warn({ part: 'database', withinMs }, 'not ready: the database did not answer in time');
+        resolve({
+          ready: false,
+          database: `does not answer within ${withinMs / 1000} s`,
+          schema: 'not checked',
+          worker: 'not checked',
+        });
+      }, withinMs);
+    });
+    const r = await Promise.race([readiness(db, (part, err) => logger?.warn({ part, err }, 'not ready')), late]);
+    clearTimeout(timer);
     res.setHeader('Cache-Control', 'no-store');
     res.status(r.ready ? 200 : 503).json(r);
   };

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { DomainError, type Actor } from '@trellis/domain';
+import { authorize, DomainError, roleAllows, type Actor } from '@trellis/domain';
 import { accounts, memberships, spend, teams } from '@trellis/db';
 import type { Context } from '../../context';
 import { assertMay, loadVisibleAccount, publicProcedure } from '../../trpc';
@@ -53,6 +53,23 @@ export async function ingestCaller(
   assertMay(actor, facts, 'spend.ingest');
   assertRootAccount(account);
   return { rootId: account.id, keyId: null, userId: ctx.user.id };
+}
+
+/**
+ * Whether a signed-in user may push spend into some root (operator role or better on it): only such a caller gets the
+ * large body of spend.ingest (issue 18). The procedure still checks the root the call names; a caller who may ingest
+ * into a root of its own can send that root a body of that size anyway, so naming another root gains it nothing.
+ */
+export async function mayIngestSomewhere(db: Context['db'], user: { id: string; platformOperator: boolean }) {
+  const held = await memberships.membershipsOfUser(db, user.id);
+  const actor: Actor = { userId: user.id, platformOperator: user.platformOperator, memberships: held };
+  for (const [accountId, role] of held) {
+    if (!roleAllows(role, 'spend.ingest')) continue;
+    const account = await accounts.findAccount(db, accountId);
+    if (account && account.parentId === null && authorize(actor, accounts.toFacts(account), 'spend.ingest').ok)
+      return true;
+  }
+  return false;
 }
 
 /**
