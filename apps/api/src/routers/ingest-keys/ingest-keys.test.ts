@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { codeOf, holdingWithAdmin, memberOf } from '../../testing';
+import { holdingWithAdmin, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 
