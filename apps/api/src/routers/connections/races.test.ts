@@ -22,6 +22,15 @@ async function connected() {
   await aAdmin.caller.connections.accept({ connectionId: req.id });
   const team = await aAdmin.caller.teams.create({ agencyId: A.id, name: 'Crew' });
   const report = await aAdmin.caller.reports.save({ accountId: A.id, name: 'Weekly', query });
+  const aDeal = await aAdmin.caller.deals.create({
+    accountId: A.id,
+    name: 'Agency deal',
+    publisher: 'P',
+    type: 'private_auction',
+    cpmMicros: 1,
+    currency: 'EUR',
+    dsps: ['dv360'],
+  });
   const pm = await pAdmin.caller.credits.addCard({ clientId: P.id, ...card });
   const topUp = await pAdmin.caller.credits.topUp({
     clientId: P.id,
@@ -32,7 +41,7 @@ async function connected() {
   const campaign = await pAdmin.caller.campaigns.create({ clientId: P.id, name: 'Own' });
   const invitation = await pAdmin.caller.members.invite({ accountId: P.id, email: 'new@x.test', role: 'analyst' });
   const platform = await userWithCaller(t.db, 'ops@trellis.test', { platformOperator: true });
-  return { op: platform, A, P, aAdmin, pAdmin, team, report, pm, topUp, campaign, invitation };
+  return { op: platform, A, P, aAdmin, pAdmin, team, report, aDeal, pm, topUp, campaign, invitation };
 }
 type World = Awaited<ReturnType<typeof connected>>;
 
@@ -47,7 +56,11 @@ const races: [string, (w: World) => Promise<unknown>, string][] = [
     (w) => w.aAdmin.caller.teams.assignClient({ teamId: w.team.id, clientId: w.P.id }),
     'NOT_FOUND',
   ],
-  ['campaigns.create', (w) => w.aAdmin.caller.campaigns.create({ clientId: w.P.id, name: 'Late' }), 'NOT_FOUND'],
+  [
+    'campaigns.create',
+    (w) => w.aAdmin.caller.campaigns.create({ clientId: w.P.id, name: 'Late', dealIds: [w.aDeal.id] }),
+    'NOT_FOUND',
+  ],
   [
     'campaigns.update',
     (w) => w.aAdmin.caller.campaigns.update({ campaignId: w.campaign.id, name: 'Renamed' }),
@@ -121,9 +134,10 @@ describe('procedures racing a disconnect', () => {
       select (select count(*) from audit_entries where account_id = ${w.P.id} and root_id <> ${w.P.id})::int
         + (select count(*) from campaigns where client_id = ${w.P.id} and root_id <> ${w.P.id})::int
         + (select count(*) from deals where owner_account_id = ${w.P.id} and root_id <> ${w.P.id})::int
-        + (select count(*) from payment_methods where client_id = ${w.P.id} and root_id <> ${w.P.id})::int as n`.execute(
-        t.db,
-      );
+        + (select count(*) from campaign_deals cd join deals d on d.id = cd.deal_id
+           where d.owner_account_id = ${w.A.id})::int
+        + (select count(*) from payment_methods where client_id = ${w.P.id} and root_id <> ${w.P.id})::int
+        as n`.execute(t.db);
       expect(stray.rows[0]!.n).toBe(0);
     },
   );
