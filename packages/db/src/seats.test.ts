@@ -86,19 +86,17 @@ describe('seat mappings in the database', () => {
 
   it("refuses a seat's current mapping to an account outside the seat's root, whichever side moves", async () => {
     const { h, a, c, u } = await tree();
-    const seat = await t.db
-      .transaction()
-      .execute((trx) =>
-        seats.insertSeat(trx, {
-          rootId: h.id,
-          dsp: 'dv360',
-          externalId: 'r1',
-          name: null,
-          account: h,
-          at: at('01'),
-          by: u.id,
-        }),
-      );
+    const seat = await t.db.transaction().execute((trx) =>
+      seats.insertSeat(trx, {
+        rootId: h.id,
+        dsp: 'dv360',
+        externalId: 'r1',
+        name: null,
+        account: h,
+        at: at('01'),
+        by: u.id,
+      }),
+    );
     // a client that has left the holding's tree (as after a disconnect) is no holder of the holding's seat
     await t.db.transaction().execute(async (trx) => {
       await accounts.setClientTier(trx, c.id, 'premium');
