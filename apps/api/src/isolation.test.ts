@@ -320,11 +320,11 @@ describe("a premium client's history does not follow it to its next agency (item
   });
 });
 
-describe('a client has one open request at a time (item 7)', () => {
-  it('cancels the earlier request when a new one is sent, and the cancelled one cannot be accepted', async () => {
+describe('a client has one open request of its own at a time (item 7)', () => {
+  it("cancels the client's earlier request when it sends a new one, and the cancelled one cannot be accepted", async () => {
     const w = await world();
     const toA = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
-    const fromC = await w.cAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id });
+    const toC = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id });
     const late = await w.aAdmin.caller.connections.accept({ connectionId: toA.id }).catch((e) => e);
     expect([late.code, late.message]).toEqual(['CONFLICT', 'This request is no longer open.']);
     // A sees only its own request, now cancelled; C sees only its own
@@ -332,11 +332,27 @@ describe('a client has one open request at a time (item 7)', () => {
       [toA.id, 'cancelled'],
     ]);
     expect((await w.cAdmin.caller.connections.list({ accountId: w.C.id })).items.map((c) => [c.id, c.state])).toEqual([
-      [fromC.id, 'requested'],
+      [toC.id, 'requested'],
     ]);
     expect((await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items.map((c) => c.state)).toEqual([
       'requested',
       'cancelled',
+    ]);
+  });
+
+  it("never lets an agency's unsolicited request cancel the request the client sent; the client sees both", async () => {
+    const w = await world();
+    const toA = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+    const fromC = await w.cAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id });
+    const seen = (await w.pAdmin.caller.connections.list({ accountId: w.P.id })).items;
+    expect(seen.map((c) => [c.id, c.state, c.requestedBySide, c.canRespond])).toEqual([
+      [fromC.id, 'requested', 'agency', true],
+      [toA.id, 'requested', 'client', false],
+    ]);
+    // the agency the client chose still answers it; accepting closes the unsolicited one
+    await w.aAdmin.caller.connections.accept({ connectionId: toA.id });
+    expect((await w.cAdmin.caller.connections.list({ accountId: w.C.id })).items.map((c) => [c.id, c.state])).toEqual([
+      [fromC.id, 'cancelled'],
     ]);
   });
 
@@ -750,16 +766,15 @@ describe('a transferred standard client', () => {
 });
 
 describe('one open request per client, in the database too', () => {
-  it('refuses a second open request at the database, and a cancelled one answers only that it is no longer open', async () => {
+  it("refuses a client's second open request of its own at the database; a cancelled one is no longer open", async () => {
     const w = await world();
-    // an agency's request, then the client's own (which replaces it): stage two open requests as before the rule
-    const fromA = await w.aAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
-    await t.db.updateTable('connections').set({ state: 'cancelled' }).where('id', '=', fromA.id).execute();
+    // the client's request to A, replaced by its request to C: then try to reopen the first, as before the rule
+    const toA = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
     const toC = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id });
     await t.db
       .updateTable('connections')
       .set({ state: 'requested' })
-      .where('id', '=', fromA.id)
+      .where('id', '=', toA.id)
       .execute()
       .catch(() => undefined);
     const open = await t.db
@@ -768,14 +783,16 @@ describe('one open request per client, in the database too', () => {
       .where('client_id', '=', w.P.id)
       .where('state', '=', 'requested')
       .execute();
-    // the database itself keeps one open request per client
+    // the database itself keeps one open request of the client's own
     expect(open.map((o) => o.id)).toEqual([toC.id]);
+    // and one open request between the same two, whoever sent it
+    expect(await codeOf(w.cAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.C.id }))).toBe('CONFLICT');
     const answers = await Promise.all([
       w.cAdmin.caller.connections.accept({ connectionId: toC.id }).then(
         () => 'ok',
         (e) => `${e.code}: ${e.message}`,
       ),
-      w.pAdmin.caller.connections.accept({ connectionId: fromA.id }).then(
+      w.aAdmin.caller.connections.accept({ connectionId: toA.id }).then(
         () => 'ok',
         (e) => `${e.code}: ${e.message}`,
       ),

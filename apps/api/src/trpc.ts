@@ -19,6 +19,7 @@ import {
   teams,
   UNIQUE_VIOLATION,
   type AccountWithPath,
+  type Trx,
 } from '@trellis/db';
 import type { Context } from './context';
 
@@ -64,6 +65,7 @@ const CODE_OF: Record<DomainErrorCode, TRPCError['code']> = {
   CARD_INVALID: 'BAD_REQUEST',
   IDEMPOTENCY_CONFLICT: 'CONFLICT',
   REFUND_TOO_LARGE: 'BAD_REQUEST',
+  CHANGED_MEANWHILE: 'CONFLICT',
 };
 
 function fieldErrorsOf(cause: unknown): Record<string, string> | undefined {
@@ -180,6 +182,29 @@ export async function loadVisibleAccountOf(
     if (isDomainError(e)) throw new DomainError('NOT_FOUND', missing);
     throw e;
   }
+}
+
+/**
+ * Inside a write transaction, holds an account that was checked before it where it is (a move waits for the end of
+ * the transaction, and this waits for a move under way), and reads it again. If it moved meanwhile (a disconnect,
+ * connection or transfer), the checks made on the old tree no longer hold: NOT_FOUND (`missing`) when it is out of the
+ * caller's sight now, CHANGED_MEANWHILE (try again) otherwise. Returns the account as it is now.
+ */
+export async function pinAccount(
+  trx: Trx,
+  ctx: { actor: Actor },
+  account: Pick<AccountWithPath, 'id' | 'rootId' | 'parentId'>,
+  missing = 'Account not found.',
+): Promise<AccountWithPath> {
+  await accounts.lockAgainstMove(trx, [account.id]);
+  const now = await accounts.findAccount(trx, account.id);
+  if (now && now.rootId === account.rootId && now.parentId === account.parentId) return now;
+  if (!now || !authorize(ctx.actor, accounts.toFacts(now), 'account.view').ok)
+    throw new DomainError('NOT_FOUND', missing);
+  throw new DomainError(
+    'CHANGED_MEANWHILE',
+    'This account moved to another organisation meanwhile; reload and try again.',
+  );
 }
 
 /** Throws the refusal unless the actor may perform the action on the account; returns the granting role. */

@@ -143,4 +143,22 @@ describe('accounts in the database', () => {
     expect(await sqlState(sql`update campaigns set client_id = ${c2.id} where id = ${id}`.execute(t.db))).toBe('23514');
     expect(await sqlState(sql`update campaigns set name = 'Summer' where id = ${id}`.execute(t.db))).toBe('ok');
   });
+
+  it("refuses a client's team from another root, and its move with the team still set", async () => {
+    const h = await holding();
+    const a = await child(h, 'agency', 'Agency');
+    const c = await child(a, 'client', 'C');
+    const h2 = await holding('Other');
+    const a2 = await child(h2, 'agency', 'A2');
+    const team = randomUUID();
+    const other = randomUUID();
+    await sql`insert into teams (id, root_id, agency_id, name, name_key)
+      values (${team}, ${h.id}, ${a.id}, 'Crew', 'crew'), (${other}, ${h2.id}, ${a2.id}, 'Crew', 'crew')`.execute(t.db);
+    expect(await sqlState(sql`update accounts set team_id = ${other} where id = ${c.id}`.execute(t.db))).toBe('23503');
+    expect(await sqlState(sql`update accounts set team_id = ${team} where id = ${c.id}`.execute(t.db))).toBe('ok');
+    const move = sql`update accounts set parent_id = ${a2.id}, root_id = ${h2.id} where id = ${c.id}`;
+    expect(await sqlState(move.execute(t.db))).toBe('23503');
+    await sql`update accounts set team_id = null where id = ${c.id}`.execute(t.db);
+    expect(await sqlState(move.execute(t.db))).toBe('ok');
+  });
 });

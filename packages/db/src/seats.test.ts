@@ -83,4 +83,44 @@ describe('seat mappings in the database', () => {
     expect(pgErrorCode(err)).toBe('23505');
     expect((await seats.findSeat(t.db, s2.id))!.holderAccountId).toBe(h.id);
   });
+
+  it("refuses a seat's current mapping to an account outside the seat's root, whichever side moves", async () => {
+    const { h, a, c, u } = await tree();
+    const seat = await t.db.transaction().execute((trx) =>
+      seats.insertSeat(trx, {
+        rootId: h.id,
+        dsp: 'dv360',
+        externalId: 'r1',
+        name: null,
+        account: h,
+        at: at('01'),
+        by: u.id,
+      }),
+    );
+    // a client that has left the holding's tree (as after a disconnect) is no holder of the holding's seat
+    await t.db.transaction().execute(async (trx) => {
+      await accounts.setClientTier(trx, c.id, 'premium');
+      await accounts.moveClient(trx, c.id, null);
+    });
+    const err = await t.db
+      .transaction()
+      .execute((trx) => seats.moveSeat(trx, seat, c, at('02'), u.id))
+      .catch((e) => e);
+    expect(pgErrorCode(err)).toBe('23503');
+    expect((await seats.findSeat(t.db, seat.id))!.holderAccountId).toBe(h.id);
+    // nor may a client move out of the tree while it holds one of the tree's seats
+    await t.db.transaction().execute((trx) => accounts.moveClient(trx, c.id, a));
+    await t.db.transaction().execute((trx) => seats.moveSeat(trx, seat, c, at('03'), u.id));
+    const moveErr = await t.db
+      .transaction()
+      .execute((trx) => accounts.moveClient(trx, c.id, null))
+      .catch((e) => e);
+    expect(pgErrorCode(moveErr)).toBe('23503');
+    expect((await accounts.findAccount(t.db, c.id))!.rootId).toBe(h.id);
+    // the history keeps a former holder that has left since
+    const s2 = (await seats.findSeat(t.db, seat.id))!;
+    await t.db.transaction().execute((trx) => seats.moveSeat(trx, s2, a, at('04'), u.id));
+    await t.db.transaction().execute((trx) => accounts.moveClient(trx, c.id, null));
+    expect((await seats.seatHistory(t.db, seat.id)).map((r) => r.accountName)).toEqual(['A', 'C', 'H']);
+  });
 });

@@ -3,6 +3,7 @@ import {
   assertMayDisconnect,
   assertMayRequest,
   closeOtherRequests,
+  requestsClosedByNew,
   CONNECTION_REQUEST_TTL_MS,
   currentState,
   transition,
@@ -99,6 +100,27 @@ describe('the connection state machine (SPEC 2.2)', () => {
     expect(closeOtherRequests(open, fresh)).toEqual([
       { id: 'new', state: 'cancelled' },
       { id: 'old', state: 'expired' },
+    ]);
+  });
+
+  it.each([
+    ['a client replaces only its own earlier request', 'client', ['mine']],
+    ["an agency's request cancels nothing the client sent", 'agency', []],
+  ] as const)('%s (and an expired one between the same two is closed)', (_, side, closed) => {
+    const open = [
+      { id: 'mine', agencyId: 'x', state: 'requested' as const, requestedBySide: 'client' as const, requestedAt },
+      { id: 'incoming', agencyId: 'y', state: 'requested' as const, requestedBySide: 'agency' as const, requestedAt },
+      {
+        id: 'stale',
+        agencyId: 'z',
+        state: 'requested' as const,
+        requestedBySide: 'agency' as const,
+        requestedAt: new Date(requestedAt.getTime() - CONNECTION_REQUEST_TTL_MS),
+      },
+    ];
+    expect(requestsClosedByNew(side, 'z', open, fresh)).toEqual([
+      ...closed.map((id) => ({ id, state: 'cancelled' })),
+      { id: 'stale', state: 'expired' },
     ]);
   });
 

@@ -89,8 +89,28 @@ function invalid(message: string): DomainError {
 }
 
 /**
- * A client has at most one open request (SPEC 2.2): a new request replaces the earlier ones, and accepting a
- * connection cancels every other open request of that client. Given the client's other stored open requests, the
+ * The client's open requests that a new request from `side` to `agencyId` closes (SPEC 2.2): a client's new request
+ * replaces its own earlier one; a request an agency sends never cancels one the client sent (the client sees incoming
+ * requests beside its own and chooses). Either way an expired one between the same two is closed, to make room.
+ */
+export function requestsClosedByNew<T extends ConnectionFacts & { id: string; agencyId: string }>(
+  side: Side,
+  agencyId: string,
+  open: readonly T[],
+  now: Date,
+): { id: string; state: 'expired' | 'cancelled' }[] {
+  return closeOtherRequests(
+    open.filter(
+      (c) =>
+        (side === 'client' && c.requestedBySide === 'client') ||
+        (c.agencyId === agencyId && currentState(c, now) === 'expired'),
+    ),
+    now,
+  );
+}
+
+/**
+ * Accepting a connection cancels every other open request of that client (SPEC 2.2). Given the client's other stored open requests, the
  * state each one is closed with: `expired` when its 14 days are over anyway, otherwise `cancelled`.
  */
 export function closeOtherRequests<T extends ConnectionFacts & { id: string }>(

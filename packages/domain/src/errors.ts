@@ -39,7 +39,8 @@ export type DomainErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'CARD_INVALID'
   | 'IDEMPOTENCY_CONFLICT'
-  | 'REFUND_TOO_LARGE';
+  | 'REFUND_TOO_LARGE'
+  | 'CHANGED_MEANWHILE';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -103,6 +103,22 @@ export async function lockAccount(trx: Trx, id: string): Promise<void> {
   await trx.selectFrom('accounts').select('id').where('id', '=', id).forUpdate().execute();
 }
 
+/**
+ * Holds the accounts where they are until the transaction ends: a move (a connection, disconnect or transfer, which
+ * takes `lockAccount` first) waits for it, and it waits for a move under way. Other readers and writers of the rows
+ * (and other holders) do not wait: the lock is FOR KEY SHARE, which conflicts only with FOR UPDATE.
+ */
+export async function lockAgainstMove(trx: Trx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', 'in', [...new Set(ids)].sort())
+    .orderBy('id')
+    .forKeyShare()
+    .execute();
+}
+
 export async function siblingNameTaken(db: Db | Trx, parentId: string | null, nameKey: string): Promise<boolean> {
   const row = await db
     .selectFrom('accounts')

@@ -76,6 +76,12 @@ export async function lockInvitationByTokenHash(trx: Trx, tokenHash: string): Pr
   return r && toInvitation(r);
 }
 
+/** An invitation by id, without locking. */
+export async function findInvitation(db: Db | Trx, id: string): Promise<Invitation | undefined> {
+  const r = await db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && toInvitation(r);
+}
+
 export async function lockInvitation(trx: Trx, id: string): Promise<Invitation | undefined> {
   const r = await trx.selectFrom('invitations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   return r && toInvitation(r);
@@ -150,7 +156,7 @@ export async function revokePlacedFromAbove(trx: Trx, accountId: string, by: str
 }
 
 /** An invitation by its token hash, without locking (for showing it before acceptance). */
-export async function findInvitationByTokenHash(db: Db, tokenHash: string): Promise<Invitation | undefined> {
+export async function findInvitationByTokenHash(db: Db | Trx, tokenHash: string): Promise<Invitation | undefined> {
   const r = await db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
   return r && toInvitation(r);
 }

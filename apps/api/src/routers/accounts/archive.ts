@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { archiveDecision, assertArchivable, DomainError, refusalError } from '@trellis/domain';
 import { accounts } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { authedProcedure, loadVisibleAccount } from '../../trpc';
+import { authedProcedure, loadVisibleAccount, pinAccount } from '../../trpc';
 import { accountOut, id, toAccountOut } from '../shapes';
 
 /**
@@ -21,6 +21,8 @@ export const archiveAccountRoute = authedProcedure
       throw new DomainError('FORBIDDEN_BY_SCOPE', `Only an admin of "${parent!.name}" may archive this account.`);
     if (!d.ok) throw refusalError(d);
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       await accounts.lockAccount(trx, account.id);
       const fresh = (await accounts.findAccount(trx, account.id))!;
       if (fresh.archivedAt) throw new DomainError('ACCOUNT_ARCHIVED', 'This account is already archived.');

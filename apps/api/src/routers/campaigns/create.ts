@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertCampaignOwner, assertDealsUsable, dealUsableBy, validateCampaign } from '@trellis/domain';
 import { accounts, campaigns, deals } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccount } from '../../trpc';
+import { assertMay, authedProcedure, loadVisibleAccount, pinAccount } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
 import { micros, text } from '../inputs';
 
@@ -33,6 +33,8 @@ export const createCampaignRoute = authedProcedure
       })),
     );
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       const created = await campaigns.insertCampaign(trx, {
         rootId: account.rootId,
         clientId: account.id,

@@ -10,7 +10,7 @@ import {
 } from '@trellis/domain';
 import { campaigns, credits, deals } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
 import { micros, text } from '../inputs';
 
@@ -55,6 +55,8 @@ export const updateCampaignRoute = authedProcedure
       );
     }
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account, 'Campaign not found.');
       const updated = await campaigns.updateCampaign(trx, found.id, {
         name: v.name,
         budgetMicros: v.budgetMicros,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertPlatformOperator, DomainError } from '@trellis/domain';
 import { accounts, connections } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { authedProcedure, loadVisibleAccount } from '../../trpc';
+import { authedProcedure, loadVisibleAccount, pinAccount } from '../../trpc';
 import { accountOut, id, toAccountOut } from '../shapes';
 
 /** A platform operator promotes a standard client to premium; it keeps its current connection (SPEC 2.2). */
@@ -17,6 +17,8 @@ export const promoteRoute = authedProcedure
     if (account.clientTier === 'premium')
       throw new DomainError('CONNECTION_INVALID', 'This client is already premium.');
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       await accounts.setClientTier(trx, account.id, 'premium');
       // a client transferred to its agency already has its accepted connection, which promotion keeps
       if (account.parentId && !(await connections.activeForClient(trx, account.id))) {

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import {
   assertMayRequest,
   authorize,
-  closeOtherRequests,
   currentState,
   DomainError,
   refusalError,
+  requestsClosedByNew,
   type Actor,
   type Side,
 } from '@trellis/domain';
@@ -65,8 +65,9 @@ function callerSide(
 
 /**
  * Either side asks to connect, naming the other's account id (SPEC 2.2). The caller must administer their own side;
- * the client must be a premium client with no agency. A client has one open request at a time: this one replaces
- * (cancels) any earlier one.
+ * the client must be a premium client with no agency. A client has one open request of its own at a time: its new
+ * one replaces (cancels) its earlier one. A request from an agency cancels nothing: the client sees the requests it
+ * received beside its own and chooses (accepting one cancels the others).
  */
 export const requestConnectionRoute = authedProcedure
   .input(z.object({ clientId: id, agencyId: id }))
@@ -102,7 +103,8 @@ export const requestConnectionRoute = authedProcedure
       if (open.some((c) => c.agencyId === agency.id && currentState(c, now) === 'requested')) {
         throw new DomainError('CONNECTION_INVALID', 'A request between these two is already pending.');
       }
-      for (const close of closeOtherRequests(open, now))
+      // the client's own earlier request gives way to its new one; a request from an agency cancels nothing of the client's
+      for (const close of requestsClosedByNew(side, agency.id, open, now))
         await connections.setState(trx, close.id, { state: close.state });
       const c = await connections.insertConnection(trx, {
         rootId: agency.rootId,

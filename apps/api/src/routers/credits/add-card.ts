@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError, validateCard } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { authedProcedure } from '../../trpc';
+import { authedProcedure, pinAccount } from '../../trpc';
 import { text } from '../inputs';
 import { id } from '../shapes';
 import { loadClient, paymentMethodOut, toPaymentMethodOut } from './load';
@@ -38,6 +38,8 @@ export const addCardRoute = authedProcedure
         number: 'refused by the payment provider',
       });
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       const pm = await credits.insertPaymentMethod(trx, {
         rootId: account.rootId,
         clientId: account.id,

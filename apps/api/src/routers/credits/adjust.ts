@@ -8,7 +8,7 @@ import {
 } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { authedProcedure, loadVisibleAccount } from '../../trpc';
+import { authedProcedure, loadVisibleAccount, pinAccount } from '../../trpc';
 import { id, iso } from '../shapes';
 import { text } from '../inputs';
 import { micros, signedAmountIn } from './load';
@@ -29,6 +29,8 @@ export const adjustRoute = authedProcedure
       });
     const amountMicros = parseSignedMicros(input.amountMicros, 'amountMicros');
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       const now = ctx.now();
       const acc = await credits.lockCreditAccount(trx, account.id);
       const reason = assertAdjustmentAllowed({ balanceMicros: acc.balanceMicros, amountMicros, reason: input.reason });

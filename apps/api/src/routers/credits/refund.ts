@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertRefundAllowed, DomainError, lowBalanceCrossing, parsePositiveMicros } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { text } from '../inputs';
 import { amountIn, topUpOut, toTopUpOut } from './load';
@@ -36,6 +36,8 @@ export const refundRoute = authedProcedure
         topUpId: 'this top-up was not paid',
       });
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account, MISSING);
       const now = ctx.now();
       const acc = await credits.lockCreditAccount(trx, account.id);
       const topUp = (await credits.findTopUp(trx, found.id, { forUpdate: true }))!;

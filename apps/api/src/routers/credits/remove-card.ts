@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { paymentMethodOut, toPaymentMethodOut } from './load';
 
@@ -19,6 +19,8 @@ export const removeCardRoute = authedProcedure
     assertMayOf(ctx.actor, facts, 'credits.view', MISSING);
     assertMay(ctx.actor, { ...facts, archived: false }, 'paymentMethods.manage');
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account, MISSING);
       await credits.removePaymentMethod(trx, pm.id, ctx.user.id, ctx.now());
       const out = toPaymentMethodOut(pm, ctx.now());
       await recordAudit(trx, ctx, {

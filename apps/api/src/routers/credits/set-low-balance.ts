@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseThreshold } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { authedProcedure } from '../../trpc';
+import { authedProcedure, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { amountIn, loadClient, micros } from './load';
 
@@ -17,6 +17,8 @@ export const setLowBalanceRoute = authedProcedure
     const { account } = await loadClient(ctx, input.clientId, 'credits.topUp');
     const threshold = parseThreshold(input.thresholdMicros);
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       const acc = await credits.lockCreditAccount(trx, account.id);
       const below = acc.balanceMicros < threshold;
       await credits.setCreditState(trx, account.id, {

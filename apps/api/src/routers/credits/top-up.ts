@@ -11,7 +11,7 @@ import {
 } from '@trellis/domain';
 import { credits, type TopUp } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { authedProcedure } from '../../trpc';
+import { authedProcedure, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { text } from '../inputs';
 import { amountIn, loadClient, topUpOut, toTopUpOut } from './load';
@@ -69,6 +69,8 @@ export const topUpRoute = authedProcedure
       });
 
     const result = await ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account);
       const now = ctx.now();
       const claimed = await credits.claimTopUp(trx, {
         rootId: account.rootId,

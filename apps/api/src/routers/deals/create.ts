@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { authorize, DEAL_TYPES, DomainError, refusalError, validateDeal } from '@trellis/domain';
 import { deals } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { accountProcedure } from '../../trpc';
+import { accountProcedure, pinAccount } from '../../trpc';
 import { dealOut, toDealOut } from '../shapes';
 import { instant, micros, text } from '../inputs';
 
@@ -45,6 +45,8 @@ export const createDealRoute = accountProcedure(createDealInput)
       ctx.account,
     );
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, ctx.account);
       // unique within the branch, not the organisation: a sibling's deal is never revealed (SPEC 5, 12)
       if (await deals.dealIdTakenInBranch(trx, ctx.account.id, deal.dealId)) {
         throw new DomainError(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertRevocable, DomainError } from '@trellis/domain';
-import { invitations } from '@trellis/db';
+import { accounts, invitations } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMayOf, authedProcedure, loadVisibleAccountOf } from '../../trpc';
 import { id, invitationOut, toInvitationOut } from '../shapes';
@@ -10,9 +10,16 @@ export const revokeInvitationRoute = authedProcedure
   .output(invitationOut.extend({ revokedAt: z.string() }))
   .mutation(async ({ ctx, input }) =>
     ctx.db.transaction().execute(async (trx) => {
-      const invitation = await invitations.lockInvitation(trx, input.invitationId);
-      if (!invitation) throw new DomainError('NOT_FOUND', 'Invitation not found.');
-      const { facts } = await loadVisibleAccountOf(ctx, invitation.accountId, 'Invitation not found.');
+      // its account first, then the row: a disconnect locks the client, then revokes what its agency placed there
+      const peek = await invitations.findInvitation(trx, input.invitationId);
+      if (!peek) throw new DomainError('NOT_FOUND', 'Invitation not found.');
+      await accounts.lockAgainstMove(trx, [peek.accountId]);
+      const invitation = (await invitations.lockInvitation(trx, input.invitationId))!;
+      const { facts } = await loadVisibleAccountOf(
+        { db: trx, actor: ctx.actor },
+        invitation.accountId,
+        'Invitation not found.',
+      );
       assertMayOf(ctx.actor, facts, 'members.invite', 'Invitation not found.');
       const now = ctx.now();
       assertRevocable(invitation, now);

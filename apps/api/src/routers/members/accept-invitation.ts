@@ -27,6 +27,9 @@ export const acceptInvitationRoute = publicProcedure
   .mutation(async ({ ctx, input }) => {
     const now = ctx.now();
     const result = await ctx.db.transaction().execute(async (trx) => {
+      // its account first, then the row: a disconnect locks the client, then revokes what its agency placed there
+      const peek = await invitations.findInvitationByTokenHash(trx, hashToken(input.token));
+      if (peek) await accounts.lockAgainstMove(trx, [peek.accountId]);
       const invitation = await invitations.lockInvitationByTokenHash(trx, hashToken(input.token));
       if (!invitation) throw new DomainError('NOT_FOUND', 'This invitation link is not valid.');
       assertInvitationUsable(invitation, now);

@@ -3,7 +3,7 @@ import { DomainError, INVITATION_TTL_MS, normalizeEmail } from '@trellis/domain'
 import { invitations, memberships, teams, users } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { hashToken, newToken } from '../../lib/secrets';
-import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id, invitationOut, role, toInvitationOut } from '../shapes';
 import { email } from '../inputs';
 
@@ -36,6 +36,8 @@ export const inviteRoute = authedProcedure
     const email = normalizeEmail(input.email);
     const now = ctx.now();
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, account, team ? 'Team not found.' : undefined);
       const existing = await users.findUserByEmail(trx, email);
       if (
         existing &&

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { accountProcedure } from '../../trpc';
+import { accountProcedure, pinAccount } from '../../trpc';
 import { filtersOf, reportName, savedOut, savedQueryIn } from './shape';
 
 /** reports.save: a named query on the account (any role that may run reports there). */
@@ -16,6 +16,8 @@ export const saveReportRoute = accountProcedure({ name: reportName, query: saved
     validateReportQuery({ ...range, groupBy: q.groupBy, filters: filtersOf(q.filters) });
     const query = { ...q, groupBy: [...q.groupBy] as (typeof REPORT_DIMENSIONS)[number][] };
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, ctx.account);
       const r = await reports.insertSaved(trx, {
         rootId: ctx.account.rootId,
         accountId: ctx.account.id,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMayOf, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
+import { assertMayOf, authedProcedure, loadVisibleAccount, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { loadSaved } from './plan';
 
@@ -33,6 +33,8 @@ export const shareReportRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const { report, client } = await shareTarget(ctx, input);
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the client stays where it is, or is found moved
+      await pinAccount(trx, ctx, client);
       const added = await reports.insertShare(trx, {
         rootId: report.rootId,
         reportId: report.id,
@@ -60,6 +62,8 @@ export const unshareReportRoute = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const { report, client } = await shareTarget(ctx, input);
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the client stays where it is, or is found moved
+      await pinAccount(trx, ctx, client);
       const removed = await reports.deleteShare(trx, {
         rootId: report.rootId,
         reportId: report.id,

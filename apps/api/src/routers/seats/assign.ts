@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSeatTarget, authorize, classifySeatMove, refusalError } from '@trellis/domain';
+import { assertSeatTarget, authorize, classifySeatMove, DomainError, refusalError } from '@trellis/domain';
 import { accounts, seats } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { authedProcedure, loadVisibleAccount } from '../../trpc';
@@ -11,11 +11,19 @@ export const assignSeatRoute = authedProcedure
   .input(z.object({ seatId: id, accountId: id }))
   .output(seatOut)
   .mutation(async ({ ctx, input }) => {
-    await loadVisibleSeat(ctx, input.seatId);
-    const { account: target } = await loadVisibleAccount(ctx, input.accountId);
+    // the common refusals, answered before any lock; everything is checked again under the locks below
+    const before = (await loadVisibleSeat(ctx, input.seatId)).seat;
+    await loadVisibleAccount(ctx, input.accountId);
     return ctx.db.transaction().execute(async (trx) => {
+      const scoped = { db: trx, actor: ctx.actor };
+      // The holder and the target stay where they are, then the seat: a disconnect (or transfer) locks the client it
+      // moves before it hands back the seats it holds, so either it sees this move, or this sees the client gone.
+      await accounts.lockAgainstMove(trx, [before.holderAccountId, input.accountId]);
       await seats.lockSeat(trx, input.seatId);
-      const { seat, holder } = await loadVisibleSeat({ db: trx, actor: ctx.actor }, input.seatId);
+      const { seat, holder } = await loadVisibleSeat(scoped, input.seatId);
+      if (seat.holderAccountId !== before.holderAccountId)
+        throw new DomainError('CHANGED_MEANWHILE', 'This seat was reassigned meanwhile; reload and try again.');
+      const { account: target } = await loadVisibleAccount(scoped, input.accountId);
       const move = classifySeatMove(
         { linkedBy: seat.linkedByAccountId, holder, previousHolder: await seats.previousHolder(trx, seat.id) },
         target,

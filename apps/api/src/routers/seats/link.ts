@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertSeatTarget, DomainError, DSPS, validateExternalSeatId } from '@trellis/domain';
 import { seats } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { accountProcedure } from '../../trpc';
+import { accountProcedure, pinAccount } from '../../trpc';
 import { seatOut, toSeatOut } from '../shapes';
 import { text } from '../inputs';
 
@@ -18,6 +18,8 @@ export const linkSeatRoute = accountProcedure({ dsp: dspInput, seatId: text(200)
     ctx.may('seats.link');
     const externalId = validateExternalSeatId(input.seatId);
     return ctx.db.transaction().execute(async (trx) => {
+      // the checks above read the tree before this transaction: the account stays where it is, or is found moved
+      await pinAccount(trx, ctx, ctx.account);
       if (await seats.seatExists(trx, input.dsp, externalId)) {
         throw new DomainError('SEAT_ALREADY_LINKED', 'This seat is already linked in Trellis.', {
           seatId: 'already linked',

@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf } from '../../testing';
+import { raceWithDisconnect } from '../../testing/races';
 
 const t = useTestDatabase();
 
@@ -200,5 +202,64 @@ describe('seats.deals', () => {
     expect(await at('2025-12-01T00:00:00Z')).toEqual([]);
     // an agency member asking about a time the seat sat in another branch learns nothing
     expect(await codeOf(w.aAdmin.caller.seats.deals({ seatId: s.id, at: '2026-03-15T00:00:00Z' }))).toBe('NOT_FOUND');
+  });
+});
+
+describe('seats.assign racing a disconnect', () => {
+  /** Holding H > agency A, with a premium client P connected to A and four of H's seats passed to A. */
+  async function connected() {
+    const { op, holding, admin } = await holdingWithAdmin(t.db);
+    const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
+    const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
+    const aAdmin = await memberOf(t.db, 'aadmin@x.test', A, 'admin');
+    const pAdmin = await memberOf(t.db, 'padmin@x.test', P, 'admin');
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: A.id });
+    await aAdmin.caller.connections.accept({ connectionId: req.id });
+    const held = [];
+    for (const dsp of ['dv360', 'ttd', 'xandr', 'amazon'] as const) {
+      const s = await admin.caller.seats.link({ accountId: holding.id, dsp, seatId: `h-${dsp}` });
+      held.push(await admin.caller.seats.assign({ seatId: s.id, accountId: A.id }));
+    }
+    return { holding, admin, A, P, aAdmin, pAdmin, seats: held };
+  }
+
+  /** The holders of the seats, with the root each holder is in now. */
+  const holders = (ids: string[]) =>
+    sql<{ seat_id: string; account_id: string; holder_root: string; seat_root: string }>`
+      select m.seat_id, m.account_id, a.root_id as holder_root, m.root_id as seat_root
+      from seat_mappings m join accounts a on a.id = m.account_id
+      where m.effective_to is null and m.seat_id = any(${ids}::uuid[])`
+      .execute(t.db)
+      .then((r) => r.rows);
+
+  it('never leaves a seat with the departed client: the assignment waits for the move and finds the client gone', async () => {
+    const w = await connected();
+    const [seat] = w.seats;
+    const race = await raceWithDisconnect(t.url, w.P.id, w.pAdmin.user.id, () =>
+      w.aAdmin.caller.seats.assign({ seatId: seat!.id, accountId: w.P.id }),
+    );
+    expect(race).toEqual({ code: 'NOT_FOUND', waited: true });
+    expect(await holders([seat!.id])).toEqual([
+      { seat_id: seat!.id, account_id: w.A.id, holder_root: w.holding.id, seat_root: w.holding.id },
+    ]);
+    expect((await w.admin.caller.seats.list({ accountId: w.holding.id })).items.map((s) => s.id).sort()).toEqual(
+      w.seats.map((s) => s.id).sort(),
+    );
+    expect(await codeOf(w.pAdmin.caller.seats.list({ accountId: w.P.id }))).toBe('ok');
+    expect((await w.pAdmin.caller.seats.list({ accountId: w.P.id })).items).toEqual([]);
+  });
+
+  it('ends with every seat in the holding when the client disconnects amid assignments, and no 500', async () => {
+    const w = await connected();
+    const codes = await Promise.all([
+      ...w.seats.map((s) => codeOf(w.aAdmin.caller.seats.assign({ seatId: s.id, accountId: w.P.id }))),
+      codeOf(w.pAdmin.caller.connections.disconnect({ clientId: w.P.id })),
+    ]);
+    expect(codes.at(-1)).toBe('ok');
+    for (const c of codes.slice(0, -1)) expect(['ok', 'NOT_FOUND', 'CONFLICT']).toContain(c);
+    const rows = await holders(w.seats.map((s) => s.id));
+    expect(rows).toHaveLength(4);
+    for (const r of rows)
+      expect([r.account_id, r.holder_root, r.seat_root]).toEqual([w.A.id, w.holding.id, w.holding.id]);
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '@trellis/domain';
 import { accounts, teams } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
-import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf } from '../../trpc';
+import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 
 /** Puts a client of the agency in one team (or none, with teamId null): each client is in at most one team (SPEC 2.3). */
@@ -28,6 +28,8 @@ export const assignClientRoute = authedProcedure
     const agency = (await accounts.findAccount(ctx.db, agencyId))!;
     assertMay(ctx.actor, accounts.toFacts(agency), 'teams.manage');
     return ctx.db.transaction().execute(async (trx) => {
+      // a disconnect or transfer moved it meanwhile: its agency (and this team) no longer applies
+      await pinAccount(trx, ctx, client);
       await accounts.setTeam(trx, client.id, input.teamId);
       await recordAudit(trx, ctx, {
         rootId: client.rootId,

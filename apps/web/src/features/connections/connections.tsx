@@ -39,9 +39,11 @@ export function ConnectionsScreen() {
   const [declining, setDeclining] = useState<Connection | null>(null);
   const [disconnecting, setDisconnecting] = useState<string | null>(null);
   const items = list.data?.items ?? [];
+  // a client sees the requests agencies sent it beside its own, and chooses: accepting one closes the others
+  const ownSide = a.kind === 'client' ? 'client' : 'agency';
   const groups = [
-    ['incoming', 'Incoming requests', items.filter((c) => c.state === 'requested' && c.canRespond)],
-    ['sent', 'Sent requests', items.filter((c) => c.state === 'requested' && !c.canRespond)],
+    ['incoming', 'Incoming requests', items.filter((c) => c.state === 'requested' && c.requestedBySide !== ownSide)],
+    ['sent', 'Sent requests', items.filter((c) => c.state === 'requested' && c.requestedBySide === ownSide)],
     ['connected', 'Connected', items.filter((c) => c.state === 'accepted')],
     ['history', 'History', items.filter((c) => c.state !== 'requested' && c.state !== 'accepted')],
   ] as const;
@@ -81,6 +83,12 @@ export function ConnectionsScreen() {
                 <h3 id={`conn-${key}`} className="mb-1 text-sm font-semibold text-slate-800">
                   {title} <span className="font-normal text-slate-600">({rows.length})</span>
                 </h3>
+                {key === 'incoming' && a.kind === 'client' && (
+                  <p className="mb-1 text-xs text-slate-600">
+                    Agencies that asked to connect. Your own request stays open beside them; accepting one request
+                    closes every other.
+                  </p>
+                )}
                 <ul className="divide-y divide-slate-100">
                   {rows.map((c) => (
                     <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
