@@ -16,6 +16,7 @@ import {
   parsePositiveMicros,
   parseSignedMicros,
   parseThreshold,
+  runway,
   runwayDays,
   validateCard,
 } from './credits';
@@ -224,6 +225,38 @@ describe('runway and low balance (SPEC 6)', () => {
     ['empty balance', 0n, 7n, 0],
   ] as const)('runway: %s', (_l, balance, spent, want) => {
     expect(runwayDays(balance, spent)).toBe(want);
+  });
+
+  const at = new Date('2026-03-10T12:00:00Z');
+  const hoursAgo = (h: number) => new Date(at.getTime() - h * 3_600_000);
+  it.each([
+    ['no spend', { spentMicros: 0n, daysWithSpend: 0, firstSpendAt: null }, 'no_spend', null],
+    [
+      'spend began an hour ago',
+      { spentMicros: 5n, daysWithSpend: 1, firstSpendAt: hoursAgo(1) },
+      'not_enough_spend',
+      null,
+    ],
+    [
+      '23.9 hours of spend',
+      { spentMicros: 5n, daysWithSpend: 1, firstSpendAt: hoursAgo(23.9) },
+      'not_enough_spend',
+      null,
+    ],
+    [
+      'a full day: 10 over 1 day, balance 100',
+      { spentMicros: 10n, daysWithSpend: 1, firstSpendAt: hoursAgo(24) },
+      'average',
+      10,
+    ],
+    [
+      '20 over the 2 days with spend, balance 100',
+      { spentMicros: 20n, daysWithSpend: 2, firstSpendAt: hoursAgo(200) },
+      'average',
+      10,
+    ],
+  ] as const)('runway from a window: %s', (_l, w, basis, days) => {
+    expect(runway(100n, w, at)).toMatchObject({ basis, days });
   });
 
   it.each([

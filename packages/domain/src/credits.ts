@@ -155,11 +155,36 @@ export function assertAdjustmentAllowed(a: { balanceMicros: bigint; amountMicros
  * Runway: the days the balance lasts at the average daily spend of the last 7 days, to one decimal (rounded down).
  * Null when nothing was spent in those days.
  */
-export function runwayDays(balanceMicros: bigint, spentLast7DaysMicros: bigint): number | null {
-  if (spentLast7DaysMicros <= 0n) return null;
-  // days = balance / (spent / 7), in tenths, in integers: no float ever touches money
-  const tenths = (balanceMicros * 70n) / spentLast7DaysMicros;
+export function runwayDays(balanceMicros: bigint, spentMicros: bigint, days = 7): number | null {
+  if (spentMicros <= 0n || days <= 0) return null;
+  // days = balance / (spent / days), in tenths, in integers: no float ever touches money
+  const tenths = (balanceMicros * BigInt(days) * 10n) / spentMicros;
   return Number(tenths) / 10;
+}
+
+/** What a runway is estimated from: nothing, less than a day of spend, or the average of the days that had spend. */
+export type RunwayBasis = 'no_spend' | 'not_enough_spend' | 'average';
+
+/**
+ * The runway (SPEC 6, issue 19): the balance at the average daily spend of the last 7 days, averaged over the days of
+ * that window that had spend (a client that spent on two days of seven is not diluted by the five idle ones). No
+ * estimate until the history the viewer sees holds a full day of spend: a client that began minutes ago has no
+ * daily rate yet.
+ */
+export function runway(
+  balanceMicros: bigint,
+  w: { spentMicros: bigint; daysWithSpend: number; firstSpendAt: Date | null },
+  now: Date,
+): { basis: RunwayBasis; days: number | null; averageDailyMicros: bigint | null } {
+  if (w.spentMicros <= 0n || w.daysWithSpend === 0 || w.firstSpendAt === null)
+    return { basis: 'no_spend', days: null, averageDailyMicros: null };
+  if (now.getTime() - w.firstSpendAt.getTime() < 86_400_000)
+    return { basis: 'not_enough_spend', days: null, averageDailyMicros: null };
+  return {
+    basis: 'average',
+    days: runwayDays(balanceMicros, w.spentMicros, w.daysWithSpend),
+    averageDailyMicros: w.spentMicros / BigInt(w.daysWithSpend),
+  };
 }
 
 /**

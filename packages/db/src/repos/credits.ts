@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import {
   applyDebit,
   lowBalanceCrossing,
@@ -604,15 +604,47 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
 // ---------------------------------------------------------------------------------------------------------------
 // Spend history (usage chart, runway)
 
-/** Spend attributed to a client since `since` (taken + overage). */
-export async function spentSince(db: Db | Trx, clientId: string, since: Date): Promise<bigint> {
-  const r = await sql<{ s: string | null }>`
-    select sum(spent_micros)::text as s from credit_spend_buckets
-    where client_id = ${clientId}::uuid and bucket >= ${since}::timestamptz`.execute(db);
-  return BigInt(r.rows[0]?.s ?? '0');
+/**
+ * A client's spend from the instant `from` on, each part with its time (taken + overage): the 15-minute buckets
+ * that begin after `from`, and the entries themselves inside the bucket `from` falls in, so the cut is exact to the
+ * entry (the bucket a connection began in holds spend from before it, which a viewer from above never sees).
+ */
+function spendFrom(clientId: string, from: Date | RawBuilder<unknown>) {
+  return sql`
+    select b.bucket as at, b.spent_micros as spent from credit_spend_buckets b
+    where b.client_id = ${clientId}::uuid
+      and b.bucket >= date_bin('15 minutes', ${from}::timestamptz, timestamptz '1970-01-01Z') + interval '15 minutes'
+    union all
+    select e.created_at, e.overage_micros - e.amount_micros from credit_entries e
+    where e.client_id = ${clientId}::uuid and e.kind = 'spend' and e.created_at >= ${from}::timestamptz
+      and e.created_at < date_bin('15 minutes', ${from}::timestamptz, timestamptz '1970-01-01Z') + interval '15 minutes'`;
 }
 
-/** Spend per day from `from` to `to` (inclusive, 'YYYY-MM-DD' in the zone), days without spend as zero. */
+/**
+ * What the runway is estimated from (SPEC 6): the spend from `from` on (exact to the entry), the number of days of the
+ * client's zone that had some, and the first spend of the history the viewer sees (from `historySince` on).
+ */
+export async function spendWindow(
+  db: Db | Trx,
+  clientId: string,
+  timeZone: string,
+  from: Date,
+  historySince: Date | null,
+): Promise<{ spentMicros: bigint; daysWithSpend: number; firstSpendAt: Date | null }> {
+  const r = await sql<{ spent: string | null; days: number; first: Date | null }>`
+    select sum(p.spent)::text as spent, count(distinct (p.at at time zone ${timeZone})::date)::int as days,
+      (select min(e.created_at) from credit_entries e
+        where e.client_id = ${clientId}::uuid and e.kind = 'spend'
+          and (${historySince}::timestamptz is null or e.created_at >= ${historySince}::timestamptz)) as first
+    from (${spendFrom(clientId, from)}) p`.execute(db);
+  const row = r.rows[0];
+  return { spentMicros: BigInt(row?.spent ?? '0'), daysWithSpend: row?.days ?? 0, firstSpendAt: row?.first ?? null };
+}
+
+/**
+ * Spend per day from `from` to `to` (inclusive, 'YYYY-MM-DD' in the zone), days without spend as zero; with `since`,
+ * only the spend from that instant on (exact to the entry).
+ */
 export async function usagePerDay(
   db: Db,
   clientId: string,
@@ -621,15 +653,13 @@ export async function usagePerDay(
   to: string,
   since: Date | null = null,
 ): Promise<{ day: string; spentMicros: bigint }[]> {
+  const start = sql`(${from}::date)::timestamp at time zone ${timeZone}`;
   const r = await sql<{ day: string; spent: string }>`
     with days as (select d::date as day from generate_series(${from}::date, ${to}::date, interval '1 day') d),
     spend as (
-      select (b.bucket at time zone ${timeZone})::date as day, sum(b.spent_micros) as spent
-      from credit_spend_buckets b
-      where b.client_id = ${clientId}::uuid
-        and b.bucket >= (${from}::date)::timestamp at time zone ${timeZone}
-        and b.bucket < ((${to}::date) + 1)::timestamp at time zone ${timeZone}
-        and (${since}::timestamptz is null or b.bucket >= ${since}::timestamptz)
+      select (p.at at time zone ${timeZone})::date as day, sum(p.spent) as spent
+      from (${spendFrom(clientId, sql`greatest(${start}, coalesce(${since}::timestamptz, ${start}))`)}) p
+      where p.at < ((${to}::date) + 1)::timestamp at time zone ${timeZone}
       group by 1
     )
     select to_char(days.day, 'YYYY-MM-DD') as day, coalesce(spend.spent, 0)::text as spent

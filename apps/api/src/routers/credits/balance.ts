@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runwayDays } from '@trellis/domain';
+import { runway } from '@trellis/domain';
 import { credits } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
 import { id } from '../shapes';
@@ -20,10 +20,17 @@ export const balanceRoute = authedProcedure
       /** The balance is below the threshold (the billing view shows a banner). */
       lowBalance: z.boolean(),
       /**
-       * Days the balance lasts at the last 7 days' average daily spend; null without spend. Seen from above, a premium
-       * client's spend counts from its current connection on (so do spentLast7DaysMicros and the ledger).
+       * Days the balance lasts at the average daily spend of the last 7 days, over the days that had spend (null: see
+       * runwayBasis). Seen from above, a premium client's spend counts from its current connection on, exact to the
+       * entry (so do spentLast7DaysMicros, the usage and the ledger).
        */
       runwayDays: z.number().nullable(),
+      /** `no_spend` in the last 7 days; `not_enough_spend`: less than a full day of it yet; `average`: estimated. */
+      runwayBasis: z.enum(['no_spend', 'not_enough_spend', 'average']),
+      /** The daily average the runway uses (the 7 days' spend over the days that had some). */
+      averageDailySpendMicros: micros.nullable(),
+      /** Days of the client's zone, in the last 7 days, that had spend. */
+      daysWithSpend: z.number(),
       spentLast7DaysMicros: micros,
     }),
   )
@@ -33,7 +40,14 @@ export const balanceRoute = authedProcedure
     // seen from above, a premium client's spend counts from its current connection on (SPEC 2.2), as its ledger does
     const since = await credits.historySince(ctx.db, account.id, ctx.actor.memberships.has(account.id));
     const weekAgo = new Date(ctx.now().getTime() - 7 * DAY);
-    const spent = await credits.spentSince(ctx.db, account.id, since && since > weekAgo ? since : weekAgo);
+    const window = await credits.spendWindow(
+      ctx.db,
+      account.id,
+      account.timeZone,
+      since && since > weekAgo ? since : weekAgo,
+      since,
+    );
+    const r = runway(acc.balanceMicros, window, ctx.now());
     return {
       clientId: account.id,
       balanceMicros: acc.balanceMicros.toString(),
@@ -41,7 +55,10 @@ export const balanceRoute = authedProcedure
       currency: acc.currency,
       lowBalanceMicros: acc.lowBalanceMicros.toString(),
       lowBalance: acc.balanceMicros < acc.lowBalanceMicros,
-      runwayDays: runwayDays(acc.balanceMicros, spent),
-      spentLast7DaysMicros: spent.toString(),
+      runwayDays: r.days,
+      runwayBasis: r.basis,
+      averageDailySpendMicros: r.averageDailyMicros?.toString() ?? null,
+      daysWithSpend: window.daysWithSpend,
+      spentLast7DaysMicros: window.spentMicros.toString(),
     };
   });

@@ -662,14 +662,17 @@ describe('credits of a premium client seen from its agency (SPEC 2.2)', () => {
     expect((await w.aAnalyst.caller.credits.ledger({ clientId: w.P.id })).items).toEqual([]);
     expect(await spent(w.aAnalyst.caller)).toBe(0n);
     // nor does the spend before it count in the balance's last 7 days and runway seen from the agency
+    // (spend that began moments ago gives no daily rate yet)
     expect(await w.pAdmin.caller.credits.balance({ clientId: w.P.id })).toMatchObject({
       spentLast7DaysMicros: '1000000',
-      runwayDays: 273,
+      runwayDays: null,
+      runwayBasis: 'not_enough_spend',
     });
     expect(await w.aAnalyst.caller.credits.balance({ clientId: w.P.id })).toMatchObject({
       balanceMicros: '39000000',
       spentLast7DaysMicros: '0',
       runwayDays: null,
+      runwayBasis: 'no_spend',
     });
     expect(
       await codeOf(w.aOp.caller.credits.refund({ topUpId: early.id, amountMicros: 1_000_000, reason: 'not ours' })),
@@ -827,4 +830,68 @@ describe('concurrency (SPEC 6)', () => {
     },
     30_000,
   );
+});
+
+describe('usage and runway agree with the ledger (issue 19)', () => {
+  it('cut a reconnected client exactly at the connection, inside the 15-minute bucket it began in', async () => {
+    const w = await world();
+    await w.op.caller.credits.adjust({ clientId: w.P.id, amountMicros: 100_000_000, reason: 'start' });
+    const request = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+    await w.admin.caller.connections.accept({ connectionId: request.id });
+    // the connection began 7 minutes into a bucket of an hour ago; spend 5 minutes before it, 2 after, and later
+    const bucket = Math.floor((Date.now() - 3_600_000) / 900_000) * 900_000;
+    const since = new Date(bucket + 7 * 60_000);
+    await sql`update connections set responded_at = ${since} where id = ${request.id}::uuid`.execute(t.db);
+    const spend = async (minutes: number, micros: bigint, reference: string) =>
+      t.db.transaction().execute((trx) =>
+        debitSpend(trx, [{ clientId: w.P.id, amountMicros: micros, reference }], {
+          at: new Date(bucket + minutes * 60_000),
+        }),
+      );
+    await spend(2, 1_000_000n, 'before');
+    await spend(9, 20_000n, 'after-in-bucket');
+    await spend(25, 300_000n, 'after');
+    const agency = w.aAnalyst.caller;
+    const ledger = (await agency.credits.ledger({ clientId: w.P.id })).items.filter((e) => e.kind === 'spend');
+    const ledgerSpend = ledger.reduce((n, e) => n - BigInt(e.amountMicros), 0n);
+    expect(ledgerSpend).toBe(320_000n);
+    expect((await agency.credits.balance({ clientId: w.P.id })).spentLast7DaysMicros).toBe('320000');
+    const days = [new Date(bucket - 86_400_000), new Date(Date.now() + 86_400_000)].map((d) =>
+      d.toISOString().slice(0, 10),
+    );
+    const usage = await agency.credits.usage({ clientId: w.P.id, from: days[0]!, to: days[1]! });
+    expect(usage.items.reduce((n, i) => n + BigInt(i.spentMicros), 0n)).toBe(320_000n);
+    // the client's own admin sees all of it
+    expect((await w.pAdmin.caller.credits.balance({ clientId: w.P.id })).spentLast7DaysMicros).toBe('1320000');
+  });
+
+  it('estimates the runway over the days that had spend, only once a full day of spend exists', async () => {
+    const w = await world();
+    await w.op.caller.credits.adjust({ clientId: w.C1.id, amountMicros: 1_000_000_000, reason: 'start' });
+    const now = new Date('2026-03-10T12:00:00Z');
+    // two days of the last seven had spend, 10 each: 10 a day, not 20 / 7
+    for (const [day, ref] of [
+      ['2026-03-05T01:00:00Z', 'a'],
+      ['2026-03-08T01:00:00Z', 'b'],
+    ] as const)
+      await t.db
+        .transaction()
+        .execute((trx) =>
+          debitSpend(trx, [{ clientId: w.C1.id, amountMicros: 10_000_000n, reference: ref }], { at: new Date(day) }),
+        );
+    const b = await (await callerAt(t.db, w.aAnalyst.token, now)).credits.balance({ clientId: w.C1.id });
+    expect(b).toMatchObject({
+      balanceMicros: '980000000',
+      spentLast7DaysMicros: '20000000',
+      daysWithSpend: 2,
+      averageDailySpendMicros: '10000000',
+      runwayBasis: 'average',
+      runwayDays: 98,
+    });
+    // seen 23 hours after the first spend: not enough to estimate
+    const early = await (
+      await callerAt(t.db, w.aAnalyst.token, new Date('2026-03-06T00:00:00Z'))
+    ).credits.balance({ clientId: w.C1.id });
+    expect(early).toMatchObject({ runwayBasis: 'not_enough_spend', runwayDays: null });
+  });
 });

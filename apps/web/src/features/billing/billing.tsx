@@ -120,14 +120,20 @@ export function BillingScreen() {
                 label="Runway"
                 testId="runway"
                 value={
-                  b.runwayDays === null
-                    ? 'no spend in 7 days'
-                    : `${b.runwayDays.toLocaleString(undefined, { maximumFractionDigits: 1 })} days`
+                  b.runwayDays !== null
+                    ? `${b.runwayDays.toLocaleString(undefined, { maximumFractionDigits: 1 })} days`
+                    : b.runwayBasis === 'not_enough_spend'
+                      ? 'not enough spend yet to estimate'
+                      : 'no spend in 7 days'
                 }
                 hint={
-                  b.runwayDays === null
-                    ? undefined
-                    : `at the last 7 days' average of ${formatCents((BigInt(b.spentLast7DaysMicros) / 7n).toString(), b.currency)} a day`
+                  b.runwayBasis === 'not_enough_spend'
+                    ? 'an estimate needs a full day of spend'
+                    : b.averageDailySpendMicros === null
+                      ? undefined
+                      : `at ${formatCents(b.averageDailySpendMicros, b.currency)} a day, the average of the ${
+                          b.daysWithSpend === 1 ? 'day' : `${b.daysWithSpend} days`
+                        } with spend in the last 7`
                 }
               />
               <Stat
