@@ -151,4 +151,31 @@ describe('browser: billing of a client', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('balance').getByText('84.76').waitFor();
   });
+
+  it('shows the low-balance banner to the cent with the exact amount in a tooltip, and says no mail was sent (issue 19)', async () => {
+    const db = createDb(t.url, { max: 1 });
+    try {
+      await db
+        .transaction()
+        .execute((trx) =>
+          debitSpend(trx, [{ clientId: ids.client!, amountMicros: 1_234_567n, reference: 'micros-test' }]),
+        );
+    } finally {
+      await db.destroy();
+    }
+    const page = await signIn(browser, api.base, AGENCY_ADMIN);
+    await page.goto(`${api.base}/accounts/${ids.client}/billing`);
+    const form = page.getByRole('form', { name: 'Low-balance alert' });
+    await form.getByLabel('Threshold (EUR)').fill('500');
+    await form.getByRole('button', { name: 'Save threshold' }).click();
+    await page.getByText(/The balance is already below it: no mail was sent/).waitFor();
+    const banner = page.getByTestId('low-balance-banner');
+    await banner.waitFor();
+    const text = (await banner.textContent()) ?? '';
+    // 84.76 - 1.234567 = 83.525433: shown as 83.53, the micros in the title
+    expect(text).toContain('€83.53 is below the threshold of €500.00');
+    expect(text).not.toMatch(/\d\.\d{3}/);
+    expect(await banner.getByText('€83.53').getAttribute('title')).toBe('exactly €83.525433');
+    await page.context().close();
+  });
 });

@@ -164,6 +164,28 @@ describe('browser: the product shell with the demo data', () => {
             .textContent()) ?? '',
       )
       .toMatch(/NOK/);
+    // the create form's budget is in the chosen client's currency, not the viewed agency's
+    const form = page.getByRole('form', { name: 'Create a campaign' });
+    await form.getByLabel('Client').selectOption({ label: 'Fjord Travel' });
+    await form.getByLabel('Budget (NOK, optional)').waitFor();
+    await page.context().close();
+  });
+
+  it("opens exactly the overview card's 7 full days in Reports (issue 19)", async () => {
+    const page = await as('admin@bright.demo');
+    await page.goto(`${api.base}/accounts/${ids['Bright Media']}`);
+    const link = page.getByTestId('spend-summary-report');
+    await link.waitFor();
+    const card =
+      (await page
+        .getByText(/ against .* and today so far/)
+        .first()
+        .textContent()) ?? '';
+    const [from, to] = /(\d{4}-\d{2}-\d{2}) – (\d{4}-\d{2}-\d{2}) against/.exec(card)!.slice(1);
+    await link.click();
+    await page.waitForURL(/\/reports/);
+    const url = new URL(page.url());
+    expect([url.searchParams.get('from'), url.searchParams.get('to')]).toEqual([from, to]);
     await page.context().close();
   });
 

@@ -268,6 +268,7 @@ export async function clientsUnder(db: Db, accountId: string, includeArchived: b
       'a.client_tier',
       'a.parent_id',
       'a.archived_at',
+      'a.currency',
       't.id as team_id',
       't.name as team_name',
     ])
@@ -280,6 +281,7 @@ export async function clientsUnder(db: Db, accountId: string, includeArchived: b
     name: r.name,
     tier: r.client_tier!,
     agencyId: r.parent_id,
+    currency: r.currency,
     team: r.team_id ? { id: r.team_id, name: r.team_name! } : null,
     archived: r.archived_at !== null,
   }));

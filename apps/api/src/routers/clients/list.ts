@@ -16,6 +16,8 @@ export const listClientsRoute = accountProcedure({ includeArchived: z.boolean().
         name: z.string(),
         tier: z.enum(CLIENT_TIERS),
         agencyId: z.string().nullable(),
+        /** The client's own currency (its credits, campaigns and budgets are in it). */
+        currency: z.string(),
         team: z.object({ id: z.string(), name: z.string() }).nullable(),
         archived: z.boolean(),
         connectedSince: iso.nullable(),

@@ -83,9 +83,9 @@ export function BillingScreen() {
           <p className="flex items-start gap-2">
             <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
             <span>
-              Low balance: {formatMoney(b.balanceMicros, b.currency)} is below the threshold of{' '}
-              {formatMoney(b.lowBalanceMicros, b.currency)}. Top up before spend runs past the balance and pauses the
-              campaigns.
+              Low balance: <Money micros={b.balanceMicros} currency={b.currency} /> is below the threshold of{' '}
+              <Money micros={b.lowBalanceMicros} currency={b.currency} />. Top up before spend runs past the balance and
+              pauses the campaigns.
             </span>
           </p>
           {topUpButton}
@@ -139,7 +139,8 @@ export function BillingScreen() {
               <Stat
                 label="Low-balance alert"
                 testId="threshold"
-                value={BigInt(b.lowBalanceMicros) > 0n ? `below ${formatMoney(b.lowBalanceMicros, b.currency)}` : 'off'}
+                value={BigInt(b.lowBalanceMicros) > 0n ? `below ${formatCents(b.lowBalanceMicros, b.currency)}` : 'off'}
+                exact={BigInt(b.lowBalanceMicros) > 0n ? formatMoney(b.lowBalanceMicros, b.currency) : undefined}
               />
             </dl>
           ) : (
@@ -237,9 +238,15 @@ function Threshold({ current }: { current: string }) {
     try {
       const r = await set.mutateAsync({ clientId: a.id, thresholdMicros: toMicros(v.threshold)! });
       toast.success(
-        BigInt(r.lowBalanceMicros) > 0n
-          ? `Low-balance alert set at ${formatMoney(r.lowBalanceMicros, a.currency)}.`
-          : 'Low-balance alert turned off.',
+        BigInt(r.lowBalanceMicros) === 0n
+          ? 'Low-balance alert turned off.'
+          : r.lowBalance
+            ? // set above the balance: no crossing happened, so no mail now (the banner shows at once)
+              `Low-balance alert set at ${formatCents(r.lowBalanceMicros, a.currency)}. The balance is already below ` +
+              'it: no mail was sent; one is sent when the balance drops below it again after a top-up.'
+            : `Low-balance alert set at ${formatCents(r.lowBalanceMicros, a.currency)}; a mail is sent when the ` +
+              'balance drops below it.',
+        { duration: r.lowBalance ? 10_000 : 4000 },
       );
     } catch (e) {
       applyServerErrors(form, e, { thresholdMicros: 'threshold' });

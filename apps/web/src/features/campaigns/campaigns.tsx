@@ -170,7 +170,8 @@ function CreateCampaign() {
   const a = useAccount();
   const trpc = useTRPC();
   const clients = useQuery({ ...trpc.clients.list.queryOptions({ accountId: a.id }), enabled: a.kind !== 'client' });
-  const choices = a.kind === 'client' ? [{ id: a.id, name: a.name }] : (clients.data?.items ?? []);
+  const choices =
+    a.kind === 'client' ? [{ id: a.id, name: a.name, currency: a.currency }] : (clients.data?.items ?? []);
   const form = useForm({
     resolver: zodResolver(schema),
     values: { clientId: choices[0]?.id ?? '', name: '', budget: '' },
@@ -192,6 +193,9 @@ function CreateCampaign() {
     }
   });
   const { errors } = form.formState;
+  // the campaign is made in its client's currency, whatever the viewed account's
+  const chosen = form.watch('clientId');
+  const currency = choices.find((c) => c.id === chosen)?.currency ?? a.currency;
   return (
     <Card>
       <CardHeader title="Create a campaign" />
@@ -225,7 +229,7 @@ function CreateCampaign() {
             <Field label="Campaign name" error={errors.name?.message}>
               {(p) => <Input {...p} {...form.register('name')} />}
             </Field>
-            <Field label={`Budget (${a.currency}, optional)`} error={errors.budget?.message}>
+            <Field label={`Budget (${currency}, optional)`} error={errors.budget?.message}>
               {(p) => <Input {...p} inputMode="decimal" {...form.register('budget')} />}
             </Field>
             <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>

@@ -4,8 +4,8 @@ import type { Preset } from './search';
 export const PRESET_LABEL: Record<Preset, string> = {
   today: 'Today',
   yesterday: 'Yesterday',
-  last7: 'Last 7 days',
-  last30: 'Last 30 days',
+  last7: 'Last 7 days (today included)',
+  last30: 'Last 30 days (today included)',
   thisMonth: 'This month',
   custom: 'Custom range',
 };

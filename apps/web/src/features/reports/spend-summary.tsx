@@ -38,9 +38,12 @@ export function SpendSummary() {
           <Link
             to="/accounts/$accountId/reports"
             params={{ accountId: a.id }}
+            // exactly the card's days (the Reports preset "Last 7 days" includes today; this card does not)
+            search={{ preset: 'custom', from: last.from, to: last.to }}
             className="text-sm text-blue-800 underline"
+            data-testid="spend-summary-report"
           >
-            Open reports
+            Open these 7 days in Reports
           </Link>
         }
       />
