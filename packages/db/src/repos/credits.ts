@@ -577,8 +577,9 @@ export async function pauseForLackOfCredit(
 }
 
 /**
- * The low-balance mail (SPEC 6), written to the outbox in the caller's transaction: to the client's admins and to
- * the admins and operators of its agency (the people who may top it up there), once per address.
+ * The low-balance mail (SPEC 6 and 2.2), written to the outbox in the caller's transaction: to the admins and
+ * operators of the client's agency (the people who may top it up there) and, for a premium client only, to its own
+ * admins; a standard client's own members never see its credits, so they get no mail. Once per address.
  */
 export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]): Promise<number> {
   const r = await sql`
@@ -594,7 +595,8 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
     from accounts a
     join credit_accounts ca on ca.client_id = a.id
     join memberships m
-      on (m.account_id = a.id and m.role = 'admin') or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
+      on (m.account_id = a.id and m.role = 'admin' and a.client_tier = 'premium')
+        or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
     join users u on u.id = m.user_id
     where a.id = any(${clientIds}::uuid[])
     order by a.id, u.email`.execute(trx);
