@@ -156,7 +156,8 @@ const instant = sql`(
  * - malformed fields (a number above 10^15 too), negative numbers, clicks above impressions;
  * - occurredAt at most SPEND_FUTURE_SKEW_MS after `now` (the receiving clock);
  * - the seat (dsp, seat id) of this root, and the account it was mapped to at occurredAt (seat_mappings history),
- *   which must be an account of this root now;
+ *   which must be an account of this root now, and was in this root at occurredAt: a client connected or transferred
+ *   here is in it from the start of its current connection (SPEC 2.2), so a root never writes into its earlier time;
  * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
  *   that DSP;
  * - the campaign: one whose client is the seat's account or a descendant, and was at occurredAt (a client connected
@@ -268,12 +269,16 @@ export function ingestStatement(rootId: string, batchId: string, now: Date = new
     ),
     resolved as (
       select t.*, st.id as seat_uuid, sa.id as seat_account, sa.root_id as seat_account_root, d.id as deal_uuid,
-        cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency
+        cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency,
+        coalesce(sk.responded_at, sk.requested_at) as seat_account_since
       from typed t
       left join seats st on t.pre is null and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
       -- the mapping in force at ts: holding periods [effective_from, effective_to) never overlap, so at most one row
       left join seat_mappings m on m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
       left join accounts sa on sa.id = m.account_id and sa.root_id = ${rootId}
+      -- since when that account is in this root: a client's current connection (not one begun by a promotion, whose
+      -- agency ran the client before) began when it was accepted; at most one is accepted at a time
+      left join connections sk on sk.client_id = sa.id and sk.state = 'accepted' and sk.origin <> 'promotion'
       -- the deal with that id usable by the seat's account (its own or an ancestor's; one per branch, SPEC 5) on that DSP
       left join (
         select d.id, d.deal_id, p.descendant_id, dd.dsp from deals d
@@ -294,7 +299,7 @@ export function ingestStatement(rootId: string, batchId: string, now: Date = new
       select r.*,
         coalesce(r.pre, case
           when r.seat_uuid is null then 'unknown_seat'
-          when r.seat_account is null then 'seat_not_mapped'
+          when r.seat_account is null or r.seat_account_since > r.ts then 'seat_not_mapped'
           when r.deal_ext is not null and r.deal_uuid is null then 'deal_not_usable'
           when r.campaign_ref is not null and r.campaign_uuid is null then 'campaign_not_covered'
           when r.account_currency <> r.currency then 'currency_mismatch'

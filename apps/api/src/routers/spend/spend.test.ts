@@ -279,6 +279,38 @@ describe('spend.ingest', () => {
     expect(await count('spend_records')).toBe(1);
   });
 
+  it("refuses the holding's spend on a premium client's own seat from before the connection (seat_not_mapped)", async () => {
+    const w = await world();
+    const P = await w.op.caller.clients.createPremium({ name: 'Premium Seat', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'padmin5@x.test', P, 'admin');
+    await pAdmin.caller.seats.link({ accountId: P.id, dsp: 'xandr', seatId: 'PS' });
+    await new Promise((r) => setTimeout(r, 20));
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: w.A.id });
+    await w.aAdmin.caller.connections.accept({ connectionId: req.id });
+    const since = (
+      await sql<{ at: Date }>`select responded_at as at from connections where id = ${req.id}`.execute(t.db)
+    ).rows[0]!.at;
+    const at = (ms: number) => new Date(since.getTime() + ms).toISOString();
+    const key = await w.admin.caller.ingestKeys.create({ accountId: w.holding.id, name: 'holding feed' });
+    const res = await (
+      await keyCaller(key.key)
+    ).spend.ingest({
+      accountId: w.holding.id,
+      records: [
+        rec({ dsp: 'xandr', seatId: 'PS', occurredAt: at(-10) }),
+        rec({ dsp: 'xandr', seatId: 'PS', occurredAt: at(0) }),
+        rec({ dsp: 'xandr', seatId: 'PS', occurredAt: at(1000) }),
+      ],
+    });
+    expect(res.rejected.map((r) => [r.index, r.reason])).toEqual([[0, 'seat_not_mapped']]);
+    const stored = await sql<{ account_id: string; occurred_at: Date }>`
+      select account_id, occurred_at from spend_records order by occurred_at`.execute(t.db);
+    expect(stored.rows.map((r) => [r.account_id, r.occurred_at.toISOString()])).toEqual([
+      [P.id, at(0)],
+      [P.id, at(1000)],
+    ]);
+  });
+
   it('refuses an analyst (role), a non-root account (level), another holding (scope) and the platform operator', async () => {
     const w = await world();
     expect(await codeOf(w.hAnalyst.caller.spend.ingest({ accountId: w.holding.id, records: [rec()] }))).toBe(
