@@ -11,6 +11,7 @@ import * as m0009 from './20261126_0009_report_aggregates';
 import * as m0010 from './20261126_0010_debit_refs';
 import * as m0011 from './20261126_0011_spend_partials';
 import * as m0013 from './20261126_0013_ledger_kinds';
+import * as m0017 from './20261207_0017_top_up_key_scope';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261126_0010_debit_refs': m0010,
   '20261126_0011_spend_partials': m0011,
   '20261126_0013_ledger_kinds': m0013,
+  '20261207_0017_top_up_key_scope': m0017,
 };
 
 /** The schema version this code expects: the name of the last migration. */

@@ -728,6 +728,66 @@ describe('credits of a premium client seen from its agency (SPEC 2.2)', () => {
   });
 });
 
+describe('idempotency keys of a premium client seen from its agency (SPEC 2.2, 6)', () => {
+  it('never hand the agency a top-up made with the same key before the connection, nor a conflict revealing it', async () => {
+    const w = await world();
+    const pm = await w.pAdmin.caller.credits.addCard({ clientId: w.P.id, ...card() });
+    const early = await w.pAdmin.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 40_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-same',
+    });
+    await w.pAdmin.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 7_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-other',
+    });
+    const request = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+    await w.admin.caller.connections.accept({ connectionId: request.id });
+    // the same key and request: a new top-up of the agency's, charged anew, not the client's earlier one
+    const same = await w.aOp.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 40_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-same',
+    });
+    expect(same.id).not.toBe(early.id);
+    expect(same.createdAt).not.toBe(early.createdAt);
+    // another amount on a key used before the connection: no IDEMPOTENCY_CONFLICT, a top-up of its own
+    const other = await w.aOp.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 1_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-other',
+    });
+    expect(other).toMatchObject({ amountMicros: '1000000', status: 'succeeded' });
+    // within the connection a key still answers once
+    const retried = await w.aOp.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 40_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-same',
+    });
+    expect(retried.id).toBe(same.id);
+    expect(
+      await codeOf(
+        w.aOp.caller.credits.topUp({
+          clientId: w.P.id,
+          amountMicros: 2,
+          paymentMethodId: pm.id,
+          idempotencyKey: 'k-same',
+        }),
+      ),
+    ).toBe('CONFLICT');
+    expect((await w.aAnalyst.caller.credits.topUps({ clientId: w.P.id })).items.map((x) => x.id).sort()).toEqual(
+      [same.id, other.id].sort(),
+    );
+    expect((await w.pAdmin.caller.credits.balance({ clientId: w.P.id })).balanceMicros).toBe('88000000');
+  });
+});
+
 describe('card data', () => {
   it('never reaches the database, a log line or an error message', async () => {
     const w = await world();
