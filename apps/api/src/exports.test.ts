@@ -96,7 +96,7 @@ beforeAll(async () => {
         }),
       );
   }
-  await ingest(h, H.id, records);
+  await ingest(await admin.at(48), H.id, records);
   await rollAll(db);
   const saved = await (
     await admin.at(60)

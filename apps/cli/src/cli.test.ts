@@ -68,6 +68,7 @@ describe('trellis ingest', () => {
       ['malformed', line('m4', { seatId: 'S\uFFFD1' })], // stands for bad bytes, written below as raw bytes
       ['negative_number', line('n1', { spendMicros: '-5' })],
       ['clicks_above_impressions', line('c1', { impressions: '1', clicks: '2' })],
+      ['occurred_in_future', line('f1', { occurredAt: new Date(Date.now() + 3_600_000).toISOString() })],
       ['unknown_seat', line('u1', { seatId: 'NOPE' })],
       ['seat_not_mapped', line('s1', { occurredAt: at(-48) })],
       ['deal_not_usable', line('d1', { dealId: 'DEAL-A', auctionType: 'private_auction' })],
@@ -92,7 +93,7 @@ describe('trellis ingest', () => {
     const run = cli(['ingest', file, '--account', f.h.id]);
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toMatch(/accepted\s+3/);
-    expect(run.output()).toMatch(/rejected\s+11/);
+    expect(run.output()).toMatch(/rejected\s+12/);
     const rejects = readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n');
     expect(rejects[0]).toBe('line,eventId,reason,detail');
     expect(

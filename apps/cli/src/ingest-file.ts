@@ -31,6 +31,8 @@ export interface IngestFileOptions {
   parallel?: number;
   format?: 'csv' | 'ndjson';
   onProgress?: (p: Progress) => void;
+  /** The receiving clock, read per chunk (records dated more than 15 minutes after it are refused). */
+  now?: () => Date;
 }
 
 export interface IngestFileResult extends Progress {
@@ -225,7 +227,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
           copyFrom(`copy ${spend.STAGING_TABLE} (${spend.STAGING_COLUMNS.join(', ')}) from stdin`),
         );
         await pipeline(Readable.from([data]), stream);
-        const res = await spend.ingestStaged(ex, opts.rootId, batch);
+        const res = await spend.ingestStaged(ex, opts.rootId, batch, (opts.now ?? (() => new Date()))());
         await spend.addToBatch(ex, opts.rootId, batch, n, res);
         await c.query('commit');
         dbMs += performance.now() - f0;

@@ -394,7 +394,7 @@ describe('debitSpend', () => {
     ).toMatchObject({ applied: 1, skipped: 0 });
   });
 
-  it("sends one low-balance mail per crossing to the client's admins and its agency's admins and operators", async () => {
+  it("sends one low-balance mail per crossing to a premium client's admins and its agency's admins and operators", async () => {
     const { h, a, cs } = await tree(1);
     const c = cs[0]!;
     const person = async (email: string, account: accounts.Account, role: 'admin' | 'operator' | 'analyst') => {

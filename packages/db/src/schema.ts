@@ -247,6 +247,8 @@ export interface TopUpsTable {
   root_id: string;
   client_id: string;
   idempotency_key: string;
+  /** The connection (id) in force when the key was claimed, '' without one: keys are unique per scope. */
+  key_scope: Generated<string>;
   fingerprint: string;
   amount_micros: ColumnType<string, string, never>;
   payment_method_id: string;

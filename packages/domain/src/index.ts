@@ -11,3 +11,4 @@ export * from './connections';
 export * from './campaigns';
 export * from './credits';
 export * from './reports';
+export * from './spend';

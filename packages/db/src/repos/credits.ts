@@ -577,8 +577,9 @@ export async function pauseForLackOfCredit(
 }
 
 /**
- * The low-balance mail (SPEC 6), written to the outbox in the caller's transaction: to the client's admins and to
- * the admins and operators of its agency (the people who may top it up there), once per address.
+ * The low-balance mail (SPEC 6 and 2.2), written to the outbox in the caller's transaction: to the admins and
+ * operators of the client's agency (the people who may top it up there) and, for a premium client only, to its own
+ * admins; a standard client's own members never see its credits, so they get no mail. Once per address.
  */
 export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]): Promise<number> {
   const r = await sql`
@@ -594,7 +595,8 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
     from accounts a
     join credit_accounts ca on ca.client_id = a.id
     join memberships m
-      on (m.account_id = a.id and m.role = 'admin') or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
+      on (m.account_id = a.id and m.role = 'admin' and a.client_tier = 'premium')
+        or (m.account_id = a.parent_id and m.role in ('admin', 'operator'))
     join users u on u.id = m.user_id
     where a.id = any(${clientIds}::uuid[])
     order by a.id, u.email`.execute(trx);
@@ -807,6 +809,8 @@ export interface TopUp {
   rootId: string;
   clientId: string;
   idempotencyKey: string;
+  /** The connection in force when the key was claimed ('' without one): a key is unique per client and scope. */
+  keyScope: string;
   fingerprint: string;
   amountMicros: bigint;
   paymentMethodId: string;
@@ -823,6 +827,7 @@ type TopUpRow = {
   root_id: string;
   client_id: string;
   idempotency_key: string;
+  key_scope: string;
   fingerprint: string;
   amount_micros: string;
   payment_method_id: string;
@@ -838,6 +843,7 @@ const toTopUp = (r: TopUpRow): TopUp => ({
   rootId: r.root_id,
   clientId: r.client_id,
   idempotencyKey: r.idempotency_key,
+  keyScope: r.key_scope,
   fingerprint: r.fingerprint,
   amountMicros: BigInt(r.amount_micros),
   paymentMethodId: r.payment_method_id,
@@ -858,6 +864,7 @@ export async function claimTopUp(
   t: {
     rootId: string;
     clientId: string;
+    keyScope: string;
     idempotencyKey: string;
     fingerprint: string;
     amountMicros: bigint;
@@ -873,6 +880,7 @@ export async function claimTopUp(
       root_id: t.rootId,
       client_id: t.clientId,
       idempotency_key: t.idempotencyKey,
+      key_scope: t.keyScope,
       fingerprint: t.fingerprint,
       amount_micros: t.amountMicros.toString(),
       payment_method_id: t.paymentMethodId,
@@ -881,21 +889,38 @@ export async function claimTopUp(
       created_at: t.at,
       updated_at: t.at,
     })
-    .onConflict((oc) => oc.columns(['root_id', 'client_id', 'idempotency_key']).doNothing())
+    .onConflict((oc) => oc.columns(['root_id', 'client_id', 'key_scope', 'idempotency_key']).doNothing())
     .returningAll()
     .executeTakeFirst();
   return r && toTopUp(r);
 }
 
+/**
+ * The scope of a client's top-up keys now: its current connection's id, or '' without one (or with one begun by a
+ * promotion, whose agency ran the client before). So a viewer from above never meets a key used before it connected.
+ */
+export async function topUpKeyScope(db: Db | Trx, clientId: string): Promise<string> {
+  const r = await db
+    .selectFrom('connections')
+    .select(['id', 'origin'])
+    .where('client_id', '=', clientId)
+    .where('state', '=', 'accepted')
+    .executeTakeFirst();
+  return r && r.origin !== 'promotion' ? r.id : '';
+}
+
+/** The top-up of a client claimed with this key in this scope (see `topUpKeyScope`). */
 export async function findTopUpByKey(
   db: Db | Trx,
   clientId: string,
+  keyScope: string,
   idempotencyKey: string,
 ): Promise<TopUp | undefined> {
   const r = await db
     .selectFrom('top_ups')
     .selectAll()
     .where('client_id', '=', clientId)
+    .where('key_scope', '=', keyScope)
     .where('idempotency_key', '=', idempotencyKey)
     .executeTakeFirst();
   return r && toTopUp(r);

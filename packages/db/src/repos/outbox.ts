@@ -37,8 +37,10 @@ export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
 }
 
 /**
- * One user's mail, newest first: what they sent and what was addressed to their email (alerts the system sends have
- * no sender); `before` is the id cursor of the previous page.
+ * One user's mail, newest first: what they sent, and the alerts the system addressed to their email (mail with no
+ * sender, no invitation and no link); `before` is the id cursor of the previous page. Mail that a user sent, an
+ * invitation above all, is never shown to its addressee: in outbox mode nobody has proven they own an address, so
+ * whoever holds a user of that email (created through another tenant's invitation, say) must not read it (SPEC 12).
  */
 export async function listMailOf(
   db: Db,
@@ -51,7 +53,17 @@ export async function listMailOf(
     .leftJoin('invitations as i', 'i.id', 'm.invitation_id')
     .selectAll('m')
     .select(['a.name as account_name', 'i.expires_at', 'i.accepted_at', 'i.revoked_at'])
-    .where((eb) => eb.or([eb('m.sent_by', '=', user.id), eb('m.to_email', '=', user.email)]))
+    .where((eb) =>
+      eb.or([
+        eb('m.sent_by', '=', user.id),
+        eb.and([
+          eb('m.to_email', '=', user.email),
+          eb('m.sent_by', 'is', null),
+          eb('m.invitation_id', 'is', null),
+          eb('m.link', 'is', null),
+        ]),
+      ]),
+    )
     .orderBy('m.id', 'desc')
     .limit(page.limit);
   if (page.before !== undefined) q = q.where('m.id', '<', page.before);

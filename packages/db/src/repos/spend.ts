@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_AMOUNT_MICROS } from '@trellis/domain';
+import { MAX_AMOUNT_MICROS, SPEND_FUTURE_SKEW_MS } from '@trellis/domain';
 import {
   DummyDriver,
   Kysely,
@@ -25,6 +25,7 @@ export const REJECT_REASONS = [
   'malformed',
   'negative_number',
   'clicks_above_impressions',
+  'occurred_in_future',
   'unknown_seat',
   'seat_not_mapped',
   'deal_not_usable',
@@ -153,8 +154,10 @@ const instant = sql`(
 /**
  * Validates, attributes and stores one staged batch of a root, in ONE statement (call inside a transaction):
  * - malformed fields (a number above 10^15 too), negative numbers, clicks above impressions;
+ * - occurredAt at most SPEND_FUTURE_SKEW_MS after `now` (the receiving clock);
  * - the seat (dsp, seat id) of this root, and the account it was mapped to at occurredAt (seat_mappings history),
- *   which must be an account of this root now;
+ *   which must be an account of this root now, and was in this root at occurredAt: a client connected or transferred
+ *   here is in it from the start of its current connection (SPEC 2.2), so a root never writes into its earlier time;
  * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
  *   that DSP;
  * - the campaign: one whose client is the seat's account or a descendant, and was at occurredAt (a client connected
@@ -164,7 +167,12 @@ const instant = sql`(
  *   store it once; repeats within the batch count as duplicates).
  * Rejected rows carry `idx` from the source (the batch index, or the file's line number).
  */
-export async function ingestStaged(exec: Exec, rootId: string, batchId: string): Promise<IngestResult> {
+export async function ingestStaged(
+  exec: Exec,
+  rootId: string,
+  batchId: string,
+  now: Date = new Date(),
+): Promise<IngestResult> {
   await exec(sql`select pg_advisory_xact_lock_shared(${lockKey(rootId)})`.compile(compiler));
   // a batch's sorts and hashes (event ids, partial aggregates) in memory, not spilled to disk at the default 4 MB
   await exec(sql`set local work_mem = '64MB'`.compile(compiler));
@@ -173,7 +181,7 @@ export async function ingestStaged(exec: Exec, rootId: string, batchId: string):
     accepted: string;
     duplicates: string;
     rejected: { index: number; eventId: string | null; reason: string }[] | null;
-  }>(ingestStatement(rootId, batchId).compile(compiler));
+  }>(ingestStatement(rootId, batchId, now).compile(compiler));
   const row = rows[0]!;
   return {
     accepted: Number(row.accepted),
@@ -213,7 +221,8 @@ const quarterSums = sql.join(
 );
 
 /** The one statement of `ingestStaged` (exported for EXPLAIN in the bench). */
-export function ingestStatement(rootId: string, batchId: string) {
+export function ingestStatement(rootId: string, batchId: string, now: Date = new Date()) {
+  const latest = new Date(now.getTime() + SPEND_FUTURE_SKEW_MS);
   const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
   return sql<{
     accepted: string;
@@ -243,6 +252,7 @@ export function ingestStatement(rootId: string, batchId: string) {
             or translate(s.currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' then 'malformed:currency'
           when s.impressions::bigint < 0 or s.clicks::bigint < 0 or s.spend_micros::bigint < 0 then 'negative_number'
           when s.clicks::bigint > s.impressions::bigint then 'clicks_above_impressions'
+          when s.occurred_at::timestamptz > ${latest}::timestamptz then 'occurred_in_future'
         end as pre
       from src s
     ),
@@ -259,12 +269,16 @@ export function ingestStatement(rootId: string, batchId: string) {
     ),
     resolved as (
       select t.*, st.id as seat_uuid, sa.id as seat_account, sa.root_id as seat_account_root, d.id as deal_uuid,
-        cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency
+        cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency,
+        coalesce(sk.responded_at, sk.requested_at) as seat_account_since
       from typed t
       left join seats st on t.pre is null and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
       -- the mapping in force at ts: holding periods [effective_from, effective_to) never overlap, so at most one row
       left join seat_mappings m on m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
       left join accounts sa on sa.id = m.account_id and sa.root_id = ${rootId}
+      -- since when that account is in this root: a client's current connection (not one begun by a promotion, whose
+      -- agency ran the client before) began when it was accepted; at most one is accepted at a time
+      left join connections sk on sk.client_id = sa.id and sk.state = 'accepted' and sk.origin <> 'promotion'
       -- the deal with that id usable by the seat's account (its own or an ancestor's; one per branch, SPEC 5) on that DSP
       left join (
         select d.id, d.deal_id, p.descendant_id, dd.dsp from deals d
@@ -285,7 +299,7 @@ export function ingestStatement(rootId: string, batchId: string) {
       select r.*,
         coalesce(r.pre, case
           when r.seat_uuid is null then 'unknown_seat'
-          when r.seat_account is null then 'seat_not_mapped'
+          when r.seat_account is null or r.seat_account_since > r.ts then 'seat_not_mapped'
           when r.deal_ext is not null and r.deal_uuid is null then 'deal_not_usable'
           when r.campaign_ref is not null and r.campaign_uuid is null then 'campaign_not_covered'
           when r.account_currency <> r.currency then 'currency_mismatch'
@@ -403,7 +417,7 @@ export function unstageable(record: unknown): { eventId: string | null; detail: 
 /** One API batch: opened, ingested and counted in the caller's transaction. */
 export async function ingestBatch(
   trx: Trx,
-  b: { rootId: string; keyId?: string | null; userId?: string | null; records: readonly unknown[] },
+  b: { rootId: string; keyId?: string | null; userId?: string | null; records: readonly unknown[]; now?: Date },
 ): Promise<IngestResult & { batchId: string }> {
   const exec = trxExec(trx);
   const batchId = await openBatch(exec, {
@@ -422,7 +436,7 @@ export async function ingestBatch(
     return null;
   });
   await exec(stageJson(staged));
-  const res = await ingestStaged(exec, b.rootId, batchId);
+  const res = await ingestStaged(exec, b.rootId, batchId, b.now ?? new Date());
   res.rejected = res.rejected.map((r) => {
     const why = unfit.get(r.index);
     return why ? { ...r, reason: 'malformed', eventId: why.eventId, detail: why.detail } : r;

@@ -4,7 +4,7 @@ import { OUT_OF_CREDIT_REASON } from '@trellis/domain';
 import { debitSpend, type Db } from '@trellis/db';
 import { useTestDatabase } from '@trellis/db/testing';
 import { localTestProcessor } from '../../lib/payments';
-import { callerAt, codeOf, holdingWithAdmin, memberOf, type Caller } from '../../testing';
+import { callerAt, codeOf, grant, holdingWithAdmin, memberOf, type Caller } from '../../testing';
 
 const t = useTestDatabase();
 const VISA = '4242424242424242';
@@ -527,17 +527,48 @@ describe('credits reads', () => {
       to_email: string;
       body: string;
     }>`select to_email, body from mail_outbox where subject like 'Low credit balance%' order by to_email`.execute(t.db);
-    expect(mail.rows.map((m) => m.to_email)).toEqual(['aop@x.test', 'c1admin@x.test']);
+    // C1 is a standard client: its own admin, who may not see its credits, gets no mail (SPEC 2.2)
+    expect(mail.rows.map((m) => m.to_email)).toEqual(['aop@x.test']);
     expect(mail.rows[0]!.body).toContain(
       'The credit balance of C1 is 0.00 EUR, below its low-balance threshold of 0.00 EUR',
     );
     // each recipient finds the alert in their own outbox; nobody else does
     const subjects = async (c: typeof w.c1Admin) =>
       (await c.caller.outbox.list({})).items.filter((m) => m.subject.startsWith('Low credit balance')).map((m) => m.to);
-    expect(await subjects(w.c1Admin)).toEqual(['c1admin@x.test']);
+    expect(await subjects(w.c1Admin)).toEqual([]);
+    expect(await codeOf(w.c1Admin.caller.credits.balance({ clientId: w.C1.id }))).toBe('FORBIDDEN');
     expect(await subjects(w.aOp)).toEqual(['aop@x.test']);
     expect(await subjects(w.aAnalyst)).toEqual([]);
     expect(await subjects(w.bOp)).toEqual([]);
+  });
+});
+
+describe('low-balance alert recipients (SPEC 2.2)', () => {
+  it.each([
+    ['a standard client: only its agency admins and operators', 'C1', ['admin@holding.test', 'aop@x.test'], []],
+    [
+      'a connected premium client: its agency admins and operators and its own admins',
+      'P',
+      ['admin@holding.test', 'aop@x.test'],
+      ['padmin@x.test'],
+    ],
+  ] as const)('mails %s', async (_, which, agencySide, own) => {
+    const w = await world();
+    await grant(t.db, w.admin.user.id, w.A, 'admin');
+    if (which === 'P') {
+      const request = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+      await w.admin.caller.connections.accept({ connectionId: request.id });
+    }
+    const client = w[which];
+    await w.op.caller.credits.adjust({ clientId: client.id, amountMicros: 1000, reason: 'start' });
+    await w.aOp.caller.credits.setLowBalance({ clientId: client.id, thresholdMicros: 500 });
+    await w.op.caller.credits.adjust({ clientId: client.id, amountMicros: -700, reason: 'correction' });
+    const mail = await sql<{ to_email: string }>`
+      select to_email from mail_outbox where subject like 'Low credit balance%' order by to_email`.execute(t.db);
+    expect(mail.rows.map((m) => m.to_email)).toEqual([...agencySide, ...own].sort());
+    const ownAdmin = which === 'P' ? w.pAdmin : w.c1Admin;
+    const alerts = (await ownAdmin.caller.outbox.list({})).items.filter((m) => m.subject.startsWith('Low credit'));
+    expect(alerts.map((m) => m.to)).toEqual(own);
   });
 });
 
@@ -697,6 +728,66 @@ describe('credits of a premium client seen from its agency (SPEC 2.2)', () => {
     expect(await w.pAdmin.caller.credits.balance({ clientId: w.P.id })).toMatchObject({
       spentLast7DaysMicros: '3000000',
     });
+  });
+});
+
+describe('idempotency keys of a premium client seen from its agency (SPEC 2.2, 6)', () => {
+  it('never hand the agency a top-up made with the same key before the connection, nor a conflict revealing it', async () => {
+    const w = await world();
+    const pm = await w.pAdmin.caller.credits.addCard({ clientId: w.P.id, ...card() });
+    const early = await w.pAdmin.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 40_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-same',
+    });
+    await w.pAdmin.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 7_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-other',
+    });
+    const request = await w.pAdmin.caller.connections.request({ clientId: w.P.id, agencyId: w.A.id });
+    await w.admin.caller.connections.accept({ connectionId: request.id });
+    // the same key and request: a new top-up of the agency's, charged anew, not the client's earlier one
+    const same = await w.aOp.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 40_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-same',
+    });
+    expect(same.id).not.toBe(early.id);
+    expect(same.createdAt).not.toBe(early.createdAt);
+    // another amount on a key used before the connection: no IDEMPOTENCY_CONFLICT, a top-up of its own
+    const other = await w.aOp.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 1_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-other',
+    });
+    expect(other).toMatchObject({ amountMicros: '1000000', status: 'succeeded' });
+    // within the connection a key still answers once
+    const retried = await w.aOp.caller.credits.topUp({
+      clientId: w.P.id,
+      amountMicros: 40_000_000,
+      paymentMethodId: pm.id,
+      idempotencyKey: 'k-same',
+    });
+    expect(retried.id).toBe(same.id);
+    expect(
+      await codeOf(
+        w.aOp.caller.credits.topUp({
+          clientId: w.P.id,
+          amountMicros: 2,
+          paymentMethodId: pm.id,
+          idempotencyKey: 'k-same',
+        }),
+      ),
+    ).toBe('CONFLICT');
+    expect((await w.aAnalyst.caller.credits.topUps({ clientId: w.P.id })).items.map((x) => x.id).sort()).toEqual(
+      [same.id, other.id].sort(),
+    );
+    expect((await w.pAdmin.caller.credits.balance({ clientId: w.P.id })).balanceMicros).toBe('88000000');
   });
 });
 

@@ -41,7 +41,8 @@ function assertSameRequest(t: TopUp, fingerprint: string) {
  * Tops up a client's credits with one of its cards (admins and operators; not on an archived client). Idempotent by
  * key, even under concurrent retries: the first request claims the key by inserting the top-up under a unique index
  * and keeps it locked while the provider charges; concurrent requests with the key wait on that index and then answer
- * with the first one's result. The same key with a different request is a CONFLICT. A decline writes no ledger entry
+ * with the first one's result. The same key with a different request is a CONFLICT. Keys are scoped to the client's
+ * current connection, so an agency never meets a key used before it connected (SPEC 2.2). A decline writes no ledger entry
  * (it is remembered with the key, so a retry answers the same). A successful charge settles outstanding overage first
  * (SPEC 6), then raises the balance, in the same transaction as the top-up's status.
  */
@@ -58,7 +59,9 @@ export const topUpRoute = authedProcedure
       .update(JSON.stringify([account.id, amountMicros.toString(), pm.id]))
       .digest('hex');
 
-    const earlier = await credits.findTopUpByKey(ctx.db, account.id, input.idempotencyKey);
+    // keys are scoped to the client's current connection: an agency never meets a key used before it connected
+    const keyScope = await credits.topUpKeyScope(ctx.db, account.id);
+    const earlier = await credits.findTopUpByKey(ctx.db, account.id, keyScope, input.idempotencyKey);
     if (earlier) {
       assertSameRequest(earlier, fingerprint);
       return answer(earlier);
@@ -75,6 +78,7 @@ export const topUpRoute = authedProcedure
       const claimed = await credits.claimTopUp(trx, {
         rootId: account.rootId,
         clientId: account.id,
+        keyScope,
         idempotencyKey: input.idempotencyKey,
         fingerprint,
         amountMicros,
@@ -87,7 +91,9 @@ export const topUpRoute = authedProcedure
         ref: pm.providerRef,
         amountMicros,
         currency: account.currency,
-        idempotencyKey: `topup:${account.id}:${input.idempotencyKey}`,
+        idempotencyKey: keyScope
+          ? `topup@${keyScope}:${account.id}:${input.idempotencyKey}`
+          : `topup:${account.id}:${input.idempotencyKey}`,
         description: `Trellis credits for ${account.name}`,
       });
       if (outcome.status === 'declined') {
@@ -163,7 +169,7 @@ export const topUpRoute = authedProcedure
       return done;
     });
     if (result) return answer(result);
-    const winner = await credits.findTopUpByKey(ctx.db, account.id, input.idempotencyKey);
+    const winner = await credits.findTopUpByKey(ctx.db, account.id, keyScope, input.idempotencyKey);
     if (!winner)
       throw new DomainError(
         'IDEMPOTENCY_CONFLICT',

@@ -22,6 +22,12 @@ async function expectNotCovered(caller: Caller, records: ReturnType<typeof rec>[
   expect(res.rejected.map((x) => x.reason)).toEqual(records.map(() => 'campaign_not_covered'));
 }
 
+/** Records on a client's seat from before the client's current connection to H: H may not write them, each refused. */
+async function expectNotMapped(caller: Caller, records: ReturnType<typeof rec>[]) {
+  const res = await caller.spend.ingest({ accountId: w.H.id, records });
+  expect(res.rejected.map((x) => x.reason)).toEqual(records.map(() => 'seat_not_mapped'));
+}
+
 /**
  * The daily aggregates per viewing level (spend_daily) against the hourly/raw path, on a tree that moves: a +5:30
  * holding H, agencies A (-3:30) and B (Berlin), standard clients a1, a2 under A and b1 under B, a premium client P.
@@ -199,17 +205,24 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
   });
 
   it('after a premium client connects mid-hour, with late records from before its connection', async () => {
+    // P's own spend of 12:30, in its own root; 12:30 and 12:42 share a quarter hour the cut at 12:36 splits
+    await ingest(await w.pAdmin.at(12.55), w.P.id, [w.r(12.5, 'dv360', 'SP', w.kp.id)]);
     const req = await (await w.pAdmin.at(12.6)).connections.request({ clientId: w.P.id, agencyId: w.A.id });
     await (await w.aAdmin.at(12.6)).connections.accept({ connectionId: req.id });
     await ingest(await w.hAdmin.at(20), w.H.id, [
       ...[13.1, 18.4].flatMap(w.everyone),
       // P's spend through its campaign on A's seat after the connection
       ...[12.7, 19.9].map((hh) => w.r(hh, 'ttd', 'SA', w.kp.id)),
-      // P's own seat, late: before the connection (12:36) never A's or H's; 12:30 and 12:42 share a quarter hour the cut splits
-      ...[11, 12.5, 12.7].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
+      // P's own seat after the connection
+      w.r(12.7, 'dv360', 'SP', w.kp.id),
       // a2's, rolled up only after its transfer below
-      ...[14.2, 21.5].map((hh) => w.r(hh, 'ttd', 'SA', w.ka2.id)),
+      ...[14.2, 19.5].map((hh) => w.r(hh, 'ttd', 'SA', w.ka2.id)),
     ]);
+    // P's own seat, late: before the connection (12:36) P was not in H's root, so H cannot write into that time
+    await expectNotMapped(
+      await w.hAdmin.at(20),
+      [11, 12.5].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
+    );
     // on A's seat before the connection P was not A's to cover: refused, never debited to P
     await expectNotCovered(
       await w.hAdmin.at(20),
@@ -229,10 +242,13 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     await (await w.op.at(22.3)).clients.transfer({ accountId: w.a2.id, agencyId: w.B.id });
     await ingest(await w.hAdmin.at(25), w.H.id, [
       ...[23, 24.5].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)),
-      // a2's own seat, late: before the transfer never B's
-      ...[15, 22.1, 22.27].map((hh) => w.r(hh, 'ttd', 'Sa2', w.ka2.id)),
       ...[23.5].flatMap(w.everyone),
     ]);
+    // a2's own seat, late: from before the transfer, where nobody above a2 sees it any more, refused
+    await expectNotMapped(
+      await w.hAdmin.at(25),
+      [15, 22.1, 22.27].map((hh) => w.r(hh, 'ttd', 'Sa2', w.ka2.id)),
+    );
     await expectNotCovered(
       await w.hAdmin.at(25),
       [15, 21.9].map((hh) => w.r(hh, 'dv360', 'SB', w.ka2.id)),
@@ -264,9 +280,14 @@ describe('spend_daily: the daily aggregate per viewing level equals the hourly a
     await (await w.bAdmin.at(30.4)).connections.accept({ connectionId: req.id });
     await ingest(await w.hAdmin.at(34), w.H.id, [
       ...[30.5, 33].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)),
-      ...[13.2, 28.1, 30.3, 30.45].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
+      w.r(30.45, 'dv360', 'SP', w.kp.id),
       ...[31.25].flatMap(w.everyone),
     ]);
+    // P's own seat before the current connection: its earlier connection, the time alone, just before this one
+    await expectNotMapped(
+      await w.hAdmin.at(34),
+      [13.2, 28.1, 30.3].map((hh) => w.r(hh, 'dv360', 'SP', w.kp.id)),
+    );
     await expectNotCovered(
       await w.hAdmin.at(34),
       [13, 28, 30.3].map((hh) => w.r(hh, 'dv360', 'SB', w.kp.id)),

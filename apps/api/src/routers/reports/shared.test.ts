@@ -46,7 +46,7 @@ async function world() {
       currency: 'EUR',
     });
   await ingest(
-    h,
+    await hAdmin.at(51),
     H.id,
     [1, 2, 30, 50].flatMap((hh) => [lane(hh, k1.id), lane(hh, k2.id), lane(hh, null), lane(hh, kp.id)]),
   );

@@ -293,8 +293,8 @@ async function build() {
 
   // Phase 1: everyone on their own.
   const early = [1, 3.5, 7.25];
-  await ingest(h1, H1.id, early.flatMap(h1Lanes));
-  await ingest(h2, H2.id, early.flatMap(h2Lanes));
+  await ingest(await h1Admin.at(8), H1.id, early.flatMap(h1Lanes));
+  await ingest(await h2Admin.at(8), H2.id, early.flatMap(h2Lanes));
   await ingest(await pAdmin.at(9.55), P.id, [...early, 9.55].flatMap(pLanes));
   await ingest(await qAdmin.at(9.15), Q.id, [...early, 9.15].flatMap(qLanes));
   // Phase 2: Q connects to A2 at 9:12, P to A1 at 9:36 (mid-hour); A1 passes its xandr seat to P.
@@ -329,7 +329,7 @@ async function build() {
       currency: 'EUR',
     }),
   ]);
-  await ingest(h2, H2.id, mid.flatMap(h2Lanes));
+  await ingest(await h2Admin.at(16), H2.id, mid.flatMap(h2Lanes));
   await rollAll(db);
   return {
     op,

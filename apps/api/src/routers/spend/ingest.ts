@@ -87,6 +87,8 @@ export const ingestSpendRoute = publicProcedure
   .output(ingestOut)
   .mutation(async ({ ctx, input }) => {
     const who = await ingestCaller(ctx, input.accountId);
-    const res = await ctx.db.transaction().execute((trx) => spend.ingestBatch(trx, { ...who, records: input.records }));
+    const res = await ctx.db
+      .transaction()
+      .execute((trx) => spend.ingestBatch(trx, { ...who, records: input.records, now: ctx.now() }));
     return { batchId: res.batchId, accepted: res.accepted, duplicates: res.duplicates, rejected: res.rejected };
   });

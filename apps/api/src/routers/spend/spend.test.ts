@@ -6,7 +6,7 @@ import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from '../../app';
 import { createContextInner } from '../../context';
 import { createCaller } from '../../root';
-import { codeOf, holdingWithAdmin, memberOf } from '../../testing';
+import { callerAt, codeOf, holdingWithAdmin, memberOf } from '../../testing';
 
 const t = useTestDatabase();
 
@@ -160,6 +160,7 @@ describe('spend.ingest', () => {
       ['malformed', { eventId: 'x', nested: { no: 1 } }],
       ['negative_number', rec({ impressions: -5 })],
       ['clicks_above_impressions', rec({ impressions: 1, clicks: 2 })],
+      ['occurred_in_future', rec({ occurredAt: new Date(Date.now() + 7 * 86_400_000).toISOString() })],
       ['unknown_seat', rec({ seatId: 'NOPE' })],
       ['seat_not_mapped', rec({ occurredAt: '2020-01-01T00:00:00Z' })],
       ['deal_not_usable', rec({ dsp: 'ttd', seatId: 'S2', dealId: 'NOPE', auctionType: 'private_auction' })],
@@ -255,6 +256,59 @@ describe('spend.ingest', () => {
       t.db,
     );
     expect(attributed.rows.map((r) => r.account_id)).toEqual([P.id, P.id, w.A.id]);
+  });
+
+  it('refuses a record dated more than 15 minutes ahead of the clock (occurred_in_future) and takes one just inside', async () => {
+    const w = await world();
+    const now = new Date(Date.now() + 60_000);
+    const caller = await callerAt(t.db, w.admin.token, now);
+    const ahead = (ms: number) => new Date(now.getTime() + ms).toISOString();
+    const res = await caller.spend.ingest({
+      accountId: w.holding.id,
+      records: [
+        rec({ occurredAt: ahead(15 * 60_000) }),
+        rec({ occurredAt: ahead(15 * 60_000 + 1000) }),
+        rec({ occurredAt: ahead(21 * 86_400_000) }),
+      ],
+    });
+    expect(res.accepted).toBe(1);
+    expect(res.rejected.map((r) => [r.index, r.reason])).toEqual([
+      [1, 'occurred_in_future'],
+      [2, 'occurred_in_future'],
+    ]);
+    expect(await count('spend_records')).toBe(1);
+  });
+
+  it("refuses the holding's spend on a premium client's own seat from before the connection (seat_not_mapped)", async () => {
+    const w = await world();
+    const P = await w.op.caller.clients.createPremium({ name: 'Premium Seat', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'padmin5@x.test', P, 'admin');
+    await pAdmin.caller.seats.link({ accountId: P.id, dsp: 'xandr', seatId: 'PS' });
+    await new Promise((r) => setTimeout(r, 20));
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: w.A.id });
+    await w.aAdmin.caller.connections.accept({ connectionId: req.id });
+    const since = (
+      await sql<{ at: Date }>`select responded_at as at from connections where id = ${req.id}`.execute(t.db)
+    ).rows[0]!.at;
+    const at = (ms: number) => new Date(since.getTime() + ms).toISOString();
+    const key = await w.admin.caller.ingestKeys.create({ accountId: w.holding.id, name: 'holding feed' });
+    const res = await (
+      await keyCaller(key.key)
+    ).spend.ingest({
+      accountId: w.holding.id,
+      records: [
+        rec({ dsp: 'xandr', seatId: 'PS', occurredAt: at(-10) }),
+        rec({ dsp: 'xandr', seatId: 'PS', occurredAt: at(0) }),
+        rec({ dsp: 'xandr', seatId: 'PS', occurredAt: at(1000) }),
+      ],
+    });
+    expect(res.rejected.map((r) => [r.index, r.reason])).toEqual([[0, 'seat_not_mapped']]);
+    const stored = await sql<{ account_id: string; occurred_at: Date }>`
+      select account_id, occurred_at from spend_records order by occurred_at`.execute(t.db);
+    expect(stored.rows.map((r) => [r.account_id, r.occurred_at.toISOString()])).toEqual([
+      [P.id, at(0)],
+      [P.id, at(1000)],
+    ]);
   });
 
   it('refuses an analyst (role), a non-root account (level), another holding (scope) and the platform operator', async () => {

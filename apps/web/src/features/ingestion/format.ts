@@ -3,6 +3,7 @@ const REASON_LABEL: Record<string, string> = {
   malformed: 'Malformed record',
   negative_number: 'Negative number',
   clicks_above_impressions: 'More clicks than impressions',
+  occurred_in_future: 'Dated in the future',
   unknown_seat: 'Unknown seat',
   seat_not_mapped: 'Seat not mapped at that time',
   deal_not_usable: 'Deal not usable',
