@@ -579,7 +579,8 @@ export async function pauseForLackOfCredit(
 /**
  * The low-balance mail (SPEC 6 and 2.2), written to the outbox in the caller's transaction: to the admins and
  * operators of the client's agency (the people who may top it up there) and, for a premium client only, to its own
- * admins; a standard client's own members never see its credits, so they get no mail. Once per address.
+ * admins; a standard client's own members never see its credits, so they get no mail. Once per address. The link
+ * is the client's Billing page, as a path of this installation (the worker does not know its public address).
  */
 export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]): Promise<number> {
   const r = await sql`
@@ -591,7 +592,7 @@ export async function sendLowBalanceMails(trx: Trx, clientIds: readonly string[]
         || ', below its low-balance threshold of '
         || to_char(ca.low_balance_micros::numeric / 1000000, 'FM999999999999990.00') || ' ' || ca.currency
         || '. Top up to keep its campaigns running: spend beyond the balance pauses them.',
-      null
+      '/accounts/' || a.id || '/billing'
     from accounts a
     join credit_accounts ca on ca.client_id = a.id
     join memberships m

@@ -38,7 +38,7 @@ export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
 
 /**
  * One user's mail, newest first: what they sent, and the alerts the system addressed to their email (mail with no
- * sender, no invitation and no link); `before` is the id cursor of the previous page. Mail that a user sent, an
+ * sender, no invitation and no link but an account's page); `before` is the id cursor of the previous page. Mail that a user sent, an
  * invitation above all, is never shown to its addressee: in outbox mode nobody has proven they own an address, so
  * whoever holds a user of that email (created through another tenant's invitation, say) must not read it (SPEC 12).
  */
@@ -60,7 +60,8 @@ export async function listMailOf(
           eb('m.to_email', '=', user.email),
           eb('m.sent_by', 'is', null),
           eb('m.invitation_id', 'is', null),
-          eb('m.link', 'is', null),
+          // no link, or a page of an account (the low-balance alert's Billing page): never a link carrying a token
+          eb.or([eb('m.link', 'is', null), eb('m.link', 'like', '/accounts/%')]),
         ]),
       ]),
     )

@@ -526,7 +526,12 @@ describe('credits reads', () => {
     const mail = await sql<{
       to_email: string;
       body: string;
-    }>`select to_email, body from mail_outbox where subject like 'Low credit balance%' order by to_email`.execute(t.db);
+      link: string | null;
+    }>`select to_email, body, link from mail_outbox where subject like 'Low credit balance%' order by to_email`.execute(
+      t.db,
+    );
+    // it links to the client's Billing page
+    expect(mail.rows.map((m) => m.link)).toEqual([`/accounts/${w.C1.id}/billing`]);
     // C1 is a standard client: its own admin, who may not see its credits, gets no mail (SPEC 2.2)
     expect(mail.rows.map((m) => m.to_email)).toEqual(['aop@x.test']);
     expect(mail.rows[0]!.body).toContain(

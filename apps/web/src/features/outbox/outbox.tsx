@@ -41,7 +41,10 @@ export function OutboxScreen() {
             <div className="font-medium">{c.getValue()}</div>
             <div className="text-slate-700">{c.row.original.body}</div>
             {c.row.original.link && (
-              <a href={new URL(c.row.original.link).pathname} className="text-xs break-all text-blue-800 underline">
+              <a
+                href={new URL(c.row.original.link, window.location.origin).pathname}
+                className="text-xs break-all text-blue-800 underline"
+              >
                 {c.row.original.link}
               </a>
             )}
