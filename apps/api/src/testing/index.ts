@@ -124,3 +124,15 @@ export async function memberOf(db: Db, email: string, account: { id: string; roo
   await grant(db, m.user.id, account, role);
   return m;
 }
+
+/** Holding H > agency A, and a premium client P (with an admin of its own) connected to A: a race's cast. */
+export async function premiumConnectedToAgency(db: Db) {
+  const { op, holding, admin } = await holdingWithAdmin(db);
+  const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
+  const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
+  const aAdmin = await memberOf(db, 'aadmin@x.test', A, 'admin');
+  const pAdmin = await memberOf(db, 'padmin@x.test', P, 'admin');
+  const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: A.id });
+  await aAdmin.caller.connections.accept({ connectionId: req.id });
+  return { op, holding, admin, A, P, aAdmin, pAdmin };
+}

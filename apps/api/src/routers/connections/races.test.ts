@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { holdingWithAdmin, memberOf, userWithCaller } from '../../testing';
+import { premiumConnectedToAgency, userWithCaller } from '../../testing';
 import { raceWithDisconnect } from '../../testing/races';
 
 const t = useTestDatabase();
@@ -13,13 +13,7 @@ const query = { groupBy: ['day'] as 'day'[], range: { from: '2026-11-01', to: '2
  * top-up, a campaign and a pending invitation of its own.
  */
 async function connected() {
-  const { op, holding, admin } = await holdingWithAdmin(t.db);
-  const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
-  const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
-  const aAdmin = await memberOf(t.db, 'aadmin@x.test', A, 'admin');
-  const pAdmin = await memberOf(t.db, 'padmin@x.test', P, 'admin');
-  const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: A.id });
-  await aAdmin.caller.connections.accept({ connectionId: req.id });
+  const { A, P, aAdmin, pAdmin } = await premiumConnectedToAgency(t.db);
   const team = await aAdmin.caller.teams.create({ agencyId: A.id, name: 'Crew' });
   const report = await aAdmin.caller.reports.save({ accountId: A.id, name: 'Weekly', query });
   const aDeal = await aAdmin.caller.deals.create({

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf } from '../../testing';
+import { callerAt, codeOf, holdingWithAdmin, snapshot, memberOf, premiumConnectedToAgency } from '../../testing';
 import { raceWithDisconnect } from '../../testing/races';
 
 const t = useTestDatabase();
@@ -208,13 +208,7 @@ describe('seats.deals', () => {
 describe('seats.assign racing a disconnect', () => {
   /** Holding H > agency A, with a premium client P connected to A and four of H's seats passed to A. */
   async function connected() {
-    const { op, holding, admin } = await holdingWithAdmin(t.db);
-    const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'A', kind: 'agency' });
-    const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
-    const aAdmin = await memberOf(t.db, 'aadmin@x.test', A, 'admin');
-    const pAdmin = await memberOf(t.db, 'padmin@x.test', P, 'admin');
-    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: A.id });
-    await aAdmin.caller.connections.accept({ connectionId: req.id });
+    const { holding, admin, A, P, aAdmin, pAdmin } = await premiumConnectedToAgency(t.db);
     const held = [];
     for (const dsp of ['dv360', 'ttd', 'xandr', 'amazon'] as const) {
       const s = await admin.caller.seats.link({ accountId: holding.id, dsp, seatId: `h-${dsp}` });
