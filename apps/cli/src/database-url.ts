@@ -3,6 +3,11 @@ import path from 'node:path';
 
 export class NoDatabaseError extends Error {}
 
+/** The data folder of the embedded database: TRELLIS_DATA_DIR, default `.data/` in the checkout. */
+export function dataDirOf(env: NodeJS.ProcessEnv, repoRoot: string): string {
+  return path.resolve(repoRoot, env.TRELLIS_DATA_DIR ?? '.data');
+}
+
 /**
  * Where the CLI finds its database: DATABASE_URL; else the embedded server of a running `pnpm start` in the data
  * folder (TRELLIS_DATA_DIR, default `.data/` in the checkout): the port from its `postmaster.pid`, the password from
@@ -10,7 +15,11 @@ export class NoDatabaseError extends Error {}
  */
 export function databaseUrl(env: NodeJS.ProcessEnv, repoRoot: string): string {
   if (env.DATABASE_URL) return env.DATABASE_URL;
-  const dataDir = path.resolve(repoRoot, env.TRELLIS_DATA_DIR ?? '.data');
+  return embeddedDatabaseUrl(dataDirOf(env, repoRoot));
+}
+
+/** The URL of the `trellis` database of the embedded server running in a data folder (see `databaseUrl`). */
+export function embeddedDatabaseUrl(dataDir: string): string {
   const pgDir = path.join(dataDir, 'postgres');
   const pidFile = path.join(pgDir, 'postmaster.pid');
   const howTo =

@@ -19,3 +19,17 @@ export async function appliedSchemaVersion(db: Kysely<any>): Promise<string | nu
 }
 
 export { SCHEMA_VERSION };
+
+/** The names of every migration this code knows, in order. */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(MIGRATIONS).sort();
+
+/**
+ * Brings an empty or older schema exactly to `version` (a restore rebuilds the schema of the backup's code, then the
+ * next start migrates to this code's latest). Refuses a version this code does not know.
+ */
+export async function migrateTo(db: Kysely<any>, version: string): Promise<string[]> {
+  if (!KNOWN_MIGRATIONS.includes(version)) throw new Error(`unknown schema version ${version}`);
+  const { error, results } = await new Migrator({ db, provider }).migrateTo(version);
+  if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
