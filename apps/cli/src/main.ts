@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { databaseUrl, NoDatabaseError } from './database-url';
+import { backup, BackupFileError, RefusedError, restore } from './backup';
+import { databaseUrl, dataDirOf, embeddedDatabaseUrl, NoDatabaseError } from './database-url';
+import { SCHEMA_VERSION } from '@trellis/db';
 import { FileError, IngestStopped, ingestFile } from './ingest-file';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -112,6 +114,68 @@ program
     console.log(`  batch      ${res.batchId}`);
   });
 
+const USE_PG_TOOLS = [
+  'DATABASE_URL is set: this installation keeps its data in your own PostgreSQL server, not in the embedded one,',
+  "so back it up with PostgreSQL's own tools, of the same major version as the server (or your provider's snapshots):",
+  '',
+  '  pg_dump --format=custom --file=trellis.dump "$DATABASE_URL"',
+  '  pg_restore --dbname="$NEW_DATABASE_URL" --no-owner --exit-on-error trellis.dump',
+  '',
+  'See docs/operators-guide.md, "Back up and restore".',
+].join('\n');
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+program
+  .command('backup')
+  .description('Write a consistent backup of the embedded database to a file, while Trellis runs')
+  .argument('<file>', 'the backup file to write (gzip; replaced only once the backup is whole)')
+  .option('--snapshot <id>', 'back up exactly what this exported snapshot (pg_export_snapshot()) sees')
+  .action(async (file: string, o: { snapshot?: string }) => {
+    if (process.env.DATABASE_URL) throw new RefusedError(USE_PG_TOOLS);
+    const dataDir = dataDirOf(process.env, repoRoot);
+    const res = await backup({
+      url: embeddedDatabaseUrl(dataDir),
+      file,
+      dataDir,
+      ...(o.snapshot ? { snapshot: o.snapshot } : {}),
+      log: (l) => console.error(l),
+    });
+    const m = res.manifest;
+    console.log(
+      `Backed up ${m.totals.tables} tables, ${m.totals.rows} rows (${mb(m.totals.bytes)} of data) to ${file} ` +
+        `(${mb(res.fileBytes)}) in ${res.seconds.toFixed(1)} s.`,
+    );
+    console.log(`  schema     ${m.schemaVersion}`);
+    console.log(`  postgres   ${m.postgres.split(' on ')[0]}`);
+    console.log(`  created at ${m.createdAt}`);
+  });
+
+program
+  .command('restore')
+  .description('Restore a backup into a new, empty data folder (then `pnpm start` serves it)')
+  .argument('<file>', 'the backup file')
+  .option('--data-dir <dir>', 'the data folder to create (default: TRELLIS_DATA_DIR, or .data)')
+  .action(async (file: string, o: { dataDir?: string }) => {
+    if (process.env.DATABASE_URL)
+      throw new RefusedError(
+        'DATABASE_URL is set: a Trellis backup restores into an embedded data folder, which `pnpm start` uses only ' +
+          'without DATABASE_URL. Unset it to restore here; for your own server use pg_restore ' +
+          '(docs/operators-guide.md, "Back up and restore").',
+      );
+    const dataDir = path.resolve(o.dataDir ?? dataDirOf(process.env, repoRoot));
+    const res = await restore({ file, dataDir, log: (l) => console.error(l) });
+    const m = res.manifest;
+    console.log(
+      `Restored ${m.totals.tables} tables, ${m.totals.rows} rows (schema ${m.schemaVersion}, backed up ` +
+        `${m.createdAt}) into ${dataDir} in ${res.seconds.toFixed(1)} s.`,
+    );
+    console.log(
+      `Start it with: TRELLIS_DATA_DIR=${dataDir} pnpm start` +
+        (m.schemaVersion === SCHEMA_VERSION ? '' : ` (it migrates from ${m.schemaVersion} to ${SCHEMA_VERSION})`),
+    );
+  });
+
 const AGAIN = 'Run the same command again: committed records come back as duplicates, the rest is stored.';
 
 program.parseAsync(process.argv).catch((e: unknown) => {
@@ -121,7 +185,9 @@ program.parseAsync(process.argv).catch((e: unknown) => {
       `\nStopped: ${e.message}.\nCommitted before it, in batch ${e.batchId}: ${p.records} records ` +
         `(accepted ${p.accepted}, duplicates ${p.duplicates}, rejected ${p.rejected}).\n${AGAIN}`,
     );
-  } else if (e instanceof NoDatabaseError || e instanceof FileError) console.error(e.message);
+  } else if (e instanceof NoDatabaseError || e instanceof FileError || e instanceof RefusedError)
+    console.error(e.message);
+  else if (e instanceof BackupFileError) console.error(`Refused: the backup file is ${e.message}. Nothing was restored.`);
   else if ((e as NodeJS.ErrnoException).code === 'ENOENT')
     console.error(`No such file: ${(e as NodeJS.ErrnoException).path}`);
   else console.error(`trellis: ${e instanceof Error ? e.message : String(e)}`);
