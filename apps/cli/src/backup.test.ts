@@ -34,7 +34,11 @@ let f: Awaited<ReturnType<typeof spendFixture>>;
 beforeAll(async () => {
   src = await installation(dir);
   f = await spendFixture(src.db);
-  await sessions.insertSession(src.db, { tokenHash: 'h'.repeat(64), userId: f.u.id, expiresAt: new Date(Date.now() + 1e9) });
+  await sessions.insertSession(src.db, {
+    tokenHash: 'h'.repeat(64),
+    userId: f.u.id,
+    expiresAt: new Date(Date.now() + 1e9),
+  });
 }, 60_000);
 afterAll(async () => {
   releaseStarts();
@@ -92,11 +96,19 @@ describe('trellis backup and restore', () => {
       expect(snapRecords).toBeLessThan(120_000);
       expect(Number(lag.rows[0]!.raw)).toBe(snapRecords);
       expect(Number(lag.rows[0]!.rolled)).toBeLessThan(snapRecords);
-      for (const t of ['sessions', 'audit_entries', 'credit_entries', 'spend_hourly', 'spend_event_ids', 'kysely_migration'])
+      for (const t of [
+        'sessions',
+        'audit_entries',
+        'credit_entries',
+        'spend_hourly',
+        'spend_event_ids',
+        'kysely_migration',
+      ])
         expect(n(t), t).toBeGreaterThan(0);
       expect(b.output()).toMatch(/Backed up \d+ tables/);
       expect(Object.keys(before).length).toBe(manifest.tables.length);
-      for (const t of manifest.tables) expect(`${t.rows}`, t.name).toBe(before[`public.${t.name.split('.')[1]}`]?.split(':')[0]);
+      for (const t of manifest.tables)
+        expect(`${t.rows}`, t.name).toBe(before[`public.${t.name.split('.')[1]}`]?.split(':')[0]);
 
       const restored = path.join(work, 'restored');
       const r = cli(restored, ['restore', file, '--data-dir', restored]);
@@ -124,7 +136,12 @@ describe('trellis backup and restore', () => {
       expect(await again.exited, again.output()).toBe(0);
       expect(again.output()).toMatch(new RegExp(`accepted\\s+${120_000 - snapRecords}\\b`));
       expect(again.output()).toMatch(new RegExp(`duplicates\\s+${snapRecords}\\b`));
-      const more = cli(restored, ['ingest', spendCsv(path.join(work, 'more.csv'), 'more', 5000, f.k2.id), '--account', f.h.id]);
+      const more = cli(restored, [
+        'ingest',
+        spendCsv(path.join(work, 'more.csv'), 'more', 5000, f.k2.id),
+        '--account',
+        f.h.id,
+      ]);
       expect(await more.exited, more.output()).toBe(0);
       const db = createDb(embeddedDatabaseUrl(restored), { max: 2 });
       try {
@@ -143,55 +160,65 @@ describe('trellis backup and restore', () => {
     },
   );
 
-  it('refuses with the reason: DATABASE_URL set, a folder in use or not empty, a damaged or cut-short file', { timeout: 60_000 }, async () => {
-    const file = path.join(work, 'small.backup.gz');
-    const ok = cli(dir, ['backup', file]);
-    expect(await ok.exited, ok.output()).toBe(0);
+  it(
+    'refuses with the reason: DATABASE_URL set, a folder in use or not empty, a damaged or cut-short file',
+    { timeout: 60_000 },
+    async () => {
+      const file = path.join(work, 'small.backup.gz');
+      const ok = cli(dir, ['backup', file]);
+      expect(await ok.exited, ok.output()).toBe(0);
 
-    const withUrl = cli(dir, ['backup', path.join(work, 'x.gz')], { DATABASE_URL: src.url });
-    expect(await withUrl.exited).toBe(1);
-    expect(withUrl.output()).toMatch(/DATABASE_URL is set/);
-    expect(withUrl.output()).toMatch(/pg_dump --format=custom/);
-    expect(withUrl.output()).toMatch(/pg_restore/);
-    expect(existsSync(path.join(work, 'x.gz'))).toBe(false);
+      const withUrl = cli(dir, ['backup', path.join(work, 'x.gz')], { DATABASE_URL: src.url });
+      expect(await withUrl.exited).toBe(1);
+      expect(withUrl.output()).toMatch(/DATABASE_URL is set/);
+      expect(withUrl.output()).toMatch(/pg_dump --format=custom/);
+      expect(withUrl.output()).toMatch(/pg_restore/);
+      expect(existsSync(path.join(work, 'x.gz'))).toBe(false);
 
-    const inUse = cli(dir, ['restore', file, '--data-dir', dir]);
-    expect(await inUse.exited).toBe(1);
-    expect(inUse.output()).toMatch(/is in use: a database server is running in it/);
+      const inUse = cli(dir, ['restore', file, '--data-dir', dir]);
+      expect(await inUse.exited).toBe(1);
+      expect(inUse.output()).toMatch(/is in use: a database server is running in it/);
 
-    const full = folder('trellis-backup-full-');
-    writeFileSync(path.join(full, 'notes.txt'), 'mine');
-    const notEmpty = cli(dir, ['restore', file, '--data-dir', full]);
-    expect(await notEmpty.exited).toBe(1);
-    expect(notEmpty.output()).toMatch(/is not empty \(it holds notes\.txt\)/);
-    expect(readdirSync(full)).toEqual(['notes.txt']);
-    rmSync(full, { recursive: true, force: true });
+      const full = folder('trellis-backup-full-');
+      writeFileSync(path.join(full, 'notes.txt'), 'mine');
+      const notEmpty = cli(dir, ['restore', file, '--data-dir', full]);
+      expect(await notEmpty.exited).toBe(1);
+      expect(notEmpty.output()).toMatch(/is not empty \(it holds notes\.txt\)/);
+      expect(readdirSync(full)).toEqual(['notes.txt']);
+      rmSync(full, { recursive: true, force: true });
 
-    const bytes = readFileSync(file);
-    const cases: [string, Buffer, RegExp][] = [
-      ['cut short', bytes.subarray(0, Math.floor(bytes.length / 2)), /incomplete/],
-      ['a flipped byte', Buffer.from(bytes.map((x, i) => (i === Math.floor(bytes.length / 2) ? x ^ 0xff : x))), /damaged|incomplete/],
-      [
-        'a row changed, compressed again',
-        gzipSync(Buffer.from(gunzipSync(bytes).toString('latin1').replace('dv360', 'dv361'), 'latin1')),
-        /damaged: the data of table public\.\w+ does not match its checksum/,
-      ],
-      ['not a backup', gzipSync('hello\n'), /not a Trellis backup/],
-    ];
-    for (const [what, content, why] of cases) {
-      const bad = path.join(work, 'bad.gz');
-      writeFileSync(bad, content);
-      const target = path.join(work, 'never');
-      const res = cli(dir, ['restore', bad, '--data-dir', target]);
-      expect(await res.exited, what).toBe(1);
-      expect(res.output(), what).toMatch(/Refused: the backup file is/);
-      expect(res.output(), what).toMatch(why);
-      expect(res.output(), what).not.toMatch(/\n\s+at /);
-      expect(existsSync(target), what).toBe(false);
-    }
+      const bytes = readFileSync(file);
+      const cases: [string, Buffer, RegExp][] = [
+        ['cut short', bytes.subarray(0, Math.floor(bytes.length / 2)), /incomplete/],
+        [
+          'a flipped byte',
+          Buffer.from(bytes.map((x, i) => (i === Math.floor(bytes.length / 2) ? x ^ 0xff : x))),
+          /damaged|incomplete/,
+        ],
+        [
+          'a row changed, compressed again',
+          gzipSync(Buffer.from(gunzipSync(bytes).toString('latin1').replace('dv360', 'dv361'), 'latin1')),
+          /damaged: the data of table public\.\w+ does not match its checksum/,
+        ],
+        ['not a backup', gzipSync('hello\n'), /not a Trellis backup/],
+      ];
+      for (const [what, content, why] of cases) {
+        const bad = path.join(work, 'bad.gz');
+        writeFileSync(bad, content);
+        const target = path.join(work, 'never');
+        const res = cli(dir, ['restore', bad, '--data-dir', target]);
+        expect(await res.exited, what).toBe(1);
+        expect(res.output(), what).toMatch(/Refused: the backup file is/);
+        expect(res.output(), what).toMatch(why);
+        expect(res.output(), what).not.toMatch(/\n\s+at /);
+        expect(existsSync(target), what).toBe(false);
+      }
 
-    const restoreWithUrl = cli(dir, ['restore', file, '--data-dir', path.join(work, 'never')], { DATABASE_URL: src.url });
-    expect(await restoreWithUrl.exited).toBe(1);
-    expect(restoreWithUrl.output()).toMatch(/DATABASE_URL is set/);
-  });
+      const restoreWithUrl = cli(dir, ['restore', file, '--data-dir', path.join(work, 'never')], {
+        DATABASE_URL: src.url,
+      });
+      expect(await restoreWithUrl.exited).toBe(1);
+      expect(restoreWithUrl.output()).toMatch(/DATABASE_URL is set/);
+    },
+  );
 });

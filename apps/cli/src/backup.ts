@@ -97,11 +97,11 @@ export async function backup(o: BackupOptions): Promise<BackupSummary> {
   const out = createWriteStream(partial, { mode: 0o600 }); // it holds money, sessions and password hashes
   const gz = createGzip({ level: o.gzipLevel ?? 3 });
   gz.pipe(out);
-  let failed: unknown = null;
-  const outDone = finished(out).catch((e: unknown) => (failed ??= e));
-  gz.on('error', (e) => (failed ??= e));
+  const state: { failed: Error | null } = { failed: null };
+  const outDone = finished(out).catch((e: unknown) => (state.failed ??= e instanceof Error ? e : new Error(String(e))));
+  gz.on('error', (e) => (state.failed ??= e));
   const write = async (b: Buffer | string) => {
-    if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
+    if (state.failed) throw state.failed;
     if (!gz.write(b)) await Promise.race([once(gz, 'drain'), outDone]);
   };
   try {
@@ -126,7 +126,13 @@ export async function backup(o: BackupOptions): Promise<BackupSummary> {
       createdAt: new Date().toISOString(),
       database: info.db,
     };
-    const tables = await c.query<{ schema: string; table: string; columns: string[]; parent: string | null; bound: string | null }>(
+    const tables = await c.query<{
+      schema: string;
+      table: string;
+      columns: string[];
+      parent: string | null;
+      bound: string | null;
+    }>(
       `select n.nspname as schema, c.relname as table,
           array(select a.attname::text from pg_attribute a
                 where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
@@ -214,7 +220,7 @@ export async function backup(o: BackupOptions): Promise<BackupSummary> {
     await write(`M ${JSON.stringify(manifest)}\n`);
     gz.end();
     await outDone;
-    if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
+    if (state.failed) throw state.failed;
     await rename(partial, o.file);
     return { manifest, seconds: (Date.now() - t0) / 1000, fileBytes: statSync(o.file).size };
   } catch (e) {
@@ -240,7 +246,8 @@ export async function verifyBackup(file: string): Promise<Manifest> {
     switch (rec.kind) {
       case 'begin':
         begin = rec.begin;
-        if (begin.format !== 'trellis-backup/1') throw new BackupFileError(`an unknown format (${begin.format})`);
+        if (begin.format !== 'trellis-backup/1')
+          throw new BackupFileError(`an unknown format (${String(begin.format)})`);
         break;
       case 'table':
         if (!begin || current) throw new BackupFileError('damaged: a table record out of place');
@@ -272,7 +279,9 @@ export async function verifyBackup(file: string): Promise<Manifest> {
         if (!begin || current) throw new BackupFileError('damaged: its manifest is out of place');
         const byName = new Map(seen.map((t) => [t.name, t]));
         if (m.tables.length !== seen.length)
-          throw new BackupFileError(`damaged: the manifest lists ${m.tables.length} tables, the file holds ${seen.length}`);
+          throw new BackupFileError(
+            `damaged: the manifest lists ${m.tables.length} tables, the file holds ${seen.length}`,
+          );
         for (const t of m.tables) {
           const s = byName.get(t.name);
           if (!s || s.sha256 !== t.sha256 || s.rows !== t.rows)
@@ -310,7 +319,8 @@ const pidIn = (file: string) => {
 
 /** Why a folder cannot take a restore (in use, not empty, not a folder), or null when it can. */
 export function folderRefusal(dir: string): string | null {
-  if (!existsSync(dir)) return existsSync(path.dirname(dir)) ? null : `its parent folder ${path.dirname(dir)} does not exist`;
+  if (!existsSync(dir))
+    return existsSync(path.dirname(dir)) ? null : `its parent folder ${path.dirname(dir)} does not exist`;
   if (!statSync(dir).isDirectory()) return `${dir} is not a folder`;
   const lock = pidIn(path.join(dir, 'start.lock'));
   if (lock && alive(lock)) return `${dir} is in use: Trellis is running from it (pid ${lock}); stop it first`;
@@ -453,6 +463,7 @@ async function load(c: pg.Client, file: string, manifest: Manifest, log: Progres
   await c.query(`truncate ${manifest.tables.map((t) => qualified(t.schema, t.table)).join(', ')}`);
   log(`Loading ${manifest.totals.rows.toLocaleString('en')} rows …`);
   let stream: ReturnType<typeof copyFrom> | null = null;
+  let loaded: Promise<void> = Promise.resolve();
   let table: TableHeader | null = null;
   let hash = createHash('sha256');
   let rows = 0;
@@ -468,26 +479,31 @@ async function load(c: pg.Client, file: string, manifest: Manifest, log: Progres
       stream = c.query(
         copyFrom(`copy ${qualified(table.schema, table.table)} (${table.columns.map(ident).join(', ')}) from stdin`),
       );
-      stream.on('error', () => {}); // heard through `finished` below
+      loaded = finished(stream);
+      loaded.catch(() => {}); // heard where it is awaited
     } else if (rec.kind === 'data' && stream) {
       hash.update(rec.chunk);
       rows += countRows(rec.chunk);
       bytes += rec.chunk.length;
-      if (!stream.write(rec.chunk)) await Promise.race([once(stream, 'drain'), finished(stream)]);
+      if (!stream.write(rec.chunk)) await Promise.race([once(stream, 'drain'), loaded]);
       tick(rows, bytes);
     } else if (rec.kind === 'end' && stream && table) {
       // checked again as it loads: the file could have changed since it was verified
       if (hash.digest('hex') !== rec.end.sha256)
         throw new BackupFileError(`damaged: the data of table ${table.name} does not match its checksum`);
       stream.end();
-      await finished(stream);
+      await loaded;
       tick(rows, bytes, true);
       stream = null;
       table = null;
     }
   }
   for (const s of manifest.sequences)
-    await c.query(`select setval($1::regclass, $2::bigint, $3)`, [qualified(s.schema, s.sequence), s.lastValue, s.isCalled]);
+    await c.query(`select setval($1::regclass, $2::bigint, $3)`, [
+      qualified(s.schema, s.sequence),
+      s.lastValue,
+      s.isCalled,
+    ]);
   await c.query('commit');
   // the planner's statistics, which a load does not make
   await c.query('analyze');

@@ -187,7 +187,8 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     );
   } else if (e instanceof NoDatabaseError || e instanceof FileError || e instanceof RefusedError)
     console.error(e.message);
-  else if (e instanceof BackupFileError) console.error(`Refused: the backup file is ${e.message}. Nothing was restored.`);
+  else if (e instanceof BackupFileError)
+    console.error(`Refused: the backup file is ${e.message}. Nothing was restored.`);
   else if ((e as NodeJS.ErrnoException).code === 'ENOENT')
     console.error(`No such file: ${(e as NodeJS.ErrnoException).path}`);
   else console.error(`trellis: ${e instanceof Error ? e.message : String(e)}`);

@@ -50,55 +50,63 @@ async function back(dead: number) {
 }
 
 describe('kill -9 of the embedded postmaster', () => {
-  it('during a CLI ingest: the CLI says what it committed, a second run stores the rest, each record once', { timeout: 60_000 }, async () => {
-    const file = spendCsv(path.join(dir, 'a.csv'), 'a', 60_000, f.k2.id);
-    const first = cli(dir, ['ingest', file, '--account', f.h.id, '--chunk', '1000']);
-    while ((await count(db)) < 5_000) await sleep(10);
-    const dead = postmaster();
-    process.kill(dead, 'SIGKILL');
-    expect(await first.exited, first.output()).toBe(1);
-    const committed = /Committed before it, in batch [0-9a-f-]{36}: (\d+) records/.exec(first.output());
-    expect(committed, first.output()).not.toBeNull();
-    expect(first.output()).toContain('Run the same command again');
-    expect(first.output()).not.toMatch(/Unhandled 'error' event|\n\s+at /);
-    await back(dead);
-    expect(run.out()).toMatch(/the database server \(pid \d+\) died; restarting it/);
-    const second = cli(dir, ['ingest', file, '--account', f.h.id, '--chunk', '1000']);
-    expect(await second.exited, second.output()).toBe(0);
-    // acknowledged records are all there (a commit the kill cut off before its answer may be there too)
-    const dup = Number(/duplicates\s+(\d+)/.exec(second.output())![1]);
-    const acc = Number(/accepted\s+(\d+)/.exec(second.output())![1]);
-    expect(dup).toBeGreaterThanOrEqual(Number(committed![1]));
-    expect(dup + acc).toBe(60_000);
-    expect(await count(db)).toBe(60_000);
-  });
+  it(
+    'during a CLI ingest: the CLI says what it committed, a second run stores the rest, each record once',
+    { timeout: 60_000 },
+    async () => {
+      const file = spendCsv(path.join(dir, 'a.csv'), 'a', 60_000, f.k2.id);
+      const first = cli(dir, ['ingest', file, '--account', f.h.id, '--chunk', '1000']);
+      while ((await count(db)) < 5_000) await sleep(10);
+      const dead = postmaster();
+      process.kill(dead, 'SIGKILL');
+      expect(await first.exited, first.output()).toBe(1);
+      const committed = /Committed before it, in batch [0-9a-f-]{36}: (\d+) records/.exec(first.output());
+      expect(committed, first.output()).not.toBeNull();
+      expect(first.output()).toContain('Run the same command again');
+      expect(first.output()).not.toMatch(/Unhandled 'error' event|\n\s+at /);
+      await back(dead);
+      expect(run.out()).toMatch(/the database server \(pid \d+\) died; restarting it/);
+      const second = cli(dir, ['ingest', file, '--account', f.h.id, '--chunk', '1000']);
+      expect(await second.exited, second.output()).toBe(0);
+      // acknowledged records are all there (a commit the kill cut off before its answer may be there too)
+      const dup = Number(/duplicates\s+(\d+)/.exec(second.output())![1]);
+      const acc = Number(/accepted\s+(\d+)/.exec(second.output())![1]);
+      expect(dup).toBeGreaterThanOrEqual(Number(committed![1]));
+      expect(dup + acc).toBe(60_000);
+      expect(await count(db)).toBe(60_000);
+    },
+  );
 
-  it('during a worker rollup: the worker retries once the database is back, totals exact', { timeout: 60_000 }, async () => {
-    const file = spendCsv(path.join(dir, 'b.csv'), 'b', 60_000, f.k2.id);
-    const ingest = cli(dir, ['ingest', file, '--account', f.h.id]);
-    expect(await ingest.exited, ingest.output()).toBe(0);
-    let killed = 0;
-    for (const until = Date.now() + 30_000; !killed && Date.now() < until; ) {
-      const r = await sql<{ n: string }>`
+  it(
+    'during a worker rollup: the worker retries once the database is back, totals exact',
+    { timeout: 60_000 },
+    async () => {
+      const file = spendCsv(path.join(dir, 'b.csv'), 'b', 60_000, f.k2.id);
+      const ingest = cli(dir, ['ingest', file, '--account', f.h.id]);
+      expect(await ingest.exited, ingest.output()).toBe(0);
+      let killed = 0;
+      for (const until = Date.now() + 30_000; !killed && Date.now() < until;) {
+        const r = await sql<{ n: string }>`
         select count(*)::text as n from pg_stat_activity
         where application_name = 'trellis-worker' and xact_start is not null and state <> 'idle'
           and query ~ '(spend_hourly|spend_records|credit|spend_watermarks|advisory)'`.execute(db);
-      if (r.rows[0]!.n !== '0') {
-        killed = postmaster();
-        process.kill(killed, 'SIGKILL');
-      } else await sleep(2);
-    }
-    expect(killed, 'caught the worker inside a rollup').toBeGreaterThan(0);
-    await back(killed);
-    await rolledUp(db, [f.h.id, f.x.id], 45_000, run.out);
-    const t = await totals(db);
-    expect(t.raw.n).toBe('120000');
-    expect(t.raw.events).toBe(t.raw.n);
-    expect(t.rolled).toEqual({ n: t.raw.n, spend: t.raw.spend });
-    expect(t.perClient.length).toBeGreaterThan(0);
-    for (const c of t.perClient) expect(c.ledger, `client ${c.client_id}`).toBe(c.raw);
-    // the same worker process lived through it: it retried, nothing restarted it
-    expect(run.out()).not.toMatch(/worker (exited|was killed)/);
-    expect(run.out()).toMatch(/failed \(retry in \d+ ms\)/);
-  });
+        if (r.rows[0]!.n !== '0') {
+          killed = postmaster();
+          process.kill(killed, 'SIGKILL');
+        } else await sleep(2);
+      }
+      expect(killed, 'caught the worker inside a rollup').toBeGreaterThan(0);
+      await back(killed);
+      await rolledUp(db, [f.h.id, f.x.id], 45_000, run.out);
+      const t = await totals(db);
+      expect(t.raw.n).toBe('120000');
+      expect(t.raw.events).toBe(t.raw.n);
+      expect(t.rolled).toEqual({ n: t.raw.n, spend: t.raw.spend });
+      expect(t.perClient.length).toBeGreaterThan(0);
+      for (const c of t.perClient) expect(c.ledger, `client ${c.client_id}`).toBe(c.raw);
+      // the same worker process lived through it: it retried, nothing restarted it
+      expect(run.out()).not.toMatch(/worker (exited|was killed)/);
+      expect(run.out()).toMatch(/failed \(retry in \d+ ms\)/);
+    },
+  );
 });
