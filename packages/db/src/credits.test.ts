@@ -12,7 +12,7 @@ import * as credits from './repos/credits';
 import { debitSpend } from './repos/credits';
 import * as memberships from './repos/memberships';
 import * as users from './repos/users';
-import { tsNode, useTestDatabase } from './testing';
+import { credit, tsNode, useTestDatabase } from './testing';
 
 const t = useTestDatabase();
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,31 +35,6 @@ async function tree(clients = 2) {
   const cs: accounts.Account[] = [];
   for (let i = 0; i < clients; i++) cs.push(await mk(t.db, a, 'client', `C${i}`));
   return { h, a, cs };
-}
-
-/** Credits a client through an adjustment (what a top-up does to the balance, without a provider). */
-async function credit(db: Db, clientId: string, amount: bigint) {
-  await db.transaction().execute(async (trx) => {
-    const acc = await credits.lockCreditAccount(trx, clientId);
-    const balance = acc.balanceMicros + amount;
-    await credits.insertEntries(trx, [
-      {
-        rootId: acc.rootId,
-        clientId,
-        kind: 'adjustment',
-        amountMicros: amount,
-        balanceAfterMicros: balance,
-        reason: 'test credit',
-        at: new Date(),
-      },
-    ]);
-    await credits.setCreditState(trx, clientId, {
-      balanceMicros: balance,
-      overageMicros: acc.overageMicros,
-      lowAlertArmed: acc.lowAlertArmed,
-      at: new Date(),
-    });
-  });
 }
 
 /** The invariants of SPEC 6 for one client: balance = sum of entries >= 0; spend = spend entries + overage. */

@@ -265,7 +265,7 @@ export interface CreditEntriesTable {
   id: ColumnType<string, never, never>;
   root_id: string;
   client_id: string;
-  kind: 'top_up' | 'spend' | 'refund' | 'adjustment' | 'overage_settlement';
+  kind: 'top_up' | 'spend' | 'refund' | 'adjustment' | 'overage_settlement' | 'spend_correction';
   amount_micros: ColumnType<string, string, never>;
   overage_micros: ColumnType<string, string | undefined, never>;
   balance_after_micros: ColumnType<string, string, never>;
@@ -276,6 +276,14 @@ export interface CreditEntriesTable {
   created_at: CreatedAt;
   /** How many spend debits the entry covers (null: another kind, or one debit from before the refs table). */
   debits: ColumnType<number | null, number | null | undefined, never>;
+  /** A spend correction's events, reasons and days (SPEC 13); null for other kinds. */
+  detail: ColumnType<CorrectionDetail | null, string | null | undefined, never>;
+}
+
+/** What a `spend_correction` entry corrected: per reason, how many events, their days and the net difference. */
+export interface CorrectionDetail {
+  batches: string[];
+  reasons: { reason: string; events: number; firstDay: string; lastDay: string; micros: string }[];
 }
 
 /** One row per spend debit reference: its idempotency key and the ledger entry that covers it. */
@@ -325,7 +333,17 @@ export interface SpendBatchesTable {
   accepted: Count;
   duplicates: Count;
   rejected: Count;
+  corrected: Count;
+  stale: Count;
   reasons: ColumnType<Record<string, number>, string | undefined, string>;
+}
+
+/** Per root: how far back a correction may reach (SPEC 13). */
+export interface SpendSettingsTable {
+  root_id: string;
+  correction_window_days: ColumnType<number, number | undefined, number>;
+  updated_at: Timestamp;
+  updated_by: string | null;
 }
 
 export interface SpendWatermarksTable {
@@ -365,6 +383,7 @@ export interface Database {
   ingest_keys: IngestKeysTable;
   spend_batches: SpendBatchesTable;
   spend_watermarks: SpendWatermarksTable;
+  spend_settings: SpendSettingsTable;
   saved_reports: SavedReportsTable;
   report_shares: ReportSharesTable;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  applyCorrection,
   applyDebit,
   applyTopUp,
   assertAdjustmentAllowed,
@@ -34,7 +35,7 @@ describe('ledger entry kinds and signs (SPEC 6)', () => {
   });
 
   it('covers every kind', () => {
-    expect(ENTRY_KINDS.sort()).toEqual(['adjustment', 'overage_settlement', 'refund', 'spend', 'top_up']);
+    expect(ENTRY_KINDS.sort()).toEqual(['adjustment', 'overage_settlement', 'refund', 'spend', 'spend_correction', 'top_up']);
   });
 });
 
@@ -117,6 +118,75 @@ describe('debits (SPEC 6)', () => {
           const spent = debits.reduce((a, b) => a + b, 0n);
           expect(taken + overage).toBe(spent);
           expect(start - taken).toBe(balance);
+        },
+      ),
+    );
+  });
+});
+
+describe('spend corrections (SPEC 13)', () => {
+  it.each([
+    ['a credit with no overage raises the balance', { balanceMicros: 10n, overageMicros: 0n }, -4n, [4n, 0n, 14n, 0n]],
+    ['a credit pays off overage first', { balanceMicros: 0n, overageMicros: 5n }, -3n, [0n, -3n, 0n, 2n]],
+    ['then raises the balance', { balanceMicros: 0n, overageMicros: 5n }, -8n, [3n, -5n, 3n, 0n]],
+    ['a higher figure is debited', { balanceMicros: 10n, overageMicros: 0n }, 4n, [-4n, 0n, 6n, 0n]],
+    ['beyond the balance it is overage', { balanceMicros: 3n, overageMicros: 1n }, 5n, [-3n, 2n, 0n, 3n]],
+  ] as const)('%s', (_, state, delta, [amount, overage, balance, overageAfter]) => {
+    const r = applyCorrection(state, delta);
+    expect([r.amountMicros, r.overageMicros, r.balanceAfterMicros, r.overageAfterMicros]).toEqual([
+      amount,
+      overage,
+      balance,
+      overageAfter,
+    ]);
+    expect(r.pauseCampaigns).toBe(overage > 0n);
+  });
+
+  it('refuses a zero difference', () => {
+    expect(() => applyCorrection({ balanceMicros: 1n, overageMicros: 0n }, 0n)).toThrow(/zero/);
+  });
+
+  it('keeps spend attributed = -(entries) + overage recorded, and no balance below zero (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 9n }),
+        fc.array(
+          fc.oneof(
+            fc.record({ k: fc.constant('spend' as const), v: fc.bigInt({ min: 1n, max: 10n ** 8n }) }),
+            fc.record({ k: fc.constant('top_up' as const), v: fc.bigInt({ min: 1n, max: 10n ** 8n }) }),
+            fc.record({ k: fc.constant('correction' as const), v: fc.bigInt({ min: -(10n ** 8n), max: 10n ** 8n }) }),
+          ),
+          { maxLength: 60 },
+        ),
+        (start, ops) => {
+          let state = { balanceMicros: start, overageMicros: 0n };
+          let attributed = 0n;
+          let entries = 0n; // the spend and correction entries' amounts
+          let recorded = 0n; // overage recorded by them
+          for (const op of ops) {
+            if (op.k === 'spend') {
+              const d = applyDebit(state.balanceMicros, op.v);
+              state = { balanceMicros: d.balanceAfterMicros, overageMicros: state.overageMicros + d.overageMicros };
+              attributed += op.v;
+              entries -= d.takenMicros;
+              recorded += d.overageMicros;
+            } else if (op.k === 'top_up') {
+              const t = applyTopUp(state, op.v);
+              state = { balanceMicros: t.balanceAfterMicros, overageMicros: t.overageAfterMicros };
+            } else {
+              // a credit never exceeds what was attributed (a figure never goes below zero)
+              const delta = op.v < -attributed ? -attributed : op.v;
+              if (delta === 0n) continue;
+              const c = applyCorrection(state, delta);
+              state = { balanceMicros: c.balanceAfterMicros, overageMicros: c.overageAfterMicros };
+              attributed += delta;
+              entries += c.amountMicros;
+              recorded += c.overageMicros;
+            }
+            expect(state.balanceMicros).toBeGreaterThanOrEqual(0n);
+            expect(state.overageMicros).toBeGreaterThanOrEqual(0n);
+            expect(-entries + recorded).toBe(attributed);
+          }
         },
       ),
     );

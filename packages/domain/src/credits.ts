@@ -13,6 +13,7 @@ export const ENTRY_SIGNS = {
   refund: 'negative',
   adjustment: 'either',
   overage_settlement: 'negative',
+  spend_correction: 'either',
 } as const satisfies Record<string, 'positive' | 'negative' | 'either'>;
 export type EntryKind = keyof typeof ENTRY_SIGNS;
 export const ENTRY_KINDS = Object.keys(ENTRY_SIGNS) as EntryKind[];
@@ -28,7 +29,8 @@ export function entrySignValid(kind: EntryKind, amountMicros: bigint): boolean {
     case 'negative':
       return kind === 'spend' ? amountMicros <= 0n : amountMicros < 0n;
     case 'either':
-      return amountMicros !== 0n;
+      // a correction wholly absorbed by overage (or paying it off) changes no balance and is still recorded
+      return kind === 'spend_correction' || amountMicros !== 0n;
     default: {
       const never: never = ENTRY_SIGNS[kind];
       return never;
@@ -92,6 +94,49 @@ export function applyDebit(balanceMicros: bigint, amountMicros: bigint): DebitRe
     overageMicros,
     balanceAfterMicros: balanceMicros - takenMicros,
     pauseCampaigns: overageMicros > 0n,
+  };
+}
+
+export interface CorrectionResult {
+  /** The balance's change: the entry's amount (minus what a higher figure took, plus what a lower one gave back). */
+  amountMicros: bigint;
+  /** The recorded overage's change: plus what a higher figure could not take, minus what a credit paid off. */
+  overageMicros: bigint;
+  balanceAfterMicros: bigint;
+  overageAfterMicros: bigint;
+  /** A higher figure that runs into overage pauses the client's campaigns, as spend does. */
+  pauseCampaigns: boolean;
+}
+
+/**
+ * A restated figure's difference (SPEC 13): a higher one (`deltaMicros` > 0) is debited like spend (what the balance
+ * cannot give is overage); a lower one gives credit back, first reducing outstanding overage, then raising the
+ * balance. Either way, spend attributed = -(spend and correction amounts) + overage recorded still holds.
+ */
+export function applyCorrection(
+  state: { balanceMicros: bigint; overageMicros: bigint },
+  deltaMicros: bigint,
+): CorrectionResult {
+  if (state.balanceMicros < 0n || state.overageMicros < 0n) throw new RangeError('a balance is never negative');
+  if (deltaMicros === 0n) throw invalid('deltaMicros', 'must not be zero');
+  if (deltaMicros > 0n) {
+    const d = applyDebit(state.balanceMicros, deltaMicros);
+    return {
+      amountMicros: -d.takenMicros,
+      overageMicros: d.overageMicros,
+      balanceAfterMicros: d.balanceAfterMicros,
+      overageAfterMicros: state.overageMicros + d.overageMicros,
+      pauseCampaigns: d.pauseCampaigns,
+    };
+  }
+  const credit = -deltaMicros;
+  const paidOff = credit < state.overageMicros ? credit : state.overageMicros;
+  return {
+    amountMicros: credit - paidOff,
+    overageMicros: -paidOff,
+    balanceAfterMicros: state.balanceMicros + credit - paidOff,
+    overageAfterMicros: state.overageMicros - paidOff,
+    pauseCampaigns: false,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import {
+  applyCorrection,
   applyDebit,
   lowBalanceCrossing,
   MAX_AMOUNT_MICROS,
@@ -8,6 +9,8 @@ import {
   type EntryKind,
 } from '@trellis/domain';
 import type { Db, Trx } from '../connect';
+import type { CorrectionDetail } from '../schema';
+import { writeAudit } from './audit';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Credit accounts
@@ -102,6 +105,8 @@ export interface NewEntry {
   topUpId?: string | null;
   reason?: string | null;
   actorUserId?: string | null;
+  /** A spend correction's events, reasons and days. */
+  detail?: CorrectionDetail | null;
   at: Date;
 }
 
@@ -118,6 +123,8 @@ export interface CreditEntry {
   topUpId: string | null;
   reason: string | null;
   actorEmail: string | null;
+  /** A spend correction's events, reasons and days (null for other kinds). */
+  detail: CorrectionDetail | null;
   createdAt: Date;
 }
 
@@ -138,6 +145,7 @@ export async function insertEntries(trx: Trx, entries: readonly NewEntry[]): Pro
         top_up_id: e.topUpId ?? null,
         reason: e.reason ?? null,
         actor_user_id: e.actorUserId ?? null,
+        detail: e.detail ? JSON.stringify(e.detail) : null,
         created_at: e.at,
       })),
     )
@@ -179,6 +187,7 @@ export async function listEntries(
     topUpId: r.top_up_id,
     reason: r.reason,
     actorEmail: r.actor_email,
+    detail: r.detail,
     createdAt: r.created_at,
   }));
 }
@@ -554,6 +563,141 @@ export async function debitSpend(
   return { applied, skipped, clients: summaries };
 }
 
+export interface SpendCorrection {
+  clientId: string;
+  /** The net difference of the client's corrected records (higher figures minus credits), non-zero. */
+  deltaMicros: bigint;
+  /** Idempotency key of this correction, unique per client (the rollup's range). */
+  reference: string;
+  detail: CorrectionDetail;
+}
+
+export interface CorrectionSummary {
+  clientId: string;
+  rootId: string;
+  deltaMicros: bigint;
+  amountMicros: bigint;
+  overageMicros: bigint;
+  balanceMicros: bigint;
+  campaignsPaused: number;
+}
+
+/**
+ * Applies spend corrections (SPEC 13) inside the caller's transaction (the rollup's): per client, one
+ * `spend_correction` entry dated `at`, whose amount and overage follow `applyCorrection` (a higher figure is debited
+ * like spend, overage and pause included; a credit pays off overage first, then raises the balance); the client's
+ * balance, overage, low-balance state and 15-minute spend bucket follow; one audit entry per root names the batches.
+ * Locks the clients in the same order as `debitSpend`; a reference the client already holds is skipped, so applying
+ * the same correction twice changes nothing.
+ */
+export async function applySpendCorrections(
+  trx: Trx,
+  items: readonly SpendCorrection[],
+  at: Date,
+): Promise<CorrectionSummary[]> {
+  const todo = items.filter((i) => i.deltaMicros !== 0n);
+  if (todo.length === 0) return [];
+  for (const i of todo) {
+    if (i.deltaMicros > MAX_AMOUNT_MICROS || i.deltaMicros < -MAX_AMOUNT_MICROS)
+      throw new RangeError(`applySpendCorrections: a difference beyond ${MAX_AMOUNT_MICROS} micros (${i.reference})`);
+  }
+  const ids = [...new Set(todo.map((i) => i.clientId))].sort();
+  const locked = new Map((await lockClients(trx, ids)).rows.map((r) => [r.client_id, toCreditAccount(r)]));
+  const missing = ids.filter((c) => !locked.has(c));
+  if (missing.length) throw new RangeError(`applySpendCorrections: no credit account for ${missing.join(', ')}`);
+  const held = await sql<{ client_id: string; reference: string }>`
+    select client_id, reference from credit_spend_refs
+    where client_id = any(${ids}::uuid[]) and reference = any(${todo.map((i) => i.reference)}::text[])`.execute(trx);
+  const seen = new Set(held.rows.map((r) => `${r.client_id} ${r.reference}`));
+  const out: CorrectionSummary[] = [];
+  const alerts: string[] = [];
+  const audits = new Map<string, { clients: number; events: number; deltaMicros: bigint; batches: Set<string> }>();
+  for (const i of todo) {
+    const key = `${i.clientId} ${i.reference}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const a = locked.get(i.clientId)!;
+    const c = applyCorrection(a, i.deltaMicros);
+    const crossing = lowBalanceCrossing({
+      armed: a.lowAlertArmed,
+      thresholdMicros: a.lowBalanceMicros,
+      balanceAfterMicros: c.balanceAfterMicros,
+    });
+    const [entry] = (
+      await sql<{ id: string }>`
+        insert into credit_entries (root_id, client_id, kind, amount_micros, overage_micros, balance_after_micros,
+          reference, detail, created_at)
+        values (${a.rootId}, ${a.clientId}, 'spend_correction', ${c.amountMicros.toString()}::bigint,
+          ${c.overageMicros.toString()}::bigint, ${c.balanceAfterMicros.toString()}::bigint, ${i.reference},
+          ${JSON.stringify(i.detail)}::jsonb, ${at}::timestamptz)
+        returning id::text`.execute(trx)
+    ).rows;
+    await sql`
+      with ref as (
+        insert into credit_spend_refs (root_id, client_id, reference, entry_id)
+        values (${a.rootId}, ${a.clientId}, ${i.reference}, ${entry!.id}::bigint)
+      ), bucket as (
+        insert into credit_spend_buckets (root_id, client_id, bucket, spent_micros, overage_micros, debits)
+        values (${a.rootId}, ${a.clientId}, date_bin('15 minutes', ${at}::timestamptz, timestamptz '1970-01-01Z'),
+          ${i.deltaMicros.toString()}::bigint, ${c.overageMicros.toString()}::bigint, 0)
+        on conflict (root_id, client_id, bucket) do update set
+          spent_micros = credit_spend_buckets.spent_micros + excluded.spent_micros,
+          overage_micros = credit_spend_buckets.overage_micros + excluded.overage_micros
+      )
+      update credit_accounts set balance_micros = ${c.balanceAfterMicros.toString()}::bigint,
+        overage_micros = ${c.overageAfterMicros.toString()}::bigint, low_alert_armed = ${crossing.armed},
+        updated_at = ${at}::timestamptz
+      where client_id = ${a.clientId}`.execute(trx);
+    locked.set(i.clientId, {
+      ...a,
+      balanceMicros: c.balanceAfterMicros,
+      overageMicros: c.overageAfterMicros,
+      lowAlertArmed: crossing.armed,
+    });
+    if (crossing.alert) alerts.push(a.clientId);
+    const events = i.detail.reasons.reduce((n, r) => n + r.events, 0);
+    const r = audits.get(a.rootId) ?? { clients: 0, events: 0, deltaMicros: 0n, batches: new Set<string>() };
+    r.clients++;
+    r.events += events;
+    r.deltaMicros += i.deltaMicros;
+    for (const b of i.detail.batches) r.batches.add(b);
+    audits.set(a.rootId, r);
+    out.push({
+      clientId: a.clientId,
+      rootId: a.rootId,
+      deltaMicros: i.deltaMicros,
+      amountMicros: c.amountMicros,
+      overageMicros: c.overageMicros,
+      balanceMicros: c.balanceAfterMicros,
+      campaignsPaused: 0,
+    });
+  }
+  const overdrawn = out.filter((o) => o.overageMicros > 0n).map((o) => o.clientId);
+  if (overdrawn.length) {
+    const paused = await pauseForLackOfCredit(trx, overdrawn, at);
+    for (const o of out) o.campaignsPaused = paused.get(o.clientId) ?? 0;
+  }
+  if (alerts.length) await sendLowBalanceMails(trx, alerts);
+  for (const [rootId, r] of audits)
+    await writeAudit(trx, {
+      rootId,
+      accountId: rootId,
+      actorUserId: null,
+      action: 'credits.spend_correction',
+      entityType: 'spend_batch',
+      entityId: [...r.batches].sort().join(',').slice(0, 200),
+      before: null,
+      after: {
+        clients: r.clients,
+        events: r.events,
+        deltaMicros: r.deltaMicros.toString(),
+        batches: [...r.batches].sort(),
+      },
+      at,
+    });
+  return out;
+}
+
 /** Pauses every active campaign of the given clients ("paused: out of credit"), with an audit entry each. */
 export async function pauseForLackOfCredit(
   trx: Trx,
@@ -619,7 +763,7 @@ function spendFrom(clientId: string, from: Date | RawBuilder<unknown>) {
       and b.bucket >= date_bin('15 minutes', ${from}::timestamptz, timestamptz '1970-01-01Z') + interval '15 minutes'
     union all
     select e.created_at, e.overage_micros - e.amount_micros from credit_entries e
-    where e.client_id = ${clientId}::uuid and e.kind = 'spend' and e.created_at >= ${from}::timestamptz
+    where e.client_id = ${clientId}::uuid and e.kind in ('spend', 'spend_correction') and e.created_at >= ${from}::timestamptz
       and e.created_at < date_bin('15 minutes', ${from}::timestamptz, timestamptz '1970-01-01Z') + interval '15 minutes'`;
 }
 

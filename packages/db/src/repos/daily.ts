@@ -35,6 +35,10 @@ export async function lockTreeForRollup(trx: Trx): Promise<void> {
 export const PARTIAL_QUARTERS = ['imp', 'clk', 'spd', 'rec'].flatMap((m) => [15, 30, 45].map((q) => `${m}_${q}`));
 
 const KEYS = sql`root_id, viewer_id, day, child_id, dsp, auction_type, currency`;
+/** An upsert's sums: the existing row's plus the new contribution's. */
+const ADD = sql`impressions = d.impressions + excluded.impressions, clicks = d.clicks + excluded.clicks,
+  spend_micros = d.spend_micros + excluded.spend_micros, records = d.records + excluded.records,
+  correction_micros = d.correction_micros + excluded.correction_micros`;
 
 /**
  * What the records give each L1/L2 ancestor-or-self of their attributed account, by the aggregate's key. The records
@@ -57,9 +61,10 @@ function contributions(records: RawBuilder<unknown>) {
     c: RawBuilder<unknown>,
     s: RawBuilder<unknown>,
     n: RawBuilder<unknown>,
+    k: RawBuilder<unknown>,
   ) =>
     sql`x.root_id, x.viewer_id, ${day} as day, x.child_id, x.dsp, x.auction_type, x.currency,
-      ${i} as impressions, ${c} as clicks, ${s} as spend_micros, ${n} as records`;
+      ${i} as impressions, ${c} as clicks, ${s} as spend_micros, ${n} as records, ${k} as correction_micros`;
   const next = sql`(x.lt + interval '1 hour')::date`;
   // the rest of a split hour, given to the next day
   const nextDay = cols(
@@ -68,6 +73,7 @@ function contributions(records: RawBuilder<unknown>) {
     sql`x.clicks - ${part('clk')}`,
     sql`x.spend_micros - ${part('spd')}`,
     sql`x.records - ${part('rec')}`,
+    sql`x.correction_micros - ${part('cor')}`,
   );
   return sql`
     select * from (
@@ -95,14 +101,16 @@ function contributions(records: RawBuilder<unknown>) {
         from x0
       ),
       y as (
-        select ${cols(sql`x.lt::date`, sql`x.impressions`, sql`x.clicks`, sql`x.spend_micros`, sql`x.records`)} from x where not x.split
+        select ${cols(sql`x.lt::date`, sql`x.impressions`, sql`x.clicks`, sql`x.spend_micros`, sql`x.records`, sql`x.correction_micros`)}
+        from x where not x.split
         union all
-        select ${cols(sql`x.lt::date`, part('imp'), part('clk'), part('spd'), part('rec'))} from x where x.split
+        select ${cols(sql`x.lt::date`, part('imp'), part('clk'), part('spd'), part('rec'), part('cor'))} from x where x.split
         union all
         select ${nextDay} from x where x.split
       )
       select root_id, viewer_id, day, child_id, dsp, auction_type, currency,
-        sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros, sum(records) as records
+        sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros, sum(records) as records,
+        sum(correction_micros) as correction_micros
       from y where records > 0
       group by 1, 2, 3, 4, 5, 6, 7
     ) c`;
@@ -125,7 +133,7 @@ export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bi
       and coalesce(k.responded_at, k.requested_at) < p.hour + interval '1 hour'`.execute(trx);
   const partials = sql`
     select account_id, hour as occurred_at, dsp, auction_type, currency, impressions, clicks, spend_micros, records, true as hourly,
-      ${sql.join(PARTIAL_QUARTERS.map((c) => sql.ref(c)))}
+      ${sql.join(PARTIAL_QUARTERS.map((c) => sql.ref(c)))}, correction_micros, cor_15, cor_30, cor_45
     from spend_partials p
     where ${range('p')}`;
   const source =
@@ -136,17 +144,15 @@ export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bi
         select * from (${partials}) p where (p.account_id, p.occurred_at) not in (select account_id, hour from split)
         union all
         select r.account_id, r.occurred_at, r.dsp, r.auction_type, r.currency, r.impressions, r.clicks, r.spend_micros,
-          1::bigint, false, ${RAW_QUARTERS}
+          1::bigint, false, ${RAW_QUARTERS}, ${RAW_CORRECTION('r')}
         from spend_records r join split x on x.account_id = r.account_id
           and r.occurred_at >= x.hour and r.occurred_at < x.hour + interval '1 hour'
         where ${range('r')}`;
   const r = await sql<{ groups: string }>`
     with up as (
-      insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records)
+      insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records, correction_micros)
       ${contributions(source)}
-      on conflict (${KEYS}) do update set
-        impressions = d.impressions + excluded.impressions, clicks = d.clicks + excluded.clicks,
-        spend_micros = d.spend_micros + excluded.spend_micros, records = d.records + excluded.records
+      on conflict (${KEYS}) do update set ${ADD}
       returning 1
     )
     select count(*)::text as groups from up`.execute(trx);
@@ -155,11 +161,16 @@ export async function rollupDaily(trx: Trx, rootId: string, from: bigint, to: bi
 
 /** A raw record's placeholders for the partials' quarter sums (unused: a raw record is never split). */
 const RAW_QUARTERS = sql.raw(PARTIAL_QUARTERS.map((c) => `0::bigint as ${c}`).join(', '));
+/** A raw record's correction (its spend when it is a difference, SPEC 13) and the unused quarter placeholders. */
+const RAW_CORRECTION = (t: string) =>
+  sql.raw(
+    `case when ${t}.correction_reason is null then 0 else ${t}.spend_micros end as correction_micros, 0::bigint as cor_15, 0::bigint as cor_30, 0::bigint as cor_45`,
+  );
 
 /** The client's records that are rolled up (up to the watermark of the root they were ingested in). */
 const rolledOf = (clientId: string) => sql`
   select s.account_id, s.occurred_at, s.dsp, s.auction_type, s.currency, s.impressions, s.clicks, s.spend_micros, 1::bigint as records,
-    false as hourly, ${RAW_QUARTERS}
+    false as hourly, ${RAW_QUARTERS}, ${RAW_CORRECTION('s')}
   from spend_records s join spend_watermarks w on w.root_id = s.root_id and s.seq <= w.rolled_seq
   where s.account_id = ${clientId}::uuid`;
 
@@ -181,7 +192,8 @@ export async function withdrawClient(trx: Trx, clientId: string): Promise<number
     ),
     kept as (
       update spend_daily d set impressions = d.impressions - c.impressions, clicks = d.clicks - c.clicks,
-        spend_micros = d.spend_micros - c.spend_micros, records = d.records - c.records
+        spend_micros = d.spend_micros - c.spend_micros, records = d.records - c.records,
+        correction_micros = d.correction_micros - c.correction_micros
       from c
       where (d.root_id, d.viewer_id, d.day, d.child_id, d.dsp, d.auction_type, d.currency)
         = (c.root_id, c.viewer_id, c.day, c.child_id, c.dsp, c.auction_type, c.currency)
@@ -206,11 +218,9 @@ export async function admitClient(trx: Trx, clientId: string): Promise<number> {
   await lockTreeForMove(trx);
   const r = await sql<{ groups: string }>`
     with up as (
-      insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records)
+      insert into spend_daily as d (${KEYS}, impressions, clicks, spend_micros, records, correction_micros)
       ${contributions(rolledOf(clientId))}
-      on conflict (${KEYS}) do update set
-        impressions = d.impressions + excluded.impressions, clicks = d.clicks + excluded.clicks,
-        spend_micros = d.spend_micros + excluded.spend_micros, records = d.records + excluded.records
+      on conflict (${KEYS}) do update set ${ADD}
       returning 1
     )
     select count(*)::text as groups from up`.execute(trx);

@@ -12,7 +12,8 @@ import {
 } from 'kysely';
 import type { Db, Trx } from '../connect';
 import type { Database } from '../schema';
-import { debitSpend } from './credits';
+import { applySpendCorrections, debitSpend, type SpendCorrection } from './credits';
+import { identOf } from '../migrations/20261207_0018_spend_corrections';
 import { lockTreeForRollup, PARTIAL_QUARTERS, rollupDaily } from './daily';
 
 /**
@@ -31,6 +32,10 @@ export const REJECT_REASONS = [
   'deal_not_usable',
   'campaign_not_covered',
   'currency_mismatch',
+  // SPEC 13: a record whose event id is already stored
+  'conflicting_revision',
+  'correction_changes_identity',
+  'correction_window_closed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -49,7 +54,17 @@ export const RECORD_FIELDS = [
   'clicks',
   'spendMicros',
   'currency',
+  // SPEC 13 (optional): a restated record's revision and why it was restated
+  'revision',
+  'correctionReason',
 ] as const;
+
+/** Why a DSP restated a record (SPEC 13). */
+export const CORRECTION_REASONS = ['restatement', 'invalid_traffic', 'overdelivery'] as const;
+export type CorrectionReason = (typeof CORRECTION_REASONS)[number];
+
+/** The default correction window of a root, in days, and its bounds (SPEC 13). */
+export const CORRECTION_WINDOW = { default: 60, min: 0, max: 180 } as const;
 
 export interface Reject {
   /** Index in the batch (API) or line number in the file (CLI). */
@@ -61,8 +76,13 @@ export interface Reject {
 }
 
 export interface IngestResult {
+  /** First versions stored. */
   accepted: number;
+  /** Corrections applied: a higher revision of a stored event (SPEC 13). */
+  corrected: number;
   duplicates: number;
+  /** A lower revision than the stored one: counted, not an error (sources resend). */
+  stale: number;
   rejected: Reject[];
 }
 
@@ -80,6 +100,8 @@ export const STAGING_COLUMNS = [
   'clicks',
   'spend_micros',
   'currency',
+  'revision',
+  'correction_reason',
   'malformed',
 ] as const;
 
@@ -113,7 +135,8 @@ export const createStagingTable = () =>
   sql`
     create temp table if not exists ${sql.id(STAGING_TABLE)} (
       idx bigint not null, event_id text, occurred_at text, dsp text, seat_id text, deal_id text, auction_type text,
-      campaign_id text, impressions text, clicks text, spend_micros text, currency text, malformed text
+      campaign_id text, impressions text, clicks text, spend_micros text, currency text, revision text,
+      correction_reason text, malformed text
     ) on commit delete rows`.compile(compiler);
 
 /** A batch of records (a JSON array) into the staging table (the API path). */
@@ -123,6 +146,7 @@ export function stageJson(records: readonly unknown[]) {
     insert into ${sql.id(STAGING_TABLE)} (${sql.join(STAGING_COLUMNS.map((c) => sql.id(c)))})
     select (o - 1)::bigint, ${text('eventId')}, ${text('occurredAt')}, ${text('dsp')}, ${text('seatId')}, ${text('dealId')},
       ${text('auctionType')}, ${text('campaignId')}, ${text('impressions')}, ${text('clicks')}, ${text('spendMicros')}, ${text('currency')},
+      ${text('revision')}, ${text('correctionReason')},
       case when jsonb_typeof(e) <> 'object' then 'not an object' end
     from jsonb_array_elements(${JSON.stringify(records)}::jsonb) with ordinality as t(e, o)`.compile(compiler);
 }
@@ -152,19 +176,29 @@ const instant = sql`(
   or not pg_input_is_valid(s.occurred_at, 'timestamptz'))`;
 
 /**
- * Validates, attributes and stores one staged batch of a root, in ONE statement (call inside a transaction):
- * - malformed fields (a number above 10^15 too), negative numbers, clicks above impressions;
- * - occurredAt at most SPEND_FUTURE_SKEW_MS after `now` (the receiving clock);
- * - the seat (dsp, seat id) of this root, and the account it was mapped to at occurredAt (seat_mappings history),
- *   which must be an account of this root now, and was in this root at occurredAt: a client connected or transferred
- *   here is in it from the start of its current connection (SPEC 2.2), so a root never writes into its earlier time;
- * - the deal: the one with that universal id usable by the seat's account (owned by it or an ancestor, SPEC 5) on
- *   that DSP;
- * - the campaign: one whose client is the seat's account or a descendant, and was at occurredAt (a client connected
- *   or transferred later is not covered before its connection); the record then belongs to that client;
- * - the currency of the attributed account;
- * - the event id, first seen in this root (ON CONFLICT DO NOTHING on spend_event_ids: two concurrent copies of a batch
- *   store it once; repeats within the batch count as duplicates).
+ * Validates, attributes and stores one staged batch of a root (call inside a transaction), in three statements:
+ * 1. `judgeStatement` judges every row into the session's table `spend_judged`:
+ *    - malformed fields (a number above 10^15 too, a revision that is no whole number, an unknown correction reason),
+ *      negative numbers, clicks above impressions; occurredAt at most SPEND_FUTURE_SKEW_MS after `now`;
+ *    - of the rows of one event id, the highest revision is its candidate (the lowest row number among equals); the
+ *      others are stale (a lower revision), duplicates (the same revision, identity and figures) or
+ *      `conflicting_revision`;
+ *    - a candidate whose event the root has not stored is attributed (SPEC 7): the seat (dsp, seat id) of this root,
+ *      the account it was mapped to at occurredAt (seat_mappings history), which must be an account of this root now
+ *      and was in this root at occurredAt (a client connected or transferred here is in it from the start of its
+ *      current connection, SPEC 2.2); the deal usable by that account on that DSP; the campaign of a client covered
+ *      by it at occurredAt; the attributed account's currency;
+ *    - a candidate whose event is stored is judged against the stored version (SPEC 13): stale, duplicate,
+ *      `conflicting_revision`, `correction_changes_identity`, `correction_window_closed`, or a correction, which
+ *      keeps the stored attribution (a client since moved elsewhere never takes its corrections along).
+ * 2. `storeStatement` upserts the candidates into spend_event_ids (the current versions): a new event is inserted; a
+ *    stored one is replaced only while its revision is lower and its identity the same (ON CONFLICT DO UPDATE ...
+ *    WHERE, which sees the latest committed version and locks it: two batches carrying revisions 1 and 2 of an event
+ *    at once end with revision 2, whatever their order, and each difference is stored once). First versions go to
+ *    spend_records as they are; a correction as its DIFFERENCE (new figures minus the replaced ones), attributed as
+ *    its first record; both into the batch's partial aggregates.
+ * 3. `settleStatement` names what became of candidates the upsert did not apply (another batch stored the event or a
+ *    higher revision meanwhile: their rows are locked, so this reads them as final) and returns the counts.
  * Rejected rows carry `idx` from the source (the batch index, or the file's line number).
  */
 export async function ingestStaged(
@@ -177,16 +211,36 @@ export async function ingestStaged(
   // a batch's sorts and hashes (event ids, partial aggregates) in memory, not spilled to disk at the default 4 MB
   await exec(sql`set local work_mem = '64MB'`.compile(compiler));
   await exec(sql`analyze ${sql.id(STAGING_TABLE)}`.compile(compiler));
-  const rows = await exec<{
+  await exec(createJudgedTable());
+  await exec(judgeStatement(rootId, now).compile(compiler));
+  await exec(sql`analyze ${sql.id(JUDGED_TABLE)}`.compile(compiler));
+  // A correction found stored by a batch that committed after this statement's snapshot cannot read that batch's
+  // first record (whose attribution its difference copies): the statement then stores nothing of it and says so, and
+  // runs again from a savepoint (its new snapshot sees that record).
+  for (let attempt = 1; ; attempt++) {
+    await exec(sql`savepoint trellis_store`.compile(compiler));
+    const [stored] = await exec<{ updated: string; differences: string }>(
+      storeStatement(rootId, batchId, now).compile(compiler),
+    );
+    if (stored!.updated === stored!.differences) break;
+    await exec(sql`rollback to savepoint trellis_store`.compile(compiler));
+    // never a partial store: the batch fails whole (nothing of it is stored) and may be sent again
+    if (attempt >= 5) throw new Error('spend ingest: concurrent batches kept changing the same events; send the batch again');
+  }
+  await exec(sql`release savepoint trellis_store`.compile(compiler));
+  const [row] = await exec<{
     accepted: string;
+    corrected: string;
     duplicates: string;
+    stale: string;
     rejected: { index: number; eventId: string | null; reason: string }[] | null;
-  }>(ingestStatement(rootId, batchId, now).compile(compiler));
-  const row = rows[0]!;
+  }>(settleStatement(rootId, now).compile(compiler));
   return {
-    accepted: Number(row.accepted),
-    duplicates: Number(row.duplicates),
-    rejected: (row.rejected ?? []).map((x) => {
+    accepted: Number(row!.accepted),
+    corrected: Number(row!.corrected),
+    duplicates: Number(row!.duplicates),
+    stale: Number(row!.stale),
+    rejected: (row!.rejected ?? []).map((x) => {
       const [reason, ...detail] = x.reason.split(':');
       return {
         index: Number(x.index),
@@ -198,37 +252,67 @@ export async function ingestStaged(
   };
 }
 
+export const JUDGED_TABLE = 'spend_judged';
+
+/**
+ * The session's judged rows (emptied at each commit): `outcome` is 'reject:<reason>[:detail]', 'stale', 'duplicate',
+ * 'new' or 'correct' (a candidate to store), then 'accepted' or 'corrected' once stored.
+ */
+const createJudgedTable = () =>
+  sql`
+    create temp table if not exists ${sql.id(JUDGED_TABLE)} (
+      idx bigint not null, event_id text, outcome text not null, ts timestamptz, dsp text, seat_uuid uuid,
+      seat_account uuid, account_id uuid, client_id uuid, deal_uuid uuid, auction_type text, campaign_uuid uuid,
+      currency text, impressions bigint, clicks bigint, spend_micros bigint, revision integer, correction_reason text,
+      ident text
+    ) on commit delete rows`.compile(compiler);
+
+/** The root's correction window's earliest occurredAt a correction may reach (SPEC 13). */
+const windowStart = (rootId: string, now: Date) => sql`(${now}::timestamptz - make_interval(days => coalesce(
+  (select w.correction_window_days from spend_settings w where w.root_id = ${rootId}::uuid), ${sql.lit(CORRECTION_WINDOW.default)})))`;
+
 /**
  * Inserts into spend_partials the records of `records` (a relation with the raw records' columns, all of one root)
- * summed per hour and group, with their quarter sums: what ingestion writes beside each batch.
+ * summed per hour and group, with their quarter sums and the differences' spend among them: what ingestion writes
+ * beside each batch.
  */
 export const insertPartials = (rootId: string, records: RawBuilder<unknown>) => sql`
   insert into spend_partials (root_id, account_id, client_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-    impressions, clicks, spend_micros, records, ${sql.join(PARTIAL_QUARTERS.map((c) => sql.id(c)))})
+    impressions, clicks, spend_micros, records, ${sql.join(PARTIAL_QUARTERS.map((c) => sql.id(c)))},
+    correction_micros, cor_15, cor_30, cor_45)
   select ${rootId}::uuid, account_id, client_id, date_trunc('hour', occurred_at, 'UTC'), dsp, seat_id, deal_id,
-    auction_type, campaign_id, currency, sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums}
+    auction_type, campaign_id, currency, sum(impressions), sum(clicks), sum(spend_micros), count(*), ${quarterSums},
+    coalesce(sum(spend_micros) filter (where correction_reason is not null), 0), ${correctionQuarters}
   from ${records} r
   group by account_id, client_id, 4, dsp, seat_id, deal_id, auction_type, campaign_id, currency`;
 
+const early = (q: number) =>
+  sql`occurred_at < date_trunc('hour', occurred_at, 'UTC') + ${sql.lit(`${q} minutes`)}::interval`;
 /** The sums of PARTIAL_QUARTERS over a batch's inserted records (a relation with occurred_at), in the same order. */
 const quarterSums = sql.join(
   (['impressions', 'clicks', 'spend_micros', null] as const).flatMap((c) =>
-    [15, 30, 45].map((q) => {
-      const early = sql`occurred_at < date_trunc('hour', occurred_at, 'UTC') + ${sql.lit(`${q} minutes`)}::interval`;
-      return c ? sql`coalesce(sum(${sql.ref(c)}) filter (where ${early}), 0)` : sql`count(*) filter (where ${early})`;
-    }),
+    [15, 30, 45].map((q) =>
+      c ? sql`coalesce(sum(${sql.ref(c)}) filter (where ${early(q)}), 0)` : sql`count(*) filter (where ${early(q)})`,
+    ),
+  ),
+);
+/** The differences' spend before minute 15, 30 and 45 (cor_15, cor_30, cor_45). */
+const correctionQuarters = sql.join(
+  [15, 30, 45].map(
+    (q) => sql`coalesce(sum(spend_micros) filter (where correction_reason is not null and ${early(q)}), 0)`,
   ),
 );
 
-/** The one statement of `ingestStaged` (exported for EXPLAIN in the bench). */
-export function ingestStatement(rootId: string, batchId: string, now: Date = new Date()) {
+/** Statement 1 of `ingestStaged`: every staged row judged into spend_judged (exported for EXPLAIN in the bench). */
+export function judgeStatement(rootId: string, now: Date = new Date()) {
   const latest = new Date(now.getTime() + SPEND_FUTURE_SKEW_MS);
   const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
-  return sql<{
-    accepted: string;
-    duplicates: string;
-    rejected: { index: number; eventId: string | null; reason: string }[] | null;
-  }>`
+  const reasons = sql.join(CORRECTION_REASONS.map((t) => sql.lit(t)));
+  const same = (a: string, b: string) =>
+    sql.raw(`${a}.impressions = ${b}.impressions and ${a}.clicks = ${b}.clicks and ${a}.spend_micros = ${b}.spend_micros`);
+  return sql`
+    insert into ${sql.id(JUDGED_TABLE)} (idx, event_id, outcome, ts, dsp, seat_uuid, seat_account, account_id, client_id,
+      deal_uuid, auction_type, campaign_uuid, currency, impressions, clicks, spend_micros, revision, correction_reason, ident)
     with src as (${stagingSource()}),
     checked as materialized (
       select s.*,
@@ -250,6 +334,12 @@ export function ingestStatement(rootId: string, batchId: string, now: Date = new
           when ${above('spend_micros')} then 'malformed:spendMicros (at most 10^15)'
           when s.currency is null or octet_length(s.currency) <> 3
             or translate(s.currency, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' then 'malformed:currency'
+          when nullif(s.revision, '') is not null and (not pg_input_is_valid(s.revision, 'integer') or s.revision::integer < 0)
+            then 'malformed:revision (a whole number, 0 or more)'
+          when nullif(s.correction_reason, '') is not null and s.correction_reason not in (${reasons})
+            then 'malformed:correctionReason (restatement, invalid_traffic or overdelivery)'
+          when nullif(s.correction_reason, '') is not null and coalesce(nullif(s.revision, '')::integer, 0) = 0
+            then 'malformed:correctionReason (only with a revision above 0)'
           when s.impressions::bigint < 0 or s.clicks::bigint < 0 or s.spend_micros::bigint < 0 then 'negative_number'
           when s.clicks::bigint > s.impressions::bigint then 'clicks_above_impressions'
           when s.occurred_at::timestamptz > ${latest}::timestamptz then 'occurred_in_future'
@@ -264,15 +354,32 @@ export function ingestStatement(rootId: string, batchId: string, now: Date = new
         case when c.pre is null then c.auction_type end as auction_type,
         case when c.pre is null then c.impressions::bigint end as impressions,
         case when c.pre is null then c.clicks::bigint end as clicks,
-        case when c.pre is null then c.spend_micros::bigint end as spend_micros
+        case when c.pre is null then c.spend_micros::bigint end as spend_micros,
+        case when c.pre is null then coalesce(nullif(c.revision, '')::integer, 0) end as revision,
+        case when c.pre is null and coalesce(nullif(c.revision, '')::integer, 0) > 0
+          then coalesce(nullif(c.correction_reason, ''), 'restatement') end as correction_reason
       from checked c
+    ),
+    -- the batch's candidate per event: its highest revision (the first row among equals)
+    ranked as materialized (
+      select t.*, ${identOf(sql`t.ts`, sql`t.dsp`, sql`t.seat_ext`, sql`t.deal_ext`, sql`t.auction_type`, sql`t.campaign_ref`, sql`t.currency`)} as ident,
+        row_number() over (partition by t.event_id order by t.revision desc, t.idx) as rn
+      from typed t where t.pre is null
+    ),
+    cand as (
+      select r.*, v.revision as v_revision, v.ident as v_ident, v.occurred_at as v_at,
+        v.impressions as v_impressions, v.clicks as v_clicks, v.spend_micros as v_spend_micros, v.event_id is not null as known
+      from ranked r
+      left join spend_event_ids v on v.root_id = ${rootId}::uuid and v.event_id = r.event_id
+      where r.rn = 1
     ),
     resolved as (
       select t.*, st.id as seat_uuid, sa.id as seat_account, sa.root_id as seat_account_root, d.id as deal_uuid,
         cp.id as campaign_uuid, aa.id as account_id, aa.kind as account_kind, aa.currency as account_currency,
         coalesce(sk.responded_at, sk.requested_at) as seat_account_since
-      from typed t
-      left join seats st on t.pre is null and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
+      from cand t
+      -- only a new event is attributed: a correction keeps its first record's attribution
+      left join seats st on not t.known and st.dsp = t.dsp and st.external_id = t.seat_ext and st.root_id = ${rootId}
       -- the mapping in force at ts: holding periods [effective_from, effective_to) never overlap, so at most one row
       left join seat_mappings m on m.seat_id = st.id and m.effective_from <= t.ts and (m.effective_to is null or m.effective_to > t.ts)
       left join accounts sa on sa.id = m.account_id and sa.root_id = ${rootId}
@@ -297,41 +404,135 @@ export function ingestStatement(rootId: string, batchId: string, now: Date = new
     ),
     judged as (
       select r.*,
-        coalesce(r.pre, case
-          when r.seat_uuid is null then 'unknown_seat'
-          when r.seat_account is null or r.seat_account_since > r.ts then 'seat_not_mapped'
-          when r.deal_ext is not null and r.deal_uuid is null then 'deal_not_usable'
-          when r.campaign_ref is not null and r.campaign_uuid is null then 'campaign_not_covered'
-          when r.account_currency <> r.currency then 'currency_mismatch'
-        end) as reason
+        case
+          when not r.known then case
+            when r.seat_uuid is null then 'reject:unknown_seat'
+            when r.seat_account is null or r.seat_account_since > r.ts then 'reject:seat_not_mapped'
+            when r.deal_ext is not null and r.deal_uuid is null then 'reject:deal_not_usable'
+            when r.campaign_ref is not null and r.campaign_uuid is null then 'reject:campaign_not_covered'
+            when r.account_currency <> r.currency then 'reject:currency_mismatch'
+            else 'new' end
+          when r.revision < r.v_revision then 'stale'
+          when r.revision = r.v_revision then case
+            when r.ident = r.v_ident and r.impressions = r.v_impressions and r.clicks = r.v_clicks
+              and r.spend_micros = r.v_spend_micros then 'duplicate' else 'reject:conflicting_revision' end
+          when r.ident is distinct from r.v_ident then 'reject:correction_changes_identity'
+          when r.v_at < ${windowStart(rootId, now)} then 'reject:correction_window_closed'
+          else 'correct'
+        end as outcome
       from resolved r
+    )
+    select j.idx, j.event_id, j.outcome, j.ts, j.dsp, j.seat_uuid, j.seat_account, j.account_id,
+      case when j.account_kind = 'client' then j.account_id end, j.deal_uuid, j.auction_type, j.campaign_uuid,
+      j.currency, j.impressions, j.clicks, j.spend_micros, j.revision, j.correction_reason, j.ident
+    from judged j
+    union all
+    -- the other rows of an event: a lower revision is stale; the same one a duplicate, or a conflict
+    select r.idx, r.event_id,
+      case when r.revision < c.revision then 'stale'
+        when r.ident = c.ident and ${same('r', 'c')} then 'duplicate'
+        else 'reject:conflicting_revision' end,
+      null, null, null, null, null, null, null, null, null, null, null, null, null, r.revision, null, null
+    from ranked r join ranked c on c.event_id = r.event_id and c.rn = 1
+    where r.rn > 1
+    union all
+    select t.idx, t.event_id, 'reject:' || t.pre, null, null, null, null, null, null, null, null, null, null, null,
+      null, null, null, null, null
+    from typed t where t.pre is not null`;
+}
+
+/**
+ * Statement 2 of `ingestStaged`: the candidates upserted into spend_event_ids, their first records and differences
+ * into spend_records and the partials; answers how many stored events it replaced and how many differences it wrote
+ * (unequal only when a replaced event's first record is not in this statement's snapshot: see `ingestStaged`).
+ */
+export function storeStatement(rootId: string, batchId: string, now: Date = new Date()) {
+  return sql<{ updated: string; differences: string }>`
+    with seqs as materialized (
+      select j.*, nextval('spend_seq') as new_seq
+      from ${sql.id(JUDGED_TABLE)} j where j.outcome in ('new', 'correct')
+      order by j.event_id
     ),
-    firsts as (
-      select distinct on (event_id) * from judged where reason is null order by event_id, idx
-    ),
-    fresh as (
-      insert into spend_event_ids (root_id, event_id)
-      select ${rootId}::uuid, event_id from firsts -- in event id order (DISTINCT ON sorted it): concurrent batches lock alike
-      on conflict do nothing
-      returning event_id
+    up as (
+      insert into spend_event_ids as v (root_id, event_id, revision, ident, occurred_at, seq, impressions, clicks, spend_micros)
+      select ${rootId}::uuid, s.event_id, s.revision, s.ident, s.ts, s.new_seq, s.impressions, s.clicks, s.spend_micros
+      from seqs s
+      order by s.event_id -- concurrent batches lock alike
+      on conflict (root_id, event_id) do update set
+        revision = excluded.revision, impressions = excluded.impressions, clicks = excluded.clicks,
+        spend_micros = excluded.spend_micros, prev_impressions = v.impressions, prev_clicks = v.clicks,
+        prev_spend_micros = v.spend_micros
+      where v.revision < excluded.revision and v.ident = excluded.ident and v.occurred_at >= ${windowStart(rootId, now)}
+      returning v.event_id, v.seq, v.occurred_at, v.revision, v.impressions, v.clicks, v.spend_micros,
+        v.prev_impressions, v.prev_clicks, v.prev_spend_micros, v.prev_spend_micros is null as inserted
     ),
     ins as (
-      insert into spend_records (root_id, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id, client_id,
-        deal_id, auction_type, campaign_id, currency, impressions, clicks, spend_micros)
-      select ${rootId}::uuid, f.ts, f.event_id, ${batchId}::uuid, f.dsp, f.seat_uuid, f.seat_account, f.account_id,
-        case when f.account_kind = 'client' then f.account_id end, f.deal_uuid, f.auction_type, f.campaign_uuid, f.currency,
-        f.impressions, f.clicks, f.spend_micros
-      from firsts f join fresh using (event_id)
-      returning account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
-        impressions, clicks, spend_micros
+      insert into spend_records (root_id, seq, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id,
+        client_id, deal_id, auction_type, campaign_id, currency, impressions, clicks, spend_micros, revision, correction_reason)
+      select ${rootId}::uuid, s.new_seq, s.ts, s.event_id, ${batchId}::uuid, s.dsp, s.seat_uuid, s.seat_account, s.account_id,
+        s.client_id, s.deal_uuid, s.auction_type, s.campaign_uuid, s.currency, s.impressions, s.clicks, s.spend_micros,
+        s.revision, null
+      from up join seqs s using (event_id) where up.inserted
+      union all
+      -- a difference, attributed as the event's first record (the partition of its occurred_at, its seq)
+      select ${rootId}::uuid, s.new_seq, o.occurred_at, o.event_id, ${batchId}::uuid, o.dsp, o.seat_id, o.seat_account_id,
+        o.account_id, o.client_id, o.deal_id, o.auction_type, o.campaign_id, o.currency,
+        up.impressions - up.prev_impressions, up.clicks - up.prev_clicks, up.spend_micros - up.prev_spend_micros,
+        up.revision, s.correction_reason
+      from up join seqs s using (event_id)
+      join spend_records o on o.root_id = ${rootId}::uuid and o.seq = up.seq and o.occurred_at = up.occurred_at
+      where not up.inserted
+      returning event_id, correction_reason, account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type,
+        campaign_id, currency, impressions, clicks, spend_micros
     ),
-    -- the batch's partial aggregates (migration 0011): what the worker's rollup sums instead of the raw records
-    parts as (${insertPartials(rootId, sql`ins`)})
+    parts as (${insertPartials(rootId, sql`ins`)}),
+    marked as (
+      update ${sql.id(JUDGED_TABLE)} j set outcome = case when up.inserted then 'accepted' else 'corrected' end
+      from up where j.event_id = up.event_id and j.outcome in ('new', 'correct')
+      returning 1
+    )
+    select (select count(*) from up where not inserted)::text as updated,
+      (select count(*) from ins where correction_reason is not null)::text as differences,
+      (select count(*) from marked)::text as marked`;
+}
+
+/**
+ * Statement 3 of `ingestStaged`: a candidate the upsert did not apply, judged against the event's version as it now
+ * stands (locked by the upsert, so final); then the batch's counts and rejections.
+ */
+export function settleStatement(rootId: string, now: Date = new Date()) {
+  return sql<{
+    accepted: string;
+    corrected: string;
+    duplicates: string;
+    stale: string;
+    rejected: { index: number; eventId: string | null; reason: string }[] | null;
+  }>`
+    with settled as (
+      update ${sql.id(JUDGED_TABLE)} j set outcome = case
+          when v.revision > j.revision then 'stale'
+          when v.revision = j.revision then case
+            when v.ident = j.ident and v.impressions = j.impressions and v.clicks = j.clicks and v.spend_micros = j.spend_micros
+            then 'duplicate' else 'reject:conflicting_revision' end
+          when v.ident is distinct from j.ident then 'reject:correction_changes_identity'
+          when v.occurred_at < ${windowStart(rootId, now)} then 'reject:correction_window_closed'
+          else 'reject:conflicting_revision' end
+      from spend_event_ids v
+      where j.outcome in ('new', 'correct') and v.root_id = ${rootId}::uuid and v.event_id = j.event_id
+      returning j.idx, j.event_id, j.outcome
+    ),
+    final as (
+      select idx, event_id, outcome from ${sql.id(JUDGED_TABLE)} where idx not in (select idx from settled)
+      union all select idx, event_id, outcome from settled
+    )
     select
-      (select count(*) from ins)::text as accepted,
-      ((select count(*) from judged where reason is null) - (select count(*) from ins))::text as duplicates,
-      (select json_agg(json_build_object('index', idx, 'eventId', event_id, 'reason', reason) order by idx)
-        from judged where reason is not null) as rejected`;
+      count(*) filter (where outcome = 'accepted')::text as accepted,
+      count(*) filter (where outcome = 'corrected')::text as corrected,
+      count(*) filter (where outcome = 'duplicate')::text as duplicates,
+      count(*) filter (where outcome = 'stale')::text as stale,
+      json_agg(json_build_object('index', idx, 'eventId', event_id, 'reason', substr(outcome, 8)) order by idx)
+        filter (where outcome like 'reject:%') as rejected
+    from final`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -370,6 +571,7 @@ export async function addToBatch(
     sql`
     update spend_batches set
       records = records + ${records}, accepted = accepted + ${res.accepted}, duplicates = duplicates + ${res.duplicates},
+      corrected = corrected + ${res.corrected}, stale = stale + ${res.stale},
       rejected = rejected + ${res.rejected.length}, updated_at = now(),
       reasons = (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb) from (
         select k, sum(v)::bigint as v from (
@@ -460,7 +662,9 @@ export interface BatchSummary {
   updatedAt: Date;
   records: number;
   accepted: number;
+  corrected: number;
   duplicates: number;
+  stale: number;
   rejected: number;
   reasons: Record<string, number>;
 }
@@ -484,7 +688,9 @@ export async function recentBatches(db: Db, rootId: string, limit = 20): Promise
     updatedAt: r.updated_at,
     records: Number(r.records),
     accepted: Number(r.accepted),
+    corrected: Number(r.corrected),
     duplicates: Number(r.duplicates),
+    stale: Number(r.stale),
     rejected: Number(r.rejected),
     reasons: Object.fromEntries(Object.entries(r.reasons).map(([k, v]) => [k, Number(v)])),
   }));
@@ -534,6 +740,8 @@ export interface RollupResult {
    * day above 10^15 micros in parts of at most that, the later ones with `:2`, `:3`... appended).
    */
   debits: { clientId: string; amountMicros: bigint; reference: string; at: Date }[];
+  /** Per client, the net difference of the corrections in the range (SPEC 13), reference `correction:<root>:<from>-<to>`. */
+  corrections: SpendCorrection[];
 }
 
 /**
@@ -559,6 +767,7 @@ export async function rollupRange(
   // debited into its own day of the client's usage
   const { groups, perClientDay } = await rollupStatement(trx, rootId, from, to, now);
   await rollupDaily(trx, rootId, from, to);
+  const corrections = await correctionsOf(trx, rootId, from, to);
   const records = perClientDay.reduce((n, r) => n + Number(r.n), 0);
   await sql`
     update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(),
@@ -584,7 +793,56 @@ export async function rollupRange(
           at: r.at ? new Date(r.at) : now,
         })),
       ),
+    corrections,
   };
+}
+
+/**
+ * The range's differences (SPEC 13) per client: their net spend and, per reason, how many and the days they occurred
+ * on in the client's zone, with the batches that carried them (read through the partial index of corrections).
+ */
+async function correctionsOf(trx: Trx, rootId: string, from: bigint, to: bigint): Promise<SpendCorrection[]> {
+  const r = await sql<{
+    client_id: string;
+    reason: string;
+    events: string;
+    micros: string;
+    first_day: string;
+    last_day: string;
+    batches: string[];
+  }>`
+    select r.client_id, r.correction_reason as reason, count(*)::text as events, sum(r.spend_micros)::text as micros,
+      to_char(min(r.occurred_at at time zone a.time_zone), 'YYYY-MM-DD') as first_day,
+      to_char(max(r.occurred_at at time zone a.time_zone), 'YYYY-MM-DD') as last_day,
+      array_agg(distinct r.batch_id::text) as batches
+    from spend_records r join accounts a on a.id = r.client_id
+    where r.root_id = ${rootId}::uuid and r.correction_reason is not null
+      and r.seq > ${from.toString()}::bigint and r.seq <= ${to.toString()}::bigint
+    group by r.client_id, r.correction_reason
+    order by r.client_id, r.correction_reason`.execute(trx);
+  const byClient = new Map<string, SpendCorrection>();
+  for (const x of r.rows) {
+    let c = byClient.get(x.client_id);
+    if (!c) {
+      c = {
+        clientId: x.client_id,
+        deltaMicros: 0n,
+        reference: `correction:${rootId}:${from}-${to}`,
+        detail: { batches: [], reasons: [] },
+      };
+      byClient.set(x.client_id, c);
+    }
+    c.deltaMicros += BigInt(x.micros);
+    c.detail.reasons.push({
+      reason: x.reason,
+      events: Number(x.events),
+      firstDay: x.first_day,
+      lastDay: x.last_day,
+      micros: x.micros,
+    });
+    c.detail.batches = [...new Set([...c.detail.batches, ...x.batches])].sort();
+  }
+  return [...byClient.values()];
 }
 
 /** An amount as debits of at most MAX_AMOUNT_MICROS each (debitSpend's bound for one debit). */
@@ -621,29 +879,33 @@ async function rollupStatement(
       select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency,
         min(client_id::text)::uuid as client_id, sum(impressions) as impressions, sum(clicks) as clicks, sum(spend_micros) as spend_micros,
         sum(records) as records, sum(spd_15) as spd_15, sum(spd_30) as spd_30, sum(spd_45) as spd_45,
-        sum(rec_15) as rec_15, sum(rec_30) as rec_30, sum(rec_45) as rec_45
+        sum(rec_15) as rec_15, sum(rec_30) as rec_30, sum(rec_45) as rec_45, sum(correction_micros) as correction_micros,
+        sum(cor_15) as cor_15, sum(cor_30) as cor_30, sum(cor_45) as cor_45
       from spend_partials
       where root_id = ${rootId} and seq > ${from.toString()}::bigint and seq <= ${to.toString()}::bigint
       group by root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
     ),
     up as (
       insert into spend_hourly as h (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
-        impressions, clicks, spend_micros, records)
+        impressions, clicks, spend_micros, records, correction_micros)
       select root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency, client_id,
-        impressions, clicks, spend_micros, records
+        impressions, clicks, spend_micros, records, correction_micros
       from g
       -- in the unique key's order: both indexes of spend_hourly then grow page by page rather than at random
       order by account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency
       on conflict (root_id, account_id, hour, dsp, seat_id, deal_id, auction_type, campaign_id, currency) do update set
         impressions = h.impressions + excluded.impressions, clicks = h.clicks + excluded.clicks,
-        spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records
+        spend_micros = h.spend_micros + excluded.spend_micros, records = h.records + excluded.records,
+        correction_micros = h.correction_micros + excluded.correction_micros
       returning 1
     ),
-    -- each group's hour in its client's zone (UTC for spend no client pays for); an hour that starts at 23:15, 23:30 or
+    -- each group's fresh spend (a correction's difference is applied apart, SPEC 13) in the hour of its client's zone
+    -- (UTC for spend no client pays for); an hour that starts at 23:15, 23:30 or
     -- 23:45 there is split at the local midnight by its quarter sums (every offset in use is a multiple of 15 minutes)
     zoned as (
       select g.client_id, coalesce(a.time_zone, 'UTC') as tz, g.hour at time zone coalesce(a.time_zone, 'UTC') as ls,
-        g.spend_micros, g.records, g.spd_15, g.spd_30, g.spd_45, g.rec_15, g.rec_30, g.rec_45
+        g.spend_micros - g.correction_micros as spend_micros, g.records, g.spd_15 - g.cor_15 as spd_15,
+        g.spd_30 - g.cor_30 as spd_30, g.spd_45 - g.cor_45 as spd_45, g.rec_15, g.rec_30, g.rec_45
       from g left join accounts a on a.id = g.client_id
     ),
     cut as (
@@ -691,6 +953,9 @@ export interface RollupDone {
   records: number;
   groups: number;
   clientsDebited: number;
+  /** Clients whose corrections were applied (a spend_correction entry each), and how many differences. */
+  clientsCorrected: number;
+  corrections: number;
   /** Wall time of the unit, from the claim to the commit (logged; the bench sums it). */
   ms: number;
 }
@@ -724,7 +989,11 @@ export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions 
       // complete until the cut only when this unit reaches the safe end; otherwise until the last complete cut
       const r = await rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
       if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
+      // after the range's fresh spend, in the same transaction: each correction's difference once (SPEC 13)
+      const corrected = await applySpendCorrections(trx, r.corrections, cutAt);
       return {
+        clientsCorrected: corrected.length,
+        corrections: r.corrections.reduce((n, c) => n + c.detail.reasons.reduce((m, x) => m + x.events, 0), 0),
         rootId: r.rootId,
         from: r.from.toString(),
         to: r.to.toString(),

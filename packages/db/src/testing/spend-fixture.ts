@@ -1,5 +1,6 @@
 import { nameKey } from '@trellis/domain';
 import type { Db } from '../connect';
+import * as credits from '../repos/credits';
 import * as accounts from '../repos/accounts';
 import * as campaigns from '../repos/campaigns';
 import * as deals from '../repos/deals';
@@ -125,4 +126,29 @@ export async function spendFixture(db: Db, zones: { H?: string; A?: string; C1?:
     }),
   );
   return { h, a, c1, c2, cu, x, u, s1, s2, s3, sx, deal, k1, k2 };
+}
+
+/** Credits a client through an adjustment (what a top-up does to the balance, without a provider). */
+export async function credit(db: Db, clientId: string, amount: bigint) {
+  await db.transaction().execute(async (trx) => {
+    const acc = await credits.lockCreditAccount(trx, clientId);
+    const balance = acc.balanceMicros + amount;
+    await credits.insertEntries(trx, [
+      {
+        rootId: acc.rootId,
+        clientId,
+        kind: 'adjustment',
+        amountMicros: amount,
+        balanceAfterMicros: balance,
+        reason: 'test credit',
+        at: new Date(),
+      },
+    ]);
+    await credits.setCreditState(trx, clientId, {
+      balanceMicros: balance,
+      overageMicros: acc.overageMicros,
+      lowAlertArmed: acc.lowAlertArmed,
+      at: new Date(),
+    });
+  });
 }
