@@ -48,6 +48,10 @@ export function csvStatement(
     select ${sql.join([
       ...dims,
       sql`p.currency as currency`,
+      // SPEC 13: the corrections included in the row's spend, in currency units (at least two decimals, as spend)
+      sql`case when scale(trim_scale(p.correction_micros::numeric / 1000000)) <= 2
+        then to_char(p.correction_micros::numeric / 1000000, 'FM9999999999999999990.00')
+        else trim_scale(p.correction_micros::numeric / 1000000)::text end as correction`,
       sql`p.impressions as impressions`,
       sql`p.clicks as clicks`,
       sql`p.spend_micros as spend`,

@@ -15,7 +15,10 @@ export interface Progress {
   lines: number;
   records: number;
   accepted: number;
+  /** SPEC 13: corrections applied (a higher revision of a stored event) and stale copies (a lower one). */
+  corrected: number;
   duplicates: number;
+  stale: number;
   rejected: number;
   bytesRead: number;
   bytesTotal: number;
@@ -62,10 +65,12 @@ export class IngestStopped extends Error {
 
 type Row = (string | null)[];
 const FIELDS = spend.RECORD_FIELDS;
-const REQUIRED = FIELDS.filter((f) => f !== 'dealId' && f !== 'campaignId');
+/** The header must name these; dealId, campaignId, revision and correctionReason may be left out (SPEC 7, 13). */
+const OPTIONAL = new Set<string>(['dealId', 'campaignId', 'revision', 'correctionReason']);
+const REQUIRED = FIELDS.filter((f) => !OPTIONAL.has(f));
 const MAX_LINE = 64 * 1024;
 
-/** A staged row: line number, the 11 fields in RECORD_FIELDS order, and why it is malformed (or null). */
+/** A staged row: line number, the fields in RECORD_FIELDS order, and why it is malformed (or null). */
 const malformedRow = (line: number, why: string, eventId: string | null = null): Row => [
   String(line),
   eventId,
@@ -157,7 +162,9 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
     lines: 0,
     records: 0,
     accepted: 0,
+    corrected: 0,
     duplicates: 0,
+    stale: 0,
     rejected: 0,
     bytesRead: 0,
     bytesTotal: statSync(opts.file).size,
@@ -234,6 +241,8 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
         p.records += n;
         p.accepted += res.accepted;
         p.duplicates += res.duplicates;
+        p.corrected += res.corrected;
+        p.stale += res.stale;
         p.rejected += res.rejected.length;
         for (const r of res.rejected) {
           reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
@@ -283,7 +292,9 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
         const names = header.map((h) => h.trim());
         const missing = REQUIRED.filter((f) => !names.includes(f));
         if (missing.length)
-          throw new FileError(`The header row must name ${FIELDS.join(', ')}; missing: ${missing.join(', ')}.`);
+          throw new FileError(
+            `The header row must name ${REQUIRED.join(', ')} (dealId, campaignId, revision, correctionReason optional); missing: ${missing.join(', ')}.`,
+          );
         columns = FIELDS.map((f) => names.indexOf(f));
         width = names.length;
         continue;

@@ -54,7 +54,7 @@ program
     const bar = new SingleBar({
       format:
         '{bar} {percentage}% | {records} records, {rate}/s | ' +
-        'accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}',
+        'accepted {accepted} | corrected {corrected} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}',
       hideCursor: true,
       stream: process.stderr,
       noTTYOutput: false,
@@ -81,6 +81,7 @@ program
           records: p.records,
           rate: Math.round(p.records / Math.max(0.001, (Date.now() - t0) / 1000)),
           accepted: p.accepted,
+          corrected: p.corrected,
           duplicates: p.duplicates,
           rejected: p.rejected,
         };
@@ -101,7 +102,9 @@ program
     );
     console.log(`  records    ${res.records}`);
     console.log(`  accepted   ${res.accepted}`);
+    console.log(`  corrected  ${res.corrected}`);
     console.log(`  duplicates ${res.duplicates}`);
+    console.log(`  stale      ${res.stale}`);
     console.log(
       `  rejected   ${res.rejected}${
         res.rejected
@@ -183,7 +186,8 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     const p = e.progress;
     console.error(
       `\nStopped: ${e.message}.\nCommitted before it, in batch ${e.batchId}: ${p.records} records ` +
-        `(accepted ${p.accepted}, duplicates ${p.duplicates}, rejected ${p.rejected}).\n${AGAIN}`,
+        `(accepted ${p.accepted}, corrected ${p.corrected}, duplicates ${p.duplicates}, stale ${p.stale}, ` +
+        `rejected ${p.rejected}).\n${AGAIN}`,
     );
   } else if (e instanceof NoDatabaseError || e instanceof FileError || e instanceof RefusedError)
     console.error(e.message);

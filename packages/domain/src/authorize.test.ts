@@ -298,6 +298,7 @@ function naive(
     'connections.manage',
     'teams.manage',
     'ingestKeys.manage',
+    'spend.configure',
     'audit.view',
   ];
   const readOnly = [

@@ -31,6 +31,7 @@ const SPEC_3: [string, Action[], boolean, boolean, boolean][] = [
       'connections.manage',
       'teams.manage',
       'ingestKeys.manage',
+      'spend.configure',
     ],
     true,
     false,

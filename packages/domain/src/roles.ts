@@ -33,6 +33,7 @@ export const ACTIONS = [
   'audit.view',
   'deals.createForPublisher',
   'spend.ingest',
+  'spend.configure',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -75,6 +76,8 @@ export const ROLE_TABLE = {
       'connections.manage',
       'teams.manage',
       'ingestKeys.manage',
+      // SPEC 13: a root's correction window, set by its admins
+      'spend.configure',
     ],
     roles: { admin: true, operator: false, analyst: false },
   },

@@ -57,6 +57,8 @@ export interface ReportRowOut {
   impressions: bigint;
   clicks: bigint;
   spendMicros: bigint;
+  /** SPEC 13: the differences of corrected records included in spendMicros (net), 0 without any. */
+  correctionMicros: bigint;
 }
 
 /** The columns each dimension adds to a row, in order (the CSV header follows them). */
@@ -317,12 +319,13 @@ export function reportStatement(
     where ${and(accountWhere)}`;
 
   const cols = sql`x.child_id, x.account_id, x.dsp, x.seat_id, x.deal_id, x.auction_type, x.campaign_id, x.currency,
-    x.impressions, x.clicks, x.spend_micros`;
+    x.impressions, x.clicks, x.spend_micros, x.correction_micros`;
   const rawCols = (alias: string) =>
     sql`v.child_id, ${sql.ref(`${alias}.account_id`)}, ${sql.ref(`${alias}.dsp`)}, ${sql.ref(`${alias}.seat_id`)},
       ${sql.ref(`${alias}.deal_id`)}, ${sql.ref(`${alias}.auction_type`)}, ${sql.ref(`${alias}.campaign_id`)},
       ${sql.ref(`${alias}.currency`)}, ${sql.ref(`${alias}.impressions`)}, ${sql.ref(`${alias}.clicks`)},
-      ${sql.ref(`${alias}.spend_micros`)}`;
+      ${sql.ref(`${alias}.spend_micros`)},
+      ${alias === 'r' ? sql`case when r.correction_reason is null then 0 else r.spend_micros end` : sql.ref(`${alias}.correction_micros`)} as correction_micros`;
   // Raw records count only up to their root's watermark, as the rollup does.
   const rolled = sql`join spend_watermarks w on w.root_id = r.root_id and r.seq <= w.rolled_seq`;
   const hourAfterCut = sql`(date_trunc('hour', v.cut, 'UTC')
@@ -331,7 +334,7 @@ export function reportStatement(
   const src = daily
     ? sql`
       select d.day, d.child_id, null::uuid as account_id, d.dsp, null::uuid as seat_id, null::uuid as deal_id, d.auction_type,
-        null::uuid as campaign_id, d.currency, d.impressions, d.clicks, d.spend_micros
+        null::uuid as campaign_id, d.currency, d.impressions, d.clicks, d.spend_micros, d.correction_micros
       from spend_daily d
       where d.root_id = ${daily.rootId}::uuid and d.viewer_id = ${plan.viewerId}::uuid
         and d.day >= ${plan.from}::date and d.day <= ${plan.to}::date
@@ -375,7 +378,8 @@ export function reportStatement(
   const keyed = sql`select ${sql.join([...keys, cols])} from src x where ${rowRule}`;
   const grouped = sql`
     select ${sql.join([...keyCols, sql`currency`])}, ${totalFlag} as total,
-      sum(impressions)::text as impressions, sum(clicks)::text as clicks, sum(spend_micros)::text as spend_micros
+      sum(impressions)::text as impressions, sum(clicks)::text as clicks, sum(spend_micros)::text as spend_micros,
+      sum(correction_micros)::text as correction_micros
     from keyed group by ${groupBy}`;
 
   const outCols = dims.flatMap(outExpr);
@@ -398,6 +402,7 @@ export function reportStatement(
       sql`sum(g.impressions)::text as impressions`,
       sql`sum(g.clicks)::text as clicks`,
       sql`sum(g.spend_micros)::text as spend_micros`,
+      sql`sum(g.correction_micros)::text as correction_micros`,
       sql`false as total`,
     ]);
     return sql<RawRow>`
@@ -412,6 +417,7 @@ export function reportStatement(
     sql`g.impressions`,
     sql`g.clicks`,
     sql`g.spend_micros`,
+    sql`g.correction_micros`,
     sql`g.total`,
   ]);
   const rows = sql`select ${projection} from grouped g ${sql.join(names, sql` `)}
@@ -422,6 +428,7 @@ export function reportStatement(
     sql`g.impressions`,
     sql`g.clicks`,
     sql`g.spend_micros`,
+    sql`g.correction_micros`,
     sql`g.total`,
   ]);
   const body = withTotals ? sql`(${rows}) union all (select ${totalCols} from grouped g where g.total)` : rows;
@@ -440,6 +447,7 @@ export type RawRow = Record<string, string | null | boolean> & {
   impressions: string;
   clicks: string;
   spend_micros: string;
+  correction_micros: string;
   total: boolean;
 };
 
@@ -471,12 +479,13 @@ export function rowReader(dims: readonly ReportDimension[]): (r: RawRow) => Repo
     impressions: BigInt(r.impressions),
     clicks: BigInt(r.clicks),
     spendMicros: BigInt(r.spend_micros),
+    correctionMicros: BigInt(r.correction_micros),
   });
 }
 
 export interface ReportResult {
   rows: ReportRowOut[];
-  totals: { currency: string; impressions: bigint; clicks: bigint; spendMicros: bigint }[];
+  totals: { currency: string; impressions: bigint; clicks: bigint; spendMicros: bigint; correctionMicros: bigint }[];
   truncated: boolean;
 }
 
@@ -495,6 +504,7 @@ export async function runReport(db: Db | Trx, plan: ReportPlan, maxRows: number)
         impressions: row.impressions,
         clicks: row.clicks,
         spendMicros: row.spendMicros,
+        correctionMicros: row.correctionMicros,
       });
     if (!raw.total) rows.push(row);
   }

@@ -1014,6 +1014,35 @@ export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions 
   return done && { ...done, ms: Math.round(performance.now() - started) };
 }
 
+/** A root's correction window in days (SPEC 13; the default when never set). */
+export async function correctionWindowDays(db: Db | Trx, rootId: string): Promise<number> {
+  const r = await db
+    .selectFrom('spend_settings')
+    .select('correction_window_days')
+    .where('root_id', '=', rootId)
+    .executeTakeFirst();
+  return r?.correction_window_days ?? CORRECTION_WINDOW.default;
+}
+
+/** Sets a root's correction window; answers the one it replaces. */
+export async function setCorrectionWindow(
+  trx: Trx,
+  rootId: string,
+  days: number,
+  by: string | null,
+  at: Date,
+): Promise<number> {
+  const before = await correctionWindowDays(trx, rootId);
+  await trx
+    .insertInto('spend_settings')
+    .values({ root_id: rootId, correction_window_days: days, updated_at: at, updated_by: by })
+    .onConflict((oc) =>
+      oc.column('root_id').doUpdateSet({ correction_window_days: days, updated_at: at, updated_by: by }),
+    )
+    .execute();
+  return before;
+}
+
 export interface SpendStatus {
   completeUntil: Date | null;
   pendingRecords: number;

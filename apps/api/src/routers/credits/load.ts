@@ -82,7 +82,7 @@ export const toTopUpOut = (t: TopUp): z.infer<typeof topUpOut> => ({
 
 export const entryOut = z.object({
   id: z.string(),
-  kind: z.enum(['top_up', 'spend', 'refund', 'adjustment', 'overage_settlement']),
+  kind: z.enum(['top_up', 'spend', 'refund', 'adjustment', 'overage_settlement', 'spend_correction']),
   amountMicros: micros,
   overageMicros: micros,
   balanceAfterMicros: micros,
@@ -92,6 +92,23 @@ export const entryOut = z.object({
   topUpId: z.string().nullable(),
   reason: z.string().nullable(),
   actorEmail: z.string().nullable(),
+  /**
+   * A spend correction (SPEC 13): per reason, how many events, their first and last day (the client's zone) and the
+   * net difference in micros; null for other kinds.
+   */
+  correction: z
+    .object({
+      reasons: z.array(
+        z.object({
+          reason: z.enum(['restatement', 'invalid_traffic', 'overdelivery']),
+          events: z.number().int(),
+          firstDay: z.string(),
+          lastDay: z.string(),
+          micros,
+        }),
+      ),
+    })
+    .nullable(),
   createdAt: iso,
 });
 export const toEntryOut = (e: CreditEntry): z.infer<typeof entryOut> => ({
@@ -105,5 +122,17 @@ export const toEntryOut = (e: CreditEntry): z.infer<typeof entryOut> => ({
   topUpId: e.topUpId,
   reason: e.reason,
   actorEmail: e.actorEmail,
+  // the batches stay out: they name the root's ingestion, which a client or its agency need not see
+  correction: e.detail
+    ? {
+        reasons: e.detail.reasons.map((r) => ({
+          reason: r.reason as 'restatement' | 'invalid_traffic' | 'overdelivery',
+          events: r.events,
+          firstDay: r.firstDay,
+          lastDay: r.lastDay,
+          micros: r.micros,
+        })),
+      }
+    : null,
   createdAt: e.createdAt.toISOString(),
 });

@@ -61,6 +61,8 @@ const metricsOut = {
   impressions: z.number(),
   clicks: z.number(),
   spendMicros: z.string(),
+  /** SPEC 13: the net difference of corrected records included in spendMicros (negative for a credit). */
+  correctionMicros: z.string(),
   ctr: z.number().nullable(),
   ecpmMicros: z.string().nullable(),
 };
@@ -117,6 +119,7 @@ export function toRowOut(r: reports.ReportRowOut): z.infer<typeof rowOut> {
     impressions: Number(r.impressions),
     clicks: Number(r.clicks),
     spendMicros: r.spendMicros.toString(),
+    correctionMicros: r.correctionMicros.toString(),
     ctr: m.ctr,
     ecpmMicros: m.ecpmMicros?.toString() ?? null,
   };
@@ -127,6 +130,7 @@ export function toTotalOut(t: {
   impressions: bigint;
   clicks: bigint;
   spendMicros: bigint;
+  correctionMicros: bigint;
 }): z.infer<typeof totalOut> {
   const m = metrics(t.impressions, t.clicks, t.spendMicros);
   return {
@@ -134,6 +138,7 @@ export function toTotalOut(t: {
     impressions: Number(t.impressions),
     clicks: Number(t.clicks),
     spendMicros: t.spendMicros.toString(),
+    correctionMicros: t.correctionMicros.toString(),
     ctr: m.ctr,
     ecpmMicros: m.ecpmMicros?.toString() ?? null,
   };

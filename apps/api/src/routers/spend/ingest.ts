@@ -11,7 +11,10 @@ export const MAX_RECORDS = 10_000;
 export const ingestOut = z.object({
   batchId: z.string(),
   accepted: z.number(),
+  /** SPEC 13: higher revisions of stored events, applied; lower ones, counted. */
+  corrected: z.number(),
   duplicates: z.number(),
+  stale: z.number(),
   rejected: z.array(
     z.object({
       index: z.number(),
@@ -90,5 +93,12 @@ export const ingestSpendRoute = publicProcedure
     const res = await ctx.db
       .transaction()
       .execute((trx) => spend.ingestBatch(trx, { ...who, records: input.records, now: ctx.now() }));
-    return { batchId: res.batchId, accepted: res.accepted, duplicates: res.duplicates, rejected: res.rejected };
+    return {
+      batchId: res.batchId,
+      accepted: res.accepted,
+      corrected: res.corrected,
+      duplicates: res.duplicates,
+      stale: res.stale,
+      rejected: res.rejected,
+    };
   });

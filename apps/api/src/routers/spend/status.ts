@@ -8,6 +8,8 @@ export const statusOut = z.object({
   completeUntil: iso.nullable(),
   pendingRecords: z.number(),
   lagSeconds: z.number(),
+  /** How far back a correction may reach, in days (SPEC 13). */
+  correctionWindowDays: z.number(),
   batches: z.array(
     z.object({
       id: z.string(),
@@ -18,7 +20,9 @@ export const statusOut = z.object({
       updatedAt: iso,
       records: z.number(),
       accepted: z.number(),
+      corrected: z.number(),
       duplicates: z.number(),
+      stale: z.number(),
       rejected: z.number(),
       reasons: z.record(z.string(), z.number()),
     }),
@@ -37,6 +41,7 @@ export const spendStatusRoute = accountProcedure()
       completeUntil: s.completeUntil?.toISOString() ?? null,
       pendingRecords: s.pendingRecords,
       lagSeconds: s.lagSeconds,
+      correctionWindowDays: await spend.correctionWindowDays(ctx.db, ctx.account.id),
       batches: batches.map((b) => ({
         id: b.id,
         source: b.source,
@@ -46,7 +51,9 @@ export const spendStatusRoute = accountProcedure()
         updatedAt: b.updatedAt.toISOString(),
         records: b.records,
         accepted: b.accepted,
+        corrected: b.corrected,
         duplicates: b.duplicates,
+        stale: b.stale,
         rejected: b.rejected,
         reasons: b.reasons,
       })),

@@ -33,6 +33,7 @@ const KIND_LABEL: Record<Entry['kind'], string> = {
   refund: 'Refund',
   adjustment: 'Adjustment',
   overage_settlement: 'Overage settled',
+  spend_correction: 'Spend correction',
 };
 const cardLabel = (p: Pick<PaymentMethod, 'brand' | 'last4'>) => `${BRAND_LABEL[p.brand]} •••• ${p.last4}`;
 

@@ -8,6 +8,7 @@ interface Row {
   impressions: number;
   clicks: number;
   spendMicros: string;
+  correctionMicros: string;
   ctr: number;
   ecpmMicros: string;
 }
@@ -17,6 +18,7 @@ const row = (day: string, spendMicros: string, currency = 'EUR'): Row => ({
   impressions: 10,
   clicks: 1,
   spendMicros,
+  correctionMicros: '0',
   ctr: 0.1,
   ecpmMicros: '1000',
 });
