@@ -239,6 +239,7 @@ const BASE: Record<string, Base> = {
     }),
   },
   'spend.status': { input: (w) => ({ accountId: w.holding.id }) },
+  'spend.setCorrectionWindow': { input: (w) => ({ accountId: w.holding.id, days: 30 }) },
   'reports.run': {
     input: (w) => ({
       accountId: w.holding.id,

@@ -655,6 +655,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['ingestKeys.revoke', 'm', (id) => ({ keyId: id }), key.id],
       ['spend.status', 'q', (id) => ({ accountId: id }), o.holding.id],
       ['spend.ingest', 'm', (id) => ({ accountId: id, records: [] }), o.holding.id],
+      ['spend.setCorrectionWindow', 'm', (id) => ({ accountId: id, days: 30 }), o.holding.id],
       ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['day'] }), oa.id],
       [
         'reports.save',

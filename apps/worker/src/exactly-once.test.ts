@@ -59,12 +59,21 @@ describe('exactly once with real processes', () => {
       }
       const records = Array.from({ length: PER }, (_, j) => {
         const k = n++;
-        const dup = j % 20 === 0 && k > PER; // 5% repeat an earlier event id
+        // 2.5% repeat an event of the previous batch as it was (duplicates), 5% restate one (SPEC 13: corrections,
+        // half of them invalid-traffic credits, after seat moves too); a record's fields come from its own batch's clock
+        // (an odd batch takes other rows than an even one: each repeats a row the previous batch stored as new)
+        const sh = i % 2 ? 5 : 0;
+        const again = k >= PER && (j + 4 * sh) % 40 === 0;
+        const restate =
+          k >= PER && (j + sh) % 20 === 10 ? ((j + sh) % 40 === 10 ? 'invalid_traffic' : 'restatement') : null;
+        const id = again || restate ? k - PER : k;
         const late = j % 7 === 0; // an old hour, arriving now
         const seat = j % 3 === 0 ? 'S1' : j % 3 === 1 ? 'S2' : 'X1';
-        const at = hoursAfter(late ? 21 + (j % 5) : clock - (j % 50) / 60);
+        const at = hoursAfter(late ? 21 + (j % 5) : (again || restate ? clock - 1 : clock) - (j % 50) / 60);
+        const first = 1000 + ((id * 7919) % 100_000);
         return {
-          eventId: dup ? `ev-${k - PER}` : `ev-${k}`,
+          eventId: `ev-${id}`,
+          ...(restate ? { revision: 1 + (i % 3), correctionReason: restate } : {}),
           occurredAt: at.toISOString(),
           dsp: seat === 'S2' ? 'ttd' : 'dv360',
           seatId: seat,
@@ -73,20 +82,22 @@ describe('exactly once with real processes', () => {
           campaignId: seat === 'S2' && j % 2 === 0 ? f.k2.id : null,
           impressions: 100 + (j % 13),
           clicks: j % 11,
-          spendMicros: 1000 + ((k * 7919) % 100_000),
+          spendMicros: restate === 'invalid_traffic' ? 0 : restate ? first + 500 * (i % 3) : first,
           currency: 'EUR',
         };
       });
+      // the receiving clock of the batch: corrections of March's records are inside the root's window then
+      const now = hoursAfter(clock + 1);
       // X1 belongs to holding X: those go there, the rest to H (records of the other holding are rejected)
       await t.db
         .transaction()
         .execute((trx) =>
-          spend.ingestBatch(trx, { rootId: f.h.id, records: records.filter((r) => r.seatId !== 'X1') }),
-        );
+          spend.ingestBatch(trx, { rootId: f.h.id, records: records.filter((r) => r.seatId !== 'X1'), now }),
+        )
       await t.db
         .transaction()
         .execute((trx) =>
-          spend.ingestBatch(trx, { rootId: f.x.id, records: records.filter((r) => r.seatId === 'X1') }),
+          spend.ingestBatch(trx, { rootId: f.x.id, records: records.filter((r) => r.seatId === 'X1'), now }),
         );
       if (i === 10) {
         // wait until worker a is inside a rollup transaction, then kill -9 it there
@@ -131,8 +142,10 @@ describe('exactly once with real processes', () => {
         n: string;
         spend: string;
         events: string;
+        corrections: string;
       }>`select count(*)::text as n, sum(spend_micros)::text as spend,
-        count(distinct (root_id, event_id))::text as events
+        count(distinct (root_id, event_id))::text as events,
+        count(*) filter (where correction_reason is not null)::text as corrections
         from spend_records`,
     );
     const rolled = await one(
@@ -142,7 +155,11 @@ describe('exactly once with real processes', () => {
       }>`select sum(records)::text as n, sum(spend_micros)::text as spend from spend_hourly`,
     );
     expect(Number(raw.n)).toBeGreaterThan(200_000 * 0.9);
-    expect(raw.events).toBe(raw.n);
+    // one first record per event, and a difference per correction applied
+    expect(Number(raw.events) + Number(raw.corrections)).toBe(Number(raw.n));
+    expect(Number(raw.corrections)).toBeGreaterThan(5000);
+    const current = await one(sql<{ spend: string }>`select sum(spend_micros)::text as spend from spend_event_ids`);
+    expect(current.spend).toBe(raw.spend);
     expect(rolled).toEqual({ n: raw.n, spend: raw.spend });
     // per attributed account and hour
     const diff = await sql<{ n: string }>`
@@ -177,7 +194,7 @@ describe('exactly once with real processes', () => {
         (select client_id, sum(spend_micros) as raw from spend_records where client_id is not null group by client_id) r
         left join (
           select client_id, sum(-amount_micros) + sum(overage_micros) as ledger
-          from credit_entries where kind = 'spend' group by client_id
+          from credit_entries where kind in ('spend', 'spend_correction') group by client_id
         ) l using (client_id)`.execute(t.db);
     expect(perClient.rows.length).toBeGreaterThanOrEqual(2);
     for (const r of perClient.rows) expect(r.ledger, `client ${r.client_id}`).toBe(r.raw);
@@ -190,13 +207,20 @@ describe('exactly once with real processes', () => {
     expect(refs.n).toBe(refs.d);
     // every debit reference names one spend entry of its client, and the entries cover exactly those references
     const covered = await one(sql<{ refs: string; debits: string; orphans: string }>`
-      select (select count(*) from credit_spend_refs)::text as refs,
+      select (select count(*) from credit_spend_refs where reference not like 'correction:%')::text as refs,
         (select coalesce(sum(debits), 0) from credit_entries where kind = 'spend')::text as debits,
         (select count(*) from credit_spend_refs r where not exists (
           select 1 from credit_entries e
-          where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id and e.kind = 'spend'
+          where e.root_id = r.root_id and e.client_id = r.client_id and e.id = r.entry_id
+            and e.kind = case when r.reference like 'correction:%' then 'spend_correction' else 'spend' end
         ))::text as orphans`);
     expect(covered).toEqual({ refs: covered.debits, debits: covered.debits, orphans: '0' });
     expect(Number(covered.refs)).toBeGreaterThan(0);
+    // each correction entry once per client and rollup range
+    const cor = await one(sql<{ n: string; d: string }>`
+      select count(*)::text as n, count(distinct (client_id, reference))::text as d
+      from credit_entries where kind = 'spend_correction'`);
+    expect(cor.n).toBe(cor.d);
+    expect(Number(cor.n)).toBeGreaterThan(0);
   }, 300_000);
 });
