@@ -135,6 +135,7 @@ describe('GET /exports/report.csv', () => {
       'campaignName',
       'auctionType',
       'currency',
+      'correction',
       'impressions',
       'clicks',
       'spend',
@@ -149,7 +150,7 @@ describe('GET /exports/report.csv', () => {
     expect(
       csv
         .slice(1)
-        .map((r) => [r[0], r[1], unescape(r[2]!), r[3], unescape(r[4]!), r[5], r[6], r[7], r[8], r[9], r[10], r[11]]),
+        .map((r) => [r[0], r[1], unescape(r[2]!), r[3], unescape(r[4]!), ...r.slice(5)]),
     ).toEqual(
       run.rows.map((r) => [
         r.hour,
@@ -159,6 +160,7 @@ describe('GET /exports/report.csv', () => {
         r.campaignName ?? '',
         r.auctionType,
         r.currency,
+        microsToDecimal(BigInt(r.correctionMicros)),
         String(r.impressions),
         String(r.clicks),
         microsToDecimal(BigInt(r.spendMicros)),

@@ -49,15 +49,21 @@ export function csvStatement(
       ...dims,
       sql`p.currency as currency`,
       // SPEC 13: the corrections included in the row's spend, in currency units (at least two decimals, as spend)
-      sql`case when scale(trim_scale(p.correction_micros::numeric / 1000000)) <= 2
-        then to_char(p.correction_micros::numeric / 1000000, 'FM9999999999999999990.00')
-        else trim_scale(p.correction_micros::numeric / 1000000)::text end as correction`,
+      sql`${decimalOfMicrosSql(sql`p.correction_micros::bigint`)} as correction`,
       sql`p.impressions as impressions`,
       sql`p.clicks as clicks`,
       sql`p.spend_micros as spend`,
     ])}
     from (${report}) p`;
 }
+
+/**
+ * A whole number of micros as currency units, as `microsToDecimal` writes them (at least two decimals, no trailing
+ * zeros beyond): for the few cells PostgreSQL writes itself.
+ */
+export const decimalOfMicrosSql = (m: RawBuilder<unknown>) => sql<string>`case
+  when scale(trim_scale(${m}::numeric / 1000000)) <= 2 then to_char(${m}::numeric / 1000000, 'FM9999999999999999990.00')
+  else trim_scale(${m}::numeric / 1000000)::text end`;
 
 /** The HTTP status and message of a refusal (SPEC 9), as the API would answer it. */
 function refusal(e: unknown): { status: number; message: string } | null {

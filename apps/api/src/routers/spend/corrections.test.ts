@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { spend } from '@trellis/db';
 import { credit, useTestDatabase } from '@trellis/db/testing';
+import { microsToDecimal } from '@trellis/domain';
+import { decimalOfMicrosSql } from '../../exports';
 import { codeOf, holdingWithAdmin, memberOf } from '../../testing';
 
 /** SPEC 13 through the public API: a day, then the DSP's restated file for that day. */
@@ -41,6 +43,12 @@ const rec = (eventId: string, spendMicros: number, over: Record<string, unknown>
   ...over,
 });
 
+/** The seat's mapping history moved 3 days back (linked at the holding a day earlier), so yesterday is A1's. */
+const backdateSeat = () =>
+  sql`update seat_mappings set
+    effective_from = now() - case when effective_to is null then interval '3 days' else interval '4 days' end,
+    effective_to = case when effective_to is null then null else now() - interval '3 days' end`.execute(t.db);
+
 const rollAll = async () => {
   while (await spend.rollupUnit(t.db, () => new Date())) {
     /* until nothing is left */
@@ -51,7 +59,7 @@ describe('spend corrections through the API (SPEC 13)', () => {
   it('a restated day: reports show the corrected figures with their corrections, the ledger the difference once', async () => {
     const w = await world();
     // the seat was assigned just now: backdate its mapping so yesterday's spend is attributed to A1
-    await sql`update seat_mappings set effective_from = now() - interval '3 days'`.execute(t.db);
+    await backdateSeat();
     await credit(t.db, w.A1.id, BigInt(10 * EUR));
     const api = w.admin.caller;
     const first = [rec('d1', 3 * EUR), rec('d2', 3 * EUR), rec('d3', 2 * EUR, { campaignId: w.k1.id })];
@@ -84,7 +92,8 @@ describe('spend corrections through the API (SPEC 13)', () => {
       ['overdelivery', 1, String(0.5 * EUR)],
       ['restatement', 1, String(-0.5 * EUR)],
     ]);
-    for (const viewer of [w.holding.id, w.A.id, w.A1.id]) {
+    // (A1 itself sees none of it in reports: the seat is not its own, SPEC 7 L3 rule)
+    for (const viewer of [w.holding.id, w.A.id]) {
       const r = await api.reports.run({ accountId: viewer, from: day(-3), to: day(1), groupBy: ['campaign'] });
       expect(r.totals).toMatchObject([{ spendMicros: String(5 * EUR), correctionMicros: String(-3 * EUR) }]);
       const k1Row = r.rows.find((x) => x.campaignId === w.k1.id);
@@ -96,6 +105,13 @@ describe('spend corrections through the API (SPEC 13)', () => {
     await rollAll();
     expect((await api.credits.balance({ clientId: w.A1.id })).balanceMicros).toBe(String(5 * EUR));
     expect((await api.credits.ledger({ clientId: w.A1.id })).items.filter((e) => e.kind === 'spend_correction')).toHaveLength(1);
+  });
+
+  it('writes a correction in the CSV export as microsToDecimal does, negative ones too', async () => {
+    for (const v of [0n, 1n, -1n, 10_000n, -2_500_000n, 123_456_789n, -1_000_000_000_000_000n, 7_000_000n]) {
+      const r = await sql<{ d: string }>`select ${decimalOfMicrosSql(sql.lit(v.toString()))} as d`.execute(t.db);
+      expect(r.rows[0]!.d, String(v)).toBe(microsToDecimal(v));
+    }
   });
 
   it('the correction window: set by the root\'s admins only, 0-180 whole days, audited, shown in the status', async () => {
@@ -129,7 +145,7 @@ describe('spend corrections through the API (SPEC 13)', () => {
     expect((await w.admin.caller.spend.status({ accountId: w.holding.id })).correctionWindowDays).toBe(7);
     // a window of 0 days closes every correction of a record from before today
     await w.admin.caller.spend.setCorrectionWindow({ accountId: w.holding.id, days: 0 });
-    await sql`update seat_mappings set effective_from = now() - interval '3 days'`.execute(t.db);
+    await backdateSeat();
     await w.admin.caller.spend.ingest({ accountId: w.holding.id, records: [rec('x1', EUR)] });
     const res = await w.admin.caller.spend.ingest({
       accountId: w.holding.id,
