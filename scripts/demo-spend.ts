@@ -217,7 +217,49 @@ export async function backfillDemoSpend(opts: {
       );
     opts.log(`[demo-spend] backfill: ${Math.min(i + batch, records.length)}/${records.length} records sent`);
   }
-  return { records: records.length, accepted, duplicates, rejected };
+  // the DSP restates a few hours of the previous day (SPEC 13): an invalid-traffic credit of 15% on the fed client's
+  // lane, so a newcomer finds a correction in its ledger and its reports within the first minutes
+  const fed = new Set(
+    [...opts.lanes.entries()].filter(([, l]) => l.clientName === DEMO_FED_CLIENT).map(([i]) => `demo-backfill-${i}-`),
+  );
+  const dayStart = lastHour - 24 * HOUR - (lastHour % (24 * HOUR));
+  const restated = records
+    .filter((r) => {
+      const t = Date.parse(r.occurredAt as string);
+      return (
+        t >= dayStart + 9 * HOUR &&
+        t < dayStart + 13 * HOUR &&
+        [...fed].some((f) => (r.eventId as string).startsWith(f))
+      );
+    })
+    .map((r) => invalidTraffic(r, 1, 0.85));
+  let corrected = 0;
+  if (restated.length) {
+    const res = await call<{ corrected: number }>(
+      opts.base,
+      'spend.ingest',
+      { accountId: opts.holdingId, records: restated },
+      opts.key,
+    );
+    corrected = res.corrected;
+    opts.log(
+      `[demo-spend] backfill: the DSP restated ${res.corrected} records of yesterday 09-13 UTC (invalid traffic)`,
+    );
+  }
+  return { records: records.length, accepted, duplicates, rejected, corrected };
+}
+
+/** A record restated as invalid traffic: revision `revision`, its figures cut to `keep` of the original's. */
+function invalidTraffic(r: Record<string, unknown>, revision: number, keep: number): Record<string, unknown> {
+  const impressions = Math.floor((r.impressions as number) * keep);
+  return {
+    ...r,
+    revision,
+    correctionReason: 'invalid_traffic',
+    impressions,
+    clicks: Math.min(r.clicks as number, impressions),
+    spendMicros: Math.floor((r.spendMicros as number) * keep),
+  };
 }
 
 /** Starts the trickle; returns a stop function. Never throws: a failure is logged and the feed stops. */
@@ -269,6 +311,9 @@ export async function startDemoSpend(opts: {
       rmSync(pendingFile, { force: true });
     }
     let ticks = 0;
+    // what this run sent, for the DSP's restatements now and then (bounded: the last 2,000 records)
+    const sent: Record<string, unknown>[] = [];
+    const revisions = new Map<string, number>();
     log(
       `[demo-spend] feeding ${all.length} lanes of the demo holding through spend.ingest (TRELLIS_DEMO_SPEND=0 turns it off)`,
     );
@@ -300,6 +345,28 @@ export async function startDemoSpend(opts: {
           },
         ];
       });
+      // every 10 minutes (the first after half a minute), the DSP restates a tenth of what it reported before: an
+      // invalid-traffic credit of 20% (SPEC 13), which the worker applies to reports and credits
+      if (ticks % 120 === 6) {
+        const older = sent.filter((r) => Date.parse(r.occurredAt as string) < now.getTime() - 20_000);
+        const picked = older.filter((_, i) => i % 10 === 0);
+        const restated = picked.map((r) => {
+          const revision = (revisions.get(r.eventId as string) ?? 0) + 1;
+          revisions.set(r.eventId as string, revision);
+          return invalidTraffic(r, revision, 0.8 ** revision);
+        });
+        if (restated.length) {
+          const res = await call<{ corrected: number }>(
+            base,
+            'spend.ingest',
+            { accountId: holding.id, records: restated },
+            key,
+          );
+          log(`[demo-spend] the DSP restated ${res.corrected} records (invalid traffic)`);
+        }
+      }
+      sent.push(...records);
+      if (sent.length > 2000) sent.splice(0, sent.length - 2000);
       if (records.length === 0) return;
       const res = await call<{ accepted: number; rejected: { reason: string }[] }>(
         base,

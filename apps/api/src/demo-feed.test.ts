@@ -91,6 +91,16 @@ describe('pnpm start, live demo', () => {
         const total = spent.reduce((a, b) => a + b, 0n);
         const today = BigInt(usage.find((i) => i.day === dayOf(Date.now()))?.spentMicros ?? '0');
         expect(today * 5n).toBeLessThan(total); // not all today: the worker dated each day's debit in its day
+        // the DSP restated a few hours of yesterday (SPEC 13): the fed client's ledger shows the invalid-traffic credit
+        expect(run.out()).toMatch(/the DSP restated [1-9]\d* records of yesterday/);
+        const credited = await until("the fed client's invalid-traffic credit", 60_000, async () => {
+          const l = await call<{
+            items: { amountMicros: string; correction: { reasons: { reason: string }[] } | null }[];
+          }>(base, 'credits.ledger', { clientId: fed, kinds: ['spend_correction'] }, token);
+          return l.items.length ? l.items : undefined;
+        });
+        expect(credited[0]!.correction!.reasons.map((r) => r.reason)).toEqual(['invalid_traffic']);
+        expect(BigInt(credited[0]!.amountMicros)).toBeGreaterThan(0n);
       } finally {
         run.child.kill('SIGTERM');
         await run.exited;

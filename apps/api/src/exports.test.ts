@@ -147,11 +147,7 @@ describe('GET /exports/report.csv', () => {
     ).reports.run({ accountId: w.H.id, from: '2026-11-01', to: '2026-11-04', groupBy: [...groupBy] });
     expect(run.rows.length).toBeGreaterThan(100);
     const unescape = (s: string) => (s.startsWith("'") ? s.slice(1) : s);
-    expect(
-      csv
-        .slice(1)
-        .map((r) => [r[0], r[1], unescape(r[2]!), r[3], unescape(r[4]!), ...r.slice(5)]),
-    ).toEqual(
+    expect(csv.slice(1).map((r) => [r[0], r[1], unescape(r[2]!), r[3], unescape(r[4]!), ...r.slice(5)])).toEqual(
       run.rows.map((r) => [
         r.hour,
         r.accountId,

@@ -93,7 +93,7 @@ describe('exactly once with real processes', () => {
         .transaction()
         .execute((trx) =>
           spend.ingestBatch(trx, { rootId: f.h.id, records: records.filter((r) => r.seatId !== 'X1'), now }),
-        )
+        );
       await t.db
         .transaction()
         .execute((trx) =>

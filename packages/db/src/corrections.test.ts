@@ -30,7 +30,7 @@ const ingest = (rootId: string, records: unknown[], now = NOW) =>
 
 async function rollAll(rootId: string, now = NOW) {
   const done: spend.RollupDone[] = [];
-  for (let r; (r = await spend.rollupUnit(t.db, () => now, { rootId })); ) done.push(r);
+  for (let r; (r = await spend.rollupUnit(t.db, () => now, { rootId }));) done.push(r);
   return done;
 }
 
@@ -67,7 +67,10 @@ describe('spend corrections (SPEC 13)', () => {
   it('classifies each copy of a stored event: correction, duplicate, stale, conflicting revision, changed identity', async () => {
     const f = await spendFixture(t.db);
     expect(
-      await ingest(f.h.id, ['e1', 'e2', 'e3', 'e4', 'e5'].map((e) => rec(e))),
+      await ingest(
+        f.h.id,
+        ['e1', 'e2', 'e3', 'e4', 'e5'].map((e) => rec(e)),
+      ),
     ).toMatchObject({ accepted: 5, corrected: 0, stale: 0, duplicates: 0, rejected: [] });
     const res = await ingest(f.h.id, [
       rec('e1', { revision: 1, correctionReason: 'invalid_traffic', spendMicros: 1 * EUR }),
@@ -107,7 +110,7 @@ describe('spend corrections (SPEC 13)', () => {
     expect(restated).toMatchObject({ corrected: 2, stale: 1, duplicates: 2, rejected: 5 });
   });
 
-  it('refuses a correction older than the root\'s window, and keeps the first attribution when the seat moved since', async () => {
+  it("refuses a correction older than the root's window, and keeps the first attribution when the seat moved since", async () => {
     const f = await spendFixture(t.db);
     await ingest(f.h.id, [rec('w1'), rec('w2')]);
     // S1 moves from C1 to C2 afterwards: a correction of C1's record stays C1's
@@ -142,7 +145,13 @@ describe('spend corrections (SPEC 13)', () => {
     const [entry] = await credits.listEntries(t.db, { rootId: f.h.id, clientId: f.c1.id }, { limit: 1 });
     expect(entry).toMatchObject({ kind: 'spend_correction', amountMicros: BigInt(-1 * EUR), overageMicros: 0n });
     expect(entry!.detail!.reasons).toEqual([
-      { reason: 'invalid_traffic', events: 1, firstDay: '2026-03-02', lastDay: '2026-03-02', micros: String(-2.5 * EUR) },
+      {
+        reason: 'invalid_traffic',
+        events: 1,
+        firstDay: '2026-03-02',
+        lastDay: '2026-03-02',
+        micros: String(-2.5 * EUR),
+      },
       { reason: 'restatement', events: 1, firstDay: '2026-03-02', lastDay: '2026-03-02', micros: String(3.5 * EUR) },
     ]);
     // the original hour and day show the corrected figures, with the correction beside them, at every level
@@ -194,11 +203,16 @@ describe('spend corrections (SPEC 13)', () => {
   it('two batches carrying revisions 1 and 2 of the same events at once end with revision 2, each difference once', async () => {
     const f = await spendFixture(t.db);
     const ids = Array.from({ length: 200 }, (_, i) => `p${String(i).padStart(3, '0')}`);
-    await ingest(f.h.id, ids.map((e) => rec(e)));
+    await ingest(
+      f.h.id,
+      ids.map((e) => rec(e)),
+    );
     for (let round = 0; round < 4; round++) {
       const r1 = ids.map((e) => rec(e, { revision: 2 * round + 1, spendMicros: 1000 + round }));
       const r2 = ids.map((e) => rec(e, { revision: 2 * round + 2, spendMicros: 2000 + round }));
-      const [a, b] = await Promise.all(round % 2 ? [ingest(f.h.id, r2), ingest(f.h.id, r1)] : [ingest(f.h.id, r1), ingest(f.h.id, r2)]);
+      const [a, b] = await Promise.all(
+        round % 2 ? [ingest(f.h.id, r2), ingest(f.h.id, r1)] : [ingest(f.h.id, r1), ingest(f.h.id, r2)],
+      );
       const all = [a, b];
       expect(all.reduce((n, x) => n + x.corrected + x.stale, 0)).toBe(400);
       expect(all.every((x) => x.rejected.length === 0)).toBe(true);
@@ -210,7 +224,9 @@ describe('spend corrections (SPEC 13)', () => {
       const fresh = ids.map((e) => `${e}-new-${round}`);
       const r0 = fresh.map((e) => rec(e, { spendMicros: 500 }));
       const r1 = fresh.map((e) => rec(e, { revision: 1, spendMicros: 700 }));
-      const [a, b] = await Promise.all(round % 2 ? [ingest(f.h.id, r1), ingest(f.h.id, r0)] : [ingest(f.h.id, r0), ingest(f.h.id, r1)]);
+      const [a, b] = await Promise.all(
+        round % 2 ? [ingest(f.h.id, r1), ingest(f.h.id, r0)] : [ingest(f.h.id, r0), ingest(f.h.id, r1)],
+      );
       expect(a.accepted + b.accepted).toBe(200);
       expect(a.accepted + a.corrected + a.stale + b.accepted + b.corrected + b.stale).toBe(400);
       const ev = await eventFigures(f.h.id);

@@ -35,7 +35,14 @@ describe('ledger entry kinds and signs (SPEC 6)', () => {
   });
 
   it('covers every kind', () => {
-    expect(ENTRY_KINDS.sort()).toEqual(['adjustment', 'overage_settlement', 'refund', 'spend', 'spend_correction', 'top_up']);
+    expect(ENTRY_KINDS.sort()).toEqual([
+      'adjustment',
+      'overage_settlement',
+      'refund',
+      'spend',
+      'spend_correction',
+      'top_up',
+    ]);
   });
 });
 

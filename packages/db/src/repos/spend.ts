@@ -225,7 +225,8 @@ export async function ingestStaged(
     if (stored!.updated === stored!.differences) break;
     await exec(sql`rollback to savepoint trellis_store`.compile(compiler));
     // never a partial store: the batch fails whole (nothing of it is stored) and may be sent again
-    if (attempt >= 5) throw new Error('spend ingest: concurrent batches kept changing the same events; send the batch again');
+    if (attempt >= 5)
+      throw new Error('spend ingest: concurrent batches kept changing the same events; send the batch again');
   }
   await exec(sql`release savepoint trellis_store`.compile(compiler));
   const [row] = await exec<{
@@ -309,7 +310,9 @@ export function judgeStatement(rootId: string, now: Date = new Date()) {
   const types = sql.join(AUCTION_TYPES.map((t) => sql.lit(t)));
   const reasons = sql.join(CORRECTION_REASONS.map((t) => sql.lit(t)));
   const same = (a: string, b: string) =>
-    sql.raw(`${a}.impressions = ${b}.impressions and ${a}.clicks = ${b}.clicks and ${a}.spend_micros = ${b}.spend_micros`);
+    sql.raw(
+      `${a}.impressions = ${b}.impressions and ${a}.clicks = ${b}.clicks and ${a}.spend_micros = ${b}.spend_micros`,
+    );
   return sql`
     insert into ${sql.id(JUDGED_TABLE)} (idx, event_id, outcome, ts, dsp, seat_uuid, seat_account, account_id, client_id,
       deal_uuid, auction_type, campaign_uuid, currency, impressions, clicks, spend_micros, revision, correction_reason, ident)

@@ -104,7 +104,9 @@ describe('spend corrections through the API (SPEC 13)', () => {
     expect(await api.spend.ingest({ accountId: w.holding.id, records: first })).toMatchObject({ stale: 3 });
     await rollAll();
     expect((await api.credits.balance({ clientId: w.A1.id })).balanceMicros).toBe(String(5 * EUR));
-    expect((await api.credits.ledger({ clientId: w.A1.id })).items.filter((e) => e.kind === 'spend_correction')).toHaveLength(1);
+    expect(
+      (await api.credits.ledger({ clientId: w.A1.id })).items.filter((e) => e.kind === 'spend_correction'),
+    ).toHaveLength(1);
   });
 
   it('writes a correction in the CSV export as microsToDecimal does, negative ones too', async () => {
@@ -114,7 +116,7 @@ describe('spend corrections through the API (SPEC 13)', () => {
     }
   });
 
-  it('the correction window: set by the root\'s admins only, 0-180 whole days, audited, shown in the status', async () => {
+  it("the correction window: set by the root's admins only, 0-180 whole days, audited, shown in the status", async () => {
     const w = await world();
     expect((await w.admin.caller.spend.status({ accountId: w.holding.id })).correctionWindowDays).toBe(60);
     expect(await w.admin.caller.spend.setCorrectionWindow({ accountId: w.holding.id, days: 7 })).toEqual({
@@ -128,7 +130,9 @@ describe('spend corrections through the API (SPEC 13)', () => {
       { before: { correctionWindowDays: 60 }, after: { accountId: w.holding.id, correctionWindowDays: 7 } },
     ]);
     for (const who of [w.hOperator, w.hAnalyst])
-      expect(await codeOf(who.caller.spend.setCorrectionWindow({ accountId: w.holding.id, days: 30 }))).toBe('FORBIDDEN');
+      expect(await codeOf(who.caller.spend.setCorrectionWindow({ accountId: w.holding.id, days: 30 }))).toBe(
+        'FORBIDDEN',
+      );
     // an agency admin is not the root's admin; another holding's admin does not find it
     expect(await codeOf(w.aAdmin.caller.spend.setCorrectionWindow({ accountId: w.holding.id, days: 30 }))).toBe(
       'NOT_FOUND',
