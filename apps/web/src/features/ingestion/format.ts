@@ -9,6 +9,9 @@ const REASON_LABEL: Record<string, string> = {
   deal_not_usable: 'Deal not usable',
   campaign_not_covered: 'Campaign not covered',
   currency_mismatch: 'Currency mismatch',
+  conflicting_revision: 'Same revision, other figures',
+  correction_changes_identity: 'Correction changes the record',
+  correction_window_closed: 'Too old to correct',
 };
 
 export const reasonLabel = (reason: string) => REASON_LABEL[reason] ?? reason;
