@@ -85,11 +85,23 @@ export async function seedSpendHolding(db: Db) {
   return { rootId: h.id, seatIds };
 }
 
-export async function writeCsv(file: string, n: number, seatIds: { dsp: string; seatId: string }[]) {
+/**
+ * The generated file: `n` records over the 28 days before `now` (inside the default correction window). With
+ * `restate`, the DSP's restated file of the same records: every 20th one a correction of the first file's record
+ * (revision 1, a lower figure, invalid traffic), the rest new records (ids after the first file's).
+ */
+export async function writeCsv(
+  file: string,
+  n: number,
+  seatIds: { dsp: string; seatId: string }[],
+  opts: { now?: Date; restate?: boolean } = {},
+) {
   const out = createWriteStream(file);
-  out.write('eventId,occurredAt,dsp,seatId,dealId,auctionType,campaignId,impressions,clicks,spendMicros,currency\n');
+  out.write(
+    'eventId,occurredAt,dsp,seatId,dealId,auctionType,campaignId,impressions,clicks,spendMicros,currency,revision,correctionReason\n',
+  );
   const rand = rng(11);
-  const start = Date.UTC(2026, 1, 1);
+  const start = (opts.now ?? new Date()).getTime() - 29 * 24 * 3600 * 1000;
   let buf = '';
   const span = 28 * 24 * 3600;
   for (let i = 0; i < n; i++) {
@@ -101,7 +113,11 @@ export async function writeCsv(file: string, n: number, seatIds: { dsp: string; 
     const imp = 1 + Math.floor(rand() * 1000);
     const clicks = Math.floor(imp * rand() * 0.05);
     const spendMicros = 1 + Math.floor(rand() * 2_000_000);
-    buf += `ev-${i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${clicks},${spendMicros},EUR\n`;
+    if (!opts.restate)
+      buf += `ev-${i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${clicks},${spendMicros},EUR,,\n`;
+    else if (i % 20 === 0)
+      buf += `ev-${i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${clicks},${Math.floor(spendMicros / 2)},EUR,1,invalid_traffic\n`;
+    else buf += `ev-${n + i},${at},${s.dsp},${s.seatId},,open_auction,,${imp},${clicks},${spendMicros},EUR,,\n`;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');
       buf = '';
@@ -238,16 +254,23 @@ async function ingestFloor(db: Db, url: string, file: string) {
       for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
         await c.query('begin');
         await c.query(`create temp table if not exists floor_staging (event_id text, occurred_at text, dsp text, seat_id text, deal_id text,
-        auction_type text, campaign_id text, impressions text, clicks text, spend_micros text, currency text) on commit delete rows`);
+        auction_type text, campaign_id text, impressions text, clicks text, spend_micros text, currency text, revision text,
+        correction_reason text) on commit delete rows`);
         await pipeline(Readable.from([next.value]), c.query(copyFrom('copy floor_staging from stdin (format csv)')));
         await c.query(
           `
-        with ids as (insert into spend_event_ids (root_id, event_id) select $1::uuid, event_id from floor_staging)
-        insert into spend_records (root_id, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id,
+        with s as materialized (select f.*, nextval('spend_seq') as seq from floor_staging f),
+        ids as (
+          insert into spend_event_ids (root_id, event_id, revision, ident, occurred_at, seq, impressions, clicks, spend_micros)
+          select $1::uuid, event_id, 0, md5(concat_ws(chr(31), occurred_at, dsp, seat_id, deal_id, auction_type, campaign_id, currency)),
+            occurred_at::timestamptz, seq, impressions::bigint, clicks::bigint, spend_micros::bigint
+          from s
+        )
+        insert into spend_records (root_id, seq, occurred_at, event_id, batch_id, dsp, seat_id, seat_account_id, account_id,
           auction_type, currency, impressions, clicks, spend_micros)
-        select $1::uuid, occurred_at::timestamptz, event_id, $2::uuid, dsp, $2::uuid, $1::uuid, $1::uuid, auction_type,
+        select $1::uuid, seq, occurred_at::timestamptz, event_id, $2::uuid, dsp, $2::uuid, $1::uuid, $1::uuid, auction_type,
           currency, impressions::bigint, clicks::bigint, spend_micros::bigint
-        from floor_staging`,
+        from s`,
           [floorRoot.id, ids],
         );
         await c.query('commit');
@@ -269,6 +292,12 @@ export interface SpendBench {
   hourlyRows: number;
   /** What any implementation can reach here: see `ingestFloor`. */
   floor: { seconds: number; perSecond: number };
+  /** SPEC 13: the DSP's restated file (5% corrections of the first file, 95% new), ingested and rolled up. */
+  restated: {
+    cli: { seconds: number; perSecond: number; peakMb: number; summary: string };
+    worker: { seconds: number; perSecond: number; units: number; peakMb: number };
+    corrections: number;
+  };
 }
 
 export async function benchSpend(
@@ -345,7 +374,51 @@ export async function benchSpend(
     if (check.rows[0]!.a !== check.rows[0]!.b) throw new Error('worker rollup and baseline disagree');
     await client.end();
     const floor = await ingestFloor(db, url, file);
+
+    // 6b. the DSP's restated file (SPEC 13): 5% corrections of the first file's records, the rest new, then rolled up
+    const restatedFile = path.join(dir, 'spend-restated.csv');
+    await writeCsv(restatedFile, records, seatIds, { restate: true });
+    const rcli = await measured(
+      ...tsNode(path.join(root, 'apps/cli/src/main.ts'), 'ingest', restatedFile, '--account', rootId),
+      env,
+    );
+    const corrections = Math.ceil(records / 20);
+    if (!new RegExp(`corrected\\s+${corrections}\\b`).test(rcli.out))
+      throw new Error(`CLI did not apply every correction:\n${rcli.out}`);
+    const rworker = await measured(
+      ...tsNode(path.join(root, 'apps/worker/src/main.ts')),
+      { ...env, TRELLIS_WORKER_POLL_MS: '20' },
+      async () => {
+        const r = await sql<{
+          n: string;
+        }>`select coalesce(sum(records_rolled), 0)::text as n from spend_watermarks where root_id = ${rootId}`.execute(
+          db,
+        );
+        return Number(r.rows[0]!.n) >= 2 * records;
+      },
+    );
+    const runits = rollupUnits(rworker.out);
+    const sums = await sql<{ a: string; b: string }>`
+      select (select sum(spend_micros) from spend_hourly where root_id = ${rootId})::text as a,
+        (select sum(spend_micros) from spend_event_ids where root_id = ${rootId})::text as b`.execute(db);
+    if (sums.rows[0]!.a !== sums.rows[0]!.b)
+      throw new Error('after the corrections, the rollup and the current versions disagree');
     return {
+      restated: {
+        cli: {
+          seconds: rcli.seconds,
+          perSecond: records / rcli.seconds,
+          peakMb: rcli.peakMb,
+          summary: /^Ingested.*$/m.exec(rcli.out)?.[0] ?? '',
+        },
+        worker: {
+          seconds: runits.ms / 1000,
+          perSecond: runits.records / (runits.ms / 1000),
+          units: runits.count,
+          peakMb: rworker.peakMb,
+        },
+        corrections,
+      },
       records,
       cli: {
         seconds: cli.seconds,
@@ -409,6 +482,21 @@ export function printSpend(s: SpendBench) {
       `${fmt(s.bare.perSecond)} records/s in ${s.bare.seconds.toFixed(1)} s`,
   );
   console.log(`   ratio worker / baseline: ${(s.worker.perSecond / s.bare.perSecond).toFixed(3)}`);
+  const r = s.restated;
+  console.log(
+    `\n6b. the DSP's restated file: ${fmt(s.records)} records, ${fmt(r.corrections)} of them (5%) corrections of the first file`,
+  );
+  console.log(
+    `   CLI:  ${fmt(r.cli.perSecond)} records/s in ${r.cli.seconds.toFixed(1)} s   ratio to the floor ${(r.cli.perSecond / s.floor.perSecond).toFixed(2)} ` +
+      `(target >= 0.6)  ${met(r.cli.perSecond >= 0.6 * s.floor.perSecond)}; plain ingest above: ${(s.cli.perSecond / s.floor.perSecond).toFixed(2)} of it`,
+  );
+  console.log(
+    `   worker: ${fmt(r.worker.perSecond)} records/s over ${r.worker.units} units with the corrections in range ` +
+      `(target >= 1,000,000)  ${met(r.worker.perSecond >= 1_000_000)}`,
+  );
+  console.log(
+    `   peak RSS: CLI ${r.cli.peakMb.toFixed(0)} MB ${met(r.cli.peakMb <= 300)}, worker ${r.worker.peakMb.toFixed(0)} MB ${met(r.worker.peakMb <= 300)}`,
+  );
   console.log(`\n8. peak RSS (target <= 300 MB each, whatever the file size)`);
   console.log(
     `   CLI: ${s.cli.peakMb.toFixed(0)} MB  ${met(s.cli.peakMb <= 300)}    ` +

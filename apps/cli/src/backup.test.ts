@@ -62,9 +62,11 @@ describe('trellis backup and restore', () => {
       for (const until = Date.now() + 60_000; ; await sleep(5)) {
         if (Date.now() > until) throw new Error(`no rollup seen\n${w.output()}\n${ingest.output()}`);
         if ((await count(src.db)) < 10_000) continue;
+        // a rollup has committed (its debits and audit entries are there) and the next one is under way
         const r = await sql<{ n: string }>`
           select count(*)::text as n from pg_stat_activity
-          where application_name = 'trellis-worker' and xact_start is not null and state <> 'idle'`.execute(src.db);
+          where application_name = 'trellis-worker' and xact_start is not null and state <> 'idle'
+            and exists (select 1 from spend_watermarks where rolled_seq > 0)`.execute(src.db);
         if (r.rows[0]!.n !== '0') break;
       }
       await snap.query('begin isolation level repeatable read read only');
