@@ -95,7 +95,7 @@ describe('rollup', () => {
           const campaignClient = { K1: 'C1', K2: 'C2' } as const;
           const campaignUuid = { K1: f.k1.id, K2: f.k2.id };
           let clock = 30; // hours after T0
-          const seen = new Set<string>();
+          const versions = new Map<string, string>();
           const expected = new Map<string, { imp: number; clicks: number; spend: number; records: number }>();
           const expectedAccount = new Map<string, string>();
           const perClient = new Map<string, bigint>();
@@ -140,7 +140,25 @@ describe('rollup', () => {
               let accepted = 0;
               let duplicates = 0;
               const rejected: number[] = [];
+              // SPEC 13: a repeated event id is judged against the batch's first row of it, then the stored version:
+              // the same identity and figures are a duplicate, anything else a conflicting revision (revision 0)
+              const firstInBatch = new Map<string, string>();
               op.records.forEach((r, i) => {
+                const x = records[i]!;
+                const sig = JSON.stringify([
+                  x.occurredAt,
+                  x.dsp,
+                  x.seatId,
+                  x.dealId,
+                  x.auctionType,
+                  x.campaignId,
+                  x.impressions,
+                  x.clicks,
+                  x.spendMicros,
+                ]);
+                const earlier = firstInBatch.get(r.eventId) ?? versions.get(r.eventId);
+                if (!firstInBatch.has(r.eventId)) firstInBatch.set(r.eventId, sig);
+                if (earlier !== undefined) return earlier === sig ? duplicates++ : rejected.push(i);
                 const hoursAt = clock - r.hour + r.minute / 60;
                 const held = history[r.seat].filter((h) => h.from <= hoursAt).at(-1)?.who;
                 const ok =
@@ -148,8 +166,7 @@ describe('rollup', () => {
                   (!r.deal || ancestors[held].includes('A')) &&
                   (r.campaign === null || ancestors[campaignClient[r.campaign]].includes(held));
                 if (!ok) return rejected.push(i);
-                if (seen.has(r.eventId)) return duplicates++;
-                seen.add(r.eventId);
+                versions.set(r.eventId, sig);
                 accepted++;
                 const who: Acct = r.campaign ? campaignClient[r.campaign] : held;
                 expectedAccount.set(r.eventId, acct[who]);
