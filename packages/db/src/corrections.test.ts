@@ -237,5 +237,5 @@ describe('spend corrections (SPEC 13)', () => {
       select sum(spend_micros)::text as spend from spend_hourly where root_id = ${f.h.id}::uuid`.execute(t.db);
     expect(h.rows[0]!.spend).toBe(String(200 * 2003 + 4 * 200 * 700));
     await invariant(f.c1.id);
-  });
+  }, 60_000);
 });
