@@ -173,8 +173,10 @@ describe('browser: reports', () => {
 
     const href = await page.getByTestId('export-csv').getAttribute('href');
     const csv = await (await page.request.get(`${api.base}${href}`)).text();
-    expect(csv.split('\r\n')[0]).toBe('day,accountId,accountName,currency,impressions,clicks,spend,ctr,ecpm');
-    expect(csv).toContain(',Bright Media,EUR,14000,140,32.00,');
+    expect(csv.split('\r\n')[0]).toBe(
+      'day,accountId,accountName,currency,correction,impressions,clicks,spend,ctr,ecpm',
+    );
+    expect(csv).toContain(',Bright Media,EUR,0.00,14000,140,32.00,');
 
     // the agency's report by account lists its clients
     await page.goto(`${api.base}/accounts/${ids.bright}/reports?groupBy=${encodeURIComponent('["day","account"]')}`);
@@ -205,8 +207,8 @@ describe('browser: reports', () => {
     const sharedCsv = await (
       await client.request.get(`${api.base}${await client.getByTestId('export-csv').getAttribute('href')}`)
     ).text();
-    expect(sharedCsv.split('\r\n')[0]).toBe('day,currency,impressions,clicks,spend,ctr,ecpm');
-    expect(sharedCsv).toContain(',EUR,6000,60,16.00,');
+    expect(sharedCsv.split('\r\n')[0]).toBe('day,currency,correction,impressions,clicks,spend,ctr,ecpm');
+    expect(sharedCsv).toContain(',EUR,0.00,6000,60,16.00,');
     // and nothing else: no report configuration for a standard client's member
     await client.goto(`${api.base}/accounts/${ids.acme}/reports`);
     await client.getByText(/Standard-client limit/).waitFor();
