@@ -166,7 +166,7 @@ describe('browser: the Ingestion page of a root account', () => {
     await page.context().close();
   });
 
-  it('is not offered to an agency admin nor to the holding operator, and a direct URL names the rule', async () => {
+  it('is not offered to an agency admin (a direct URL names the rule); the holding operator sees it without the keys', async () => {
     const agency = await signIn(browser, api.base, { email: 'admin@bright.demo', password: PASSWORD });
     await nav(agency).getByRole('link', { name: 'Members' }).waitFor();
     expect(await nav(agency).getByRole('link').allTextContents()).not.toContain('Ingestion');
@@ -178,12 +178,13 @@ describe('browser: the Ingestion page of a root account', () => {
     expect(await agency.getByTestId('section-refused').textContent()).toContain('Level rule:');
     await agency.context().close();
 
+    // the holding's operator pushes spend (SPEC 10) and sees the status and batches, but not the keys
     const operator = await signIn(browser, api.base, { email: 'operator@northwind.demo', password: PASSWORD });
-    await nav(operator).getByRole('link', { name: 'Seats' }).waitFor();
-    expect(await nav(operator).getByRole('link').allTextContents()).not.toContain('Ingestion');
-    await operator.goto(`${api.base}/accounts/${ids.holding}/ingestion`);
-    await operator.getByTestId('section-refused').getByText('Role rule:').waitFor();
-    expect(await operator.getByTestId('section-refused').textContent()).toContain('need the admin role');
+    await nav(operator).getByRole('link', { name: 'Ingestion' }).click();
+    await operator.getByTestId('ingestion-status').waitFor();
+    await operator.getByTestId('accepted').first().waitFor();
+    expect(await operator.getByTestId('ingest-keys').count()).toBe(0);
+    expect(await operator.getByRole('button', { name: 'Create key' }).count()).toBe(0);
     await operator.context().close();
   });
 });

@@ -59,3 +59,28 @@ export function zonedToIso(day: string, time: string, timeZone: string): string 
   const first = guess - offsetAt(guess);
   return new Date(guess - offsetAt(first)).toISOString();
 }
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * Calendar days (YYYY-MM-DD, already days of the account's zone) as people write a span of them, in the user's locale:
+ * "4 Dec", "3–5 Dec", "30 Nov – 2 Dec" (en-GB), "Dec 3 – 5" (en-US). The year is written only when the span crosses
+ * one, or is not `currentYear`.
+ */
+export function formatDayRange(first: string, last: string, opts: { locale?: string; currentYear?: number } = {}) {
+  const [from, to] = first <= last ? [first, last] : [last, first];
+  const year =
+    from.slice(0, 4) !== to.slice(0, 4) || (opts.currentYear ?? Number(from.slice(0, 4))) !== Number(from.slice(0, 4));
+  const key = `${opts.locale ?? ''}|${year}`;
+  let f = dayFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(opts.locale, {
+      day: 'numeric',
+      month: 'short',
+      ...(year ? { year: 'numeric' } : {}),
+      timeZone: 'UTC',
+    });
+    dayFormats.set(key, f);
+  }
+  const d = (day: string) => new Date(`${day}T00:00:00Z`);
+  return from === to ? f.format(d(from)) : f.formatRange(d(from), d(to));
+}

@@ -22,6 +22,7 @@ import { formatDateTime, isoDayIn } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
 import { BRAND_LABEL, brandOf, cardDigits, cvcProblem, numberProblem, parseExpiry } from './card';
+import { correctionDirection, describeCorrection } from './correction';
 
 const UsageChart = lazy(() => import('./usage-chart'));
 
@@ -543,7 +544,38 @@ const LEDGER_VIEWS = {
     kinds: ['top_up', 'refund', 'adjustment', 'overage_settlement'],
   },
   spend: { label: 'Spend only', kinds: ['spend'] },
+  corrections: { label: 'Spend corrections', kinds: ['spend_correction'] },
 } as const satisfies Record<string, { label: string; kinds: readonly Entry['kind'][] | undefined }>;
+
+const EMPTY_VIEW = {
+  payments: 'top-ups, refunds or adjustments',
+  spend: 'spend entries',
+  corrections: 'spend corrections',
+} as const satisfies Record<Exclude<keyof typeof LEDGER_VIEWS, 'all'>, string>;
+
+/**
+ * A spend correction in words, one line per reason ("Invalid-traffic credit, 12 events of 3–5 Dec"), each with its
+ * difference to the cent (every digit in the tooltip); the days are the client's, the year left out when it is the
+ * entry's.
+ */
+function CorrectionDetail({ entry }: { entry: Entry }) {
+  const a = useAccount();
+  const year = Number(isoDayIn(entry.createdAt, a.timeZone).slice(0, 4));
+  return (
+    <ul data-testid="correction-detail" className="w-64 space-y-0.5 text-xs text-slate-700">
+      {entry.correction!.reasons.map((r) => (
+        <li key={r.reason} className="break-words">
+          {describeCorrection(r, { currentYear: year })}:{' '}
+          <Money
+            className={`whitespace-nowrap tabular-nums ${correctionDirection(r.micros) === 'credit' ? 'text-green-800' : ''}`}
+            micros={r.micros.startsWith('-') ? r.micros.slice(1) : r.micros}
+            currency={a.currency}
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The ledger, newest first, paged with the API's cursors, all entries or some kinds. */
 function Ledger() {
@@ -591,14 +623,25 @@ function Ledger() {
       }),
       col.accessor('overageMicros', {
         header: 'Overage',
-        cell: (c) =>
-          BigInt(c.getValue()) > 0n ? (
-            <Money
-              className="whitespace-nowrap tabular-nums text-red-800"
-              micros={c.getValue()}
-              currency={a.currency}
-            />
-          ) : null,
+        cell: (c) => {
+          const o = BigInt(c.getValue());
+          if (o > 0n)
+            return (
+              <Money
+                className="whitespace-nowrap tabular-nums text-red-800"
+                micros={c.getValue()}
+                currency={a.currency}
+              />
+            );
+          // a correction's credit pays outstanding overage off first (SPEC 13)
+          if (o < 0n)
+            return (
+              <span className="whitespace-nowrap text-xs text-slate-700">
+                paid off <Money className="tabular-nums" micros={-o} currency={a.currency} />
+              </span>
+            );
+          return null;
+        },
       }),
       col.accessor('balanceAfterMicros', {
         header: 'Balance after',
@@ -611,6 +654,7 @@ function Ledger() {
           const e = c.row.original;
           // a spend entry sums the debits of one worker call for this client
           const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? `${e.debits} debits` : null;
+          if (e.correction) return <CorrectionDetail entry={e} />;
           return (
             <span className="text-xs text-slate-600">
               {[e.reason, e.actorEmail, debits].filter(Boolean).join(' · ')}
@@ -653,11 +697,7 @@ function Ledger() {
           data={ledger.data?.items}
           loading={ledger.isPending}
           noun={['entry', 'entries']}
-          empty={
-            view === 'all'
-              ? 'No entries yet.'
-              : `No ${view === 'spend' ? 'spend entries' : 'top-ups, refunds or adjustments'} yet.`
-          }
+          empty={view === 'all' ? 'No entries yet.' : `No ${EMPTY_VIEW[view]} yet.`}
           cursor={{
             hasPrevious: stack.length > 1,
             hasNext: Boolean(ledger.data?.nextCursor),

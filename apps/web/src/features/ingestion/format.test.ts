@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLag, reasonLabel } from './format';
+import { CORRECTION_WINDOW, correctionWindowText, formatLag, parseWindowDays, reasonLabel } from './format';
 
 describe('ingestion formatting', () => {
   it('writes a lag in the largest two units, and zero as none', () => {
@@ -22,5 +22,34 @@ describe('ingestion formatting', () => {
     const { spend } = await import('@trellis/db');
     for (const r of spend.REJECT_REASONS) expect(reasonLabel(r), r).not.toBe(r);
     expect(reasonLabel('something_new')).toBe('something_new');
+  });
+});
+
+describe('the correction window (SPEC 13)', () => {
+  it.each([
+    [60, 'Corrections accepted for records up to 60 days old'],
+    [1, 'Corrections accepted for records up to 1 day old'],
+    [180, 'Corrections accepted for records up to 180 days old'],
+    [0, 'Corrections not accepted: the correction window is closed (0 days)'],
+  ])('%i days reads "%s"', (days, text) => {
+    expect(correctionWindowText(days)).toBe(text);
+  });
+
+  it.each([
+    ['60', { ok: true, days: 60 }],
+    [' 0 ', { ok: true, days: 0 }],
+    ['180', { ok: true, days: 180 }],
+    ['181', { ok: false, error: 'between 0 and 180 days' }],
+    ['-1', { ok: false, error: 'a whole number of days, e.g. 60' }],
+    ['7.5', { ok: false, error: 'a whole number of days, e.g. 60' }],
+    ['sixty', { ok: false, error: 'a whole number of days, e.g. 60' }],
+    ['', { ok: false, error: 'required' }],
+  ])('the form reads "%s" as %o', (raw, out) => {
+    expect(parseWindowDays(raw)).toEqual(out);
+  });
+
+  it("keeps the api's bounds", async () => {
+    const { spend } = await import('@trellis/db');
+    expect(CORRECTION_WINDOW).toEqual({ min: spend.CORRECTION_WINDOW.min, max: spend.CORRECTION_WINDOW.max });
   });
 });

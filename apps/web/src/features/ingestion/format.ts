@@ -26,3 +26,23 @@ export function formatLag(seconds: number): string {
     return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
   return `${Math.floor(s / 86_400)} d${Math.floor((s % 86_400) / 3600) ? ` ${Math.floor((s % 86_400) / 3600)} h` : ''}`;
 }
+
+/** The bounds of a root's correction window in days (SPEC 13; the api's `spend.CORRECTION_WINDOW`). */
+export const CORRECTION_WINDOW = { min: 0, max: 180 } as const;
+
+/** The correction window as a sentence: "Corrections accepted for records up to 60 days old". */
+export function correctionWindowText(days: number): string {
+  if (days === 0) return 'Corrections not accepted: the correction window is closed (0 days)';
+  return `Corrections accepted for records up to ${days.toLocaleString('en')} ${days === 1 ? 'day' : 'days'} old`;
+}
+
+/** What a form's text says about a window, or the problem with it: whole days, within the bounds. */
+export function parseWindowDays(raw: string): { ok: true; days: number } | { ok: false; error: string } {
+  const s = raw.trim();
+  if (s === '') return { ok: false, error: 'required' };
+  if (!/^\d+$/.test(s)) return { ok: false, error: 'a whole number of days, e.g. 60' };
+  const days = Number(s);
+  if (days < CORRECTION_WINDOW.min || days > CORRECTION_WINDOW.max)
+    return { ok: false, error: `between ${CORRECTION_WINDOW.min} and ${CORRECTION_WINDOW.max} days` };
+  return { ok: true, days };
+}

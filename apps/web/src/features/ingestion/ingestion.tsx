@@ -12,13 +12,13 @@ import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { DataTable } from '../../components/ui/data-table';
 import { ConfirmDialog, Dialog, DialogContent } from '../../components/ui/dialog';
 import { Field, FormError } from '../../components/ui/field';
-import { Input } from '../../components/ui/input';
+import { Input, NativeSelect } from '../../components/ui/input';
 import { Skeleton } from '../../components/ui/skeleton';
 import { applyServerErrors, serverError } from '../../lib/forms';
 import { formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
-import { useAccount } from '../accounts/context';
-import { formatLag, reasonLabel } from './format';
+import { can, useAccount } from '../accounts/context';
+import { correctionWindowText, formatLag, parseWindowDays, reasonLabel } from './format';
 
 type Batch = RouterOutputs['spend']['status']['batches'][number];
 type Key = RouterOutputs['ingestKeys']['list']['items'][number];
@@ -27,12 +27,14 @@ type Key = RouterOutputs['ingestKeys']['list']['items'][number];
 export const STATUS_REFRESH_MS = 10_000;
 
 /**
- * The ingestion page of a root account (SPEC 7, issue 10): the rollup watermark and its lag, the records still to roll
- * up, the recent batches (API and CLI) with their counts and reject reasons, and the root's ingest keys.
+ * The ingestion page of a root account (SPEC 7, 13): the rollup watermark and its lag, the records still to roll up,
+ * the correction window, the recent batches (API and CLI) with their counts and reject reasons, and, for its admins,
+ * the root's ingest keys.
  */
 export function IngestionScreen() {
   const a = useAccount();
   const trpc = useTRPC();
+  const manageKeys = can(a, 'ingestKeys.manage');
   const status = useQuery({
     ...trpc.spend.status.queryOptions({ accountId: a.id }),
     refetchInterval: STATUS_REFRESH_MS,
@@ -41,12 +43,14 @@ export function IngestionScreen() {
   const keys = useQuery({
     ...trpc.ingestKeys.list.queryOptions({ accountId: a.id }),
     refetchInterval: STATUS_REFRESH_MS,
+    enabled: manageKeys,
   });
   return (
     <>
       <Status status={status} />
-      <Batches status={status} keys={keys.data?.items} />
-      <Keys keys={keys} />
+      <CorrectionWindow status={status} />
+      <Batches status={status} keys={manageKeys ? keys.data?.items : undefined} />
+      {manageKeys && <Keys keys={keys} />}
     </>
   );
 }
@@ -118,6 +122,98 @@ function Stat({ label, value, hint, testId }: { label: string; value: string; hi
   );
 }
 
+const windowSchema = z.object({
+  days: z.string().superRefine((v, ctx) => {
+    const r = parseWindowDays(v);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error });
+  }),
+});
+
+/**
+ * The root's correction window (SPEC 13): how old a record may be and still be corrected by a higher revision. Its
+ * admins ('spend.configure') change it here; everyone else who sees the page reads it.
+ */
+function CorrectionWindow({ status }: { status: StatusQuery }) {
+  const a = useAccount();
+  const days = status.data?.correctionWindowDays;
+  const editable = can(a, 'spend.configure') && a.archivedAt === null;
+  return (
+    <Card>
+      <CardHeader
+        title="Correction window"
+        description={
+          'DSPs restate spend after the fact (invalid traffic, overdelivery, late figures): a record sent again with ' +
+          'a higher revision replaces the stored one, and its difference is credited or debited. A correction of a ' +
+          'record older than the window is rejected (correction_window_closed).'
+        }
+      />
+      <CardBody className="space-y-3">
+        {days === undefined ? (
+          status.isPending ? (
+            <Skeleton className="h-6 w-72" />
+          ) : null
+        ) : (
+          <p data-testid="correction-window" className="text-sm font-medium break-words text-slate-900">
+            {correctionWindowText(days)}.
+          </p>
+        )}
+        {days !== undefined &&
+          (editable ? (
+            <CorrectionWindowForm days={days} />
+          ) : (
+            <p data-testid="correction-window-readonly" className="text-xs text-slate-600">
+              Set by the admins of {a.name}; your role may read it, not change it.
+            </p>
+          ))}
+      </CardBody>
+    </Card>
+  );
+}
+
+function CorrectionWindowForm({ days }: { days: number }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  // every mutation's success refreshes the queries (lib/trpc.ts): the status shows the new window
+  const set = useMutation(trpc.spend.setCorrectionWindow.mutationOptions());
+  const form = useForm({
+    resolver: zodResolver(windowSchema),
+    values: { days: String(days) },
+    resetOptions: { keepDirtyValues: true },
+  });
+  const submit = form.handleSubmit(async (v) => {
+    const r = parseWindowDays(v.days);
+    if (!r.ok) return;
+    try {
+      const out = await set.mutateAsync({ accountId: a.id, days: r.days });
+      form.reset({ days: String(out.correctionWindowDays) });
+      toast.success(`${correctionWindowText(out.correctionWindowDays)}.`);
+    } catch (e) {
+      applyServerErrors(form, e);
+    }
+  });
+  return (
+    <form
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-label="Correction window"
+      className="flex flex-wrap items-start gap-x-4 gap-y-1"
+    >
+      <Field
+        label="Window (days)"
+        error={form.formState.errors.days?.message}
+        hint="0 to 180 whole days; 0 accepts no corrections"
+        className="w-56"
+      >
+        {(p) => <Input {...p} inputMode="numeric" {...form.register('days')} />}
+      </Field>
+      <Button type="submit" variant="secondary" className="mt-6" disabled={form.formState.isSubmitting}>
+        {form.formState.isSubmitting ? 'Saving…' : 'Save window'}
+      </Button>
+      <FormError message={serverError(form)} />
+    </form>
+  );
+}
+
 const batchCol = createColumnHelper<Batch>();
 const num = (n: number) => n.toLocaleString('en');
 
@@ -136,14 +232,21 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
           const b = c.row.original;
           return (
             <span className="flex flex-col gap-0.5">
-              <Badge tone={b.source === 'api' ? 'blue' : 'violet'} className="self-start">
-                {b.source === 'api' ? 'API' : 'CLI'}
-              </Badge>
+              <span className="flex flex-wrap gap-1">
+                <Badge tone={b.source === 'api' ? 'blue' : 'violet'}>{b.source === 'api' ? 'API' : 'CLI'}</Badge>
+                {b.corrected > 0 && (
+                  <Badge tone="amber" data-testid="has-corrections">
+                    corrections
+                  </Badge>
+                )}
+              </span>
               <span className="text-xs text-slate-600 break-all">
                 {b.source === 'cli'
                   ? (b.fileName ?? 'file')
                   : b.keyId
-                    ? `key ${keyName.get(b.keyId) ?? '(revoked or unknown)'}`
+                    ? keys
+                      ? `key ${keyName.get(b.keyId) ?? '(revoked or unknown)'}`
+                      : 'an ingest key'
                     : 'signed-in user'}
               </span>
             </span>
@@ -162,10 +265,26 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
           </span>
         ),
       }),
+      batchCol.accessor('corrected', {
+        header: 'Corrected',
+        cell: (c) => (
+          <span data-testid="corrected" className={`tabular-nums ${c.getValue() > 0 ? 'font-semibold' : ''}`}>
+            {num(c.getValue())}
+          </span>
+        ),
+      }),
       batchCol.accessor('duplicates', {
         header: 'Duplicates',
         cell: (c) => (
           <span data-testid="duplicates" className="tabular-nums">
+            {num(c.getValue())}
+          </span>
+        ),
+      }),
+      batchCol.accessor('stale', {
+        header: 'Stale',
+        cell: (c) => (
+          <span data-testid="stale" className="tabular-nums">
             {num(c.getValue())}
           </span>
         ),
@@ -202,8 +321,12 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
         },
       }),
     ],
-    [a.timeZone, keyName],
+    [a.timeZone, keyName, keys],
   );
+  const [show, setShow] = useState<'all' | 'corrections'>('all');
+  const all = status.data?.batches;
+  const shown = useMemo(() => (show === 'all' ? all : all?.filter((b) => b.corrected > 0)), [all, show]);
+  const withCorrections = all?.filter((b) => b.corrected > 0).length ?? 0;
   return (
     <Card>
       <CardHeader
@@ -211,22 +334,52 @@ function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefine
         description={
           'The 20 most recent batches sent to this root, through the API (spend.ingest) or the CLI, ' +
           'with what became of their records. A duplicate is an event id already stored: counted, never stored ' +
-          'twice.'
+          'twice. A corrected record replaced the stored version of its event (a higher revision); a stale one was ' +
+          'an older revision than the stored one: counted, not applied.'
         }
       />
-      <CardBody>
+      <CardBody className="space-y-3">
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm text-slate-700">
+          <label className="flex flex-wrap items-center gap-2">
+            Show
+            <NativeSelect
+              className="w-auto"
+              value={show}
+              onChange={(e) => setShow(e.target.value as 'all' | 'corrections')}
+            >
+              <option value="all">All recent batches</option>
+              <option value="corrections">Recent corrections</option>
+            </NativeSelect>
+          </label>
+          {all && (
+            <span data-testid="corrections-count">
+              {withCorrections === 0
+                ? 'No recent batch carried corrections.'
+                : `${num(withCorrections)} of ${num(all.length)} recent ${all.length === 1 ? 'batch' : 'batches'} ` +
+                  'carried corrections.'}
+            </span>
+          )}
+        </div>
         {status.error && !status.data ? (
           <FormError message={`The batches could not be loaded: ${errorMessage(status.error)}`} />
         ) : (
           <DataTable
-            caption={`Recent ingestion batches of ${a.name}`}
+            caption={
+              show === 'all' ? `Recent ingestion batches of ${a.name}` : `Recent batches of ${a.name} with corrections`
+            }
             testId="batches"
             columns={columns}
-            data={status.data?.batches}
+            data={shown}
             loading={status.isPending}
             noun={['batch', 'batches']}
             rowTestId={(b) => `batch-${b.id}`}
-            empty={<NoBatches />}
+            empty={
+              show === 'all' ? (
+                <NoBatches />
+              ) : (
+                'None of the recent batches carried corrections (records with a higher revision).'
+              )
+            }
           />
         )}
       </CardBody>

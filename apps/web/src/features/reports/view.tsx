@@ -115,6 +115,15 @@ export function chartPoints(
 }
 
 /**
+ * Whether a report shows its Corrections column (SPEC 13): only when some row or total includes a corrected record's
+ * difference; most reports have none, and a column of zeros says nothing.
+ */
+export function hasCorrections(data: Pick<ReportData, 'rows' | 'totals'> | undefined): boolean {
+  if (!data) return false;
+  return [...data.rows, ...data.totals].some((r) => BigInt(r.correctionMicros) !== 0n);
+}
+
+/**
  * One empty array for every render: DataTable's paging resets its page whenever `data` is a new array, and a fresh
  * `[]` on each render while a report loads would loop forever.
  */
@@ -133,6 +142,7 @@ export function ReportTable({
 }) {
   const col = createColumnHelper<Row>();
   const dims = data?.groupBy ?? [];
+  const corrections = hasCorrections(data);
   const columns = useMemo(
     () => [
       ...dims.map((d) =>
@@ -164,6 +174,25 @@ export function ReportTable({
           <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={c.row.original.currency} />
         ),
       }),
+      ...(corrections
+        ? [
+            col.accessor('correctionMicros', {
+              // the net difference of corrected records, already included in Spend
+              header: 'Corrections',
+              sortingFn: (x, y) => cmpBig(x.original.correctionMicros, y.original.correctionMicros),
+              cell: (c) =>
+                BigInt(c.getValue()) === 0n ? (
+                  <span className="text-slate-500">—</span>
+                ) : (
+                  <Money
+                    className="whitespace-nowrap tabular-nums"
+                    micros={c.getValue()}
+                    currency={c.row.original.currency}
+                  />
+                ),
+            }),
+          ]
+        : []),
       col.accessor((r) => r.ecpmMicros ?? '0', {
         id: 'ecpm',
         header: 'eCPM',
@@ -182,7 +211,7 @@ export function ReportTable({
       col.accessor('currency', { header: 'Currency' }),
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps -- dims by value: the query gives a new array each time
-    [dims.join(','), timeZone],
+    [dims.join(','), timeZone, corrections],
   );
   return (
     <DataTable
@@ -201,6 +230,7 @@ export function ReportTable({
 
 export function Totals({ data }: { data: ReportData }) {
   if (data.totals.length === 0) return null;
+  const corrections = hasCorrections(data);
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-sm" data-testid="report-totals">
@@ -212,6 +242,7 @@ export function Totals({ data }: { data: ReportData }) {
             <th className="py-1 pr-4 font-medium">Clicks</th>
             <th className="py-1 pr-4 font-medium">CTR</th>
             <th className="py-1 pr-4 font-medium">Spend</th>
+            {corrections && <th className="py-1 pr-4 font-medium">Corrections</th>}
             <th className="py-1 pr-4 font-medium">eCPM</th>
           </tr>
         </thead>
@@ -225,6 +256,11 @@ export function Totals({ data }: { data: ReportData }) {
               <td className="py-1 pr-4 font-semibold">
                 <Money micros={t.spendMicros} currency={t.currency} />
               </td>
+              {corrections && (
+                <td className="py-1 pr-4" data-testid={`total-corrections-${t.currency}`}>
+                  <Money micros={t.correctionMicros} currency={t.currency} />
+                </td>
+              )}
               <td className="py-1 pr-4">
                 {t.ecpmMicros === null ? '—' : <Money micros={t.ecpmMicros} currency={t.currency} />}
               </td>

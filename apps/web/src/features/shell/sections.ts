@@ -126,7 +126,8 @@ export const SECTIONS: SectionDef[] = [
               'Ingestion belongs to the root account (the holding, or a standalone premium client): its spend ' +
               'arrives there, with the ingest keys of that root.',
           }
-        : byAction(a, 'ingestKeys.manage', 'Ingestion and ingest keys', 'the admin'),
+        : // SPEC 10: operators push spend and see the status; the keys and the correction window are the admins'
+          byAction(a, 'spend.ingest', 'Ingestion status and ingest keys'),
   },
 ];
 
