@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     include: ['e2e/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['../../packages/db/src/testing/global-setup.ts'],
-    hookTimeout: 120_000,
+    // beforeAll starts an api process, which may seed the demo: up to startApiProcess's three minutes under load
+    hookTimeout: 240_000,
     testTimeout: 120_000,
   },
 });
