@@ -150,6 +150,7 @@ const BASE: Record<string, Base> = {
   'invitations.revoke': { input: (w) => ({ invitationId: w.inviteToRevoke.id }) },
   'invitations.list': { input: (w) => ({ accountId: w.A.id }) },
   'audit.list': { input: (w) => ({ accountId: w.holding.id, limit: 1, cursor: w.cursors.audit }) },
+  'audit.spendDays': { input: (w) => ({ accountId: w.holding.id, limit: 1, from: '2026-01-01', to: '2026-01-31' }) },
   'outbox.list': { input: (w) => ({ limit: 1, cursor: w.cursors.outbox }) },
   'seats.link': { input: (w) => ({ accountId: w.holding.id, dsp: 'xandr', seatId: 'seat-new', name: 'Seat name' }) },
   'seats.assign': { input: (w) => ({ seatId: w.seat.id, accountId: w.A.id }) },
