@@ -667,6 +667,8 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['reports.saved', 'q', (id) => ({ accountId: id }), oa.id],
       ['reports.shared', 'q', (id) => ({ accountId: id }), oc.id],
       ['reports.runSaved', 'q', (id) => ({ reportId: id }), report.id],
+      ['reports.rename', 'm', (id) => ({ reportId: id, name: 'X' }), report.id],
+      ['reports.delete', 'm', (id) => ({ reportId: id }), report.id],
       ['reports.share', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
       ['reports.unshare', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
     ];
