@@ -150,6 +150,7 @@ const BASE: Record<string, Base> = {
   'invitations.revoke': { input: (w) => ({ invitationId: w.inviteToRevoke.id }) },
   'invitations.list': { input: (w) => ({ accountId: w.A.id }) },
   'audit.list': { input: (w) => ({ accountId: w.holding.id, limit: 1, cursor: w.cursors.audit }) },
+  'audit.spendDays': { input: (w) => ({ accountId: w.holding.id, limit: 1, from: '2026-01-01', to: '2026-01-31' }) },
   'outbox.list': { input: (w) => ({ limit: 1, cursor: w.cursors.outbox }) },
   'seats.link': { input: (w) => ({ accountId: w.holding.id, dsp: 'xandr', seatId: 'seat-new', name: 'Seat name' }) },
   'seats.assign': { input: (w) => ({ seatId: w.seat.id, accountId: w.A.id }) },
@@ -257,6 +258,8 @@ const BASE: Record<string, Base> = {
     }),
   },
   'reports.saved': { input: (w) => ({ accountId: w.A.id }) },
+  'reports.rename': { input: (w) => ({ reportId: w.changeMeReport.id, name: 'Renamed' }) },
+  'reports.delete': { input: (w) => ({ reportId: w.changeMeReport.id }) },
   'reports.runSaved': { input: (w) => ({ reportId: w.report.id, from: '2026-01-01', to: '2026-01-31' }) },
   'reports.share': { input: (w) => ({ reportId: w.report.id, clientId: w.C1.id }) },
   'reports.unshare': { input: (w) => ({ reportId: w.sharedReport.id, clientId: w.C1.id }) },
@@ -358,6 +361,11 @@ async function seed(db: Db) {
     query: { groupBy: ['account'], range: { preset: 'last30' } },
   });
   await a.reports.share({ reportId: sharedReport.id, clientId: C1.id });
+  const changeMeReport = await a.reports.save({
+    accountId: A.id,
+    name: 'Seed to rename and delete',
+    query: { groupBy: ['day'], range: { preset: 'last7' } },
+  });
   const cursors = {
     ledger: (await a.credits.ledger({ clientId: C1.id, limit: 1 })).nextCursor!,
     members: (await a.members.list({ accountId: A.id, limit: 1 })).nextCursor!,
@@ -367,6 +375,7 @@ async function seed(db: Db) {
   };
   for (const [k, v] of Object.entries(cursors)) if (!v) throw new Error(`the seed has no second page of ${k}`);
   return {
+    changeMeReport,
     op,
     holding,
     admin,

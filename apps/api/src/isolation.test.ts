@@ -508,6 +508,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['invitations.list', 'q', (id) => ({ accountId: id }), oa.id],
       ['invitations.revoke', 'm', (id) => ({ invitationId: id }), inv.id],
       ['audit.list', 'q', (id) => ({ accountId: id }), oa.id],
+      ['audit.spendDays', 'q', (id) => ({ accountId: id }), oa.id],
       ['seats.list', 'q', (id) => ({ accountId: id }), oa.id],
       ['seats.history', 'q', (id) => ({ seatId: id }), seat.id],
       ['seats.deals', 'q', (id) => ({ seatId: id }), seat.id],
@@ -571,6 +572,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['teams.assignClient', 'm', (id) => ({ teamId: ownTeam.id, clientId: id }), oc.id],
       ['campaigns.create', 'm', (id) => ({ clientId: ownClient.id, name: 'X', dealIds: [id] }), deal.id],
       ['connections.request', 'm', (id) => ({ clientId: id, agencyId: w.A.id }), oa.id],
+      ['audit.list', 'q', (id) => ({ accountId: w.A.id, filterAccountId: id }), oc.id],
     );
     const mismatches: string[] = [];
     for (const [name, kind, input, foreignId] of probes) {
@@ -666,6 +668,8 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['reports.saved', 'q', (id) => ({ accountId: id }), oa.id],
       ['reports.shared', 'q', (id) => ({ accountId: id }), oc.id],
       ['reports.runSaved', 'q', (id) => ({ reportId: id }), report.id],
+      ['reports.rename', 'm', (id) => ({ reportId: id, name: 'X' }), report.id],
+      ['reports.delete', 'm', (id) => ({ reportId: id }), report.id],
       ['reports.share', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
       ['reports.unshare', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],
     ];

@@ -20,7 +20,7 @@ export type { Account, AccountWithPath } from './repos/accounts';
 export type { User } from './repos/users';
 export type { Membership, MemberListing } from './repos/memberships';
 export type { Invitation } from './repos/invitations';
-export type { AuditEntry } from './repos/audit';
+export type { AuditEntry, AuditFilters, SpendDay } from './repos/audit';
 export type { StoredMail } from './repos/outbox';
 export type { Seat, SeatMappingRow } from './repos/seats';
 export type { Deal } from './repos/deals';

@@ -310,6 +310,7 @@ function naive(
     'credits.view',
     'connections.view',
     'reports.run',
+    'reports.save',
     'reports.viewShared',
   ];
   const roleOk = (role: Role) =>

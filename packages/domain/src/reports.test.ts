@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  filtersCanReturnClient,
   AUCTION_TYPES,
   metrics,
   microsToDecimal,
@@ -175,5 +176,20 @@ describe('metrics', () => {
     [9_223_372_036_854_775_807n, '9223372036854.775807'],
   ])('shows %s micros as %s currency units', (m, s) => {
     expect(microsToDecimal(m)).toBe(s);
+  });
+});
+
+describe('filtersCanReturnClient', () => {
+  const path = ['holding', 'agency', 'acme'];
+  it.each([
+    ['no filter', {}, [], true],
+    ['an account filter naming the client', { account: ['acme'] }, [], true],
+    ['an account filter naming its agency', { account: ['agency'] }, [], true],
+    ['an account filter naming another client only', { account: ['other'] }, [], false],
+    ['a campaign filter on one of its campaigns', { campaign: ['c1'] }, ['acme'], true],
+    ["a campaign filter on another client's campaigns", { campaign: ['c2'] }, ['other'], false],
+    ['a DSP filter (any client may have such rows)', { dsp: ['ttd'] }, [], true],
+  ] as const)('%s: %s', (_, filters, campaignClients, expected) => {
+    expect(filtersCanReturnClient(filters, path, campaignClients)).toBe(expected);
   });
 });

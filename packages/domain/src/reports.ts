@@ -269,3 +269,20 @@ export function microsToDecimal(micros: bigint): string {
   if (frac.length < 2) frac = frac.padEnd(2, '0');
   return `${neg ? '-' : ''}${units}.${frac}`;
 }
+
+/**
+ * Whether a saved report's filters can return rows of a client, so that sharing it with that client can show anything
+ * (the shared report is restricted to the client's own rows): an account filter must name the client or an account
+ * above it; a campaign filter must name one of the client's campaigns. `clientPath` is the client's path from its root
+ * (itself last); `campaignClients` the clients of the filtered campaigns.
+ */
+export function filtersCanReturnClient(
+  filters: ReportFilters,
+  clientPath: readonly string[],
+  campaignClients: readonly string[],
+): boolean {
+  const clientId = clientPath.at(-1);
+  if (filters.account?.length && !filters.account.some((id) => clientPath.includes(id))) return false;
+  if (filters.campaign?.length && !campaignClients.some((id) => id === clientId)) return false;
+  return true;
+}

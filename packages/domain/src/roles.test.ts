@@ -10,7 +10,7 @@ const SPEC_3: [string, Action[], boolean, boolean, boolean][] = [
     true,
     true,
   ],
-  ['run, save and export reports', ['reports.run', 'reports.viewShared'], true, true, true],
+  ['run, save and export reports', ['reports.run', 'reports.save', 'reports.viewShared'], true, true, true],
   [
     'create or edit deals, campaigns; assign seats to sub-accounts; share reports',
     ['deals.edit', 'campaigns.edit', 'seats.assign', 'reports.share'],

@@ -14,6 +14,7 @@ export const ACTIONS = [
   'credits.view',
   'connections.view',
   'reports.run',
+  'reports.save',
   'reports.viewShared',
   'deals.edit',
   'campaigns.edit',
@@ -53,8 +54,10 @@ export const ROLE_TABLE = {
     ],
     roles: { admin: true, operator: true, analyst: true },
   },
+  // analysts too: saving, renaming and deleting a report of their own account changes no deal, seat, campaign,
+  // credit or member (deleting one that is shared with clients also unshares it: that needs reports.share)
   'run, save and export reports': {
-    actions: ['reports.run', 'reports.viewShared'],
+    actions: ['reports.run', 'reports.save', 'reports.viewShared'],
     roles: { admin: true, operator: true, analyst: true },
   },
   'create or edit deals, campaigns; assign seats to sub-accounts; share reports': {

@@ -713,3 +713,69 @@ export async function shareClients(
     .execute();
   return rows.map((r) => r.client_id);
 }
+
+/** Renames a saved report; returns it as it is now (null when it is gone). */
+export async function renameSaved(
+  trx: Trx,
+  r: { rootId: string; id: string; name: string; at: Date },
+): Promise<SavedReport | null> {
+  const row = await trx
+    .updateTable('saved_reports')
+    .set({ name: r.name, updated_at: r.at })
+    .where('root_id', '=', r.rootId)
+    .where('id', '=', r.id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toSaved(row) : null;
+}
+
+/** Deletes a saved report with its shares; true when it was there. */
+export async function deleteSaved(trx: Trx, r: { rootId: string; id: string }): Promise<boolean> {
+  const res = await trx
+    .deleteFrom('saved_reports')
+    .where('root_id', '=', r.rootId)
+    .where('id', '=', r.id)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** Locks a saved report's row for a change (rename, delete), so two changes of it take turns. */
+export async function lockSaved(trx: Trx, r: { rootId: string; id: string }): Promise<SavedReport | null> {
+  const row = await trx
+    .selectFrom('saved_reports')
+    .selectAll()
+    .where('root_id', '=', r.rootId)
+    .where('id', '=', r.id)
+    .forUpdate()
+    .executeTakeFirst();
+  return row ? toSaved(row) : null;
+}
+
+/**
+ * The active clients at or below an account, with their paths (root first, the client last), by name: the clients a
+ * report of that account could be shared with, before its filters are looked at.
+ */
+export async function clientsBelow(
+  db: Db | Trx,
+  accountId: string,
+): Promise<{ id: string; name: string; path: string[] }[]> {
+  const r = await sql<{ id: string; name: string; path: string[] }>`
+    select a.id, a.name,
+      array(select q.ancestor_id::text from account_paths q where q.descendant_id = a.id order by q.depth desc) as path
+    from account_paths p join accounts a on a.id = p.descendant_id
+    where p.ancestor_id = ${accountId}::uuid and a.kind = 'client' and a.archived_at is null
+    order by lower(a.name), a.id
+    limit 5000`.execute(db);
+  return r.rows;
+}
+
+/** The clients of the given campaigns. */
+export async function campaignClients(db: Db | Trx, campaignIds: readonly string[]): Promise<string[]> {
+  if (campaignIds.length === 0) return [];
+  const r = await db
+    .selectFrom('campaigns')
+    .select('client_id')
+    .where('id', 'in', [...campaignIds])
+    .execute();
+  return [...new Set(r.map((x) => x.client_id))];
+}

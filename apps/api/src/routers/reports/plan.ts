@@ -1,6 +1,7 @@
 import {
   authorize,
   DomainError,
+  filtersCanReturnClient,
   presetRange,
   refusalError,
   ROW_VISIBILITY,
@@ -9,7 +10,7 @@ import {
   type ReportDimension,
   type ReportFilters,
 } from '@trellis/domain';
-import { accounts, memberships, reports, teams, type AccountWithPath, type Db, type User } from '@trellis/db';
+import { accounts, memberships, reports, teams, type AccountWithPath, type Db, type Trx, type User } from '@trellis/db';
 import { loadVisibleAccount } from '../../trpc';
 import { filtersOf, savedQueryIn, type RunInput, type RunSavedInput, type SavedQuery } from './shape';
 
@@ -152,4 +153,23 @@ export async function actorOf(db: Db, user: User): Promise<Actor> {
     memberships: await memberships.membershipsOfUser(db, user.id),
     teamMemberships: await teams.teamMembershipsOfUser(db, user.id),
   };
+}
+
+/**
+ * The clients a saved report of `accountId` can be shared with, given its filters (SPEC 7: a shared report shows the
+ * client's own rows, so a client its filters leave out would only ever see an empty report), less those it already is.
+ */
+export async function shareableClients(
+  db: Db | Trx,
+  accountId: string,
+  query: SavedQuery,
+  sharedWith: readonly string[] = [],
+  clientsBelow?: Awaited<ReturnType<typeof reports.clientsBelow>>,
+): Promise<{ id: string; name: string }[]> {
+  const filters = filtersOf(query.filters);
+  const below = clientsBelow ?? (await reports.clientsBelow(db, accountId));
+  const owners = await reports.campaignClients(db, filters.campaign ?? []);
+  return below
+    .filter((c) => !sharedWith.includes(c.id) && filtersCanReturnClient(filters, c.path, owners))
+    .map((c) => ({ id: c.id, name: c.name }));
 }

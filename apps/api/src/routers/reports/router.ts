@@ -1,4 +1,5 @@
 import { router } from '../../trpc';
+import { deleteReportRoute, renameReportRoute } from './manage';
 import { runReportRoute } from './run';
 import { runSavedRoute } from './run-saved';
 import { saveReportRoute } from './save';
@@ -10,6 +11,8 @@ export const reportsRouter = router({
   run: runReportRoute,
   save: saveReportRoute,
   saved: savedReportsRoute,
+  rename: renameReportRoute,
+  delete: deleteReportRoute,
   runSaved: runSavedRoute,
   share: shareReportRoute,
   unshare: unshareReportRoute,

@@ -3,13 +3,14 @@ import { type REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { accountProcedure, pinAccount } from '../../trpc';
+import { shareableClients } from './plan';
 import { filtersOf, reportName, savedOut, savedQueryIn } from './shape';
 
-/** reports.save: a named query on the account (any role that may run reports there). */
+/** reports.save: a named query on the account (any role that may save reports there: analysts too, SPEC 3). */
 export const saveReportRoute = accountProcedure({ name: reportName, query: savedQueryIn })
   .output(savedOut)
   .mutation(async ({ ctx, input }) => {
-    ctx.may('reports.run');
+    ctx.may('reports.save');
     const q = input.query;
     // a fixed range is checked as it is; a preset against any day (its length is what matters)
     const range = 'preset' in q.range ? { from: '2026-01-01', to: '2026-01-31' } : q.range;
@@ -41,6 +42,7 @@ export const saveReportRoute = accountProcedure({ name: reportName, query: saved
         query,
         createdAt: r.createdAt.toISOString(),
         shares: [],
+        shareTo: await shareableClients(trx, r.accountId, query),
       };
     });
   });

@@ -158,4 +158,6 @@ export const savedOut = z.object({
   query: savedQueryIn,
   createdAt: z.string(),
   shares: z.array(z.object({ clientId: z.string(), clientName: z.string(), sharedAt: z.string() })),
+  /** The clients it may still be shared with: below its account, and whose rows its filters can return. */
+  shareTo: z.array(z.object({ id: z.string(), name: z.string() })),
 });

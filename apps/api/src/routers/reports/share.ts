@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { DomainError } from '@trellis/domain';
+import { DomainError, filtersCanReturnClient } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMayOf, authedProcedure, loadVisibleAccount, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { loadSaved } from './plan';
+import { filtersOf } from './shape';
 
 export const shareInput = z.object({ reportId: id, clientId: id });
 const shareOut = z.object({ reportId: z.string(), clientId: z.string(), shared: z.boolean() });
@@ -14,7 +15,7 @@ const shareOut = z.object({ reportId: z.string(), clientId: z.string(), shared: 
  * better, SPEC 3), and the client is a client account at or below it.
  */
 async function shareTarget(ctx: Parameters<typeof loadSaved>[0], input: z.infer<typeof shareInput>) {
-  const { report, owner } = await loadSaved(ctx, input.reportId);
+  const { report, owner, query } = await loadSaved(ctx, input.reportId);
   const { facts } = await loadVisibleAccountOf(ctx, owner.id, 'Report not found.');
   assertMayOf(ctx.actor, facts, 'reports.share', 'Report not found.');
   const { account: client } = await loadVisibleAccount(ctx, input.clientId);
@@ -23,7 +24,7 @@ async function shareTarget(ctx: Parameters<typeof loadSaved>[0], input: z.infer<
       clientId: "must be a client under the report's account",
     });
   }
-  return { report, client };
+  return { report, client, query };
 }
 
 /** reports.share: the client's users may then run and export it (not change it). Audited. */
@@ -31,7 +32,17 @@ export const shareReportRoute = authedProcedure
   .input(shareInput)
   .output(shareOut)
   .mutation(async ({ ctx, input }) => {
-    const { report, client } = await shareTarget(ctx, input);
+    const { report, client, query } = await shareTarget(ctx, input);
+    const filters = filtersOf(query.filters);
+    const owners = await reports.campaignClients(ctx.db, filters.campaign ?? []);
+    if (!filtersCanReturnClient(filters, client.path, owners))
+      throw new DomainError(
+        'INVALID_INPUT',
+        `This report's filters leave out ${client.name}: it would always be empty.`,
+        {
+          clientId: "must be a client whose rows the report's filters can return",
+        },
+      );
     return ctx.db.transaction().execute(async (trx) => {
       // the checks above read the tree before this transaction: the client stays where it is, or is found moved
       await pinAccount(trx, ctx, client);

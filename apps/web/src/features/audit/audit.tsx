@@ -6,11 +6,12 @@ import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { DataTable } from '../../components/ui/data-table';
 import { FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
-import { formatDateTime, isoDayIn } from '../../lib/time';
+import { formatMoney } from '../../lib/money';
+import { formatDate, formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { flatten } from '../shell/switcher';
 import { useAccount } from '../accounts/context';
-import { actionLabel, describeChange, type Ctx } from './describe';
+import { actionLabel, describeChange, FILTER_ACTIONS, namesFromEntries, type Ctx } from './describe';
 import type { AuditSearch } from './search';
 
 type Entry = RouterOutputs['audit']['list']['items'][number];
@@ -25,7 +26,17 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
     void navigate({ to: '.', search: (s: AuditSearch) => ({ ...s, pages: undefined, ...patch }), replace: true });
   const pages = search.pages ?? [];
   const cursor = pages.at(-1);
-  const audit = useQuery(trpc.audit.list.queryOptions({ accountId: a.id, limit: 100, ...(cursor ? { cursor } : {}) }));
+  const filters = {
+    ...(search.action ? { action: search.action } : {}),
+    ...(search.member ? { memberId: search.member } : {}),
+    ...(search.account ? { filterAccountId: search.account } : {}),
+    ...(search.from ? { from: search.from } : {}),
+    ...(search.to && !(search.from && search.from > search.to) ? { to: search.to } : {}),
+  };
+  const filtered = Object.keys(filters).length > 0;
+  const audit = useQuery(
+    trpc.audit.list.queryOptions({ accountId: a.id, limit: 100, ...filters, ...(cursor ? { cursor } : {}) }),
+  );
   const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id, includeArchived: true }));
   const members = useQuery(trpc.members.list.queryOptions({ accountId: a.id, limit: 200 }));
   const teams = useQuery({ ...trpc.teams.list.queryOptions({ agencyId: a.id }), enabled: a.kind === 'agency' });
@@ -37,19 +48,14 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
     for (const m of members.data?.items ?? []) names.set(m.userId, m.name);
     for (const x of teams.data?.items ?? []) names.set(x.id, x.name);
     for (const d of deals.data?.items ?? []) names.set(d.id, d.name);
+    for (const [id, name] of namesFromEntries(audit.data?.items ?? [])) names.set(id, name);
     return { currency: a.currency, timeZone: a.timeZone, names };
-  }, [tree.data, members.data, teams.data, deals.data, a]);
+  }, [tree.data, members.data, teams.data, deals.data, audit.data, a]);
   const items = audit.data?.items ?? [];
-  const actions = [...new Set(items.map((e) => e.action))].sort();
-  const actors = [...new Set(items.map((e) => e.actorEmail ?? 'system'))].sort();
-  const filtered = items.filter((e) => {
-    if (search.action && e.action !== search.action) return false;
-    if (search.member && (e.actorEmail ?? 'system') !== search.member) return false;
-    const day = isoDayIn(e.at, a.timeZone);
-    if (search.from && day < search.from) return false;
-    if (search.to && day > search.to) return false;
-    return true;
-  });
+  const accounts = tree.data ? flatten(Array.isArray(tree.data) ? tree.data : [tree.data]) : [];
+  const people = [...(members.data?.items ?? [])]
+    .filter((m, i, all) => all.findIndex((x) => x.userId === m.userId) === i)
+    .sort((x, y) => x.email.localeCompare(y.email));
   const columns = useMemo(
     () => [
       col.accessor('at', {
@@ -90,10 +96,10 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
           caption={`Audit trail of ${a.name}`}
           testId="audit"
           columns={columns}
-          data={filtered}
+          data={items}
           loading={audit.isPending}
           noun={['entry', 'entries']}
-          empty={items.length === 0 ? 'No changes recorded yet.' : 'No entry matches these filters.'}
+          empty={filtered ? 'No entry matches these filters.' : 'No changes recorded yet.'}
           toolbar={
             <div className="grid w-full grid-cols-2 gap-2 sm:flex sm:w-auto sm:flex-wrap">
               <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">
@@ -104,7 +110,7 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
                   className="sm:w-48"
                 >
                   <option value="">All actions</option>
-                  {actions.map((x) => (
+                  {FILTER_ACTIONS.map((x) => (
                     <option key={x} value={x}>
                       {actionLabel(x)}
                     </option>
@@ -119,9 +125,24 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
                   className="sm:w-56"
                 >
                   <option value="">Everyone</option>
-                  {actors.map((x) => (
-                    <option key={x} value={x}>
-                      {x}
+                  {people.map((m) => (
+                    <option key={m.userId} value={m.userId}>
+                      {m.email}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </label>
+              <label className="flex flex-col gap-1 text-xs font-medium text-slate-700">
+                Account
+                <NativeSelect
+                  value={search.account ?? ''}
+                  onChange={(e) => set({ account: e.target.value || undefined })}
+                  className="sm:w-48"
+                >
+                  <option value="">All accounts</option>
+                  {accounts.map((x) => (
+                    <option key={x.id} value={x.id}>
+                      {x.name}
                     </option>
                   ))}
                 </NativeSelect>
@@ -138,6 +159,14 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
                 To
                 <Input type="date" value={search.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} />
               </label>
+              <label className="flex items-center gap-2 self-end pb-2 text-xs font-medium text-slate-700">
+                <input
+                  type="checkbox"
+                  checked={search.spend === 'days'}
+                  onChange={(e) => set({ spend: e.target.checked ? 'days' : undefined })}
+                />
+                Spend debits per day
+              </label>
             </div>
           }
           cursor={{
@@ -152,7 +181,53 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
               }),
           }}
         />
+        {search.spend === 'days' && <SpendDays search={search} />}
       </CardBody>
     </Card>
+  );
+}
+
+/** The worker's spend debits, which the trail leaves out, one line per day of the account's zone. */
+function SpendDays({ search }: { search: AuditSearch }) {
+  const a = useAccount();
+  const trpc = useTRPC();
+  const days = useQuery(
+    trpc.audit.spendDays.queryOptions({
+      accountId: a.id,
+      ...(search.from ? { from: search.from } : {}),
+      ...(search.to && !(search.from && search.from > search.to) ? { to: search.to } : {}),
+    }),
+  );
+  const items = days.data?.items ?? [];
+  return (
+    <section className="mt-6" aria-labelledby="spend-days">
+      <h2 id="spend-days" className="text-sm font-semibold text-slate-900">
+        Spend debited from credits, per day ({a.timeZone})
+      </h2>
+      <FormError message={errorMessage(days.error)} />
+      {days.data && items.length === 0 && (
+        <p className="mt-2 text-sm text-slate-600">No spend debited on these days.</p>
+      )}
+      <ul className="mt-2 divide-y divide-slate-100 text-sm" data-testid="spend-days">
+        {items.map((d) => (
+          <li key={d.day} className="py-2">
+            <span className="font-medium">{formatDate(`${d.day}T12:00:00Z`, 'UTC')}</span>:{' '}
+            {d.spend.length
+              ? d.spend
+                  .map(
+                    (s) =>
+                      formatMoney(s.spentMicros, s.currency) +
+                      (s.overageMicros !== '0'
+                        ? ` (of which ${formatMoney(s.overageMicros, s.currency)} overage)`
+                        : ''),
+                  )
+                  .join(' and ')
+              : 'nothing'}{' '}
+            in {d.debits.toLocaleString()} {d.debits === 1 ? 'record' : 'records'} over {d.runs.toLocaleString()}{' '}
+            {d.runs === 1 ? 'run' : 'runs'} of the worker
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

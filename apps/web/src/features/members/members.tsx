@@ -23,7 +23,8 @@ export const ROLE_WHAT: Record<Role, string> = {
   admin:
     'may do everything, including inviting and removing members, creating and archiving sub-accounts, linking seats and connecting',
   operator: 'may create and edit deals and campaigns and assign seats, but not manage members',
-  analyst: 'may view everything and run reports, but change nothing',
+  analyst:
+    'may view everything and run, save, rename, delete and export reports, but change nothing else: no deals, campaigns, seats, credits, sharing or members',
 };
 
 type Member = RouterOutputs['members']['list']['items'][number] & { teamId?: string | null; teamName?: string | null };

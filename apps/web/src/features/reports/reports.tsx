@@ -6,6 +6,7 @@ import { toast } from 'sonner';
 import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { Card, CardBody, CardHeader } from '../../components/ui/card';
+import { ConfirmDialog } from '../../components/ui/dialog';
 import { Empty } from '../../components/ui/empty';
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
@@ -331,9 +332,9 @@ function SavedReports() {
   const a = useAccount();
   const trpc = useTRPC();
   const saved = useQuery(trpc.reports.saved.queryOptions({ accountId: a.id }));
-  const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id }));
-  const clients = useMemo(
-    () => (tree.data && !Array.isArray(tree.data) ? flatten([tree.data]).filter((x) => x.kind === 'client') : []),
+  const tree = useQuery(trpc.accounts.tree.queryOptions({ accountId: a.id, includeArchived: true }));
+  const names = useMemo(
+    () => new Map((tree.data && !Array.isArray(tree.data) ? flatten([tree.data]) : []).map((x) => [x.id, x.name])),
     [tree.data],
   );
   return (
@@ -353,7 +354,7 @@ function SavedReports() {
         {saved.data && saved.data.items.length === 0 && <Empty>No saved reports yet.</Empty>}
         <ul className="divide-y divide-slate-100">
           {saved.data?.items.map((r) => (
-            <SavedItem key={r.id} report={r} clients={clients} />
+            <SavedItem key={r.id} report={r} names={names} />
           ))}
         </ul>
       </CardBody>
@@ -361,13 +362,35 @@ function SavedReports() {
   );
 }
 
-function SavedItem({ report, clients }: { report: Saved; clients: { id: string; name: string }[] }) {
+/** A saved report's filters in words, for its subtitle: "for Acme Foods", "Display & Video 360 only". */
+export function filterWords(filters: Saved['query']['filters'], names: Map<string, string>): string[] {
+  const out: string[] = [];
+  const list = (ids: readonly string[], noun: string) =>
+    ids.every((id) => names.has(id))
+      ? ids.map((id) => names.get(id)!).join(', ')
+      : `${ids.length} ${noun}${ids.length === 1 ? '' : 's'}`;
+  if (filters?.account?.length) out.push(`for ${list(filters.account, 'account')}`);
+  if (filters?.dsp?.length)
+    out.push(`${filters.dsp.map((d) => DSP_LABEL[d as keyof typeof DSP_LABEL] ?? d).join(', ')} only`);
+  if (filters?.auctionType?.length) out.push(`${filters.auctionType.map((t) => AUCTION_LABEL[t]).join(', ')} only`);
+  if (filters?.campaign?.length)
+    out.push(`${filters.campaign.length} campaign${filters.campaign.length === 1 ? '' : 's'}`);
+  if (filters?.seat?.length) out.push(`${filters.seat.length} seat${filters.seat.length === 1 ? '' : 's'}`);
+  if (filters?.deal?.length) out.push(`${filters.deal.length} deal${filters.deal.length === 1 ? '' : 's'}`);
+  return out;
+}
+
+function SavedItem({ report, names }: { report: Saved; names: Map<string, string> }) {
   const a = useAccount();
   const trpc = useTRPC();
   const navigate = useNavigate();
   const [client, setClient] = useState('');
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState(false);
   const share = useMutation(trpc.reports.share.mutationOptions());
   const unshare = useMutation(trpc.reports.unshare.mutationOptions());
+  const rename = useMutation(trpc.reports.rename.mutationOptions());
+  const remove = useMutation(trpc.reports.delete.mutationOptions());
   const q = report.query;
   const open = () =>
     void navigate({
@@ -382,21 +405,77 @@ function SavedItem({ report, clients }: { report: Saved; clients: { id: string; 
         account: q.filters?.account?.[0],
       },
     });
-  const notShared = clients.filter((c) => !report.shares.some((s) => s.clientId === c.id));
+  const notShared = report.shareTo;
+  const mayDelete = can(a, 'reports.save') && (report.shares.length === 0 || can(a, 'reports.share'));
   return (
     <li className="py-3" data-testid={`saved-${report.name}`}>
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <div>
-          <p className="font-medium">{report.name}</p>
-          <p className="text-xs text-slate-600">
-            by {q.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} ·{' '}
-            {'preset' in q.range ? PRESET_LABEL[q.range.preset] : `${q.range.from} – ${q.range.to}`}
-          </p>
+        {renaming === null ? (
+          <div>
+            <p className="font-medium">{report.name}</p>
+            <p className="text-xs text-slate-600" data-testid="saved-subtitle">
+              {[
+                `by ${q.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'}`,
+                'preset' in q.range ? PRESET_LABEL[q.range.preset] : `${q.range.from} – ${q.range.to}`,
+                ...filterWords(q.filters, names),
+              ].join(' · ')}
+            </p>
+          </div>
+        ) : (
+          <form
+            className="flex flex-wrap items-start gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void rename
+                .mutateAsync({ reportId: report.id, name: renaming })
+                .then((r) => {
+                  toast.success(`Renamed to "${r.name}"`);
+                  setRenaming(null);
+                })
+                .catch(() => undefined);
+            }}
+          >
+            <Field label={`New name of ${report.name}`} error={fieldErrors(rename.error).name} className="min-w-56">
+              {(p) => <Input {...p} value={renaming} onChange={(e) => setRenaming(e.target.value)} maxLength={120} />}
+            </Field>
+            <Button type="submit" size="sm" className="mt-6" disabled={rename.isPending || renaming.trim() === ''}>
+              Save name
+            </Button>
+            <Button type="button" size="sm" variant="secondary" className="mt-6" onClick={() => setRenaming(null)}>
+              Cancel
+            </Button>
+          </form>
+        )}
+        <div className="flex gap-2">
+          <Button variant="secondary" size="sm" onClick={open}>
+            Open
+          </Button>
+          {can(a, 'reports.save') && renaming === null && (
+            <Button variant="secondary" size="sm" onClick={() => setRenaming(report.name)}>
+              Rename
+            </Button>
+          )}
+          {mayDelete && (
+            <Button variant="secondary" size="sm" onClick={() => setDeleting(true)}>
+              Delete
+            </Button>
+          )}
         </div>
-        <Button variant="secondary" size="sm" onClick={open}>
-          Open
-        </Button>
       </div>
+      <ConfirmDialog
+        open={deleting}
+        onOpenChange={setDeleting}
+        title={`Delete "${report.name}"?`}
+        confirmLabel="Delete report"
+        testId="delete-report"
+        onConfirm={() =>
+          remove.mutateAsync({ reportId: report.id }).then(() => toast.success(`Deleted "${report.name}"`))
+        }
+      >
+        {report.shares.length
+          ? `It is shared with ${report.shares.map((s) => s.clientName).join(', ')}: their users lose it at once.`
+          : 'Nobody else uses it: it is not shared with any client.'}
+      </ConfirmDialog>
       <div className="mt-2 flex flex-wrap items-center gap-2">
         {report.shares.map((s) => (
           <Badge key={s.clientId} tone="blue" className="gap-1">

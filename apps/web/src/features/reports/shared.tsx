@@ -6,7 +6,7 @@ import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { Empty } from '../../components/ui/empty';
 import { FormError } from '../../components/ui/field';
 import { SkeletonRows } from '../../components/ui/skeleton';
-import { formatDate } from '../../lib/time';
+import { formatDate, formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
 import { chartResolution, PRESET_LABEL } from './range';
@@ -104,7 +104,21 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
             }
           />
         )}
-        <ReportTable data={report.data} timeZone={report.data?.timeZone ?? a.timeZone} loading={report.isPending} />
+        <ReportTable
+          data={report.data}
+          timeZone={report.data?.timeZone ?? a.timeZone}
+          loading={report.isPending}
+          empty={
+            report.data
+              ? `Nothing to show: no spend attributed to ${a.name} between ${report.data.from} and ${report.data.to} ` +
+                `matches this report. A shared report shows only ${a.name}'s own spend, on what the report is ` +
+                `filtered to` +
+                (report.data.completeUntil
+                  ? `; data is complete up to ${formatDateTime(report.data.completeUntil, report.data.timeZone)}.`
+                  : '; no spend has arrived yet.')
+              : undefined
+          }
+        />
         {report.data && <Totals data={report.data} />}
       </CardBody>
     </Card>
