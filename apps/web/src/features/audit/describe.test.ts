@@ -9,6 +9,8 @@ describe('audit action labels', () => {
       ['credits.addCard', 'Card added'],
       ['ingestKey.revoke', 'Ingest key revoked'],
       ['report.share', 'Report shared'],
+      ['credits.spend_correction', 'Spend corrected'],
+      ['spend.setCorrectionWindow', 'Correction window changed'],
       ['something.newThingDone', 'Something new thing done'],
     ])
       expect(actionLabel(action!)).toBe(label);
@@ -57,6 +59,15 @@ describe('audit entries in the product words', () => {
     expect(text).toContain('card: Visa •••• 4242');
     expect(text).toContain('balance: €0.00 → €50.00');
     expect(text).not.toMatch(/idempotency|topup-7f3a|micros|Micros/i);
+    expect(text).not.toMatch(UUID);
+  });
+
+  it('shows a spend correction by its amount and counts, never the batches it came from (SPEC 13)', () => {
+    const after = { clients: 2, events: 14, deltaMicros: '-1250000', batches: [CLIENT, CARD] };
+    const text = describeChange(null, after, ctx()).join(' / ');
+    expect(text).toContain('delta: -€1.25');
+    expect(text).toContain('events: 14');
+    expect(text).not.toMatch(/batch|micros/i);
     expect(text).not.toMatch(UUID);
   });
 

@@ -38,6 +38,8 @@ const ACTION_LABEL: Record<string, string> = {
   'credits.adjust': 'Credits adjusted',
   'credits.setLowBalance': 'Low-balance alert changed',
   'credits.spend': 'Spend debited',
+  'credits.spend_correction': 'Spend corrected',
+  'spend.setCorrectionWindow': 'Correction window changed',
   'ingestKey.create': 'Ingest key created',
   'ingestKey.revoke': 'Ingest key revoked',
   'report.save': 'Report saved',
@@ -62,7 +64,7 @@ export const actionLabel = (action: string) =>
 
 /** Bookkeeping the product keeps that means nothing to a reader: never shown. */
 const HIDDEN =
-  /^(id|rootId|createdAt|updatedAt|token|tokenHash|passwordHash|idempotencyKey|keyScope|chargeId|providerRef|reference|expired|firstEntryId|lastEntryId|link|invitationId)$/;
+  /^(id|rootId|createdAt|updatedAt|token|tokenHash|passwordHash|idempotencyKey|keyScope|chargeId|providerRef|reference|expired|firstEntryId|lastEntryId|link|invitationId|batches)$/;
 const WORD: Record<string, string> = { last4: 'last four', expMonth: 'expiry month', expYear: 'expiry year' };
 const label = (key: string) =>
   WORD[key] ??
