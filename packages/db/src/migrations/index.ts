@@ -15,6 +15,7 @@ import * as m0014 from './20261207_0014_holders_in_root';
 import * as m0015 from './20261207_0015_requests_and_teams';
 import * as m0016 from './20261207_0016_spend_entry_times';
 import * as m0017 from './20261207_0017_top_up_key_scope';
+import * as m0020 from './20261207_0020_campaign_flights';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261207_0015_requests_and_teams': m0015,
   '20261207_0016_spend_entry_times': m0016,
   '20261207_0017_top_up_key_scope': m0017,
+  '20261207_0020_campaign_flights': m0020,
 };
 
 /** The schema version this code expects: the name of the last migration. */
