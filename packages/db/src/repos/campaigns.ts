@@ -9,6 +9,8 @@ export interface Campaign {
   clientName: string;
   /** The client's currency: a budget is in it. */
   clientCurrency: string;
+  /** The client's time zone: a flight's days are in it. */
+  clientTimeZone: string;
   name: string;
   status: 'active' | 'paused';
   pausedReason: string | null;
@@ -29,6 +31,7 @@ const select = (db: Db | Trx) =>
     .select([
       'a.name as client_name',
       'a.currency as client_currency',
+      'a.time_zone as client_time_zone',
       sql<string | null>`to_char(c.starts_on, 'YYYY-MM-DD')`.as('starts_day'),
       sql<string | null>`to_char(c.ends_on, 'YYYY-MM-DD')`.as('ends_day'),
       sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as(
@@ -42,6 +45,7 @@ const toCampaign = (r: Row): Campaign => ({
   clientId: r.client_id,
   clientName: r.client_name,
   clientCurrency: r.client_currency,
+  clientTimeZone: r.client_time_zone,
   name: r.name,
   status: r.status,
   pausedReason: r.paused_reason,
@@ -60,8 +64,8 @@ export async function insertCampaign(
     clientId: string;
     name: string;
     budgetMicros: bigint | null;
-    startsOn: string | null;
-    endsOn: string | null;
+    startsOn?: string | null;
+    endsOn?: string | null;
     dealIds: readonly string[];
     by: string;
     at: Date;
@@ -77,8 +81,8 @@ export async function insertCampaign(
       name: c.name,
       status: 'active',
       budget_micros: c.budgetMicros?.toString() ?? null,
-      starts_on: c.startsOn,
-      ends_on: c.endsOn,
+      starts_on: c.startsOn ?? null,
+      ends_on: c.endsOn ?? null,
       created_by: c.by,
       created_at: c.at,
       updated_at: c.at,
