@@ -144,7 +144,8 @@ describe('campaigns.update edits name, budget, flight and deals', () => {
     const before = await snapshot(t.db);
     const analyst = await (await w.aAnalyst.at(1)).campaigns.update({ campaignId: x.id, name: 'N' }).catch((e) => e);
     expect(analyst.code).toBe('FORBIDDEN');
-    expect(await codeOf((await w.c1Admin.at(1)).campaigns.update({ campaignId: x.id, name: 'N' }))).toBe('NOT_FOUND');
+    // a standard client's own members never edit campaigns (SPEC 2.2)
+    expect(await codeOf((await w.c1Admin.at(1)).campaigns.update({ campaignId: x.id, name: 'N' }))).toBe('FORBIDDEN');
     const other = await (await w.oAdmin.at(1)).campaigns.update({ campaignId: x.id, name: 'N' }).catch((e) => e);
     const nowhere = await (
       await w.oAdmin.at(1)
