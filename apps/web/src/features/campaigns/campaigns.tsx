@@ -2,7 +2,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
@@ -231,7 +231,8 @@ const flight = {
 const endsAfterStart = (v: { startsOn: string; endsOn: string }) => !v.startsOn || !v.endsOn || v.endsOn >= v.startsOn;
 const schema = z
   .object({
-    clientId: z.string().min(1, 'pick a client'),
+    // empty: the first client offered (the select shows it)
+    clientId: z.string(),
     name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'),
     budget: moneyString({ optional: true }),
     ...flight,
@@ -251,21 +252,23 @@ function CreateCampaign() {
     defaultValues: { clientId: '', name: '', budget: '', startsOn: '', endsOn: '' },
   });
   const firstChoice = choices[0]?.id ?? '';
-  useEffect(() => {
-    if (!form.getValues('clientId') && firstChoice) form.setValue('clientId', firstChoice);
-  }, [firstChoice, form]);
   const create = useMutation(trpc.campaigns.create.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
     try {
       const budgetMicros = v.budget.trim() ? toMicros(v.budget) : null;
+      const clientId = v.clientId || firstChoice;
+      if (!clientId) {
+        form.setError('clientId', { message: 'pick a client' });
+        return;
+      }
       const c = await create.mutateAsync({
-        clientId: v.clientId,
+        clientId,
         name: v.name,
         ...(budgetMicros ? { budgetMicros } : {}),
         ...(v.startsOn ? { startsOn: v.startsOn } : {}),
         ...(v.endsOn ? { endsOn: v.endsOn } : {}),
       });
-      form.reset({ clientId: v.clientId, name: '', budget: '', startsOn: '', endsOn: '' });
+      form.reset({ clientId, name: '', budget: '', startsOn: '', endsOn: '' });
       toast.success(`Campaign ${c.name} created.`);
     } catch (e) {
       applyServerErrors(form, e, { budgetMicros: 'budget' });
@@ -273,7 +276,7 @@ function CreateCampaign() {
   });
   const { errors } = form.formState;
   // the campaign is made in its client's currency, whatever the viewed account's
-  const chosen = form.watch('clientId');
+  const chosen = form.watch('clientId') || firstChoice;
   const currency = choices.find((c) => c.id === chosen)?.currency ?? a.currency;
   return (
     <Card>

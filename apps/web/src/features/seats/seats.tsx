@@ -155,6 +155,8 @@ function groupByAgency(items: readonly Target[]): [string | null, Target[]][] {
     const k = t.agency?.name ?? null;
     groups.set(k, [...(groups.get(k) ?? []), t]);
   }
+  // within a group: the agency itself first, then its clients by name
+  for (const g of groups.values()) g.sort((x, y) => x.level - y.level || x.name.localeCompare(y.name));
   return [...groups].sort(([x], [y]) => (x === null ? -1 : y === null ? 1 : x.localeCompare(y)));
 }
 
