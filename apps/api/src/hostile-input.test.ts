@@ -174,10 +174,12 @@ const BASE: Record<string, Base> = {
   },
   'deals.list': { input: (w) => ({ accountId: w.holding.id, limit: 1, cursor: w.cursors.deals }) },
   'deals.get': { input: (w) => ({ dealId: w.deal.id }) },
+  'deals.delivery': { input: (w) => ({ dealId: w.deal.id, from: '2026-01-01', to: '2026-01-31' }) },
   'clients.createPremium': { as: 'operator', input: () => ({ name: 'New Premium', currency: 'EUR', timeZone: 'UTC' }) },
   'clients.promote': { as: 'operator', input: (w) => ({ accountId: w.promoteMe.id }) },
   'clients.transfer': { as: 'operator', input: (w) => ({ accountId: w.transferMe.id, agencyId: w.B.id }) },
   'clients.list': { input: (w) => ({ accountId: w.A.id, includeArchived: true }) },
+  'clients.overview': { input: (w) => ({ accountId: w.A.id, from: '2026-01-01', to: '2026-01-31' }) },
   'connections.request': { input: (w) => ({ clientId: w.requestMe.id, agencyId: w.A.id }) },
   'connections.accept': { input: (w) => ({ connectionId: w.toAccept.id }) },
   'connections.decline': { input: (w) => ({ connectionId: w.toDecline.id }) },
@@ -189,7 +191,14 @@ const BASE: Record<string, Base> = {
   'teams.assignClient': { input: (w) => ({ teamId: w.team.id, clientId: w.C1.id }) },
   'teams.list': { input: (w) => ({ agencyId: w.A.id }) },
   'campaigns.create': {
-    input: (w) => ({ clientId: w.C1.id, name: 'Campaign', budgetMicros: '5000000', dealIds: [w.deal.id] }),
+    input: (w) => ({
+      clientId: w.C1.id,
+      name: 'Campaign',
+      budgetMicros: '5000000',
+      startsOn: '2026-01-01',
+      endsOn: '2026-01-31',
+      dealIds: [w.deal.id],
+    }),
   },
   'campaigns.list': { input: (w) => ({ accountId: w.C1.id }) },
   'invitations.preview': { input: (w) => ({ token: w.inviteToRevoke.token }) },
@@ -265,7 +274,15 @@ const BASE: Record<string, Base> = {
   'reports.unshare': { input: (w) => ({ reportId: w.sharedReport.id, clientId: w.C1.id }) },
   'reports.shared': { input: (w) => ({ accountId: w.C1.id }) },
   'campaigns.update': {
-    input: (w) => ({ campaignId: w.campaign.id, name: 'Renamed', status: 'active', budgetMicros: '6000000' }),
+    input: (w) => ({
+      campaignId: w.campaign.id,
+      name: 'Renamed',
+      status: 'active',
+      budgetMicros: '6000000',
+      startsOn: '2026-01-01',
+      endsOn: '2026-01-31',
+      dealIds: [w.deal.id],
+    }),
   },
 };
 

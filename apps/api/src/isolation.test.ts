@@ -516,6 +516,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['seats.assign', 'm', (id) => ({ seatId: id, accountId: w.A.id }), seat.id],
       ['deals.list', 'q', (id) => ({ accountId: id }), oa.id],
       ['deals.get', 'q', (id) => ({ dealId: id }), deal.id],
+      ['deals.delivery', 'q', (id) => ({ dealId: id, from: '2026-01-01', to: '2026-01-31' }), deal.id],
       [
         'deals.create',
         'm',
@@ -536,6 +537,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['campaigns.create', 'm', (id) => ({ clientId: id, name: 'X' }), oc.id],
       ['campaigns.update', 'm', (id) => ({ campaignId: id, name: 'X' }), campaign.id],
       ['clients.list', 'q', (id) => ({ accountId: id }), oa.id],
+      ['clients.overview', 'q', (id) => ({ accountId: id, from: '2026-01-01', to: '2026-01-31' }), oa.id],
       ['teams.list', 'q', (id) => ({ agencyId: id }), oa.id],
       ['teams.create', 'm', (id) => ({ agencyId: id, name: 'X' }), oa.id],
       ['teams.assignClient', 'm', (id) => ({ teamId: id, clientId: oc.id }), team.id],

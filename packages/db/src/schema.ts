@@ -201,6 +201,9 @@ export interface CampaignsTable {
   status: 'active' | 'paused';
   paused_reason: string | null;
   budget_micros: ColumnType<string | null, string | null, string | null>;
+  /** The flight's first and last day in the client's zone (a `date`: written and read as 'YYYY-MM-DD'). */
+  starts_on: ColumnType<string | null, string | null | undefined, string | null>;
+  ends_on: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;

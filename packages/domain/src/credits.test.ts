@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyCorrection,
   applyDebit,
+  creditFlag,
   applyTopUp,
   assertAdjustmentAllowed,
   assertMayResume,
@@ -451,5 +452,17 @@ describe('cards (SPEC 6)', () => {
       expect(text).not.toContain(card.number);
       expect(text).not.toContain(card.cvc);
     }
+  });
+});
+
+describe('the credit flag of a client in a list', () => {
+  it.each([
+    ['nothing left', 0n, 0n, 'out_of_credit'],
+    ['nothing left, even with a threshold', 0n, 5n, 'out_of_credit'],
+    ['below the threshold', 4n, 5n, 'low_balance'],
+    ['at the threshold', 5n, 5n, 'ok'],
+    ['no threshold', 1n, 0n, 'ok'],
+  ] as const)('%s', (_l, balanceMicros, lowBalanceMicros, flag) => {
+    expect(creditFlag({ balanceMicros, lowBalanceMicros })).toBe(flag);
   });
 });

@@ -374,3 +374,12 @@ export function declineMessage(reason: Extract<ChargeOutcome, { status: 'decline
 
 export const declineCode = (reason: Extract<ChargeOutcome, { status: 'declined' }>['reason']) =>
   reason === 'insufficient_funds' ? ('INSUFFICIENT_FUNDS' as const) : ('PAYMENT_DECLINED' as const);
+
+/** How a client's credit stands in a list of clients: out of credit (nothing left), below its threshold, or fine. */
+export type CreditFlag = 'out_of_credit' | 'low_balance' | 'ok';
+
+export function creditFlag(s: { balanceMicros: bigint; lowBalanceMicros: bigint }): CreditFlag {
+  if (s.balanceMicros <= 0n) return 'out_of_credit';
+  if (s.balanceMicros < s.lowBalanceMicros) return 'low_balance';
+  return 'ok';
+}

@@ -225,6 +225,9 @@ export const campaignOut = z.object({
   status: z.enum(['active', 'paused']),
   pausedReason: z.string().nullable(),
   budgetMicros: z.string().nullable(),
+  /** The flight: days in the client's zone, both inclusive; null for an open end. */
+  startsOn: z.string().nullable(),
+  endsOn: z.string().nullable(),
   dealIds: z.array(z.string()),
   createdAt: iso,
   updatedAt: iso,
@@ -236,6 +239,8 @@ export const toCampaignOut = (c: Campaign): z.infer<typeof campaignOut> => ({
   status: c.status,
   pausedReason: c.pausedReason,
   budgetMicros: c.budgetMicros?.toString() ?? null,
+  startsOn: c.startsOn,
+  endsOn: c.endsOn,
   dealIds: c.dealIds,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),

@@ -9,10 +9,15 @@ export interface Campaign {
   clientName: string;
   /** The client's currency: a budget is in it. */
   clientCurrency: string;
+  /** The client's time zone: a flight's days are in it. */
+  clientTimeZone: string;
   name: string;
   status: 'active' | 'paused';
   pausedReason: string | null;
   budgetMicros: bigint | null;
+  /** The flight, days in the client's zone (both inclusive), or null for an open end. */
+  startsOn: string | null;
+  endsOn: string | null;
   dealIds: string[];
   createdAt: Date;
   updatedAt: Date;
@@ -26,6 +31,9 @@ const select = (db: Db | Trx) =>
     .select([
       'a.name as client_name',
       'a.currency as client_currency',
+      'a.time_zone as client_time_zone',
+      sql<string | null>`to_char(c.starts_on, 'YYYY-MM-DD')`.as('starts_day'),
+      sql<string | null>`to_char(c.ends_on, 'YYYY-MM-DD')`.as('ends_day'),
       sql<string[]>`array(select cd.deal_id from campaign_deals cd where cd.campaign_id = c.id order by cd.deal_id)`.as(
         'deal_ids',
       ),
@@ -37,10 +45,13 @@ const toCampaign = (r: Row): Campaign => ({
   clientId: r.client_id,
   clientName: r.client_name,
   clientCurrency: r.client_currency,
+  clientTimeZone: r.client_time_zone,
   name: r.name,
   status: r.status,
   pausedReason: r.paused_reason,
   budgetMicros: r.budget_micros === null ? null : BigInt(r.budget_micros),
+  startsOn: r.starts_day,
+  endsOn: r.ends_day,
   dealIds: r.deal_ids,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -53,6 +64,8 @@ export async function insertCampaign(
     clientId: string;
     name: string;
     budgetMicros: bigint | null;
+    startsOn?: string | null;
+    endsOn?: string | null;
     dealIds: readonly string[];
     by: string;
     at: Date;
@@ -68,6 +81,8 @@ export async function insertCampaign(
       name: c.name,
       status: 'active',
       budget_micros: c.budgetMicros?.toString() ?? null,
+      starts_on: c.startsOn ?? null,
+      ends_on: c.endsOn ?? null,
       created_by: c.by,
       created_at: c.at,
       updated_at: c.at,
@@ -79,6 +94,30 @@ export async function insertCampaign(
       .values(c.dealIds.map((d) => ({ campaign_id: id, root_id: c.rootId, deal_id: d })))
       .execute();
   return (await findCampaign(trx, id))!;
+}
+
+/**
+ * Serialises campaign creation and renaming per client for the rest of the transaction, so two requests racing
+ * cannot both find a name free (a transaction-scoped advisory lock, keyed by the client).
+ */
+export async function lockNamesOf(trx: Trx, clientId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'campaign-names:' + clientId}, 0))`.execute(trx);
+}
+
+/** The campaign of this client, other than `exceptId`, whose name matches (trimmed, case-insensitive), if any. */
+export async function findByName(
+  db: Db | Trx,
+  clientId: string,
+  name: string,
+  exceptId: string | null = null,
+): Promise<{ id: string; name: string } | undefined> {
+  let q = db
+    .selectFrom('campaigns')
+    .select(['id', 'name'])
+    .where('client_id', '=', clientId)
+    .where(sql<string>`lower(btrim(name))`, '=', name.trim().toLowerCase());
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  return q.executeTakeFirst();
 }
 
 export async function findCampaign(db: Db | Trx, id: string): Promise<Campaign | undefined> {
@@ -107,6 +146,10 @@ export async function updateCampaign(
     status?: 'active' | 'paused';
     pausedReason?: string | null;
     budgetMicros?: bigint | null;
+    startsOn?: string | null;
+    endsOn?: string | null;
+    /** Replaces the campaign's deals. */
+    dealIds?: readonly string[];
     at: Date;
   },
 ): Promise<Campaign> {
@@ -117,10 +160,21 @@ export async function updateCampaign(
       ...(change.status !== undefined ? { status: change.status } : {}),
       ...(change.pausedReason !== undefined ? { paused_reason: change.pausedReason } : {}),
       ...(change.budgetMicros !== undefined ? { budget_micros: change.budgetMicros?.toString() ?? null } : {}),
+      ...(change.startsOn !== undefined ? { starts_on: change.startsOn } : {}),
+      ...(change.endsOn !== undefined ? { ends_on: change.endsOn } : {}),
       updated_at: change.at,
     })
     .where('id', '=', id)
     .execute();
+  if (change.dealIds !== undefined) {
+    const root = await trx.selectFrom('campaigns').select('root_id').where('id', '=', id).executeTakeFirstOrThrow();
+    await trx.deleteFrom('campaign_deals').where('campaign_id', '=', id).execute();
+    if (change.dealIds.length)
+      await trx
+        .insertInto('campaign_deals')
+        .values(change.dealIds.map((d) => ({ campaign_id: id, root_id: root.root_id, deal_id: d })))
+        .execute();
+  }
   return (await findCampaign(trx, id))!;
 }
 

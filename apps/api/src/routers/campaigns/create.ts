@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { assertCampaignOwner, assertDealsUsable, dealUsableBy, validateCampaign } from '@trellis/domain';
-import { accounts, campaigns, deals } from '@trellis/db';
+import { assertCampaignOwner, validateCampaign } from '@trellis/domain';
+import { accounts, campaigns } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, authedProcedure, loadVisibleAccount, pinAccount } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
-import { micros, text } from '../inputs';
+import { day, micros, text } from '../inputs';
+import { assertDealsUsableBy, claimName } from './checks';
 
 /** A campaign belongs to one client, chosen here and never changed (SPEC 6); its deals must be usable by that client. */
 export const createCampaignRoute = authedProcedure
@@ -13,6 +14,9 @@ export const createCampaignRoute = authedProcedure
       clientId: id,
       name: text(120),
       budgetMicros: micros().nullable().optional(),
+      /** The flight's first and last day, in the client's zone. */
+      startsOn: day.nullable().optional(),
+      endsOn: day.nullable().optional(),
       dealIds: z.array(id).max(50).optional(),
     }),
   )
@@ -21,25 +25,26 @@ export const createCampaignRoute = authedProcedure
     const { account, facts } = await loadVisibleAccount(ctx, input.clientId);
     assertCampaignOwner(account, account.kind === 'agency' ? await accounts.countActiveClients(ctx.db, account.id) : 0);
     assertMay(ctx.actor, facts, 'campaigns.edit');
-    const c = validateCampaign({ name: input.name, budgetMicros: input.budgetMicros ?? null });
+    const c = validateCampaign({
+      name: input.name,
+      budgetMicros: input.budgetMicros ?? null,
+      startsOn: input.startsOn ?? null,
+      endsOn: input.endsOn ?? null,
+    });
     const dealIds = [...new Set(input.dealIds ?? [])];
-    const found = await Promise.all(dealIds.map(async (d) => ({ id: d, deal: await deals.findDeal(ctx.db, d) })));
-    // a deal the client may not use reads the same whether it exists elsewhere or not
-    assertDealsUsable(
-      found.map(({ id: d, deal }) => ({
-        id: d,
-        name: deal && dealUsableBy({ ownerId: deal.ownerAccountId, ownerPath: [] }, account.path) ? deal.name : d,
-        usable: !!deal && dealUsableBy({ ownerId: deal.ownerAccountId, ownerPath: [] }, account.path),
-      })),
-    );
+    await assertDealsUsableBy(ctx.db, account.path, dealIds);
     return ctx.db.transaction().execute(async (trx) => {
       // the checks above read the tree before this transaction: the account stays where it is, or is found moved
       await pinAccount(trx, ctx, account);
+      // a second Create of the same name (a double click, a retry) is refused, not a duplicate
+      await claimName(trx, account.id, c.name);
       const created = await campaigns.insertCampaign(trx, {
         rootId: account.rootId,
         clientId: account.id,
         name: c.name,
         budgetMicros: c.budgetMicros,
+        startsOn: c.startsOn,
+        endsOn: c.endsOn,
         dealIds,
         by: ctx.user.id,
         at: ctx.now(),

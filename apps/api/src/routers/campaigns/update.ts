@@ -1,22 +1,22 @@
 import { z } from 'zod';
 import {
-  assertDealsUsable,
   assertMayResume,
   assertOwnerUnchanged,
   CAMPAIGN_STATUSES,
   DomainError,
-  dealUsableBy,
   validateCampaign,
 } from '@trellis/domain';
-import { campaigns, credits, deals } from '@trellis/db';
+import { campaigns, credits } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { assertMay, assertMayOf, authedProcedure, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { campaignOut, id, toCampaignOut } from '../shapes';
-import { micros, text } from '../inputs';
+import { day, micros, text } from '../inputs';
+import { assertDealsUsableBy, claimName } from './checks';
 
 /**
- * Renames, pauses or resumes a campaign, or changes its budget. A `clientId` is refused with a clear error, never
- * ignored (SPEC 6); any other unknown field is refused too. Resuming re-checks that its deals are still usable.
+ * Renames, pauses or resumes a campaign, or changes its budget, flight or deals (replaced by `dealIds`, each usable by
+ * the client). A `clientId` is refused with a clear error, never ignored (SPEC 6); any other unknown field is refused
+ * too. A new name must be free among the client's campaigns. Resuming re-checks that its deals are still usable.
  */
 export const updateCampaignRoute = authedProcedure
   .input(
@@ -25,6 +25,9 @@ export const updateCampaignRoute = authedProcedure
       name: text(120).optional(),
       status: z.enum(CAMPAIGN_STATUSES).optional(),
       budgetMicros: micros().nullable().optional(),
+      startsOn: day.nullable().optional(),
+      endsOn: day.nullable().optional(),
+      dealIds: z.array(id).max(50).optional(),
       clientId: z.unknown().optional(),
     }),
   )
@@ -39,27 +42,27 @@ export const updateCampaignRoute = authedProcedure
     const v = validateCampaign({
       name: input.name ?? found.name,
       budgetMicros: input.budgetMicros === undefined ? (found.budgetMicros?.toString() ?? null) : input.budgetMicros,
+      startsOn: input.startsOn === undefined ? found.startsOn : input.startsOn,
+      endsOn: input.endsOn === undefined ? found.endsOn : input.endsOn,
     });
+    const dealIds = input.dealIds && [...new Set(input.dealIds)];
+    if (dealIds) await assertDealsUsableBy(ctx.db, account.path, dealIds);
     if (input.status === 'active' && found.status === 'paused') {
       // a campaign paused for lack of credit resumes only once the balance is above zero (SPEC 6)
       assertMayResume(found, (await credits.findCreditAccount(ctx.db, found.clientId))?.balanceMicros ?? 0n);
     }
-    if (input.status === 'active' && found.dealIds.length) {
-      const ds = await Promise.all(found.dealIds.map((d) => deals.findDeal(ctx.db, d)));
-      assertDealsUsable(
-        ds.map((d, i) => ({
-          id: found.dealIds[i]!,
-          name: d?.name ?? found.dealIds[i]!,
-          usable: !!d && dealUsableBy({ ownerId: d.ownerAccountId, ownerPath: [] }, account.path),
-        })),
-      );
-    }
+    if (input.status === 'active' && !dealIds && found.dealIds.length)
+      await assertDealsUsableBy(ctx.db, account.path, found.dealIds);
     return ctx.db.transaction().execute(async (trx) => {
       // the checks above read the tree before this transaction: the account stays where it is, or is found moved
       await pinAccount(trx, ctx, account, 'Campaign not found.');
+      if (v.name !== found.name) await claimName(trx, account.id, v.name, found.id);
       const updated = await campaigns.updateCampaign(trx, found.id, {
         name: v.name,
         budgetMicros: v.budgetMicros,
+        startsOn: v.startsOn,
+        endsOn: v.endsOn,
+        ...(dealIds ? { dealIds } : {}),
         ...(input.status
           ? { status: input.status, pausedReason: input.status === 'paused' ? 'Paused by a member.' : null }
           : {}),

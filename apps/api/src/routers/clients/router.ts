@@ -1,6 +1,7 @@
 import { router } from '../../trpc';
 import { createPremiumRoute } from './create-premium';
 import { listClientsRoute } from './list';
+import { clientsOverviewRoute } from './overview';
 import { promoteRoute } from './promote';
 import { transferRoute } from './transfer';
 
@@ -9,4 +10,5 @@ export const clientsRouter = router({
   promote: promoteRoute,
   transfer: transferRoute,
   list: listClientsRoute,
+  overview: clientsOverviewRoute,
 });

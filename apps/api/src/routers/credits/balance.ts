@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { runway } from '@trellis/domain';
-import { credits } from '@trellis/db';
 import { authedProcedure } from '../../trpc';
 import { id } from '../shapes';
 import { loadClient, micros } from './load';
-
-const DAY = 86_400_000;
+import { clientStanding } from './standing';
 
 /** A client's balance, outstanding overage, low-balance threshold and runway (SPEC 6, 10). */
 export const balanceRoute = authedProcedure
@@ -36,29 +33,18 @@ export const balanceRoute = authedProcedure
   )
   .query(async ({ ctx, input }) => {
     const { account } = await loadClient(ctx, input.clientId, 'credits.view');
-    const acc = (await credits.findCreditAccount(ctx.db, account.id))!;
-    // seen from above, a premium client's spend counts from its current connection on (SPEC 2.2), as its ledger does
-    const since = await credits.historySince(ctx.db, account.id, ctx.actor.memberships.has(account.id));
-    const weekAgo = new Date(ctx.now().getTime() - 7 * DAY);
-    const window = await credits.spendWindow(
-      ctx.db,
-      account.id,
-      account.timeZone,
-      since && since > weekAgo ? since : weekAgo,
-      since,
-    );
-    const r = runway(acc.balanceMicros, window, ctx.now());
+    const s = await clientStanding(ctx, account);
     return {
       clientId: account.id,
-      balanceMicros: acc.balanceMicros.toString(),
-      overageMicros: acc.overageMicros.toString(),
-      currency: acc.currency,
-      lowBalanceMicros: acc.lowBalanceMicros.toString(),
-      lowBalance: acc.balanceMicros < acc.lowBalanceMicros,
-      runwayDays: r.days,
-      runwayBasis: r.basis,
-      averageDailySpendMicros: r.averageDailyMicros?.toString() ?? null,
-      daysWithSpend: window.daysWithSpend,
-      spentLast7DaysMicros: window.spentMicros.toString(),
+      balanceMicros: s.balanceMicros.toString(),
+      overageMicros: s.overageMicros.toString(),
+      currency: s.currency,
+      lowBalanceMicros: s.lowBalanceMicros.toString(),
+      lowBalance: s.lowBalance,
+      runwayDays: s.runwayDays,
+      runwayBasis: s.runwayBasis,
+      averageDailySpendMicros: s.averageDailyMicros?.toString() ?? null,
+      daysWithSpend: s.daysWithSpend,
+      spentLast7DaysMicros: s.spentLast7DaysMicros.toString(),
     };
   });

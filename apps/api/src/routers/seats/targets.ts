@@ -5,7 +5,10 @@ import { authedProcedure } from '../../trpc';
 import { id } from '../shapes';
 import { loadVisibleSeat } from './load';
 
-/** The accounts the caller may map this seat to now, for a picker that offers only legal moves. */
+/**
+ * The accounts the caller may map this seat to now, for a picker that offers only legal moves, each with the agency
+ * it sits in so the picker can group them by agency.
+ */
 export const seatTargetsRoute = authedProcedure
   .input(z.object({ seatId: id }))
   .output(
@@ -16,6 +19,8 @@ export const seatTargetsRoute = authedProcedure
           name: z.string(),
           level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
           move: z.string(),
+          /** The agency the target sits in (itself for an agency; null for the holding or a standalone client). */
+          agency: z.object({ id: z.string(), name: z.string() }).nullable(),
         }),
       ),
       nextCursor: z.null(),
@@ -45,7 +50,15 @@ export const seatTargetsRoute = authedProcedure
         const on = facts.get(move.authorizeOn);
         if (!on || !authorize(ctx.actor, on, move.action).ok) continue;
         if (r.level === 3) assertSeatTarget({ level: 3, archived: r.archived }, busyOnDsp.has(r.id) ? 1 : 0);
-        items.push({ id: r.id, name: r.name, level: r.level, move: move.kind });
+        const agencyId = r.level === 2 ? r.id : r.level === 3 ? (target.path.at(-2) ?? null) : null;
+        const agencyRow = agencyId ? rows.find((x) => x.id === agencyId && x.level === 2) : undefined;
+        items.push({
+          id: r.id,
+          name: r.name,
+          level: r.level,
+          move: move.kind,
+          agency: agencyRow ? { id: agencyRow.id, name: agencyRow.name } : null,
+        });
       } catch (e) {
         if (!isDomainError(e)) throw e;
       }

@@ -10,12 +10,12 @@ import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { DataTable } from '../../components/ui/data-table';
-import { ConfirmDialog } from '../../components/ui/dialog';
+import { ConfirmDialog, Dialog, DialogContent } from '../../components/ui/dialog';
 import { Empty } from '../../components/ui/empty';
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { applyServerErrors, serverError } from '../../lib/forms';
-import { formatMoney } from '../../lib/money';
+import { formatMoney, microsToDecimal } from '../../lib/money';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
@@ -32,6 +32,7 @@ export function CampaignsScreen() {
   const update = useMutation(trpc.campaigns.update.mutationOptions({ onError: (e) => toast.error(e.message) }));
   const canEdit = can(a, 'campaigns.edit');
   const [pausing, setPausing] = useState<Campaign | null>(null);
+  const [editing, setEditing] = useState<Campaign | null>(null);
   const columns = useMemo(
     () => [
       col.accessor('name', { header: 'Campaign', cell: (c) => <span className="font-medium">{c.getValue()}</span> }),
@@ -88,6 +89,25 @@ export function CampaignsScreen() {
           </span>
         ),
       }),
+      col.accessor((c) => BigInt(c.spentMicros), {
+        id: 'spent',
+        header: 'Spend to date',
+        sortingFn: (x, y) => {
+          const p = x.getValue<bigint>('spent'),
+            q = y.getValue<bigint>('spent');
+          return p < q ? -1 : p > q ? 1 : 0;
+        },
+        cell: (c) => (
+          <span className="whitespace-nowrap tabular-nums">
+            {formatMoney(c.row.original.spentMicros, c.row.original.client.currency)}
+          </span>
+        ),
+      }),
+      col.accessor((c) => c.pacing.spentPercent ?? -1, {
+        id: 'pacing',
+        header: 'Pacing',
+        cell: (c) => <PacingCell c={c.row.original} />,
+      }),
       ...(canEdit
         ? [
             col.display({
@@ -95,22 +115,31 @@ export function CampaignsScreen() {
               header: () => <span className="sr-only">Actions</span>,
               cell: (c) => {
                 const x = c.row.original;
-                return x.status === 'active' ? (
-                  <Button variant="link" onClick={() => setPausing(x)}>
-                    Pause…
-                  </Button>
-                ) : (
-                  <Button
-                    variant="link"
-                    onClick={() =>
-                      update.mutate(
-                        { campaignId: x.id, status: 'active' },
-                        { onSuccess: () => toast.success(`${x.name} resumed.`) },
-                      )
-                    }
-                  >
-                    Resume
-                  </Button>
+                const toggle =
+                  x.status === 'active' ? (
+                    <Button variant="link" onClick={() => setPausing(x)}>
+                      Pause…
+                    </Button>
+                  ) : (
+                    <Button
+                      variant="link"
+                      onClick={() =>
+                        update.mutate(
+                          { campaignId: x.id, status: 'active' },
+                          { onSuccess: () => toast.success(`${x.name} resumed.`) },
+                        )
+                      }
+                    >
+                      Resume
+                    </Button>
+                  );
+                return (
+                  <div className="flex gap-1">
+                    <Button variant="link" onClick={() => setEditing(x)}>
+                      Edit…
+                    </Button>
+                    {toggle}
+                  </div>
                 );
               },
             }),
@@ -141,6 +170,13 @@ export function CampaignsScreen() {
           />
         </CardBody>
       </Card>
+      <Dialog open={editing !== null} onOpenChange={(o) => !o && setEditing(null)}>
+        {editing && (
+          <DialogContent title={`Edit ${editing.name}`} description={`A campaign of ${editing.client.name}.`}>
+            <EditCampaign campaign={editing} onDone={() => setEditing(null)} />
+          </DialogContent>
+        )}
+      </Dialog>
       <ConfirmDialog
         open={pausing !== null}
         onOpenChange={(o) => !o && setPausing(null)}
@@ -160,11 +196,48 @@ export function CampaignsScreen() {
   );
 }
 
-const schema = z.object({
-  clientId: z.string().min(1, 'pick a client'),
-  name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
-  budget: moneyString({ optional: true }),
-});
+const PACING_LABEL: Record<Campaign['pacing']['state'], string> = {
+  no_budget: 'no budget',
+  spent: 'budget spent',
+  not_started: 'not started',
+  ended: 'flight ended',
+  ahead: 'ahead',
+  on_track: 'on track',
+  behind: 'behind',
+  unscheduled: 'no flight',
+};
+const PACING_TONE = { ahead: 'amber', behind: 'amber', spent: 'amber', on_track: 'green' } as const;
+
+function PacingCell({ c }: { c: Campaign }) {
+  const p = c.pacing;
+  return (
+    <div className="text-sm" data-testid={`pacing-${c.name}`}>
+      <Badge tone={PACING_TONE[p.state as keyof typeof PACING_TONE] ?? 'neutral'}>{PACING_LABEL[p.state]}</Badge>
+      {p.spentPercent !== null && <div className="text-xs text-slate-600">{p.spentPercent}% of budget</div>}
+      {(c.startsOn ?? c.endsOn) && (
+        <div className="text-xs text-slate-600">
+          {c.startsOn ?? '…'} – {c.endsOn ?? '…'}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const flightDay = z.string().regex(/^(\d{4}-\d{2}-\d{2})?$/, 'a day, YYYY-MM-DD');
+const flight = {
+  startsOn: flightDay,
+  endsOn: flightDay,
+};
+const endsAfterStart = (v: { startsOn: string; endsOn: string }) => !v.startsOn || !v.endsOn || v.endsOn >= v.startsOn;
+const schema = z
+  .object({
+    // empty: the first client offered (the select shows it)
+    clientId: z.string(),
+    name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'),
+    budget: moneyString({ optional: true }),
+    ...flight,
+  })
+  .refine(endsAfterStart, { path: ['endsOn'], message: 'the flight ends before it starts' });
 
 function CreateCampaign() {
   const a = useAccount();
@@ -172,21 +245,30 @@ function CreateCampaign() {
   const clients = useQuery({ ...trpc.clients.list.queryOptions({ accountId: a.id }), enabled: a.kind !== 'client' });
   const choices =
     a.kind === 'client' ? [{ id: a.id, name: a.name, currency: a.currency }] : (clients.data?.items ?? []);
+  // plain default values: a `values` prop re-applies the form's last values whenever the lists refetch after a
+  // Create, so the form kept the name and budget and a second click made a duplicate
   const form = useForm({
     resolver: zodResolver(schema),
-    values: { clientId: choices[0]?.id ?? '', name: '', budget: '' },
-    resetOptions: { keepDirtyValues: true },
+    defaultValues: { clientId: '', name: '', budget: '', startsOn: '', endsOn: '' },
   });
+  const firstChoice = choices[0]?.id ?? '';
   const create = useMutation(trpc.campaigns.create.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
     try {
       const budgetMicros = v.budget.trim() ? toMicros(v.budget) : null;
+      const clientId = v.clientId || firstChoice;
+      if (!clientId) {
+        form.setError('clientId', { message: 'pick a client' });
+        return;
+      }
       const c = await create.mutateAsync({
-        clientId: v.clientId,
+        clientId,
         name: v.name,
         ...(budgetMicros ? { budgetMicros } : {}),
+        ...(v.startsOn ? { startsOn: v.startsOn } : {}),
+        ...(v.endsOn ? { endsOn: v.endsOn } : {}),
       });
-      form.reset({ clientId: v.clientId, name: '', budget: '' });
+      form.reset({ clientId, name: '', budget: '', startsOn: '', endsOn: '' });
       toast.success(`Campaign ${c.name} created.`);
     } catch (e) {
       applyServerErrors(form, e, { budgetMicros: 'budget' });
@@ -194,7 +276,7 @@ function CreateCampaign() {
   });
   const { errors } = form.formState;
   // the campaign is made in its client's currency, whatever the viewed account's
-  const chosen = form.watch('clientId');
+  const chosen = form.watch('clientId') || firstChoice;
   const currency = choices.find((c) => c.id === chosen)?.currency ?? a.currency;
   return (
     <Card>
@@ -232,6 +314,12 @@ function CreateCampaign() {
             <Field label={`Budget (${currency}, optional)`} error={errors.budget?.message}>
               {(p) => <Input {...p} inputMode="decimal" {...form.register('budget')} />}
             </Field>
+            <Field label="Flight starts (optional)" error={errors.startsOn?.message}>
+              {(p) => <Input {...p} type="date" {...form.register('startsOn')} />}
+            </Field>
+            <Field label="Flight ends (optional)" error={errors.endsOn?.message}>
+              {(p) => <Input {...p} type="date" {...form.register('endsOn')} />}
+            </Field>
             <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>
               Create campaign
             </Button>
@@ -242,5 +330,81 @@ function CreateCampaign() {
         )}
       </CardBody>
     </Card>
+  );
+}
+
+const editSchema = z
+  .object({
+    name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'),
+    budget: moneyString({ optional: true }),
+    ...flight,
+    dealIds: z.array(z.string()),
+  })
+  .refine(endsAfterStart, { path: ['endsOn'], message: 'the flight ends before it starts' });
+
+/** Name, budget, flight and deals of a campaign; the deals offered are those its client may use. */
+function EditCampaign({ campaign, onDone }: { campaign: Campaign; onDone: () => void }) {
+  const trpc = useTRPC();
+  const deals = useQuery(trpc.deals.list.queryOptions({ accountId: campaign.client.id }));
+  const form = useForm({
+    resolver: zodResolver(editSchema),
+    defaultValues: {
+      name: campaign.name,
+      budget: campaign.budgetMicros ? microsToDecimal(campaign.budgetMicros) : '',
+      startsOn: campaign.startsOn ?? '',
+      endsOn: campaign.endsOn ?? '',
+      dealIds: campaign.dealIds,
+    },
+  });
+  const update = useMutation(trpc.campaigns.update.mutationOptions());
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      const c = await update.mutateAsync({
+        campaignId: campaign.id,
+        name: v.name,
+        budgetMicros: v.budget.trim() ? toMicros(v.budget) : null,
+        startsOn: v.startsOn || null,
+        endsOn: v.endsOn || null,
+        dealIds: v.dealIds,
+      });
+      toast.success(`${c.name} saved.`);
+      onDone();
+    } catch (e) {
+      applyServerErrors(form, e, { budgetMicros: 'budget' });
+    }
+  });
+  const { errors } = form.formState;
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate aria-label="Edit campaign" className="grid gap-x-4">
+      <Field label="Campaign name" error={errors.name?.message}>
+        {(p) => <Input {...p} {...form.register('name')} />}
+      </Field>
+      <Field label={`Budget (${campaign.client.currency}, optional)`} error={errors.budget?.message}>
+        {(p) => <Input {...p} inputMode="decimal" {...form.register('budget')} />}
+      </Field>
+      <div className="grid gap-x-4 sm:grid-cols-2">
+        <Field label="Flight starts" error={errors.startsOn?.message}>
+          {(p) => <Input {...p} type="date" {...form.register('startsOn')} />}
+        </Field>
+        <Field label="Flight ends" error={errors.endsOn?.message}>
+          {(p) => <Input {...p} type="date" {...form.register('endsOn')} />}
+        </Field>
+      </div>
+      <fieldset className="mb-4">
+        <legend className="text-sm font-medium">Deals {campaign.client.name} may use</legend>
+        {deals.data?.items.length === 0 && <p className="text-sm text-slate-600">No deals to use.</p>}
+        {deals.data?.items.map((d) => (
+          <label key={d.id} className="flex items-center gap-2 text-sm">
+            <input type="checkbox" value={d.id} {...form.register('dealIds')} />
+            {d.name}
+          </label>
+        ))}
+        {errors.dealIds?.message && <p className="text-xs text-red-700">{errors.dealIds.message}</p>}
+      </fieldset>
+      <FormError message={serverError(form)} />
+      <Button type="submit" disabled={form.formState.isSubmitting}>
+        Save campaign
+      </Button>
+    </form>
   );
 }

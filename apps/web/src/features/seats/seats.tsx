@@ -146,6 +146,29 @@ function SeatHistory({ seat }: { seat: Seat }) {
   );
 }
 
+type Target = RouterOutputs['seats']['targets']['items'][number];
+
+/** The picker's targets grouped by the agency they sit in (the holding and standalone clients first, ungrouped). */
+function groupByAgency(items: readonly Target[]): [string | null, Target[]][] {
+  const groups = new Map<string | null, Target[]>();
+  for (const t of items) {
+    const k = t.agency?.name ?? null;
+    groups.set(k, [...(groups.get(k) ?? []), t]);
+  }
+  // within a group: the agency itself first, then its clients by name
+  for (const g of groups.values()) g.sort((x, y) => x.level - y.level || x.name.localeCompare(y.name));
+  return [...groups].sort(([x], [y]) => (x === null ? -1 : y === null ? 1 : x.localeCompare(y)));
+}
+
+function TargetOption({ t }: { t: Target }) {
+  return (
+    <option value={t.id}>
+      {t.name}
+      {t.move === 'assign-down' ? '' : ' (take back)'}
+    </option>
+  );
+}
+
 function AssignSeat({ seat }: { seat: Seat }) {
   const trpc = useTRPC();
   const [target, setTarget] = useState('');
@@ -177,12 +200,17 @@ function AssignSeat({ seat }: { seat: Seat }) {
         className="w-44"
       >
         <option value="">Assign to…</option>
-        {targets.data.items.map((t) => (
-          <option key={t.id} value={t.id}>
-            {t.name}
-            {t.move === 'assign-down' ? '' : ' (take back)'}
-          </option>
-        ))}
+        {groupByAgency(targets.data.items).map(([agency, items]) =>
+          agency === null ? (
+            items.map((t) => <TargetOption key={t.id} t={t} />)
+          ) : (
+            <optgroup key={agency} label={agency}>
+              {items.map((t) => (
+                <TargetOption key={t.id} t={t} />
+              ))}
+            </optgroup>
+          ),
+        )}
       </NativeSelect>
       <Button type="submit" size="sm" variant="secondary" disabled={!target || assign.isPending}>
         Assign

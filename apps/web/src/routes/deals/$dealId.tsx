@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
+import { useState } from 'react';
 import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { FormError } from '../../components/ui/field';
 import { SkeletonRows } from '../../components/ui/skeleton';
@@ -7,7 +8,7 @@ import { dspNames, flight } from '../../features/deals/deals';
 import { DEAL_TYPE_LABEL } from '../../lib/labels';
 import { formatMoney } from '../../lib/money';
 import { formatDateTime } from '../../lib/time';
-import { errorCode, errorMessage, useTRPC } from '../../lib/trpc';
+import { errorCode, errorMessage, httpStatus, useTRPC } from '../../lib/trpc';
 import { usePageTitle } from '../../lib/title';
 
 export const Route = createFileRoute('/deals/$dealId')({ component: DealPage });
@@ -81,6 +82,7 @@ function DealPage() {
         </Link>
       </nav>
       <h1 className="text-2xl font-semibold">{d.name}</h1>
+      <Delivery dealId={d.id} />
       <Card>
         <CardHeader title="Terms" description={owner.data ? `Times in ${tz}.` : undefined} />
         <CardBody>
@@ -98,5 +100,69 @@ function DealPage() {
         </CardBody>
       </Card>
     </div>
+  );
+}
+
+/** The last 30 days of the deal's delivery (impressions and spend by day), shown to those who may see its reporting. */
+function Delivery({ dealId }: { dealId: string }) {
+  const trpc = useTRPC();
+  const [range] = useState(() => {
+    const to = new Date();
+    const from = new Date(to.getTime() - 29 * 86_400_000);
+    return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+  });
+  const delivery = useQuery(trpc.deals.delivery.queryOptions({ dealId, ...range }));
+  // a client using the deal sees its terms, not its reporting: no card at all
+  if (delivery.error && httpStatus(delivery.error) === 403) return null;
+  return (
+    <Card>
+      <CardHeader
+        title="Delivery"
+        description={delivery.data ? `The last 30 days, days in ${delivery.data.timeZone}.` : undefined}
+      />
+      <CardBody>
+        <FormError message={errorMessage(delivery.error)} />
+        {delivery.isPending && <SkeletonRows rows={3} />}
+        {delivery.data && delivery.data.days.length === 0 && (
+          <p className="text-sm text-slate-600">No delivery in the last 30 days.</p>
+        )}
+        {delivery.data && delivery.data.days.length > 0 && (
+          <table className="w-full text-sm" data-testid="deal-delivery">
+            <caption className="sr-only">Delivery by day</caption>
+            <thead>
+              <tr className="text-left text-slate-600">
+                <th scope="col">Day</th>
+                <th scope="col" className="text-right">
+                  Impressions
+                </th>
+                <th scope="col" className="text-right">
+                  Spend
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {delivery.data.days.map((x) => (
+                <tr key={`${x.day}-${x.currency}`}>
+                  <td>{x.day}</td>
+                  <td className="text-right tabular-nums">{x.impressions.toLocaleString()}</td>
+                  <td className="text-right tabular-nums">{formatMoney(x.spendMicros, x.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              {delivery.data.totals.map((x) => (
+                <tr key={x.currency} className="font-medium">
+                  <th scope="row" className="text-left">
+                    Total
+                  </th>
+                  <td className="text-right tabular-nums">{x.impressions.toLocaleString()}</td>
+                  <td className="text-right tabular-nums">{formatMoney(x.spendMicros, x.currency)}</td>
+                </tr>
+              ))}
+            </tfoot>
+          </table>
+        )}
+      </CardBody>
+    </Card>
   );
 }
