@@ -87,7 +87,7 @@ describe('saved reports: analysts save, rename and delete (SPEC 3: "run, save an
     const w = await world();
     const r = await w.analyst.caller.reports.save({ accountId: w.A.id, name: 'R', query: query() });
     const e = await w.analyst.caller.reports
-      .rename({ reportId: r.id, ...(bad) })
+      .rename({ reportId: r.id, ...bad })
       .catch((x: Error & { code: string }) => x);
     expect([(e as { code: string }).code, (e as Error).message]).toEqual([
       'BAD_REQUEST',
