@@ -164,7 +164,7 @@ describe('trellis backup and restore', () => {
 
   it(
     'refuses with the reason: DATABASE_URL set, a folder in use or not empty, a damaged or cut-short file',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async () => {
       const file = path.join(work, 'small.backup.gz');
       const ok = cli(dir, ['backup', file]);

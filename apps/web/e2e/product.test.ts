@@ -39,7 +39,7 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${zen.token}` },
   });
   ids['Zenith Watches'] = ((await zr.json()) as { result: { data: Node[] } }).result.data[0]!.id;
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
   await api?.stop();
@@ -333,7 +333,7 @@ describe('browser: the product shell with the demo data', () => {
     await ctx.close();
   });
 
-  it('passes axe (no serious or critical violation) on every page', async () => {
+  it('passes axe (no serious or critical violation) on every page', { timeout: 300_000 }, async () => {
     const anon = await (await browser.newContext()).newPage();
     await anon.goto(api.base);
     await anon.getByLabel('Email').waitFor();
