@@ -311,7 +311,9 @@ export async function benchSpend(
     await migrateToLatest(db);
     const { rootId, seatIds } = await seedSpendHolding(db);
     const file = path.join(dir, 'spend.csv');
-    await writeCsv(file, records, seatIds);
+    // one clock for both files: the restated file's corrections carry their records' exact identity (SPEC 13)
+    const now = new Date();
+    await writeCsv(file, records, seatIds, { now });
     const env = { ...process.env, DATABASE_URL: url };
 
     // 5. the CLI, as an operator runs it
@@ -323,7 +325,8 @@ export async function benchSpend(
       throw new Error(`CLI did not accept every record:\n${cli.out}`);
     // baseline: COPY of the same file into a bare table with a primary key
     await sql`create table bench_bare_spend (event_id text primary key, occurred_at timestamptz, dsp text, seat_id text, deal_id text,
-      auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text)`.execute(
+      auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text,
+      revision int, correction_reason text)`.execute(
       db,
     );
     const client = new pg.Client({ connectionString: url });
@@ -377,7 +380,7 @@ export async function benchSpend(
 
     // 6b. the DSP's restated file (SPEC 13): 5% corrections of the first file's records, the rest new, then rolled up
     const restatedFile = path.join(dir, 'spend-restated.csv');
-    await writeCsv(restatedFile, records, seatIds, { restate: true });
+    await writeCsv(restatedFile, records, seatIds, { now, restate: true });
     const rcli = await measured(
       ...tsNode(path.join(root, 'apps/cli/src/main.ts'), 'ingest', restatedFile, '--account', rootId),
       env,
