@@ -183,6 +183,7 @@ const BASE: Record<string, Base> = {
   'connections.request': { input: (w) => ({ clientId: w.requestMe.id, agencyId: w.A.id }) },
   'connections.accept': { input: (w) => ({ connectionId: w.toAccept.id }) },
   'connections.decline': { input: (w) => ({ connectionId: w.toDecline.id }) },
+  'connections.withdraw': { input: (w) => ({ connectionId: w.toWithdraw.id }) },
   'connections.disconnect': { input: (w) => ({ clientId: w.disconnectMe.id }) },
   'connections.disconnectPreview': { input: (w) => ({ clientId: w.disconnectMe.id }) },
   'connections.list': { input: (w) => ({ accountId: w.A.id }) },
@@ -309,6 +310,10 @@ async function seed(db: Db) {
   const q2 = await premium('Decline me');
   const toDecline = await q2.pAdmin.caller.connections.request({ clientId: q2.P.id, agencyId: A.id });
   const { P: requestMe } = await premium('Request me');
+  // the holding admin is also an admin of this client, so the withdrawal succeeds once, then conflicts
+  const q3 = await premium('Withdraw me');
+  const toWithdraw = await q3.pAdmin.caller.connections.request({ clientId: q3.P.id, agencyId: A.id });
+  await grant(db, admin.user.id, q3.P, 'admin');
   const team = await a.teams.create({ agencyId: A.id, name: 'Team' });
   const seat = await a.seats.link({ accountId: holding.id, dsp: 'dv360', seatId: 'seat-1' });
   const deal = await a.deals.create({
@@ -405,6 +410,7 @@ async function seed(db: Db) {
     disconnectMe,
     toAccept,
     toDecline,
+    toWithdraw,
     requestMe,
     team,
     seat,

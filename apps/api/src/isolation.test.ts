@@ -544,6 +544,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['connections.list', 'q', (id) => ({ accountId: id }), oa.id],
       ['connections.accept', 'm', (id) => ({ connectionId: id }), conn.id],
       ['connections.decline', 'm', (id) => ({ connectionId: id }), conn.id],
+      ['connections.withdraw', 'm', (id) => ({ connectionId: id }), conn.id],
       ['connections.disconnect', 'm', (id) => ({ clientId: id }), oc.id],
       ['connections.disconnectPreview', 'q', (id) => ({ clientId: id }), oc.id],
       ['connections.searchTargets', 'q', (id) => ({ fromAccountId: id, q: 'x' }), oa.id],
@@ -598,7 +599,7 @@ describe('existence oracles over HTTP (item 8)', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it("answers another tenant's credit, report, ingest-key and spend ids like ids that do not exist (tenant, operator)", async () => {
+  it("answers another tenant's request, credit, report, ingest-key and spend ids like ids that do not exist (tenant, operator)", async () => {
     const w = await world();
     const o = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
     const oa = await o.admin.caller.accounts.create({ parentId: o.holding.id, name: 'OA', kind: 'agency' });
@@ -628,8 +629,12 @@ describe('existence oracles over HTTP (item 8)', () => {
     const membership = (await o.admin.caller.members.list({ accountId: oa.id })).items.find(
       (m) => m.userId === agencyMember.user.id,
     )!;
+    const oPrem = await w.op.caller.clients.createPremium({ name: 'OP', currency: 'EUR', timeZone: 'UTC' });
+    const oPremAdmin = await memberOf(t.db, 'admin@op.test', oPrem, 'admin');
+    const request = await oPremAdmin.caller.connections.request({ clientId: oPrem.id, agencyId: oa.id });
     const days = { from: '2026-11-01', to: '2026-11-02' };
     const probes: [string, 'q' | 'm', (id: string) => unknown, string][] = [
+      ['connections.withdraw', 'm', (id) => ({ connectionId: id }), request.id],
       ['campaigns.update', 'm', (id) => ({ campaignId: id, name: 'X' }), campaign.id],
       ['members.setRole', 'm', (id) => ({ membershipId: id, role: 'operator' }), membership.id],
       ['members.remove', 'm', (id) => ({ membershipId: id }), membership.id],

@@ -181,7 +181,7 @@ export interface ConnectionsTable {
   root_id: string;
   client_id: string;
   agency_id: string;
-  state: 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected' | 'cancelled';
+  state: 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected' | 'cancelled' | 'withdrawn';
   origin: 'request' | 'promotion' | 'transfer';
   requested_by_side: 'client' | 'agency';
   requested_by: string | null;

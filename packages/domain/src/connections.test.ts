@@ -27,8 +27,16 @@ const outcome = (state: ConnectionState, requestedBy: Side, event: ConnectionEve
 
 // Every state x event x acting side (and requester), SPEC 2.2. 'expired' is reached by time, not stored.
 const TABLE: [ConnectionState, Side, ConnectionEvent, Side, string][] = [];
-const STATES: ConnectionState[] = ['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled'];
-const EVENTS: ConnectionEvent[] = ['accept', 'decline', 'disconnect'];
+const STATES: ConnectionState[] = [
+  'requested',
+  'accepted',
+  'declined',
+  'expired',
+  'disconnected',
+  'cancelled',
+  'withdrawn',
+];
+const EVENTS: ConnectionEvent[] = ['accept', 'decline', 'disconnect', 'withdraw'];
 const SIDES: Side[] = ['client', 'agency'];
 for (const state of STATES)
   for (const requestedBy of SIDES)
@@ -39,11 +47,15 @@ for (const state of STATES)
           want =
             event === 'disconnect'
               ? 'CONNECTION_INVALID'
-              : by === requestedBy
-                ? 'CONNECTION_INVALID'
-                : event === 'accept'
-                  ? 'accepted'
-                  : 'declined';
+              : event === 'withdraw'
+                ? requestedBy === 'client' && by === 'client'
+                  ? 'withdrawn'
+                  : 'CONNECTION_INVALID'
+                : by === requestedBy
+                  ? 'CONNECTION_INVALID'
+                  : event === 'accept'
+                    ? 'accepted'
+                    : 'declined';
         else if (state === 'accepted') want = event === 'disconnect' ? 'disconnected' : 'CONNECTION_INVALID';
         else if (state === 'expired') want = 'CONNECTION_EXPIRED';
         else want = 'CONNECTION_INVALID';
@@ -72,6 +84,31 @@ describe('the connection state machine (SPEC 2.2)', () => {
     ['an archived client', 'premium', null, true, 'ACCOUNT_ARCHIVED'],
   ] as const)('lets %s request: %s', (_l, clientTier, connectedAgencyId, archived, want) => {
     expect(codeOf(() => assertMayRequest({ clientTier, connectedAgencyId, archived }))).toBe(want);
+  });
+
+  it.each([
+    ['requested', 'withdraw', 'withdrawn'],
+    ['withdrawn', 'withdraw', 'This request was already withdrawn.'],
+    ['withdrawn', 'accept', 'The client withdrew this request; it can no longer be answered.'],
+    ['declined', 'withdraw', 'This request was declined; send a new one.'],
+    ['accepted', 'withdraw', 'This request was accepted and the two are connected; disconnect instead.'],
+  ] as const)('a client request %s, then %s: %s', (state, event, want) => {
+    const by: Side = event === 'withdraw' ? 'client' : 'agency';
+    const answer = () => {
+      try {
+        return transition({ state, requestedBySide: 'client', requestedAt }, event, by, fresh);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(answer()).toBe(want);
+  });
+
+  it("refuses to let anyone withdraw an agency's request: the client declines it", () => {
+    const fromAgency = { state: 'requested' as const, requestedBySide: 'agency' as const, requestedAt };
+    expect(() => transition(fromAgency, 'withdraw', 'agency', fresh)).toThrow(
+      'Only a request the client sent can be withdrawn, by the client; decline this one instead.',
+    );
   });
 
   it('refuses to answer a cancelled request without saying why', () => {

@@ -3,8 +3,9 @@ import { DomainError } from './errors';
 /** A premium client and an agency connect by request and answer (SPEC 2.2). */
 export const CONNECTION_REQUEST_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export type Side = 'client' | 'agency';
-export type ConnectionState = 'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected' | 'cancelled';
-export type ConnectionEvent = 'accept' | 'decline' | 'disconnect';
+export type ConnectionState =
+  'requested' | 'accepted' | 'declined' | 'expired' | 'disconnected' | 'cancelled' | 'withdrawn';
+export type ConnectionEvent = 'accept' | 'decline' | 'disconnect' | 'withdraw';
 
 export interface ConnectionFacts {
   state: ConnectionState;
@@ -21,17 +22,25 @@ export function currentState(c: ConnectionFacts, now: Date): ConnectionState {
 /**
  * The connection state machine: requested -> accepted | declined (by the side that did not ask) | expired (14 days);
  * accepted -> disconnected (by either side); requested -> cancelled when a newer request of the client replaces it or
- * another agency's connection is accepted. Anything else is refused with the reason. Returns the next state.
+ * another agency's connection is accepted; requested -> withdrawn by the client, for a request the client sent (one
+ * from an agency, the client declines). Anything else is refused with the reason. Returns the next state.
  */
 export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side, now: Date): ConnectionState {
   const state = currentState(c, now);
   switch (state) {
     case 'requested':
       if (event === 'disconnect') throw invalid('A pending request cannot be disconnected; decline it instead.');
+      if (event === 'withdraw') {
+        if (c.requestedBySide !== 'client' || by !== 'client')
+          throw invalid('Only a request the client sent can be withdrawn, by the client; decline this one instead.');
+        return 'withdrawn';
+      }
       if (by === c.requestedBySide) throw invalid(`The ${by} sent this request; the other side answers it.`);
       return event === 'accept' ? 'accepted' : 'declined';
     case 'accepted':
       if (event === 'disconnect') return 'disconnected';
+      if (event === 'withdraw')
+        throw invalid('This request was accepted and the two are connected; disconnect instead.');
       throw invalid('This connection is already accepted.');
     case 'expired':
       throw new DomainError('CONNECTION_EXPIRED', 'This request expired after 14 days; send a new one.');
@@ -39,6 +48,12 @@ export function transition(c: ConnectionFacts, event: ConnectionEvent, by: Side,
       throw invalid('This request was declined; send a new one.');
     case 'disconnected':
       throw invalid('This connection has ended; send a new request to connect again.');
+    case 'withdrawn':
+      throw invalid(
+        event === 'withdraw'
+          ? 'This request was already withdrawn.'
+          : 'The client withdrew this request; it can no longer be answered.',
+      );
     case 'cancelled':
       // says nothing about why (a newer request, or another agency's acceptance): that is not this side's business
       throw invalid('This request is no longer open.');

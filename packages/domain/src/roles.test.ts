@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, ROLE_TABLE, roleAllows, type Action } from './roles';
+import { ACTIONS, ROLE_TABLE, roleAllows, rolesAllowing, type Action } from './roles';
 
 // SPEC 3, row by row: the actions of the row, then admin, operator, analyst.
 const SPEC_3: [string, Action[], boolean, boolean, boolean][] = [
@@ -61,6 +61,13 @@ describe('role table (SPEC 3)', () => {
       expect.soft(roleAllows('operator', action), `${action} operator`).toBe(operator);
       expect.soft(roleAllows('analyst', action), `${action} analyst`).toBe(analyst);
     }
+  });
+
+  it('names who may act, strongest first: admins connect; every role sees shared reports', () => {
+    expect(rolesAllowing('connections.manage')).toEqual(['admin']);
+    expect(rolesAllowing('reports.share')).toEqual(['admin', 'operator']);
+    expect(rolesAllowing('reports.viewShared')).toEqual(['admin', 'operator', 'analyst']);
+    expect(rolesAllowing('deals.createForPublisher')).toEqual([]);
   });
 
   it('places every action in exactly one row', () => {

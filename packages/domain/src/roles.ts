@@ -105,6 +105,11 @@ export function roleAllows(role: Role, action: Action): boolean {
   return ROW_OF_ACTION.get(action)?.roles[role] ?? false;
 }
 
+/** The roles that allow an action, strongest first: who on an account is told of something they may act on or see. */
+export function rolesAllowing(action: Action): Role[] {
+  return ROLES.filter((role) => roleAllows(role, action));
+}
+
 /** The level capability an action needs on the account it is performed on, if any (SPEC 2.1). */
 export const ACTION_NEEDS_CAPABILITY: Partial<Record<Action, LevelCapability>> = {
   'accounts.createSub': 'createSubAccounts',

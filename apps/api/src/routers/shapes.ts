@@ -206,7 +206,7 @@ export const connectionOut = z.object({
   id: z.string(),
   client: z.object({ id: z.string(), name: z.string() }),
   agency: z.object({ id: z.string(), name: z.string() }),
-  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled']),
+  state: z.enum(['requested', 'accepted', 'declined', 'expired', 'disconnected', 'cancelled', 'withdrawn']),
   origin: z.enum(['request', 'promotion', 'transfer']),
   requestedBySide: z.enum(['client', 'agency']),
   requestedAt: iso,
@@ -215,6 +215,8 @@ export const connectionOut = z.object({
   endedBySide: z.enum(['client', 'agency', 'operator']).nullable(),
   /** Whether the caller may accept or decline it (a pending request from the other side). */
   canRespond: z.boolean(),
+  /** Whether the caller may withdraw it (a pending request of the client, to an admin of the client). */
+  canWithdraw: z.boolean(),
 });
 
 export const campaignOut = z.object({

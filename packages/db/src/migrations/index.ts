@@ -18,6 +18,7 @@ import * as m0017 from './20261207_0017_top_up_key_scope';
 import * as m0018 from './20261207_0018_spend_corrections';
 import * as m0019 from './20261207_0019_audit_filters';
 import * as m0020 from './20261207_0020_campaign_flights';
+import * as m0021 from './20261207_0021_connection_withdrawn';
 
 /** Every migration, by its sortable name. Add new ones at the end. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261207_0018_spend_corrections': m0018,
   '20261207_0019_audit_filters': m0019,
   '20261207_0020_campaign_flights': m0020,
+  '20261207_0021_connection_withdrawn': m0021,
 };
 
 /** The schema version this code expects: the name of the last migration. */

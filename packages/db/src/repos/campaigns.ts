@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Db, Trx } from '../connect';
 
 export interface Campaign {
@@ -202,13 +202,46 @@ export async function activeCampaignsUsingDealsOf(
   return rows.map(toCampaign);
 }
 
+/**
+ * The links of the client's campaigns to deals owned by any of `ownerIds` (its agency's and holding's): the one
+ * condition that both the disconnect preview lists and the disconnect deletes by.
+ */
+const linkToDealsOf = (clientId: string, ownerIds: readonly string[]) => sql<SqlBool>`
+  cd.campaign_id in (select c.id from campaigns c where c.client_id = ${clientId}::uuid)
+  and cd.deal_id in (select d.id from deals d where d.owner_account_id = any(${[...ownerIds]}::uuid[]))`;
+
+/** What `removeDealsOf` would take off now: each campaign with the deal, by campaign name then deal name. */
+export async function dealsOfOnCampaigns(
+  db: Db | Trx,
+  clientId: string,
+  ownerIds: readonly string[],
+): Promise<{ campaignId: string; campaignName: string; dealId: string; dealName: string }[]> {
+  if (ownerIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('campaign_deals as cd')
+    .innerJoin('campaigns as c', 'c.id', 'cd.campaign_id')
+    .innerJoin('deals as d', 'd.id', 'cd.deal_id')
+    .select(['c.id as campaign_id', 'c.name as campaign_name', 'd.id as deal_id', 'd.name as deal_name'])
+    .where(linkToDealsOf(clientId, ownerIds))
+    .orderBy('c.name')
+    .orderBy('c.id')
+    .orderBy('d.name')
+    .orderBy('d.id')
+    .execute();
+  return rows.map((r) => ({
+    campaignId: r.campaign_id,
+    campaignName: r.campaign_name,
+    dealId: r.deal_id,
+    dealName: r.deal_name,
+  }));
+}
+
 /** Takes every deal owned by any of `ownerIds` off the client's campaigns; returns the campaign ids it changed. */
 export async function removeDealsOf(trx: Trx, clientId: string, ownerIds: readonly string[]): Promise<string[]> {
   if (ownerIds.length === 0) return [];
   const rows = await trx
     .deleteFrom('campaign_deals as cd')
-    .where('cd.campaign_id', 'in', (eb) => eb.selectFrom('campaigns').select('id').where('client_id', '=', clientId))
-    .where('cd.deal_id', 'in', (eb) => eb.selectFrom('deals').select('id').where('owner_account_id', 'in', ownerIds))
+    .where(linkToDealsOf(clientId, ownerIds))
     .returning('cd.campaign_id')
     .execute();
   return [...new Set(rows.map((r) => r.campaign_id))];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import {
   applyCorrection,
   applyDebit,
@@ -920,6 +920,26 @@ export async function removePaymentMethod(trx: Trx, id: string, by: string, at: 
 }
 
 /**
+ * A client's cards in use that were added by anyone who is not a member of the client itself (its agency's or
+ * holding's members): the one condition that both the disconnect preview lists and the disconnect removes by.
+ */
+const cardPlacedFromAbove = (clientId: string) => sql<SqlBool>`
+  pm.client_id = ${clientId}::uuid and pm.removed_at is null
+  and not exists (select 1 from memberships m where m.user_id = pm.created_by and m.account_id = ${clientId}::uuid)`;
+
+/** The cards `removePlacedFromAbove` would remove now, oldest first. */
+export async function cardsPlacedFromAbove(db: Db | Trx, clientId: string): Promise<PaymentMethod[]> {
+  const rows = await db
+    .selectFrom('payment_methods as pm')
+    .selectAll('pm')
+    .where(cardPlacedFromAbove(clientId))
+    .orderBy('pm.created_at')
+    .orderBy('pm.id')
+    .execute();
+  return rows.map(toPm);
+}
+
+/**
  * Removes a client's cards added by anyone who is not a member of the client itself (its agency's or holding's
  * members): what an agency placed on a client does not survive a disconnect or transfer (SPEC 2.2), so neither the
  * client nor its next agency can charge the former agency's card. Past top-ups keep referring to them. Returns their ids.
@@ -928,19 +948,7 @@ export async function removePlacedFromAbove(trx: Trx, clientId: string, by: stri
   const rows = await trx
     .updateTable('payment_methods as pm')
     .set({ removed_at: at, removed_by: by })
-    .where('pm.client_id', '=', clientId)
-    .where('pm.removed_at', 'is', null)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('memberships as m')
-            .select('m.id')
-            .whereRef('m.user_id', '=', 'pm.created_by')
-            .where('m.account_id', '=', clientId),
-        ),
-      ),
-    )
+    .where(cardPlacedFromAbove(clientId))
     .returning('pm.id')
     .execute();
   return rows.map((r) => r.id);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql, type SqlBool } from 'kysely';
 import type { Role } from '@trellis/domain';
 import type { Db, Trx } from '../connect';
 import type { InvitationRow } from '../schema';
@@ -117,6 +118,29 @@ export async function listPendingInvitations(db: Db, accountId: string, now: Dat
 }
 
 /**
+ * The pending invitations to an account sent by anyone who is neither a member of that account itself nor a platform
+ * operator (its agency's or holding's members): the one condition that both the disconnect preview lists and the
+ * disconnect revokes by.
+ */
+const placedFromAbove = (accountId: string, at: Date) => sql<SqlBool>`
+  i.account_id = ${accountId}::uuid and i.accepted_at is null and i.revoked_at is null
+  and i.expires_at > ${at}::timestamptz
+  and not exists (select 1 from memberships m where m.user_id = i.invited_by and m.account_id = ${accountId}::uuid)
+  and not exists (select 1 from users u where u.id = i.invited_by and u.platform_operator)`;
+
+/** The invitations `revokePlacedFromAbove` would revoke at `at`, by email. */
+export async function pendingPlacedFromAbove(db: Db | Trx, accountId: string, at: Date): Promise<Invitation[]> {
+  const rows = await db
+    .selectFrom('invitations as i')
+    .selectAll('i')
+    .where(placedFromAbove(accountId, at))
+    .orderBy('i.email')
+    .orderBy('i.id')
+    .execute();
+  return rows.map(toInvitation);
+}
+
+/**
  * Revokes the pending invitations to an account sent by anyone who is neither a member of that account itself nor a
  * platform operator: what an agency placed on a client does not survive a disconnect (SPEC 2.2). Returns their ids.
  */
@@ -124,32 +148,7 @@ export async function revokePlacedFromAbove(trx: Trx, accountId: string, by: str
   const rows = await trx
     .updateTable('invitations as i')
     .set({ revoked_at: at, revoked_by: by })
-    .where('i.account_id', '=', accountId)
-    .where('i.accepted_at', 'is', null)
-    .where('i.revoked_at', 'is', null)
-    .where('i.expires_at', '>', at)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('memberships as m')
-            .select('m.id')
-            .whereRef('m.user_id', '=', 'i.invited_by')
-            .where('m.account_id', '=', accountId),
-        ),
-      ),
-    )
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('users as u')
-            .select('u.id')
-            .whereRef('u.id', '=', 'i.invited_by')
-            .where('u.platform_operator', '=', true),
-        ),
-      ),
-    )
+    .where(placedFromAbove(accountId, at))
     .returning('i.id')
     .execute();
   return rows.map((r) => r.id);

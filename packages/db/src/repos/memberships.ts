@@ -115,6 +115,27 @@ export async function deleteMembership(trx: Trx, id: string): Promise<void> {
   await trx.deleteFrom('memberships').where('id', '=', id).execute();
 }
 
+/**
+ * The members holding one of `roles` on the account itself (not through a team, nor on an account above it), each
+ * email once, by email: the people a notice about that account is addressed to.
+ */
+export async function membersWithRole(
+  db: Db | Trx,
+  accountId: string,
+  roles: readonly Role[],
+): Promise<{ userId: string; email: string; name: string }[]> {
+  if (roles.length === 0) return [];
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.id', 'u.email', 'u.name'])
+    .where('m.account_id', '=', accountId)
+    .where('m.role', 'in', roles)
+    .orderBy('u.email')
+    .execute();
+  return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name }));
+}
+
 export async function countAdmins(db: Db | Trx, accountId: string): Promise<number> {
   const r = await db
     .selectFrom('memberships')

@@ -36,6 +36,9 @@ export async function insertMail(db: Db | Trx, m: Mail): Promise<void> {
     .execute();
 }
 
+/** A page of one account, optionally at an address and opening one report: `/accounts/<uuid>/<page>[?report=<uuid>]`. */
+const ACCOUNT_PAGE = '^(https?://[^/?#]+)?/accounts/[0-9a-f-]{36}/[a-z-]+([?]report=[0-9a-f-]{36})?$';
+
 /**
  * One user's mail, newest first: what they sent, and the alerts the system addressed to their email (mail with no
  * sender, no invitation and no link but an account's page); `before` is the id cursor of the previous page. Mail that a user sent, an
@@ -60,8 +63,9 @@ export async function listMailOf(
           eb('m.to_email', '=', user.email),
           eb('m.sent_by', 'is', null),
           eb('m.invitation_id', 'is', null),
-          // no link, or a page of an account (the low-balance alert's Billing page): never a link carrying a token
-          eb.or([eb('m.link', 'is', null), eb('m.link', 'like', '/accounts/%')]),
+          // no link, or a page of an account (the low-balance alert's Billing page, a notice's Connections or Shared
+          // reports page), as a path or at the installation's address: never a link carrying a token
+          eb.or([eb('m.link', 'is', null), eb('m.link', '~', ACCOUNT_PAGE)]),
         ]),
       ]),
     )

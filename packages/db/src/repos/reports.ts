@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { AccountScope, FilterDimension, ReportDimension, ReportFilters, RowScope } from '@trellis/domain';
 import type { Db, Trx } from '../connect';
 
@@ -621,28 +621,74 @@ export async function savedOf(
 }
 
 /**
+ * The reports saved on a client by anyone who is not a member of the client itself (its agency's or holding's
+ * members): the one condition that both the disconnect preview lists and the disconnect deletes by.
+ */
+const savedFromAbove = (clientId: string) => sql<SqlBool>`
+  r.account_id = ${clientId}::uuid
+  and not exists (select 1 from memberships m where m.user_id = r.created_by and m.account_id = ${clientId}::uuid)`;
+
+/** The reports `deletePlacedFromAbove` would delete now, by name. */
+export async function savedPlacedFromAbove(db: Db | Trx, clientId: string): Promise<SavedReport[]> {
+  const rows = await db
+    .selectFrom('saved_reports as r')
+    .selectAll('r')
+    .where(savedFromAbove(clientId))
+    .orderBy('r.name')
+    .orderBy('r.id')
+    .execute();
+  return rows.map(toSaved);
+}
+
+/**
  * Deletes the reports saved on a client by anyone who is not a member of the client itself (its agency's or holding's
  * members), with their shares: what an agency placed on a client does not survive a disconnect or transfer (SPEC 2.2),
  * so its next agency never reads them. Returns their ids.
  */
 export async function deletePlacedFromAbove(trx: Trx, clientId: string): Promise<string[]> {
-  const rows = await trx
-    .deleteFrom('saved_reports as r')
-    .where('r.account_id', '=', clientId)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('memberships as m')
-            .select('m.id')
-            .whereRef('m.user_id', '=', 'r.created_by')
-            .where('m.account_id', '=', clientId),
-        ),
-      ),
-    )
-    .returning('r.id')
-    .execute();
+  const rows = await trx.deleteFrom('saved_reports as r').where(savedFromAbove(clientId)).returning('r.id').execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * The shares with a client of reports saved on any of `accountIds` (the ancestors a disconnect or transfer leaves):
+ * the one condition that both the disconnect preview lists and the disconnect deletes by. The deferred trigger of
+ * migration 0008 deletes the same shares at commit, as a net under every other move.
+ */
+const sharedFrom = (clientId: string, accountIds: readonly string[]) => sql<SqlBool>`
+  s.client_id = ${clientId}::uuid
+  and exists (select 1 from saved_reports r where r.root_id = s.root_id and r.id = s.report_id
+    and r.account_id = any(${[...accountIds]}::uuid[]))`;
+
+/** The reports shared with a client from any of `accountIds`, with the account each is saved on, by name. */
+export async function sharesFrom(
+  db: Db | Trx,
+  clientId: string,
+  accountIds: readonly string[],
+): Promise<(SavedReport & { accountName: string })[]> {
+  if (accountIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('report_shares as s')
+    .innerJoin('saved_reports as r', (j) => j.onRef('r.root_id', '=', 's.root_id').onRef('r.id', '=', 's.report_id'))
+    .innerJoin('accounts as a', 'a.id', 'r.account_id')
+    .selectAll('r')
+    .select('a.name as account_name')
+    .where(sharedFrom(clientId, accountIds))
+    .orderBy('r.name')
+    .orderBy('r.id')
+    .execute();
+  return rows.map((r) => ({ ...toSaved(r), accountName: r.account_name }));
+}
+
+/** Deletes what `sharesFrom` lists; returns the ids of the reports no longer shared with the client. */
+export async function deleteSharesFrom(trx: Trx, clientId: string, accountIds: readonly string[]): Promise<string[]> {
+  if (accountIds.length === 0) return [];
+  const rows = await trx
+    .deleteFrom('report_shares as s')
+    .where(sharedFrom(clientId, accountIds))
+    .returning('s.report_id')
+    .execute();
+  return rows.map((r) => r.report_id);
 }
 
 /** Adds a share (idempotent); true when it is new. */

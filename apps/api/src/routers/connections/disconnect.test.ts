@@ -71,7 +71,16 @@ describe('connections.disconnect', () => {
     expect(preview.seatsReturning.map((s) => s.seatId)).toEqual(['h-1']);
     expect(preview.campaignsPausing.map((c) => c.name).sort()).toEqual(['On agency deal', 'On holding deal']);
     const result = await w.pAdmin.caller.connections.disconnect({ clientId: w.P.id });
-    expect(result).toEqual({ clientId: w.P.id, seatsReturned: 1, campaignsPaused: 2 });
+    expect(result).toEqual({
+      clientId: w.P.id,
+      seatsReturned: 1,
+      campaignsPaused: 2,
+      campaignsWithDealsRemoved: 2,
+      invitationsRevoked: 0,
+      cardsRemoved: 0,
+      reportsDeleted: 0,
+      reportsUnshared: 0,
+    });
 
     for (const member of [w.aAdmin, w.admin]) {
       expect(await codeOf(member.caller.accounts.get({ accountId: w.P.id }))).toBe('NOT_FOUND');
@@ -172,5 +181,171 @@ describe('credits on disconnect (SPEC 2.2, 6)', () => {
       (await w.pAnalyst.caller.credits.ledger({ clientId: w.P.id })).items.map((e) => [e.kind, e.amountMicros]),
     ).toEqual([['top_up', '5000000']]);
     expect((await w.pAnalyst.caller.credits.cards({ clientId: w.P.id })).items).toEqual([]);
+  });
+});
+
+/** What `before` had that `after` lacks. */
+const gone = <T>(before: readonly T[], after: readonly T[]) => before.filter((x) => !after.includes(x));
+
+/**
+ * Everything an agency's side can leave on a client: Orbit, a standard client Bright Media set up (an invitation it
+ * sent, its team Crew, a card, reports), then promoted to premium; the holding's seat and deals and the agency's deal
+ * on its campaigns (one already paused); reports the agency and the holding shared with it. And what is Orbit's own:
+ * its admin, an invitation, a deal, a campaign, a card and a report, which must all stay.
+ */
+async function everythingPlaced() {
+  const { op, holding, admin } = await holdingWithAdmin(t.db);
+  const A = await admin.caller.accounts.create({ parentId: holding.id, name: 'Bright Media', kind: 'agency' });
+  const aAdmin = await memberOf(t.db, 'aadmin@x.test', A, 'admin');
+  const S = await aAdmin.caller.accounts.create({ parentId: A.id, name: 'Orbit', kind: 'client' });
+  const sAdmin = await memberOf(t.db, 'sadmin@orbit.test', S, 'admin');
+  await aAdmin.caller.members.invite({ accountId: S.id, email: 'planted@bright.test', role: 'analyst' });
+  const team = await aAdmin.caller.teams.create({ agencyId: A.id, name: 'Crew' });
+  await aAdmin.caller.teams.assignClient({ teamId: team.id, clientId: S.id });
+  await op.caller.clients.promote({ accountId: S.id });
+  await sAdmin.caller.members.invite({ accountId: S.id, email: 'colleague@orbit.test', role: 'analyst' });
+
+  const seat = await admin.caller.seats.link({ accountId: holding.id, dsp: 'dv360', seatId: 'h-1' });
+  await admin.caller.seats.assign({ seatId: seat.id, accountId: A.id });
+  await aAdmin.caller.seats.assign({ seatId: seat.id, accountId: S.id });
+  const aDeal = await aAdmin.caller.deals.create({ accountId: A.id, name: 'Agency deal', ...deal, dsps: ['dv360'] });
+  const hDeal = await admin.caller.deals.create({
+    accountId: holding.id,
+    name: 'Holding deal',
+    ...deal,
+    dsps: ['dv360'],
+  });
+  const ownDeal = await sAdmin.caller.deals.create({ accountId: S.id, name: 'Own deal', ...deal, dsps: ['dv360'] });
+  await aAdmin.caller.campaigns.create({ clientId: S.id, name: 'Spring', dealIds: [aDeal.id] });
+  await sAdmin.caller.campaigns.create({ clientId: S.id, name: 'Summer', dealIds: [hDeal.id, ownDeal.id] });
+  const autumn = await aAdmin.caller.campaigns.create({ clientId: S.id, name: 'Autumn', dealIds: [aDeal.id] });
+  await aAdmin.caller.campaigns.update({ campaignId: autumn.id, status: 'paused' });
+  await sAdmin.caller.campaigns.create({ clientId: S.id, name: 'Own', dealIds: [ownDeal.id] });
+
+  const card = { expMonth: 12, expYear: 2040, cvc: '123' };
+  const agencyCard = await aAdmin.caller.credits.addCard({ clientId: S.id, number: '4242424242424242', ...card });
+  await sAdmin.caller.credits.addCard({ clientId: S.id, number: '5555555555554444', ...card });
+  const query = { groupBy: ['day' as const], range: { preset: 'last7' as const } };
+  const weekly = await aAdmin.caller.reports.save({ accountId: A.id, name: 'Agency weekly', query });
+  await aAdmin.caller.reports.share({ reportId: weekly.id, clientId: S.id });
+  const monthly = await admin.caller.reports.save({ accountId: holding.id, name: 'Holding monthly', query });
+  await admin.caller.reports.share({ reportId: monthly.id, clientId: S.id });
+  await aAdmin.caller.reports.save({ accountId: S.id, name: 'Agency pitch', query });
+  await sAdmin.caller.reports.save({ accountId: S.id, name: 'Own review', query });
+  return { holding, admin, A, aAdmin, S, sAdmin, team, seat, aDeal, hDeal, ownDeal, agencyCard, weekly, monthly };
+}
+
+describe('connections.disconnectPreview', () => {
+  it('lists exactly what the disconnect then does, item by item and by name', async () => {
+    const w = await everythingPlaced();
+    const preview = await w.sAdmin.caller.connections.disconnectPreview({ clientId: w.S.id });
+    expect(preview).toEqual({
+      agency: { id: w.A.id, name: 'Bright Media' },
+      seatsReturning: [{ id: w.seat.id, dsp: 'dv360', seatId: 'h-1' }],
+      campaignsPausing: expect.any(Array),
+      dealsRemoved: [
+        { campaign: { id: expect.any(String), name: 'Autumn' }, deals: [{ id: w.aDeal.id, name: 'Agency deal' }] },
+        { campaign: { id: expect.any(String), name: 'Spring' }, deals: [{ id: w.aDeal.id, name: 'Agency deal' }] },
+        { campaign: { id: expect.any(String), name: 'Summer' }, deals: [{ id: w.hDeal.id, name: 'Holding deal' }] },
+      ],
+      invitationsRevoked: [{ id: expect.any(String), email: 'planted@bright.test', role: 'analyst' }],
+      cardsRemoved: [{ id: w.agencyCard.id, brand: 'visa', last4: '4242' }],
+      reportsDeleted: [{ id: expect.any(String), name: 'Agency pitch' }],
+      reportsUnshared: [
+        { id: w.weekly.id, name: 'Agency weekly', sharedFrom: 'Bright Media' },
+        { id: w.monthly.id, name: 'Holding monthly', sharedFrom: 'Holding' },
+      ],
+      // the client is not told how its agency organises its people; the agency's side is
+      team: null,
+    });
+    expect(preview.campaignsPausing.map((c) => c.name).sort()).toEqual(['Spring', 'Summer']);
+    const asAgency = await w.aAdmin.caller.connections.disconnectPreview({ clientId: w.S.id });
+    expect(asAgency).toEqual({
+      ...preview,
+      campaignsPausing: asAgency.campaignsPausing,
+      team: { id: w.team.id, name: 'Crew' },
+    });
+
+    // what the client sees of itself before and after
+    const c = w.sAdmin.caller;
+    const look = async () => ({
+      seats: (await c.seats.list({ accountId: w.S.id })).items.map((s) => s.id),
+      campaigns: new Map((await c.campaigns.list({ accountId: w.S.id })).items.map((k) => [k.name, k])),
+      invitations: (await c.invitations.list({ accountId: w.S.id })).items.map((i) => i.email),
+      cards: (await c.credits.cards({ clientId: w.S.id })).items.map((k) => k.id),
+      saved: (await c.reports.saved({ accountId: w.S.id })).items.map((r) => r.name),
+      shared: (await c.reports.shared({ accountId: w.S.id })).items.map((r) => r.name),
+      crew: (await w.aAdmin.caller.teams.list({ agencyId: w.A.id })).items.flatMap((t) => t.clients.map((k) => k.id)),
+    });
+    const before = await look();
+    const result = await c.connections.disconnect({ clientId: w.S.id });
+    const after = await look();
+
+    expect(gone(before.seats, after.seats)).toEqual(preview.seatsReturning.map((s) => s.id));
+    const paused = [...before.campaigns.values()]
+      .filter((k) => k.status === 'active' && after.campaigns.get(k.name)!.status === 'paused')
+      .map((k) => k.name);
+    expect(paused.sort()).toEqual(preview.campaignsPausing.map((k) => k.name).sort());
+    const dealsOff = [...before.campaigns.values()]
+      .map((k) => ({ name: k.name, off: gone(k.dealIds, after.campaigns.get(k.name)!.dealIds) }))
+      .filter((k) => k.off.length > 0)
+      .sort((x, y) => x.name.localeCompare(y.name));
+    expect(dealsOff).toEqual(
+      preview.dealsRemoved.map((d) => ({ name: d.campaign.name, off: d.deals.map((x) => x.id) })),
+    );
+    expect(gone(before.invitations, after.invitations)).toEqual(preview.invitationsRevoked.map((i) => i.email));
+    expect(gone(before.cards, after.cards)).toEqual(preview.cardsRemoved.map((k) => k.id));
+    expect(gone(before.saved, after.saved)).toEqual(preview.reportsDeleted.map((r) => r.name));
+    expect(gone(before.shared, after.shared).sort()).toEqual(preview.reportsUnshared.map((r) => r.name).sort());
+    expect(gone(before.crew, after.crew)).toEqual([w.S.id]);
+    // and nothing else: what is the client's own stays
+    expect(after).toMatchObject({
+      invitations: ['colleague@orbit.test'],
+      saved: ['Own review'],
+      shared: [],
+    });
+    expect(after.cards).toHaveLength(1);
+    expect(after.campaigns.get('Own')).toMatchObject({ status: 'active', dealIds: [w.ownDeal.id] });
+    expect(after.campaigns.get('Summer')!.dealIds).toEqual([w.ownDeal.id]);
+
+    // the answer and both audit entries count the same
+    const counts = {
+      seatsReturned: preview.seatsReturning.length,
+      campaignsPaused: preview.campaignsPausing.length,
+      campaignsWithDealsRemoved: preview.dealsRemoved.length,
+      invitationsRevoked: preview.invitationsRevoked.length,
+      cardsRemoved: preview.cardsRemoved.length,
+      reportsDeleted: preview.reportsDeleted.length,
+      reportsUnshared: preview.reportsUnshared.length,
+    };
+    expect(result).toEqual({ clientId: w.S.id, ...counts });
+    expect(counts).toEqual({
+      seatsReturned: 1,
+      campaignsPaused: 2,
+      campaignsWithDealsRemoved: 3,
+      invitationsRevoked: 1,
+      cardsRemoved: 1,
+      reportsDeleted: 1,
+      reportsUnshared: 2,
+    });
+    const entries = await t.db
+      .selectFrom('audit_entries')
+      .select(['account_id', 'after'])
+      .where('action', '=', 'connection.disconnect')
+      .execute();
+    expect(entries.map((e) => e.account_id).sort()).toEqual([w.A.id, w.S.id].sort());
+    for (const e of entries) expect(e.after).toMatchObject(counts);
+  });
+
+  it('is refused like the disconnect: NOT_FOUND to another tenant and a platform operator, FORBIDDEN below admin', async () => {
+    const w = await everythingPlaced();
+    const outsider = await holdingWithAdmin(t.db, 'Other', 'admin@other.test');
+    const analyst = await memberOf(t.db, 'analyst@orbit.test', w.S, 'analyst');
+    const op = await holdingWithAdmin(t.db, 'Third', 'admin@third.test');
+    expect(await codeOf(outsider.admin.caller.connections.disconnectPreview({ clientId: w.S.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(op.op.caller.connections.disconnectPreview({ clientId: w.S.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(analyst.caller.connections.disconnectPreview({ clientId: w.S.id }))).toBe('FORBIDDEN');
+    const std = await w.aAdmin.caller.accounts.create({ parentId: w.A.id, name: 'Std', kind: 'client' });
+    expect(await codeOf(w.aAdmin.caller.connections.disconnectPreview({ clientId: std.id }))).toBe('FORBIDDEN');
   });
 });

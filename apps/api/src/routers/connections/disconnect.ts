@@ -7,11 +7,23 @@ import { id } from '../shapes';
 
 /**
  * Either side ends a premium connection, at once and completely (SPEC 2.2): the agency's seats come back, campaigns
- * on its deals pause, and its and the holding's members lose all access to the client.
+ * on its deals pause, what its side placed on the client goes, and its and the holding's members lose all access to
+ * the client. Answers what it did, counted as connections.disconnectPreview lists it.
  */
 export const disconnectRoute = authedProcedure
   .input(z.object({ clientId: id }))
-  .output(z.object({ clientId: z.string(), seatsReturned: z.number(), campaignsPaused: z.number() }))
+  .output(
+    z.object({
+      clientId: z.string(),
+      seatsReturned: z.number(),
+      campaignsPaused: z.number(),
+      campaignsWithDealsRemoved: z.number(),
+      invitationsRevoked: z.number(),
+      cardsRemoved: z.number(),
+      reportsDeleted: z.number(),
+      reportsUnshared: z.number(),
+    }),
+  )
   .mutation(async ({ ctx, input }) => {
     const { facts } = await loadVisibleAccount(ctx, input.clientId);
     assertMay(ctx.actor, facts, 'connections.manage');

@@ -62,5 +62,6 @@ export async function toConnectionOut(
     endedAt: c.endedAt?.toISOString() ?? null,
     endedBySide: c.endedBySide,
     canRespond: state === 'requested' && (await respondingSide(db, actor, c)) !== null,
+    canWithdraw: state === 'requested' && c.requestedBySide === 'client' && (await administers(db, actor, c.clientId)),
   };
 }

@@ -14,6 +14,7 @@ import { recordAudit } from '../../lib/audit';
 import { authedProcedure } from '../../trpc';
 import { connectionOut, id } from '../shapes';
 import { toConnectionOut } from './load';
+import { tellOtherSide } from './notices';
 
 const NOT_FOUND = () => new DomainError('NOT_FOUND', 'Account not found.');
 
@@ -67,7 +68,7 @@ function callerSide(
  * Either side asks to connect, naming the other's account id (SPEC 2.2). The caller must administer their own side;
  * the client must be a premium client with no agency. A client has one open request of its own at a time: its new
  * one replaces (cancels) its earlier one. A request from an agency cancels nothing: the client sees the requests it
- * received beside its own and chooses (accepting one cancels the others).
+ * received beside its own and chooses (accepting one cancels the others). The other side's admins get a mail.
  */
 export const requestConnectionRoute = authedProcedure
   .input(z.object({ clientId: id, agencyId: id }))
@@ -124,6 +125,8 @@ export const requestConnectionRoute = authedProcedure
       };
       await recordAudit(trx, ctx, { rootId: agency.rootId, accountId: agency.id, ...entry });
       await recordAudit(trx, ctx, { rootId: fresh.rootId, accountId: client.id, ...entry });
+      // the side that answers is told, by mail
+      await tellOtherSide(trx, ctx, 'request', side, c);
       return toConnectionOut(trx, ctx.actor, c, now);
     });
   });

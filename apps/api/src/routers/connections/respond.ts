@@ -6,10 +6,12 @@ import { connectionStart } from '../../lib/detach';
 import { authedProcedure } from '../../trpc';
 import { connectionOut, id } from '../shapes';
 import { loadVisibleConnection, respondingSide, toConnectionOut } from './load';
+import { tellOtherSide } from './notices';
 
 /**
  * Accept or decline a pending request; only an admin of the side that did not send it may (SPEC 2.2). Accepting
- * cancels the client's other open requests; a cancelled request can no longer be answered.
+ * cancels the client's other open requests; a cancelled request can no longer be answered. The admins of the side
+ * that asked get a mail.
  */
 function respondRoute(event: 'accept' | 'decline') {
   return authedProcedure
@@ -67,6 +69,8 @@ function respondRoute(event: 'accept' | 'decline') {
         };
         await recordAudit(trx, { ...ctx, now: () => at }, { rootId: agency.rootId, accountId: agency.id, ...entry });
         await recordAudit(trx, { ...ctx, now: () => at }, { rootId: client.rootId, accountId: client.id, ...entry });
+        // the side that asked is told, by mail
+        await tellOtherSide(trx, ctx, event, side, c);
         return toConnectionOut(trx, ctx.actor, (await connections.findConnection(trx, c.id))!, now);
       });
     });

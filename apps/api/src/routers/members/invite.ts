@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DomainError, INVITATION_TTL_MS, normalizeEmail } from '@trellis/domain';
 import { invitations, memberships, teams, users } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
+import { pageLink } from '../../lib/notices';
 import { hashToken, newToken } from '../../lib/secrets';
 import { assertMay, authedProcedure, loadVisibleAccount, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id, invitationOut, role, toInvitationOut } from '../shapes';
@@ -67,7 +68,7 @@ export const inviteRoute = authedProcedure
         expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
         teamId,
       });
-      const link = `${ctx.publicUrl.replace(/\/$/, '')}/invite/${token}`;
+      const link = pageLink(ctx, `/invite/${token}`);
       await ctx.mailer.send(trx, {
         rootId: account.rootId,
         accountId: account.id,

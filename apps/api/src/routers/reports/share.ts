@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DomainError, filtersCanReturnClient } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
+import { notifyMembers } from '../../lib/notices';
 import { assertMayOf, authedProcedure, loadVisibleAccount, loadVisibleAccountOf, pinAccount } from '../../trpc';
 import { id } from '../shapes';
 import { loadSaved } from './plan';
@@ -24,15 +25,18 @@ async function shareTarget(ctx: Parameters<typeof loadSaved>[0], input: z.infer<
       clientId: "must be a client under the report's account",
     });
   }
-  return { report, client, query };
+  return { report, owner, client, query };
 }
 
-/** reports.share: the client's users may then run and export it (not change it). Audited. */
+/**
+ * reports.share: the client's users may then run and export it (not change it). Audited; the client's members who
+ * may see reports get a mail with a link to it.
+ */
 export const shareReportRoute = authedProcedure
   .input(shareInput)
   .output(shareOut)
   .mutation(async ({ ctx, input }) => {
-    const { report, client, query } = await shareTarget(ctx, input);
+    const { report, owner, client, query } = await shareTarget(ctx, input);
     const filters = filtersOf(query.filters);
     const owners = await reports.campaignClients(ctx.db, filters.campaign ?? []);
     if (!filtersCanReturnClient(filters, client.path, owners))
@@ -53,7 +57,7 @@ export const shareReportRoute = authedProcedure
         by: ctx.user.id,
         at: ctx.now(),
       });
-      if (added)
+      if (added) {
         await recordAudit(trx, ctx, {
           rootId: report.rootId,
           accountId: report.accountId,
@@ -62,6 +66,17 @@ export const shareReportRoute = authedProcedure
           entityId: report.id,
           after: { clientId: client.id, clientName: client.name },
         });
+        // the client's users who may see it are told, once, when it is new to them
+        await notifyMembers(trx, ctx, {
+          account: client,
+          action: 'reports.viewShared',
+          subject: `${owner.name} shared the report “${report.name}” with ${client.name}`,
+          body:
+            `${ctx.user.name} of ${owner.name} shared the report “${report.name}” with ${client.name}. ` +
+            `It shows only the spend of ${client.name}; run it and export it on the Shared reports page.`,
+          path: `/accounts/${client.id}/shared-reports?report=${report.id}`,
+        });
+      }
       return { reportId: report.id, clientId: client.id, shared: true };
     });
   });

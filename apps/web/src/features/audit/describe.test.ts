@@ -9,6 +9,7 @@ describe('audit action labels', () => {
       ['credits.addCard', 'Card added'],
       ['ingestKey.revoke', 'Ingest key revoked'],
       ['report.share', 'Report shared'],
+      ['connection.withdraw', 'Request withdrawn'],
       ['credits.spend_correction', 'Spend corrected'],
       ['spend.setCorrectionWindow', 'Correction window changed'],
       ['something.newThingDone', 'Something new thing done'],
@@ -69,6 +70,33 @@ describe('audit entries in the product words', () => {
     expect(text).toContain('events: 14');
     expect(text).not.toMatch(/batch|micros/i);
     expect(text).not.toMatch(UUID);
+  });
+
+  it('counts what a disconnect removed in words', () => {
+    const after = {
+      client: 'Orbit',
+      agency: 'Bright Media',
+      endedBySide: 'client',
+      seatsReturned: 1,
+      campaignsPaused: 2,
+      campaignsWithDealsRemoved: 3,
+      invitationsRevoked: 1,
+      cardsRemoved: 1,
+      reportsDeleted: 1,
+      reportsUnshared: 2,
+    };
+    expect(describeChange(null, after, ctx())).toEqual([
+      'client: Orbit',
+      'agency: Bright Media',
+      'ended by: client',
+      'seats returned: 1',
+      'campaigns paused: 2',
+      "campaigns that lost the agency's deals: 3",
+      'invitations revoked: 1',
+      'cards removed: 1',
+      'reports deleted: 1',
+      'reports no longer shared: 2',
+    ]);
   });
 
   it('says a repeated field once: "client: Acme Foods", not also "client name: Acme Foods"', () => {

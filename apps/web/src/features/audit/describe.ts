@@ -13,6 +13,7 @@ const ACTION_LABEL: Record<string, string> = {
   'connection.request': 'Connection requested',
   'connection.accept': 'Connection accepted',
   'connection.decline': 'Connection declined',
+  'connection.withdraw': 'Request withdrawn',
   'connection.disconnect': 'Disconnected',
   'team.create': 'Team created',
   'team.assignClient': 'Client put in a team',
@@ -65,7 +66,14 @@ export const actionLabel = (action: string) =>
 /** Bookkeeping the product keeps that means nothing to a reader: never shown. */
 const HIDDEN =
   /^(id|rootId|createdAt|updatedAt|token|tokenHash|passwordHash|idempotencyKey|keyScope|chargeId|providerRef|reference|expired|firstEntryId|lastEntryId|link|invitationId|batches)$/;
-const WORD: Record<string, string> = { last4: 'last four', expMonth: 'expiry month', expYear: 'expiry year' };
+const WORD: Record<string, string> = {
+  last4: 'last four',
+  expMonth: 'expiry month',
+  expYear: 'expiry year',
+  endedBySide: 'ended by',
+  campaignsWithDealsRemoved: "campaigns that lost the agency's deals",
+  reportsUnshared: 'reports no longer shared',
+};
 const label = (key: string) =>
   WORD[key] ??
   key

@@ -10,8 +10,11 @@ import { Empty } from '../../components/ui/empty';
 import { FormError } from '../../components/ui/field';
 import { Input } from '../../components/ui/input';
 import { SkeletonRows } from '../../components/ui/skeleton';
+import { DSP_LABEL } from '../../lib/labels';
 import { formatDate } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { plural } from '../../lib/utils';
+import { cardName } from '../audit/describe';
 import { can, useAccount } from '../accounts/context';
 import { useSearchTargets } from './search';
 
@@ -23,6 +26,7 @@ const STATE_TONE = {
   expired: 'neutral',
   disconnected: 'neutral',
   cancelled: 'neutral',
+  withdrawn: 'neutral',
 } as const;
 
 /** The connections inbox: incoming, sent, connected and history; requests by search or link; disconnect behind a confirmation. */
@@ -36,8 +40,10 @@ export function ConnectionsScreen() {
     }),
   );
   const decline = useMutation(trpc.connections.decline.mutationOptions());
+  const withdraw = useMutation(trpc.connections.withdraw.mutationOptions());
   const [declining, setDeclining] = useState<Connection | null>(null);
-  const [disconnecting, setDisconnecting] = useState<string | null>(null);
+  const [withdrawing, setWithdrawing] = useState<Connection | null>(null);
+  const [disconnecting, setDisconnecting] = useState<{ id: string; name: string } | null>(null);
   const items = list.data?.items ?? [];
   // a client sees the requests agencies sent it beside its own, and chooses: accepting one closes the others
   const ownSide = a.kind === 'client' ? 'client' : 'agency';
@@ -58,7 +64,7 @@ export function ConnectionsScreen() {
         <Card>
           <CardHeader title="Disconnect" description="Either side may end the connection at any time." />
           <CardBody>
-            <Button variant="danger" onClick={() => setDisconnecting(a.id)}>
+            <Button variant="danger" onClick={() => setDisconnecting({ id: a.id, name: a.name })}>
               Disconnect from the agency…
             </Button>
           </CardBody>
@@ -117,8 +123,18 @@ export function ConnectionsScreen() {
                             </Button>
                           </>
                         )}
+                        {c.canWithdraw && (
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            onClick={() => setWithdrawing(c)}
+                            aria-label={`Withdraw the request to ${c.agency.name}`}
+                          >
+                            Withdraw…
+                          </Button>
+                        )}
                         {key === 'connected' && canManage && a.kind === 'agency' && (
-                          <Button size="sm" variant="secondary" onClick={() => setDisconnecting(c.client.id)}>
+                          <Button size="sm" variant="secondary" onClick={() => setDisconnecting(c.client)}>
                             Disconnect…
                           </Button>
                         )}
@@ -149,18 +165,36 @@ export function ConnectionsScreen() {
           </p>
         )}
       </ConfirmDialog>
-      {disconnecting && <DisconnectDialog clientId={disconnecting} onClose={() => setDisconnecting(null)} />}
+      <ConfirmDialog
+        open={withdrawing !== null}
+        onOpenChange={(o) => !o && setWithdrawing(null)}
+        title="Withdraw this request?"
+        confirmLabel="Withdraw request"
+        testId="withdraw-confirm"
+        onConfirm={async () => {
+          await withdraw.mutateAsync({ connectionId: withdrawing!.id });
+          toast.success('Request withdrawn.');
+        }}
+      >
+        {withdrawing && (
+          <p>
+            {withdrawing.agency.name} can no longer accept it, and its admins are told by mail. The request moves to
+            History; {withdrawing.client.name} may send a new one later.
+          </p>
+        )}
+      </ConfirmDialog>
+      {disconnecting && <DisconnectDialog client={disconnecting} onClose={() => setDisconnecting(null)} />}
     </>
   );
 }
 
-function DisconnectDialog({ clientId, onClose }: { clientId: string; onClose: () => void }) {
-  const a = useAccount();
+function DisconnectDialog({ client, onClose }: { client: { id: string; name: string }; onClose: () => void }) {
   const trpc = useTRPC();
+  const clientId = client.id;
   const preview = useQuery(trpc.connections.disconnectPreview.queryOptions({ clientId }));
   const disconnect = useMutation(trpc.connections.disconnect.mutationOptions());
   const p = preview.data;
-  const clientName = a.id === clientId ? a.name : 'the client';
+  const clientName = client.name;
   return (
     <ConfirmDialog
       open
@@ -175,35 +209,93 @@ function DisconnectDialog({ clientId, onClose }: { clientId: string; onClose: ()
     >
       <FormError message={errorMessage(preview.error)} />
       {preview.isPending && <SkeletonRows rows={3} />}
-      {p && (
-        <>
-          <p>Disconnecting will, at once:</p>
-          <ul className="list-disc space-y-1 pl-5">
-            <li>
-              remove every access of {p.agency.name}'s and its holding's members to {clientName}, its campaigns, seats
-              and history;
-            </li>
-            <li>
-              {p.seatsReturning.length
-                ? `return ${p.seatsReturning.length} seat(s) to ${p.agency.name}: ` +
-                  p.seatsReturning.map((s) => `${s.dsp} ${s.seatId}`).join(', ')
-                : 'return no seats (none came from the agency)'}
-              ;
-            </li>
-            <li>
-              end the use of {p.agency.name}'s and its holding's deals
-              {p.campaignsPausing.length
-                ? ` and pause ${p.campaignsPausing.length} campaign(s): ${p.campaignsPausing.map((c) => c.name).join(', ')}`
-                : ' (no campaign uses them)'}
-              .
-            </li>
-          </ul>
-          <p className="text-slate-600">
-            The client keeps all its own data: campaigns, deals, seats it linked, members and history.
-          </p>
-        </>
-      )}
+      {p && <DisconnectLines preview={p} clientName={clientName} />}
     </ConfirmDialog>
+  );
+}
+
+type Preview = RouterOutputs['connections']['disconnectPreview'];
+
+/** What a disconnect does, in plain words, line by line from the preview (which reads what the disconnect acts on). */
+function DisconnectLines({ preview: p, clientName }: { preview: Preview; clientName: string }) {
+  const agency = p.agency.name;
+  const lines: [string, string][] = [
+    [
+      'access',
+      `remove every access of ${agency}'s and its holding's members to ${clientName}, its campaigns, seats and ` +
+        'history, past spend included;',
+    ],
+    [
+      'seats',
+      p.seatsReturning.length
+        ? `return ${plural(p.seatsReturning.length, 'seat')} to ${agency}: ` +
+          p.seatsReturning
+            .map((s) => `${(DSP_LABEL as Record<string, string>)[s.dsp] ?? s.dsp} ${s.seatId}`)
+            .join(', ') +
+          ';'
+        : `return no seats (none came from ${agency});`,
+    ],
+    [
+      'pausing',
+      p.campaignsPausing.length
+        ? `pause ${plural(p.campaignsPausing.length, 'campaign')} running on ${agency}'s or its holding's deals: ` +
+          p.campaignsPausing.map((c) => c.name).join(', ') +
+          ';'
+        : `pause no campaign (none runs on ${agency}'s or its holding's deals);`,
+    ],
+  ];
+  if (p.dealsRemoved.length)
+    lines.push([
+      'deals',
+      `take ${agency}'s and its holding's deals off ${plural(p.dealsRemoved.length, 'campaign')}: ` +
+        p.dealsRemoved.map((d) => `${d.campaign.name} (${d.deals.map((x) => x.name).join(', ')})`).join(', ') +
+        ';',
+    ]);
+  if (p.cardsRemoved.length)
+    lines.push([
+      'cards',
+      `remove ${plural(p.cardsRemoved.length, 'card')} that ${agency}'s side added, so nobody can charge ` +
+        `${p.cardsRemoved.length === 1 ? 'it' : 'them'} after: ` +
+        p.cardsRemoved.map((c) => cardName(c.brand, c.last4)).join(', ') +
+        ';',
+    ]);
+  if (p.reportsUnshared.length)
+    lines.push([
+      'unshared',
+      `stop sharing ${plural(p.reportsUnshared.length, 'report')} with ${clientName}: ` +
+        p.reportsUnshared.map((r) => `${r.name} (shared by ${r.sharedFrom})`).join(', ') +
+        ';',
+    ]);
+  if (p.reportsDeleted.length)
+    lines.push([
+      'reports',
+      `delete ${plural(p.reportsDeleted.length, 'report')} that ${agency}'s side saved on ${clientName}: ` +
+        p.reportsDeleted.map((r) => r.name).join(', ') +
+        ';',
+    ]);
+  if (p.invitationsRevoked.length)
+    lines.push([
+      'invitations',
+      `revoke ${plural(p.invitationsRevoked.length, 'invitation')} that ${agency}'s side sent: ` +
+        p.invitationsRevoked.map((i) => `${i.email} (${i.role})`).join(', ') +
+        ';',
+    ]);
+  if (p.team) lines.push(['team', `take ${clientName} out of the team ${p.team.name};`]);
+  return (
+    <>
+      <p>Disconnecting will, at once:</p>
+      <ul className="list-disc space-y-1 pl-5" data-testid="disconnect-lines">
+        {lines.map(([key, text]) => (
+          <li key={key} data-line={key}>
+            {text}
+          </li>
+        ))}
+      </ul>
+      <p className="text-slate-600">
+        {clientName} keeps all its own data: campaigns, deals, seats it linked, cards and reports of its own, members
+        and history.
+      </p>
+    </>
   );
 }
 

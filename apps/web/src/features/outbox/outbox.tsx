@@ -9,6 +9,12 @@ import { formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { usePageTitle } from '../../lib/title';
 
+/** A mailed link, opened in this app: its page and search (a shared report's `?report=`), at this origin. */
+const pathOf = (link: string) => {
+  const u = new URL(link, window.location.origin);
+  return u.pathname + u.search;
+};
+
 type Mail = RouterOutputs['outbox']['list']['items'][number] & {
   accountName?: string;
   state?: 'pending' | 'accepted' | 'revoked' | 'expired' | null;
@@ -41,10 +47,7 @@ export function OutboxScreen() {
             <div className="font-medium">{c.getValue()}</div>
             <div className="text-slate-700">{c.row.original.body}</div>
             {c.row.original.link && (
-              <a
-                href={new URL(c.row.original.link, window.location.origin).pathname}
-                className="text-xs break-all text-blue-800 underline"
-              >
+              <a href={pathOf(c.row.original.link)} className="text-xs break-all text-blue-800 underline">
                 {c.row.original.link}
               </a>
             )}
