@@ -326,9 +326,7 @@ export async function benchSpend(
     // baseline: COPY of the same file into a bare table with a primary key
     await sql`create table bench_bare_spend (event_id text primary key, occurred_at timestamptz, dsp text, seat_id text, deal_id text,
       auction_type text, campaign_id text, impressions bigint, clicks bigint, spend_micros bigint, currency text,
-      revision int, correction_reason text)`.execute(
-      db,
-    );
+      revision int, correction_reason text)`.execute(db);
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => {}); // the server stops at the end (or on a failure): not an error of the bench
     await client.connect();
