@@ -77,9 +77,14 @@ describe('browser: seats and deals down the tree', () => {
 
     const picker = row.getByLabel('New holder of The Trade Desk TTD-555');
     await picker.waitFor();
+    // grouped by the agency each target sits in: the agency first, then its clients
     expect(await picker.locator('option').allTextContents()).toEqual([
       'Assign to…',
+      'Bright Media',
       'Acme Foods',
+      'Cobalt Digital',
+    ]);
+    expect(await picker.locator('optgroup').evaluateAll((gs) => gs.map((g) => g.getAttribute('label')))).toEqual([
       'Bright Media',
       'Cobalt Digital',
     ]);
@@ -94,8 +99,8 @@ describe('browser: seats and deals down the tree', () => {
     // only legal targets are offered: the agency's own client, or back to the holding
     expect(await agencyPicker.locator('option').allTextContents()).toEqual([
       'Assign to…',
-      'Acme Foods',
       'Northwind (take back)',
+      'Acme Foods',
     ]);
     await agencyPicker.selectOption({ label: 'Acme Foods' });
     await agencyRow.getByRole('button', { name: 'Assign' }).click();

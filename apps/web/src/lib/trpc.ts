@@ -16,11 +16,20 @@ export function makeClients() {
       },
     },
     // Every change may show up anywhere (lists, counts, the audit trail): refetch what is on screen after each one.
-    mutationCache: new MutationCache({ onSuccess: () => void queryClient.invalidateQueries() }),
+    // A first load still in flight may have been read before the change committed, and invalidating alone would join
+    // it rather than start again (it has no data to keep): cancel those first, so every active query reads afresh.
+    mutationCache: new MutationCache({
+      onSuccess: () => void refetchAfterChange(queryClient),
+    }),
   });
   // The session travels as an httpOnly cookie set by auth.signIn.
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/trpc', maxItems: 50 })] });
   return { queryClient, trpcClient };
+}
+
+async function refetchAfterChange(queryClient: QueryClient): Promise<void> {
+  await queryClient.cancelQueries({ fetchStatus: 'fetching' });
+  await queryClient.invalidateQueries();
 }
 
 interface ErrorData {

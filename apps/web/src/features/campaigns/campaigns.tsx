@@ -252,6 +252,7 @@ function CreateCampaign() {
     defaultValues: { clientId: '', name: '', budget: '', startsOn: '', endsOn: '' },
   });
   const firstChoice = choices[0]?.id ?? '';
+  const clientsLoading = a.kind !== 'client' && clients.isPending;
   const create = useMutation(trpc.campaigns.create.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
     try {
@@ -300,6 +301,7 @@ function CreateCampaign() {
             <Field label="Client" error={errors.clientId?.message}>
               {(p) => (
                 <NativeSelect {...p} {...form.register('clientId')}>
+                  {clientsLoading && <option value="">Loading clients…</option>}
                   {choices.map((c) => (
                     <option key={c.id} value={c.id}>
                       {c.name}
@@ -320,7 +322,8 @@ function CreateCampaign() {
             <Field label="Flight ends (optional)" error={errors.endsOn?.message}>
               {(p) => <Input {...p} type="date" {...form.register('endsOn')} />}
             </Field>
-            <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting}>
+            {/* not before the clients are known: a click then would find no client to make the campaign for */}
+            <Button type="submit" className="lg:mt-6" disabled={form.formState.isSubmitting || clientsLoading}>
               Create campaign
             </Button>
             <div className="sm:col-span-2 lg:col-span-4">
