@@ -67,9 +67,16 @@ describe('trellis backup and restore', () => {
           select count(*)::text as n from pg_stat_activity
           where application_name = 'trellis-worker' and xact_start is not null and state <> 'idle'
             and exists (select 1 from spend_watermarks where rolled_seq > 0)`.execute(src.db);
-        if (r.rows[0]!.n !== '0') break;
+        if (r.rows[0]!.n === '0') continue;
+        // and, in the snapshot itself, records not yet rolled up (on slow cores the worker may have caught up with a
+        // stalled ingest: then look again)
+        await snap.query('begin isolation level repeatable read read only');
+        const behind = await snap.query<{ n: string }>(
+          `select ((select count(*) from spend_records) - (select coalesce(sum(records), 0) from spend_hourly))::text as n`,
+        );
+        if (behind.rows[0]!.n !== '0') break;
+        await snap.query('commit');
       }
-      await snap.query('begin isolation level repeatable read read only');
       const id = (await snap.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]!.id;
       const file = path.join(work, 'trellis.backup.gz');
       const b = cli(dir, ['backup', file, '--snapshot', id]);
