@@ -257,9 +257,10 @@ export const JUDGED_TABLE = 'spend_judged';
 
 /**
  * The session's judged rows (emptied at each commit): `outcome` is 'reject:<reason>[:detail]', 'stale', 'duplicate',
- * 'new' or 'correct' (a candidate to store), then 'accepted' or 'corrected' once stored.
+ * 'new' or 'correct' (a candidate to store, and once stored: accepted or corrected), or 'unapplied' (a candidate the
+ * store statement found changed by another batch, judged again by `settleStatement`).
  */
-const createJudgedTable = () =>
+export const createJudgedTable = () =>
   sql`
     create temp table if not exists ${sql.id(JUDGED_TABLE)} (
       idx bigint not null, event_id text, outcome text not null, ts timestamptz, dsp text, seat_uuid uuid,
@@ -373,7 +374,11 @@ export function judgeStatement(rootId: string, now: Date = new Date()) {
       select r.*, v.revision as v_revision, v.ident as v_ident, v.occurred_at as v_at,
         v.impressions as v_impressions, v.clicks as v_clicks, v.spend_micros as v_spend_micros, v.event_id is not null as known
       from ranked r
-      left join spend_event_ids v on v.root_id = ${rootId}::uuid and v.event_id = r.event_id
+      -- one probe of the primary key per candidate, whatever the planner believes of the table's size: planned while
+      -- it was empty (a root's first file), a plain join may scan it per row while another connection fills it
+      left join lateral (
+        select * from spend_event_ids v where v.root_id = ${rootId}::uuid and v.event_id = r.event_id limit 1
+      ) v on true
       where r.rn = 1
     ),
     resolved as (
@@ -483,20 +488,31 @@ export function storeStatement(rootId: string, batchId: string, now: Date = new 
         up.impressions - up.prev_impressions, up.clicks - up.prev_clicks, up.spend_micros - up.prev_spend_micros,
         up.revision, s.correction_reason
       from up join seqs s using (event_id)
-      join spend_records o on o.root_id = ${rootId}::uuid and o.seq = up.seq and o.occurred_at = up.occurred_at
+      -- one probe of the primary key (and its partition) per difference, never a scan of the root's records
+      cross join lateral (
+        select * from spend_records o
+        where o.root_id = ${rootId}::uuid and o.seq = up.seq and o.occurred_at = up.occurred_at limit 1
+      ) o
       where not up.inserted
       returning event_id, correction_reason, account_id, client_id, occurred_at, dsp, seat_id, deal_id, auction_type,
         campaign_id, currency, impressions, clicks, spend_micros
     ),
     parts as (${insertPartials(rootId, sql`ins`)}),
-    marked as (
-      update ${sql.id(JUDGED_TABLE)} j set outcome = case when up.inserted then 'accepted' else 'corrected' end
-      from up where j.event_id = up.event_id and j.outcome in ('new', 'correct')
+    -- a candidate stays 'new' or 'correct' once stored, unless another batch stored its event first (then a new
+    -- event's later revision is stored as a correction); those the upsert did not apply (usually none) are marked
+    relabeled as (
+      update ${sql.id(JUDGED_TABLE)} j set outcome = case when up.inserted then 'new' else 'correct' end
+      from up where j.event_id = up.event_id and j.outcome = case when up.inserted then 'correct' else 'new' end
+      returning 1
+    ),
+    unapplied as (
+      update ${sql.id(JUDGED_TABLE)} j set outcome = 'unapplied'
+      where j.outcome in ('new', 'correct') and not exists (select 1 from up where up.event_id = j.event_id)
       returning 1
     )
     select (select count(*) from up where not inserted)::text as updated,
       (select count(*) from ins where correction_reason is not null)::text as differences,
-      (select count(*) from marked)::text as marked`;
+      (select count(*) from relabeled)::text as relabeled, (select count(*) from unapplied)::text as unapplied`;
 }
 
 /**
@@ -511,17 +527,24 @@ export function settleStatement(rootId: string, now: Date = new Date()) {
     stale: string;
     rejected: { index: number; eventId: string | null; reason: string }[] | null;
   }>`
-    with settled as (
-      update ${sql.id(JUDGED_TABLE)} j set outcome = case
+    with todo as (
+      select j.idx, case
           when v.revision > j.revision then 'stale'
           when v.revision = j.revision then case
             when v.ident = j.ident and v.impressions = j.impressions and v.clicks = j.clicks and v.spend_micros = j.spend_micros
             then 'duplicate' else 'reject:conflicting_revision' end
           when v.ident is distinct from j.ident then 'reject:correction_changes_identity'
           when v.occurred_at < ${windowStart(rootId, now)} then 'reject:correction_window_closed'
-          else 'reject:conflicting_revision' end
-      from spend_event_ids v
-      where j.outcome in ('new', 'correct') and v.root_id = ${rootId}::uuid and v.event_id = j.event_id
+          else 'reject:conflicting_revision' end as outcome
+      from ${sql.id(JUDGED_TABLE)} j
+      -- a probe of the primary key per unapplied candidate
+      left join lateral (
+        select * from spend_event_ids v where v.root_id = ${rootId}::uuid and v.event_id = j.event_id limit 1
+      ) v on true
+      where j.outcome = 'unapplied'
+    ),
+    settled as (
+      update ${sql.id(JUDGED_TABLE)} j set outcome = t.outcome from todo t where j.idx = t.idx
       returning j.idx, j.event_id, j.outcome
     ),
     final as (
@@ -529,8 +552,8 @@ export function settleStatement(rootId: string, now: Date = new Date()) {
       union all select idx, event_id, outcome from settled
     )
     select
-      count(*) filter (where outcome = 'accepted')::text as accepted,
-      count(*) filter (where outcome = 'corrected')::text as corrected,
+      count(*) filter (where outcome = 'new')::text as accepted,
+      count(*) filter (where outcome = 'correct')::text as corrected,
       count(*) filter (where outcome = 'duplicate')::text as duplicates,
       count(*) filter (where outcome = 'stale')::text as stale,
       json_agg(json_build_object('index', idx, 'eventId', event_id, 'reason', substr(outcome, 8)) order by idx)
