@@ -21,7 +21,9 @@ export function applyServerErrors<T extends FieldValues>(
     if (target) form.setError(target, { type: 'server', message }, { shouldFocus: placed++ === 0 });
     else unplaced.push(message);
   }
-  const byRule = errorRule(error) !== null;
+  // INVALID_INPUT with fields (a weak password) is input validation too: its fields say it, once
+  const rule = errorRule(error);
+  const byRule = rule !== null && !(rule === 'INVALID_INPUT' && placed > 0);
   if (placed === 0 || byRule || unplaced.length) {
     const msg = placed > 0 && !byRule ? unplaced.join('; ') : errorMessage(error);
     form.setError('root.server', { type: 'server', message: msg ?? 'Something went wrong.' });

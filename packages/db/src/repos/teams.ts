@@ -88,6 +88,21 @@ export async function teamMembershipsOfUser(db: Db | Trx, userId: string): Promi
   return new Map(rows.map((r) => [r.team_id, r.role]));
 }
 
+/** A user's team memberships with their team and agency, in name order: what the user's landing names. */
+export async function teamMembershipsWithAgencies(db: Db | Trx, userId: string) {
+  const rows = await db
+    .selectFrom('team_memberships as m')
+    .innerJoin('teams as t', 't.id', 'm.team_id')
+    .innerJoin('accounts as a', 'a.id', 't.agency_id')
+    .select(['t.id as teamId', 't.name as teamName', 'a.id as agencyId', 'a.name as agencyName', 'm.role'])
+    .where('m.user_id', '=', userId)
+    .where('a.archived_at', 'is', null)
+    .orderBy('a.name')
+    .orderBy('t.name')
+    .execute();
+  return rows;
+}
+
 export async function insertTeamMembership(
   trx: Trx,
   m: { rootId: string; teamId: string; userId: string; role: Role },

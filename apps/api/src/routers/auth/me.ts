@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_KINDS } from '@trellis/domain';
-import { memberships } from '@trellis/db';
+import { memberships, teams } from '@trellis/db';
 import { publicProcedure } from '../../trpc';
 import { role, userOut } from '../shapes';
 
@@ -14,10 +14,18 @@ export const meRoute = publicProcedure
         memberships: z.array(
           z.object({ accountId: z.string(), accountName: z.string(), accountKind: z.enum(ACCOUNT_KINDS), role }),
         ),
+        // memberships granted to a team: each covers the team's clients, in the agency's name
+        teams: z.array(
+          z.object({ teamId: z.string(), teamName: z.string(), agencyId: z.string(), agencyName: z.string(), role }),
+        ),
       })
       .nullable(),
   )
   .query(async ({ ctx }) => {
     if (!ctx.user) return null;
-    return { user: ctx.user, memberships: await memberships.membershipsWithAccounts(ctx.db, ctx.user.id) };
+    return {
+      user: ctx.user,
+      memberships: await memberships.membershipsWithAccounts(ctx.db, ctx.user.id),
+      teams: await teams.teamMembershipsWithAgencies(ctx.db, ctx.user.id),
+    };
   });

@@ -104,6 +104,11 @@ describe('campaigns', () => {
     const { createCaller } = await import('../../root');
     const { createContextInner } = await import('../../context');
     const teamOp = createCaller(await createContextInner({ db: t.db, sessionToken: token }));
+    // the landing names the team, its agency and the role; nobody else's teams
+    expect((await teamOp.auth.me())!.teams).toEqual([
+      { teamId: team.id, teamName: 'Retail', agencyId: w.A.id, agencyName: w.A.name, role: 'operator' },
+    ]);
+    expect((await aAdmin.caller.auth.me())!.teams).toEqual([]);
     expect(await codeOf(teamOp.campaigns.create({ clientId: w.C1.id, name: 'Team run' }))).toBe('ok');
     expect(await codeOf(teamOp.campaigns.create({ clientId: w.C2.id, name: 'Not my team' }))).toBe('NOT_FOUND');
     expect(await codeOf(teamOp.accounts.get({ accountId: w.A.id }))).toBe('NOT_FOUND');

@@ -20,6 +20,8 @@ export const previewInvitationRoute = publicProcedure
       accountId: z.string(),
       accountName: z.string(),
       accountKind: z.string(),
+      // a standard client's members, whatever their role, only manage its users and see what its agency shares
+      clientTier: z.enum(['standard', 'premium']).nullable(),
       teamName: z.string().nullable(),
       invitedBy: z.string().nullable(),
       expiresAt: iso,
@@ -39,6 +41,7 @@ export const previewInvitationRoute = publicProcedure
       accountId: account.id,
       accountName: account.name,
       accountKind: account.kind,
+      clientTier: account.clientTier,
       teamName: team?.name ?? null,
       invitedBy: inviter?.name ?? null,
       expiresAt: invitation.expiresAt.toISOString(),

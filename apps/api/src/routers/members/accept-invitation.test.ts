@@ -17,6 +17,7 @@ describe('invitation acceptance', () => {
       accountId: holding.id,
       accountName: 'Holding',
       accountKind: 'holding',
+      clientTier: null,
       teamName: null,
       invitedBy: admin.user.name,
       expiresAt: inv.expiresAt,

@@ -1,7 +1,7 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { useMemo } from 'react';
+import { useId, useMemo } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
@@ -17,14 +17,28 @@ import { useTRPC } from '../../lib/trpc';
 const schema = z.object({
   name: z.string().trim().min(1, 'required').max(120, 'at most 120 characters'),
   currency: z.string().length(3, 'pick a currency'),
-  timeZone: z.string().min(1, 'pick a time zone'),
+  timeZone: z
+    .string()
+    .trim()
+    .min(1, 'pick a time zone')
+    .refine((z) => knownZones().has(z), 'pick a time zone from the list, e.g. Europe/Copenhagen'),
 });
+let zoneSet: Set<string> | null = null;
+const knownZones = () => (zoneSet ??= new Set(timeZones()));
+
+/** The zones offered: the browser's own first, then the rest in order. */
+export function zonesBrowserFirst(): string[] {
+  const own = browserTimeZone();
+  const all = timeZones();
+  return all.includes(own) ? [own, ...all.filter((z) => z !== own)] : all;
+}
 type Values = z.infer<typeof schema>;
 
 /** Currency (ISO 4217) and time zone (IANA) pickers: never typed free-hand. */
 export function CurrencyZoneFields({ form }: { form: ReturnType<typeof useForm<Values>> }) {
   const cs = useMemo(currencies, []);
-  const zs = useMemo(timeZones, []);
+  const zs = useMemo(zonesBrowserFirst, []);
+  const listId = useId();
   const { errors } = form.formState;
   return (
     <>
@@ -39,15 +53,16 @@ export function CurrencyZoneFields({ form }: { form: ReturnType<typeof useForm<V
           </NativeSelect>
         )}
       </Field>
-      <Field label="Time zone" error={errors.timeZone?.message} hint="Reports use it.">
+      <Field label="Time zone" error={errors.timeZone?.message} hint="Reports use it. Type to search, e.g. Tokyo.">
         {(p) => (
-          <NativeSelect {...p} {...form.register('timeZone')}>
-            {zs.map((z) => (
-              <option key={z} value={z}>
-                {z}
-              </option>
-            ))}
-          </NativeSelect>
+          <>
+            <Input {...p} list={listId} autoComplete="off" spellCheck={false} {...form.register('timeZone')} />
+            <datalist id={listId}>
+              {zs.map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+          </>
         )}
       </Field>
     </>

@@ -12,7 +12,7 @@ import { applyServerErrors, serverError } from '../../lib/forms';
 import { formatDate } from '../../lib/time';
 import { errorCode, errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { usePageTitle } from '../../lib/title';
-import { ROLE_WHAT } from '../members/members';
+import { roleWhat } from '../members/members';
 
 type Preview = RouterOutputs['invitations']['preview'];
 
@@ -137,7 +137,8 @@ export function InvitePage({ token }: { token: string }) {
             </p>
             <p className="mt-1 text-slate-600">
               {p.accountName} is {p.accountKind === 'agency' ? 'an agency' : `a ${p.accountKind}`}. An {p.role}{' '}
-              {ROLE_WHAT[p.role]}. The link works once, until {formatDate(p.expiresAt)}.
+              {roleWhat(p.role, { kind: p.accountKind, clientTier: p.clientTier })}. The link works once, until{' '}
+              {formatDate(p.expiresAt)}.
             </p>
           </div>
         )}

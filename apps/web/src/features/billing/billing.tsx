@@ -2,7 +2,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { AlertTriangle, CreditCard } from 'lucide-react';
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
@@ -19,7 +19,7 @@ import { Money } from '../../components/money';
 import { formatCents, formatMoney, microsToDecimal } from '../../lib/money';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { formatDateTime, isoDayIn } from '../../lib/time';
-import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { errorMessage, errorRule, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
 import { BRAND_LABEL, brandOf, cardDigits, cvcProblem, numberProblem, parseExpiry } from './card';
 import { correctionDirection, describeCorrection } from './correction';
@@ -259,8 +259,12 @@ function Threshold({ current }: { current: string }) {
       <CardHeader
         title="Low-balance alert"
         description={
-          "When the balance drops below this amount, the client's admins and the agency's admins " +
-          'and operators get one mail, and this page shows a banner. 0 turns it off.'
+          a.parentId === null
+            ? // a standalone premium client has no agency to tell
+              `When the balance drops below this amount, the admins of ${a.name} get one mail, and this page shows a ` +
+              'banner. 0 turns it off.'
+            : "When the balance drops below this amount, the client's admins and the agency's admins " +
+              'and operators get one mail, and this page shows a banner. 0 turns it off.'
         }
       />
       <CardBody>
@@ -443,6 +447,9 @@ function TopUpDialog({
   const topUp = useMutation(trpc.credits.topUp.mutationOptions());
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [paid, setPaid] = useState<{ amount: string; card: string } | null>(null);
+  // cards the processor declined on this page: the next opening offers another card first, when there is one (a ref:
+  // changing the form's values while open would reset it and wipe the decline it shows)
+  const declined = useRef(new Set<string>());
   const form = useForm({
     resolver: zodResolver(topUpSchema),
     values: { amount: '', paymentMethodId: usable[0]?.id ?? '' },
@@ -451,7 +458,8 @@ function TopUpDialog({
   const close = (o: boolean) => {
     if (!o) {
       setPaid(null);
-      form.reset({ amount: '', paymentMethodId: usable[0]?.id ?? '' });
+      const preferred = usable.find((c) => !declined.current.has(c.id)) ?? usable[0];
+      form.reset({ amount: '', paymentMethodId: preferred?.id ?? '' });
     }
     onOpenChange(o);
   };
@@ -472,6 +480,7 @@ function TopUpDialog({
       });
       onPaid?.();
     } catch (e) {
+      if (errorRule(e) === 'PAYMENT_DECLINED') declined.current.add(v.paymentMethodId);
       applyServerErrors(form, e, { amountMicros: 'amount' });
       // a decline names the card and is shown once, in the form's alert
       if (form.getFieldState('paymentMethodId').error?.message === errorMessage(e)) form.clearErrors('paymentMethodId');

@@ -101,9 +101,11 @@ export function DealsScreen({ search }: { search: DealsSearch }) {
         <CardHeader
           title={a.kind === 'client' ? 'Deals this client may use' : 'Deals this account may use'}
           description={
-            a.kind === 'client'
-              ? 'Its own deals and those of its agency and holding.'
-              : 'Its own deals and those of the accounts above it.'
+            a.kind === 'client' && a.parentId === null
+              ? 'Its own deals: a standalone client has no agency or holding above it.'
+              : a.kind === 'client'
+                ? 'Its own deals and those of its agency and holding.'
+                : 'Its own deals and those of the accounts above it.'
           }
         />
         <CardBody>

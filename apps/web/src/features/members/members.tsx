@@ -1,7 +1,7 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
@@ -26,6 +26,23 @@ export const ROLE_WHAT: Record<Role, string> = {
   analyst:
     'may view everything and run, save, rename, delete and export reports, but change nothing else: no deals, campaigns, seats, credits, sharing or members',
 };
+
+/** A standard client's members, whatever their role, only manage its users and see what its agency shares (SPEC 2.2). */
+export const STANDARD_CLIENT_ROLE_WHAT: Record<Role, string> = {
+  admin:
+    'may invite and remove its users and see the reports its agency shares with it; its agency runs its campaigns, seats, deals and credits',
+  operator:
+    'may see the reports its agency shares with it, and nothing else: its agency runs its campaigns, seats, deals and credits',
+  analyst:
+    'may see the reports its agency shares with it, and nothing else: its agency runs its campaigns, seats, deals and credits',
+};
+
+/** What a role may do on an account, in the words that fit its kind. */
+export function roleWhat(role: Role, account: { kind: string; clientTier: string | null }): string {
+  return account.kind === 'client' && account.clientTier === 'standard'
+    ? STANDARD_CLIENT_ROLE_WHAT[role]
+    : ROLE_WHAT[role];
+}
 
 type Member = RouterOutputs['members']['list']['items'][number] & { teamId?: string | null; teamName?: string | null };
 const col = createColumnHelper<Member>();
@@ -131,7 +148,7 @@ export function MembersScreen() {
           />
         </CardBody>
       </Card>
-      {canInvite && <InviteMember />}
+      {canInvite && <InviteMember first={members.isSuccess && members.data.items.length === 0} />}
       {canInvite && <PendingInvitations />}
       <ConfirmDialog
         open={change !== null}
@@ -152,7 +169,7 @@ export function MembersScreen() {
               {change.member.name} ({change.member.email}) goes from <strong>{change.member.role}</strong> to{' '}
               <strong>{change.role}</strong> on{' '}
               {change.member.teamName ? `team ${change.member.teamName}` : `${a.name} and every account below it`}: an{' '}
-              {change.role} {ROLE_WHAT[change.role]}.
+              {change.role} {roleWhat(change.role, a)}.
             </p>
             {demotingSelf && (
               <p className="font-medium text-red-800">
@@ -197,14 +214,20 @@ const inviteSchema = z.object({
   teamId: z.string(),
 });
 
-function InviteMember() {
+/** `first`: the account has no member yet (a new holding): its first invitation is for its admin. */
+function InviteMember({ first }: { first: boolean }) {
   const a = useAccount();
   const trpc = useTRPC();
   const teams = useQuery({ ...trpc.teams.list.queryOptions({ agencyId: a.id }), enabled: a.kind === 'agency' });
   const form = useForm({
     resolver: zodResolver(inviteSchema),
-    defaultValues: { email: '', role: 'analyst' as Role, teamId: '' },
+    defaultValues: { email: '', role: (first ? 'admin' : 'analyst') as Role, teamId: '' },
   });
+  // the member list may arrive after the form: an untouched role follows it
+  const rolePicked = useRef(false);
+  useEffect(() => {
+    if (first && !rolePicked.current) form.setValue('role', 'admin');
+  }, [first, form]);
   const invite = useMutation(trpc.members.invite.mutationOptions());
   const submit = form.handleSubmit(async (v) => {
     try {
@@ -239,7 +262,7 @@ function InviteMember() {
           </Field>
           <Field label="Role" error={errors.role?.message}>
             {(p) => (
-              <NativeSelect {...p} {...form.register('role')}>
+              <NativeSelect {...p} {...form.register('role', { onChange: () => (rolePicked.current = true) })}>
                 {ROLES.map((r) => (
                   <option key={r} value={r}>
                     {r}
@@ -269,7 +292,7 @@ function InviteMember() {
           </Button>
         </form>
         <p className="text-sm text-slate-600">
-          An {role} {ROLE_WHAT[role]}.
+          An {role} {roleWhat(role, a)}.
         </p>
         <FormError message={serverError(form)} />
         {invite.data && (

@@ -52,10 +52,12 @@ export function SpendSummary() {
           <Skeleton className="h-6 w-64" />
         ) : currencies.length === 0 ? (
           <p className="text-sm text-slate-600" data-testid="spend-summary">
-            {a.level === 3
-              ? "No spend today or in the 14 days before on this client's own deals or on seats it linked " +
-                'itself (its agency reports the rest; its cost shows under Billing).'
-              : 'No spend today or in the 14 days before.'}
+            {a.level === 3 && a.parentId === null
+              ? 'No spend today or in the 14 days before on its seats or deals.'
+              : a.level === 3
+                ? "No spend today or in the 14 days before on this client's own deals or on seats it linked " +
+                  'itself (its agency reports the rest; its cost shows under Billing).'
+                : 'No spend today or in the 14 days before.'}
           </p>
         ) : (
           <ul className="space-y-1" data-testid="spend-summary">

@@ -170,7 +170,9 @@ export function SectionPage({ section, children }: { section: string; children: 
         <CardBody className="flex gap-3">
           <Lock className="mt-0.5 size-5 shrink-0 text-slate-500" aria-hidden />
           <div>
-            <h2 className="text-base font-semibold">{def.label} is not available here</h2>
+            <h2 className="text-base font-semibold">
+              The {def.label} page is not available for {a.name}
+            </h2>
             <p className="mt-1 text-sm text-slate-700">
               <strong>{RULE[access.rule]}:</strong> {access.message}
             </p>
