@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { createApp } from '../../app';
@@ -320,6 +321,62 @@ describe("a client's own report beside what its credits were charged", () => {
     const cmp = await w.hAdmin.reports.run({ accountId: w.acme.id, ...range, groupBy: [], compare: 'previous_period' });
     const usage = await w.hAdmin.credits.usage({ clientId: w.acme.id, ...range });
     expect(cmp.charged?.chargedMicros).toBe(usage.items.reduce((s, d) => s + BigInt(d.spentMicros), 0n).toString());
+  });
+});
+
+describe("a premium client's own report, from its own members and from its agency (SPEC 2.2)", () => {
+  it('charges the agency only what Billing shows it, from the connection on; the client its whole history', async () => {
+    const op = await userWithCaller(t.db, 'op-premium@trellis.test', { platformOperator: true });
+    const P = await op.caller.clients.createPremium({ name: 'Premium Co', currency: 'EUR', timeZone: 'UTC' });
+    const pAdmin = await memberOf(t.db, 'admin@premium.test', P, 'admin');
+    const hUser = await userWithCaller(t.db, 'admin@h2.test');
+    const H2 = await op.caller.accounts.createHolding({ name: 'H2', currency: 'EUR', timeZone: 'UTC' });
+    await grant(t.db, hUser.user.id, H2, 'admin');
+    const A2 = await hUser.caller.accounts.create({ parentId: H2.id, name: 'A2', kind: 'agency' });
+    const aAdmin = await memberOf(t.db, 'admin@a2.test', A2, 'admin');
+    // the standalone client links its own seat (a month ago) and spends on it from December 1st to 7th
+    await pAdmin.caller.seats.link({ accountId: P.id, dsp: 'ttd', seatId: 'P-SEAT' });
+    await sql`update seat_mappings m set effective_from = '2026-11-01T00:00:00Z' from seats s
+      where s.id = m.seat_id and s.external_id = 'P-SEAT'`.execute(t.db);
+    const records = [];
+    for (let h = 0; h < 7 * 24; h += 5)
+      records.push(
+        rec({
+          occurredAt: new Date(Date.parse('2026-12-01T00:30:00Z') + h * 3_600_000),
+          dsp: 'ttd',
+          seatId: 'P-SEAT',
+          dealId: null,
+          auctionType: 'open_auction',
+          campaignId: null,
+          currency: 'EUR',
+        }),
+      );
+    await ingest(pAdmin.caller, P.id, records);
+    await rollAll(t.db);
+    // then it connects to agency A2, as of December 5th
+    const req = await pAdmin.caller.connections.request({ clientId: P.id, agencyId: A2.id });
+    await aAdmin.caller.connections.accept({ connectionId: req.id });
+    await sql`update connections set requested_at = '2026-12-04T00:00:00Z', responded_at = '2026-12-05T00:00:00Z'
+      where id = ${req.id}::uuid`.execute(t.db);
+    const range = { from: '2026-12-01', to: '2026-12-07' };
+    const billed = async (c: Caller) =>
+      (await c.credits.usage({ clientId: P.id, ...range })).items.reduce((n, d) => n + BigInt(d.spentMicros), 0n);
+    const own = await pAdmin.caller.reports.run({ accountId: P.id, ...range, groupBy: [] });
+    const agency = await aAdmin.caller.reports.run({ accountId: P.id, ...range, groupBy: [] });
+    expect(own.charged?.chargedMicros).toBe((await billed(pAdmin.caller)).toString());
+    expect(agency.charged?.chargedMicros).toBe((await billed(aAdmin.caller)).toString());
+    // the agency learns nothing from before the connection: its charge is its report's spend (the client's own seat:
+    // every row), December 5th on, below the client's own figure for the week
+    expect(agency.charged?.chargedMicros).toBe(agency.totals[0]!.spendMicros);
+    expect(BigInt(agency.charged!.chargedMicros)).toBeLessThan(BigInt(own.charged!.chargedMicros));
+    expect(own.charged?.chargedMicros).toBe(own.totals[0]!.spendMicros);
+    const fromFifth = await aAdmin.caller.reports.run({
+      accountId: P.id,
+      from: '2026-12-05',
+      to: '2026-12-07',
+      groupBy: [],
+    });
+    expect(agency.totals[0]!.spendMicros).toBe(fromFifth.totals[0]!.spendMicros);
   });
 });
 
