@@ -10,6 +10,7 @@ let api: Awaited<ReturnType<typeof startApi>>;
 let browser: Browser;
 const OPERATOR = { email: 'root@trellis.test', password: 'operator password 1' };
 const ADMIN = { email: 'admin@northwind.test', password: 'holding admin password' };
+const CLIENT = { email: 'viewer@acme.test', password: 'acme viewer password' };
 const ids: Record<string, string> = {};
 
 /** The 10th of the month `back` months before this one, at noon UTC (the holding's zone), and its month. */
@@ -39,6 +40,13 @@ beforeAll(async () => {
       token,
     )
   ).id;
+  const cinv = await rpc<{ token: string }>(
+    api.base,
+    'members.invite',
+    { accountId: ids.acme, email: CLIENT.email, role: 'analyst' },
+    token,
+  );
+  await rpc(api.base, 'members.acceptInvitation', { token: cinv.token, name: 'Vic', password: CLIENT.password });
   const seat = await rpc<{ id: string }>(
     api.base,
     'seats.link',
@@ -173,8 +181,26 @@ describe('browser: report periods', () => {
     await page.getByText('Credits', { exact: true }).first().waitFor();
 
     // the agency's report has no such sentence: it sees every row
-    await page.goto(`${api.base}/accounts/${ids.agency}/reports?preset=lastMonth`);
+    await page.goto(`${api.base}/accounts/${ids.agency}/reports?preset=lastMonth&compare=previous_period`);
     await page.getByTestId('total-EUR').getByText('€16.00').waitFor();
     expect(await page.getByTestId('client-rule-note').count()).toBe(0);
+
+    // saved with the preset and the comparison, shared with Acme: its member sees the comparison of its own rows,
+    // and nothing of its credits
+    await page.getByLabel('Report name').fill('Monthly compared');
+    await page.getByRole('button', { name: 'Save report' }).click();
+    const saved = page.getByTestId('saved-Monthly compared');
+    await saved.getByText(/Last month · compared with the previous period/).waitFor();
+    await saved.getByLabel('Client to share Monthly compared with').selectOption({ label: 'Acme Foods' });
+    await saved.getByRole('button', { name: 'Share' }).click();
+    await saved.getByText('shared with Acme Foods').waitFor();
+    const client = await signIn(browser, api.base, CLIENT);
+    await client.goto(`${api.base}/accounts/${ids.acme}/shared-reports`);
+    await client.getByText(/compared with the previous period/).waitFor();
+    await client.getByTestId('total-EUR').getByText('€16.00').waitFor();
+    await client.getByTestId('total-previous-spend-EUR').getByText('€4.00').waitFor();
+    await client.getByTestId('total-change-EUR').getByText('+€12.00 (+300%)').waitFor();
+    expect(await client.getByTestId('client-rule-note').count()).toBe(0);
+    expect(await client.getByText(/charged to its credits/).count()).toBe(0);
   });
 });

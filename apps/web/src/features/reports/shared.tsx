@@ -79,7 +79,14 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
     <Card>
       <CardHeader
         title={report.data?.name ?? 'Report'}
-        description={report.data ? `${report.data.from} – ${report.data.to}` : undefined}
+        description={
+          report.data
+            ? `${report.data.from} – ${report.data.to}` +
+              (report.data.previous
+                ? `, compared with the previous period ${report.data.previous.from} – ${report.data.previous.to}`
+                : '')
+            : undefined
+        }
         actions={
           <Button asChild variant="secondary">
             <a href={`${exportHref({ reportId })}&clientId=${clientId}`} download data-testid="export-csv">
