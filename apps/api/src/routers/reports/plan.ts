@@ -40,11 +40,11 @@ type Ctx = { db: Db; actor: Actor; now: () => Date };
 /** Today's day in a time zone (YYYY-MM-DD). */
 export const todayIn = (timeZone: string, now: Date): string => dayIn(timeZone, now);
 
-function checked(q: { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters }) {
+type Query = { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters };
+
+function checked(q: Query) {
   return validateReportQuery({ from: q.from, to: q.to, groupBy: q.groupBy, filters: q.filters });
 }
-
-type Query = { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters };
 
 /** The same report over the previous period, when a comparison is asked for (checked like any report's days). */
 function previousOf(plan: reports.ReportPlan, compare: Comparison | undefined): reports.ReportPlan | null {
