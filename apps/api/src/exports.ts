@@ -2,12 +2,13 @@ import { TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
 import { sql, type RawBuilder } from 'kysely';
 import { ZodError } from 'zod';
-import { isDomainError, type ReportDimension } from '@trellis/domain';
+import { DomainError, isDomainError, microsToDecimal, type ReportDimension } from '@trellis/domain';
 import { copyOut, DatabaseBusyError, isDatabaseUnavailable, reports, type Db } from '@trellis/db';
 import { createContextInner, sessionTokenOf } from './context';
-import { csvRecords, textCellSql } from './lib/csv';
+import { csvRecords, numberCells, textCell, textCellSql } from './lib/csv';
 import { isIngestKeyToken } from './lib/ingest-key';
 import { actorOf, planRun, planSaved, type PlannedReport } from './routers/reports/plan';
+import { compareReports } from './routers/reports/run';
 import { runInput, runSavedInput } from './routers/reports/shape';
 import { DATABASE_UNAVAILABLE } from './trpc';
 
@@ -132,6 +133,7 @@ export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void; s
                 from: one(req.query.from),
                 to: one(req.query.to),
                 clientId: one(req.query.clientId),
+                compare: one(req.query.compare),
               }),
             )
           : await planRun(actx, runInput.parse(JSON.parse(input ?? 'null')));
@@ -148,6 +150,8 @@ export function reportCsvHandler(deps: { db: Db; log?: (line: string) => void; s
     await streamCsv(deps.db, planned, res, gone.signal, deps.stallMs ?? EXPORT_STALL_MS).catch((e) => {
       // the client went away or stalled: the export ended as it should, nothing to report
       if (gone.signal.aborted) return;
+      const r = res.headersSent ? null : refusal(e);
+      if (r) return void res.status(r.status).json({ error: r.message });
       if (!res.headersSent && e instanceof DatabaseBusyError)
         return unavailable('Too many exports are running right now; try again in a moment.');
       if (!res.headersSent && isDatabaseUnavailable(e)) return unavailable(DATABASE_UNAVAILABLE);
@@ -167,11 +171,24 @@ async function streamCsv(
   gone: AbortSignal,
   stallMs: number,
 ) {
-  const { plan } = planned;
+  const { plan, previous } = planned;
+  const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
+  const headers = () => {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+  };
+  if (previous) {
+    const body = await compareCsv(db, { ...planned, previous });
+    if (gone.aborted) return;
+    headers();
+    res.end(body);
+    return;
+  }
   const range = await reports.reportRange(db, plan);
   if (gone.aborted) return;
   const statement = csvStatement(reports.reportStatement(plan, range, { oneSort: true }), plan.groupBy).compile(db);
-  const base = (planned.reportName ?? 'report').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'report';
   const records = csvRecords();
   // resolves when the response drains, or at once when the client is gone (no 'drain' ever comes then)
   const drained = () =>
@@ -193,10 +210,7 @@ async function streamCsv(
     'format csv, header true',
     async (rows) => {
       // headers are only sent with the first bytes: a statement failing before them still answers 500
-      res.status(200);
-      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="${base}-${plan.from}-${plan.to}.csv"`);
-      res.setHeader('Cache-Control', 'no-store');
+      headers();
       // no progress for stallMs on either side ends the response, which ends the COPY (its connection discarded)
       const stall = setTimeout(() => res.destroy(), stallMs);
       const progress = () => void stall.refresh();
@@ -235,4 +249,54 @@ async function streamCsv(
     { work_mem: '64MB', jit: 'off' },
   );
   if (!gone.aborted) res.end();
+}
+
+/** At most this many rows in each period of a compared export: both are held in memory to be lined up. */
+export const MAX_COMPARED_ROWS = 100_000;
+
+/** The columns a compared export adds after ctr and ecpm (money in currency units, as spend). */
+const COMPARED_HEADER = 'previousImpressions,previousClicks,previousSpend,spendChange,spendChangePercent';
+
+/**
+ * The CSV of a report beside its previous period: the same rows and cells `reports.run` with `compare` answers (one
+ * computation, `compareReports`), the columns of a plain export and then the previous period's figures and the change.
+ * Not streamed from COPY like a plain export: both periods are read (each at most `MAX_COMPARED_ROWS` rows; more is
+ * refused, naming the limit) and lined up first.
+ */
+async function compareCsv(db: Db, planned: PlannedReport & { previous: reports.ReportPlan }): Promise<string> {
+  const [r, p] = await Promise.all([
+    reports.runReport(db, planned.plan, MAX_COMPARED_ROWS),
+    reports.runReport(db, planned.previous, MAX_COMPARED_ROWS),
+  ]);
+  if (r.truncated || p.truncated)
+    throw new DomainError(
+      'INVALID_INPUT',
+      `A compared export holds at most ${MAX_COMPARED_ROWS} rows per period: narrow it, or export without comparing.`,
+      { compare: `at most ${MAX_COMPARED_ROWS} rows per period` },
+    );
+  const { rows } = compareReports(planned, r, p, Number.MAX_SAFE_INTEGER);
+  const cols = planned.plan.groupBy.flatMap((d) => reports.DIMENSION_COLUMNS[d]);
+  const lines = [
+    `${[...cols, 'currency', 'correction', 'impressions', 'clicks', 'spend', 'ctr', 'ecpm'].join(',')},${COMPARED_HEADER}`,
+  ];
+  for (const row of rows) {
+    const cells = cols.map((c) => {
+      const v = row[c] ?? null;
+      return GENERATED.has(c) ? (v ?? '') : textCell(v === '' ? null : v);
+    });
+    lines.push(
+      [
+        ...cells,
+        row.currency,
+        microsToDecimal(row.correctionMicros),
+        numberCells(row.impressions.toString(), row.clicks.toString(), row.spendMicros.toString()),
+        row.previousImpressions.toString(),
+        row.previousClicks.toString(),
+        microsToDecimal(row.previousSpendMicros),
+        microsToDecimal(row.spendChangeMicros),
+        row.spendChangePercent ?? '',
+      ].join(','),
+    );
+  }
+  return lines.map((l) => `${l}\r\n`).join('');
 }

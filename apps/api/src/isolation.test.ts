@@ -666,6 +666,8 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['spend.ingest', 'm', (id) => ({ accountId: id, records: [] }), o.holding.id],
       ['spend.setCorrectionWindow', 'm', (id) => ({ accountId: id, days: 30 }), o.holding.id],
       ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['day'] }), oa.id],
+      ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['day'], compare: 'previous_period' }), oa.id],
+      ['reports.run', 'q', (id) => ({ accountId: id, ...days, groupBy: ['deal'], compare: 'previous_period' }), oc.id],
       [
         'reports.save',
         'm',
@@ -675,6 +677,7 @@ describe('existence oracles over HTTP (item 8)', () => {
       ['reports.saved', 'q', (id) => ({ accountId: id }), oa.id],
       ['reports.shared', 'q', (id) => ({ accountId: id }), oc.id],
       ['reports.runSaved', 'q', (id) => ({ reportId: id }), report.id],
+      ['reports.runSaved', 'q', (id) => ({ reportId: id, compare: 'previous_period' }), report.id],
       ['reports.rename', 'm', (id) => ({ reportId: id, name: 'X' }), report.id],
       ['reports.delete', 'm', (id) => ({ reportId: id }), report.id],
       ['reports.share', 'm', (id) => ({ reportId: id, clientId: oc.id }), report.id],

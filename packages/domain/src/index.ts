@@ -12,3 +12,4 @@ export * from './campaigns';
 export * from './credits';
 export * from './reports';
 export * from './spend';
+export * from './report-periods';

@@ -143,6 +143,7 @@ describe('report queries', () => {
     ['last7', '2026-03-23', '2026-03-29'],
     ['last30', '2026-02-28', '2026-03-29'],
     ['thisMonth', '2026-03-01', '2026-03-29'],
+    ['lastMonth', '2026-02-01', '2026-02-28'],
   ] as const)('the preset %s on 2026-03-29 covers %s .. %s', (preset, from, to) => {
     expect(presetRange(preset, '2026-03-29')).toEqual({ from, to });
   });

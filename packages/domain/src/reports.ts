@@ -128,7 +128,7 @@ export const FILTER_DIMENSIONS = [
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 export type ReportFilters = Partial<Record<FilterDimension, readonly string[]>>;
 
-export const RANGE_PRESETS = ['today', 'yesterday', 'last7', 'last30', 'thisMonth'] as const;
+export const RANGE_PRESETS = ['today', 'yesterday', 'last7', 'last30', 'thisMonth', 'lastMonth'] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
 
 /** At most this many days in one report; hourly rows over at most this many. */
@@ -210,6 +210,11 @@ export function presetRange(preset: RangePreset, today: string): { from: string;
       return { from: dayOfNumber(t - 29), to: today };
     case 'thisMonth':
       return { from: `${today.slice(0, 8)}01`, to: today };
+    case 'lastMonth': {
+      // the calendar month before today's: the day before this month's first, and that day's month's first
+      const last = dayOfNumber(dayNumber(`${today.slice(0, 8)}01`)! - 1);
+      return { from: `${last.slice(0, 8)}01`, to: last };
+    }
     default:
       return unreachable(preset);
   }

@@ -157,3 +157,24 @@ export function currencies(): string[] {
   const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('currency') : common;
   return [...common, ...all.filter((c) => !common.includes(c))];
 }
+
+const percentFormats = new Map<string, Intl.NumberFormat>();
+const changePercent = (locale?: string) => {
+  let f = percentFormats.get(locale ?? '');
+  if (!f)
+    percentFormats.set(
+      locale ?? '',
+      (f = new Intl.NumberFormat(locale, { style: 'percent', signDisplay: 'exceptZero' })),
+    );
+  return f;
+};
+/**
+ * A change of an amount against an earlier one, rounded to the cent with its sign, and its whole percentage ("+€2.00
+ * (+50%)", "−€4.00 (−100%)"); a percentage of null (nothing before) reads "new" when there is spend now.
+ */
+export function formatChange(micros: string | bigint, percent: number | null, currency: string, locale?: string) {
+  const m = BigInt(micros);
+  const amount = `${m > 0n ? '+' : ''}${formatCents(m, currency, locale)}`;
+  const pct = percent === null ? (m > 0n ? 'new' : null) : changePercent(locale).format(percent / 100);
+  return pct === null ? amount : `${amount} (${pct})`;
+}

@@ -1,12 +1,16 @@
 import {
   authorize,
+  checkComparison,
+  dayIn,
   DomainError,
   filtersCanReturnClient,
   presetRange,
   refusalError,
   ROW_VISIBILITY,
   validateReportQuery,
+  type AccountFacts,
   type Actor,
+  type Comparison,
   type ReportDimension,
   type ReportFilters,
 } from '@trellis/domain';
@@ -22,39 +26,59 @@ export interface PlannedReport {
   plan: reports.ReportPlan;
   /** The root whose watermark says how complete the data is. */
   rootId: string;
+  /** With a comparison: the same report over the previous period (`previousPeriod`). */
+  previous: reports.ReportPlan | null;
+  /**
+   * A client's own report under SPEC 7's L3 rule, run by someone who may see its credits: the client, whose charged
+   * spend in the report's days is shown beside it (what the rule leaves out is still on its bill).
+   */
+  chargedFor: AccountWithPath | null;
 }
 
 type Ctx = { db: Db; actor: Actor; now: () => Date };
 
 /** Today's day in a time zone (YYYY-MM-DD). */
-export const todayIn = (timeZone: string, now: Date): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+export const todayIn = (timeZone: string, now: Date): string => dayIn(timeZone, now);
 
-function checked(q: { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters }) {
+type Query = { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters };
+
+function checked(q: Query) {
   return validateReportQuery({ from: q.from, to: q.to, groupBy: q.groupBy, filters: q.filters });
 }
 
+/** The same report over the previous period, when a comparison is asked for (checked like any report's days). */
+function previousOf(plan: reports.ReportPlan, compare: Comparison | undefined): reports.ReportPlan | null {
+  if (compare === undefined) return null;
+  const p = checkComparison(plan, plan.groupBy, (prev) => void checked({ ...plan, ...prev }));
+  return { ...plan, from: p.from, to: p.to };
+}
+
+/** A client's own report (the L3 rule) for someone who may see its credits: the client; else null. */
+function chargedOf(actor: Actor, a: AccountWithPath, facts: AccountFacts): AccountWithPath | null {
+  if (a.kind !== 'client' || ROW_VISIBILITY[a.level].rows !== 'own_deals_or_own_seats') return null;
+  return authorize(actor, facts, 'credits.view').ok ? a : null;
+}
+
 /** The plan of a report run on account A by the actor: A's visibility (SPEC 7), A's zone. */
-function planOn(
-  actor: Actor,
-  a: AccountWithPath,
-  q: { from: string; to: string; groupBy: readonly ReportDimension[]; filters: ReportFilters },
-): PlannedReport {
+function planOn(actor: Actor, a: AccountWithPath, q: Query, compare: Comparison | undefined): PlannedReport {
   const query = checked(q);
+  const plan: reports.ReportPlan = {
+    viewerId: a.id,
+    rule: ROW_VISIBILITY[a.level],
+    onlyAccountId: null,
+    // A premium client's own members see all its history; whoever reaches it from above, only its current connection's.
+    cutSelf: a.kind === 'client' && !actor.memberships.has(a.id),
+    timeZone: a.timeZone,
+    from: query.from,
+    to: query.to,
+    groupBy: query.groupBy,
+    filters: query.filters,
+  };
   return {
     rootId: a.rootId,
-    plan: {
-      viewerId: a.id,
-      rule: ROW_VISIBILITY[a.level],
-      onlyAccountId: null,
-      // A premium client's own members see all its history; whoever reaches it from above, only its current connection's.
-      cutSelf: a.kind === 'client' && !actor.memberships.has(a.id),
-      timeZone: a.timeZone,
-      from: query.from,
-      to: query.to,
-      groupBy: query.groupBy,
-      filters: query.filters,
-    },
+    plan,
+    previous: previousOf(plan, compare),
+    chargedFor: chargedOf(actor, a, accounts.toFacts(a)),
   };
 }
 
@@ -63,12 +87,12 @@ export async function planRun(ctx: Ctx, input: RunInput): Promise<PlannedReport>
   const { account, facts } = await loadVisibleAccount(ctx, input.accountId);
   const d = authorize(ctx.actor, facts, 'reports.run');
   if (!d.ok) throw refusalError(d);
-  return planOn(ctx.actor, account, {
-    from: input.from,
-    to: input.to,
-    groupBy: input.groupBy,
-    filters: filtersOf(input.filters),
-  });
+  return planOn(
+    ctx.actor,
+    account,
+    { from: input.from, to: input.to, groupBy: input.groupBy, filters: filtersOf(input.filters) },
+    input.compare,
+  );
 }
 
 const NOT_FOUND = 'Report not found.';
@@ -105,7 +129,12 @@ export async function planSaved(
   if (input.clientId === undefined && authorize(ctx.actor, ownerFacts, 'reports.run').ok) {
     const range = rangeOf(query, owner.timeZone, ctx.now(), input);
     return {
-      ...planOn(ctx.actor, owner, { ...range, groupBy: query.groupBy, filters: filtersOf(query.filters) }),
+      ...planOn(
+        ctx.actor,
+        owner,
+        { ...range, groupBy: query.groupBy, filters: filtersOf(query.filters) },
+        input.compare ?? query.compare,
+      ),
       reportName: report.name,
       via: 'owner',
     };
@@ -126,22 +155,26 @@ export async function planSaved(
   const client = candidates[0]!;
   const range = rangeOf(query, client.timeZone, ctx.now(), input);
   const q = checked({ ...range, groupBy: query.groupBy, filters: filtersOf(query.filters) });
+  const plan: reports.ReportPlan = {
+    viewerId: owner.id,
+    rule: ROW_VISIBILITY[owner.level],
+    onlyAccountId: client.id,
+    // the sharer reaches the client from above: SPEC 2.2's cut applies to the client's rows
+    cutSelf: true,
+    timeZone: client.timeZone,
+    from: q.from,
+    to: q.to,
+    groupBy: q.groupBy,
+    filters: q.filters,
+  };
   return {
     rootId: client.rootId,
     reportName: report.name,
     via: 'share',
-    plan: {
-      viewerId: owner.id,
-      rule: ROW_VISIBILITY[owner.level],
-      onlyAccountId: client.id,
-      // the sharer reaches the client from above: SPEC 2.2's cut applies to the client's rows
-      cutSelf: true,
-      timeZone: client.timeZone,
-      from: q.from,
-      to: q.to,
-      groupBy: q.groupBy,
-      filters: q.filters,
-    },
+    plan,
+    previous: previousOf(plan, input.compare ?? query.compare),
+    // a shared report is the agency's view of the client's rows, not the L3 rule: nothing of the credits beside it
+    chargedFor: null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
+import { checkComparison, type REPORT_DIMENSIONS, validateReportQuery } from '@trellis/domain';
 import { reports } from '@trellis/db';
 import { recordAudit } from '../../lib/audit';
 import { accountProcedure, pinAccount } from '../../trpc';
@@ -15,6 +15,9 @@ export const saveReportRoute = accountProcedure({ name: reportName, query: saved
     // a fixed range is checked as it is; a preset against any day (its length is what matters)
     const range = 'preset' in q.range ? { from: '2026-01-01', to: '2026-01-31' } : q.range;
     validateReportQuery({ ...range, groupBy: q.groupBy, filters: filtersOf(q.filters) });
+    // a comparison is checked the same way: its previous period must be days a report may cover
+    if (q.compare)
+      checkComparison(range, q.groupBy, (p) => void validateReportQuery({ ...p, groupBy: q.groupBy, filters: {} }));
     const query = { ...q, groupBy: [...q.groupBy] as (typeof REPORT_DIMENSIONS)[number][] };
     return ctx.db.transaction().execute(async (trx) => {
       // the checks above read the tree before this transaction: the account stays where it is, or is found moved

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   AUCTION_TYPES,
+  COMPARISONS,
   MAX_FILTER_VALUES,
   metrics,
   RANGE_PRESETS,
   REPORT_DIMENSIONS,
+  type Compared,
   type ReportFilters,
 } from '@trellis/domain';
 import type { reports } from '@trellis/db';
@@ -26,12 +28,15 @@ export const filtersIn = z
   })
   .strict();
 export const groupByIn = z.array(z.enum(REPORT_DIMENSIONS)).max(REPORT_DIMENSIONS.length);
+/** A comparison: 'previous_period' (the same length just before; for calendar months the months before). */
+export const compareIn = z.enum(COMPARISONS);
 export const runInput = z.object({
   accountId: id,
   from: day,
   to: day,
   groupBy: groupByIn,
   filters: filtersIn.optional(),
+  compare: compareIn.optional(),
 });
 export type RunInput = z.infer<typeof runInput>;
 
@@ -41,6 +46,7 @@ export const savedQueryIn = z
     groupBy: groupByIn,
     filters: filtersIn.optional(),
     range: z.union([z.object({ preset: z.enum(RANGE_PRESETS) }).strict(), z.object({ from: day, to: day }).strict()]),
+    compare: compareIn.optional(),
   })
   .strict();
 export type SavedQuery = z.infer<typeof savedQueryIn>;
@@ -53,6 +59,8 @@ export const runSavedInput = z.object({
   from: day.optional(),
   to: day.optional(),
   clientId: id.optional(),
+  /** Compare with the previous period even if the saved report does not. */
+  compare: compareIn.optional(),
 });
 export type RunSavedInput = z.infer<typeof runSavedInput>;
 
@@ -65,6 +73,13 @@ const metricsOut = {
   correctionMicros: z.string(),
   ctr: z.number().nullable(),
   ecpmMicros: z.string().nullable(),
+  /** With `compare`: the previous period's figures of the same group, and the change of spend. */
+  previousImpressions: z.number().optional(),
+  previousClicks: z.number().optional(),
+  previousSpendMicros: z.string().optional(),
+  spendChangeMicros: z.string().optional(),
+  /** A whole percentage; null when the previous period had no spend ("new"). */
+  spendChangePercent: z.number().int().nullable().optional(),
 };
 export const rowOut = z.object({
   hour: z.string().optional(),
@@ -94,11 +109,18 @@ export const reportOut = z.object({
   from: z.string(),
   to: z.string(),
   groupBy: z.array(z.enum(REPORT_DIMENSIONS)),
+  /** The days the report is compared with (null without `compare`). */
+  previous: z.object({ from: z.string(), to: z.string() }).nullable(),
+  /**
+   * A client's own report (SPEC 7's L3 rule) for a viewer who may see its credits: what its credits were charged in
+   * the report's days, as its Billing page's usage sums them (null otherwise).
+   */
+  charged: z.object({ accountId: z.string(), currency: z.string(), chargedMicros: z.string() }).nullable(),
 });
 export type ReportOut = z.infer<typeof reportOut>;
 
 /** A report row as the API answers it (one fixed shape: see `reports.rowReader`). */
-export function toRowOut(r: reports.ReportRowOut): z.infer<typeof rowOut> {
+export function toRowOut(r: reports.ReportRowOut & Partial<Compared>): z.infer<typeof rowOut> {
   const m = metrics(r.impressions, r.clicks, r.spendMicros);
   return {
     hour: r.hour,
@@ -122,16 +144,31 @@ export function toRowOut(r: reports.ReportRowOut): z.infer<typeof rowOut> {
     correctionMicros: r.correctionMicros.toString(),
     ctr: m.ctr,
     ecpmMicros: m.ecpmMicros?.toString() ?? null,
+    ...comparedOut(r),
   };
 }
 
-export function toTotalOut(t: {
-  currency: string;
-  impressions: bigint;
-  clicks: bigint;
-  spendMicros: bigint;
-  correctionMicros: bigint;
-}): z.infer<typeof totalOut> {
+/** The comparison's fields on the wire, when the row has them (money as strings of micros). */
+function comparedOut(r: Partial<Compared>) {
+  if (r.previousSpendMicros === undefined) return {};
+  return {
+    previousImpressions: Number(r.previousImpressions),
+    previousClicks: Number(r.previousClicks),
+    previousSpendMicros: r.previousSpendMicros.toString(),
+    spendChangeMicros: r.spendChangeMicros!.toString(),
+    spendChangePercent: r.spendChangePercent ?? null,
+  };
+}
+
+export function toTotalOut(
+  t: {
+    currency: string;
+    impressions: bigint;
+    clicks: bigint;
+    spendMicros: bigint;
+    correctionMicros: bigint;
+  } & Partial<Compared>,
+): z.infer<typeof totalOut> {
   const m = metrics(t.impressions, t.clicks, t.spendMicros);
   return {
     currency: t.currency,
@@ -141,6 +178,7 @@ export function toTotalOut(t: {
     correctionMicros: t.correctionMicros.toString(),
     ctr: m.ctr,
     ecpmMicros: m.ecpmMicros?.toString() ?? null,
+    ...comparedOut(t),
   };
 }
 

@@ -168,6 +168,7 @@ interface SavedQuery {
   groupBy: string[];
   filters?: Record<string, string[] | undefined>;
   range: { preset: string } | { from: string; to: string };
+  compare?: string;
 }
 /** A saved report's query: "by day and account; accounts Acme Foods; last7" in words. */
 function describeQuery(q: SavedQuery, ctx: Ctx): string {
@@ -175,6 +176,7 @@ function describeQuery(q: SavedQuery, ctx: Ctx): string {
   for (const [k, vs] of Object.entries(q.filters ?? {}))
     if (vs?.length) parts.push(`${k} ${vs.map((x) => show(`${k}Id`, x, ctx)).join(', ')}`);
   parts.push('preset' in q.range ? q.range.preset : `${q.range.from} – ${q.range.to}`);
+  if (q.compare) parts.push('compared with the previous period');
   return parts.join('; ');
 }
 

@@ -1,5 +1,5 @@
 import { isoDayIn } from '../../lib/time';
-import type { Preset } from './search';
+import type { MovingPreset, Preset } from './search';
 
 export const PRESET_LABEL: Record<Preset, string> = {
   today: 'Today',
@@ -7,8 +7,31 @@ export const PRESET_LABEL: Record<Preset, string> = {
   last7: 'Last 7 days (today included)',
   last30: 'Last 30 days (today included)',
   thisMonth: 'This month',
+  lastMonth: 'Last month',
+  month: 'Previous month (pick one)',
   custom: 'Custom range',
 };
+
+/** The days of a calendar month (YYYY-MM), both inclusive. */
+export function monthDays(month: string): { from: string; to: string } {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  return { from: `${month}-01`, to: last };
+}
+
+/** The calendar month a range covers exactly (YYYY-MM), or null: "September 2026" reads better than its days. */
+export function wholeMonth(from: string, to: string): string | null {
+  const month = from.slice(0, 7);
+  return from.endsWith('-01') && monthDays(month).to === to ? month : null;
+}
+
+const monthLabel = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+/** A saved or shared report's range in words: its preset, its month, or its days. */
+export function rangeWords(range: { preset: MovingPreset } | { from: string; to: string }): string {
+  if ('preset' in range) return PRESET_LABEL[range.preset];
+  const month = wholeMonth(range.from, range.to);
+  return month ? monthLabel.format(new Date(`${month}-01T00:00:00Z`)) : `${range.from} – ${range.to}`;
+}
 
 const DAY = 86_400_000;
 /** A calendar day (YYYY-MM-DD) moved by whole days. */
@@ -16,11 +39,7 @@ export const shiftDay = (day: string, days: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
 /** The days a preset covers in the account's zone (both inclusive), as the server's presets do. */
-export function presetDays(
-  preset: Exclude<Preset, 'custom'>,
-  timeZone: string,
-  now = new Date(),
-): { from: string; to: string } {
+export function presetDays(preset: MovingPreset, timeZone: string, now = new Date()): { from: string; to: string } {
   const today = isoDayIn(now.toISOString(), timeZone);
   switch (preset) {
     case 'today':
@@ -33,8 +52,13 @@ export function presetDays(
       return { from: shiftDay(today, -29), to: today };
     case 'thisMonth':
       return { from: `${today.slice(0, 8)}01`, to: today };
+    case 'lastMonth':
+      return monthDays(lastMonthOf(today));
   }
 }
+
+/** The calendar month (YYYY-MM) before a day's. */
+export const lastMonthOf = (day: string) => shiftDay(`${day.slice(0, 8)}01`, -1).slice(0, 7);
 
 /**
  * The time resolution of the chart: the grouping's own time dimension if it has one, else hours over a day or two,

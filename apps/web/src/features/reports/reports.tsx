@@ -14,20 +14,39 @@ import { DSP_LABEL, DSPS } from '../../lib/labels';
 import { errorMessage, fieldErrors, useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
 import { flatten } from '../shell/switcher';
-import { chartResolution, presetDays, PRESET_LABEL } from './range';
+import { formatDayRange, isoDayIn } from '../../lib/time';
+import { chartResolution, lastMonthOf, monthDays, presetDays, PRESET_LABEL, rangeWords, wholeMonth } from './range';
 import { AUCTION_TYPES, DIMENSIONS, PRESETS, type Dimension, type ReportsSearch } from './search';
-import { AUCTION_LABEL, CompleteUntil, DIMENSION_LABEL, ReportChart, ReportTable, Totals } from './view';
+import {
+  AUCTION_LABEL,
+  ClientRuleNote,
+  CompleteUntil,
+  DIMENSION_LABEL,
+  ReportChart,
+  ReportTable,
+  Totals,
+} from './view';
 
 type RunInput = RouterInputs['reports']['run'];
 type Saved = RouterOutputs['reports']['saved']['items'][number];
 
+/** The preset the URL names (fixed days without one; else the last 7 days). */
+const presetOf = (search: ReportsSearch) => search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+
+/** The month a "pick a month" report shows: the one in the URL, else last month in the account's zone. */
+const pickedMonth = (search: ReportsSearch, timeZone: string) =>
+  search.month ?? lastMonthOf(isoDayIn(new Date().toISOString(), timeZone));
+
 /** The report the URL describes: days (a preset moves with today, in the account's zone), groupings, filters. */
 function inputOf(search: ReportsSearch, accountId: string, timeZone: string): RunInput {
-  const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+  const preset = presetOf(search);
   const days =
     preset === 'custom' && search.from && search.to
       ? { from: search.from, to: search.to }
-      : presetDays(preset === 'custom' ? 'last7' : preset, timeZone);
+      : preset === 'month'
+        ? monthDays(pickedMonth(search, timeZone))
+        : presetDays(preset === 'custom' ? 'last7' : preset, timeZone);
+  const groupBy = search.groupBy ?? ['day'];
   const filters: NonNullable<RunInput['filters']> = {};
   if (search.auctionType) filters.auctionType = [search.auctionType];
   if (search.dsp) filters.dsp = [search.dsp];
@@ -35,8 +54,10 @@ function inputOf(search: ReportsSearch, accountId: string, timeZone: string): Ru
   return {
     accountId,
     ...days,
-    groupBy: search.groupBy ?? ['day'],
+    groupBy,
     ...(Object.keys(filters).length ? { filters } : {}),
+    // hours are never compared (a DST change shifts them): the toggle says so and stays off
+    ...(search.compare && !groupBy.includes('hour') ? { compare: search.compare } : {}),
   };
 }
 
@@ -44,6 +65,12 @@ function inputOf(search: ReportsSearch, accountId: string, timeZone: string): Ru
 export const L3_EMPTY =
   "No spend in this range on this client's own deals or on seats it linked itself. Spend on its agency's seats " +
   'and deals is reported by the agency; its cost still shows under Billing.';
+/** The same, for a report compared with its previous period (whose days it names). */
+const l3Empty = (previous: { from: string; to: string } | null | undefined) =>
+  previous
+    ? `No spend in this range or in the previous period (${formatDayRange(previous.from, previous.to)}) ` +
+      L3_EMPTY.slice('No spend in this range '.length)
+    : L3_EMPTY;
 
 export const exportHref = (q: { input: RunInput } | { reportId: string }) =>
   `/exports/report.csv?${new URLSearchParams('input' in q ? { input: JSON.stringify(q.input) } : { reportId: q.reportId })}`;
@@ -61,8 +88,10 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
     placeholderData: keepPreviousData,
     enabled: rangeError === null,
   });
+  // the chart is the report's own days, never compared (its hours could not be)
+  const { compare: _compare, ...plain } = input;
   const series = useQuery({
-    ...trpc.reports.run.queryOptions({ ...input, groupBy: [dim] }),
+    ...trpc.reports.run.queryOptions({ ...plain, groupBy: [dim] }),
     placeholderData: keepPreviousData,
     enabled: rangeError === null,
   });
@@ -100,6 +129,16 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
           {rangeError === null && !report.error && (
             <>
               {report.data && <CompleteUntil data={report.data} />}
+              {report.data?.previous && (
+                <p className="text-sm text-slate-600" data-testid="compared-with">
+                  Compared with the previous period:{' '}
+                  {formatDayRange(report.data.previous.from, report.data.previous.to)}
+                  {wholeMonth(report.data.from, report.data.to)
+                    ? ' (the calendar month before)'
+                    : ' (as many days, just before)'}
+                </p>
+              )}
+              {report.data && a.level === 3 && <ClientRuleNote data={report.data} clientName={a.name} />}
               <ReportChart
                 series={series.data}
                 dim={dim}
@@ -111,7 +150,7 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
                 data={report.data}
                 timeZone={a.timeZone}
                 loading={report.isPending}
-                empty={a.level === 3 ? L3_EMPTY : undefined}
+                empty={a.level === 3 ? l3Empty(report.data?.previous) : undefined}
               />
               {report.data && <Totals data={report.data} />}
             </>
@@ -141,7 +180,8 @@ function Controls({
     [tree.data, a.id],
   );
   const groupBy = search.groupBy ?? ['day'];
-  const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+  const preset = presetOf(search);
+  const lastMonth = lastMonthOf(isoDayIn(new Date().toISOString(), a.timeZone));
   const toggle = (d: Dimension) =>
     set({
       groupBy: groupBy.includes(d)
@@ -161,8 +201,15 @@ function Controls({
                 const v = e.target.value as (typeof PRESETS)[number];
                 set(
                   v === 'custom'
-                    ? { preset: v, from: input.from, to: input.to }
-                    : { preset: v, from: undefined, to: undefined },
+                    ? { preset: v, from: input.from, to: input.to, month: undefined }
+                    : v === 'month'
+                      ? {
+                          preset: v,
+                          month: wholeMonth(input.from, input.to) ?? lastMonth,
+                          from: undefined,
+                          to: undefined,
+                        }
+                      : { preset: v, from: undefined, to: undefined, month: undefined },
                 );
               }}
             >
@@ -174,6 +221,22 @@ function Controls({
             </NativeSelect>
           )}
         </Field>
+        {preset === 'month' && (
+          <Field label="Month">
+            {(p) => (
+              <Input
+                {...p}
+                type="month"
+                name="month"
+                value={input.from.slice(0, 7)}
+                max={lastMonth}
+                onChange={(e) =>
+                  /^\d{4}-\d{2}$/.test(e.target.value) && set({ preset: 'month', month: e.target.value })
+                }
+              />
+            )}
+          </Field>
+        )}
         <Field label="From">
           {(p) => (
             <Input
@@ -181,7 +244,9 @@ function Controls({
               type="date"
               name="from"
               value={input.from}
-              onChange={(e) => e.target.value && set({ preset: 'custom', from: e.target.value, to: input.to })}
+              onChange={(e) =>
+                e.target.value && set({ preset: 'custom', from: e.target.value, to: input.to, month: undefined })
+              }
             />
           )}
         </Field>
@@ -192,7 +257,9 @@ function Controls({
               type="date"
               name="to"
               value={input.to}
-              onChange={(e) => e.target.value && set({ preset: 'custom', from: input.from, to: e.target.value })}
+              onChange={(e) =>
+                e.target.value && set({ preset: 'custom', from: input.from, to: e.target.value, month: undefined })
+              }
             />
           )}
         </Field>
@@ -250,6 +317,24 @@ function Controls({
           )}
         </Field>
       )}
+      <div>
+        <label className="flex items-center gap-1.5 text-sm">
+          <input
+            type="checkbox"
+            name="compare"
+            checked={Boolean(search.compare) && !groupBy.includes('hour')}
+            disabled={groupBy.includes('hour')}
+            onChange={(e) => set({ compare: e.target.checked ? 'previous_period' : undefined })}
+            className="size-4"
+          />
+          Compare with previous period
+        </label>
+        <p className="mt-1 text-xs text-slate-500">
+          {groupBy.includes('hour')
+            ? 'Hours are not compared (a change of summer time shifts them): group by day or month to compare.'
+            : 'The same number of days just before; a calendar month against the month before.'}
+        </p>
+      </div>
       <fieldset>
         <legend className="text-sm font-medium text-slate-700">Group by</legend>
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
@@ -283,16 +368,21 @@ function SaveReport({ search }: { search: ReportsSearch }) {
   const trpc = useTRPC();
   const [name, setName] = useState('');
   const save = useMutation(trpc.reports.save.mutationOptions());
-  const preset = search.preset ?? (search.from && search.to ? 'custom' : 'last7');
+  const preset = presetOf(search);
+  const input = inputOf(search, a.id, a.timeZone);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const input = inputOf(search, a.id, a.timeZone);
-    const range = preset === 'custom' ? { from: input.from, to: input.to } : { preset };
+    const range = preset === 'custom' || preset === 'month' ? { from: input.from, to: input.to } : { preset };
     try {
       await save.mutateAsync({
         accountId: a.id,
         name,
-        query: { groupBy: input.groupBy, ...(input.filters ? { filters: input.filters } : {}), range },
+        query: {
+          groupBy: input.groupBy,
+          ...(input.filters ? { filters: input.filters } : {}),
+          range,
+          ...(input.compare ? { compare: input.compare } : {}),
+        },
       });
       toast.success(`Saved "${name.trim()}"`);
       setName('');
@@ -305,9 +395,10 @@ function SaveReport({ search }: { search: ReportsSearch }) {
       <CardHeader
         title="Save this report"
         description={
-          preset === 'custom'
-            ? 'Saved with its fixed days.'
-            : `Saved with "${PRESET_LABEL[preset]}": the days move with today.`
+          (preset === 'custom' || preset === 'month'
+            ? `Saved with its fixed days (${rangeWords({ from: input.from, to: input.to })}).`
+            : `Saved with "${PRESET_LABEL[preset]}": the days move with today.`) +
+          (input.compare ? ' Compared with the previous period.' : '')
         }
         level={2}
       />
@@ -399,7 +490,10 @@ function SavedItem({ report, names }: { report: Saved; names: Map<string, string
         groupBy: q.groupBy,
         ...('preset' in q.range
           ? { preset: q.range.preset }
-          : { preset: 'custom' as const, from: q.range.from, to: q.range.to }),
+          : wholeMonth(q.range.from, q.range.to)
+            ? { preset: 'month' as const, month: q.range.from.slice(0, 7) }
+            : { preset: 'custom' as const, from: q.range.from, to: q.range.to }),
+        compare: q.compare,
         auctionType: q.filters?.auctionType?.[0],
         dsp: q.filters?.dsp?.[0],
         account: q.filters?.account?.[0],
@@ -416,7 +510,8 @@ function SavedItem({ report, names }: { report: Saved; names: Map<string, string
             <p className="text-xs text-slate-600" data-testid="saved-subtitle">
               {[
                 `by ${q.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'}`,
-                'preset' in q.range ? PRESET_LABEL[q.range.preset] : `${q.range.from} – ${q.range.to}`,
+                rangeWords(q.range),
+                ...(q.compare ? ['compared with the previous period'] : []),
                 ...filterWords(q.filters, names),
               ].join(' · ')}
             </p>

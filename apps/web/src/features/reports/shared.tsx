@@ -9,7 +9,7 @@ import { SkeletonRows } from '../../components/ui/skeleton';
 import { formatDate, formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
-import { chartResolution, PRESET_LABEL } from './range';
+import { chartResolution, rangeWords } from './range';
 import { exportHref } from './reports';
 import type { SharedReportsSearch } from './search';
 import { CompleteUntil, DIMENSION_LABEL, ReportChart, ReportTable, Totals } from './view';
@@ -51,8 +51,7 @@ export function SharedReportsScreen({ search }: { search: SharedReportsSearch })
                   </Link>
                   <p className="text-xs text-slate-600">
                     from {r.sharedFrom} · by {r.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} ·{' '}
-                    {'preset' in r.range ? PRESET_LABEL[r.range.preset] : `${r.range.from} – ${r.range.to}`} · shared{' '}
-                    {formatDate(r.sharedAt, a.timeZone)}
+                    {rangeWords(r.range)} · shared {formatDate(r.sharedAt, a.timeZone)}
                   </p>
                 </div>
               </li>
@@ -80,7 +79,14 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
     <Card>
       <CardHeader
         title={report.data?.name ?? 'Report'}
-        description={report.data ? `${report.data.from} – ${report.data.to}` : undefined}
+        description={
+          report.data
+            ? `${report.data.from} – ${report.data.to}` +
+              (report.data.previous
+                ? `, compared with the previous period ${report.data.previous.from} – ${report.data.previous.to}`
+                : '')
+            : undefined
+        }
         actions={
           <Button asChild variant="secondary">
             <a href={`${exportHref({ reportId })}&clientId=${clientId}`} download data-testid="export-csv">

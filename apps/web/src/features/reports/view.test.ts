@@ -31,6 +31,8 @@ const report = (from: string, to: string, rows: Row[]) => ({
   from,
   to,
   groupBy: ['day' as const],
+  previous: null,
+  charged: null,
 });
 
 describe('the report chart', () => {

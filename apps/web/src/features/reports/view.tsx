@@ -1,3 +1,4 @@
+import { Link } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { lazy, Suspense, useMemo } from 'react';
 import { Badge } from '../../components/ui/badge';
@@ -6,8 +7,9 @@ import { NativeSelect } from '../../components/ui/input';
 import { Skeleton } from '../../components/ui/skeleton';
 import { DSP_LABEL } from '../../lib/labels';
 import { Money } from '../../components/money';
+import { formatChange } from '../../lib/money';
 import { shiftDay } from './range';
-import { formatDateTime } from '../../lib/time';
+import { formatDateTime, formatDayRange } from '../../lib/time';
 import type { RouterOutputs } from '../../lib/trpc';
 import type { ChartPoint } from './chart';
 import type { Dimension } from './search';
@@ -143,6 +145,7 @@ export function ReportTable({
   const col = createColumnHelper<Row>();
   const dims = data?.groupBy ?? [];
   const corrections = hasCorrections(data);
+  const compared = Boolean(data?.previous);
   const columns = useMemo(
     () => [
       ...dims.map((d) =>
@@ -174,6 +177,28 @@ export function ReportTable({
           <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={c.row.original.currency} />
         ),
       }),
+      ...(compared
+        ? [
+            col.accessor((r) => r.previousSpendMicros ?? '0', {
+              id: 'previousSpend',
+              header: 'Previous spend',
+              sortingFn: (x, y) => cmpBig(x.original.previousSpendMicros ?? '0', y.original.previousSpendMicros ?? '0'),
+              cell: (c) => (
+                <Money
+                  className="whitespace-nowrap tabular-nums"
+                  micros={c.getValue()}
+                  currency={c.row.original.currency}
+                />
+              ),
+            }),
+            col.accessor((r) => r.spendChangeMicros ?? '0', {
+              id: 'change',
+              header: 'Change',
+              sortingFn: (x, y) => cmpBig(x.original.spendChangeMicros ?? '0', y.original.spendChangeMicros ?? '0'),
+              cell: (c) => <Change row={c.row.original} />,
+            }),
+          ]
+        : []),
       ...(corrections
         ? [
             col.accessor('correctionMicros', {
@@ -211,7 +236,7 @@ export function ReportTable({
       col.accessor('currency', { header: 'Currency' }),
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps -- dims by value: the query gives a new array each time
-    [dims.join(','), timeZone, corrections],
+    [dims.join(','), timeZone, corrections, compared],
   );
   return (
     <DataTable
@@ -223,14 +248,32 @@ export function ReportTable({
       noun={['row', 'rows']}
       filterPlaceholder="Filter rows"
       pageSize={50}
-      empty={empty ?? 'No spend in this range for what you may see. Data arrives as the worker rolls it up.'}
+      empty={
+        empty ??
+        (data?.previous
+          ? `No spend in this range or in the previous period (${formatDayRange(data.previous.from, data.previous.to)}) ` +
+            'for what you may see. Data arrives as the worker rolls it up.'
+          : 'No spend in this range for what you may see. Data arrives as the worker rolls it up.')
+      }
     />
+  );
+}
+
+/** A change of spend against the previous period: signed, to the cent, with its whole percentage or "new". */
+function Change({ row }: { row: Pick<Row, 'spendChangeMicros' | 'spendChangePercent' | 'currency'> }) {
+  const micros = BigInt(row.spendChangeMicros ?? '0');
+  const tone = micros > 0n ? 'text-emerald-800' : micros < 0n ? 'text-red-800' : 'text-slate-600';
+  return (
+    <span className={`whitespace-nowrap tabular-nums ${tone}`}>
+      {formatChange(micros, row.spendChangePercent ?? null, row.currency)}
+    </span>
   );
 }
 
 export function Totals({ data }: { data: ReportData }) {
   if (data.totals.length === 0) return null;
   const corrections = hasCorrections(data);
+  const previous = data.previous;
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-sm" data-testid="report-totals">
@@ -242,6 +285,8 @@ export function Totals({ data }: { data: ReportData }) {
             <th className="py-1 pr-4 font-medium">Clicks</th>
             <th className="py-1 pr-4 font-medium">CTR</th>
             <th className="py-1 pr-4 font-medium">Spend</th>
+            {previous && <th className="py-1 pr-4 font-medium">Previous spend</th>}
+            {previous && <th className="py-1 pr-4 font-medium">Change</th>}
             {corrections && <th className="py-1 pr-4 font-medium">Corrections</th>}
             <th className="py-1 pr-4 font-medium">eCPM</th>
           </tr>
@@ -256,6 +301,16 @@ export function Totals({ data }: { data: ReportData }) {
               <td className="py-1 pr-4 font-semibold">
                 <Money micros={t.spendMicros} currency={t.currency} />
               </td>
+              {previous && (
+                <td className="py-1 pr-4" data-testid={`total-previous-spend-${t.currency}`}>
+                  <Money micros={t.previousSpendMicros ?? '0'} currency={t.currency} />
+                </td>
+              )}
+              {previous && (
+                <td className="py-1 pr-4" data-testid={`total-change-${t.currency}`}>
+                  <Change row={t} />
+                </td>
+              )}
               {corrections && (
                 <td className="py-1 pr-4" data-testid={`total-corrections-${t.currency}`}>
                   <Money micros={t.correctionMicros} currency={t.currency} />
@@ -266,9 +321,61 @@ export function Totals({ data }: { data: ReportData }) {
               </td>
             </tr>
           ))}
+          {previous &&
+            data.totals.map((t) => (
+              <tr
+                key={`previous-${t.currency}`}
+                className="border-t border-slate-100 text-slate-600 tabular-nums"
+                data-testid={`total-previous-${t.currency}`}
+              >
+                <th className="py-1 pr-4 text-left font-medium">
+                  {t.currency}, previous period ({formatDayRange(previous.from, previous.to)})
+                </th>
+                <td className="py-1 pr-4">{integer.format(t.previousImpressions ?? 0)}</td>
+                <td className="py-1 pr-4">{integer.format(t.previousClicks ?? 0)}</td>
+                <td className="py-1 pr-4">
+                  {(t.previousImpressions ?? 0) > 0
+                    ? percent.format((t.previousClicks ?? 0) / (t.previousImpressions ?? 1))
+                    : '—'}
+                </td>
+                <td className="py-1 pr-4">
+                  <Money micros={t.previousSpendMicros ?? '0'} currency={t.currency} />
+                </td>
+                <td className="py-1 pr-4" colSpan={2 + (corrections ? 2 : 1)} />
+              </tr>
+            ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * What SPEC 7's rule for a client's own report leaves out, said plainly beside it: the report counts only the deals
+ * the client created and the seats it linked itself, while its credits pay for all of its spend. With the figure of
+ * its Billing page's usage for the same days when the viewer may see credits (the API sends it only then).
+ */
+export function ClientRuleNote({ data, clientName }: { data: ReportData; clientName: string }) {
+  return (
+    <p className="rounded-md bg-slate-50 p-3 text-sm text-slate-700" data-testid="client-rule-note">
+      This report shows spend on deals {clientName} created and on seats it linked itself; spend on other deals (its
+      agency's, open auction) on seats assigned to it is left out.
+      {data.charged && (
+        <>
+          {' '}
+          {clientName}'s total spend charged to its credits in this range was{' '}
+          <Money micros={data.charged.chargedMicros} currency={data.charged.currency} className="font-semibold" /> (
+          <Link
+            to="/accounts/$accountId/billing"
+            params={{ accountId: data.charged.accountId }}
+            className="text-blue-800 underline"
+          >
+            Billing
+          </Link>
+          ).
+        </>
+      )}
+    </p>
   );
 }
 
