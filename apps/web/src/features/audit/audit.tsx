@@ -63,7 +63,7 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
         cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
       }),
       col.accessor((e) => e.actorEmail ?? 'system', { id: 'who', header: 'Who' }),
-      col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What' }),
+      col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What', meta: { card: 'title' } }),
       col.accessor('accountName', { header: 'Account' }),
       col.display({
         id: 'change',
@@ -71,7 +71,7 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
         cell: (c) => {
           const lines = describeChange(c.row.original.before, c.row.original.after, ctx);
           return lines.length ? (
-            <ul className="min-w-56 space-y-0.5 text-slate-700">
+            <ul className="space-y-0.5 text-slate-700 sm:min-w-56">
               {lines.map((l, i) => (
                 <li key={i}>{l}</li>
               ))}

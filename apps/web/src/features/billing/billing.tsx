@@ -542,6 +542,12 @@ const LEDGER_VIEWS = {
   payments: {
     label: 'Top-ups, refunds and adjustments',
     kinds: ['top_up', 'refund', 'adjustment', 'overage_settlement'],
+/** Micros compared as integers (a sort of amounts as text would put "9" after "10"). */
+const cmpBig = (x: string, y: string) => {
+  const p = BigInt(x),
+    q = BigInt(y);
+  return p < q ? -1 : p > q ? 1 : 0;
+};
   },
   spend: { label: 'Spend only', kinds: ['spend'] },
   corrections: { label: 'Spend corrections', kinds: ['spend_correction'] },
@@ -608,6 +614,7 @@ function Ledger() {
                 ? 'green'
                 : c.getValue() === 'spend'
                   ? 'neutral'
+        meta: { card: 'title' },
                   : c.getValue() === 'adjustment'
                     ? 'violet'
                     : 'amber'
@@ -626,6 +633,9 @@ function Ledger() {
         cell: (c) => {
           const o = BigInt(c.getValue());
           if (o > 0n)
+        meta: { card: 'figure' },
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.amountMicros, y.original.amountMicros),
             return (
               <Money
                 className="whitespace-nowrap tabular-nums text-red-800"
