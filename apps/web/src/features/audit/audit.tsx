@@ -7,8 +7,9 @@ import { DataTable } from '../../components/ui/data-table';
 import { FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { formatMoney } from '../../lib/money';
-import { formatDate, formatDateTime } from '../../lib/time';
+import { formatCalendarDay, formatDateTime, isoDayIn } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { plural } from '../../lib/utils';
 import { flatten } from '../shell/switcher';
 import { useAccount } from '../accounts/context';
 import { actionLabel, describeChange, FILTER_ACTIONS, namesFromEntries, type Ctx } from './describe';
@@ -199,6 +200,7 @@ function SpendDays({ search }: { search: AuditSearch }) {
     }),
   );
   const items = days.data?.items ?? [];
+  const today = isoDayIn(new Date().toISOString(), a.timeZone);
   return (
     <section className="mt-6" aria-labelledby="spend-days">
       <h2 id="spend-days" className="text-sm font-semibold text-slate-900">
@@ -211,7 +213,7 @@ function SpendDays({ search }: { search: AuditSearch }) {
       <ul className="mt-2 divide-y divide-slate-100 text-sm" data-testid="spend-days">
         {items.map((d) => (
           <li key={d.day} className="py-2">
-            <span className="font-medium">{formatDate(`${d.day}T12:00:00Z`, 'UTC')}</span>:{' '}
+            <span className="font-medium">{formatCalendarDay(d.day, { today })}</span>:{' '}
             {d.spend.length
               ? d.spend
                   .map(
@@ -223,8 +225,7 @@ function SpendDays({ search }: { search: AuditSearch }) {
                   )
                   .join(' and ')
               : 'nothing'}{' '}
-            in {d.debits.toLocaleString()} {d.debits === 1 ? 'record' : 'records'} over {d.runs.toLocaleString()}{' '}
-            {d.runs === 1 ? 'run' : 'runs'} of the worker
+            in {plural(d.debits, 'record')} over {plural(d.runs, 'run')} of the worker
           </li>
         ))}
       </ul>

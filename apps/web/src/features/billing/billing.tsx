@@ -20,6 +20,7 @@ import { formatCents, formatMoney, microsToDecimal } from '../../lib/money';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { formatDateTime, isoDayIn } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { plural } from '../../lib/utils';
 import { can, useAccount } from '../accounts/context';
 import { BRAND_LABEL, brandOf, cardDigits, cvcProblem, numberProblem, parseExpiry } from './card';
 import { correctionDirection, describeCorrection } from './correction';
@@ -216,11 +217,17 @@ function Usage() {
             {formatCents(total.toString(), a.currency)}
           </span>
         </p>
-        {usage.data && (
-          <Suspense fallback={<div className="h-56" />}>
-            <UsageChart data={usage.data.items} currency={a.currency} />
-          </Suspense>
-        )}
+        {usage.data &&
+          (usage.data.items.every((i) => BigInt(i.spentMicros) === 0n) ? (
+            // an axis of zeros says nothing: say it
+            <Empty data-testid="usage-empty">
+              Nothing consumed in these 30 days: spend shows here, per day, as it is reported.
+            </Empty>
+          ) : (
+            <Suspense fallback={<div className="h-56" />}>
+              <UsageChart data={usage.data.items} currency={a.currency} today={to} />
+            </Suspense>
+          ))}
       </CardBody>
     </Card>
   );
@@ -535,6 +542,12 @@ function TopUpDialog({
 }
 
 const col = createColumnHelper<Entry>();
+/** Micros compared as integers (a sort of amounts as text would put "9" after "10"). */
+const cmpBig = (x: string, y: string) => {
+  const p = BigInt(x),
+    q = BigInt(y);
+  return p < q ? -1 : p > q ? 1 : 0;
+};
 
 /** Which entries the ledger shows: spend entries are many (one per worker run), the others few. */
 const LEDGER_VIEWS = {
@@ -542,12 +555,6 @@ const LEDGER_VIEWS = {
   payments: {
     label: 'Top-ups, refunds and adjustments',
     kinds: ['top_up', 'refund', 'adjustment', 'overage_settlement'],
-/** Micros compared as integers (a sort of amounts as text would put "9" after "10"). */
-const cmpBig = (x: string, y: string) => {
-  const p = BigInt(x),
-    q = BigInt(y);
-  return p < q ? -1 : p > q ? 1 : 0;
-};
   },
   spend: { label: 'Spend only', kinds: ['spend'] },
   corrections: { label: 'Spend corrections', kinds: ['spend_correction'] },
@@ -607,6 +614,7 @@ function Ledger() {
       }),
       col.accessor('kind', {
         header: 'Entry',
+        meta: { card: 'title' },
         cell: (c) => (
           <Badge
             tone={
@@ -614,7 +622,6 @@ function Ledger() {
                 ? 'green'
                 : c.getValue() === 'spend'
                   ? 'neutral'
-        meta: { card: 'title' },
                   : c.getValue() === 'adjustment'
                     ? 'violet'
                     : 'amber'
@@ -626,16 +633,18 @@ function Ledger() {
       }),
       col.accessor('amountMicros', {
         header: 'Amount',
+        meta: { card: 'figure' },
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.amountMicros, y.original.amountMicros),
         cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} />,
       }),
       col.accessor('overageMicros', {
         header: 'Overage',
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.overageMicros, y.original.overageMicros),
         cell: (c) => {
           const o = BigInt(c.getValue());
           if (o > 0n)
-        meta: { card: 'figure' },
-        sortDescFirst: true,
-        sortingFn: (x, y) => cmpBig(x.original.amountMicros, y.original.amountMicros),
             return (
               <Money
                 className="whitespace-nowrap tabular-nums text-red-800"
@@ -655,6 +664,8 @@ function Ledger() {
       }),
       col.accessor('balanceAfterMicros', {
         header: 'Balance after',
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.balanceAfterMicros, y.original.balanceAfterMicros),
         cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} />,
       }),
       col.display({
@@ -663,7 +674,7 @@ function Ledger() {
         cell: (c) => {
           const e = c.row.original;
           // a spend entry sums the debits of one worker call for this client
-          const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? `${e.debits} debits` : null;
+          const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? plural(e.debits, 'debit') : null;
           if (e.correction) return <CorrectionDetail entry={e} />;
           return (
             <span className="text-xs text-slate-600">

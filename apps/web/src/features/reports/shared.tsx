@@ -6,7 +6,9 @@ import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { Empty } from '../../components/ui/empty';
 import { FormError } from '../../components/ui/field';
 import { SkeletonRows } from '../../components/ui/skeleton';
-import { formatDate, formatDateTime } from '../../lib/time';
+import { formatDate, formatDateTime, formatDayRange } from '../../lib/time';
+
+const days = (from: string, to: string) => formatDayRange(from, to, { currentYear: new Date().getFullYear() });
 import { errorMessage, useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
 import { chartResolution, PRESET_LABEL } from './range';
@@ -51,7 +53,7 @@ export function SharedReportsScreen({ search }: { search: SharedReportsSearch })
                   </Link>
                   <p className="text-xs text-slate-600">
                     from {r.sharedFrom} · by {r.groupBy.map((d) => DIMENSION_LABEL[d]).join(', ') || 'total'} ·{' '}
-                    {'preset' in r.range ? PRESET_LABEL[r.range.preset] : `${r.range.from} – ${r.range.to}`} · shared{' '}
+                    {'preset' in r.range ? PRESET_LABEL[r.range.preset] : days(r.range.from, r.range.to)} · shared{' '}
                     {formatDate(r.sharedAt, a.timeZone)}
                   </p>
                 </div>
@@ -80,7 +82,7 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
     <Card>
       <CardHeader
         title={report.data?.name ?? 'Report'}
-        description={report.data ? `${report.data.from} – ${report.data.to}` : undefined}
+        description={report.data ? days(report.data.from, report.data.to) : undefined}
         actions={
           <Button asChild variant="secondary">
             <a href={`${exportHref({ reportId })}&clientId=${clientId}`} download data-testid="export-csv">
@@ -110,7 +112,7 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
           loading={report.isPending}
           empty={
             report.data
-              ? `Nothing to show: no spend attributed to ${a.name} between ${report.data.from} and ${report.data.to} ` +
+              ? `Nothing to show: no spend attributed to ${a.name} in ${days(report.data.from, report.data.to)} ` +
                 `matches this report. A shared report shows only ${a.name}'s own spend, on what the report is ` +
                 `filtered to` +
                 (report.data.completeUntil
