@@ -575,7 +575,7 @@ function CorrectionDetail({ entry }: { entry: Entry }) {
   const a = useAccount();
   const year = Number(isoDayIn(entry.createdAt, a.timeZone).slice(0, 4));
   return (
-    <ul data-testid="correction-detail" className="w-64 space-y-0.5 text-xs text-slate-700">
+    <ul data-testid="correction-detail" className="space-y-0.5 text-xs text-slate-700 sm:w-64">
       {entry.correction!.reasons.map((r) => (
         <li key={r.reason} className="break-words">
           {describeCorrection(r, { currentYear: year })}:{' '}

@@ -46,7 +46,7 @@ export function OutboxScreen() {
       col.accessor('subject', {
         header: 'Message',
         cell: (c) => (
-          <div className="max-w-xl min-w-64">
+          <div className="max-w-xl sm:min-w-64">
             <div className="font-medium">{c.getValue()}</div>
             <div className="text-slate-700">{c.row.original.body}</div>
             {c.row.original.link && (
