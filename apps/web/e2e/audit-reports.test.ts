@@ -140,10 +140,7 @@ describe('saved reports', () => {
 
     const viewer = await signIn(browser, api.base, VIEWER);
     await viewer.goto(`${api.base}/accounts/${ids.acme}/shared-reports`);
-    await viewer
-      .getByText('Nothing to show: no spend attributed to Acme Foods between', { exact: false })
-      .first()
-      .waitFor();
+    await viewer.getByText('Nothing to show: no spend attributed to Acme Foods in', { exact: false }).first().waitFor();
     await viewer.context().close();
   });
 });

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
+import { formatCalendarDay } from '../src/lib/time';
 import { launchChromium, northwindWithAgency, rpc, signIn, startApi } from './support';
 
 const t = useTestDatabase({ resetEach: false });
@@ -91,7 +92,10 @@ describe('browser: campaigns', () => {
     await table.getByText('Spring sale 2027').waitFor();
     await table.getByText('€450.00').waitFor();
     const pacing = page.getByTestId('pacing-Spring sale 2027');
-    await pacing.getByText('2026-03-01 – 2026-03-31').waitFor();
+    // the flight's days as every table writes days ("Mar 1, 2026 – Mar 31, 2026"), not as ISO dates
+    await pacing
+      .getByText(`${formatCalendarDay('2026-03-01')} – ${formatCalendarDay('2026-03-31')}`, { exact: true })
+      .waitFor();
     await pacing.getByText('0% of budget').waitFor();
     await table.getByText('€0.00').waitFor();
   });

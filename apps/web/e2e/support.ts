@@ -50,6 +50,16 @@ export async function rpc<T>(base: string, name: string, input: unknown, token?:
   return body.result.data;
 }
 
+/** A tRPC query over plain HTTP (GET), as any client could make it. */
+export async function query<T>(base: string, name: string, input: unknown, token: string): Promise<T> {
+  const res = await fetch(`${base}/trpc/${name}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
+  if (!res.ok || !body.result) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
+  return body.result.data;
+}
+
 /**
  * The usual start of a browser test's world, made over HTTP as the installation's operator: the holding Northwind
  * (EUR, UTC) with its admin Nora (signed in: `hAdmin`), and its agency Bright Media; `op` is the operator's session.
@@ -98,4 +108,90 @@ export async function signIn(browser: Browser, base: string, who: { email: strin
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('signed-in-as').waitFor({ state: 'attached' });
   return page;
+}
+
+/**
+ * Northwind and Bright Media (northwindWithAgency) with figures to read: the clients Acme Foods (topped up with
+ * €50,000.00, its campaigns "Spring sale" with a €25,000.00 budget and "Autumn") and Blue Harbor (its campaign
+ * "Tiny"), the agency admin Ben, and spend of today ingested on a seat of Bright Media: €18,010.123456 with 1,234,567
+ * impressions and 12,346 clicks on Spring sale, €2.50 on Autumn, €0.02 with 3 impressions on Tiny. `roll` rolls it up
+ * (the worker's job, run by the caller on the test database).
+ */
+export async function agencyWithSpend(
+  base: string,
+  operator: { email: string; password: string },
+  roll: () => Promise<void>,
+): Promise<Record<'holding' | 'agency' | 'acme' | 'blue' | 'spring' | 'autumn' | 'hAdmin', string>> {
+  const w = await northwindWithAgency(base, operator);
+  const create = async (name: string) =>
+    (await rpc<{ id: string }>(base, 'accounts.create', { parentId: w.agency, name, kind: 'client' }, w.hAdmin)).id;
+  const acme = await create('Acme Foods');
+  const blue = await create('Blue Harbor');
+  const inv = await rpc<{ token: string }>(
+    base,
+    'members.invite',
+    { accountId: w.agency, email: 'admin@bright.test', role: 'admin' },
+    w.hAdmin,
+  );
+  await rpc(base, 'members.acceptInvitation', { token: inv.token, name: 'Ben', password: 'agency admin password' });
+  const seat = await rpc<{ id: string }>(
+    base,
+    'seats.link',
+    { accountId: w.holding, dsp: 'ttd', seatId: 'TTD-1' },
+    w.hAdmin,
+  );
+  await rpc(base, 'seats.assign', { seatId: seat.id, accountId: w.agency }, w.hAdmin);
+  const campaign = async (name: string, budgetMicros?: string) =>
+    (
+      await rpc<{ id: string }>(
+        base,
+        'campaigns.create',
+        { clientId: acme, name, ...(budgetMicros ? { budgetMicros } : {}) },
+        w.hAdmin,
+      )
+    ).id;
+  const spring = await campaign('Spring sale', '25000000000');
+  const autumn = await campaign('Autumn');
+  const card = await rpc<{ id: string }>(
+    base,
+    'credits.addCard',
+    { clientId: acme, number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' },
+    w.hAdmin,
+  );
+  await rpc(
+    base,
+    'credits.topUp',
+    { clientId: acme, amountMicros: '50000000000', paymentMethodId: card.id, idempotencyKey: 'figures-top-up' },
+    w.hAdmin,
+  );
+  const at = new Date(Date.now() + 2_000).toISOString();
+  const record = (eventId: string, campaignId: string | null, impressions: number, clicks: number, spend: number) => ({
+    eventId,
+    occurredAt: at,
+    dsp: 'ttd',
+    seatId: 'TTD-1',
+    dealId: null,
+    auctionType: 'open_auction',
+    campaignId,
+    impressions,
+    clicks,
+    spendMicros: spend,
+    currency: 'EUR',
+  });
+  const blueCampaign = await rpc<{ id: string }>(base, 'campaigns.create', { clientId: blue, name: 'Tiny' }, w.hAdmin);
+  await rpc(
+    base,
+    'spend.ingest',
+    {
+      accountId: w.holding,
+      records: [
+        record('spring', spring, 1_234_567, 12_346, 18_010_123_456),
+        record('autumn', autumn, 1000, 10, 2_500_000),
+        record('blue', blueCampaign.id, 3, 0, 20_000),
+      ],
+    },
+    w.hAdmin,
+  );
+  await roll();
+  return { holding: w.holding, agency: w.agency, acme, blue, spring, autumn, hAdmin: w.hAdmin };
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import * as m0011 from './migrations/20261126_0011_spend_partials';
 import * as spend from './repos/spend';
@@ -62,7 +62,7 @@ describe('spend ingestion plans (a root’s first file, planned while its tables
       // the store statement finds a difference's first record by its key; the settle statement its event
       await exec(q);
       await exec(sql`analyze ${sql.id(spend.JUDGED_TABLE)}`.compile(spend.compiler));
-      const explain = async (s: { sql: string; parameters: readonly unknown[] }) => {
+      const explain = async (s: CompiledQuery) => {
         const [r] = await exec<{ 'QUERY PLAN': [{ Plan: unknown }] }>({ ...s, sql: `explain (format json) ${s.sql}` });
         return r!['QUERY PLAN'][0].Plan;
       };

@@ -84,3 +84,38 @@ export function formatDayRange(first: string, last: string, opts: { locale?: str
   const d = (day: string) => new Date(`${day}T00:00:00Z`);
   return from === to ? f.format(d(from)) : f.formatRange(d(from), d(to));
 }
+
+/** How a figure of a period not over yet is marked (today's spend, this month's, this hour's): "8 Dec (so far)". */
+export const soFar = (label: string, partial: boolean) => (partial ? `${label} (so far)` : label);
+
+const calendarDays = new Map<string, Intl.DateTimeFormat>();
+const calendar = (locale: string | undefined, opts: Intl.DateTimeFormatOptions) => {
+  const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
+  let f = calendarDays.get(key);
+  if (!f) calendarDays.set(key, (f = new Intl.DateTimeFormat(locale, { ...opts, timeZone: 'UTC' })));
+  return f;
+};
+
+/**
+ * A calendar day (YYYY-MM-DD, a day of the account's zone) in a table cell: the same medium date as every other
+ * date of the tables ("Dec 8, 2026"), marked when it is `today` ("Dec 8, 2026 (so far)").
+ */
+export const formatCalendarDay = (day: string, opts: { locale?: string; today?: string } = {}) =>
+  soFar(calendar(opts.locale, { dateStyle: 'medium' }).format(new Date(`${day}T00:00:00Z`)), day === opts.today);
+
+/** A calendar day on a chart's axis: short ("8 Dec", "Dec 8"), the year only when not `currentYear`, today marked. */
+export const formatChartDay = (day: string, opts: { locale?: string; currentYear?: number; today?: string } = {}) =>
+  soFar(formatDayRange(day, day, opts), day === opts.today);
+
+/** A calendar month (YYYY-MM) in a table or on a chart ("Dec 2026"), the current one marked. */
+export const formatMonth = (month: string, opts: { locale?: string; thisMonth?: string } = {}) =>
+  soFar(
+    calendar(opts.locale, { year: 'numeric', month: 'short' }).format(new Date(`${month}-01T00:00:00Z`)),
+    month === opts.thisMonth,
+  );
+
+/** An hour (its start, an instant) in the account's zone, the hour under way marked. */
+export const formatHour = (iso: string, timeZone: string, now?: Date) => {
+  const t = Date.parse(iso);
+  return soFar(formatDateTime(iso, timeZone), now !== undefined && t <= now.getTime() && now.getTime() < t + 3_600_000);
+};

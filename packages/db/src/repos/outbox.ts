@@ -15,6 +15,8 @@ export interface Mail {
 export interface StoredMail extends Mail {
   id: string;
   accountName: string;
+  /** The account's zone: its mail's times read in it, as on its own pages. */
+  accountTimeZone: string;
   createdAt: Date;
   /** The carried invitation's facts, to tell its state. */
   invitation: { expiresAt: Date; acceptedAt: Date | null; revokedAt: Date | null } | null;
@@ -55,7 +57,13 @@ export async function listMailOf(
     .innerJoin('accounts as a', 'a.id', 'm.account_id')
     .leftJoin('invitations as i', 'i.id', 'm.invitation_id')
     .selectAll('m')
-    .select(['a.name as account_name', 'i.expires_at', 'i.accepted_at', 'i.revoked_at'])
+    .select([
+      'a.name as account_name',
+      'a.time_zone as account_time_zone',
+      'i.expires_at',
+      'i.accepted_at',
+      'i.revoked_at',
+    ])
     .where((eb) =>
       eb.or([
         eb('m.sent_by', '=', user.id),
@@ -78,6 +86,7 @@ export async function listMailOf(
     rootId: r.root_id,
     accountId: r.account_id,
     accountName: r.account_name,
+    accountTimeZone: r.account_time_zone,
     to: r.to_email,
     subject: r.subject,
     body: r.body,

@@ -9,6 +9,8 @@ export const outboxItemOut = z.object({
   id: z.string(),
   accountId: z.string(),
   accountName: z.string(),
+  /** The account's time zone: a mail's time reads in it, as on the account's own pages. */
+  accountTimeZone: z.string(),
   to: z.string(),
   subject: z.string(),
   body: z.string(),
@@ -39,6 +41,7 @@ export const listOutboxRoute = authedProcedure
         id: m.id,
         accountId: m.accountId,
         accountName: m.accountName,
+        accountTimeZone: m.accountTimeZone,
         to: m.to,
         subject: m.subject,
         body: m.body,

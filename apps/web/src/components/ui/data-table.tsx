@@ -5,12 +5,15 @@ import {
   getPaginationRowModel,
   getSortedRowModel,
   useReactTable,
+  type Column,
   type ColumnDef,
   type Row,
+  type RowData,
   type SortingState,
 } from '@tanstack/react-table';
 import { ArrowDown, ArrowUp, ArrowUpDown, ChevronLeft, ChevronRight, Search } from 'lucide-react';
 import { Fragment, useState, type ReactNode } from 'react';
+import { formatCount } from '../../lib/numbers';
 import { plural } from '../../lib/utils';
 import { Button } from './button';
 import { Empty } from './empty';
@@ -18,6 +21,24 @@ import { Input } from './input';
 import { SkeletonRows } from './skeleton';
 
 export type { ColumnDef };
+
+declare module '@tanstack/react-table' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats TanStack's parameters
+  interface ColumnMeta<TData extends RowData, TValue> {
+    /**
+     * The cell's place on a phone, where each row is a card: the row's name (the first column unless one says so),
+     * its key figure beside the name (the spend or amount), or its actions (buttons, last, no label).
+     */
+    card?: 'title' | 'figure' | 'actions';
+    /** The cell's label on a phone's card, where the header is not plain text. */
+    label?: string;
+  }
+}
+
+/** The label of a column's cells on a phone: its header when that is text. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any column of any table
+const labelOf = (c: Column<any, unknown>) =>
+  c.columnDef.meta?.label ?? (typeof c.columnDef.header === 'string' ? c.columnDef.header : undefined);
 
 /** Server paging that follows the API's cursors: the owner keeps the cursor stack (in the URL). */
 export interface CursorPaging {
@@ -32,7 +53,9 @@ const NO_ROWS: never[] = [];
 
 /**
  * The house table: column headers, sorting, a text filter, paging (client-side, or the API's cursors), an empty
- * state and a row count. Wide tables scroll inside their card, never the page.
+ * state and a row count. Below Tailwind's `sm` (a phone), every row is a card (styles.css): its name and key figure
+ * on top, each other cell a labelled line, its actions last, and the header row a bar of sort buttons; nothing sits
+ * off-screen. Wider, a table that is still too wide scrolls inside its card, never the page.
  */
 export function DataTable<T>({
   columns,
@@ -85,6 +108,10 @@ export function DataTable<T>({
     autoResetPageIndex: true,
   });
   const rows = table.getRowModel().rows;
+  const cardOf = columns.some((c) => c.meta?.card === 'title')
+    ? (c: Column<T, unknown>) => c.columnDef.meta?.card
+    : (c: Column<T, unknown>) => c.columnDef.meta?.card ?? (c.getIndex() === 0 ? 'title' : undefined);
+  const hasFigure = columns.some((c) => c.meta?.card === 'figure');
   const total = table.getFilteredRowModel().rows.length;
   const showFilter = filterPlaceholder !== undefined;
   return (
@@ -118,7 +145,11 @@ export function DataTable<T>({
         </>
       ) : (
         <div className="relative -mx-4 overflow-x-auto sm:mx-0">
-          <table data-testid={testId} className="w-full min-w-max border-collapse text-sm sm:min-w-full">
+          <table
+            data-testid={testId}
+            className="data-table w-full min-w-max border-collapse text-sm sm:min-w-full"
+            data-figure={hasFigure ? undefined : 'none'}
+          >
             <caption className="sr-only">{caption}</caption>
             <thead>
               {table.getHeaderGroups().map((hg) => (
@@ -164,8 +195,14 @@ export function DataTable<T>({
                     className="border-b border-slate-100 align-top last:border-0 hover:bg-slate-50/60"
                   >
                     {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id} className="px-3 py-2.5 first:pl-4 sm:first:pl-3">
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                      <td
+                        key={cell.id}
+                        className="px-3 py-2.5 first:pl-4 sm:first:pl-3"
+                        data-label={labelOf(cell.column)}
+                        data-card={cardOf(cell.column)}
+                      >
+                        {/* one box per cell: a phone's card lays it beside its label, and hides it when empty */}
+                        <div>{flexRender(cell.column.columnDef.cell, cell.getContext())}</div>
                       </td>
                     ))}
                   </tr>
@@ -188,7 +225,7 @@ export function DataTable<T>({
           <span data-testid={testId ? `${testId}-count` : undefined}>
             {total === (data ?? []).length
               ? plural(total, noun[0], noun[1])
-              : `${total} of ${plural((data ?? []).length, noun[0], noun[1])}`}
+              : `${formatCount(total)} of ${plural((data ?? []).length, noun[0], noun[1])}`}
             {cursor?.hasNext ? ' on this page' : ''}
           </span>
           <Pager

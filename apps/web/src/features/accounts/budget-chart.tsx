@@ -1,5 +1,6 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatMoney } from '../../lib/money';
+import { axisFormatter, axisTicks } from '../../lib/numbers';
 
 /** Budget per client (lazy-loaded: recharts stays out of the first page's code). Amounts are plotted, never summed, as numbers. */
 export default function BudgetChart({
@@ -13,12 +14,9 @@ export default function BudgetChart({
     .sort((x, y) => Number(BigInt(y.micros) - BigInt(x.micros)))
     .slice(0, 12)
     .map((d) => ({ ...d, units: Number(d.micros) / 1e6 }));
-  const compact = new Intl.NumberFormat(undefined, {
-    notation: 'compact',
-    style: 'currency',
-    currency,
-    maximumFractionDigits: 1,
-  });
+  // steps of a cent at least, so no two ticks read the same
+  const ticks = axisTicks(Math.max(0, ...points.map((p) => p.units)), 0.01);
+  const money = axisFormatter(ticks, { currency });
   return (
     <figure>
       <div className="w-full" style={{ height: points.length * 34 + 40 }} aria-hidden="true">
@@ -32,7 +30,10 @@ export default function BudgetChart({
             <CartesianGrid strokeDasharray="3 3" horizontal={false} stroke="#e2e8f0" />
             <XAxis
               type="number"
-              tickFormatter={(v: number) => compact.format(v)}
+              ticks={ticks}
+              domain={[0, ticks.at(-1)!]}
+              interval={0}
+              tickFormatter={money}
               tick={{ fontSize: 12, fill: '#475569' }}
               tickLine={false}
             />

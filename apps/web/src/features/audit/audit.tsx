@@ -7,8 +7,9 @@ import { DataTable } from '../../components/ui/data-table';
 import { FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { formatMoney } from '../../lib/money';
-import { formatDate, formatDateTime } from '../../lib/time';
+import { formatCalendarDay, formatDateTime, isoDayIn } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { plural } from '../../lib/utils';
 import { flatten } from '../shell/switcher';
 import { useAccount } from '../accounts/context';
 import { actionLabel, describeChange, FILTER_ACTIONS, namesFromEntries, type Ctx } from './describe';
@@ -63,7 +64,7 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
         cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue(), a.timeZone)}</span>,
       }),
       col.accessor((e) => e.actorEmail ?? 'system', { id: 'who', header: 'Who' }),
-      col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What' }),
+      col.accessor((e) => actionLabel(e.action), { id: 'action', header: 'What', meta: { card: 'title' } }),
       col.accessor('accountName', { header: 'Account' }),
       col.display({
         id: 'change',
@@ -71,7 +72,7 @@ export function AuditScreen({ search }: { search: AuditSearch }) {
         cell: (c) => {
           const lines = describeChange(c.row.original.before, c.row.original.after, ctx);
           return lines.length ? (
-            <ul className="min-w-56 space-y-0.5 text-slate-700">
+            <ul className="space-y-0.5 text-slate-700 sm:min-w-56">
               {lines.map((l, i) => (
                 <li key={i}>{l}</li>
               ))}
@@ -199,6 +200,7 @@ function SpendDays({ search }: { search: AuditSearch }) {
     }),
   );
   const items = days.data?.items ?? [];
+  const today = isoDayIn(new Date().toISOString(), a.timeZone);
   return (
     <section className="mt-6" aria-labelledby="spend-days">
       <h2 id="spend-days" className="text-sm font-semibold text-slate-900">
@@ -211,7 +213,7 @@ function SpendDays({ search }: { search: AuditSearch }) {
       <ul className="mt-2 divide-y divide-slate-100 text-sm" data-testid="spend-days">
         {items.map((d) => (
           <li key={d.day} className="py-2">
-            <span className="font-medium">{formatDate(`${d.day}T12:00:00Z`, 'UTC')}</span>:{' '}
+            <span className="font-medium">{formatCalendarDay(d.day, { today })}</span>:{' '}
             {d.spend.length
               ? d.spend
                   .map(
@@ -223,8 +225,7 @@ function SpendDays({ search }: { search: AuditSearch }) {
                   )
                   .join(' and ')
               : 'nothing'}{' '}
-            in {d.debits.toLocaleString()} {d.debits === 1 ? 'record' : 'records'} over {d.runs.toLocaleString()}{' '}
-            {d.runs === 1 ? 'run' : 'runs'} of the worker
+            in {plural(d.debits, 'record')} over {plural(d.runs, 'run')} of the worker
           </li>
         ))}
       </ul>

@@ -20,6 +20,7 @@ import { formatCents, formatMoney, microsToDecimal } from '../../lib/money';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { formatDateTime, isoDayIn } from '../../lib/time';
 import { errorMessage, errorRule, useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { plural } from '../../lib/utils';
 import { can, useAccount } from '../accounts/context';
 import { BRAND_LABEL, brandOf, cardDigits, cvcProblem, numberProblem, parseExpiry } from './card';
 import { correctionDirection, describeCorrection } from './correction';
@@ -216,11 +217,17 @@ function Usage() {
             {formatCents(total.toString(), a.currency)}
           </span>
         </p>
-        {usage.data && (
-          <Suspense fallback={<div className="h-56" />}>
-            <UsageChart data={usage.data.items} currency={a.currency} />
-          </Suspense>
-        )}
+        {usage.data &&
+          (usage.data.items.every((i) => BigInt(i.spentMicros) === 0n) ? (
+            // an axis of zeros says nothing: say it
+            <Empty data-testid="usage-empty">
+              Nothing consumed in these 30 days: spend shows here, per day, as it is reported.
+            </Empty>
+          ) : (
+            <Suspense fallback={<div className="h-56" />}>
+              <UsageChart data={usage.data.items} currency={a.currency} today={to} />
+            </Suspense>
+          ))}
       </CardBody>
     </Card>
   );
@@ -544,6 +551,12 @@ function TopUpDialog({
 }
 
 const col = createColumnHelper<Entry>();
+/** Micros compared as integers (a sort of amounts as text would put "9" after "10"). */
+const cmpBig = (x: string, y: string) => {
+  const p = BigInt(x),
+    q = BigInt(y);
+  return p < q ? -1 : p > q ? 1 : 0;
+};
 
 /** Which entries the ledger shows: spend entries are many (one per worker run), the others few. */
 const LEDGER_VIEWS = {
@@ -571,7 +584,7 @@ function CorrectionDetail({ entry }: { entry: Entry }) {
   const a = useAccount();
   const year = Number(isoDayIn(entry.createdAt, a.timeZone).slice(0, 4));
   return (
-    <ul data-testid="correction-detail" className="w-64 space-y-0.5 text-xs text-slate-700">
+    <ul data-testid="correction-detail" className="space-y-0.5 text-xs text-slate-700 sm:w-64">
       {entry.correction!.reasons.map((r) => (
         <li key={r.reason} className="break-words">
           {describeCorrection(r, { currentYear: year })}:{' '}
@@ -610,6 +623,7 @@ function Ledger() {
       }),
       col.accessor('kind', {
         header: 'Entry',
+        meta: { card: 'title' },
         cell: (c) => (
           <Badge
             tone={
@@ -628,10 +642,15 @@ function Ledger() {
       }),
       col.accessor('amountMicros', {
         header: 'Amount',
+        meta: { card: 'figure' },
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.amountMicros, y.original.amountMicros),
         cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} />,
       }),
       col.accessor('overageMicros', {
         header: 'Overage',
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.overageMicros, y.original.overageMicros),
         cell: (c) => {
           const o = BigInt(c.getValue());
           if (o > 0n)
@@ -654,6 +673,8 @@ function Ledger() {
       }),
       col.accessor('balanceAfterMicros', {
         header: 'Balance after',
+        sortDescFirst: true,
+        sortingFn: (x, y) => cmpBig(x.original.balanceAfterMicros, y.original.balanceAfterMicros),
         cell: (c) => <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={a.currency} />,
       }),
       col.display({
@@ -662,7 +683,7 @@ function Ledger() {
         cell: (c) => {
           const e = c.row.original;
           // a spend entry sums the debits of one worker call for this client
-          const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? `${e.debits} debits` : null;
+          const debits = e.kind === 'spend' && e.debits !== null && e.debits > 1 ? plural(e.debits, 'debit') : null;
           if (e.correction) return <CorrectionDetail entry={e} />;
           return (
             <span className="text-xs text-slate-600">

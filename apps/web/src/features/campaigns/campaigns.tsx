@@ -15,7 +15,10 @@ import { Empty } from '../../components/ui/empty';
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { applyServerErrors, serverError } from '../../lib/forms';
-import { formatMoney, microsToDecimal } from '../../lib/money';
+import { Money } from '../../components/money';
+import { microsToDecimal } from '../../lib/money';
+import { formatCount } from '../../lib/numbers';
+import { formatCalendarDay } from '../../lib/time';
 import { moneyString, toMicros } from '../../lib/money-field';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
@@ -74,6 +77,7 @@ export function CampaignsScreen() {
       col.accessor((c) => BigInt(c.budgetMicros ?? '-1'), {
         id: 'budget',
         header: 'Budget',
+        sortDescFirst: true,
         sortingFn: (x, y) => {
           const p = x.getValue<bigint>('budget'),
             q = y.getValue<bigint>('budget');
@@ -82,7 +86,7 @@ export function CampaignsScreen() {
         cell: (c) => (
           <span className="whitespace-nowrap tabular-nums">
             {c.row.original.budgetMicros ? (
-              formatMoney(c.row.original.budgetMicros, c.row.original.client.currency)
+              <Money micros={c.row.original.budgetMicros} currency={c.row.original.client.currency} />
             ) : (
               <span className="text-slate-500">no budget</span>
             )}
@@ -92,20 +96,26 @@ export function CampaignsScreen() {
       col.accessor((c) => BigInt(c.spentMicros), {
         id: 'spent',
         header: 'Spend to date',
+        // the highest spend first; on a phone, the figure beside the campaign's name
+        sortDescFirst: true,
+        meta: { card: 'figure' },
         sortingFn: (x, y) => {
           const p = x.getValue<bigint>('spent'),
             q = y.getValue<bigint>('spent');
           return p < q ? -1 : p > q ? 1 : 0;
         },
         cell: (c) => (
-          <span className="whitespace-nowrap tabular-nums">
-            {formatMoney(c.row.original.spentMicros, c.row.original.client.currency)}
-          </span>
+          <Money
+            className="whitespace-nowrap tabular-nums"
+            micros={c.row.original.spentMicros}
+            currency={c.row.original.client.currency}
+          />
         ),
       }),
       col.accessor((c) => c.pacing.spentPercent ?? -1, {
         id: 'pacing',
         header: 'Pacing',
+        sortDescFirst: true,
         cell: (c) => <PacingCell c={c.row.original} />,
       }),
       ...(canEdit
@@ -113,6 +123,7 @@ export function CampaignsScreen() {
             col.display({
               id: 'actions',
               header: () => <span className="sr-only">Actions</span>,
+              meta: { card: 'actions' as const },
               cell: (c) => {
                 const x = c.row.original;
                 const toggle =
@@ -208,17 +219,19 @@ const PACING_LABEL: Record<Campaign['pacing']['state'], string> = {
 };
 const PACING_TONE = { ahead: 'amber', behind: 'amber', spent: 'amber', on_track: 'green' } as const;
 
+/** A campaign's flight in a table, its days written as every table writes days (the deals' flights too). */
+const flightWords = (startsOn: string | null, endsOn: string | null) =>
+  `${startsOn ? formatCalendarDay(startsOn) : '…'} – ${endsOn ? formatCalendarDay(endsOn) : '…'}`;
+
 function PacingCell({ c }: { c: Campaign }) {
   const p = c.pacing;
   return (
     <div className="text-sm" data-testid={`pacing-${c.name}`}>
       <Badge tone={PACING_TONE[p.state as keyof typeof PACING_TONE] ?? 'neutral'}>{PACING_LABEL[p.state]}</Badge>
-      {p.spentPercent !== null && <div className="text-xs text-slate-600">{p.spentPercent}% of budget</div>}
-      {(c.startsOn ?? c.endsOn) && (
-        <div className="text-xs text-slate-600">
-          {c.startsOn ?? '…'} – {c.endsOn ?? '…'}
-        </div>
+      {p.spentPercent !== null && (
+        <div className="text-xs text-slate-600">{formatCount(p.spentPercent)}% of budget</div>
       )}
+      {(c.startsOn ?? c.endsOn) && <div className="text-xs text-slate-600">{flightWords(c.startsOn, c.endsOn)}</div>}
     </div>
   );
 }

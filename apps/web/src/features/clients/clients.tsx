@@ -102,6 +102,8 @@ export function ClientsScreen() {
             col.accessor((c) => big(c.standing?.spentMicros), {
               id: 'spent',
               header: 'Spend (30 days)',
+              // on a phone, beside the client's name
+              meta: { card: 'figure' as const },
               ...bigSort('spent'),
               cell: (c) =>
                 c.row.original.standing

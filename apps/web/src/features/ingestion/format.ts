@@ -1,3 +1,5 @@
+import { plural } from '../../lib/utils';
+
 /** Readable names of the reject reasons of SPEC 7 (the api's `spend.REJECT_REASONS`); an unknown one shows as itself. */
 const REASON_LABEL: Record<string, string> = {
   malformed: 'Malformed record',
@@ -33,7 +35,7 @@ export const CORRECTION_WINDOW = { min: 0, max: 180 } as const;
 /** The correction window as a sentence: "Corrections accepted for records up to 60 days old". */
 export function correctionWindowText(days: number): string {
   if (days === 0) return 'Corrections not accepted: the correction window is closed (0 days)';
-  return `Corrections accepted for records up to ${days.toLocaleString('en')} ${days === 1 ? 'day' : 'days'} old`;
+  return `Corrections accepted for records up to ${plural(days, 'day')} old`;
 }
 
 /** What a form's text says about a window, or the problem with it: whole days, within the bounds. */

@@ -14,6 +14,7 @@ import { ConfirmDialog, Dialog, DialogContent } from '../../components/ui/dialog
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { Skeleton } from '../../components/ui/skeleton';
+import { formatCount } from '../../lib/numbers';
 import { applyServerErrors, serverError } from '../../lib/forms';
 import { formatDateTime } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
@@ -94,7 +95,7 @@ function Status({ status }: { status: StatusQuery }) {
             <Stat
               label="Pending records"
               testId="pending"
-              value={s.pendingRecords.toLocaleString('en')}
+              value={formatCount(s.pendingRecords)}
               hint="stored, not yet in reports or credits"
             />
           </dl>
@@ -215,7 +216,8 @@ function CorrectionWindowForm({ days }: { days: number }) {
 }
 
 const batchCol = createColumnHelper<Batch>();
-const num = (n: number) => n.toLocaleString('en');
+// counts in the user's locale, as on every other page
+const num = (n: number) => formatCount(n);
 
 function Batches({ status, keys }: { status: StatusQuery; keys: Key[] | undefined }) {
   const a = useAccount();

@@ -75,6 +75,8 @@ export function MembersScreen() {
       }),
       col.accessor('role', {
         header: 'Role',
+        // on a phone, beside the member's name
+        meta: { card: 'figure' },
         cell: (c) => {
           const m = c.row.original;
           return canManage ? (
@@ -104,6 +106,7 @@ export function MembersScreen() {
             col.display({
               id: 'actions',
               header: () => <span className="sr-only">Actions</span>,
+              meta: { card: 'actions' as const },
               cell: (c) => (
                 <Button
                   variant="link-danger"

@@ -15,10 +15,7 @@ const pathOf = (link: string) => {
   return u.pathname + u.search;
 };
 
-type Mail = RouterOutputs['outbox']['list']['items'][number] & {
-  accountName?: string;
-  state?: 'pending' | 'accepted' | 'revoked' | 'expired' | null;
-};
+type Mail = RouterOutputs['outbox']['list']['items'][number];
 const col = createColumnHelper<Mail>();
 const STATE: Record<string, [string, Tone]> = {
   pending: ['pending', 'amber'],
@@ -35,15 +32,21 @@ export function OutboxScreen() {
   const columns = useMemo(
     () => [
       col.accessor('createdAt', {
-        header: `Sent (${Intl.DateTimeFormat().resolvedOptions().timeZone})`,
-        cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span>,
+        header: 'Sent',
+        // in the zone of the mail's account, as its own pages show times (mail of several accounts sits here)
+        cell: (c) => (
+          <span className="whitespace-nowrap">
+            {formatDateTime(c.getValue(), c.row.original.accountTimeZone)}{' '}
+            <span className="text-xs text-slate-500">{c.row.original.accountTimeZone}</span>
+          </span>
+        ),
       }),
       col.accessor('to', { header: 'To', cell: (c) => <span>to {c.getValue()}</span> }),
-      col.accessor((m) => m.accountName ?? '', { id: 'account', header: 'Account' }),
+      col.accessor('accountName', { id: 'account', header: 'Account' }),
       col.accessor('subject', {
         header: 'Message',
         cell: (c) => (
-          <div className="max-w-xl min-w-64">
+          <div className="max-w-xl sm:min-w-64">
             <div className="font-medium">{c.getValue()}</div>
             <div className="text-slate-700">{c.row.original.body}</div>
             {c.row.original.link && (

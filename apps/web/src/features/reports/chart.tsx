@@ -1,5 +1,6 @@
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatCents } from '../../lib/money';
+import { axisFormatter, axisTicks, formatCount } from '../../lib/numbers';
 
 export interface ChartPoint {
   label: string;
@@ -13,13 +14,11 @@ export interface ChartPoint {
  */
 export default function SpendChart({ points, currency }: { points: ChartPoint[]; currency: string }) {
   const data = points.map((p) => ({ ...p, spend: Number(p.spendMicros) / 1e6 }));
-  const compactMoney = new Intl.NumberFormat(undefined, {
-    notation: 'compact',
-    style: 'currency',
-    currency,
-    maximumFractionDigits: 1,
-  });
-  const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+  // our own ticks: steps of a cent and of one impression at least, so no two ticks read the same
+  const spendTicks = axisTicks(Math.max(0, ...data.map((p) => p.spend)), 0.01);
+  const impTicks = axisTicks(Math.max(0, ...data.map((p) => p.impressions)), 1);
+  const money = axisFormatter(spendTicks, { currency });
+  const count = axisFormatter(impTicks);
   return (
     <figure data-testid="report-chart">
       <div className="h-72 w-full" aria-hidden="true">
@@ -29,14 +28,21 @@ export default function SpendChart({ points, currency }: { points: ChartPoint[];
             <XAxis dataKey="label" tick={{ fontSize: 12, fill: '#475569' }} tickLine={false} minTickGap={16} />
             <YAxis
               yAxisId="spend"
-              tickFormatter={(v: number) => compactMoney.format(v)}
+              ticks={spendTicks}
+              domain={[0, spendTicks.at(-1)!]}
+              interval={0}
+              tickFormatter={money}
               tick={{ fontSize: 12, fill: '#475569' }}
               width={72}
             />
             <YAxis
               yAxisId="imp"
               orientation="right"
-              tickFormatter={(v: number) => compact.format(v)}
+              ticks={impTicks}
+              domain={[0, impTicks.at(-1)!]}
+              interval={0}
+              allowDecimals={false}
+              tickFormatter={count}
               tick={{ fontSize: 12, fill: '#475569' }}
               width={56}
             />
@@ -44,7 +50,7 @@ export default function SpendChart({ points, currency }: { points: ChartPoint[];
               formatter={(v, name, item) =>
                 name === 'Spend'
                   ? [formatCents((item.payload as ChartPoint).spendMicros, currency), 'Spend']
-                  : [compact.format(Number(v)), 'Impressions']
+                  : [formatCount(Number(v)), 'Impressions']
               }
             />
             <Legend />
@@ -63,7 +69,7 @@ export default function SpendChart({ points, currency }: { points: ChartPoint[];
       </div>
       <figcaption className="sr-only">
         {points
-          .map((p) => `${p.label}: ${formatCents(p.spendMicros, currency)}, ${p.impressions} impressions`)
+          .map((p) => `${p.label}: ${formatCents(p.spendMicros, currency)}, ${formatCount(p.impressions)} impressions`)
           .join('; ')}
       </figcaption>
     </figure>

@@ -61,14 +61,14 @@ export function presetDays(preset: MovingPreset, timeZone: string, now = new Dat
 export const lastMonthOf = (day: string) => shiftDay(`${day.slice(0, 8)}01`, -1).slice(0, 7);
 
 /**
- * The time resolution of the chart: the grouping's own time dimension if it has one, else hours over a day or two,
- * days up to a quarter, months beyond.
+ * The time resolution of the chart: the grouping's own day or month if it has one, else hours over a day or two, days
+ * up to a quarter, months beyond. An hourly table over more than two days is charted by day: 720 hourly bars over 30
+ * days read as noise.
  */
 export function chartResolution(from: string, to: string, groupBy: readonly string[] = []): 'hour' | 'day' | 'month' {
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY + 1;
-  // the table's own time grouping, when it has one (hours only as far as an hourly report reaches: 92 days)
+  // the table's own time grouping, when it has one (hours only over a day or two)
   if (groupBy.includes('month')) return 'month';
   if (groupBy.includes('day')) return 'day';
-  if (groupBy.includes('hour') && days <= 92) return 'hour';
   return days <= 2 ? 'hour' : days <= 92 ? 'day' : 'month';
 }

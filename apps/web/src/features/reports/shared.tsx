@@ -6,13 +6,15 @@ import { Card, CardBody, CardHeader } from '../../components/ui/card';
 import { Empty } from '../../components/ui/empty';
 import { FormError } from '../../components/ui/field';
 import { SkeletonRows } from '../../components/ui/skeleton';
-import { formatDate, formatDateTime } from '../../lib/time';
+import { formatDate, formatDateTime, formatDayRange } from '../../lib/time';
 import { errorMessage, useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
 import { chartResolution, rangeWords } from './range';
 import { exportHref } from './reports';
 import type { SharedReportsSearch } from './search';
 import { CompleteUntil, DIMENSION_LABEL, ReportChart, ReportTable, Totals } from './view';
+
+const days = (from: string, to: string) => formatDayRange(from, to, { currentYear: new Date().getFullYear() });
 
 /** Reports an agency shared with this client: its users (a standard client's members too) run and export them. */
 export function SharedReportsScreen({ search }: { search: SharedReportsSearch }) {
@@ -81,9 +83,9 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
         title={report.data?.name ?? 'Report'}
         description={
           report.data
-            ? `${report.data.from} – ${report.data.to}` +
+            ? days(report.data.from, report.data.to) +
               (report.data.previous
-                ? `, compared with the previous period ${report.data.previous.from} – ${report.data.previous.to}`
+                ? `, compared with the previous period ${days(report.data.previous.from, report.data.previous.to)}`
                 : '')
             : undefined
         }
@@ -116,7 +118,7 @@ function SharedReport({ reportId, currency }: { reportId: string; currency: stri
           loading={report.isPending}
           empty={
             report.data
-              ? `Nothing to show: no spend attributed to ${a.name} between ${report.data.from} and ${report.data.to} ` +
+              ? `Nothing to show: no spend attributed to ${a.name} in ${days(report.data.from, report.data.to)} ` +
                 `matches this report. A shared report shows only ${a.name}'s own spend, on what the report is ` +
                 `filtered to` +
                 (report.data.completeUntil

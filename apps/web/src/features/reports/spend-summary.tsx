@@ -5,6 +5,7 @@ import { Skeleton } from '../../components/ui/skeleton';
 import { Money } from '../../components/money';
 import { useTRPC } from '../../lib/trpc';
 import { useAccount } from '../accounts/context';
+import { formatDayRange } from '../../lib/time';
 import { presetDays, shiftDay } from './range';
 
 /** The change from `before` to `now` in tenths of a percent, in integers (null when there was nothing before). */
@@ -28,12 +29,14 @@ export function SpendSummary() {
   const sofar = useQuery(trpc.reports.run.queryOptions({ accountId: a.id, ...today, groupBy: [] }));
   const totals = [now, before, sofar].flatMap((q) => q.data?.totals ?? []);
   const currencies = [...new Set(totals.map((t) => t.currency))].sort();
+  const days = (d: { from: string; to: string }) =>
+    formatDayRange(d.from, d.to, { currentYear: Number(today.from.slice(0, 4)) });
   const spend = (q: typeof now, c: string) => BigInt(q.data?.totals.find((t) => t.currency === c)?.spendMicros ?? '0');
   return (
     <Card>
       <CardHeader
         title="Spend, last 7 full days"
-        description={`${last.from} – ${last.to} against ${previous.from} – ${previous.to}, and today so far (${a.timeZone})`}
+        description={`${days(last)} against ${days(previous)}, and today so far (${a.timeZone})`}
         actions={
           <Link
             to="/accounts/$accountId/reports"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartPoints } from './view';
+import { chartPoints, dimensionText } from './view';
 
 interface Row {
   day?: string;
@@ -59,5 +59,17 @@ describe('the report chart', () => {
     };
     expect(chartPoints(data, 'month', 'EUR', 'UTC').map((p) => p.spendMicros)).toEqual(['0', '3000000', '0']);
     expect(chartPoints(data, 'month', 'NOK', 'UTC').map((p) => p.spendMicros)).toEqual(['9', '0', '0']);
+  });
+});
+
+describe('a day not over yet', () => {
+  it('reads "(so far)" in the table and on the chart, and only today', () => {
+    const now = new Date('2026-12-08T10:00:00Z');
+    const data = report('2026-12-07', '2026-12-08', [row('2026-12-07', '5000000'), row('2026-12-08', '7000000')]);
+    const labels = chartPoints(data, 'day', 'EUR', 'UTC', now).map((p) => p.label);
+    expect(labels[0]).not.toMatch(/so far/);
+    expect(labels[1]).toMatch(/ \(so far\)$/);
+    expect(dimensionText('day', row('2026-12-08', '1') as never, 'UTC', { now })).toMatch(/ \(so far\)$/);
+    expect(dimensionText('day', row('2026-12-07', '1') as never, 'UTC', { now })).not.toMatch(/so far/);
   });
 });

@@ -1,6 +1,6 @@
 import { Link } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Badge } from '../../components/ui/badge';
 import { DataTable } from '../../components/ui/data-table';
 import { NativeSelect } from '../../components/ui/input';
@@ -8,8 +8,17 @@ import { Skeleton } from '../../components/ui/skeleton';
 import { DSP_LABEL } from '../../lib/labels';
 import { Money } from '../../components/money';
 import { formatChange } from '../../lib/money';
+import { formatCount, formatCtr } from '../../lib/numbers';
 import { shiftDay } from './range';
-import { formatDateTime, formatDayRange } from '../../lib/time';
+import {
+  formatCalendarDay,
+  formatChartDay,
+  formatDateTime,
+  formatDayRange,
+  formatHour,
+  formatMonth,
+  isoDayIn,
+} from '../../lib/time';
 import type { RouterOutputs } from '../../lib/trpc';
 import type { ChartPoint } from './chart';
 import type { Dimension } from './search';
@@ -38,21 +47,27 @@ export const AUCTION_LABEL: Record<string, string> = {
   programmatic_guaranteed: 'Programmatic guaranteed',
 };
 
-const integer = new Intl.NumberFormat();
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 });
-const monthFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', timeZone: 'UTC' });
-const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
-const hourFmt = (iso: string, tz: string) => formatDateTime(iso, tz);
-
-/** How a row's value of a dimension reads (times in the report's zone; names beside the ids). */
-export function dimensionText(d: Dimension, r: Row, timeZone: string): string {
+/**
+ * How a row's value of a dimension reads (times in the report's zone; names beside the ids). Given `now`, the hour,
+ * day or month under way is marked "(so far)"; `place` picks the table's medium date or a chart's short day.
+ */
+export function dimensionText(
+  d: Dimension,
+  r: Row,
+  timeZone: string,
+  opts: { now?: Date; place?: 'table' | 'chart' } = {},
+): string {
+  const today = opts.now ? isoDayIn(opts.now.toISOString(), timeZone) : undefined;
   switch (d) {
     case 'hour':
-      return r.hour ? hourFmt(r.hour, timeZone) : '';
+      return r.hour ? formatHour(r.hour, timeZone, opts.now) : '';
     case 'day':
-      return r.day ? dayFmt.format(new Date(`${r.day}T00:00:00Z`)) : '';
+      if (!r.day) return '';
+      return opts.place === 'chart'
+        ? formatChartDay(r.day, { today, currentYear: Number((today ?? r.day).slice(0, 4)) })
+        : formatCalendarDay(r.day, { today });
     case 'month':
-      return r.month ? monthFmt.format(new Date(`${r.month}-01T00:00:00Z`)) : '';
+      return r.month ? formatMonth(r.month, { thisMonth: today?.slice(0, 7) }) : '';
     case 'account':
       return r.accountName ?? '';
     case 'dsp':
@@ -92,13 +107,15 @@ export function chartPoints(
   dim: 'hour' | 'day' | 'month',
   currency: string,
   timeZone: string,
+  now?: Date,
 ): ChartPoint[] {
   if (!data) return [];
+  const opts = { place: 'chart' as const, ...(now ? { now } : {}) };
   const rows = data.rows.filter((r) => r.currency === currency);
   if (rows.length === 0) return [];
   if (dim === 'hour')
     return rows.map((r) => ({
-      label: dimensionText(dim, r, timeZone),
+      label: dimensionText(dim, r, timeZone, opts),
       spendMicros: r.spendMicros,
       impressions: r.impressions,
     }));
@@ -111,7 +128,8 @@ export function chartPoints(
   }
   return keys.map((k) => {
     const r = byKey.get(k);
-    const label = dimensionText(dim, dim === 'day' ? { ...rows[0]!, day: k } : { ...rows[0]!, month: k }, timeZone);
+    const at = dim === 'day' ? { ...rows[0]!, day: k } : { ...rows[0]!, month: k };
+    const label = dimensionText(dim, at, timeZone, opts);
     return { label, spendMicros: r?.spendMicros ?? '0', impressions: r?.impressions ?? 0 };
   });
 }
@@ -146,32 +164,39 @@ export function ReportTable({
   const dims = data?.groupBy ?? [];
   const corrections = hasCorrections(data);
   const compared = Boolean(data?.previous);
+  // the hour, day or month under way reads "(so far)": its figures are still growing
+  const [now] = useState(() => new Date());
   const columns = useMemo(
     () => [
-      ...dims.map((d) =>
+      ...dims.map((d, i) =>
         col.accessor((r) => sortKey(d, r), {
           id: d,
           header: DIMENSION_LABEL[d],
-          cell: (c) => <span className="whitespace-nowrap">{dimensionText(d, c.row.original, timeZone)}</span>,
+          meta: { card: i === 0 ? ('title' as const) : undefined },
+          cell: (c) => <span className="whitespace-nowrap">{dimensionText(d, c.row.original, timeZone, { now })}</span>,
         }),
       ),
       col.accessor('impressions', {
         header: 'Impressions',
-        cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span>,
+        sortDescFirst: true,
+        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatCount(c.getValue())}</span>,
       }),
       col.accessor('clicks', {
         header: 'Clicks',
-        cell: (c) => <span className="tabular-nums">{integer.format(c.getValue())}</span>,
+        sortDescFirst: true,
+        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatCount(c.getValue())}</span>,
       }),
       col.accessor((r) => r.ctr ?? -1, {
         id: 'ctr',
         header: 'CTR',
-        cell: (c) => (
-          <span className="tabular-nums">{c.row.original.ctr === null ? '—' : percent.format(c.row.original.ctr)}</span>
-        ),
+        sortDescFirst: true,
+        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatCtr(c.row.original.ctr)}</span>,
       }),
       col.accessor('spendMicros', {
         header: 'Spend',
+        // the highest spend first: what a sort by spend is for
+        sortDescFirst: true,
+        meta: { card: 'figure' },
         sortingFn: (x, y) => cmpBig(x.original.spendMicros, y.original.spendMicros),
         cell: (c) => (
           <Money className="whitespace-nowrap tabular-nums" micros={c.getValue()} currency={c.row.original.currency} />
@@ -204,6 +229,7 @@ export function ReportTable({
             col.accessor('correctionMicros', {
               // the net difference of corrected records, already included in Spend
               header: 'Corrections',
+              sortDescFirst: true,
               sortingFn: (x, y) => cmpBig(x.original.correctionMicros, y.original.correctionMicros),
               cell: (c) =>
                 BigInt(c.getValue()) === 0n ? (
@@ -221,6 +247,7 @@ export function ReportTable({
       col.accessor((r) => r.ecpmMicros ?? '0', {
         id: 'ecpm',
         header: 'eCPM',
+        sortDescFirst: true,
         sortingFn: (x, y) => cmpBig(x.original.ecpmMicros ?? '0', y.original.ecpmMicros ?? '0'),
         cell: (c) =>
           c.row.original.ecpmMicros === null ? (
@@ -233,10 +260,11 @@ export function ReportTable({
             />
           ),
       }),
-      col.accessor('currency', { header: 'Currency' }),
+      // a report without groupings has one row per currency: the currency names it
+      col.accessor('currency', { header: 'Currency', meta: { card: dims.length ? undefined : 'title' } }),
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps -- dims by value: the query gives a new array each time
-    [dims.join(','), timeZone, corrections, compared],
+    [dims.join(','), timeZone, corrections, compared, now],
   );
   return (
     <DataTable
@@ -274,9 +302,10 @@ export function Totals({ data }: { data: ReportData }) {
   if (data.totals.length === 0) return null;
   const corrections = hasCorrections(data);
   const previous = data.previous;
+  // on a phone each currency's totals are a card, as the rows above are (styles.css: .data-table)
   return (
-    <div className="overflow-x-auto">
-      <table className="w-full text-sm" data-testid="report-totals">
+    <div className="-mx-4 overflow-x-auto sm:mx-0">
+      <table className="data-table w-full text-sm" data-testid="report-totals">
         <caption className="sr-only">Totals per currency</caption>
         <thead>
           <tr className="text-left text-slate-600">
@@ -294,29 +323,50 @@ export function Totals({ data }: { data: ReportData }) {
         <tbody>
           {data.totals.map((t) => (
             <tr key={t.currency} className="border-t border-slate-100 tabular-nums" data-testid={`total-${t.currency}`}>
-              <th className="py-1 pr-4 text-left font-medium">{t.currency}</th>
-              <td className="py-1 pr-4">{integer.format(t.impressions)}</td>
-              <td className="py-1 pr-4">{integer.format(t.clicks)}</td>
-              <td className="py-1 pr-4">{t.ctr === null ? '—' : percent.format(t.ctr)}</td>
-              <td className="py-1 pr-4 font-semibold">
+              <th scope="row" className="py-1 pr-4 text-left font-medium" data-card="title">
+                <span className="sm:hidden">Total </span>
+                {t.currency}
+              </th>
+              <td className="py-1 pr-4 whitespace-nowrap" data-label="Impressions">
+                {formatCount(t.impressions)}
+              </td>
+              <td className="py-1 pr-4 whitespace-nowrap" data-label="Clicks">
+                {formatCount(t.clicks)}
+              </td>
+              <td className="py-1 pr-4 whitespace-nowrap" data-label="CTR">
+                {formatCtr(t.ctr)}
+              </td>
+              <td className="py-1 pr-4 font-semibold whitespace-nowrap" data-card="figure">
                 <Money micros={t.spendMicros} currency={t.currency} />
               </td>
               {previous && (
-                <td className="py-1 pr-4" data-testid={`total-previous-spend-${t.currency}`}>
+                <td
+                  className="py-1 pr-4 whitespace-nowrap"
+                  data-testid={`total-previous-spend-${t.currency}`}
+                  data-label="Previous spend"
+                >
                   <Money micros={t.previousSpendMicros ?? '0'} currency={t.currency} />
                 </td>
               )}
               {previous && (
-                <td className="py-1 pr-4" data-testid={`total-change-${t.currency}`}>
+                <td
+                  className="py-1 pr-4 whitespace-nowrap"
+                  data-testid={`total-change-${t.currency}`}
+                  data-label="Change"
+                >
                   <Change row={t} />
                 </td>
               )}
               {corrections && (
-                <td className="py-1 pr-4" data-testid={`total-corrections-${t.currency}`}>
+                <td
+                  className="py-1 pr-4 whitespace-nowrap"
+                  data-testid={`total-corrections-${t.currency}`}
+                  data-label="Corrections"
+                >
                   <Money micros={t.correctionMicros} currency={t.currency} />
                 </td>
               )}
-              <td className="py-1 pr-4">
+              <td className="py-1 pr-4 whitespace-nowrap" data-label="eCPM">
                 {t.ecpmMicros === null ? '—' : <Money micros={t.ecpmMicros} currency={t.currency} />}
               </td>
             </tr>
@@ -328,17 +378,21 @@ export function Totals({ data }: { data: ReportData }) {
                 className="border-t border-slate-100 text-slate-600 tabular-nums"
                 data-testid={`total-previous-${t.currency}`}
               >
-                <th className="py-1 pr-4 text-left font-medium">
+                <th scope="row" className="py-1 pr-4 text-left font-medium" data-card="title">
                   {t.currency}, previous period ({formatDayRange(previous.from, previous.to)})
                 </th>
-                <td className="py-1 pr-4">{integer.format(t.previousImpressions ?? 0)}</td>
-                <td className="py-1 pr-4">{integer.format(t.previousClicks ?? 0)}</td>
-                <td className="py-1 pr-4">
-                  {(t.previousImpressions ?? 0) > 0
-                    ? percent.format((t.previousClicks ?? 0) / (t.previousImpressions ?? 1))
-                    : '—'}
+                <td className="py-1 pr-4 whitespace-nowrap" data-label="Impressions">
+                  {formatCount(t.previousImpressions ?? 0)}
                 </td>
-                <td className="py-1 pr-4">
+                <td className="py-1 pr-4 whitespace-nowrap" data-label="Clicks">
+                  {formatCount(t.previousClicks ?? 0)}
+                </td>
+                <td className="py-1 pr-4 whitespace-nowrap" data-label="CTR">
+                  {formatCtr(
+                    (t.previousImpressions ?? 0) > 0 ? (t.previousClicks ?? 0) / (t.previousImpressions ?? 1) : null,
+                  )}
+                </td>
+                <td className="py-1 pr-4 whitespace-nowrap" data-card="figure">
                   <Money micros={t.previousSpendMicros ?? '0'} currency={t.currency} />
                 </td>
                 <td className="py-1 pr-4" colSpan={2 + (corrections ? 2 : 1)} />
@@ -390,7 +444,7 @@ export function CompleteUntil({ data }: { data: ReportData }) {
       · times in {data.timeZone}
       {data.truncated && (
         <Badge tone="amber" className="ml-2">
-          first {integer.format(data.rows.length)} rows: export CSV for all
+          first {formatCount(data.rows.length)} rows: export CSV for all
         </Badge>
       )}
     </p>
@@ -411,6 +465,7 @@ export function ReportChart({
   currency: string | undefined;
   onCurrency: (c: string) => void;
 }) {
+  const [now] = useState(() => new Date());
   if (!series) return <Skeleton className="h-72 w-full" />;
   const currencies = [...new Set(series.rows.map((r) => r.currency))].sort();
   if (currencies.length === 0) return null;
@@ -430,7 +485,7 @@ export function ReportChart({
         </label>
       )}
       <Suspense fallback={<Skeleton className="h-72 w-full" />}>
-        <SpendChart points={chartPoints(series, dim, cur, timeZone)} currency={cur} />
+        <SpendChart points={chartPoints(series, dim, cur, timeZone, now)} currency={cur} />
       </Suspense>
     </div>
   );
