@@ -768,6 +768,8 @@ export interface RollupResult {
   debits: { clientId: string; amountMicros: bigint; reference: string; at: Date }[];
   /** Per client, the net difference of the corrections in the range (SPEC 13), reference `correction:<root>:<from>-<to>`. */
   corrections: SpendCorrection[];
+  /** How long each statement of the range took (the worker logs them with the unit). */
+  stepMs: { hourly: number; daily: number; corrections: number };
 }
 
 /**
@@ -791,9 +793,13 @@ export async function rollupRange(
   await sql`set local work_mem = '128MB'`.execute(trx);
   // with each client's spend per day of the range in the client's own zone, so a late (or backfilled) record is
   // debited into its own day of the client's usage
+  const t0 = performance.now();
   const { groups, perClientDay } = await rollupStatement(trx, rootId, from, to, now);
+  const t1 = performance.now();
   await rollupDaily(trx, rootId, from, to);
+  const t2 = performance.now();
   const corrections = await correctionsOf(trx, rootId, from, to);
+  const t3 = performance.now();
   const records = perClientDay.reduce((n, r) => n + Number(r.n), 0);
   await sql`
     update spend_watermarks set rolled_seq = ${to.toString()}::bigint, rolled_at = now(),
@@ -820,6 +826,7 @@ export async function rollupRange(
         })),
       ),
     corrections,
+    stepMs: { hourly: Math.round(t1 - t0), daily: Math.round(t2 - t1), corrections: Math.round(t3 - t2) },
   };
 }
 
@@ -984,6 +991,8 @@ export interface RollupDone {
   corrections: number;
   /** Wall time of the unit, from the claim to the commit (logged; the bench sums it). */
   ms: number;
+  /** Its statements' times: hourly and daily aggregates, reading the corrections, the debits, applying corrections. */
+  stepMs: { hourly: number; daily: number; corrections: number; debits: number; applied: number };
 }
 
 /**
@@ -1014,10 +1023,13 @@ export async function rollupUnit(db: Db, clock: () => Date, opts: RollupOptions 
       const to = safe - claim.rolledSeq > maxRange ? claim.rolledSeq + maxRange : safe;
       // complete until the cut only when this unit reaches the safe end; otherwise until the last complete cut
       const r = await rollupRange(trx, claim.rootId, claim.rolledSeq, to, to === safe ? cutAt : null, cutAt);
+      const d0 = performance.now();
       if (r.debits.length) await debitSpend(trx, r.debits, { at: cutAt });
+      const d1 = performance.now();
       // after the range's fresh spend, in the same transaction: each correction's difference once (SPEC 13)
       const corrected = await applySpendCorrections(trx, r.corrections, cutAt);
       return {
+        stepMs: { ...r.stepMs, debits: Math.round(d1 - d0), applied: Math.round(performance.now() - d1) },
         clientsCorrected: corrected.length,
         corrections: r.corrections.reduce((n, c) => n + c.detail.reasons.reduce((m, x) => m + x.events, 0), 0),
         rootId: r.rootId,
