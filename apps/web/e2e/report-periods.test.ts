@@ -3,14 +3,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { rollup } from '../../worker/src/jobs/rollup';
-import { launchChromium, northwindWithAgency, rpc, signIn, startApi } from './support';
+import { addMember, apiAndBrowser, northwindWithAgency, rpc, signIn, TEST_OPERATOR as OPERATOR } from './support';
 
 const t = useTestDatabase({ resetEach: false });
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof apiAndBrowser>>['api'];
 let browser: Browser;
-const OPERATOR = { email: 'root@trellis.test', password: 'operator password 1' };
 const ADMIN = { email: 'admin@northwind.test', password: 'holding admin password' };
-const CLIENT = { email: 'viewer@acme.test', password: 'acme viewer password' };
+const CLIENT = { email: 'viewer@acme.test', password: 'acme viewer password', name: 'Vic' };
 const ids: Record<string, string> = {};
 
 /** The 10th of the month `back` months before this one, at noon UTC (the holding's zone), and its month. */
@@ -21,13 +20,7 @@ const inMonth = (back: number) => {
 };
 
 beforeAll(async () => {
-  api = await startApi({
-    DATABASE_URL: t.url,
-    TRELLIS_DEMO: '0',
-    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
-    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
-  });
-  browser = await launchChromium();
+  ({ api, browser } = await apiAndBrowser(t.url));
   const w = await northwindWithAgency(api.base, OPERATOR);
   const token = w.hAdmin;
   ids.holding = w.holding;
@@ -40,13 +33,7 @@ beforeAll(async () => {
       token,
     )
   ).id;
-  const cinv = await rpc<{ token: string }>(
-    api.base,
-    'members.invite',
-    { accountId: ids.acme, email: CLIENT.email, role: 'analyst' },
-    token,
-  );
-  await rpc(api.base, 'members.acceptInvitation', { token: cinv.token, name: 'Vic', password: CLIENT.password });
+  await addMember(api.base, token, { accountId: ids.acme }, CLIENT, 'analyst');
   const seat = await rpc<{ id: string }>(
     api.base,
     'seats.link',

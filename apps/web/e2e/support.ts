@@ -195,3 +195,29 @@ export async function agencyWithSpend(
   await roll();
   return { holding: w.holding, agency: w.agency, acme, blue, spring, autumn, hAdmin: w.hAdmin };
 }
+
+/** The operator every browser test's installation is started with. */
+export const TEST_OPERATOR = { email: 'root@trellis.test', password: 'operator password 1' };
+
+/** The real api process on a test database (no demo data, TEST_OPERATOR as its operator) and a headless Chromium. */
+export async function apiAndBrowser(databaseUrl: string) {
+  const api = await startApi({
+    DATABASE_URL: databaseUrl,
+    TRELLIS_DEMO: '0',
+    TRELLIS_ADMIN_EMAIL: TEST_OPERATOR.email,
+    TRELLIS_ADMIN_PASSWORD: TEST_OPERATOR.password,
+  });
+  return { api, browser: await launchChromium() };
+}
+
+/** Invites `who` to an account (or a team) over HTTP and accepts the invitation as them: a member to sign in as. */
+export async function addMember(
+  base: string,
+  token: string,
+  to: { accountId: string } | { teamId: string },
+  who: { email: string; password: string; name: string },
+  role: 'admin' | 'operator' | 'analyst',
+): Promise<void> {
+  const inv = await rpc<{ token: string }>(base, 'members.invite', { ...to, email: who.email, role }, token);
+  await rpc(base, 'members.acceptInvitation', { token: inv.token, name: who.name, password: who.password });
+}

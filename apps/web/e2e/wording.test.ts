@@ -1,25 +1,18 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
-import { launchChromium, northwindWithAgency, rpc, signIn, startApi } from './support';
+import { addMember, apiAndBrowser, northwindWithAgency, rpc, signIn, TEST_OPERATOR as OPERATOR } from './support';
 
 const t = useTestDatabase({ resetEach: false });
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof apiAndBrowser>>['api'];
 let browser: Browser;
-const OPERATOR = { email: 'root@trellis.test', password: 'operator password 1' };
 const ADMIN = { email: 'admin@northwind.test', password: 'holding admin password' };
-const TEAM_OP = { email: 'teamop@bright.test', password: 'team operator password' };
-const SOLO = { email: 'admin@solo.test', password: 'solo admin password' };
+const TEAM_OP = { email: 'teamop@bright.test', password: 'team operator password', name: 'Tess' };
+const SOLO = { email: 'admin@solo.test', password: 'solo admin password', name: 'Sol' };
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startApi({
-    DATABASE_URL: t.url,
-    TRELLIS_DEMO: '0',
-    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
-    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
-  });
-  browser = await launchChromium();
+  ({ api, browser } = await apiAndBrowser(t.url));
   const w = await northwindWithAgency(api.base, OPERATOR);
   Object.assign(ids, { holding: w.holding, agency: w.agency });
   for (const name of ['Acme Foods', 'Blue Harbor'])
@@ -29,13 +22,7 @@ beforeAll(async () => {
   const team = await rpc<{ id: string }>(api.base, 'teams.create', { agencyId: w.agency, name: 'Retail' }, w.hAdmin);
   for (const c of ['Acme Foods', 'Blue Harbor'])
     await rpc(api.base, 'teams.assignClient', { teamId: team.id, clientId: ids[c] }, w.hAdmin);
-  const inv = await rpc<{ token: string }>(
-    api.base,
-    'members.invite',
-    { teamId: team.id, email: TEAM_OP.email, role: 'operator' },
-    w.hAdmin,
-  );
-  await rpc(api.base, 'members.acceptInvitation', { token: inv.token, name: 'Tess', password: TEAM_OP.password });
+  await addMember(api.base, w.hAdmin, { teamId: team.id }, TEAM_OP, 'operator');
   ids.solo = (
     await rpc<{ id: string }>(
       api.base,
@@ -44,13 +31,7 @@ beforeAll(async () => {
       w.op,
     )
   ).id;
-  const soloInv = await rpc<{ token: string }>(
-    api.base,
-    'members.invite',
-    { accountId: ids.solo, email: SOLO.email, role: 'admin' },
-    w.op,
-  );
-  await rpc(api.base, 'members.acceptInvitation', { token: soloInv.token, name: 'Sol', password: SOLO.password });
+  await addMember(api.base, w.op, { accountId: ids.solo }, SOLO, 'admin');
 });
 afterAll(async () => {
   await browser?.close();
