@@ -6,6 +6,7 @@ import { useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
+import { Money } from '../../components/money';
 import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { Card, CardBody, CardHeader } from '../../components/ui/card';
@@ -14,7 +15,6 @@ import { Empty } from '../../components/ui/empty';
 import { Field, FormError } from '../../components/ui/field';
 import { Input, NativeSelect } from '../../components/ui/input';
 import { applyServerErrors, serverError } from '../../lib/forms';
-import { formatMoney } from '../../lib/money';
 import { formatDate } from '../../lib/time';
 import { errorMessage, useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { can, useAccount } from '../accounts/context';
@@ -106,9 +106,15 @@ export function ClientsScreen() {
               meta: { card: 'figure' as const },
               ...bigSort('spent'),
               cell: (c) =>
-                c.row.original.standing
-                  ? formatMoney(c.row.original.standing.spentMicros, c.row.original.currency)
-                  : '',
+                c.row.original.standing ? (
+                  <Money
+                    className="whitespace-nowrap tabular-nums"
+                    micros={c.row.original.standing.spentMicros}
+                    currency={c.row.original.currency}
+                  />
+                ) : (
+                  ''
+                ),
             }),
             col.accessor((c) => big(c.standing?.balanceMicros), {
               id: 'balance',
@@ -116,9 +122,11 @@ export function ClientsScreen() {
               ...bigSort('balance'),
               cell: (c) =>
                 c.row.original.standing ? (
-                  <span className="tabular-nums">
-                    {formatMoney(c.row.original.standing.balanceMicros, c.row.original.currency)}
-                  </span>
+                  <Money
+                    className="whitespace-nowrap tabular-nums"
+                    micros={c.row.original.standing.balanceMicros}
+                    currency={c.row.original.currency}
+                  />
                 ) : (
                   ''
                 ),
