@@ -162,12 +162,19 @@ describe('the connection state machine (SPEC 2.2)', () => {
   });
 
   it('lets only a connected premium client disconnect', () => {
-    expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: 'a' }))).toBe('ok');
-    expect(codeOf(() => assertMayDisconnect({ clientTier: 'standard', connectedAgencyId: 'a' }))).toBe(
+    expect(codeOf(() => assertMayDisconnect({ kind: 'client', clientTier: 'premium', connectedAgencyId: 'a' }))).toBe(
+      'ok',
+    );
+    expect(codeOf(() => assertMayDisconnect({ kind: 'client', clientTier: 'standard', connectedAgencyId: 'a' }))).toBe(
       'FORBIDDEN_FOR_STANDARD_CLIENT',
     );
-    expect(codeOf(() => assertMayDisconnect({ clientTier: 'premium', connectedAgencyId: null }))).toBe(
+    expect(codeOf(() => assertMayDisconnect({ kind: 'client', clientTier: 'premium', connectedAgencyId: null }))).toBe(
       'CONNECTION_INVALID',
     );
+    // an agency or a holding named instead of a client: told to name the client, not that it is a standard client
+    for (const kind of ['agency', 'holding'] as const)
+      expect(() => assertMayDisconnect({ kind, clientTier: null, connectedAgencyId: 'x' })).toThrow(
+        'Only a client is disconnected from its agency: name the client.',
+      );
   });
 });

@@ -87,9 +87,12 @@ export function assertMayRequest(client: {
 
 /** Only a premium connection may be ended by either side; a standard client belongs to its agency. */
 export function assertMayDisconnect(client: {
+  kind: 'holding' | 'agency' | 'client';
   clientTier: 'standard' | 'premium' | null;
   connectedAgencyId: string | null;
 }): void {
+  // a holding or an agency has no connection of its own to end: it ends a client's, named by the client's id
+  if (client.kind !== 'client') throw invalid('Only a client is disconnected from its agency: name the client.');
   if (client.clientTier !== 'premium') {
     throw new DomainError(
       'FORBIDDEN_FOR_STANDARD_CLIENT',

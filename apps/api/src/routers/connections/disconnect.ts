@@ -32,7 +32,7 @@ export const disconnectRoute = authedProcedure
       await spendDaily.lockTreeForMove(trx);
       await accounts.lockAccount(trx, input.clientId);
       const client = (await accounts.findAccount(trx, input.clientId))!;
-      assertMayDisconnect({ clientTier: client.clientTier, connectedAgencyId: client.parentId });
+      assertMayDisconnect({ kind: client.kind, clientTier: client.clientTier, connectedAgencyId: client.parentId });
       const side = ctx.actor.memberships.has(client.id) ? 'client' : 'agency';
       const result = await detachClient(trx, ctx, client, side, null);
       return { clientId: client.id, ...result };

@@ -37,7 +37,7 @@ export const disconnectPreviewRoute = authedProcedure
   .query(async ({ ctx, input }) => {
     const { account, facts } = await loadVisibleAccount(ctx, input.clientId);
     assertMay(ctx.actor, facts, 'connections.manage');
-    assertMayDisconnect({ clientTier: account.clientTier, connectedAgencyId: account.parentId });
+    assertMayDisconnect({ kind: account.kind, clientTier: account.clientTier, connectedAgencyId: account.parentId });
     const plan = await planDetach(ctx.db, account, null, ctx.now());
     const campaigns = new Map<string, z.infer<typeof named> & { deals: z.infer<typeof named>[] }>();
     for (const d of plan.dealsRemoved) {
