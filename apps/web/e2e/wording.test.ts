@@ -68,6 +68,16 @@ describe('browser: the words on each page fit the account and the person', () =>
     await page.goto(`${api.base}/accounts/${ids.solo}/billing`);
     await page.getByText('the admins of Solo Shop get one mail').waitFor();
     expect(await page.getByText("the agency's admins").count()).toBe(0);
+    await page.goto(`${api.base}/accounts/${ids.solo}/reports`);
+    await expect
+      .poll(() => page.getByTestId('client-rule-note').textContent())
+      .toContain('This report shows spend on the seats Solo Shop linked itself and on the deals it created.');
+    await page.getByText('No spend in this range on the seats this client linked or on its deals.').waitFor();
+    expect(await page.getByText(/its agency/).count()).toBe(0);
+    // its own campaign form has it chosen, not a blank client
+    await page.goto(`${api.base}/accounts/${ids.solo}/campaigns`);
+    const client = page.getByRole('form', { name: 'Create a campaign' }).getByLabel('Client');
+    await expect.poll(() => client.inputValue()).toBe(ids.solo);
   });
 
   it("offers the operator a searchable time zone, the browser's first, and refuses one not in the list", async () => {

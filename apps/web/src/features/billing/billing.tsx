@@ -134,9 +134,10 @@ export function BillingScreen() {
                     ? 'an estimate needs a full day of spend'
                     : b.averageDailySpendMicros === null
                       ? undefined
-                      : `at ${formatCents(b.averageDailySpendMicros, b.currency)} a day, the average of the ${
-                          b.daysWithSpend === 1 ? 'day' : `${b.daysWithSpend} days`
-                        } with spend in the last 7`
+                      : // the last 7 x 24 hours touch 8 calendar days (the first and today in part)
+                        `at ${formatCents(b.averageDailySpendMicros, b.currency)} a day, averaged over the ${
+                          b.daysWithSpend === 1 ? 'one calendar day' : `${b.daysWithSpend} calendar days`
+                        } with spend in the last 7 × 24 hours`
                 }
               />
               <Stat

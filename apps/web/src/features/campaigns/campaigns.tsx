@@ -262,7 +262,8 @@ function CreateCampaign() {
   // Create, so the form kept the name and budget and a second click made a duplicate
   const form = useForm({
     resolver: zodResolver(schema),
-    defaultValues: { clientId: '', name: '', budget: '', startsOn: '', endsOn: '' },
+    // a client's own page: its one choice is selected (an empty value would show a blank select)
+    defaultValues: { clientId: a.kind === 'client' ? a.id : '', name: '', budget: '', startsOn: '', endsOn: '' },
   });
   const firstChoice = choices[0]?.id ?? '';
   const clientsLoading = a.kind !== 'client' && clients.isPending;

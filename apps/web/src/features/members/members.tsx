@@ -83,7 +83,7 @@ export function MembersScreen() {
             <NativeSelect
               aria-label={`Role of ${m.email}`}
               value={m.role}
-              className="w-32"
+              className="w-36 shrink-0"
               onChange={(e) => setChange({ member: m, role: e.target.value as Role })}
             >
               {ROLES.map((r) => (

@@ -65,12 +65,16 @@ function inputOf(search: ReportsSearch, accountId: string, timeZone: string): Ru
 export const L3_EMPTY =
   "No spend in this range on this client's own deals or on seats it linked itself. Spend on its agency's seats " +
   'and deals is reported by the agency; its cost still shows under Billing.';
+/** A standalone premium client's: it has no agency whose spend is left out. */
+const STANDALONE_EMPTY = 'No spend in this range on the seats this client linked or on its deals.';
 /** The same, for a report compared with its previous period (whose days it names). */
-const l3Empty = (previous: { from: string; to: string } | null | undefined) =>
-  previous
+const l3Empty = (previous: { from: string; to: string } | null | undefined, standalone: boolean) => {
+  const text = standalone ? STANDALONE_EMPTY : L3_EMPTY;
+  return previous
     ? `No spend in this range or in the previous period (${formatDayRange(previous.from, previous.to)}) ` +
-      L3_EMPTY.slice('No spend in this range '.length)
-    : L3_EMPTY;
+        text.slice('No spend in this range '.length)
+    : text;
+};
 
 export const exportHref = (q: { input: RunInput } | { reportId: string }) =>
   `/exports/report.csv?${new URLSearchParams('input' in q ? { input: JSON.stringify(q.input) } : { reportId: q.reportId })}`;
@@ -138,7 +142,9 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
                     : ' (as many days, just before)'}
                 </p>
               )}
-              {report.data && a.level === 3 && <ClientRuleNote data={report.data} clientName={a.name} />}
+              {report.data && a.level === 3 && (
+                <ClientRuleNote data={report.data} clientName={a.name} standalone={a.parentId === null} />
+              )}
               <ReportChart
                 series={series.data}
                 dim={dim}
@@ -150,7 +156,7 @@ export function ReportsScreen({ search }: { search: ReportsSearch }) {
                 data={report.data}
                 timeZone={a.timeZone}
                 loading={report.isPending}
-                empty={a.level === 3 ? l3Empty(report.data?.previous) : undefined}
+                empty={a.level === 3 ? l3Empty(report.data?.previous, a.parentId === null) : undefined}
               />
               {report.data && <Totals data={report.data} />}
             </>

@@ -27,7 +27,7 @@ export function SharedReportsScreen({ search }: { search: SharedReportsSearch })
       <Card>
         <CardHeader
           title="Reports shared with you"
-          description={`Shared with ${a.name} by its agency: you can run and export them, not change them.`}
+          description={`Shared with ${a.name}${a.parentId === null ? '' : ' by its agency'}: you can run and export them, not change them.`}
         />
         <CardBody>
           <FormError message={errorMessage(list.error)} />

@@ -409,11 +409,22 @@ export function Totals({ data }: { data: ReportData }) {
  * the client created and the seats it linked itself, while its credits pay for all of its spend. With the figure of
  * its Billing page's usage for the same days when the viewer may see credits (the API sends it only then).
  */
-export function ClientRuleNote({ data, clientName }: { data: ReportData; clientName: string }) {
+export function ClientRuleNote({
+  data,
+  clientName,
+  standalone = false,
+}: {
+  data: ReportData;
+  clientName: string;
+  /** A standalone premium client: no agency, so no seats assigned to it and none of its spend left out for one. */
+  standalone?: boolean;
+}) {
   return (
     <p className="rounded-md bg-slate-50 p-3 text-sm text-slate-700" data-testid="client-rule-note">
-      This report shows spend on deals {clientName} created and on seats it linked itself; spend on other deals (its
-      agency's, open auction) on seats assigned to it is left out.
+      {standalone
+        ? `This report shows spend on the seats ${clientName} linked itself and on the deals it created.`
+        : `This report shows spend on deals ${clientName} created and on seats it linked itself; spend on other ` +
+          "deals (its agency's, open auction) on seats assigned to it is left out."}
       {data.charged && (
         <>
           {' '}
