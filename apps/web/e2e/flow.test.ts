@@ -86,7 +86,7 @@ describe('browser: the account tree and membership flow', () => {
     expect(link).toMatch(/^\/invite\/[\w-]{43}$/);
     await page.getByTestId('pending-invitations').getByText('planner@bright.test as operator').waitFor();
     await page.getByRole('link', { name: 'Outbox' }).click();
-    await page.getByTestId('outbox').getByText('to planner@bright.test', { exact: false }).waitFor();
+    await page.getByTestId('outbox').getByText('planner@bright.test', { exact: true }).first().waitFor();
 
     const invitee = await browser.newContext();
     const p2 = await invitee.newPage();

@@ -41,7 +41,7 @@ export function OutboxScreen() {
           </span>
         ),
       }),
-      col.accessor('to', { header: 'To', cell: (c) => <span>to {c.getValue()}</span> }),
+      col.accessor('to', { header: 'To' }),
       col.accessor('accountName', { id: 'account', header: 'Account' }),
       col.accessor('subject', {
         header: 'Message',

@@ -49,7 +49,8 @@ export function SeatsScreen() {
       }),
       col.accessor((s) => s.holder.name, {
         id: 'holder',
-        header: 'Mapped to',
+        // the cell says "mapped to …" itself: a phone card shows it without a repeated label
+        header: 'Holder',
         cell: (c) => (
           <div>
             <span>
