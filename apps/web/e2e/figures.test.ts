@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@trellis/db/testing';
 import { rollup } from '../../worker/src/jobs/rollup';
 import { formatCalendarDay, formatChartDay, formatDateTime, isoDayIn } from '../src/lib/time';
-import { agencyWithSpend, launchChromium, query, rpc, signIn, startApi } from './support';
+import { agencyWithSpend, apiAndBrowser, query, rpc, signIn, TEST_OPERATOR as OPERATOR } from './support';
 
 const t = useTestDatabase({ resetEach: false });
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof apiAndBrowser>>['api'];
 let browser: Browser;
 let page: Page;
-const OPERATOR = { email: 'root@trellis.test', password: 'operator password 1' };
 const NORA = { email: 'admin@northwind.test', password: 'holding admin password' };
 let ids: Awaited<ReturnType<typeof agencyWithSpend>>;
 let zenith: string;
@@ -17,13 +16,7 @@ const today = () => isoDayIn(new Date().toISOString(), 'UTC');
 const chartToday = () => formatChartDay(today(), { today: today(), currentYear: Number(today().slice(0, 4)) });
 
 beforeAll(async () => {
-  api = await startApi({
-    DATABASE_URL: t.url,
-    TRELLIS_DEMO: '0',
-    TRELLIS_ADMIN_EMAIL: OPERATOR.email,
-    TRELLIS_ADMIN_PASSWORD: OPERATOR.password,
-  });
-  browser = await launchChromium();
+  ({ api, browser } = await apiAndBrowser(t.url));
   ids = await agencyWithSpend(api.base, OPERATOR, async () => {
     while (await rollup(t.db, () => new Date()));
   });
